@@ -1,0 +1,111 @@
+//! `vigil`: Vigil's engine without a window, for servers, scripts and CI pipelines.
+//!
+//! Each subcommand parses its arguments, calls one engine function and prints the result.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use vigil_core::{store, Engine, EngineOptions, NewServer, Server, VigilError};
+
+#[derive(Parser)]
+#[command(name = "vigil", version, about = "Watch the model servers your team runs: health, traffic, deployments.")]
+struct Cli {
+    /// The database file [default: $VIGIL_DB, else the OS app-data folder]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Register, list and remove model servers
+    #[command(subcommand)]
+    Server(ServerCommand),
+}
+
+#[derive(Subcommand)]
+enum ServerCommand {
+    /// Register a model server
+    Add {
+        /// A short name for the server, e.g. fraud-prod
+        name: String,
+        /// Its base URL, e.g. http://127.0.0.1:8080
+        url: String,
+    },
+    /// List registered servers with their health, checked now
+    List {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+        /// Show the health last stored instead of checking now
+        #[arg(long)]
+        no_check: bool,
+    },
+    /// Remove a server and everything polled from it
+    Remove {
+        /// The server's name
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), VigilError> {
+    let engine = Engine::open(EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?)).await?;
+    match cli.command {
+        Command::Server(ServerCommand::Add { name, url }) => {
+            let server = engine.add_server(NewServer { name, base_url: url }).await?;
+            println!("added server '{}' at {}", server.name, server.base_url);
+        }
+        Command::Server(ServerCommand::List { json, no_check }) => {
+            let servers = if no_check { engine.list_servers().await? } else { engine.check_all().await? };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&servers).expect("servers serialize"));
+            } else {
+                print!("{}", server_table(&servers));
+            }
+        }
+        Command::Server(ServerCommand::Remove { name }) => {
+            engine.remove_server(&name).await?;
+            println!("removed server '{name}'");
+        }
+    }
+    Ok(())
+}
+
+/// The fleet as an aligned text table, or a hint when it is empty.
+fn server_table(servers: &[Server]) -> String {
+    if servers.is_empty() {
+        return "No servers yet. Add one: vigil server add NAME http://HOST:PORT\n".into();
+    }
+    let rows: Vec<[String; 4]> = servers
+        .iter()
+        .map(|s| {
+            let health = format!("{:?}", s.health).to_lowercase();
+            [s.name.clone(), health, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
+        })
+        .collect();
+    let header = ["NAME", "HEALTH", "URL", "REASON"].map(String::from);
+    let widths: Vec<usize> =
+        (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for row in [&header].into_iter().chain(&rows) {
+        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

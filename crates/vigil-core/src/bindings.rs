@@ -1,0 +1,55 @@
+//! TypeScript declarations of every type that crosses into the UI, generated from the Rust
+//! types with ts-rs so the UI never holds a hand-written copy.
+//!
+//! The generated file is `ui/src/lib/bindings.ts`. A test fails when it is stale; regenerate it
+//! with `make bindings` (which runs that test with `VIGIL_UPDATE_BINDINGS=1`).
+
+use ts_rs::{Config, TS};
+
+use crate::engine::AppInfo;
+use crate::error::{ErrorCode, ErrorPayload};
+use crate::events::EngineEvent;
+use crate::health::HealthState;
+use crate::servers::{NewServer, Server};
+
+/// The contents of `ui/src/lib/bindings.ts`.
+pub fn typescript() -> String {
+    let config = Config::default();
+    let declarations = [
+        AppInfo::decl(&config),
+        ErrorCode::decl(&config),
+        ErrorPayload::decl(&config),
+        HealthState::decl(&config),
+        Server::decl(&config),
+        NewServer::decl(&config),
+        EngineEvent::decl(&config),
+    ];
+    let mut out = String::from(
+        "// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n",
+    );
+    for declaration in declarations {
+        out.push_str("\nexport ");
+        out.push_str(&declaration);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn generated_typescript_bindings_are_fresh() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/bindings.ts");
+        let expected = super::typescript();
+        if std::env::var_os("VIGIL_UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &expected).expect("write bindings.ts");
+        }
+        let actual = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            actual == expected,
+            "ui/src/lib/bindings.ts is stale: a Rust type that crosses into the UI changed. Run `make bindings`."
+        );
+    }
+}

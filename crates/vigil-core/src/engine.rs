@@ -1,0 +1,160 @@
+//! The engine facade: the one object both doors (desktop shell and CLI) call.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::Serialize;
+use ts_rs::TS;
+use sqlx::SqlitePool;
+use tokio::sync::{broadcast, Notify};
+
+use crate::events::{EngineEvent, CHANNEL_CAPACITY};
+use crate::poller::{self, PollerHandle};
+use crate::servers::{self, NewServer, Server};
+use crate::{audit, store, Result};
+
+/// How often servers are polled unless configured otherwise.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
+/// How long one request to a server may take unless configured otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How an engine is set up.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    pub db_path: PathBuf,
+    pub poll_interval: Duration,
+    pub request_timeout: Duration,
+    /// Who is acting, for the audit log.
+    pub actor: String,
+}
+
+impl EngineOptions {
+    /// Defaults for a database at `db_path`, acting as the OS user.
+    pub fn new(db_path: PathBuf) -> Self {
+        let actor = ["USER", "USERNAME"]
+            .iter()
+            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+            .unwrap_or_else(|| "unknown".into());
+        Self { db_path, poll_interval: DEFAULT_POLL_INTERVAL, request_timeout: DEFAULT_REQUEST_TIMEOUT, actor }
+    }
+}
+
+/// What the Settings view shows about this instance.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct AppInfo {
+    pub version: String,
+    pub db_path: String,
+    pub poll_interval_secs: f64,
+    pub request_timeout_secs: f64,
+}
+
+/// Vigil's engine. Cheap to clone: clones share the database, HTTP client and event channel.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: EngineOptions,
+    pool: SqlitePool,
+    http: reqwest::Client,
+    events: broadcast::Sender<EngineEvent>,
+    wake: Notify,
+}
+
+impl Engine {
+    /// Opens the database (creating and migrating it as needed) and readies the engine.
+    /// Polling starts only with [`Engine::start_polling`].
+    pub async fn open(options: EngineOptions) -> Result<Engine> {
+        let pool = store::open(&options.db_path).await?;
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(options.request_timeout)
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .map_err(|err| crate::VigilError::Internal(format!("HTTP client: {err}")))?;
+        let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Ok(Engine { inner: Arc::new(Inner { options, pool, http, events, wake: Notify::new() }) })
+    }
+
+    /// What this instance is and where it keeps its data, for the Settings view.
+    pub fn info(&self) -> AppInfo {
+        let options = self.options();
+        AppInfo {
+            version: env!("CARGO_PKG_VERSION").into(),
+            db_path: options.db_path.display().to_string(),
+            poll_interval_secs: options.poll_interval.as_secs_f64(),
+            request_timeout_secs: options.request_timeout.as_secs_f64(),
+        }
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.inner.options
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.inner.pool
+    }
+
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Listens to what changes from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    pub(crate) fn publish(&self, event: EngineEvent) {
+        // No listener is fine: events are notifications, the database holds the truth.
+        let _ = self.inner.events.send(event);
+    }
+
+    pub(crate) async fn wake_requested(&self) {
+        self.inner.wake.notified().await
+    }
+
+    /// Starts polling every registered server in the background until the handle is dropped.
+    pub fn start_polling(&self) -> PollerHandle {
+        poller::start(self.clone())
+    }
+
+    /// Checks every server once, now, and returns them with their fresh health.
+    pub async fn check_all(&self) -> Result<Vec<Server>> {
+        poller::poll_once(self).await
+    }
+
+    /// Every registered server with its last known health.
+    pub async fn list_servers(&self) -> Result<Vec<Server>> {
+        servers::list(self.pool()).await
+    }
+
+    /// Registers a server after validating it; the poller checks it at once.
+    pub async fn add_server(&self, new: NewServer) -> Result<Server> {
+        let new = new.validate()?;
+        let now = Utc::now();
+        let mut tx = self.pool().begin().await?;
+        let server = servers::insert(&mut tx, &new, now).await?;
+        let detail = serde_json::json!({ "base_url": server.base_url });
+        audit::append(&mut tx, &self.options().actor, "server.add", &server.name, detail, now).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::ServerAdded { server: server.clone() });
+        self.inner.wake.notify_one();
+        Ok(server)
+    }
+
+    /// Removes the server called `name` and everything polled from it. The audit log keeps the
+    /// record that it existed.
+    pub async fn remove_server(&self, name: &str) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = self.pool().begin().await?;
+        let server = servers::delete(&mut tx, name).await?;
+        let detail = serde_json::json!({ "base_url": server.base_url });
+        audit::append(&mut tx, &self.options().actor, "server.remove", &server.name, detail, now).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::ServerRemoved { name: server.name });
+        Ok(())
+    }
+}

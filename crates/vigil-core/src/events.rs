@@ -1,0 +1,28 @@
+//! Typed engine events: what changed, for whoever listens (the desktop window, `vigil collect`).
+//!
+//! The engine publishes on a broadcast channel; a slow listener misses old events rather than
+//! slowing the engine, and can always ask the engine again for the current state.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::health::HealthState;
+use crate::servers::Server;
+
+/// How many events a listener may fall behind before it misses some.
+pub const CHANNEL_CAPACITY: usize = 1024;
+
+/// Something that changed in the engine.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EngineEvent {
+    /// A server was registered.
+    ServerAdded { server: Server },
+    /// A server was removed, with everything polled from it.
+    ServerRemoved { name: String },
+    /// A server's health changed; `server` is its state after the change.
+    HealthChanged { server: Server, from: HealthState, to: HealthState },
+    /// A polling round finished: every server was checked at `at`.
+    Polled { at: DateTime<Utc> },
+}

@@ -1,0 +1,174 @@
+//! Registered model servers: what a server is, how a new one is validated, and its table.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use ts_rs::TS;
+
+use crate::health::HealthState;
+use crate::{Result, VigilError};
+
+/// The longest server name Vigil accepts.
+pub const MAX_NAME_LEN: usize = 64;
+/// The longest base URL Vigil accepts.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// A model server Vigil polls, with its last known health.
+#[derive(Debug, Clone, PartialEq, Serialize, FromRow, TS)]
+pub struct Server {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub base_url: String,
+    pub health: HealthState,
+    /// Why the server is in its current state, in words.
+    pub health_reason: Option<String>,
+    /// When the current state began.
+    pub health_since: Option<DateTime<Utc>>,
+    /// When health was last checked.
+    pub checked_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a person gives to register a server. Validated by [`NewServer::validate`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewServer {
+    pub name: String,
+    pub base_url: String,
+}
+
+impl NewServer {
+    /// Checks the input and returns it normalized (name trimmed, URL without a trailing slash).
+    /// Each error names the field at fault and says what is expected.
+    pub fn validate(&self) -> Result<NewServer> {
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err(VigilError::invalid("name", "Name must not be empty: give the server a short name, e.g. fraud-prod."));
+        }
+        if name.chars().count() > MAX_NAME_LEN {
+            return Err(VigilError::invalid("name", format!("Name is too long: use at most {MAX_NAME_LEN} characters.")));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(VigilError::invalid("name", "Name must not contain control characters such as tabs or newlines."));
+        }
+        Ok(NewServer { name: name.to_owned(), base_url: normalize_base_url(&self.base_url)? })
+    }
+}
+
+fn normalize_base_url(raw: &str) -> Result<String> {
+    let raw = raw.trim();
+    let invalid = |why: &str| VigilError::invalid("base_url", format!("Base URL {why}, e.g. http://127.0.0.1:8080."));
+    if raw.is_empty() {
+        return Err(invalid("must not be empty: give the server's http:// or https:// address"));
+    }
+    if raw.len() > MAX_URL_LEN {
+        return Err(invalid(&format!("is too long (at most {MAX_URL_LEN} characters): give the server's address")));
+    }
+    let url = url::Url::parse(raw).map_err(|_| invalid("is not a valid URL: give an http:// or https:// address"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid(&format!("must start with http:// or https://, not {}://", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("has no host: give the server's host and port"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("must not contain a user name or password (Vigil never stores secrets): give the address alone"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("must not have a query (?…) or fragment (#…): give the server's base address"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+const COLUMNS: &str = "id, name, base_url, health, health_reason, health_since, checked_at, created_at";
+
+/// Every registered server, by name.
+pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
+    list_in(&mut *pool.acquire().await?).await
+}
+
+/// Every registered server, by name, read on `conn` (e.g. inside a transaction).
+pub async fn list_in(conn: &mut SqliteConnection) -> Result<Vec<Server>> {
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers ORDER BY name"))
+        .fetch_all(conn)
+        .await?)
+}
+
+/// The server called `name`, or a not-found error that says how to see the registered ones.
+pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers WHERE name = ?"))
+        .bind(name)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| VigilError::NotFound(format!("No server is called '{name}'. `vigil server list` shows the registered ones.")))
+}
+
+/// Stores a validated server. A name already in use is a conflict on the `name` field.
+pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
+    let inserted = sqlx::query_as(&format!(
+        "INSERT INTO servers (name, base_url, created_at) VALUES (?, ?, ?) RETURNING {COLUMNS}"
+    ))
+    .bind(&server.name)
+    .bind(&server.base_url)
+    .bind(now)
+    .fetch_one(conn)
+    .await;
+    match inserted {
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(VigilError::Conflict {
+            field: "name",
+            message: format!("A server called '{}' already exists: choose another name, or remove that one first.", server.name),
+        }),
+        other => Ok(other?),
+    }
+}
+
+/// Deletes the server called `name` and everything polled from it.
+pub async fn delete(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
+    let server = get(conn, name).await?;
+    sqlx::query("DELETE FROM servers WHERE id = ?").bind(server.id).execute(conn).await?;
+    Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new(name: &str, url: &str) -> NewServer {
+        NewServer { name: name.into(), base_url: url.into() }
+    }
+
+    #[test]
+    fn accepts_and_normalizes_a_good_server() {
+        let ok = new("  fraud-prod ", "http://127.0.0.1:8080/").validate().unwrap();
+        assert_eq!(ok, new("fraud-prod", "http://127.0.0.1:8080"));
+        let ok = new("kserve", "https://models.example.com/serving/").validate().unwrap();
+        assert_eq!(ok.base_url, "https://models.example.com/serving");
+    }
+
+    #[test]
+    fn rejects_bad_names_naming_the_name_field() {
+        for bad in ["", "   ", "tab\there", &"x".repeat(MAX_NAME_LEN + 1)] {
+            let err = new(bad, "http://localhost:1").validate().unwrap_err();
+            assert_eq!(err.field(), Some("name"), "{bad:?}");
+            assert!(err.to_string().starts_with("Name"), "{err}");
+        }
+    }
+
+    #[test]
+    fn rejects_urls_that_are_not_http_naming_the_base_url_field() {
+        for (bad, says) in [
+            ("", "must not be empty"),
+            ("localhost:8080", "http"),
+            ("ftp://host/x", "not ftp://"),
+            ("file:///etc/passwd", "not file://"),
+            ("http://", "not a valid URL"),
+            ("not a url", "not a valid URL"),
+            ("http://user:secret@host", "user name or password"),
+            ("http://host/?q=1", "query"),
+        ] {
+            let err = new("a", bad).validate().unwrap_err();
+            assert_eq!(err.field(), Some("base_url"), "{bad:?}");
+            assert!(err.to_string().contains(says), "{bad:?} → {err}");
+        }
+    }
+}

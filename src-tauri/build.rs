@@ -1,0 +1,14 @@
+//! Builds the Tauri context. Every command the window may call is listed here: tauri-build makes
+//! an `allow-<command>` permission for each, and the window gets only those granted in
+//! `capabilities/default.json`. `tests/capabilities.rs` keeps the lists in step.
+
+/// Vigil's own commands, as registered in `src/main.rs`.
+const COMMANDS: &[&str] = &["app_info", "server_list", "server_add", "server_remove"];
+
+fn main() {
+    println!("cargo:rerun-if-changed=../ui/dist");
+    tauri_build::try_build(
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .expect("tauri build step failed");
+}

@@ -1,0 +1,38 @@
+//! The commands the window may call. Each parses its input, calls one engine function and
+//! returns the result; errors cross as `{code, message, field, detail}`.
+//!
+//! Adding a command means listing it in `build.rs` and granting it in
+//! `capabilities/default.json`; `tests/capabilities.rs` fails until all three agree.
+
+use tauri::State;
+use vigil_core::error::ErrorPayload;
+use vigil_core::{AppInfo, Engine, NewServer, Server, VigilError};
+
+type CommandResult<T> = Result<T, ErrorPayload>;
+
+fn to_payload(err: VigilError) -> ErrorPayload {
+    if let VigilError::Internal(detail) = &err {
+        tracing::error!("internal error: {detail}");
+    }
+    err.payload()
+}
+
+#[tauri::command]
+pub fn app_info(engine: State<'_, Engine>) -> AppInfo {
+    engine.info()
+}
+
+#[tauri::command]
+pub async fn server_list(engine: State<'_, Engine>) -> CommandResult<Vec<Server>> {
+    engine.list_servers().await.map_err(to_payload)
+}
+
+#[tauri::command]
+pub async fn server_add(engine: State<'_, Engine>, server: NewServer) -> CommandResult<Server> {
+    engine.add_server(server).await.map_err(to_payload)
+}
+
+#[tauri::command]
+pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandResult<()> {
+    engine.remove_server(&name).await.map_err(to_payload)
+}

@@ -1,0 +1,36 @@
+//! What Vigil's integration and end-to-end tests share: real servers on loopback, paths of the
+//! built binaries, and the real desktop window driven over WebDriver.
+
+pub mod desktop;
+pub mod loopback;
+pub mod webdriver;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// The path of a binary built from this workspace (`vigil`, `vigil-desktop`), beside the test
+/// executable's `deps` folder. Panics with the command to run when it has not been built.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("test binary lives in target/PROFILE/deps");
+    let path = profile_dir.join(name);
+    assert!(path.exists(), "{} is missing: build it first with `cargo build --workspace` (make test does).", path.display());
+    path
+}
+
+/// Polls `condition` every 100 ms until it returns `Some`, or panics after `deadline` saying
+/// what was awaited.
+pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut condition: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = condition().await {
+            return value;
+        }
+        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

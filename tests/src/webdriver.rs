@@ -1,0 +1,111 @@
+//! A small W3C WebDriver client over reqwest: just what the end-to-end tests use.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+/// The key under which WebDriver returns an element reference.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One WebDriver session.
+pub struct Session {
+    http: reqwest::Client,
+    base: String,
+}
+
+/// A WebDriver error, with the driver's own words.
+#[derive(Debug)]
+pub struct WebDriverError(pub String);
+
+impl std::fmt::Display for WebDriverError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type Result<T> = std::result::Result<T, WebDriverError>;
+
+async fn call(http: &reqwest::Client, method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value> {
+    let mut request = http.request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.map_err(|e| WebDriverError(format!("{url}: {e}")))?;
+    let status = response.status();
+    let body: Value = response.json().await.map_err(|e| WebDriverError(format!("{url}: {e}")))?;
+    if !status.is_success() {
+        return Err(WebDriverError(format!("{url}: HTTP {status}: {}", body["value"])));
+    }
+    Ok(body["value"].clone())
+}
+
+impl Session {
+    /// Opens a session on the driver at `driver_url` with the given capabilities.
+    pub async fn create(driver_url: &str, capabilities: Value) -> Result<Session> {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client");
+        let value = call(&http, reqwest::Method::POST, &format!("{driver_url}/session"), Some(json!({ "capabilities": capabilities }))).await?;
+        let id = value["sessionId"].as_str().ok_or_else(|| WebDriverError(format!("no session id in {value}")))?;
+        Ok(Session { http, base: format!("{driver_url}/session/{id}") })
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        call(&self.http, reqwest::Method::POST, &format!("{}{path}", self.base), Some(body)).await
+    }
+
+    async fn get(&self, path: &str) -> Result<Value> {
+        call(&self.http, reqwest::Method::GET, &format!("{}{path}", self.base), None).await
+    }
+
+    /// Every element matching a CSS selector (possibly none).
+    pub async fn find_all(&self, css: &str) -> Result<Vec<String>> {
+        let value = self.post("/elements", json!({ "using": "css selector", "value": css })).await?;
+        Ok(value
+            .as_array()
+            .map(|items| items.iter().filter_map(|e| e[ELEMENT_KEY].as_str().map(str::to_owned)).collect())
+            .unwrap_or_default())
+    }
+
+    /// The first element matching a CSS selector, if any.
+    pub async fn find(&self, css: &str) -> Result<Option<String>> {
+        Ok(self.find_all(css).await?.into_iter().next())
+    }
+
+    pub async fn click(&self, element: &str) -> Result<()> {
+        self.post(&format!("/element/{element}/click"), json!({})).await.map(drop)
+    }
+
+    pub async fn text(&self, element: &str) -> Result<String> {
+        Ok(self.get(&format!("/element/{element}/text")).await?.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// Types `text` into an input element.
+    pub async fn type_text(&self, element: &str, text: &str) -> Result<()> {
+        self.post(&format!("/element/{element}/clear"), json!({})).await?;
+        self.post(&format!("/element/{element}/value"), json!({ "text": text })).await.map(drop)
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.post("/execute/sync", json!({ "script": script, "args": args })).await
+    }
+
+    /// A PNG screenshot of the window.
+    pub async fn screenshot(&self) -> Result<Vec<u8>> {
+        use base64::Engine as _;
+        let value = self.get("/screenshot").await?;
+        base64::engine::general_purpose::STANDARD
+            .decode(value.as_str().unwrap_or_default())
+            .map_err(|e| WebDriverError(format!("screenshot: {e}")))
+    }
+
+    /// The same session with a client of its own, for use from another runtime (e.g. in Drop).
+    pub fn detached(&self) -> Session {
+        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
+        Session { http, base: self.base.clone() }
+    }
+
+    /// Ends the session, closing the app.
+    pub async fn close(&self) {
+        let _ = call(&self.http, reqwest::Method::DELETE, &self.base, None).await;
+    }
+}

@@ -1,0 +1,35 @@
+// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.
+
+export type AppInfo = { version: string, db_path: string, poll_interval_secs: number, request_timeout_secs: number, };
+
+export type ErrorCode = "invalid_input" | "conflict" | "not_found" | "database" | "internal";
+
+export type ErrorPayload = { code: ErrorCode, message: string, 
+/**
+ * The input field at fault, for forms.
+ */
+field: string | null, 
+/**
+ * Raw technical detail, shown only when asked for.
+ */
+detail: string | null, };
+
+export type HealthState = "unknown" | "up" | "degraded" | "down";
+
+export type Server = { id: number, name: string, base_url: string, health: HealthState, 
+/**
+ * Why the server is in its current state, in words.
+ */
+health_reason: string | null, 
+/**
+ * When the current state began.
+ */
+health_since: string | null, 
+/**
+ * When health was last checked.
+ */
+checked_at: string | null, created_at: string, };
+
+export type NewServer = { name: string, base_url: string, };
+
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "polled", at: string, };
