@@ -6,7 +6,7 @@
 
 use tauri::State;
 use vigil_core::error::ErrorPayload;
-use vigil_core::{AppInfo, Engine, NewServer, Server, VigilError};
+use vigil_core::{AppInfo, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
@@ -23,8 +23,8 @@ pub fn app_info(engine: State<'_, Engine>) -> AppInfo {
 }
 
 #[tauri::command]
-pub async fn server_list(engine: State<'_, Engine>) -> CommandResult<Vec<Server>> {
-    engine.list_servers().await.map_err(to_payload)
+pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSnapshot> {
+    engine.fleet().await.map_err(to_payload)
 }
 
 #[tauri::command]

@@ -53,7 +53,7 @@ fn main() -> ExitCode {
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
-            commands::server_list,
+            commands::fleet_snapshot,
             commands::server_add,
             commands::server_remove,
         ])

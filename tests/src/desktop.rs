@@ -1,11 +1,11 @@
 //! The real `vigil-desktop` window under Xvfb, driven over WebDriver (tauri-driver in front of
 //! WebKitWebDriver). Each [`DesktopApp`] has its own X display, driver ports and database, and
 //! stops everything it started when dropped. If the test is failing at that moment, it first
-//! saves a screenshot and the logs under `target/e2e-artifacts/NAME/` and prints their paths.
+//! saves a screenshot (ImageMagick's `import`) beside the logs under `target/e2e-artifacts/NAME/` and prints their paths.
 
 use std::fs::File;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -21,6 +21,7 @@ pub struct DesktopApp {
     pub db_path: PathBuf,
     _db_dir: tempfile::TempDir,
     artifacts: PathBuf,
+    display: String,
     xvfb: Child,
     driver: Child,
 }
@@ -35,27 +36,49 @@ fn tool(env: &str, name: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed (or set {env}): `make test` installs it"))
 }
 
+/// Sends `signal` to the process group that `leader` leads (it was spawned with
+/// `process_group(0)`). Never signals anything else: a pid of 0 or 1 is refused.
+fn signal_group(leader: &Child, signal: libc::c_int) {
+    let Ok(pgid) = libc::pid_t::try_from(leader.id()) else { return };
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid only signals that process group.
+        unsafe { libc::kill(-pgid, signal) };
+    }
+}
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
-/// Starts Xvfb on a display it picks itself and returns it with the display name.
+/// Starts Xvfb on the first free display from :100 up (clear of a desktop's :0) and returns it
+/// with the display name, once its socket is there.
 async fn start_xvfb(artifacts: &Path) -> (Child, String) {
-    let display_file = artifacts.join("display");
-    let _ = std::fs::remove_file(&display_file);
     let xvfb = tool("XVFB", "Xvfb");
-    let child = Command::new("sh")
-        .arg("-c")
-        .arg(format!("exec '{}' -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>'{}'", xvfb.display(), display_file.display()))
-        .stdout(Stdio::null())
-        .stderr(File::create(artifacts.join("xvfb.log")).expect("xvfb log"))
-        .spawn()
-        .expect("start Xvfb");
-    let display = wait_for("Xvfb to choose a display", Duration::from_secs(10), || async {
-        std::fs::read_to_string(&display_file).ok().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
-    })
-    .await;
-    (child, format!(":{display}"))
+    for number in 100..200 {
+        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+            continue;
+        }
+        let display = format!(":{number}");
+        let mut child = Command::new(&xvfb)
+            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(File::create(artifacts.join("xvfb.log")).expect("xvfb log"))
+            .spawn()
+            .expect("start Xvfb");
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{number}"));
+        for _ in 0..100 {
+            if socket.exists() {
+                return (child, display);
+            }
+            if child.try_wait().ok().flatten().is_some() {
+                break; // another run took this display first
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("no free X display between :100 and :199 for Xvfb");
 }
 
 impl DesktopApp {
@@ -63,7 +86,8 @@ impl DesktopApp {
     /// `name` names the artifacts folder.
     pub async fn launch(name: &str, poll_interval_secs: f64) -> DesktopApp {
         let app_binary = workspace_binary("vigil-desktop");
-        let artifacts = app_binary.parent().and_then(Path::parent).expect("target dir").join("e2e-artifacts").join(name);
+        let artifacts =
+            app_binary.parent().and_then(Path::parent).expect("target dir").join("e2e-artifacts").join(name);
         std::fs::create_dir_all(&artifacts).expect("artifacts folder");
         let db_dir = tempfile::tempdir().expect("temp dir");
         let db_path = db_dir.path().join("vigil.db");
@@ -85,12 +109,23 @@ impl DesktopApp {
             .expect("start tauri-driver");
 
         let driver_url = format!("http://127.0.0.1:{port}");
-        let capabilities = json!({ "alwaysMatch": { "tauri:options": { "application": app_binary } } });
-        let session = wait_for("a WebDriver session with the app", Duration::from_secs(60), || async {
-            Session::create(&driver_url, capabilities.clone()).await.ok()
+        wait_for("tauri-driver to listen", Duration::from_secs(20), || async {
+            tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()
         })
         .await;
-        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, xvfb, driver }
+        let capabilities = json!({ "alwaysMatch": { "tauri:options": { "application": app_binary } } });
+        let mut attempts = Vec::new();
+        let session = loop {
+            match Session::create(&driver_url, capabilities.clone()).await {
+                Ok(session) => break session,
+                Err(err) if attempts.len() < 2 => {
+                    attempts.push(err.to_string());
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(err) => panic!("no WebDriver session with the app after 3 tries: {attempts:?}, then {err}"),
+            }
+        };
+        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, xvfb, driver }
     }
 
     /// Waits until the element matching `css` exists and returns its id.
@@ -129,22 +164,13 @@ impl DesktopApp {
         self.session.type_text(&el, text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Saves a screenshot of the whole display beside the logs and prints where they are.
     fn save_failure_artifacts(&self) {
         let shot = self.artifacts.join("failure.png");
-        let session = self.session.detached();
-        let saved = std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                    runtime.block_on(session.screenshot()).ok()
-                })
-                .join()
-                .ok()
-                .flatten()
-        });
-        if let Some(png) = saved {
-            let _ = std::fs::write(&shot, png);
-        }
+        let _ = Command::new("timeout")
+            .args(["10", "import", "-display", &self.display, "-window", "root"])
+            .arg(&shot)
+            .status();
         eprintln!("end-to-end failure artifacts: {} (failure.png, app.log, xvfb.log)", self.artifacts.display());
     }
 }
@@ -155,9 +181,9 @@ impl Drop for DesktopApp {
             self.save_failure_artifacts();
         }
         // tauri-driver leads a process group holding WebKitWebDriver and the app.
-        let _ = Command::new("kill").args(["-TERM", &format!("-{}", self.driver.id())]).status();
-        std::thread::sleep(Duration::from_millis(200));
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.driver.id())]).status();
+        signal_group(&self.driver, libc::SIGTERM);
+        std::thread::sleep(Duration::from_millis(300));
+        signal_group(&self.driver, libc::SIGKILL);
         let _ = self.driver.wait();
         let _ = self.xvfb.kill();
         let _ = self.xvfb.wait();

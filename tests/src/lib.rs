@@ -14,7 +14,11 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("the test knows its own path");
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("test binary lives in target/PROFILE/deps");
     let path = profile_dir.join(name);
-    assert!(path.exists(), "{} is missing: build it first with `cargo build --workspace` (make test does).", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: build it first with `cargo build --workspace` (make test does).",
+        path.display()
+    );
     path
 }
 

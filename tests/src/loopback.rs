@@ -34,7 +34,8 @@ impl ReadinessServer {
                 "/v2/health/ready",
                 get(move |State(status): State<Arc<AtomicU16>>| async move {
                     tokio::time::sleep(delay).await;
-                    let status = StatusCode::from_u16(status.load(Ordering::SeqCst)).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                    let status = StatusCode::from_u16(status.load(Ordering::SeqCst))
+                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
                     // No keep-alive: once stopped, the server must look stopped to every client.
                     (status, [(header::CONNECTION, "close")])
                 }),

@@ -43,7 +43,13 @@ impl Session {
     /// Opens a session on the driver at `driver_url` with the given capabilities.
     pub async fn create(driver_url: &str, capabilities: Value) -> Result<Session> {
         let http = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().expect("http client");
-        let value = call(&http, reqwest::Method::POST, &format!("{driver_url}/session"), Some(json!({ "capabilities": capabilities }))).await?;
+        let value = call(
+            &http,
+            reqwest::Method::POST,
+            &format!("{driver_url}/session"),
+            Some(json!({ "capabilities": capabilities })),
+        )
+        .await?;
         let id = value["sessionId"].as_str().ok_or_else(|| WebDriverError(format!("no session id in {value}")))?;
         Ok(Session { http, base: format!("{driver_url}/session/{id}") })
     }
@@ -87,21 +93,6 @@ impl Session {
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         self.post("/execute/sync", json!({ "script": script, "args": args })).await
-    }
-
-    /// A PNG screenshot of the window.
-    pub async fn screenshot(&self) -> Result<Vec<u8>> {
-        use base64::Engine as _;
-        let value = self.get("/screenshot").await?;
-        base64::engine::general_purpose::STANDARD
-            .decode(value.as_str().unwrap_or_default())
-            .map_err(|e| WebDriverError(format!("screenshot: {e}")))
-    }
-
-    /// The same session with a client of its own, for use from another runtime (e.g. in Drop).
-    pub fn detached(&self) -> Session {
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("http client");
-        Session { http, base: self.base.clone() }
     }
 
     /// Ends the session, closing the app.

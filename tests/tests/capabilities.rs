@@ -11,7 +11,7 @@ fn shell_file(name: &str) -> String {
 }
 
 /// The commands the window is meant to call. Changing this list is the deliberate step.
-const GRANTED_COMMANDS: &[&str] = &["app_info", "server_add", "server_list", "server_remove"];
+const GRANTED_COMMANDS: &[&str] = &["app_info", "fleet_snapshot", "server_add", "server_remove"];
 /// Plugin permissions the window is meant to have.
 const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
 
@@ -30,16 +30,26 @@ fn listed_after(source: &str, marker: &str) -> BTreeSet<String> {
 fn every_registered_command_is_listed_in_build_rs_and_granted_deliberately() {
     let expected: BTreeSet<String> = GRANTED_COMMANDS.iter().map(|s| s.to_string()).collect();
     let registered = listed_after(&shell_file("src/main.rs"), "generate_handler![");
-    assert_eq!(registered, expected, "commands registered in src-tauri/src/main.rs differ from the granted list in this test");
+    assert_eq!(
+        registered, expected,
+        "commands registered in src-tauri/src/main.rs differ from the granted list in this test"
+    );
     let manifest = listed_after(&shell_file("build.rs"), "COMMANDS: &[&str] = &[");
     assert_eq!(manifest, expected, "src-tauri/build.rs COMMANDS must list every registered command");
 
     let capability: serde_json::Value = serde_json::from_str(&shell_file("capabilities/default.json")).unwrap();
-    let granted: BTreeSet<String> =
-        capability["permissions"].as_array().unwrap().iter().map(|p| p.as_str().expect("plain permission").to_owned()).collect();
+    let granted: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().expect("plain permission").to_owned())
+        .collect();
     let mut wanted: BTreeSet<String> = expected.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
     wanted.extend(GRANTED_PLUGIN_PERMISSIONS.iter().map(|s| s.to_string()));
-    assert_eq!(granted, wanted, "capabilities/default.json must grant exactly the listed commands and plugin permissions");
+    assert_eq!(
+        granted, wanted,
+        "capabilities/default.json must grant exactly the listed commands and plugin permissions"
+    );
     assert_eq!(capability["windows"], serde_json::json!(["main"]));
 }
 

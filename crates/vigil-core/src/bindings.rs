@@ -6,7 +6,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::engine::AppInfo;
+use crate::engine::{AppInfo, FleetSnapshot};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
@@ -22,11 +22,11 @@ pub fn typescript() -> String {
         HealthState::decl(&config),
         Server::decl(&config),
         NewServer::decl(&config),
+        FleetSnapshot::decl(&config),
         EngineEvent::decl(&config),
     ];
-    let mut out = String::from(
-        "// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n",
-    );
+    let mut out =
+        String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");
     for declaration in declarations {
         out.push_str("\nexport ");
         out.push_str(&declaration);

@@ -4,11 +4,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-use ts_rs::TS;
 use sqlx::SqlitePool;
 use tokio::sync::{broadcast, Notify};
+use ts_rs::TS;
 
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::poller::{self, PollerHandle};
@@ -50,6 +52,13 @@ pub struct AppInfo {
     pub request_timeout_secs: f64,
 }
 
+/// Every server and when the engine last polled them.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct FleetSnapshot {
+    pub servers: Vec<Server>,
+    pub polled_at: Option<DateTime<Utc>>,
+}
+
 /// Vigil's engine. Cheap to clone: clones share the database, HTTP client and event channel.
 #[derive(Clone)]
 pub struct Engine {
@@ -62,6 +71,7 @@ struct Inner {
     http: reqwest::Client,
     events: broadcast::Sender<EngineEvent>,
     wake: Notify,
+    last_polled_at: Mutex<Option<DateTime<Utc>>>,
 }
 
 impl Engine {
@@ -76,7 +86,16 @@ impl Engine {
             .build()
             .map_err(|err| crate::VigilError::Internal(format!("HTTP client: {err}")))?;
         let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
-        Ok(Engine { inner: Arc::new(Inner { options, pool, http, events, wake: Notify::new() }) })
+        Ok(Engine {
+            inner: Arc::new(Inner {
+                options,
+                pool,
+                http,
+                events,
+                wake: Notify::new(),
+                last_polled_at: Mutex::new(None),
+            }),
+        })
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.
@@ -107,6 +126,12 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
+    /// Records that a polling round finished at `at` and tells listeners.
+    pub(crate) fn finish_round(&self, at: DateTime<Utc>) {
+        *self.inner.last_polled_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(at);
+        self.publish(EngineEvent::Polled { at });
+    }
+
     pub(crate) fn publish(&self, event: EngineEvent) {
         // No listener is fine: events are notifications, the database holds the truth.
         let _ = self.inner.events.send(event);
@@ -129,6 +154,13 @@ impl Engine {
     /// Every registered server with its last known health.
     pub async fn list_servers(&self) -> Result<Vec<Server>> {
         servers::list(self.pool()).await
+    }
+
+    /// The fleet as the window first draws it: every server, and when polling last finished
+    /// (None until this engine has polled once).
+    pub async fn fleet(&self) -> Result<FleetSnapshot> {
+        let polled_at = *self.inner.last_polled_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(FleetSnapshot { servers: self.list_servers().await?, polled_at })
     }
 
     /// Registers a server after validating it; the poller checks it at once.

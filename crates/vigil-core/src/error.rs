@@ -68,12 +68,7 @@ impl VigilError {
             Self::Database { detail, .. } => Some(detail.clone()),
             _ => None,
         };
-        ErrorPayload {
-            code: self.code(),
-            message: self.to_string(),
-            field: self.field().map(str::to_owned),
-            detail,
-        }
+        ErrorPayload { code: self.code(), message: self.to_string(), field: self.field().map(str::to_owned), detail }
     }
 }
 

@@ -11,7 +11,6 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
-use crate::servers::Server;
 use crate::Result;
 
 /// The readiness endpoint of the Open Inference Protocol (Triton, MLServer, KServe v2).
@@ -69,7 +68,11 @@ fn describe_failure(err: &reqwest::Error, timeout: Duration) -> String {
     if err.is_timeout() {
         format!("no answer from {READINESS_PATH} within {:.1} s", timeout.as_secs_f64())
     } else if err.is_connect() {
-        if caused_by_refusal(err) { "connection refused".into() } else { "could not connect".into() }
+        if caused_by_refusal(err) {
+            "connection refused".into()
+        } else {
+            "could not connect".into()
+        }
     } else {
         "the request failed before an answer came".into()
     }
@@ -86,38 +89,39 @@ fn caused_by_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-/// Stores the result of a check on `server`. Returns the transition when the state changed.
+/// Stores the result of a check on the server with id `server_id`. Returns the transition when
+/// the state changed, or None when it did not (or the server was removed meanwhile).
+///
+/// The first statement is a write, so the transaction holds SQLite's write lock before it reads
+/// the stored state: two rounds that overlap (the desktop's poller and `vigil server list`, say)
+/// can never both record the same transition.
 pub async fn record(
     conn: &mut SqliteConnection,
-    server: &Server,
+    server_id: i64,
     check: &HealthCheck,
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>> {
-    let changed = server.health != check.state;
-    let updated = sqlx::query(
-        "UPDATE servers SET health = ?, health_reason = ?, checked_at = ?,
-                health_since = CASE WHEN ? THEN ? ELSE health_since END
-         WHERE id = ?",
-    )
-    .bind(check.state)
-    .bind(&check.reason)
-    .bind(now)
-    .bind(changed)
-    .bind(now)
-    .bind(server.id)
-    .execute(&mut *conn)
-    .await?;
-    // rows_affected is 0 when the server was removed while it was being checked.
-    if !changed || updated.rows_affected() == 0 {
-        return Ok(None);
-    }
-    sqlx::query("INSERT INTO health_events (server_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)")
-        .bind(server.id)
+    let stored: Option<HealthState> =
+        sqlx::query_scalar("UPDATE servers SET checked_at = ?, health_reason = ? WHERE id = ? RETURNING health")
+            .bind(now)
+            .bind(&check.reason)
+            .bind(server_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some(from) = stored.filter(|&stored| stored != check.state) else { return Ok(None) };
+    sqlx::query("UPDATE servers SET health = ?, health_since = ? WHERE id = ?")
+        .bind(check.state)
         .bind(now)
-        .bind(server.health)
+        .bind(server_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO health_events (server_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)")
+        .bind(server_id)
+        .bind(now)
+        .bind(from)
         .bind(check.state)
         .bind(&check.reason)
         .execute(conn)
         .await?;
-    Ok(Some(Transition { from: server.health, to: check.state, reason: check.reason.clone() }))
+    Ok(Some(Transition { from, to: check.state, reason: check.reason.clone() }))
 }

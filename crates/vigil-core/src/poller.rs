@@ -71,7 +71,7 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     let mut changes = Vec::new();
     for (server, check) in servers.iter().zip(&results) {
         let Some(check) = check else { continue };
-        if let Some(transition) = health::record(&mut tx, server, check, now).await? {
+        if let Some(transition) = health::record(&mut tx, server.id, check, now).await? {
             changes.push((server.name.clone(), transition));
         }
     }
@@ -81,9 +81,13 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
 
     for (name, transition) in changes {
         if let Some(server) = after.iter().find(|s| s.name == name) {
-            engine.publish(EngineEvent::HealthChanged { server: server.clone(), from: transition.from, to: transition.to });
+            engine.publish(EngineEvent::HealthChanged {
+                server: server.clone(),
+                from: transition.from,
+                to: transition.to,
+            });
         }
     }
-    engine.publish(EngineEvent::Polled { at: now });
+    engine.finish_round(now);
     Ok(after)
 }

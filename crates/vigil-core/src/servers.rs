@@ -43,13 +43,22 @@ impl NewServer {
     pub fn validate(&self) -> Result<NewServer> {
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(VigilError::invalid("name", "Name must not be empty: give the server a short name, e.g. fraud-prod."));
+            return Err(VigilError::invalid(
+                "name",
+                "Name must not be empty: give the server a short name, e.g. fraud-prod.",
+            ));
         }
         if name.chars().count() > MAX_NAME_LEN {
-            return Err(VigilError::invalid("name", format!("Name is too long: use at most {MAX_NAME_LEN} characters.")));
+            return Err(VigilError::invalid(
+                "name",
+                format!("Name is too long: use at most {MAX_NAME_LEN} characters."),
+            ));
         }
         if name.chars().any(char::is_control) {
-            return Err(VigilError::invalid("name", "Name must not contain control characters such as tabs or newlines."));
+            return Err(VigilError::invalid(
+                "name",
+                "Name must not contain control characters such as tabs or newlines.",
+            ));
         }
         Ok(NewServer { name: name.to_owned(), base_url: normalize_base_url(&self.base_url)? })
     }
@@ -72,7 +81,9 @@ fn normalize_base_url(raw: &str) -> Result<String> {
         return Err(invalid("has no host: give the server's host and port"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("must not contain a user name or password (Vigil never stores secrets): give the address alone"));
+        return Err(invalid(
+            "must not contain a user name or password (Vigil never stores secrets): give the address alone",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("must not have a query (?…) or fragment (#…): give the server's base address"));
@@ -89,9 +100,7 @@ pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
 
 /// Every registered server, by name, read on `conn` (e.g. inside a transaction).
 pub async fn list_in(conn: &mut SqliteConnection) -> Result<Vec<Server>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers ORDER BY name"))
-        .fetch_all(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers ORDER BY name")).fetch_all(conn).await?)
 }
 
 /// The server called `name`, or a not-found error that says how to see the registered ones.
@@ -100,7 +109,11 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
         .bind(name)
         .fetch_optional(conn)
         .await?
-        .ok_or_else(|| VigilError::NotFound(format!("No server is called '{name}'. `vigil server list` shows the registered ones.")))
+        .ok_or_else(|| {
+            VigilError::NotFound(format!(
+                "No server is called '{name}'. `vigil server list` shows the registered ones."
+            ))
+        })
 }
 
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
@@ -116,7 +129,10 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
     match inserted {
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(VigilError::Conflict {
             field: "name",
-            message: format!("A server called '{}' already exists: choose another name, or remove that one first.", server.name),
+            message: format!(
+                "A server called '{}' already exists: choose another name, or remove that one first.",
+                server.name
+            ),
         }),
         other => Ok(other?),
     }

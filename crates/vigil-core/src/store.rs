@@ -21,14 +21,14 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
 /// Where the database lives when neither `--db` nor `VIGIL_DB` says otherwise: the OS
 /// app-data directory (e.g. `~/.local/share/vigil/vigil.db` on Linux).
 pub fn default_db_path() -> Result<PathBuf> {
-    directories::ProjectDirs::from("dev", "vigil", "vigil")
-        .map(|dirs| dirs.data_dir().join("vigil.db"))
-        .ok_or_else(|| {
+    directories::ProjectDirs::from("dev", "vigil", "vigil").map(|dirs| dirs.data_dir().join("vigil.db")).ok_or_else(
+        || {
             VigilError::invalid(
                 "db",
                 "Vigil could not find a home directory for its database; pass --db PATH or set VIGIL_DB.",
             )
-        })
+        },
+    )
 }
 
 /// Resolves the database path: an explicit path first, then `VIGIL_DB`, then the default.

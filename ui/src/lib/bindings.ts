@@ -32,4 +32,6 @@ checked_at: string | null, created_at: string, };
 
 export type NewServer = { name: string, base_url: string, };
 
+export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
+
 export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "polled", at: string, };

@@ -1,0 +1,77 @@
+# Vigil: `make run` opens the app, `make test` runs every test. Each installs what it needs
+# first (Debian packages, npm packages, test tools) and skips what is already there.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# apt needs root: as root run it directly, otherwise through sudo.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CACHE := $(HOME)/.cache/vigil
+export CARGO_TARGET_DIR ?= $(CURDIR)/target
+TAURI_DRIVER_VERSION := 2.1.0
+TAURI_DRIVER := $(CACHE)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driver
+export TAURI_DRIVER
+
+BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
+	libayatana-appindicator3-dev librsvg2-dev
+TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick
+
+.PHONY: help run test bench bindings ui deps test-deps lint check-node
+
+help:
+	@echo "make run    open Vigil's desktop app"
+	@echo "make test   run every test: Rust, UI and the real window end to end"
+	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust types"
+
+# Installs the Debian packages in $(1) that are missing.
+define apt_install
+	@missing=$$(for p in $(1); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages: $$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+check-node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+		echo "Vigil's UI needs Node.js 20.19 or newer with npm. Install them, then run make again."; exit 1; }
+	@node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' || { \
+		echo "Vigil's UI needs Node.js 20.19 or newer; this machine has $$(node --version)."; exit 1; }
+
+deps: check-node
+	$(call apt_install,$(BUILD_PACKAGES))
+	@command -v cargo >/dev/null || { echo "Vigil needs Rust (cargo). Install it with rustup, then run make again."; exit 1; }
+	@if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then \
+		cd ui && npm ci --no-audit --no-fund --cache $(CACHE)/npm; fi
+
+ui: deps
+	cd ui && npm run build
+
+test-deps: deps
+	$(call apt_install,$(TEST_PACKAGES))
+	@[ -x $(TAURI_DRIVER) ] || cargo install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked \
+		--root $(CACHE)/tauri-driver-$(TAURI_DRIVER_VERSION)
+
+run: ui
+	cargo build -p vigil-desktop
+	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
+		echo ""; \
+		echo "There is no display here, so the window cannot open. Vigil is built: run it from a desktop"; \
+		echo "session with  $(CARGO_TARGET_DIR)/debug/vigil-desktop  or, on a headless machine, under Xvfb:"; \
+		echo "  Xvfb :99 -screen 0 1280x800x24 & DISPLAY=:99 $(CARGO_TARGET_DIR)/debug/vigil-desktop"; \
+		echo "The headless CLI works anywhere:  $(CARGO_TARGET_DIR)/debug/vigil --help"; \
+		exit 1; fi
+	$(CARGO_TARGET_DIR)/debug/vigil-desktop $(ARGS)
+
+lint: ui
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+test: test-deps lint
+	cd ui && npm test
+	cargo build --workspace
+	cargo test --workspace
+
+bindings:
+	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-core --lib bindings

@@ -1,0 +1,209 @@
+//! The real `vigil` binary, run as a person or a script would run it: what it prints, where,
+//! and with which exit code, against a database in a temporary folder.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+use tempfile::TempDir;
+use vigil_tests::loopback::ReadinessServer;
+use vigil_tests::workspace_binary;
+
+/// What one run of `vigil` left behind.
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+}
+
+impl std::fmt::Debug for Run {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "exit {:?}\n--- stdout\n{}--- stderr\n{}", self.code, self.stdout, self.stderr)
+    }
+}
+
+/// Runs `vigil ARGS` with `VIGIL_DB` set to `env_db` (or unset), on a blocking thread so the
+/// loopback servers of the test keep serving meanwhile.
+async fn vigil_with_env(env_db: Option<&Path>, args: &[&str]) -> Run {
+    let mut command = Command::new(workspace_binary("vigil"));
+    command.args(args).env_remove("VIGIL_LOG").stdin(Stdio::null());
+    match env_db {
+        Some(path) => command.env("VIGIL_DB", path),
+        None => command.env_remove("VIGIL_DB"),
+    };
+    let shown = format!("vigil {}", args.join(" "));
+    let output: Output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .expect("the blocking task finishes")
+        .unwrap_or_else(|err| panic!("run {shown}: {err}"));
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+    }
+}
+
+/// Runs `vigil --db DB ARGS`.
+async fn vigil(db: &Path, args: &[&str]) -> Run {
+    let db = db.to_str().expect("UTF-8 temp path");
+    let mut full = vec!["--db", db];
+    full.extend_from_slice(args);
+    vigil_with_env(None, &full).await
+}
+
+fn temp_db() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vigil.db");
+    (dir, path)
+}
+
+/// The stored servers as `vigil server list --json --no-check` prints them (no health check,
+/// so reading changes nothing).
+async fn stored_servers(db: &Path) -> Value {
+    let run = vigil(db, &["server", "list", "--json", "--no-check"]).await;
+    assert!(run.success(), "{run:?}");
+    serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("list --json is not JSON ({err}): {run:?}"))
+}
+
+async fn audit_entries(db: &Path) -> i64 {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(db);
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("open db");
+    let count = sqlx::query_scalar("SELECT count(*) FROM audit_log").fetch_one(&pool).await.expect("count audit_log");
+    pool.close().await;
+    count
+}
+
+/// The cells of the table row whose first cell is `name`.
+fn table_row<'a>(table: &'a str, name: &str) -> Vec<&'a str> {
+    table
+        .lines()
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|cells| cells.first() == Some(&name))
+        .unwrap_or_else(|| panic!("no row for {name} in:\n{table}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_then_list_shows_the_server_up() {
+    let (_dir, db) = temp_db();
+    let model_server = ReadinessServer::start().await;
+    let url = model_server.url();
+
+    let added = vigil(&db, &["server", "add", "fraud-prod", &format!("{url}/")]).await;
+    assert!(added.success(), "{added:?}");
+    assert!(added.stdout.contains("fraud-prod") && added.stdout.contains(&url), "{added:?}");
+    assert!(added.stderr.is_empty(), "{added:?}");
+
+    let listed = vigil(&db, &["server", "list"]).await;
+    assert!(listed.success(), "{listed:?}");
+    let header = listed.stdout.lines().next().unwrap_or_default();
+    assert!(header.starts_with("NAME") && header.contains("HEALTH"), "{listed:?}");
+    let row = table_row(&listed.stdout, "fraud-prod");
+    assert_eq!(row[1], "up", "{listed:?}");
+    assert_eq!(row[2], url, "the URL is stored without the trailing slash: {listed:?}");
+    assert!(listed.stdout.contains("HTTP 200"), "{listed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_json_is_an_array_scripts_can_read() {
+    let (_dir, db) = temp_db();
+    let up = ReadinessServer::start().await;
+    let down = ReadinessServer::start().await;
+    down.answer(503);
+    assert!(vigil(&db, &["server", "add", "alpha", &up.url()]).await.success());
+    assert!(vigil(&db, &["server", "add", "beta", &down.url()]).await.success());
+
+    let run = vigil(&db, &["server", "list", "--json"]).await;
+    assert!(run.success(), "{run:?}");
+    let servers: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {run:?}"));
+    let servers = servers.as_array().unwrap_or_else(|| panic!("not an array: {run:?}"));
+    assert_eq!(servers.len(), 2, "{run:?}");
+    assert_eq!(servers[0]["name"], "alpha");
+    assert_eq!(servers[0]["base_url"], up.url());
+    assert_eq!(servers[0]["health"], "up");
+    assert_eq!(servers[1]["name"], "beta");
+    assert_eq!(servers[1]["base_url"], down.url());
+    assert_eq!(servers[1]["health"], "down");
+    assert!(servers[1]["health_reason"].as_str().unwrap_or_default().contains("503"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn list_on_an_empty_database_says_how_to_add_a_server() {
+    let (_dir, db) = temp_db();
+    let run = vigil(&db, &["server", "list"]).await;
+    assert!(run.success(), "{run:?}");
+    assert!(run.stdout.contains("vigil server add"), "{run:?}");
+
+    let json = vigil(&db, &["server", "list", "--json"]).await;
+    assert!(json.success(), "{json:?}");
+    assert_eq!(serde_json::from_str::<Value>(&json.stdout).ok(), Some(Value::Array(vec![])), "{json:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn invalid_input_fails_naming_the_field_and_changes_nothing() {
+    let (_dir, db) = temp_db();
+    assert!(vigil(&db, &["server", "add", "fraud-prod", "http://127.0.0.1:8080"]).await.success());
+    let servers_before = stored_servers(&db).await;
+    let audit_before = audit_entries(&db).await;
+
+    for (args, names) in [
+        (["server", "add", "", "http://127.0.0.1:8081"], "Name"),
+        (["server", "add", "other", "notaurl"], "Base URL"),
+        (["server", "add", "fraud-prod", "http://127.0.0.1:9999"], "already exists"),
+    ] {
+        let run = vigil(&db, &args).await;
+        assert!(!run.success(), "{args:?} must fail: {run:?}");
+        assert!(run.stderr.starts_with("error:"), "{args:?}: {run:?}");
+        assert!(run.stderr.contains(names), "{args:?} should mention {names:?}: {run:?}");
+        assert!(run.stdout.is_empty(), "{args:?} printed success output: {run:?}");
+        assert_eq!(stored_servers(&db).await, servers_before, "{args:?} changed the stored servers");
+        assert_eq!(audit_entries(&db).await, audit_before, "{args:?} wrote to the audit log");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn removing_a_missing_server_fails_naming_it() {
+    let (_dir, db) = temp_db();
+    let run = vigil(&db, &["server", "remove", "ghost"]).await;
+    assert!(!run.success(), "{run:?}");
+    assert!(run.stderr.starts_with("error:"), "{run:?}");
+    assert!(run.stderr.contains("ghost"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn remove_deletes_the_server() {
+    let (_dir, db) = temp_db();
+    assert!(vigil(&db, &["server", "add", "retired", "http://127.0.0.1:8080"]).await.success());
+    let run = vigil(&db, &["server", "remove", "retired"]).await;
+    assert!(run.success(), "{run:?}");
+    assert!(run.stdout.contains("retired"), "{run:?}");
+    assert_eq!(stored_servers(&db).await, Value::Array(vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn vigil_db_selects_the_database_when_db_is_absent() {
+    let (_dir, db) = temp_db();
+    let model_server = ReadinessServer::start().await;
+
+    let added = vigil_with_env(Some(&db), &["server", "add", "from-env", &model_server.url()]).await;
+    assert!(added.success(), "{added:?}");
+    assert!(db.exists(), "VIGIL_DB should have created {}", db.display());
+    let servers = stored_servers(&db).await;
+    assert_eq!(servers[0]["name"], "from-env", "{servers}");
+
+    let listed = vigil_with_env(Some(&db), &["server", "list"]).await;
+    assert!(listed.success(), "{listed:?}");
+    assert_eq!(table_row(&listed.stdout, "from-env")[1], "up", "{listed:?}");
+
+    // --db wins over VIGIL_DB.
+    let (_other_dir, other_db) = temp_db();
+    let other_db_arg = other_db.to_str().expect("UTF-8 temp path");
+    let listed = vigil_with_env(Some(&db), &["--db", other_db_arg, "server", "list"]).await;
+    assert!(listed.success(), "{listed:?}");
+    assert!(listed.stdout.contains("vigil server add"), "--db should select the empty database: {listed:?}");
+}

@@ -1,0 +1,55 @@
+//! End to end in the real window: `vigil-desktop` under Xvfb, driven over WebDriver.
+//!
+//! A person adds a model server through the form, sees it up, sees it go down when the server
+//! stops, and removes it. Bad input gets an error under the field and stores nothing.
+
+use std::time::Duration;
+
+use vigil_tests::desktop::DesktopApp;
+use vigil_tests::loopback::ReadinessServer;
+
+const POLL_INTERVAL_SECS: f64 = 1.0;
+
+fn row(name: &str) -> String {
+    format!(r#"[data-testid="server-row"][data-server="{name}"]"#)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
+    let model_server = ReadinessServer::start().await;
+    let app = DesktopApp::launch("server_up_then_down", POLL_INTERVAL_SECS).await;
+
+    // A new user sees what to do.
+    app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(20)).await;
+
+    // Bad input: the error is under the field it names, and nothing is stored.
+    app.click(r#"[data-testid="add-server-button"]"#).await;
+    app.type_into(r#"[data-testid="server-url-input"]"#, &model_server.url()).await;
+    app.click(r#"[data-testid="server-submit"]"#).await;
+    app.element(r#"[data-testid="name-error"]"#, Duration::from_secs(5)).await;
+    let message = app.session.text(&app.element(r#"[data-testid="name-error"]"#, Duration::from_secs(1)).await).await;
+    assert!(message.unwrap().starts_with("Name must not be empty"), "the error names the Name field");
+    assert!(app.session.find(r#"[data-testid="server-row"]"#).await.unwrap().is_none(), "nothing was added");
+
+    // A good server: listed, and up after the engine checks its readiness endpoint.
+    app.type_into(r#"[data-testid="server-name-input"]"#, "local-model").await;
+    app.click(r#"[data-testid="server-submit"]"#).await;
+    let health = format!(r#"{} [data-testid="server-health"]"#, row("local-model"));
+    app.wait_for_text(&health, "Up", Duration::from_secs(10)).await;
+
+    // The server stops: the window shows it down within the poll interval (plus the check's
+    // own timeout and a margin for a loaded machine), without any reload.
+    model_server.stop();
+    app.wait_for_text(&health, "Down", Duration::from_secs_f64(POLL_INTERVAL_SECS + 2.0 + 5.0)).await;
+    let attention = app.element(r#"[data-testid="attention"]"#, Duration::from_secs(2)).await;
+    let attention = app.session.text(&attention).await.unwrap();
+    assert!(attention.contains("local-model is down"), "the attention strip names the server: {attention}");
+    assert!(attention.contains("connection refused"), "and says why: {attention}");
+
+    // Removing it asks first, then the fleet is empty again.
+    app.click(&format!(r#"{} [data-testid="remove-server"]"#, row("local-model"))).await;
+    app.click(r#"[data-testid="confirm-remove-yes"]"#).await;
+    app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(5)).await;
+
+    app.session.close().await;
+}

@@ -1,0 +1,58 @@
+// The UI's one door into the engine: typed calls over Tauri IPC and the engine's event stream.
+// Every type here is generated from Rust (bindings.ts); none is written by hand.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppInfo, EngineEvent, ErrorCode, ErrorPayload, FleetSnapshot, NewServer, Server } from "./bindings";
+
+/** An engine error as the UI handles it: a stable code, words for people, the field at fault. */
+export class ApiError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | null;
+  readonly detail: string | null;
+
+  constructor(payload: ErrorPayload) {
+    super(payload.message);
+    this.name = "ApiError";
+    this.code = payload.code;
+    this.field = payload.field;
+    this.detail = payload.detail;
+  }
+}
+
+function isPayload(value: unknown): value is ErrorPayload {
+  return typeof value === "object" && value !== null && "code" in value && "message" in value;
+}
+
+/** Whatever a failed IPC call threw, as an ApiError. Tauri itself rejects with plain strings. */
+export function toApiError(thrown: unknown): ApiError {
+  if (thrown instanceof ApiError) return thrown;
+  if (isPayload(thrown)) return new ApiError({ ...thrown, field: thrown.field ?? null, detail: thrown.detail ?? null });
+  const detail = thrown instanceof Error ? thrown.message : String(thrown);
+  return new ApiError({
+    code: "internal",
+    message: "The window could not reach Vigil's engine. Restart Vigil; if it happens again, report it with the detail.",
+    field: null,
+    detail,
+  });
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (thrown) {
+    throw toApiError(thrown);
+  }
+}
+
+/** The name of the Tauri event that carries every engine event. */
+export const ENGINE_EVENT = "engine";
+
+export const api = {
+  appInfo: () => call<AppInfo>("app_info"),
+  fleet: () => call<FleetSnapshot>("fleet_snapshot"),
+  addServer: (server: NewServer) => call<Server>("server_add", { server }),
+  removeServer: (name: string) => call<null>("server_remove", { name }),
+  onEngineEvent: (handler: (event: EngineEvent) => void): Promise<UnlistenFn> =>
+    listen<EngineEvent>(ENGINE_EVENT, (event) => handler(event.payload)),
+};

@@ -1,0 +1,105 @@
+// The fleet as the window knows it: loaded once from the engine, then kept current by engine
+// events. The window never polls the engine in a loop.
+
+import { api, ApiError, toApiError } from "./api";
+import type { EngineEvent, Server } from "./bindings";
+import { relativeTime } from "./format";
+
+const byName = (a: Server, b: Server) => a.name.localeCompare(b.name);
+
+/**
+ * The server list after one engine event. Pure, so it is easy to test.
+ *
+ * Events may arrive before the answer to the call that caused them (the engine checks a new
+ * server at once), so `server_added` never overwrites a copy the window already holds: that
+ * copy is at least as new.
+ */
+export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
+  switch (event.kind) {
+    case "server_added":
+      if (servers.some((s) => s.id === event.server.id)) return servers;
+      return [...servers, event.server].sort(byName);
+    case "health_changed":
+      return [...servers.filter((s) => s.id !== event.server.id), event.server].sort(byName);
+    case "server_removed":
+      return servers.filter((s) => s.name !== event.name);
+    case "polled":
+      // A round checks every server the engine holds, so each was checked at `at`.
+      return servers.map((s) => ({ ...s, checked_at: event.at }));
+  }
+}
+
+/** One line of the "Needs attention" strip. */
+export interface AttentionItem {
+  server: Server;
+  severity: number;
+  title: string;
+  reason: string;
+}
+
+/** Servers that need a person, worst first: down before degraded, then longest-standing. */
+export function needsAttention(servers: Server[]): AttentionItem[] {
+  const severity = { down: 2, degraded: 1, up: 0, unknown: 0 } as const;
+  return servers
+    .filter((s) => severity[s.health] > 0)
+    .map((server) => ({
+      server,
+      severity: severity[server.health],
+      title: `${server.name} is ${server.health}`,
+      reason: server.health_reason ?? "",
+    }))
+    .sort((a, b) => b.severity - a.severity || (a.server.health_since ?? "").localeCompare(b.server.health_since ?? ""));
+}
+
+/** One sentence per server in plain words, for the product manager's view. */
+export function plainStatus(server: Server, now: number): string {
+  const since = relativeTime(server.health_since, now);
+  switch (server.health) {
+    case "up":
+      return `${server.name} is up and ready to serve.`;
+    case "degraded":
+      return `${server.name} is serving but not fully ready (since ${since}).`;
+    case "down":
+      return `${server.name} is down since ${since}: ${server.health_reason ?? "no answer"}.`;
+    case "unknown":
+      return `${server.name} was just added; Vigil is checking it.`;
+  }
+}
+
+/** The live fleet: servers, when the engine last polled, and what went wrong loading. */
+export class Fleet {
+  servers = $state<Server[]>([]);
+  loaded = $state(false);
+  loadError = $state<ApiError | null>(null);
+  lastPolledAt = $state<string | null>(null);
+  #unlisten: (() => void) | null = null;
+
+  /** Listens to engine events first, then loads, so no change between the two is missed. */
+  async start(): Promise<void> {
+    this.#unlisten = await api.onEngineEvent((event) => this.apply(event));
+    await this.reload();
+  }
+
+  stop(): void {
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  async reload(): Promise<void> {
+    try {
+      const snapshot = await api.fleet();
+      this.servers = snapshot.servers.sort(byName);
+      this.lastPolledAt ??= snapshot.polled_at;
+      this.loadError = null;
+    } catch (thrown) {
+      this.loadError = toApiError(thrown);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  apply(event: EngineEvent): void {
+    if (event.kind === "polled") this.lastPolledAt = event.at;
+    this.servers = applyEvent(this.servers, event);
+  }
+}

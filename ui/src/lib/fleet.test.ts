@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type { EngineEvent, FleetSnapshot } from "./bindings";
+import { applyEvent, Fleet, needsAttention, plainStatus } from "./fleet.svelte";
+import { server } from "./format.test";
+
+afterEach(() => clearMocks());
+
+describe("applyEvent", () => {
+  const a = server({ id: 1, name: "alpha" });
+  const b = server({ id: 2, name: "beta" });
+
+  it("adds a server in name order", () => {
+    const added = applyEvent([b], { kind: "server_added", server: a });
+    expect(added.map((s) => s.name)).toEqual(["alpha", "beta"]);
+  });
+
+  it("replaces a server whose health changed", () => {
+    const down = { ...b, health: "down" as const, health_reason: "connection refused" };
+    const after = applyEvent([a, b], { kind: "health_changed", server: down, from: "up", to: "down" });
+    expect(after).toEqual([a, down]);
+  });
+
+  it("keeps a newer copy when the answer to adding arrives after the engine's events", () => {
+    const up = { ...a, health: "up" as const };
+    const stale = { ...a, health: "unknown" as const };
+    expect(applyEvent([up], { kind: "server_added", server: stale })).toEqual([up]);
+  });
+
+  it("drops a removed server", () => {
+    expect(applyEvent([a, b], { kind: "server_removed", name: "alpha" })).toEqual([b]);
+  });
+
+  it("marks every server checked when a polling round finishes", () => {
+    const after = applyEvent([a, b], { kind: "polled", at: "2026-11-28T12:00:00Z" });
+    expect(after.map((s) => s.checked_at)).toEqual(["2026-11-28T12:00:00Z", "2026-11-28T12:00:00Z"]);
+  });
+});
+
+describe("needsAttention", () => {
+  it("lists down servers before degraded ones, the longest-standing first, and leaves healthy ones out", () => {
+    const items = needsAttention([
+      server({ id: 1, name: "ok" }),
+      server({ id: 2, name: "slow", health: "degraded", health_since: "2026-11-28T10:00:00Z" }),
+      server({ id: 3, name: "late", health: "down", health_since: "2026-11-28T11:00:00Z" }),
+      server({ id: 4, name: "early", health: "down", health_since: "2026-11-28T09:00:00Z" }),
+    ]);
+    expect(items.map((i) => i.server.name)).toEqual(["early", "late", "slow"]);
+    expect(items[0].title).toBe("early is down");
+  });
+});
+
+describe("plainStatus", () => {
+  it("says in plain words what a product manager needs to know", () => {
+    const now = Date.parse("2026-11-28T12:00:00Z");
+    expect(plainStatus(server({ name: "fraud" }), now)).toBe("fraud is up and ready to serve.");
+    const down = server({ name: "churn", health: "down", health_reason: "connection refused", health_since: "2026-11-28T11:55:00Z" });
+    expect(plainStatus(down, now)).toBe("churn is down since 5 min ago: connection refused.");
+  });
+});
+
+describe("Fleet", () => {
+  it("loads the fleet once and then follows engine events without asking again", async () => {
+    const snapshot: FleetSnapshot = { servers: [server({ name: "beta", id: 2 })], polled_at: "2026-11-28T12:00:00Z" };
+    const calls: string[] = [];
+    mockIPC(
+      (command) => {
+        calls.push(command);
+        return command === "fleet_snapshot" ? snapshot : null;
+      },
+      { shouldMockEvents: true },
+    );
+    const fleet = new Fleet();
+    await fleet.start();
+    expect(fleet.loaded).toBe(true);
+    expect(fleet.servers.map((s) => s.name)).toEqual(["beta"]);
+    expect(fleet.lastPolledAt).toBe("2026-11-28T12:00:00Z");
+
+    const event: EngineEvent = { kind: "health_changed", server: server({ id: 2, name: "beta", health: "down" }), from: "up", to: "down" };
+    await emit("engine", event);
+    await emit("engine", { kind: "polled", at: "2026-11-28T12:00:10Z" } satisfies EngineEvent);
+    expect(fleet.servers[0].health).toBe("down");
+    expect(fleet.lastPolledAt).toBe("2026-11-28T12:00:10Z");
+    expect(calls.filter((c) => c === "fleet_snapshot")).toHaveLength(1);
+    fleet.stop();
+  });
+
+  it("keeps the engine's error, words and code, when loading fails", async () => {
+    mockIPC(() => {
+      throw { code: "database", message: "Vigil could not read or write its database.", field: null, detail: "disk I/O error" };
+    });
+    const fleet = new Fleet();
+    await fleet.reload();
+    expect(fleet.loaded).toBe(true);
+    expect(fleet.loadError?.code).toBe("database");
+    expect(fleet.loadError?.message).toContain("could not read or write");
+    expect(fleet.loadError?.detail).toBe("disk I/O error");
+  });
+});

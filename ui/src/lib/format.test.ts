@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import type { Server } from "./bindings";
+import { exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
+
+const NOW = Date.parse("2026-11-28T12:00:00Z");
+const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
+
+export function server(overrides: Partial<Server> = {}): Server {
+  return {
+    id: 1,
+    name: "fraud-prod",
+    base_url: "http://127.0.0.1:8080",
+    health: "up",
+    health_reason: "/v2/health/ready answered HTTP 200",
+    health_since: ago(600),
+    checked_at: ago(2),
+    created_at: ago(3600),
+    ...overrides,
+  };
+}
+
+describe("relativeTime", () => {
+  it("writes ages the way people say them", () => {
+    expect(relativeTime(ago(2), NOW)).toBe("just now");
+    expect(relativeTime(ago(42), NOW)).toBe("42 s ago");
+    expect(relativeTime(ago(5 * 60 + 10), NOW)).toBe("5 min ago");
+    expect(relativeTime(ago(3 * 3600), NOW)).toBe("3 h ago");
+    expect(relativeTime(ago(3 * 86400), NOW)).toBe("3 d ago");
+  });
+  it("shows a dash, not zero, when there is no time", () => {
+    expect(relativeTime(null, NOW)).toBe("—");
+  });
+});
+
+describe("exactUtc", () => {
+  it("gives the exact UTC time for hovers", () => {
+    expect(exactUtc("2026-11-28T17:40:03.123456Z")).toBe("2026-11-28 17:40:03 UTC");
+    expect(exactUtc("2026-11-28T18:40:03+01:00")).toBe("2026-11-28 17:40:03 UTC");
+    expect(exactUtc(null)).toBe("");
+  });
+});
+
+describe("serverStatus", () => {
+  it("shows a word for every state, with the reason on hover", () => {
+    expect(serverStatus(server(), NOW, 10)).toEqual({
+      word: "Up",
+      tone: "ok",
+      why: "/v2/health/ready answered HTTP 200",
+    });
+    const down = serverStatus(server({ health: "down", health_reason: "connection refused" }), NOW, 10);
+    expect(down).toMatchObject({ word: "Down", tone: "bad", why: "connection refused" });
+  });
+
+  it("says a new server is being checked rather than showing it as down", () => {
+    const fresh = serverStatus(server({ health: "unknown", health_reason: null, checked_at: null }), NOW, 10);
+    expect(fresh.word).toBe("Checking");
+    expect(fresh.tone).toBe("muted");
+  });
+
+  it("marks a server stale when it has not been checked for three intervals", () => {
+    expect(serverStatus(server({ checked_at: ago(34) }), NOW, 10).word).toBe("Up");
+    const stale = serverStatus(server({ checked_at: ago(36) }), NOW, 10);
+    expect(stale.word).toBe("Stale");
+    expect(stale.why).toContain("Not checked since");
+  });
+});
+
+describe("fleetCounts", () => {
+  it("counts servers and the ones in trouble", () => {
+    expect(fleetCounts([server()])).toBe("1 server");
+    expect(fleetCounts([server(), server({ id: 2, health: "down" }), server({ id: 3, health: "degraded" })])).toBe(
+      "3 servers · 1 down · 1 degraded",
+    );
+  });
+});

@@ -1,0 +1,70 @@
+// How numbers, times and states are written in the window, the same way in every view.
+
+import type { HealthState, Server } from "./bindings";
+
+/** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago". */
+export function relativeTime(iso: string | null, now: number): string {
+  if (!iso) return "—";
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (seconds < 5) return "just now";
+  if (seconds < 60) return `${seconds} s ago`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h ago`;
+  return `${Math.floor(hours / 24)} d ago`;
+}
+
+/** The exact time in UTC, for hovers: "2026-11-28 17:40:03 UTC". */
+export function exactUtc(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  return `${date.toISOString().slice(0, 19).replace("T", " ")} UTC`;
+}
+
+export type Tone = "ok" | "warn" | "bad" | "muted";
+
+/** What a server's status cell shows: a word (never colour alone), its tone, and why. */
+export interface StatusView {
+  word: string;
+  tone: Tone;
+  why: string;
+}
+
+const STATES: Record<HealthState, { word: string; tone: Tone }> = {
+  up: { word: "Up", tone: "ok" },
+  degraded: { word: "Degraded", tone: "warn" },
+  down: { word: "Down", tone: "bad" },
+  unknown: { word: "Checking", tone: "muted" },
+};
+
+/**
+ * The status of a server as of `now`. A server whose last check is older than three poll
+ * intervals (plus a grace) is Stale: what Vigil last knew may no longer hold.
+ */
+export function serverStatus(server: Server, now: number, pollIntervalSecs: number): StatusView {
+  const checked = server.checked_at ? Date.parse(server.checked_at) : null;
+  const staleAfterMs = (3 * pollIntervalSecs + 5) * 1000;
+  if (checked !== null && now - checked > staleAfterMs) {
+    return {
+      word: "Stale",
+      tone: "warn",
+      why: `Not checked since ${exactUtc(server.checked_at)}; is Vigil's poller running?`,
+    };
+  }
+  const { word, tone } = STATES[server.health];
+  const why = server.health_reason ?? "Not checked yet: the first check runs within a few seconds.";
+  return { word, tone, why };
+}
+
+/** How many servers are in each state, in words: "3 servers · 1 down". */
+export function fleetCounts(servers: Server[]): string {
+  const n = servers.length;
+  const down = servers.filter((s) => s.health === "down").length;
+  const degraded = servers.filter((s) => s.health === "degraded").length;
+  const parts = [`${n} ${n === 1 ? "server" : "servers"}`];
+  if (down) parts.push(`${down} down`);
+  if (degraded) parts.push(`${degraded} degraded`);
+  return parts.join(" · ");
+}
