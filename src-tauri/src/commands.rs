@@ -6,7 +6,7 @@
 
 use tauri::State;
 use vigil_core::error::ErrorPayload;
-use vigil_core::{AppInfo, Engine, FleetSnapshot, NewServer, Server, VigilError};
+use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
 
@@ -20,6 +20,11 @@ fn to_payload(err: VigilError) -> ErrorPayload {
 #[tauri::command]
 pub fn app_info(engine: State<'_, Engine>) -> AppInfo {
     engine.info()
+}
+
+#[tauri::command]
+pub async fn audit_log(engine: State<'_, Engine>, limit: u32) -> CommandResult<Vec<AuditEntry>> {
+    engine.audit_log(limit).await.map_err(to_payload)
 }
 
 #[tauri::command]

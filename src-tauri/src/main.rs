@@ -53,6 +53,7 @@ fn main() -> ExitCode {
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
+            commands::audit_log,
             commands::fleet_snapshot,
             commands::server_add,
             commands::server_remove,

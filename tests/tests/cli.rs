@@ -186,6 +186,28 @@ async fn remove_deletes_the_server() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn audit_lists_who_added_and_removed_what_newest_first() {
+    let (_dir, db) = temp_db();
+    let empty = vigil(&db, &["audit"]).await;
+    assert!(empty.success() && empty.stdout.contains("audit trail is empty"), "{empty:?}");
+
+    assert!(vigil(&db, &["server", "add", "canary", "http://127.0.0.1:9"]).await.success());
+    assert!(vigil(&db, &["server", "remove", "canary"]).await.success());
+    let run = vigil(&db, &["audit", "--json"]).await;
+    assert!(run.success(), "{run:?}");
+    let entries: Value = serde_json::from_str(&run.stdout).expect("audit --json is JSON");
+    let actions: Vec<&str> = entries.as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["server.remove", "server.add"]);
+    assert_eq!(entries[1]["subject"], "canary");
+    assert!(entries[1]["detail"].as_str().unwrap().contains("http://127.0.0.1:9"), "{entries}");
+
+    let table = vigil(&db, &["audit", "--limit", "1"]).await;
+    assert!(table.success(), "{table:?}");
+    assert_eq!(table.stdout.lines().count(), 2, "a header and the newest entry only: {table:?}");
+    assert!(table.stdout.contains("server.remove"), "{table:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn vigil_db_selects_the_database_when_db_is_absent() {
     let (_dir, db) = temp_db();
     let model_server = ReadinessServer::start().await;

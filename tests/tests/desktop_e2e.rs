@@ -1,7 +1,7 @@
 //! End to end in the real window: `vigil-desktop` under Xvfb, driven over WebDriver.
 //!
 //! A person adds a model server through the form, sees it up, sees it go down when the server
-//! stops, and removes it. Bad input gets an error under the field and stores nothing.
+//! stops, and removes it; both decisions are on the audit trail. Bad input gets an error under the field and stores nothing.
 
 use std::time::Duration;
 
@@ -50,6 +50,18 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     app.click(&format!(r#"{} [data-testid="remove-server"]"#, row("local-model"))).await;
     app.click(r#"[data-testid="confirm-remove-yes"]"#).await;
     app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(5)).await;
+
+    // Both decisions are on the audit trail, newest first.
+    app.click(r#"[data-testid="nav-audit"]"#).await;
+    app.element(r#"[data-testid="audit-table"]"#, Duration::from_secs(5)).await;
+    let rows = app.session.find_all(r#"[data-testid="audit-row"]"#).await.unwrap();
+    let mut texts = Vec::new();
+    for row in &rows {
+        texts.push(app.session.text(row).await.unwrap());
+    }
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts[0].contains("Removed server") && texts[0].contains("local-model"), "{texts:?}");
+    assert!(texts[1].contains("Added server") && texts[1].contains(&model_server.url()), "{texts:?}");
 
     app.session.close().await;
 }

@@ -23,6 +23,15 @@ enum Command {
     /// Register, list and remove model servers
     #[command(subcommand)]
     Server(ServerCommand),
+    /// Show the audit trail: who changed what, and when, newest first
+    Audit {
+        /// How many entries to show
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -87,6 +96,20 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             engine.remove_server(&name).await?;
             println!("removed server '{name}'");
         }
+        Command::Audit { limit, json } => {
+            let entries = engine.audit_log(limit).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries).expect("entries serialize"));
+            } else if entries.is_empty() {
+                println!("The audit trail is empty: nothing has been changed yet.");
+            } else {
+                let rows = entries.iter().map(|e| {
+                    let at = e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+                    [at, e.actor.clone(), e.action.clone(), e.subject.clone()]
+                });
+                print!("{}", table(["TIME", "ACTOR", "ACTION", "SUBJECT"], rows));
+            }
+        }
     }
     Ok(())
 }
@@ -96,20 +119,22 @@ fn server_table(servers: &[Server]) -> String {
     if servers.is_empty() {
         return "No servers yet. Add one: vigil server add NAME http://HOST:PORT\n".into();
     }
-    let rows: Vec<[String; 4]> = servers
-        .iter()
-        .map(|s| {
-            let health = format!("{:?}", s.health).to_lowercase();
-            [s.name.clone(), health, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
-        })
-        .collect();
-    let header = ["NAME", "HEALTH", "URL", "REASON"].map(String::from);
-    let widths: Vec<usize> =
-        (0..4).map(|c| rows.iter().chain([&header]).map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let rows = servers.iter().map(|s| {
+        let health = format!("{:?}", s.health).to_lowercase();
+        [s.name.clone(), health, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
+    });
+    table(["NAME", "HEALTH", "URL", "REASON"], rows)
+}
+
+/// Rows of cells as left-aligned columns under a header.
+fn table<const N: usize>(header: [&str; N], rows: impl Iterator<Item = [String; N]>) -> String {
+    let header = header.map(String::from);
+    let rows: Vec<[String; N]> = std::iter::once(header).chain(rows).collect();
+    let widths: Vec<usize> = (0..N).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
     let mut out = String::new();
-    for row in [&header].into_iter().chain(&rows) {
-        let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
-        out.push_str(line.join("  ").trim_end());
+    for row in &rows {
+        let cells: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:<w$}")).collect();
+        out.push_str(cells.join("  ").trim_end());
         out.push('\n');
     }
     out

@@ -6,6 +6,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::audit::AuditEntry;
 use crate::engine::{AppInfo, FleetSnapshot};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
@@ -23,6 +24,7 @@ pub fn typescript() -> String {
         Server::decl(&config),
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
+        AuditEntry::decl(&config),
         EngineEvent::decl(&config),
     ];
     let mut out =

@@ -12,10 +12,11 @@ use sqlx::SqlitePool;
 use tokio::sync::{broadcast, Notify};
 use ts_rs::TS;
 
+use crate::audit::{self, AuditEntry};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::poller::{self, PollerHandle};
 use crate::servers::{self, NewServer, Server};
-use crate::{audit, store, Result};
+use crate::{store, Result};
 
 /// How often servers are polled unless configured otherwise.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
@@ -163,6 +164,11 @@ impl Engine {
         Ok(FleetSnapshot { servers: self.list_servers().await?, polled_at })
     }
 
+    /// The newest `limit` decisions on the audit trail, newest first.
+    pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::newest(self.pool(), limit).await
+    }
+
     /// Registers a server after validating it; the poller checks it at once.
     pub async fn add_server(&self, new: NewServer) -> Result<Server> {
         let new = new.validate()?;
@@ -170,9 +176,10 @@ impl Engine {
         let mut tx = self.pool().begin().await?;
         let server = servers::insert(&mut tx, &new, now).await?;
         let detail = serde_json::json!({ "base_url": server.base_url });
-        audit::append(&mut tx, &self.options().actor, "server.add", &server.name, detail, now).await?;
+        let entry = audit::append(&mut tx, &self.options().actor, "server.add", &server.name, detail, now).await?;
         tx.commit().await?;
         self.publish(EngineEvent::ServerAdded { server: server.clone() });
+        self.publish(EngineEvent::Audited { entry });
         self.inner.wake.notify_one();
         Ok(server)
     }
@@ -184,9 +191,10 @@ impl Engine {
         let mut tx = self.pool().begin().await?;
         let server = servers::delete(&mut tx, name).await?;
         let detail = serde_json::json!({ "base_url": server.base_url });
-        audit::append(&mut tx, &self.options().actor, "server.remove", &server.name, detail, now).await?;
+        let entry = audit::append(&mut tx, &self.options().actor, "server.remove", &server.name, detail, now).await?;
         tx.commit().await?;
         self.publish(EngineEvent::ServerRemoved { name: server.name });
+        self.publish(EngineEvent::Audited { entry });
         Ok(())
     }
 }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::audit::AuditEntry;
 use crate::health::HealthState;
 use crate::servers::Server;
 
@@ -23,6 +24,8 @@ pub enum EngineEvent {
     ServerRemoved { name: String },
     /// A server's health changed; `server` is its state after the change.
     HealthChanged { server: Server, from: HealthState, to: HealthState },
+    /// A decision was recorded on the audit trail.
+    Audited { entry: AuditEntry },
     /// A polling round finished: every server was checked at `at`.
     Polled { at: DateTime<Utc> },
 }

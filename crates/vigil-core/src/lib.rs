@@ -16,6 +16,7 @@ pub mod poller;
 pub mod servers;
 pub mod store;
 
+pub use audit::AuditEntry;
 pub use engine::{AppInfo, Engine, EngineOptions, FleetSnapshot};
 pub use error::{ErrorCode, VigilError};
 pub use events::EngineEvent;

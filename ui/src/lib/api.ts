@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppInfo, EngineEvent, ErrorCode, ErrorPayload, FleetSnapshot, NewServer, Server } from "./bindings";
+import type { AppInfo, AuditEntry, EngineEvent, ErrorCode, ErrorPayload, FleetSnapshot, NewServer, Server } from "./bindings";
 
 /** An engine error as the UI handles it: a stable code, words for people, the field at fault. */
 export class ApiError extends Error {
@@ -50,6 +50,7 @@ export const ENGINE_EVENT = "engine";
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),
   removeServer: (name: string) => call<null>("server_remove", { name }),

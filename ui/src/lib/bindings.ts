@@ -34,4 +34,22 @@ export type NewServer = { name: string, base_url: string, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "polled", at: string, };
+export type AuditEntry = { id: number, at: string, 
+/**
+ * Who acted (the OS user for now).
+ */
+actor: string, 
+/**
+ * What was done, as a stable dotted name: `server.add`, `server.remove`.
+ */
+action: string, 
+/**
+ * What it was done to, by name.
+ */
+subject: string, 
+/**
+ * JSON with the specifics (e.g. the server's base URL).
+ */
+detail: string, };
+
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "polled", at: string, };

@@ -23,6 +23,8 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
       return [...servers.filter((s) => s.id !== event.server.id), event.server].sort(byName);
     case "server_removed":
       return servers.filter((s) => s.name !== event.name);
+    case "audited":
+      return servers;
     case "polled":
       // A round checks every server the engine holds, so each was checked at `at`.
       return servers.map((s) => ({ ...s, checked_at: event.at }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Server } from "./bindings";
-import { exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
+import { auditActionLabel, auditDetail, exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -71,5 +71,19 @@ describe("fleetCounts", () => {
     expect(fleetCounts([server(), server({ id: 2, health: "down" }), server({ id: 3, health: "degraded" })])).toBe(
       "3 servers · 1 down · 1 degraded",
     );
+  });
+});
+
+describe("audit entries", () => {
+  it("names known actions in words and shows unknown ones as recorded", () => {
+    expect(auditActionLabel("server.add")).toBe("Added server");
+    expect(auditActionLabel("rollout.promote")).toBe("rollout.promote");
+  });
+
+  it("shows the detail JSON as readable pairs, and text that is not JSON as it is", () => {
+    expect(auditDetail('{"base_url":"http://127.0.0.1:8080","weight":25}')).toBe(
+      "base url: http://127.0.0.1:8080 · weight: 25",
+    );
+    expect(auditDetail("not json")).toBe("not json");
   });
 });

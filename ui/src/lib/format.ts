@@ -68,3 +68,26 @@ export function fleetCounts(servers: Server[]): string {
   if (degraded) parts.push(`${degraded} degraded`);
   return parts.join(" · ");
 }
+
+const AUDIT_ACTIONS: Record<string, string> = {
+  "server.add": "Added server",
+  "server.remove": "Removed server",
+};
+
+/** An audit action in words; an action this window does not know yet is shown as recorded. */
+export function auditActionLabel(action: string): string {
+  return AUDIT_ACTIONS[action] ?? action;
+}
+
+/** The specifics of an audit entry as "key: value" pairs, from its JSON detail. */
+export function auditDetail(detail: string): string {
+  try {
+    const parsed: unknown = JSON.parse(detail);
+    if (typeof parsed !== "object" || parsed === null) return "";
+    return Object.entries(parsed)
+      .map(([key, value]) => `${key.replaceAll("_", " ")}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+      .join(" · ");
+  } catch {
+    return detail;
+  }
+}

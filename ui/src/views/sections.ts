@@ -44,15 +44,6 @@ export const SECTIONS: Section[] = [
       next: "Cost is worked out from the servers on the Fleet page and the prices you set.",
     },
   },
-  {
-    id: "audit",
-    label: "Audit",
-    icon: "audit",
-    empty: {
-      title: "The audit trail",
-      body: "Every decision — a server added or removed, a rollout approved, promoted or rolled back — is recorded here with who made it and when. The record cannot be edited.",
-      next: "Decisions are being recorded from the first one; this page will list them.",
-    },
-  },
+  { id: "audit", label: "Audit", icon: "audit" },
   { id: "settings", label: "Settings", icon: "settings" },
 ];
