@@ -213,7 +213,7 @@ async fn only_transitions_are_stored_not_every_check() {
 }
 
 #[tokio::test]
-async fn listeners_hear_about_additions_health_changes_and_removals() {
+async fn listeners_hear_about_additions_health_changes_removals_and_audit_entries() {
     let (_dir, path) = temp_db();
     let engine = open(&path).await;
     let model_server = ReadinessServer::start().await;
@@ -223,6 +223,15 @@ async fn listeners_hear_about_additions_health_changes_and_removals() {
     match next_event(&mut events).await {
         EngineEvent::ServerAdded { server } => assert_eq!(server, added),
         other => panic!("expected ServerAdded, got {other:?}"),
+    }
+    match next_event(&mut events).await {
+        EngineEvent::Audited { entry } => {
+            assert_eq!(
+                (entry.action.as_str(), entry.subject.as_str(), entry.actor.as_str()),
+                ("server.add", "kserve", ACTOR)
+            );
+        }
+        other => panic!("expected Audited, got {other:?}"),
     }
 
     engine.check_all().await.expect("check all servers");
@@ -239,6 +248,12 @@ async fn listeners_hear_about_additions_health_changes_and_removals() {
     match next_event(&mut events).await {
         EngineEvent::ServerRemoved { name } => assert_eq!(name, "kserve"),
         other => panic!("expected ServerRemoved, got {other:?}"),
+    }
+    match next_event(&mut events).await {
+        EngineEvent::Audited { entry } => {
+            assert_eq!((entry.action.as_str(), entry.subject.as_str()), ("server.remove", "kserve"))
+        }
+        other => panic!("expected Audited, got {other:?}"),
     }
 }
 
