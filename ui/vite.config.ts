@@ -8,7 +8,9 @@ export default defineConfig(({ mode }) => ({
   build: {
     outDir: "dist",
     emptyOutDir: true,
-    target: "safari16",
+    // WebKitGTK 2.44+ (Debian 12's is newer): keep modern CSS such as light-dark() as written.
+    target: "safari17",
+    cssTarget: "safari18",
     // One CSS file, no inline styles: the window's CSP allows only 'self' for styles.
     cssCodeSplit: false,
     assetsInlineLimit: 0,

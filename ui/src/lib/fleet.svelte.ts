@@ -3,7 +3,7 @@
 
 import { api, ApiError, toApiError } from "./api";
 import type { EngineEvent, Server } from "./bindings";
-import { relativeTime } from "./format";
+import { elapsed } from "./format";
 
 const byName = (a: Server, b: Server) => a.name.localeCompare(b.name);
 
@@ -39,14 +39,20 @@ export interface AttentionItem {
   reason: string;
 }
 
+const SEVERITY = { down: 2, degraded: 1, up: 0, unknown: 0 } as const;
+
+/** Servers in the order a person should look at them: down, degraded, then the rest, by name. */
+export function byAttention(servers: Server[]): Server[] {
+  return [...servers].sort((a, b) => SEVERITY[b.health] - SEVERITY[a.health] || byName(a, b));
+}
+
 /** Servers that need a person, worst first: down before degraded, then longest-standing. */
 export function needsAttention(servers: Server[]): AttentionItem[] {
-  const severity = { down: 2, degraded: 1, up: 0, unknown: 0 } as const;
   return servers
-    .filter((s) => severity[s.health] > 0)
+    .filter((s) => SEVERITY[s.health] > 0)
     .map((server) => ({
       server,
-      severity: severity[server.health],
+      severity: SEVERITY[server.health],
       title: `${server.name} is ${server.health}`,
       reason: server.health_reason ?? "",
     }))
@@ -55,14 +61,14 @@ export function needsAttention(servers: Server[]): AttentionItem[] {
 
 /** One sentence per server in plain words, for the product manager's view. */
 export function plainStatus(server: Server, now: number): string {
-  const since = relativeTime(server.health_since, now);
+  const since = elapsed(server.health_since, now);
   switch (server.health) {
     case "up":
       return `${server.name} is up and ready to serve.`;
     case "degraded":
-      return `${server.name} is serving but not fully ready (since ${since}).`;
+      return `${server.name} is serving but not fully ready, for ${since} now.`;
     case "down":
-      return `${server.name} is down since ${since}: ${server.health_reason ?? "no answer"}.`;
+      return `${server.name} has been down for ${since}: ${server.health_reason ?? "no answer"}.`;
     case "unknown":
       return `${server.name} was just added; Vigil is checking it.`;
   }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { EngineEvent, FleetSnapshot } from "./bindings";
-import { applyEvent, Fleet, needsAttention, plainStatus } from "./fleet.svelte";
+import { applyEvent, byAttention, Fleet, needsAttention, plainStatus } from "./fleet.svelte";
 import { server } from "./format.test";
 
 afterEach(() => clearMocks());
@@ -51,12 +51,24 @@ describe("needsAttention", () => {
   });
 });
 
+describe("byAttention", () => {
+  it("puts down servers first, then degraded, then the rest, each by name", () => {
+    const order = byAttention([
+      server({ id: 1, name: "a-up" }),
+      server({ id: 2, name: "z-down", health: "down" }),
+      server({ id: 3, name: "m-degraded", health: "degraded" }),
+      server({ id: 4, name: "b-down", health: "down" }),
+    ]).map((s) => s.name);
+    expect(order).toEqual(["b-down", "z-down", "m-degraded", "a-up"]);
+  });
+});
+
 describe("plainStatus", () => {
   it("says in plain words what a product manager needs to know", () => {
     const now = Date.parse("2026-11-28T12:00:00Z");
     expect(plainStatus(server({ name: "fraud" }), now)).toBe("fraud is up and ready to serve.");
     const down = server({ name: "churn", health: "down", health_reason: "connection refused", health_since: "2026-11-28T11:55:00Z" });
-    expect(plainStatus(down, now)).toBe("churn is down since 5 min ago: connection refused.");
+    expect(plainStatus(down, now)).toBe("churn has been down for 5 min: connection refused.");
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Server } from "./bindings";
-import { auditActionLabel, auditDetail, exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
+import { auditActionLabel, auditDetail, elapsed, exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -29,6 +29,15 @@ describe("relativeTime", () => {
   });
   it("shows a dash, not zero, when there is no time", () => {
     expect(relativeTime(null, NOW)).toBe("—");
+  });
+});
+
+describe("elapsed", () => {
+  it("says how long in the largest sensible unit", () => {
+    expect(elapsed(ago(8), NOW)).toBe("8 s");
+    expect(elapsed(ago(5 * 60 + 59), NOW)).toBe("5 min");
+    expect(elapsed(ago(50 * 3600), NOW)).toBe("2 d");
+    expect(elapsed(null, NOW)).toBe("—");
   });
 });
 

@@ -2,17 +2,23 @@
 
 import type { HealthState, Server } from "./bindings";
 
-/** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago". */
-export function relativeTime(iso: string | null, now: number): string {
+/** How long since `iso`: "42 s", "5 min", "3 h", "2 d"; "—" without a time. */
+export function elapsed(iso: string | null, now: number): string {
   if (!iso) return "—";
   const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (seconds < 5) return "just now";
-  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 60) return `${seconds} s`;
   const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ago`;
+  if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
-  if (hours < 48) return `${hours} h ago`;
-  return `${Math.floor(hours / 24)} d ago`;
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+}
+
+/** "just now", "42 s ago", "5 min ago", "3 h ago", "2 d ago"; "—" without a time. */
+export function relativeTime(iso: string | null, now: number): string {
+  if (!iso) return "—";
+  if (now - Date.parse(iso) < 5000) return "just now";
+  return `${elapsed(iso, now)} ago`;
 }
 
 /** The exact time in UTC, for hovers: "2026-11-28 17:40:03 UTC". */
