@@ -71,7 +71,9 @@ lint: ui
 test: test-deps lint
 	cd ui && npm test
 	cargo build --workspace
-	cargo test --workspace
+	set -o pipefail; cargo test --workspace 2>&1 | tee $(CARGO_TARGET_DIR)/cargo-test.log
+	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
+		END { printf "cargo: %d passed, %d failed\n", passed, failed }' $(CARGO_TARGET_DIR)/cargo-test.log
 
 bindings:
 	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-core --lib bindings

@@ -26,8 +26,8 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     app.click(r#"[data-testid="add-server-button"]"#).await;
     app.type_into(r#"[data-testid="server-url-input"]"#, &model_server.url()).await;
     app.click(r#"[data-testid="server-submit"]"#).await;
-    app.element(r#"[data-testid="name-error"]"#, Duration::from_secs(5)).await;
-    let message = app.session.text(&app.element(r#"[data-testid="name-error"]"#, Duration::from_secs(1)).await).await;
+    let error = app.element(r#"[data-testid="server-name-error"]"#, Duration::from_secs(5)).await;
+    let message = app.session.text(&error).await;
     assert!(message.unwrap().starts_with("Name must not be empty"), "the error names the Name field");
     assert!(app.session.find(r#"[data-testid="server-row"]"#).await.unwrap().is_none(), "nothing was added");
 

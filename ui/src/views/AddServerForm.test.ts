@@ -29,8 +29,8 @@ describe("AddServerForm", () => {
     target.querySelector<HTMLButtonElement>('[data-testid="server-submit"]')!.click();
     await settle();
     flushSync();
-    expect(target.querySelector('[data-testid="url-error"]')?.textContent).toContain("must start with http://");
-    expect(target.querySelector('[data-testid="name-error"]')).toBeNull();
+    expect(target.querySelector('[data-testid="server-url-error"]')?.textContent).toContain("must start with http://");
+    expect(target.querySelector('[data-testid="server-name-error"]')).toBeNull();
     expect(target.querySelector<HTMLInputElement>('[data-testid="server-name-input"]')!.value).toBe("fraud-prod");
     unmount(form);
   });
