@@ -53,7 +53,7 @@ test-deps: deps
 		--root $(CACHE)/tauri-driver-$(TAURI_DRIVER_VERSION)
 
 run: ui
-	cargo build -p vigil-desktop
+	cargo build -p vigil-desktop -p vigil-cli
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo ""; \
 		echo "There is no display here, so the window cannot open. Vigil is built: run it from a desktop"; \
