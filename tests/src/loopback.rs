@@ -12,7 +12,9 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-/// A server answering `GET /v2/health/ready` with a status the test sets (200 at first).
+/// A server speaking enough of the Open Inference Protocol to be detected as `oip-v2`
+/// (`GET /v2` server metadata) and answering `GET /v2/health/ready` with a status the test sets
+/// (200 at first).
 /// Dropping it, or calling [`ReadinessServer::stop`], closes the port.
 pub struct ReadinessServer {
     addr: SocketAddr,
@@ -36,10 +38,10 @@ impl ReadinessServer {
                     tokio::time::sleep(delay).await;
                     let status = StatusCode::from_u16(status.load(Ordering::SeqCst))
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                    // No keep-alive: once stopped, the server must look stopped to every client.
-                    (status, [(header::CONNECTION, "close")])
+                    (status, header_close())
                 }),
             )
+            .route("/v2", get(|| async { (header_close(), r#"{"name":"vigil-test","version":"1","extensions":[]}"#) }))
             .with_state(status.clone());
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("bound address");
@@ -66,6 +68,93 @@ impl ReadinessServer {
 }
 
 impl Drop for ReadinessServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// No keep-alive: once stopped, a server must look stopped to every client.
+fn header_close() -> [(header::HeaderName, &'static str); 1] {
+    [(header::CONNECTION, "close")]
+}
+
+/// A server that replays HTTP responses captured from a real model server
+/// (`tests/fixtures/http/SERVER/NAME.http`: status line, headers, blank line, body), one per
+/// path; any other path answers 404.
+pub struct RecordedServer {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+/// One captured response, as read from a fixture file.
+#[derive(Clone)]
+struct Recorded {
+    status: StatusCode,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+/// The folder of captured HTTP responses.
+pub fn http_fixture_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/http")
+}
+
+fn read_recorded(file: &str) -> Recorded {
+    let path = http_fixture_dir().join(file);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text = text.replace("\r\n", "\n");
+    let (head, body) = text.split_once("\n\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status_line = lines.next().unwrap_or_default();
+    let code: u16 = status_line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).expect("status code");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Recorded { status: StatusCode::from_u16(code).expect("valid status"), headers, body: body.to_owned() }
+}
+
+impl RecordedServer {
+    /// Serves each `(path, fixture file)` pair, e.g. `("/v2", "mlserver-1.7.1/server-metadata.http")`.
+    pub async fn start(routes: &[(&str, &str)]) -> Self {
+        let mut app = Router::new();
+        for (path, file) in routes {
+            let recorded = read_recorded(file);
+            app = app.route(
+                path,
+                get(move || {
+                    let recorded = recorded.clone();
+                    async move {
+                        let mut response = axum::response::Response::new(axum::body::Body::from(recorded.body));
+                        *response.status_mut() = recorded.status;
+                        for (name, value) in recorded.headers {
+                            if let (Ok(name), Ok(value)) =
+                                (header::HeaderName::try_from(name), header::HeaderValue::try_from(value))
+                            {
+                                response.headers_mut().insert(name, value);
+                            }
+                        }
+                        response
+                    }
+                }),
+            );
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, task }
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for RecordedServer {
     fn drop(&mut self) {
         self.task.abort();
     }

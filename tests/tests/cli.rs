@@ -105,7 +105,11 @@ async fn add_then_list_shows_the_server_up() {
     assert!(header.starts_with("NAME") && header.contains("HEALTH"), "{listed:?}");
     let row = table_row(&listed.stdout, "fraud-prod");
     assert_eq!(row[1], "up", "{listed:?}");
-    assert_eq!(row[2], url, "the URL is stored without the trailing slash: {listed:?}");
+    assert_eq!(
+        row[2..5],
+        ["oip-v2", "(detected)", url.as_str()],
+        "kind, then the URL without the trailing slash: {listed:?}"
+    );
     assert!(listed.stdout.contains("HTTP 200"), "{listed:?}");
 }
 
@@ -183,6 +187,24 @@ async fn remove_deletes_the_server() {
     assert!(run.success(), "{run:?}");
     assert!(run.stdout.contains("retired"), "{run:?}");
     assert_eq!(stored_servers(&db).await, Value::Array(vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kind_is_detected_unless_given_and_an_unknown_kind_lists_the_valid_ones() {
+    let (_dir, db) = temp_db();
+    let model_server = ReadinessServer::start().await;
+    assert!(vigil(&db, &["server", "add", "detected", &model_server.url()]).await.success());
+    assert!(vigil(&db, &["server", "add", "given", &model_server.url(), "--kind", "triton"]).await.success());
+    let listed = vigil(&db, &["server", "list"]).await;
+    assert!(listed.success(), "{listed:?}");
+    assert_eq!(table_row(&listed.stdout, "detected")[2..4], ["oip-v2", "(detected)"], "{listed:?}");
+    assert_eq!(table_row(&listed.stdout, "given")[2], "triton", "{listed:?}");
+
+    let before = stored_servers(&db).await;
+    let bad = vigil(&db, &["server", "add", "odd", &model_server.url(), "--kind", "sagemaker"]).await;
+    assert!(!bad.success(), "{bad:?}");
+    assert!(bad.stderr.contains("'sagemaker'") && bad.stderr.contains("torchserve"), "{bad:?}");
+    assert_eq!(stored_servers(&db).await, before, "nothing stored");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use vigil_core::{store, Engine, EngineOptions, NewServer, Server, VigilError};
+use vigil_core::{store, Engine, EngineOptions, NewServer, Server, ServerKind, VigilError};
 
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Watch the model servers your team runs: health, traffic, deployments.")]
@@ -42,6 +42,10 @@ enum ServerCommand {
         name: String,
         /// Its base URL, e.g. http://127.0.0.1:8080
         url: String,
+        /// What kind of server it is: auto, oip-v2, triton, mlserver, torchserve, tfserving,
+        /// bentoml, vllm, tgi, ray or prometheus
+        #[arg(long, default_value = "auto", value_parser = ServerKind::parse)]
+        kind: ServerKind,
     },
     /// List registered servers with their health, checked now
     List {
@@ -80,9 +84,9 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), VigilError> {
     let engine = Engine::open(EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?)).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add { name, url }) => {
-            let server = engine.add_server(NewServer { name, base_url: url }).await?;
-            println!("added server '{}' at {}", server.name, server.base_url);
+        Command::Server(ServerCommand::Add { name, url, kind }) => {
+            let server = engine.add_server(NewServer { name, base_url: url, kind }).await?;
+            println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::List { json, no_check }) => {
             let servers = if no_check { engine.list_servers().await? } else { engine.check_all().await? };
@@ -121,9 +125,13 @@ fn server_table(servers: &[Server]) -> String {
     }
     let rows = servers.iter().map(|s| {
         let health = format!("{:?}", s.health).to_lowercase();
-        [s.name.clone(), health, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
+        let kind = match (s.kind, s.detected_kind) {
+            (ServerKind::Auto, Some(found)) => format!("{} (detected)", found.as_str()),
+            (kind, _) => kind.as_str().to_owned(),
+        };
+        [s.name.clone(), health, kind, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
     });
-    table(["NAME", "HEALTH", "URL", "REASON"], rows)
+    table(["NAME", "HEALTH", "KIND", "URL", "REASON"], rows)
 }
 
 /// Rows of cells as left-aligned columns under a header.

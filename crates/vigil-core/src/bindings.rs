@@ -11,6 +11,7 @@ use crate::engine::{AppInfo, FleetSnapshot};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
+use crate::kinds::ServerKind;
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -21,6 +22,7 @@ pub fn typescript() -> String {
         ErrorCode::decl(&config),
         ErrorPayload::decl(&config),
         HealthState::decl(&config),
+        ServerKind::decl(&config),
         Server::decl(&config),
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),

@@ -175,7 +175,7 @@ impl Engine {
         let now = Utc::now();
         let mut tx = self.pool().begin().await?;
         let server = servers::insert(&mut tx, &new, now).await?;
-        let detail = serde_json::json!({ "base_url": server.base_url });
+        let detail = serde_json::json!({ "base_url": server.base_url, "kind": server.kind });
         let entry = audit::append(&mut tx, &self.options().actor, "server.add", &server.name, detail, now).await?;
         tx.commit().await?;
         self.publish(EngineEvent::ServerAdded { server: server.clone() });

@@ -11,10 +11,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use crate::kinds::{self, DetectError, ServerKind};
 use crate::Result;
-
-/// The readiness endpoint of the Open Inference Protocol (Triton, MLServer, KServe v2).
-pub const READINESS_PATH: &str = "/v2/health/ready";
 
 /// What Vigil knows about whether a server can serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
@@ -37,6 +35,14 @@ pub struct HealthCheck {
     pub state: HealthState,
     /// Why, in words a person can act on.
     pub reason: String,
+    /// The kind the server was found to be, when it was registered as `auto`.
+    pub detected: Option<ServerKind>,
+}
+
+impl HealthCheck {
+    fn down(reason: String) -> Self {
+        HealthCheck { state: HealthState::Down, reason, detected: None }
+    }
 }
 
 /// A change of health, as stored and as sent to listeners.
@@ -47,26 +53,37 @@ pub struct Transition {
     pub reason: String,
 }
 
-/// Asks the server at `base_url` whether it is ready, waiting at most `timeout`.
-pub async fn check(client: &reqwest::Client, base_url: &str, timeout: Duration) -> HealthCheck {
-    let url = format!("{base_url}{READINESS_PATH}");
-    match client.get(&url).timeout(timeout).send().await {
-        Ok(response) if response.status().is_success() => HealthCheck {
-            state: HealthState::Up,
-            reason: format!("{READINESS_PATH} answered HTTP {}", response.status().as_u16()),
+/// Asks the server at `base_url` whether it is ready, waiting at most `timeout` per request.
+/// A server of kind `auto` is first probed to learn its kind, which the result carries.
+pub async fn check(client: &reqwest::Client, base_url: &str, kind: ServerKind, timeout: Duration) -> HealthCheck {
+    let (kind, detected) = match kind {
+        ServerKind::Auto => match kinds::detect(client, base_url, timeout).await {
+            Ok(found) => (found, Some(found)),
+            Err(DetectError::Unreachable(reason)) => return HealthCheck::down(reason),
+            Err(DetectError::Unrecognised) => {
+                return HealthCheck::down(
+                    "answers HTTP, but not like any server kind Vigil knows; register it with its kind".into(),
+                )
+            }
         },
-        Ok(response) => HealthCheck {
-            state: HealthState::Down,
-            reason: format!("{READINESS_PATH} answered HTTP {}", response.status().as_u16()),
-        },
-        Err(err) => HealthCheck { state: HealthState::Down, reason: describe_failure(&err, timeout) },
-    }
+        known => (known, None),
+    };
+    let path = kind.readiness_path().unwrap_or("/");
+    let outcome = match client.get(format!("{base_url}{path}")).timeout(timeout).send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let state = if kind.is_ready(status) { HealthState::Up } else { HealthState::Down };
+            HealthCheck { state, reason: format!("{path} answered HTTP {status}"), detected: None }
+        }
+        Err(err) => HealthCheck::down(describe_failure(&err, path, timeout)),
+    };
+    HealthCheck { detected, ..outcome }
 }
 
-/// Words for a request that got no HTTP answer, without the library's internals.
-fn describe_failure(err: &reqwest::Error, timeout: Duration) -> String {
+/// Words for a request to `path` that got no HTTP answer, without the library's internals.
+pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Duration) -> String {
     if err.is_timeout() {
-        format!("no answer from {READINESS_PATH} within {:.1} s", timeout.as_secs_f64())
+        format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())
     } else if err.is_connect() {
         if caused_by_refusal(err) {
             "connection refused".into()
@@ -101,13 +118,16 @@ pub async fn record(
     check: &HealthCheck,
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>> {
-    let stored: Option<HealthState> =
-        sqlx::query_scalar("UPDATE servers SET checked_at = ?, health_reason = ? WHERE id = ? RETURNING health")
-            .bind(now)
-            .bind(&check.reason)
-            .bind(server_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let stored: Option<HealthState> = sqlx::query_scalar(
+        "UPDATE servers SET checked_at = ?, health_reason = ?, detected_kind = coalesce(?, detected_kind)
+         WHERE id = ? RETURNING health",
+    )
+    .bind(now)
+    .bind(&check.reason)
+    .bind(check.detected)
+    .bind(server_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     let Some(from) = stored.filter(|&stored| stored != check.state) else { return Ok(None) };
     sqlx::query("UPDATE servers SET health = ?, health_since = ? WHERE id = ?")
         .bind(check.state)

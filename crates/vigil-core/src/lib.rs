@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod kinds;
 pub mod poller;
 pub mod servers;
 pub mod store;
@@ -21,6 +22,7 @@ pub use engine::{AppInfo, Engine, EngineOptions, FleetSnapshot};
 pub use error::{ErrorCode, VigilError};
 pub use events::EngineEvent;
 pub use health::HealthState;
+pub use kinds::ServerKind;
 pub use servers::{NewServer, Server};
 
 /// The result type of every engine call.

@@ -53,10 +53,11 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     let mut checks = JoinSet::new();
     for (index, server) in servers.iter().enumerate() {
         let (client, base_url, limit) = (engine.http().clone(), server.base_url.clone(), limit.clone());
+        let kind = server.detected_kind.unwrap_or(server.kind);
         let timeout = engine.options().request_timeout;
         checks.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (index, health::check(&client, &base_url, timeout).await)
+            (index, health::check(&client, &base_url, kind, timeout).await)
         });
     }
     let mut results: Vec<Option<HealthCheck>> = vec![None; servers.len()];

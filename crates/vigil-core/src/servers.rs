@@ -6,6 +6,7 @@ use sqlx::{FromRow, SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
 use crate::health::HealthState;
+use crate::kinds::ServerKind;
 use crate::{Result, VigilError};
 
 /// The longest server name Vigil accepts.
@@ -20,6 +21,10 @@ pub struct Server {
     pub id: i64,
     pub name: String,
     pub base_url: String,
+    /// The kind as registered (`auto` to let Vigil find out).
+    pub kind: ServerKind,
+    /// What probing found, for a server registered as `auto`.
+    pub detected_kind: Option<ServerKind>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -35,6 +40,9 @@ pub struct Server {
 pub struct NewServer {
     pub name: String,
     pub base_url: String,
+    /// `auto` unless the person says which kind it is.
+    #[serde(default)]
+    pub kind: ServerKind,
 }
 
 impl NewServer {
@@ -60,7 +68,7 @@ impl NewServer {
                 "Name must not contain control characters such as tabs or newlines.",
             ));
         }
-        Ok(NewServer { name: name.to_owned(), base_url: normalize_base_url(&self.base_url)? })
+        Ok(NewServer { name: name.to_owned(), base_url: normalize_base_url(&self.base_url)?, kind: self.kind })
     }
 }
 
@@ -91,7 +99,8 @@ fn normalize_base_url(raw: &str) -> Result<String> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
-const COLUMNS: &str = "id, name, base_url, health, health_reason, health_since, checked_at, created_at";
+const COLUMNS: &str =
+    "id, name, base_url, kind, detected_kind, health, health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
@@ -119,10 +128,11 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
-        "INSERT INTO servers (name, base_url, created_at) VALUES (?, ?, ?) RETURNING {COLUMNS}"
+        "INSERT INTO servers (name, base_url, kind, created_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
+    .bind(server.kind)
     .bind(now)
     .fetch_one(conn)
     .await;
@@ -150,7 +160,7 @@ mod tests {
     use super::*;
 
     fn new(name: &str, url: &str) -> NewServer {
-        NewServer { name: name.into(), base_url: url.into() }
+        NewServer { name: name.into(), base_url: url.into(), kind: ServerKind::Auto }
     }
 
     #[test]

@@ -16,7 +16,17 @@ detail: string | null, };
 
 export type HealthState = "unknown" | "up" | "degraded" | "down";
 
-export type Server = { id: number, name: string, base_url: string, health: HealthState, 
+export type ServerKind = "auto" | "oip-v2" | "triton" | "mlserver" | "torchserve" | "tfserving" | "bentoml" | "vllm" | "tgi" | "ray" | "prometheus";
+
+export type Server = { id: number, name: string, base_url: string, 
+/**
+ * The kind as registered (`auto` to let Vigil find out).
+ */
+kind: ServerKind, 
+/**
+ * What probing found, for a server registered as `auto`.
+ */
+detected_kind: ServerKind | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -30,7 +40,11 @@ health_since: string | null,
  */
 checked_at: string | null, created_at: string, };
 
-export type NewServer = { name: string, base_url: string, };
+export type NewServer = { name: string, base_url: string, 
+/**
+ * `auto` unless the person says which kind it is.
+ */
+kind: ServerKind, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Server } from "./bindings";
-import { auditActionLabel, auditDetail, elapsed, exactUtc, fleetCounts, relativeTime, serverStatus } from "./format";
+import { auditActionLabel, auditDetail, elapsed, exactUtc, fleetCounts, kindView, relativeTime, serverStatus } from "./format";
 
 const NOW = Date.parse("2026-11-28T12:00:00Z");
 const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -10,6 +10,8 @@ export function server(overrides: Partial<Server> = {}): Server {
     id: 1,
     name: "fraud-prod",
     base_url: "http://127.0.0.1:8080",
+    kind: "auto",
+    detected_kind: "mlserver",
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),
@@ -71,6 +73,14 @@ describe("serverStatus", () => {
     const stale = serverStatus(server({ checked_at: ago(36) }), NOW, 10);
     expect(stale.word).toBe("Stale");
     expect(stale.why).toContain("Not checked since");
+  });
+});
+
+describe("kindView", () => {
+  it("names the kind, says whether Vigil detected it, and says when it is still unknown", () => {
+    expect(kindView(server())).toEqual({ text: "Seldon MLServer", why: "Detected by Vigil" });
+    expect(kindView(server({ kind: "triton", detected_kind: null })).text).toBe("NVIDIA Triton");
+    expect(kindView(server({ detected_kind: null })).text).toBe("Not detected yet");
   });
 });
 

@@ -1,6 +1,6 @@
 // How numbers, times and states are written in the window, the same way in every view.
 
-import type { HealthState, Server } from "./bindings";
+import type { HealthState, Server, ServerKind } from "./bindings";
 
 /** How long since `iso`: "42 s", "5 min", "3 h", "2 d"; "—" without a time. */
 export function elapsed(iso: string | null, now: number): string {
@@ -96,4 +96,26 @@ export function auditDetail(detail: string): string {
   } catch {
     return detail;
   }
+}
+
+/** Each server kind as people name it, in the order a form offers them. */
+export const KIND_LABELS: Record<ServerKind, string> = {
+  auto: "Detect automatically",
+  "oip-v2": "Open Inference Protocol v2 (KServe…)",
+  triton: "NVIDIA Triton",
+  mlserver: "Seldon MLServer",
+  torchserve: "TorchServe",
+  tfserving: "TensorFlow Serving",
+  bentoml: "BentoML",
+  vllm: "vLLM",
+  tgi: "Text Generation Inference",
+  ray: "Ray Serve",
+  prometheus: "Prometheus",
+};
+
+/** What the fleet table says a server is: its kind, whether detected, or that detection is under way. */
+export function kindView(server: Server): { text: string; why: string } {
+  if (server.kind !== "auto") return { text: KIND_LABELS[server.kind], why: "Kind given at registration" };
+  if (server.detected_kind) return { text: KIND_LABELS[server.detected_kind], why: "Detected by Vigil" };
+  return { text: "Not detected yet", why: "Vigil probes the server's endpoints to find its kind" };
 }

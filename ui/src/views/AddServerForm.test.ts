@@ -35,7 +35,7 @@ describe("AddServerForm", () => {
     unmount(form);
   });
 
-  it("hands the stored server back when the engine accepts it", async () => {
+  it("sends the chosen kind and hands the stored server back when the engine accepts it", async () => {
     mockIPC((command, args) => {
       const { server } = args as { server: { name: string; base_url: string } };
       return command === "server_add" ? { id: 7, ...server, health: "unknown" } : null;
@@ -45,9 +45,13 @@ describe("AddServerForm", () => {
     const form = mount(AddServerForm, { target, props: { onadded: (s: Server) => (added = s), oncancel: () => {} } });
     fill(target, "server-name-input", "churn");
     fill(target, "server-url-input", "http://127.0.0.1:9000");
+    const kind = target.querySelector<HTMLSelectElement>('[data-testid="server-kind-select"]')!;
+    expect(kind.value).toBe("auto");
+    kind.value = "torchserve";
+    kind.dispatchEvent(new Event("change", { bubbles: true }));
     target.querySelector<HTMLButtonElement>('[data-testid="server-submit"]')!.click();
     await settle();
-    expect(added).toMatchObject({ id: 7, name: "churn", base_url: "http://127.0.0.1:9000" });
+    expect(added).toMatchObject({ id: 7, name: "churn", base_url: "http://127.0.0.1:9000", kind: "torchserve" });
     unmount(form);
   });
 });

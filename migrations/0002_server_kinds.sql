@@ -1,0 +1,9 @@
+-- What kind of server each one is. Servers registered before kinds existed were checked on the
+-- Open Inference Protocol's readiness endpoint, so they keep that behaviour as 'oip-v2'.
+-- 'detected_kind' is what probing found for a server registered as 'auto'.
+ALTER TABLE servers ADD COLUMN kind TEXT NOT NULL DEFAULT 'oip-v2'
+    CHECK (kind IN ('auto', 'oip-v2', 'triton', 'mlserver', 'torchserve', 'tfserving', 'bentoml',
+                    'vllm', 'tgi', 'ray', 'prometheus'));
+ALTER TABLE servers ADD COLUMN detected_kind TEXT
+    CHECK (detected_kind IS NULL OR detected_kind IN ('oip-v2', 'triton', 'mlserver', 'torchserve',
+                    'tfserving', 'bentoml', 'vllm', 'tgi', 'ray', 'prometheus'));
