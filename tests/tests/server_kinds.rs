@@ -21,64 +21,92 @@ async fn register_and_check(engine: &Engine, url: &str, kind: ServerKind) -> Ser
     servers.into_iter().find(|s| s.name == "under-test").expect("the server is listed")
 }
 
-/// (what it is, the routes it answers, the kind to detect, its readiness path)
-fn fleet_of_every_kind() -> Vec<(&'static str, Vec<(&'static str, &'static str)>, ServerKind, &'static str)> {
+/// A server of one kind: what it is, the answers it gives, and what Vigil must make of them.
+struct KindCase {
+    what: &'static str,
+    /// (path, recorded answer)
+    routes: Vec<(&'static str, &'static str)>,
+    kind: ServerKind,
+    readiness: &'static str,
+}
+
+fn fleet_of_every_kind() -> Vec<KindCase> {
     vec![
-        (
-            "MLServer 1.7.1 (captured)",
-            vec![
+        KindCase {
+            what: "MLServer 1.7.1 (captured)",
+            routes: vec![
                 ("/v2", "mlserver-1.7.1/server-metadata.http"),
                 ("/v2/health/ready", "mlserver-1.7.1/health-ready.http"),
             ],
-            ServerKind::Mlserver,
-            "/v2/health/ready",
-        ),
-        (
-            "KServe 0.21 (captured)",
-            vec![
+            kind: ServerKind::Mlserver,
+            readiness: "/v2/health/ready",
+        },
+        KindCase {
+            what: "KServe 0.21 (captured)",
+            routes: vec![
                 ("/v2", "kserve-0.21.0/server-metadata.http"),
                 ("/v2/health/ready", "kserve-0.21.0/health-ready.http"),
             ],
-            ServerKind::OipV2,
-            "/v2/health/ready",
-        ),
-        (
-            "BentoML 1.4.40 (captured)",
-            vec![("/livez", "bentoml-1.4.40/livez.http"), ("/readyz", "bentoml-1.4.40/readyz.http")],
-            ServerKind::Bentoml,
-            "/readyz",
-        ),
-        (
-            "Triton",
-            vec![
+            kind: ServerKind::OipV2,
+            readiness: "/v2/health/ready",
+        },
+        KindCase {
+            what: "BentoML 1.4.40 (captured)",
+            routes: vec![("/livez", "bentoml-1.4.40/livez.http"), ("/readyz", "bentoml-1.4.40/readyz.http")],
+            kind: ServerKind::Bentoml,
+            readiness: "/readyz",
+        },
+        KindCase {
+            what: "Triton",
+            routes: vec![
                 ("/v2", "written/triton-server-metadata.http"),
                 ("/v2/health/ready", "mlserver-1.7.1/health-ready.http"),
             ],
-            ServerKind::Triton,
-            "/v2/health/ready",
-        ),
-        ("TorchServe", vec![("/ping", "written/torchserve-ping.http")], ServerKind::Torchserve, "/ping"),
-        (
-            "vLLM",
-            vec![("/v1/models", "written/vllm-models.http"), ("/health", "written/vllm-health.http")],
-            ServerKind::Vllm,
-            "/health",
-        ),
-        (
-            "TGI",
-            vec![("/info", "written/tgi-info.http"), ("/health", "written/vllm-health.http")],
-            ServerKind::Tgi,
-            "/health",
-        ),
-        ("Ray Serve", vec![("/-/healthz", "written/ray-healthz.http")], ServerKind::Ray, "/-/healthz"),
-        ("Prometheus", vec![("/-/ready", "written/prometheus-ready.http")], ServerKind::Prometheus, "/-/ready"),
-        ("TF Serving", vec![("/v1/models", "written/tfserving-models.http")], ServerKind::Tfserving, "/v1/models"),
+            kind: ServerKind::Triton,
+            readiness: "/v2/health/ready",
+        },
+        KindCase {
+            what: "TorchServe",
+            routes: vec![("/ping", "written/torchserve-ping.http")],
+            kind: ServerKind::Torchserve,
+            readiness: "/ping",
+        },
+        KindCase {
+            what: "vLLM",
+            routes: vec![("/v1/models", "written/vllm-models.http"), ("/health", "written/vllm-health.http")],
+            kind: ServerKind::Vllm,
+            readiness: "/health",
+        },
+        KindCase {
+            what: "TGI",
+            routes: vec![("/info", "written/tgi-info.http"), ("/health", "written/vllm-health.http")],
+            kind: ServerKind::Tgi,
+            readiness: "/health",
+        },
+        KindCase {
+            what: "Ray Serve",
+            routes: vec![("/-/healthz", "written/ray-healthz.http")],
+            kind: ServerKind::Ray,
+            readiness: "/-/healthz",
+        },
+        KindCase {
+            what: "Prometheus",
+            routes: vec![("/-/ready", "written/prometheus-ready.http")],
+            kind: ServerKind::Prometheus,
+            readiness: "/-/ready",
+        },
+        KindCase {
+            what: "TF Serving",
+            routes: vec![("/v1/models", "written/tfserving-models.http")],
+            kind: ServerKind::Tfserving,
+            readiness: "/v1/models",
+        },
     ]
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_kind_is_detected_and_checked_on_its_own_readiness_endpoint() {
-    for (what, routes, kind, readiness) in fleet_of_every_kind() {
+    for KindCase { what, routes, kind, readiness } in fleet_of_every_kind() {
         let server = RecordedServer::start(&routes).await;
         let (_dir, engine) = engine().await;
         let stored = register_and_check(&engine, &server.url(), ServerKind::Auto).await;
