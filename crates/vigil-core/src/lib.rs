@@ -14,6 +14,7 @@ pub mod events;
 pub mod health;
 pub mod kinds;
 pub mod poller;
+pub mod scrape;
 pub mod servers;
 pub mod store;
 
