@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod poller;
 pub mod scrape;
 pub mod servers;
+pub mod signals;
 pub mod store;
 
 pub use audit::AuditEntry;

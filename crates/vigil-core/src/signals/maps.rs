@@ -1,0 +1,169 @@
+//! Where each kind of server keeps its golden signals: metric names, the labels that name the
+//! model and version, and the units. Data, not code: one extractor (see `totals`) reads every
+//! kind through its map (names from ../shared/MODEL-SERVERS.md and the fixtures).
+
+use crate::kinds::ServerKind;
+
+/// A counter (or a histogram's `_count`) whose samples add up, optionally only those whose
+/// label matches.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted {
+    pub name: &'static str,
+    pub only: Option<LabelFilter>,
+}
+
+/// Which samples of a metric count.
+#[derive(Debug, Clone, Copy)]
+pub enum LabelFilter {
+    /// The label's value is not this one (TF Serving: `status` other than `OK` is an error).
+    Not(&'static str, &'static str),
+    /// The label's value starts with this (BentoML: `http_response_code` 5xx).
+    StartsWith(&'static str, &'static str),
+}
+
+/// How a server reports how long requests take.
+#[derive(Debug, Clone, Copy)]
+pub enum Latency {
+    /// Not reported.
+    None,
+    /// A histogram (`_bucket`, `_sum`, `_count`); `to_seconds` converts its unit.
+    Histogram { name: &'static str, to_seconds: f64 },
+    /// A summary's `_sum` and `_count` (MLServer).
+    Summary { name: &'static str, to_seconds: f64 },
+    /// A cumulative counter of time spent, divided by the request count (Triton, TorchServe).
+    Cumulative { name: &'static str, to_seconds: f64 },
+}
+
+/// Where one kind of server keeps its golden signals.
+#[derive(Debug, Clone, Copy)]
+pub struct SignalMap {
+    /// The label naming the model; None when the server serves one model (TGI).
+    pub model_label: Option<&'static str>,
+    /// The label naming the version; None when versions are not labelled.
+    pub version_label: Option<&'static str>,
+    /// Version values that mean "no version given": they belong to the model's default version.
+    pub unversioned: &'static [&'static str],
+    /// Samples with this label value are not traffic (BentoML counts its health probes).
+    pub exclude: Option<(&'static str, &'static [&'static str])>,
+    pub requests: &'static [Counted],
+    /// None when the server exposes no error count (KServe, vLLM, TorchServe per model).
+    pub errors: Option<&'static [Counted]>,
+    pub latency: Latency,
+}
+
+const fn counted(name: &'static str) -> Counted {
+    Counted { name, only: None }
+}
+
+const OIP_V2: SignalMap = SignalMap {
+    model_label: Some("model_name"),
+    version_label: None,
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted("request_predict_seconds_count")],
+    errors: None,
+    latency: Latency::Histogram { name: "request_predict_seconds", to_seconds: 1.0 },
+};
+
+const TRITON: SignalMap = SignalMap {
+    model_label: Some("model"),
+    version_label: Some("version"),
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted("nv_inference_request_success"), counted("nv_inference_request_failure")],
+    errors: Some(&[counted("nv_inference_request_failure")]),
+    latency: Latency::Cumulative { name: "nv_inference_request_duration_us", to_seconds: 1e-6 },
+};
+
+const MLSERVER: SignalMap = SignalMap {
+    model_label: Some("model"),
+    version_label: Some("version"),
+    unversioned: &["None"],
+    exclude: None,
+    requests: &[counted("model_infer_request_success_total"), counted("model_infer_request_failure_total")],
+    errors: Some(&[counted("model_infer_request_failure_total")]),
+    latency: Latency::Summary { name: "model_infer_request_duration", to_seconds: 1.0 },
+};
+
+const TORCHSERVE: SignalMap = SignalMap {
+    model_label: Some("model_name"),
+    version_label: Some("model_version"),
+    unversioned: &["default"],
+    exclude: None,
+    requests: &[counted("ts_inference_requests_total")],
+    errors: None,
+    latency: Latency::Cumulative { name: "ts_inference_latency_microseconds", to_seconds: 1e-6 },
+};
+
+const TFSERVING: SignalMap = SignalMap {
+    model_label: Some("model_name"),
+    version_label: None,
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted(":tensorflow:serving:request_count")],
+    errors: Some(&[Counted {
+        name: ":tensorflow:serving:request_count",
+        only: Some(LabelFilter::Not("status", "OK")),
+    }]),
+    latency: Latency::Histogram { name: ":tensorflow:serving:request_latency", to_seconds: 1e-6 },
+};
+
+const BENTOML: SignalMap = SignalMap {
+    model_label: Some("service_name"),
+    version_label: Some("service_version"),
+    unversioned: &["not available"],
+    exclude: Some(("endpoint", &["/readyz", "/livez", "/healthz", "/metrics", "/docs.json", "/schema.json"])),
+    requests: &[counted("bentoml_service_request_total")],
+    errors: Some(&[Counted {
+        name: "bentoml_service_request_total",
+        only: Some(LabelFilter::StartsWith("http_response_code", "5")),
+    }]),
+    latency: Latency::Histogram { name: "bentoml_service_request_duration_seconds", to_seconds: 1.0 },
+};
+
+const VLLM: SignalMap = SignalMap {
+    model_label: Some("model_name"),
+    version_label: None,
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted("vllm:request_success_total")],
+    errors: None,
+    latency: Latency::Histogram { name: "vllm:e2e_request_latency_seconds", to_seconds: 1.0 },
+};
+
+const TGI: SignalMap = SignalMap {
+    model_label: None,
+    version_label: None,
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted("tgi_request_count")],
+    errors: Some(&[counted("tgi_request_failure")]),
+    latency: Latency::Histogram { name: "tgi_request_duration", to_seconds: 1.0 },
+};
+
+const RAY: SignalMap = SignalMap {
+    model_label: Some("deployment"),
+    version_label: None,
+    unversioned: &[],
+    exclude: None,
+    requests: &[counted("ray_serve_deployment_request_counter_total")],
+    errors: Some(&[counted("ray_serve_deployment_error_counter_total")]),
+    latency: Latency::Histogram { name: "ray_serve_deployment_processing_latency_ms", to_seconds: 1e-3 },
+};
+
+/// The map for a kind whose metrics Vigil reads from its own `/metrics`. None for `auto` (not
+/// yet detected) and `prometheus` (read through the query API instead).
+pub fn signal_map(kind: ServerKind) -> Option<&'static SignalMap> {
+    Some(match kind {
+        ServerKind::OipV2 => &OIP_V2,
+        ServerKind::Triton => &TRITON,
+        ServerKind::Mlserver => &MLSERVER,
+        ServerKind::Torchserve => &TORCHSERVE,
+        ServerKind::Tfserving => &TFSERVING,
+        ServerKind::Bentoml => &BENTOML,
+        ServerKind::Vllm => &VLLM,
+        ServerKind::Tgi => &TGI,
+        ServerKind::Ray => &RAY,
+        ServerKind::Auto | ServerKind::Prometheus => return None,
+    })
+}

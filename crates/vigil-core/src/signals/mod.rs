@@ -1,0 +1,75 @@
+//! Golden signals: request rate, error rate and latency per model revision, from two scrapes
+//! of a server's metrics.
+//!
+//! A scrape gives cumulative [`Totals`] per revision ([`totals`], through the kind's
+//! [`SignalMap`]); two of them, some seconds apart, give [`GoldenSignals`] ([`golden`]).
+//! Counters that went down mean the server restarted: the new value is then the increase, so
+//! a restart never yields a negative or huge rate (Prometheus' `rate` does the same).
+
+pub mod maps;
+pub mod quantile;
+pub mod totals;
+
+pub use maps::{signal_map, SignalMap};
+pub use quantile::histogram_quantile;
+pub use totals::{totals, RevisionKey, Totals};
+
+/// What one revision did between two scrapes. A signal the server does not expose, or that
+/// had no requests to measure, is None, never 0.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GoldenSignals {
+    /// Requests per second.
+    pub request_rate: f64,
+    /// Share of requests that failed, 0 to 1.
+    pub error_rate: Option<f64>,
+    pub latency_mean_s: Option<f64>,
+    pub latency_p50_s: Option<f64>,
+    pub latency_p95_s: Option<f64>,
+    pub latency_p99_s: Option<f64>,
+}
+
+/// How much a counter grew from `before` to `after`; after a reset, all of `after`.
+fn increase(before: f64, after: f64) -> f64 {
+    if after >= before {
+        after - before
+    } else {
+        after
+    }
+}
+
+/// The golden signals of one revision over `seconds` between two scrapes.
+pub fn golden(before: &Totals, after: &Totals, seconds: f64) -> GoldenSignals {
+    let requests = increase(before.requests, after.requests);
+    let errors = after.errors.map(|e| increase(before.errors.unwrap_or(0.0), e));
+    let latency_mean_s = match (after.latency_sum_s, after.latency_count) {
+        (Some(sum), Some(count)) => {
+            let count = increase(before.latency_count.unwrap_or(0.0), count);
+            let sum = increase(before.latency_sum_s.unwrap_or(0.0), sum);
+            (count > 0.0).then(|| sum / count)
+        }
+        _ => None,
+    };
+    let buckets = bucket_increase(&before.latency_buckets, &after.latency_buckets);
+    let quantile = |q| histogram_quantile(q, &buckets);
+    GoldenSignals {
+        request_rate: if seconds > 0.0 { requests / seconds } else { 0.0 },
+        error_rate: errors.filter(|_| requests > 0.0).map(|e| (e / requests).min(1.0)),
+        latency_mean_s,
+        latency_p50_s: quantile(0.5),
+        latency_p95_s: quantile(0.95),
+        latency_p99_s: quantile(0.99),
+    }
+}
+
+/// The buckets' growth between two scrapes; if any bucket went down the server restarted, and
+/// the new buckets are the growth.
+fn bucket_increase(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let earlier = |le: f64| before.iter().find(|(bound, _)| *bound == le).map_or(0.0, |(_, count)| *count);
+    if after.iter().any(|(le, count)| *count < earlier(*le)) {
+        return after.to_vec();
+    }
+    after.iter().map(|(le, count)| (*le, count - earlier(*le))).collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,131 @@
+//! Golden signals from the metrics pages of every kind (captured or written from the docs in
+//! tests/fixtures/metrics), with the expected numbers worked out by hand from those pages.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::kinds::ServerKind;
+use crate::scrape::exposition::{parse, Format};
+
+fn page_totals(kind: ServerKind, fixture: &str) -> BTreeMap<RevisionKey, Totals> {
+    let path = format!("{}/../../tests/fixtures/metrics/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    totals(&parse(&text, Format::Auto), signal_map(kind).expect("a map for this kind"))
+}
+
+fn key(model: &str, version: Option<&str>) -> RevisionKey {
+    RevisionKey { model: model.into(), version: version.map(str::to_owned) }
+}
+
+fn close(actual: Option<f64>, expected: f64) -> bool {
+    actual.is_some_and(|a| (a - expected).abs() <= 1e-9 * expected.abs().max(1.0))
+}
+
+#[test]
+fn mlserver_counts_unversioned_requests_against_the_default_version() {
+    let totals = page_totals(ServerKind::Mlserver, "mlserver-1.7.1.prom");
+    let v1 = &totals[&key("iris", Some("v1"))];
+    // 7 good requests to v1, no failures; the summary covers the same 7.
+    assert_eq!((v1.requests, v1.errors), (7.0, Some(0.0)));
+    assert!(close(v1.latency_sum_s, 0.034502069000154734) && v1.latency_count == Some(7.0), "{v1:?}");
+    // The bad request named no version (version="None"): it belongs to the default version.
+    let default = &totals[&key("iris", None)];
+    assert_eq!((default.requests, default.errors, default.latency_count), (1.0, Some(1.0), Some(1.0)));
+    assert_eq!(totals.len(), 2);
+}
+
+#[test]
+fn triton_latency_is_time_spent_over_all_requests() {
+    let totals = page_totals(ServerKind::Triton, "triton.prom");
+    let densenet = &totals[&key("densenet_onnx", Some("1"))];
+    // 42 successes + failures REJECTED 0, CANCELED 0, BACKEND 2, OTHER 1.
+    assert_eq!((densenet.requests, densenet.errors), (45.0, Some(3.0)));
+    // nv_inference_request_duration_us 1,262,841 µs over 45 requests.
+    assert!(close(densenet.latency_sum_s, 1.262841) && densenet.latency_count == Some(45.0), "{densenet:?}");
+    assert_eq!(totals[&key("resnet50_trt", Some("3"))].requests, 17.0);
+}
+
+#[test]
+fn bentoml_leaves_health_probes_out_and_counts_5xx_as_errors() {
+    let totals = page_totals(ServerKind::Bentoml, "bentoml-1.4.40.prom");
+    let service = &totals[&key("iris_classifier", None)];
+    // /classify: 5 × 200, 1 × 500, 1 × 400; /readyz, /livez and /healthz are not traffic.
+    assert_eq!((service.requests, service.errors), (7.0, Some(1.0)));
+}
+
+#[test]
+fn kserve_and_vllm_expose_no_error_count_so_none_is_reported() {
+    let kserve = page_totals(ServerKind::OipV2, "kserve-0.21.0.prom");
+    assert_eq!(kserve[&key("iris", None)].requests, 9.0, "9 requests reached predict");
+    assert_eq!(kserve[&key("iris", None)].errors, None);
+    let vllm = page_totals(ServerKind::Vllm, "vllm.prom");
+    let llama = &vllm[&key("meta-llama/Llama-3.1-8B-Instruct", None)];
+    assert_eq!((llama.requests, llama.errors, llama.latency_count), (15.0, None, Some(15.0)));
+    assert_eq!(llama.latency_buckets.iter().find(|(le, _)| le.is_infinite()).map(|b| b.1), Some(15.0));
+}
+
+#[test]
+fn tf_serving_errors_are_requests_with_a_status_other_than_ok_and_latency_is_in_microseconds() {
+    let totals = page_totals(ServerKind::Tfserving, "tfserving.prom");
+    let model = &totals[&key("half_plus_two", None)];
+    assert_eq!((model.requests, model.errors), (20.0, Some(2.0)));
+    // REST and gRPC add up: (7318.5 + 171.25) µs over 18 + 2 requests.
+    assert!(close(model.latency_sum_s, 7489.75e-6) && model.latency_count == Some(20.0), "{model:?}");
+}
+
+#[test]
+fn ray_adds_replicas_up_per_deployment_and_tgi_has_one_unnamed_model() {
+    let ray = page_totals(ServerKind::Ray, "ray-serve.prom");
+    let classifier = &ray[&key("Classifier", None)];
+    assert_eq!((classifier.requests, classifier.errors), (78.0, Some(2.0)));
+    let tgi = page_totals(ServerKind::Tgi, "tgi.prom");
+    assert_eq!((tgi[&key("", None)].requests, tgi[&key("", None)].errors), (10.0, Some(1.0)));
+}
+
+fn with(requests: f64, errors: f64, sum: f64, buckets: &[(f64, f64)]) -> Totals {
+    Totals {
+        requests,
+        errors: Some(errors),
+        latency_sum_s: Some(sum),
+        latency_count: Some(requests),
+        latency_buckets: buckets.to_vec(),
+    }
+}
+
+const INF: f64 = f64::INFINITY;
+
+#[test]
+fn two_scrapes_give_rates_shares_means_and_quantiles_of_what_happened_between_them() {
+    let before = with(100.0, 2.0, 10.0, &[(0.1, 50.0), (0.5, 90.0), (INF, 100.0)]);
+    let after = with(200.0, 7.0, 30.0, &[(0.1, 70.0), (0.5, 170.0), (INF, 200.0)]);
+    let signals = golden(&before, &after, 10.0);
+    assert_eq!(signals.request_rate, 10.0, "100 requests in 10 s");
+    assert_eq!(signals.error_rate, Some(0.05), "5 of 100 failed");
+    assert_eq!(signals.latency_mean_s, Some(0.2), "20 s over 100 requests");
+    // Between the scrapes: 20 ≤ 0.1 s, 60 in (0.1, 0.5], 20 above. p50 is rank 50, in the second
+    // bucket: 0.1 + 0.4 × 30/60 = 0.3. p95 and p99 fall in the +Inf bucket: its lower bound, 0.5.
+    assert!(close(signals.latency_p50_s, 0.3), "{signals:?}");
+    assert_eq!((signals.latency_p95_s, signals.latency_p99_s), (Some(0.5), Some(0.5)));
+}
+
+#[test]
+fn a_server_restart_never_gives_a_negative_or_huge_rate() {
+    let before = with(1_000_000.0, 50.0, 900.0, &[(0.1, 900_000.0), (INF, 1_000_000.0)]);
+    let after = with(30.0, 3.0, 1.5, &[(0.1, 20.0), (INF, 30.0)]);
+    let signals = golden(&before, &after, 10.0);
+    assert_eq!(signals.request_rate, 3.0, "the 30 requests since the restart, over 10 s");
+    assert_eq!(signals.error_rate, Some(0.1));
+    assert_eq!(signals.latency_mean_s, Some(0.05));
+    // Buckets after the restart: 20 ≤ 0.1, 10 above; p50 = rank 15: 0.1 × 15/20.
+    assert!(close(signals.latency_p50_s, 0.075), "{signals:?}");
+}
+
+#[test]
+fn no_traffic_means_no_error_rate_or_latency_rather_than_zero() {
+    let idle = with(100.0, 2.0, 10.0, &[(0.1, 50.0), (INF, 100.0)]);
+    let signals = golden(&idle, &idle, 10.0);
+    assert_eq!(signals.request_rate, 0.0);
+    assert_eq!((signals.error_rate, signals.latency_mean_s, signals.latency_p99_s), (None, None, None));
+    let no_errors_exposed = Totals { errors: None, ..with(10.0, 0.0, 1.0, &[]) };
+    assert_eq!(golden(&Totals::default(), &no_errors_exposed, 5.0).error_rate, None);
+}
