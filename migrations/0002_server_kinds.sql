@@ -1,4 +1,4 @@
--- What kind of server each one is. Servers registered before kinds existed were checked on the
+-- What kind of server each one is, and where its metrics are. Servers registered before kinds existed were checked on the
 -- Open Inference Protocol's readiness endpoint, so they keep that behaviour as 'oip-v2'.
 -- 'detected_kind' is what probing found for a server registered as 'auto'.
 ALTER TABLE servers ADD COLUMN kind TEXT NOT NULL DEFAULT 'oip-v2'
@@ -7,3 +7,6 @@ ALTER TABLE servers ADD COLUMN kind TEXT NOT NULL DEFAULT 'oip-v2'
 ALTER TABLE servers ADD COLUMN detected_kind TEXT
     CHECK (detected_kind IS NULL OR detected_kind IN ('oip-v2', 'triton', 'mlserver', 'torchserve',
                     'tfserving', 'bentoml', 'vllm', 'tgi', 'ray', 'prometheus'));
+-- Where the server's metrics page is, when it is not BASE_URL + the kind's metrics path
+-- (MLServer serves metrics on a port of their own, 8082 by default; Triton on 8002).
+ALTER TABLE servers ADD COLUMN metrics_url TEXT CHECK (metrics_url IS NULL OR length(metrics_url) <= 2048);

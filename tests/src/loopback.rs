@@ -167,3 +167,87 @@ pub fn closed_port_url() -> String {
     drop(listener);
     format!("http://127.0.0.1:{port}")
 }
+
+/// A live server in MLServer's style: detected as `mlserver`, ready, and serving a metrics page
+/// whose counters for model `iris` version `v1` grow as the test "serves" requests.
+pub struct MlserverLike {
+    addr: SocketAddr,
+    counters: Arc<std::sync::Mutex<InferCounters>>,
+    task: JoinHandle<()>,
+}
+
+/// MLServer's per-model counters: successes, failures, and the summary of durations.
+#[derive(Default, Clone, Copy)]
+struct InferCounters {
+    success: u64,
+    failure: u64,
+    duration_sum_s: f64,
+}
+
+impl InferCounters {
+    fn page(self) -> String {
+        let InferCounters { success, failure, duration_sum_s } = self;
+        let count = success + failure;
+        format!(
+            "# HELP model_infer_request_success_total Model infer request success count\n\
+             # TYPE model_infer_request_success_total counter\n\
+             model_infer_request_success_total{{model=\"iris\",version=\"v1\"}} {success}.0\n\
+             # HELP model_infer_request_failure_total Model infer request failure count\n\
+             # TYPE model_infer_request_failure_total counter\n\
+             model_infer_request_failure_total{{model=\"iris\",version=\"v1\"}} {failure}.0\n\
+             # HELP model_infer_request_duration Model infer request duration\n\
+             # TYPE model_infer_request_duration summary\n\
+             model_infer_request_duration_count{{model=\"iris\",version=\"v1\"}} {count}.0\n\
+             model_infer_request_duration_sum{{model=\"iris\",version=\"v1\"}} {duration_sum_s}\n"
+        )
+    }
+}
+
+impl MlserverLike {
+    pub async fn start() -> Self {
+        let counters = Arc::new(std::sync::Mutex::new(InferCounters::default()));
+        let page = counters.clone();
+        let app = Router::new()
+            .route(
+                "/v2",
+                get(|| async { (header_close(), r#"{"name":"mlserver","version":"1.7.1","extensions":[]}"#) }),
+            )
+            .route("/v2/health/ready", get(|| async { (header_close(), "") }))
+            .route(
+                "/metrics",
+                get(move || {
+                    let text = page.lock().expect("counters").page();
+                    async move { (header_close(), text) }
+                }),
+            );
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, counters, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Counts `good` successful and `bad` failed requests, each taking `seconds`.
+    pub fn serve(&self, good: u64, bad: u64, seconds: f64) {
+        let mut counters = self.counters.lock().expect("counters");
+        counters.success += good;
+        counters.failure += bad;
+        counters.duration_sum_s += (good + bad) as f64 * seconds;
+    }
+
+    /// Starts the counters from zero again, as a restarted server does.
+    pub fn restart(&self) {
+        *self.counters.lock().expect("counters") = InferCounters::default();
+    }
+}
+
+impl Drop for MlserverLike {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

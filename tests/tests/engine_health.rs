@@ -45,7 +45,12 @@ async fn inspect(path: &Path) -> SqlitePool {
 
 async fn add(engine: &Engine, name: &str, base_url: &str) -> Server {
     engine
-        .add_server(NewServer { name: name.into(), base_url: base_url.into(), kind: ServerKind::OipV2 })
+        .add_server(NewServer {
+            name: name.into(),
+            base_url: base_url.into(),
+            kind: ServerKind::OipV2,
+            metrics_url: None,
+        })
         .await
         .unwrap_or_else(|err| panic!("add {name}: {err}"))
 }
@@ -301,7 +306,12 @@ async fn invalid_or_conflicting_servers_are_rejected_naming_the_field_and_nothin
         ("ftp-one", "ftp://127.0.0.1/models", "base_url", ErrorCode::InvalidInput),
     ] {
         let err = engine
-            .add_server(NewServer { name: name.into(), base_url: base_url.into(), kind: ServerKind::OipV2 })
+            .add_server(NewServer {
+                name: name.into(),
+                base_url: base_url.into(),
+                kind: ServerKind::OipV2,
+                metrics_url: None,
+            })
             .await
             .expect_err(&format!("{name:?} at {base_url:?} must be rejected"));
         assert_eq!(err.field(), Some(field), "{name:?} {base_url:?}: {err}");

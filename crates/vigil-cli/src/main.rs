@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vigil_core::points::{signal, RevisionSignals};
 use vigil_core::{store, Engine, EngineOptions, NewServer, Server, ServerKind, VigilError};
 
 #[derive(Parser)]
@@ -23,6 +24,12 @@ enum Command {
     /// Register, list and remove model servers
     #[command(subcommand)]
     Server(ServerCommand),
+    /// Show the fleet: each server's health and each model revision's golden signals, read now
+    Status {
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
         /// How many entries to show
@@ -46,6 +53,9 @@ enum ServerCommand {
         /// bentoml, vllm, tgi, ray or prometheus
         #[arg(long, default_value = "auto", value_parser = ServerKind::parse)]
         kind: ServerKind,
+        /// Its metrics page, when not on the base URL (e.g. http://127.0.0.1:8082/metrics)
+        #[arg(long, value_name = "URL")]
+        metrics_url: Option<String>,
     },
     /// List registered servers with their health, checked now
     List {
@@ -84,8 +94,8 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), VigilError> {
     let engine = Engine::open(EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?)).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add { name, url, kind }) => {
-            let server = engine.add_server(NewServer { name, base_url: url, kind }).await?;
+        Command::Server(ServerCommand::Add { name, url, kind, metrics_url }) => {
+            let server = engine.add_server(NewServer { name, base_url: url, kind, metrics_url }).await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::List { json, no_check }) => {
@@ -99,6 +109,20 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Server(ServerCommand::Remove { name }) => {
             engine.remove_server(&name).await?;
             println!("removed server '{name}'");
+        }
+        Command::Status { json } => {
+            let servers = engine.check_all().await?;
+            let revisions = engine.revision_signals().await?;
+            if json {
+                let status = serde_json::json!({ "servers": servers, "revisions": revisions });
+                println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
+            } else {
+                print!("{}", server_table(&servers));
+                if !revisions.is_empty() {
+                    println!();
+                    print!("{}", revision_table(&revisions));
+                }
+            }
         }
         Command::Audit { limit, json } => {
             let entries = engine.audit_log(limit).await?;
@@ -132,6 +156,27 @@ fn server_table(servers: &[Server]) -> String {
         [s.name.clone(), health, kind, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
     });
     table(["NAME", "HEALTH", "KIND", "URL", "REASON"], rows)
+}
+
+/// Each revision's latest golden signals; "—" where a signal was not measured.
+fn revision_table(revisions: &[RevisionSignals]) -> String {
+    let value = |r: &RevisionSignals, name: &str, scale: f64, unit: &str| {
+        r.latest.get(name).map_or("—".to_owned(), |v| format!("{:.2}{unit}", v * scale))
+    };
+    let rows = revisions.iter().map(|r| {
+        let version = if r.version.is_empty() { "default".to_owned() } else { r.version.clone() };
+        [
+            r.server.clone(),
+            r.model.clone(),
+            version,
+            value(r, signal::REQUEST_RATE, 1.0, "/s"),
+            value(r, signal::ERROR_RATE, 100.0, "%"),
+            value(r, signal::LATENCY_MEAN, 1000.0, "ms"),
+            value(r, signal::LATENCY_P99, 1000.0, "ms"),
+            format!("{}", r.requests_seen),
+        ]
+    });
+    table(["SERVER", "MODEL", "VERSION", "REQ/S", "ERRORS", "MEAN", "P99", "REQUESTS"], rows)
 }
 
 /// Rows of cells as left-aligned columns under a header.

@@ -14,6 +14,8 @@ use ts_rs::TS;
 
 use crate::audit::{self, AuditEntry};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
+use crate::observe::PreviousTotals;
+use crate::points::{self, RevisionSignals};
 use crate::poller::{self, PollerHandle};
 use crate::servers::{self, NewServer, Server};
 use crate::{store, Result};
@@ -73,6 +75,7 @@ struct Inner {
     events: broadcast::Sender<EngineEvent>,
     wake: Notify,
     last_polled_at: Mutex<Option<DateTime<Utc>>>,
+    previous_totals: tokio::sync::Mutex<PreviousTotals>,
 }
 
 impl Engine {
@@ -95,6 +98,7 @@ impl Engine {
                 events,
                 wake: Notify::new(),
                 last_polled_at: Mutex::new(None),
+                previous_totals: Default::default(),
             }),
         })
     }
@@ -116,6 +120,12 @@ impl Engine {
 
     pub(crate) fn pool(&self) -> &SqlitePool {
         &self.inner.pool
+    }
+
+    /// The metrics totals of the last poll of each server. Held for the whole recording of a
+    /// round, so overlapping rounds record one after the other.
+    pub(crate) fn previous_totals(&self) -> &tokio::sync::Mutex<PreviousTotals> {
+        &self.inner.previous_totals
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -150,6 +160,11 @@ impl Engine {
     /// Checks every server once, now, and returns them with their fresh health.
     pub async fn check_all(&self) -> Result<Vec<Server>> {
         poller::poll_once(self).await
+    }
+
+    /// Every model revision discovered on the fleet, with its latest golden signals.
+    pub async fn revision_signals(&self) -> Result<Vec<RevisionSignals>> {
+        points::latest(self.pool()).await
     }
 
     /// Every registered server with its last known health.

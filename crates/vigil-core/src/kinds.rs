@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::health::describe_failure;
+use crate::scrape::http::get_capped;
 
 /// What kind of server a registered server is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, TS)]
@@ -73,6 +73,16 @@ impl ServerKind {
             let valid: Vec<&str> = ServerKind::ALL.iter().map(|k| k.as_str()).collect();
             format!("Kind '{name}' is not one Vigil knows: use one of {}.", valid.join(", "))
         })
+    }
+
+    /// Where a server of this kind serves its metrics page, relative to its base URL; None for
+    /// `auto` (not yet known) and `prometheus` (read through its query API instead).
+    pub fn metrics_path(self) -> Option<&'static str> {
+        match self {
+            ServerKind::Auto | ServerKind::Prometheus => None,
+            ServerKind::Tfserving => Some("/monitoring/prometheus/metrics"),
+            _ => Some("/metrics"),
+        }
     }
 
     /// The path whose HTTP status says whether the server is ready, for a known kind.
@@ -183,18 +193,8 @@ pub async fn detect(client: &reqwest::Client, base_url: &str, timeout: Duration)
 
 /// GETs `url` and returns its status and at most [`MAX_PROBE_BODY`] bytes of body as text.
 async fn fetch_small(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
-    let mut response =
-        client.get(url).timeout(timeout).send().await.map_err(|err| describe_failure(&err, &path, timeout))?;
-    let status = response.status().as_u16();
-    let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
-        body.extend_from_slice(&chunk[..chunk.len().min(MAX_PROBE_BODY - body.len())]);
-        if body.len() >= MAX_PROBE_BODY {
-            break;
-        }
-    }
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    let answer = get_capped(client, url, timeout, MAX_PROBE_BODY).await?;
+    Ok((answer.status, String::from_utf8_lossy(&answer.body).into_owned()))
 }
 
 #[cfg(test)]

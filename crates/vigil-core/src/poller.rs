@@ -14,7 +14,8 @@ use tokio::task::JoinSet;
 
 use crate::engine::Engine;
 use crate::events::EngineEvent;
-use crate::health::{self, HealthCheck};
+use crate::health;
+use crate::observe::{observe, Observation};
 use crate::servers::{self, Server};
 use crate::Result;
 
@@ -45,40 +46,46 @@ pub fn start(engine: Engine) -> PollerHandle {
     }))
 }
 
-/// Checks every registered server once, stores the results and publishes the changes.
+/// Polls every registered server once, stores what it learned and publishes the changes.
 /// Returns the servers as they stand after the round.
 pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     let servers = servers::list(engine.pool()).await?;
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS));
-    let mut checks = JoinSet::new();
+    let mut polls = JoinSet::new();
     for (index, server) in servers.iter().enumerate() {
-        let (client, base_url, limit) = (engine.http().clone(), server.base_url.clone(), limit.clone());
-        let kind = server.detected_kind.unwrap_or(server.kind);
+        let (client, server, limit) = (engine.http().clone(), server.clone(), limit.clone());
         let timeout = engine.options().request_timeout;
-        checks.spawn(async move {
+        polls.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (index, health::check(&client, &base_url, kind, timeout).await)
+            (index, observe(&client, &server, timeout).await)
         });
     }
-    let mut results: Vec<Option<HealthCheck>> = vec![None; servers.len()];
-    while let Some(done) = checks.join_next().await {
-        if let Ok((index, check)) = done {
-            results[index] = Some(check);
+    let mut observations: Vec<Option<Observation>> = servers.iter().map(|_| None).collect();
+    while let Some(done) = polls.join_next().await {
+        if let Ok((index, observation)) = done {
+            observations[index] = Some(observation);
         }
     }
 
     let now = Utc::now();
+    let mut previous = engine.previous_totals().lock().await;
     let mut tx = engine.pool().begin().await?;
     let mut changes = Vec::new();
-    for (server, check) in servers.iter().zip(&results) {
-        let Some(check) = check else { continue };
-        if let Some(transition) = health::record(&mut tx, server.id, check, now).await? {
+    for (server, observation) in servers.iter().zip(&observations) {
+        let Some(observation) = observation else { continue };
+        if let Some(transition) = health::record(&mut tx, server.id, &observation.health, now).await? {
             changes.push((server.name.clone(), transition));
         }
+        if let Some(Err(reason)) = &observation.metrics {
+            tracing::warn!("server '{}': {reason}", server.name);
+        }
+        previous.record(&mut tx, server.id, observation, now).await?;
     }
-    // A server removed while it was being checked is simply gone; nothing to record for it.
+    // A server removed while it was being polled is simply gone; nothing to record for it.
     let after = servers::list_in(&mut tx).await?;
     tx.commit().await?;
+    previous.retain(&after);
+    drop(previous);
 
     for (name, transition) in changes {
         if let Some(server) = after.iter().find(|s| s.name == name) {

@@ -25,6 +25,8 @@ pub struct Server {
     pub kind: ServerKind,
     /// What probing found, for a server registered as `auto`.
     pub detected_kind: Option<ServerKind>,
+    /// The metrics page, when it is not the base URL plus the kind's metrics path.
+    pub metrics_url: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -43,6 +45,9 @@ pub struct NewServer {
     /// `auto` unless the person says which kind it is.
     #[serde(default)]
     pub kind: ServerKind,
+    /// Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
+    #[serde(default)]
+    pub metrics_url: Option<String>,
 }
 
 impl NewServer {
@@ -68,13 +73,20 @@ impl NewServer {
                 "Name must not contain control characters such as tabs or newlines.",
             ));
         }
-        Ok(NewServer { name: name.to_owned(), base_url: normalize_base_url(&self.base_url)?, kind: self.kind })
+        let metrics_url = match self.metrics_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(normalize_url("metrics_url", "Metrics URL", url)?),
+        };
+        let base_url = normalize_url("base_url", "Base URL", &self.base_url)?;
+        Ok(NewServer { name: name.to_owned(), base_url, kind: self.kind, metrics_url })
     }
 }
 
-fn normalize_base_url(raw: &str) -> Result<String> {
+/// Checks an http(s) address given for `field` (shown to people as `label`) and returns it
+/// without a trailing slash.
+fn normalize_url(field: &'static str, label: &str, raw: &str) -> Result<String> {
     let raw = raw.trim();
-    let invalid = |why: &str| VigilError::invalid("base_url", format!("Base URL {why}, e.g. http://127.0.0.1:8080."));
+    let invalid = |why: &str| VigilError::invalid(field, format!("{label} {why}, e.g. http://127.0.0.1:8080."));
     if raw.is_empty() {
         return Err(invalid("must not be empty: give the server's http:// or https:// address"));
     }
@@ -100,7 +112,7 @@ fn normalize_base_url(raw: &str) -> Result<String> {
 }
 
 const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, health, health_reason, health_since, checked_at, created_at";
+    "id, name, base_url, kind, detected_kind, metrics_url, health, health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
@@ -128,11 +140,12 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
-        "INSERT INTO servers (name, base_url, kind, created_at) VALUES (?, ?, ?, ?) RETURNING {COLUMNS}"
+        "INSERT INTO servers (name, base_url, kind, metrics_url, created_at) VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
     .bind(server.kind)
+    .bind(&server.metrics_url)
     .bind(now)
     .fetch_one(conn)
     .await;
@@ -160,7 +173,20 @@ mod tests {
     use super::*;
 
     fn new(name: &str, url: &str) -> NewServer {
-        NewServer { name: name.into(), base_url: url.into(), kind: ServerKind::Auto }
+        NewServer { name: name.into(), base_url: url.into(), kind: ServerKind::Auto, metrics_url: None }
+    }
+
+    #[test]
+    fn a_metrics_url_is_optional_and_checked_like_the_base_url() {
+        let with = |metrics: &str| NewServer { metrics_url: Some(metrics.into()), ..new("a", "http://h:8080") };
+        assert_eq!(with("  ").validate().unwrap().metrics_url, None);
+        assert_eq!(
+            with("http://h:8082/metrics/").validate().unwrap().metrics_url.as_deref(),
+            Some("http://h:8082/metrics")
+        );
+        let err = with("h:8082").validate().unwrap_err();
+        assert_eq!(err.field(), Some("metrics_url"));
+        assert!(err.to_string().starts_with("Metrics URL must start with http"), "{err}");
     }
 
     #[test]

@@ -14,15 +14,15 @@ describe("api", () => {
       }
       return null;
     });
-    await api.addServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto" });
-    expect(received).toEqual({ server: { name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto" } });
+    await api.addServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null });
+    expect(received).toEqual({ server: { name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null } });
   });
 
   it("turns an engine error into an ApiError naming the field", async () => {
     mockIPC(() => {
       throw { code: "invalid_input", message: "Name must not be empty.", field: "name", detail: null };
     });
-    const error = await api.addServer({ name: "", base_url: "http://x", kind: "auto" }).catch((e: unknown) => e);
+    const error = await api.addServer({ name: "", base_url: "http://x", kind: "auto", metrics_url: null }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "invalid_input", field: "name", message: "Name must not be empty." });
   });

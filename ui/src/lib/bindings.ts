@@ -26,7 +26,11 @@ kind: ServerKind,
 /**
  * What probing found, for a server registered as `auto`.
  */
-detected_kind: ServerKind | null, health: HealthState, 
+detected_kind: ServerKind | null, 
+/**
+ * The metrics page, when it is not the base URL plus the kind's metrics path.
+ */
+metrics_url: string | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -44,7 +48,11 @@ export type NewServer = { name: string, base_url: string,
 /**
  * `auto` unless the person says which kind it is.
  */
-kind: ServerKind, };
+kind: ServerKind, 
+/**
+ * Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
+ */
+metrics_url: string | null, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 

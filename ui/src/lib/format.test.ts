@@ -12,6 +12,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     base_url: "http://127.0.0.1:8080",
     kind: "auto",
     detected_kind: "mlserver",
+    metrics_url: null,
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),

@@ -51,7 +51,13 @@ describe("AddServerForm", () => {
     kind.dispatchEvent(new Event("change", { bubbles: true }));
     target.querySelector<HTMLButtonElement>('[data-testid="server-submit"]')!.click();
     await settle();
-    expect(added).toMatchObject({ id: 7, name: "churn", base_url: "http://127.0.0.1:9000", kind: "torchserve" });
+    expect(added).toMatchObject({
+      id: 7,
+      name: "churn",
+      base_url: "http://127.0.0.1:9000",
+      kind: "torchserve",
+      metrics_url: null,
+    });
     unmount(form);
   });
 });

@@ -18,6 +18,10 @@ pub use totals::{totals, RevisionKey, Totals};
 /// had no requests to measure, is None, never 0.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GoldenSignals {
+    /// Requests counted between the scrapes.
+    pub requests: f64,
+    /// Failed requests counted between the scrapes; None when the server exposes no errors.
+    pub errors: Option<f64>,
     /// Requests per second.
     pub request_rate: f64,
     /// Share of requests that failed, 0 to 1.
@@ -52,6 +56,8 @@ pub fn golden(before: &Totals, after: &Totals, seconds: f64) -> GoldenSignals {
     let buckets = bucket_increase(&before.latency_buckets, &after.latency_buckets);
     let quantile = |q| histogram_quantile(q, &buckets);
     GoldenSignals {
+        requests,
+        errors,
         request_rate: if seconds > 0.0 { requests / seconds } else { 0.0 },
         error_rate: errors.filter(|_| requests > 0.0).map(|e| (e / requests).min(1.0)),
         latency_mean_s,

@@ -1,0 +1,99 @@
+//! One poll of one server: its readiness, and when it is up and its kind is known, its metrics
+//! page read into cumulative totals per revision. Then, against the previous poll's totals,
+//! what each revision did in between, stored as golden signals.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use crate::health::{self, HealthCheck, HealthState};
+use crate::kinds::ServerKind;
+use crate::points::{self, Interval};
+use crate::scrape::exposition::{parse_bytes, Format};
+use crate::scrape::http::get_capped;
+use crate::servers::Server;
+use crate::signals::{golden, signal_map, totals, RevisionKey, Totals};
+use crate::{revisions, Result};
+
+/// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
+pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
+
+/// Cumulative totals per revision, as one metrics page gave them.
+pub type Scraped = BTreeMap<RevisionKey, Totals>;
+
+/// What one poll of a server learned.
+pub struct Observation {
+    pub health: HealthCheck,
+    /// None when metrics were not read (server down, kind unknown, or a kind without a page).
+    pub metrics: Option<std::result::Result<Scraped, String>>,
+    pub at: Instant,
+}
+
+/// Polls `server`: readiness first, then its metrics page if it is up.
+pub async fn observe(client: &reqwest::Client, server: &Server, timeout: Duration) -> Observation {
+    let health = health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
+    let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
+    let metrics = match (health.state, metrics_url(server, kind)) {
+        (HealthState::Up, Some(url)) => Some(read_metrics(client, &url, kind, timeout).await),
+        _ => None,
+    };
+    Observation { health, metrics, at: Instant::now() }
+}
+
+fn metrics_url(server: &Server, kind: ServerKind) -> Option<String> {
+    signal_map(kind)?;
+    server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))
+}
+
+async fn read_metrics(
+    client: &reqwest::Client,
+    url: &str,
+    kind: ServerKind,
+    timeout: Duration,
+) -> std::result::Result<Scraped, String> {
+    let page = get_capped(client, url, timeout, MAX_METRICS_BYTES).await?;
+    if page.truncated {
+        return Err(format!("the metrics page is larger than {} MB; Vigil reads no more", MAX_METRICS_BYTES >> 20));
+    }
+    if !(200..300).contains(&page.status) {
+        return Err(format!("the metrics page answered HTTP {}", page.status));
+    }
+    let map = signal_map(kind).ok_or_else(|| format!("Vigil reads no metrics page for kind {}", kind.as_str()))?;
+    Ok(totals(&parse_bytes(&page.body, Format::Auto), map))
+}
+
+/// The last totals read from each server, to compare the next poll against.
+#[derive(Default)]
+pub struct PreviousTotals(HashMap<i64, (Instant, Scraped)>);
+
+impl PreviousTotals {
+    /// Stores what `observation` learned of server `server_id`'s metrics: its revisions (first
+    /// seen now, if new) and, where an earlier poll gave totals, the signals in between.
+    pub async fn record(
+        &mut self,
+        conn: &mut SqliteConnection,
+        server_id: i64,
+        observation: &Observation,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
+        let previous = self.0.get(&server_id);
+        for (key, after) in scraped {
+            let revision_id = revisions::upsert(conn, server_id, key, now).await?;
+            let Some((then, before)) = previous.and_then(|(then, page)| Some((then, page.get(key)?))) else { continue };
+            let seconds = observation.at.duration_since(*then).as_secs_f64();
+            let signals = golden(before, after, seconds);
+            let interval = Interval { server_id, revision_id, at_ms: now.timestamp_millis(), signals: &signals };
+            points::insert(conn, &interval).await?;
+        }
+        self.0.insert(server_id, (observation.at, scraped.clone()));
+        Ok(())
+    }
+
+    /// Forgets servers that are no longer registered.
+    pub fn retain(&mut self, registered: &[Server]) {
+        self.0.retain(|id, _| registered.iter().any(|s| s.id == *id));
+    }
+}

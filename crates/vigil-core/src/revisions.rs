@@ -1,0 +1,43 @@
+//! The deployment history as Vigil discovers it: the models each server serves and their
+//! versions (revisions), each with the time it was first seen.
+
+use chrono::{DateTime, Utc};
+use sqlx::SqliteConnection;
+
+use crate::signals::RevisionKey;
+use crate::Result;
+
+/// How a revision that names no version is stored: the model's default version, the one that
+/// answers requests naming none (MLServer's `version="None"`).
+pub const DEFAULT_VERSION: &str = "";
+
+/// The longest model name or version Vigil stores; servers are untrusted.
+const MAX_NAME_CHARS: usize = 256;
+
+fn bounded(text: &str) -> &str {
+    text.char_indices().nth(MAX_NAME_CHARS).map_or(text, |(cut, _)| &text[..cut])
+}
+
+/// The id of the revision `key` on server `server_id`, stored with its model the first time it
+/// is seen (at `now`).
+pub async fn upsert(conn: &mut SqliteConnection, server_id: i64, key: &RevisionKey, now: DateTime<Utc>) -> Result<i64> {
+    let model_id: i64 = sqlx::query_scalar(
+        "INSERT INTO models (server_id, name, first_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (server_id, name) DO UPDATE SET name = excluded.name RETURNING id",
+    )
+    .bind(server_id)
+    .bind(bounded(&key.model))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let version = key.version.as_deref().map_or(DEFAULT_VERSION, bounded);
+    Ok(sqlx::query_scalar(
+        "INSERT INTO revisions (model_id, version, first_seen_at) VALUES (?, ?, ?)
+         ON CONFLICT (model_id, version) DO UPDATE SET version = excluded.version RETURNING id",
+    )
+    .bind(model_id)
+    .bind(version)
+    .bind(now)
+    .fetch_one(conn)
+    .await?)
+}

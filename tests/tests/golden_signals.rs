@@ -1,0 +1,64 @@
+//! Golden signals end to end in the engine: a live server in MLServer's style on loopback is
+//! detected, its model revision discovered, and the requests it serves between two polls are
+//! stored as counts, error rate and latency, across a restart of the server too.
+
+use std::time::Duration;
+
+use vigil_core::points::{signal, RevisionSignals};
+use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
+use vigil_tests::loopback::MlserverLike;
+
+async fn engine_with(server: &MlserverLike) -> (tempfile::TempDir, Engine) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options =
+        EngineOptions { request_timeout: Duration::from_secs(2), ..EngineOptions::new(dir.path().join("vigil.db")) };
+    let engine = Engine::open(options).await.expect("open the engine");
+    let new = NewServer { name: "fraud".into(), base_url: server.url(), kind: ServerKind::Auto, metrics_url: None };
+    engine.add_server(new).await.expect("add");
+    (dir, engine)
+}
+
+async fn poll(engine: &Engine) -> RevisionSignals {
+    engine.check_all().await.expect("poll");
+    let revisions = engine.revision_signals().await.expect("read signals");
+    assert_eq!(revisions.len(), 1, "one revision discovered: {revisions:?}");
+    revisions.into_iter().next().expect("one revision")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_errors_and_latency_between_polls_are_stored_per_revision() {
+    let server = MlserverLike::start().await;
+    let (_dir, engine) = engine_with(&server).await;
+
+    // The first poll discovers the revision; with nothing to compare against, no signals yet.
+    let first = poll(&engine).await;
+    assert_eq!((first.server.as_str(), first.model.as_str(), first.version.as_str()), ("fraud", "iris", "v1"));
+    assert!(first.latest.is_empty(), "{first:?}");
+
+    server.serve(7, 2, 0.010);
+    let second = poll(&engine).await;
+    assert_eq!((second.requests_seen, second.errors_seen), (9.0, 2.0));
+    assert_eq!(second.latest[signal::ERROR_RATE], 2.0 / 9.0);
+    assert!((second.latest[signal::LATENCY_MEAN] - 0.010).abs() < 1e-12, "{second:?}");
+    assert!(second.latest[signal::REQUEST_RATE] > 0.0);
+
+    server.serve(1, 0, 0.020);
+    let third = poll(&engine).await;
+    assert_eq!((third.requests_seen, third.errors_seen), (10.0, 2.0), "counts add up across polls");
+    assert_eq!(third.latest[signal::ERROR_RATE], 0.0);
+    assert!((third.latest[signal::LATENCY_MEAN] - 0.020).abs() < 1e-12, "{third:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_restart_counts_only_the_requests_since_it() {
+    let server = MlserverLike::start().await;
+    let (_dir, engine) = engine_with(&server).await;
+    server.serve(1000, 10, 0.005);
+    poll(&engine).await;
+    server.restart();
+    server.serve(3, 1, 0.005);
+    let after = poll(&engine).await;
+    assert_eq!((after.requests_seen, after.errors_seen), (4.0, 1.0), "{after:?}");
+    assert!(after.latest[signal::REQUEST_RATE] >= 0.0);
+    assert_eq!(after.latest[signal::ERROR_RATE], 0.25);
+}
