@@ -10,3 +10,10 @@ ALTER TABLE servers ADD COLUMN detected_kind TEXT
 -- Where the server's metrics page is, when it is not BASE_URL + the kind's metrics path
 -- (MLServer serves metrics on a port of their own, 8082 by default; Triton on 8002).
 ALTER TABLE servers ADD COLUMN metrics_url TEXT CHECK (metrics_url IS NULL OR length(metrics_url) <= 2048);
+
+-- Health of each model revision on servers that report it (the Open Inference Protocol's
+-- model readiness), and the revision a health event is about.
+ALTER TABLE revisions ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown'
+    CHECK (health IN ('unknown', 'up', 'degraded', 'down'));
+ALTER TABLE revisions ADD COLUMN health_reason TEXT;
+ALTER TABLE health_events ADD COLUMN revision_id INTEGER REFERENCES revisions(id) ON DELETE CASCADE;

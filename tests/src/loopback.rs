@@ -168,11 +168,13 @@ pub fn closed_port_url() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-/// A live server in MLServer's style: detected as `mlserver`, ready, and serving a metrics page
-/// whose counters for model `iris` version `v1` grow as the test "serves" requests.
+/// A live server in MLServer's style: detected as `mlserver`, ready, with model `iris` version
+/// `v1` ready until unloaded, and a metrics page whose counters grow as the test "serves"
+/// requests.
 pub struct MlserverLike {
     addr: SocketAddr,
     counters: Arc<std::sync::Mutex<InferCounters>>,
+    loaded: Arc<std::sync::atomic::AtomicBool>,
     task: JoinHandle<()>,
 }
 
@@ -206,8 +208,16 @@ impl InferCounters {
 impl MlserverLike {
     pub async fn start() -> Self {
         let counters = Arc::new(std::sync::Mutex::new(InferCounters::default()));
-        let page = counters.clone();
+        let loaded = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let (page, ready) = (counters.clone(), loaded.clone());
         let app = Router::new()
+            .route(
+                "/v2/models/iris/versions/v1/ready",
+                get(move || {
+                    let status = if ready.load(Ordering::SeqCst) { StatusCode::OK } else { StatusCode::NOT_FOUND };
+                    async move { (status, header_close()) }
+                }),
+            )
             .route(
                 "/v2",
                 get(|| async { (header_close(), r#"{"name":"mlserver","version":"1.7.1","extensions":[]}"#) }),
@@ -225,11 +235,16 @@ impl MlserverLike {
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self { addr, counters, task }
+        Self { addr, counters, loaded, task }
     }
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Unloads model iris v1: its readiness answers 404 from now on, as MLServer's does.
+    pub fn unload(&self) {
+        self.loaded.store(false, Ordering::SeqCst);
     }
 
     /// Counts `good` successful and `bad` failed requests, each taking `seconds`.

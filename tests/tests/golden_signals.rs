@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use vigil_core::points::{signal, RevisionSignals};
-use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
+use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 use vigil_tests::loopback::MlserverLike;
 
 async fn engine_with(server: &MlserverLike) -> (tempfile::TempDir, Engine) {
@@ -61,4 +61,35 @@ async fn a_server_restart_counts_only_the_requests_since_it() {
     assert_eq!((after.requests_seen, after.errors_seen), (4.0, 1.0), "{after:?}");
     assert!(after.latest[signal::REQUEST_RATE] >= 0.0);
     assert_eq!(after.latest[signal::ERROR_RATE], 0.25);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unloaded_model_makes_its_server_degraded_and_the_transition_is_stored() {
+    let server = MlserverLike::start().await;
+    let (dir, engine) = engine_with(&server).await;
+    let servers = engine.check_all().await.expect("poll");
+    assert_eq!(servers[0].health, HealthState::Up, "{servers:?}");
+
+    server.unload();
+    let servers = engine.check_all().await.expect("poll");
+    assert_eq!(servers[0].health, HealthState::Degraded);
+    let reason = servers[0].health_reason.clone().unwrap_or_default();
+    assert_eq!(reason, "model iris v1 is not ready: /v2/models/iris/versions/v1/ready answered HTTP 404");
+
+    let db =
+        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
+            .await
+            .expect("open the database");
+    let events: Vec<(Option<String>, String, String, String)> = sqlx::query_as(
+        "SELECT r.version, e.from_state, e.to_state, e.reason FROM health_events e
+         LEFT JOIN revisions r ON r.id = e.revision_id ORDER BY e.id",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("read health events");
+    let model_events: Vec<_> = events.iter().filter(|(version, ..)| version.is_some()).collect();
+    assert_eq!(model_events.len(), 2, "ready, then not ready: {events:?}");
+    assert_eq!((model_events[0].1.as_str(), model_events[0].2.as_str()), ("unknown", "up"));
+    assert_eq!((model_events[1].1.as_str(), model_events[1].2.as_str()), ("up", "down"));
+    assert!(model_events[1].3.ends_with("HTTP 404"), "{events:?}");
 }

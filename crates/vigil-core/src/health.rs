@@ -69,15 +69,26 @@ pub async fn check(client: &reqwest::Client, base_url: &str, kind: ServerKind, t
         known => (known, None),
     };
     let path = kind.readiness_path().unwrap_or("/");
-    let outcome = match client.get(format!("{base_url}{path}")).timeout(timeout).send().await {
+    let outcome = check_url(client, &format!("{base_url}{path}"), timeout, |status| kind.is_ready(status)).await;
+    HealthCheck { detected, ..outcome }
+}
+
+/// Asks one readiness URL: up when `ready` accepts the HTTP status, else down, with the reason.
+pub async fn check_url(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+    ready: impl Fn(u16) -> bool,
+) -> HealthCheck {
+    let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
+    match client.get(url).timeout(timeout).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
-            let state = if kind.is_ready(status) { HealthState::Up } else { HealthState::Down };
+            let state = if ready(status) { HealthState::Up } else { HealthState::Down };
             HealthCheck { state, reason: format!("{path} answered HTTP {status}"), detected: None }
         }
-        Err(err) => HealthCheck::down(describe_failure(&err, path, timeout)),
-    };
-    HealthCheck { detected, ..outcome }
+        Err(err) => HealthCheck::down(describe_failure(&err, &path, timeout)),
+    }
 }
 
 /// Words for a request to `path` that got no HTTP answer, without the library's internals.
@@ -135,13 +146,60 @@ pub async fn record(
         .bind(server_id)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("INSERT INTO health_events (server_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)")
-        .bind(server_id)
-        .bind(now)
-        .bind(from)
+    let transition = Transition { from, to: check.state, reason: check.reason.clone() };
+    insert_event(conn, server_id, None, &transition, now).await?;
+    Ok(Some(transition))
+}
+
+/// Stores the readiness of model revision `revision_id` on server `server_id`. Returns the
+/// transition when its state changed.
+pub async fn record_revision(
+    conn: &mut SqliteConnection,
+    server_id: i64,
+    revision_id: i64,
+    check: &HealthCheck,
+    now: DateTime<Utc>,
+) -> Result<Option<Transition>> {
+    // Write first, as in `record`: the returned health is the state before this check.
+    let stored: Option<HealthState> = sqlx::query_scalar(
+        "UPDATE revisions SET health_reason = ? WHERE id = ?
+         RETURNING health",
+    )
+    .bind(&check.reason)
+    .bind(revision_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(from) = stored.filter(|&stored| stored != check.state) else { return Ok(None) };
+    sqlx::query("UPDATE revisions SET health = ? WHERE id = ?")
         .bind(check.state)
-        .bind(&check.reason)
-        .execute(conn)
+        .bind(revision_id)
+        .execute(&mut *conn)
         .await?;
-    Ok(Some(Transition { from, to: check.state, reason: check.reason.clone() }))
+    let transition = Transition { from, to: check.state, reason: check.reason.clone() };
+    insert_event(conn, server_id, Some(revision_id), &transition, now).await?;
+    Ok(Some(transition))
+}
+
+/// Appends a transition to the health history of a server, or of one of its revisions.
+async fn insert_event(
+    conn: &mut SqliteConnection,
+    server_id: i64,
+    revision_id: Option<i64>,
+    transition: &Transition,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO health_events (server_id, model_id, revision_id, at, from_state, to_state, reason)
+         VALUES (?, (SELECT model_id FROM revisions WHERE id = ?), ?, ?, ?, ?, ?)",
+    )
+    .bind(server_id)
+    .bind(revision_id)
+    .bind(revision_id)
+    .bind(now)
+    .bind(transition.from)
+    .bind(transition.to)
+    .bind(&transition.reason)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -85,6 +85,24 @@ impl ServerKind {
         }
     }
 
+    /// The URL whose HTTP status says whether one model revision is ready, for kinds that
+    /// report it (the Open Inference Protocol's model readiness). Names are path-encoded.
+    pub fn model_readiness_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {
+        if !matches!(self, ServerKind::OipV2 | ServerKind::Triton | ServerKind::Mlserver) {
+            return None;
+        }
+        let mut url = url::Url::parse(base_url).ok()?;
+        {
+            let mut path = url.path_segments_mut().ok()?;
+            path.pop_if_empty().extend(["v2", "models", model]);
+            if let Some(version) = version {
+                path.extend(["versions", version]);
+            }
+            path.push("ready");
+        }
+        Some(url.into())
+    }
+
     /// The path whose HTTP status says whether the server is ready, for a known kind.
     /// `Auto` has none until it is detected.
     pub fn readiness_path(self) -> Option<&'static str> {
@@ -210,6 +228,20 @@ mod tests {
         assert_eq!(ServerKind::parse(" MLServer "), Ok(ServerKind::Mlserver));
         let err = ServerKind::parse("sagemaker").unwrap_err();
         assert!(err.contains("'sagemaker'") && err.contains("oip-v2") && err.contains("torchserve"), "{err}");
+    }
+
+    #[test]
+    fn model_readiness_urls_encode_names_and_exist_only_for_oip_kinds() {
+        let url = |kind: ServerKind, version| kind.model_readiness_url("http://h:8080/serving", "fraud v2/x", version);
+        assert_eq!(
+            url(ServerKind::Mlserver, Some("1")).as_deref(),
+            Some("http://h:8080/serving/v2/models/fraud%20v2%2Fx/versions/1/ready")
+        );
+        assert_eq!(
+            url(ServerKind::Triton, None).as_deref(),
+            Some("http://h:8080/serving/v2/models/fraud%20v2%2Fx/ready")
+        );
+        assert_eq!(url(ServerKind::Vllm, None), None);
     }
 
     #[test]

@@ -23,9 +23,15 @@ pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
 /// Cumulative totals per revision, as one metrics page gave them.
 pub type Scraped = BTreeMap<RevisionKey, Totals>;
 
+/// The most model revisions whose readiness one poll checks.
+const MAX_MODEL_CHECKS: usize = 64;
+
 /// What one poll of a server learned.
 pub struct Observation {
+    /// The server's health: degraded when it is ready but one of its revisions is not.
     pub health: HealthCheck,
+    /// The readiness of each revision, for kinds that report it.
+    pub revisions: Vec<(RevisionKey, HealthCheck)>,
     /// None when metrics were not read (server down, kind unknown, or a kind without a page).
     pub metrics: Option<std::result::Result<Scraped, String>>,
     pub at: Instant,
@@ -33,13 +39,29 @@ pub struct Observation {
 
 /// Polls `server`: readiness first, then its metrics page if it is up.
 pub async fn observe(client: &reqwest::Client, server: &Server, timeout: Duration) -> Observation {
-    let health = health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
+    let mut health =
+        health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     let metrics = match (health.state, metrics_url(server, kind)) {
         (HealthState::Up, Some(url)) => Some(read_metrics(client, &url, kind, timeout).await),
         _ => None,
     };
-    Observation { health, metrics, at: Instant::now() }
+    let mut revisions = Vec::new();
+    if let Some(Ok(scraped)) = &metrics {
+        for key in scraped.keys().take(MAX_MODEL_CHECKS) {
+            let Some(url) = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref()) else {
+                break;
+            };
+            let check = health::check_url(client, &url, timeout, |status| (200..300).contains(&status)).await;
+            revisions.push((key.clone(), check));
+        }
+    }
+    if let Some((key, check)) = revisions.iter().find(|(_, check)| check.state != HealthState::Up) {
+        let version = key.version.as_deref().unwrap_or("default version");
+        health.state = HealthState::Degraded;
+        health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
+    }
+    Observation { health, revisions, metrics, at: Instant::now() }
 }
 
 fn metrics_url(server: &Server, kind: ServerKind) -> Option<String> {
@@ -69,8 +91,9 @@ async fn read_metrics(
 pub struct PreviousTotals(HashMap<i64, (Instant, Scraped)>);
 
 impl PreviousTotals {
-    /// Stores what `observation` learned of server `server_id`'s metrics: its revisions (first
-    /// seen now, if new) and, where an earlier poll gave totals, the signals in between.
+    /// Stores what `observation` learned of server `server_id`'s models: its revisions (first
+    /// seen now, if new), their readiness, and, where an earlier poll gave totals, the signals
+    /// in between.
     pub async fn record(
         &mut self,
         conn: &mut SqliteConnection,
@@ -79,13 +102,26 @@ impl PreviousTotals {
         now: DateTime<Utc>,
     ) -> Result<()> {
         let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
+        let mut revision_ids = HashMap::new();
+        for key in scraped.keys() {
+            revision_ids.insert(key, revisions::upsert(conn, server_id, key, now).await?);
+        }
+        for (key, check) in &observation.revisions {
+            if let Some(&revision_id) = revision_ids.get(key) {
+                health::record_revision(conn, server_id, revision_id, check, now).await?;
+            }
+        }
         let previous = self.0.get(&server_id);
         for (key, after) in scraped {
-            let revision_id = revisions::upsert(conn, server_id, key, now).await?;
             let Some((then, before)) = previous.and_then(|(then, page)| Some((then, page.get(key)?))) else { continue };
             let seconds = observation.at.duration_since(*then).as_secs_f64();
             let signals = golden(before, after, seconds);
-            let interval = Interval { server_id, revision_id, at_ms: now.timestamp_millis(), signals: &signals };
+            let interval = Interval {
+                server_id,
+                revision_id: revision_ids[key],
+                at_ms: now.timestamp_millis(),
+                signals: &signals,
+            };
             points::insert(conn, &interval).await?;
         }
         self.0.insert(server_id, (observation.at, scraped.clone()));
