@@ -11,10 +11,13 @@ export CARGO_TARGET_DIR ?= $(CURDIR)/target
 TAURI_DRIVER_VERSION := 2.1.0
 TAURI_DRIVER := $(CACHE)/tauri-driver-$(TAURI_DRIVER_VERSION)/bin/tauri-driver
 export TAURI_DRIVER
+# Real Seldon MLServer for the tests that run one (uvloop pinned: 1.7.1 fails to start without).
+MLSERVER_VERSION := 1.7.1
+export VIGIL_MLSERVER_VENV := $(CACHE)/mlserver-$(MLSERVER_VERSION)
 
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev
-TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick
+TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv
 
 .PHONY: help run test bench bindings ui deps test-deps lint check-node
 
@@ -51,6 +54,11 @@ test-deps: deps
 	$(call apt_install,$(TEST_PACKAGES))
 	@[ -x $(TAURI_DRIVER) ] || cargo install tauri-driver --version $(TAURI_DRIVER_VERSION) --locked \
 		--root $(CACHE)/tauri-driver-$(TAURI_DRIVER_VERSION)
+	@[ -f $(VIGIL_MLSERVER_VENV)/.installed ] || { echo "Installing MLServer $(MLSERVER_VERSION) for the tests"; \
+		rm -rf $(VIGIL_MLSERVER_VENV) && python3 -m venv $(VIGIL_MLSERVER_VENV) && \
+		$(VIGIL_MLSERVER_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip "mlserver==$(MLSERVER_VERSION)" \
+			"mlserver-sklearn==$(MLSERVER_VERSION)" scikit-learn "uvloop<0.22" && \
+		touch $(VIGIL_MLSERVER_VENV)/.installed; }
 
 run: ui
 	cargo build -p vigil-desktop -p vigil-cli

@@ -12,7 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::webdriver::Session;
-use crate::{wait_for, workspace_binary};
+use crate::{signal_group, wait_for, workspace_binary};
 
 /// A running desktop app and the session that drives it.
 pub struct DesktopApp {
@@ -34,16 +34,6 @@ fn tool(env: &str, name: &str) -> PathBuf {
     std::env::var_os("PATH")
         .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
         .unwrap_or_else(|| panic!("{name} is not installed (or set {env}): `make test` installs it"))
-}
-
-/// Sends `signal` to the process group that `leader` leads (it was spawned with
-/// `process_group(0)`). Never signals anything else: a pid of 0 or 1 is refused.
-fn signal_group(leader: &Child, signal: libc::c_int) {
-    let Ok(pgid) = libc::pid_t::try_from(leader.id()) else { return };
-    if pgid > 1 {
-        // SAFETY: kill(2) with a negative pid only signals that process group.
-        unsafe { libc::kill(-pgid, signal) };
-    }
 }
 
 fn free_port() -> u16 {

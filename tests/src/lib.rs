@@ -3,6 +3,7 @@
 
 pub mod desktop;
 pub mod loopback;
+pub mod mlserver;
 pub mod webdriver;
 
 use std::path::PathBuf;
@@ -20,6 +21,16 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Sends `signal` to the process group that `leader` leads (spawned with `process_group(0)`).
+/// Never signals anything else: a pid of 0 or 1 is refused.
+pub fn signal_group(leader: &std::process::Child, signal: libc::c_int) {
+    let Ok(pgid) = libc::pid_t::try_from(leader.id()) else { return };
+    if pgid > 1 {
+        // SAFETY: kill(2) with a negative pid only signals that process group.
+        unsafe { libc::kill(-pgid, signal) };
+    }
 }
 
 /// Polls `condition` every 100 ms until it returns `Some`, or panics after `deadline` saying

@@ -37,8 +37,15 @@ pub struct Observation {
     pub at: Instant,
 }
 
-/// Polls `server`: readiness first, then its metrics page if it is up.
-pub async fn observe(client: &reqwest::Client, server: &Server, timeout: Duration) -> Observation {
+/// Polls `server`: readiness first, then, if it is up, its metrics page and the readiness of
+/// each revision it reports or Vigil already knows (`known`; an unloaded model may vanish from
+/// the metrics page, but must still be seen as not ready).
+pub async fn observe(
+    client: &reqwest::Client,
+    server: &Server,
+    known: &[RevisionKey],
+    timeout: Duration,
+) -> Observation {
     let mut health =
         health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
@@ -48,7 +55,10 @@ pub async fn observe(client: &reqwest::Client, server: &Server, timeout: Duratio
     };
     let mut revisions = Vec::new();
     if let Some(Ok(scraped)) = &metrics {
-        for key in scraped.keys().take(MAX_MODEL_CHECKS) {
+        let mut keys: Vec<&RevisionKey> = scraped.keys().chain(known).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys.into_iter().take(MAX_MODEL_CHECKS) {
             let Some(url) = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref()) else {
                 break;
             };
@@ -103,26 +113,27 @@ impl PreviousTotals {
     ) -> Result<()> {
         let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
         let mut revision_ids = HashMap::new();
-        for key in scraped.keys() {
-            revision_ids.insert(key, revisions::upsert(conn, server_id, key, now).await?);
+        for key in scraped.keys().chain(observation.revisions.iter().map(|(key, _)| key)) {
+            if !revision_ids.contains_key(key) {
+                revision_ids.insert(key, revisions::upsert(conn, server_id, key, now).await?);
+            }
         }
         for (key, check) in &observation.revisions {
             if let Some(&revision_id) = revision_ids.get(key) {
                 health::record_revision(conn, server_id, revision_id, check, now).await?;
             }
         }
-        let previous = self.0.get(&server_id);
-        for (key, after) in scraped {
-            let Some((then, before)) = previous.and_then(|(then, page)| Some((then, page.get(key)?))) else { continue };
+        // Compared with the server's previous page; a series that was not on it was born since,
+        // so all of it happened in between. With no previous page (Vigil just started) there is
+        // nothing to compare with yet.
+        if let Some((then, page)) = self.0.get(&server_id) {
             let seconds = observation.at.duration_since(*then).as_secs_f64();
-            let signals = golden(before, after, seconds);
-            let interval = Interval {
-                server_id,
-                revision_id: revision_ids[key],
-                at_ms: now.timestamp_millis(),
-                signals: &signals,
-            };
-            points::insert(conn, &interval).await?;
+            for (key, after) in scraped {
+                let signals = golden(page.get(key).unwrap_or(&Totals::default()), after, seconds);
+                let at_ms = now.timestamp_millis();
+                points::insert(conn, &Interval { server_id, revision_id: revision_ids[key], at_ms, signals: &signals })
+                    .await?;
+            }
         }
         self.0.insert(server_id, (observation.at, scraped.clone()));
         Ok(())

@@ -16,6 +16,7 @@ use crate::engine::Engine;
 use crate::events::EngineEvent;
 use crate::health;
 use crate::observe::{observe, Observation};
+use crate::revisions;
 use crate::servers::{self, Server};
 use crate::Result;
 
@@ -50,14 +51,16 @@ pub fn start(engine: Engine) -> PollerHandle {
 /// Returns the servers as they stand after the round.
 pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     let servers = servers::list(engine.pool()).await?;
+    let mut known = revisions::known(engine.pool()).await?;
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS));
     let mut polls = JoinSet::new();
     for (index, server) in servers.iter().enumerate() {
         let (client, server, limit) = (engine.http().clone(), server.clone(), limit.clone());
+        let known = known.remove(&server.id).unwrap_or_default();
         let timeout = engine.options().request_timeout;
         polls.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (index, observe(&client, &server, timeout).await)
+            (index, observe(&client, &server, &known, timeout).await)
         });
     }
     let mut observations: Vec<Option<Observation>> = servers.iter().map(|_| None).collect();

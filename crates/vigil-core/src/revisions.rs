@@ -41,3 +41,18 @@ pub async fn upsert(conn: &mut SqliteConnection, server_id: i64, key: &RevisionK
     .fetch_one(conn)
     .await?)
 }
+
+/// Every stored revision of every server, by server id, as metrics keys.
+pub async fn known(pool: &sqlx::SqlitePool) -> Result<std::collections::HashMap<i64, Vec<RevisionKey>>> {
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT m.server_id, m.name, r.version FROM revisions r JOIN models m ON m.id = r.model_id ORDER BY r.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut by_server: std::collections::HashMap<i64, Vec<RevisionKey>> = std::collections::HashMap::new();
+    for (server_id, model, version) in rows {
+        let version = (version != DEFAULT_VERSION).then_some(version);
+        by_server.entry(server_id).or_default().push(RevisionKey { model, version });
+    }
+    Ok(by_server)
+}

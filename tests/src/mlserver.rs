@@ -1,0 +1,117 @@
+//! A real Seldon MLServer 1.7.1 on loopback, serving a scikit-learn iris classifier trained at
+//! start from the data set scikit-learn ships (no download). `make test` installs MLServer in a
+//! virtual environment under `~/.cache/vigil/` (or `VIGIL_MLSERVER_VENV`). Stopped when dropped.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+
+use crate::{signal_group, wait_for};
+
+/// The virtual environment with MLServer, mlserver-sklearn and scikit-learn.
+pub fn venv() -> PathBuf {
+    let venv = std::env::var_os("VIGIL_MLSERVER_VENV").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/vigil/mlserver-1.7.1")
+    });
+    assert!(
+        venv.join("bin/mlserver").exists(),
+        "MLServer is not installed at {} (set VIGIL_MLSERVER_VENV): `make test` installs it",
+        venv.display()
+    );
+    venv
+}
+
+const TRAIN: &str = "
+import joblib, sys
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LogisticRegression
+X, y = load_iris(return_X_y=True)
+joblib.dump(LogisticRegression(max_iter=500).fit(X, y), sys.argv[1])
+";
+
+/// A running MLServer with model `iris`, version `v1`.
+pub struct RealMlserver {
+    pub http_url: String,
+    pub metrics_url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+impl RealMlserver {
+    /// Trains the model, starts MLServer on free loopback ports and waits until it is ready.
+    pub async fn start() -> RealMlserver {
+        let venv = venv();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let model_dir = dir.path().join("iris");
+        std::fs::create_dir_all(&model_dir).expect("model folder");
+        let trained = Command::new(venv.join("bin/python"))
+            .args(["-c", TRAIN])
+            .arg(model_dir.join("model.joblib"))
+            .status()
+            .expect("run python");
+        assert!(trained.success(), "training the iris model failed");
+        let settings = json!({"name": "iris", "implementation": "mlserver_sklearn.SKLearnModel",
+                              "parameters": {"uri": "./model.joblib", "version": "v1"}});
+        std::fs::write(model_dir.join("model-settings.json"), settings.to_string()).expect("model settings");
+        let (http_port, grpc_port, metrics_port) = (free_port(), free_port(), free_port());
+        let server = json!({"host": "127.0.0.1", "http_port": http_port, "grpc_port": grpc_port,
+                            "metrics_port": metrics_port, "parallel_workers": 0});
+        std::fs::write(dir.path().join("settings.json"), server.to_string()).expect("settings");
+
+        let log = std::fs::File::create(dir.path().join("mlserver.log")).expect("log file");
+        let child = Command::new(venv.join("bin/mlserver"))
+            .arg("start")
+            .arg(dir.path())
+            .env("PATH", format!("{}:{}", venv.join("bin").display(), std::env::var("PATH").unwrap_or_default()))
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .stdin(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start mlserver");
+        let http_url = format!("http://127.0.0.1:{http_port}");
+        let server = RealMlserver {
+            metrics_url: format!("http://127.0.0.1:{metrics_port}/metrics"),
+            http_url,
+            child,
+            _dir: dir,
+            http: reqwest::Client::new(),
+        };
+        let ready = format!("{}/v2/models/iris/versions/v1/ready", server.http_url);
+        wait_for("MLServer to be ready", Duration::from_secs(120), || async {
+            let answer = server.http.get(&ready).send().await.ok()?;
+            answer.status().is_success().then_some(())
+        })
+        .await;
+        server
+    }
+
+    /// Sends one inference request with `features` values; returns the HTTP status.
+    pub async fn infer(&self, features: usize) -> u16 {
+        let data: Vec<f64> = (0..features).map(|i| 1.0 + i as f64).collect();
+        let body = json!({"inputs": [{"name": "x", "shape": [1, features], "datatype": "FP64", "data": data}]});
+        let url = format!("{}/v2/models/iris/versions/v1/infer", self.http_url);
+        self.http.post(url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+    }
+
+    /// Unloads the model through the repository API.
+    pub async fn unload(&self) -> u16 {
+        let url = format!("{}/v2/repository/models/iris/unload", self.http_url);
+        self.http.post(url).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+    }
+}
+
+impl Drop for RealMlserver {
+    fn drop(&mut self) {
+        signal_group(&self.child, libc::SIGKILL);
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,69 @@
+//! Against a real Seldon MLServer: registered as `auto`, it is detected, its model and version
+//! discovered, and the inference requests sent to it are counted exactly; when the model is
+//! unloaded through MLServer's repository API, Vigil sees it not ready within two poll
+//! intervals and stores the transition with its reason.
+
+use std::time::Duration;
+
+use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
+use vigil_tests::mlserver::RealMlserver;
+use vigil_tests::wait_for;
+
+const GOOD: u64 = 6;
+const BAD: u64 = 3;
+const POLL_INTERVAL: Duration = Duration::from_secs(1);
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not_ready() {
+    let mlserver = RealMlserver::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = EngineOptions { poll_interval: POLL_INTERVAL, ..EngineOptions::new(dir.path().join("vigil.db")) };
+    let engine = Engine::open(options).await.expect("open the engine");
+    let new = NewServer {
+        name: "mlserver".into(),
+        base_url: mlserver.http_url.clone(),
+        kind: ServerKind::Auto,
+        metrics_url: Some(mlserver.metrics_url.clone()),
+    };
+    engine.add_server(new).await.expect("add");
+    let servers = engine.check_all().await.expect("first poll");
+    assert_eq!((servers[0].health, servers[0].detected_kind), (HealthState::Up, Some(ServerKind::Mlserver)));
+
+    for _ in 0..GOOD {
+        assert_eq!(mlserver.infer(4).await, 200, "iris takes 4 features");
+    }
+    for _ in 0..BAD {
+        assert_ne!(mlserver.infer(3).await, 200, "3 features must fail");
+    }
+    engine.check_all().await.expect("second poll");
+    let revisions = engine.revision_signals().await.expect("signals");
+    let v1 = revisions.iter().find(|r| r.model == "iris" && r.version == "v1").expect("iris v1 discovered");
+    assert_eq!(v1.requests_seen, (GOOD + BAD) as f64, "{revisions:?}");
+    assert_eq!(v1.errors_seen, BAD as f64, "{revisions:?}");
+    assert!(v1.latest.get("latency_mean_s").is_some_and(|&s| s > 0.0), "{revisions:?}");
+
+    let _poller = engine.start_polling();
+    assert_eq!(mlserver.unload().await, 200);
+    let degraded =
+        wait_for("the server to show its model not ready", POLL_INTERVAL * 2 + Duration::from_secs(3), || async {
+            let servers = engine.list_servers().await.ok()?;
+            (servers[0].health == HealthState::Degraded).then(|| servers[0].clone())
+        })
+        .await;
+    let reason = degraded.health_reason.unwrap_or_default();
+    assert!(reason.starts_with("model iris v1 is not ready") && reason.contains("HTTP 404"), "{reason}");
+
+    let db =
+        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
+            .await
+            .expect("open the database");
+    let stored: (String, String, String) = sqlx::query_as(
+        "SELECT e.from_state, e.to_state, e.reason FROM health_events e JOIN revisions r ON r.id = e.revision_id
+         WHERE r.version = 'v1' ORDER BY e.id DESC LIMIT 1",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("the model's transition is stored");
+    assert_eq!((stored.0.as_str(), stored.1.as_str()), ("up", "down"));
+    assert!(stored.2.contains("/v2/models/iris/versions/v1/ready answered HTTP 404"), "{stored:?}");
+}
