@@ -17,3 +17,6 @@ ALTER TABLE revisions ADD COLUMN health TEXT NOT NULL DEFAULT 'unknown'
     CHECK (health IN ('unknown', 'up', 'degraded', 'down'));
 ALTER TABLE revisions ADD COLUMN health_reason TEXT;
 ALTER TABLE health_events ADD COLUMN revision_id INTEGER REFERENCES revisions(id) ON DELETE CASCADE;
+
+-- Why the server's metrics page could not be read at the last poll (NULL when it was read).
+ALTER TABLE servers ADD COLUMN metrics_error TEXT;

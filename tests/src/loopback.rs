@@ -91,7 +91,7 @@ pub struct RecordedServer {
 struct Recorded {
     status: StatusCode,
     headers: Vec<(String, String)>,
-    body: String,
+    body: axum::body::Bytes,
 }
 
 /// The folder of captured HTTP responses.
@@ -112,17 +112,31 @@ fn read_recorded(file: &str) -> Recorded {
         .filter(|(name, _)| !name.eq_ignore_ascii_case("content-length"))
         .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
         .collect();
-    Recorded { status: StatusCode::from_u16(code).expect("valid status"), headers, body: body.to_owned() }
+    let status = StatusCode::from_u16(code).expect("valid status");
+    Recorded { status, headers, body: axum::body::Bytes::from(body.to_owned()) }
 }
 
 impl RecordedServer {
     /// Serves each `(path, fixture file)` pair, e.g. `("/v2", "mlserver-1.7.1/server-metadata.http")`.
     pub async fn start(routes: &[(&str, &str)]) -> Self {
+        Self::serve(routes.iter().map(|(path, file)| (path.to_string(), read_recorded(file))).collect()).await
+    }
+
+    /// Serves each `(path, status, body)`: for answers no real server would give (a 50 MB
+    /// metrics page, garbage).
+    pub async fn with_bodies(routes: Vec<(&str, u16, Vec<u8>)>) -> Self {
+        let routes = routes.into_iter().map(|(path, status, body)| {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            (path.to_owned(), Recorded { status, headers: Vec::new(), body: body.into() })
+        });
+        Self::serve(routes.collect()).await
+    }
+
+    async fn serve(routes: Vec<(String, Recorded)>) -> Self {
         let mut app = Router::new();
-        for (path, file) in routes {
-            let recorded = read_recorded(file);
+        for (path, recorded) in routes {
             app = app.route(
-                path,
+                &path,
                 get(move || {
                     let recorded = recorded.clone();
                     async move {

@@ -153,7 +153,11 @@ fn server_table(servers: &[Server]) -> String {
             (ServerKind::Auto, Some(found)) => format!("{} (detected)", found.as_str()),
             (kind, _) => kind.as_str().to_owned(),
         };
-        [s.name.clone(), health, kind, s.base_url.clone(), s.health_reason.clone().unwrap_or_default()]
+        let mut reason = s.health_reason.clone().unwrap_or_default();
+        if let Some(error) = &s.metrics_error {
+            reason.push_str(&format!("; metrics unreadable: {error}"));
+        }
+        [s.name.clone(), health, kind, s.base_url.clone(), reason]
     });
     table(["NAME", "HEALTH", "KIND", "URL", "REASON"], rows)
 }

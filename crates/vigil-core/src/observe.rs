@@ -93,7 +93,15 @@ async fn read_metrics(
         return Err(format!("the metrics page answered HTTP {}", page.status));
     }
     let map = signal_map(kind).ok_or_else(|| format!("Vigil reads no metrics page for kind {}", kind.as_str()))?;
-    Ok(totals(&parse_bytes(&page.body, Format::Auto), map))
+    let parsed = parse_bytes(&page.body, Format::Auto);
+    if parsed.samples.is_empty() && parsed.skipped > 0 {
+        let first = parsed.errors.first().map(|e| format!("; first, {e}")).unwrap_or_default();
+        return Err(format!(
+            "the metrics page is not in the Prometheus text format: none of its {} lines could be read{first}",
+            parsed.skipped
+        ));
+    }
+    Ok(totals(&parsed, map))
 }
 
 /// The last totals read from each server, to compare the next poll against.
@@ -111,6 +119,15 @@ impl PreviousTotals {
         observation: &Observation,
         now: DateTime<Utc>,
     ) -> Result<()> {
+        let error = match &observation.metrics {
+            Some(Err(reason)) => Some(reason.as_str()),
+            _ => None,
+        };
+        sqlx::query("UPDATE servers SET metrics_error = ? WHERE id = ?")
+            .bind(error)
+            .bind(server_id)
+            .execute(&mut *conn)
+            .await?;
         let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
         let mut revision_ids = HashMap::new();
         for key in scraped.keys().chain(observation.revisions.iter().map(|(key, _)| key)) {

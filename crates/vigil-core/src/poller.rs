@@ -79,9 +79,6 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
         if let Some(transition) = health::record(&mut tx, server.id, &observation.health, now).await? {
             changes.push((server.name.clone(), transition));
         }
-        if let Some(Err(reason)) = &observation.metrics {
-            tracing::warn!("server '{}': {reason}", server.name);
-        }
         previous.record(&mut tx, server.id, observation, now).await?;
     }
     // A server removed while it was being polled is simply gone; nothing to record for it.

@@ -27,6 +27,8 @@ pub struct Server {
     pub detected_kind: Option<ServerKind>,
     /// The metrics page, when it is not the base URL plus the kind's metrics path.
     pub metrics_url: Option<String>,
+    /// Why the metrics page could not be read at the last poll; None when it was.
+    pub metrics_error: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -112,7 +114,8 @@ fn normalize_url(field: &'static str, label: &str, raw: &str) -> Result<String> 
 }
 
 const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, metrics_url, health, health_reason, health_since, checked_at, created_at";
+    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, health, health_reason, health_since, checked_at, \
+     created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {

@@ -30,7 +30,11 @@ detected_kind: ServerKind | null,
 /**
  * The metrics page, when it is not the base URL plus the kind's metrics path.
  */
-metrics_url: string | null, health: HealthState, 
+metrics_url: string | null, 
+/**
+ * Why the metrics page could not be read at the last poll; None when it was.
+ */
+metrics_error: string | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */

@@ -13,6 +13,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     kind: "auto",
     detected_kind: "mlserver",
     metrics_url: null,
+    metrics_error: null,
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),

@@ -1,0 +1,69 @@
+//! Servers that misbehave: one refuses connections, one hangs, one sends a 50 MB metrics page,
+//! one sends garbage. Each gets a clear error state, and a healthy server polled in the same
+//! rounds is still read on time, its requests counted.
+
+use std::time::{Duration, Instant};
+
+use vigil_core::{Engine, EngineOptions, HealthState, NewServer, Server, ServerKind};
+use vigil_tests::loopback::{closed_port_url, MlserverLike, ReadinessServer, RecordedServer};
+
+const TIMEOUT: Duration = Duration::from_millis(500);
+
+fn find<'a>(servers: &'a [Server], name: &str) -> &'a Server {
+    servers.iter().find(|s| s.name == name).unwrap_or_else(|| panic!("no server {name}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_faulty_server_gets_a_clear_error_and_the_healthy_one_keeps_its_schedule() {
+    let hanging = ReadinessServer::start_with_delay(Duration::from_secs(30)).await;
+    let huge = RecordedServer::with_bodies(vec![
+        ("/v2/health/ready", 200, Vec::new()),
+        ("/metrics", 200, "x_total 1\n".repeat(5 * 1024 * 1024).into_bytes()),
+    ])
+    .await;
+    let garbage_page: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let garbage =
+        RecordedServer::with_bodies(vec![("/v2/health/ready", 200, Vec::new()), ("/metrics", 200, garbage_page)]).await;
+    let healthy = MlserverLike::start().await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = EngineOptions { request_timeout: TIMEOUT, ..EngineOptions::new(dir.path().join("vigil.db")) };
+    let engine = Engine::open(options).await.expect("open the engine");
+    for (name, url, kind) in [
+        ("refusing", closed_port_url(), ServerKind::OipV2),
+        ("hanging", hanging.url(), ServerKind::OipV2),
+        ("huge", huge.url(), ServerKind::Mlserver),
+        ("garbage", garbage.url(), ServerKind::Mlserver),
+        ("healthy", healthy.url(), ServerKind::Mlserver),
+    ] {
+        let new = NewServer { name: name.into(), base_url: url, kind, metrics_url: None };
+        engine.add_server(new).await.expect("add");
+    }
+
+    engine.check_all().await.expect("first round");
+    healthy.serve(5, 1, 0.01);
+    let started = Instant::now();
+    let servers = engine.check_all().await.expect("second round");
+    let took = started.elapsed();
+    // Every server is polled at once; the hanging one costs one timeout, not the healthy one's turn.
+    assert!(took < TIMEOUT * 4, "a round took {took:?} with a {TIMEOUT:?} timeout");
+
+    let refusing = find(&servers, "refusing");
+    assert_eq!((refusing.health, refusing.health_reason.as_deref()), (HealthState::Down, Some("connection refused")));
+    let hanging = find(&servers, "hanging");
+    assert_eq!(hanging.health, HealthState::Down);
+    assert_eq!(hanging.health_reason.as_deref(), Some("no answer from /v2/health/ready within 0.5 s"));
+    let huge = find(&servers, "huge");
+    assert_eq!(huge.health, HealthState::Up, "its readiness is fine");
+    assert!(huge.metrics_error.as_deref().unwrap_or_default().contains("larger than 16 MB"), "{huge:?}");
+    let garbage = find(&servers, "garbage");
+    let error = garbage.metrics_error.as_deref().unwrap_or_default();
+    assert!(error.starts_with("the metrics page is not in the Prometheus text format"), "{garbage:?}");
+
+    let healthy = find(&servers, "healthy");
+    assert_eq!((healthy.health, healthy.metrics_error.as_deref()), (HealthState::Up, None));
+    let revisions = engine.revision_signals().await.expect("signals");
+    let iris = revisions.iter().find(|r| r.server == "healthy").expect("the healthy server's model");
+    assert_eq!((iris.requests_seen, iris.errors_seen), (6.0, 1.0));
+    assert!(revisions.iter().all(|r| r.server == "healthy"), "nothing read from the faulty pages: {revisions:?}");
+}
