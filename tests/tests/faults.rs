@@ -67,3 +67,36 @@ async fn each_faulty_server_gets_a_clear_error_and_the_healthy_one_keeps_its_sch
     assert_eq!((iris.requests_seen, iris.errors_seen), (6.0, 1.0));
     assert!(revisions.iter().all(|r| r.server == "healthy"), "nothing read from the faulty pages: {revisions:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hanging_server_never_delays_the_schedule_of_the_others() {
+    let hanging = ReadinessServer::start_with_delay(Duration::from_secs(30)).await;
+    let healthy = MlserverLike::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options = EngineOptions {
+        poll_interval: Duration::from_millis(200),
+        request_timeout: Duration::from_secs(10),
+        ..EngineOptions::new(dir.path().join("vigil.db"))
+    };
+    let engine = Engine::open(options).await.expect("open the engine");
+    for (name, url, kind) in
+        [("hanging", hanging.url(), ServerKind::OipV2), ("healthy", healthy.url(), ServerKind::Mlserver)]
+    {
+        engine.add_server(NewServer { name: name.into(), base_url: url, kind, metrics_url: None }).await.expect("add");
+    }
+    let mut events = engine.subscribe();
+    let _poller = engine.start_polling();
+
+    // For two seconds the hanging server's first poll is still waiting on its 10 s timeout;
+    // the healthy one goes on being polled every 200 ms or so.
+    let (mut healthy_polls, mut hanging_polls) = (0, 0);
+    let until = tokio::time::Instant::now() + Duration::from_secs(2);
+    while let Ok(Ok(event)) = tokio::time::timeout_at(until, events.recv()).await {
+        if let vigil_core::EngineEvent::Polled { servers, .. } = event {
+            healthy_polls += servers.iter().filter(|s| *s == "healthy").count();
+            hanging_polls += servers.iter().filter(|s| *s == "hanging").count();
+        }
+    }
+    assert_eq!(hanging_polls, 0, "the hanging server's poll has not finished");
+    assert!(healthy_polls >= 5, "the healthy server was polled only {healthy_polls} times in 2 s");
+}

@@ -137,10 +137,10 @@ impl Engine {
         self.inner.events.subscribe()
     }
 
-    /// Records that a polling round finished at `at` and tells listeners.
-    pub(crate) fn finish_round(&self, at: DateTime<Utc>) {
+    /// Records that the polls of `servers` were stored at `at` and tells listeners.
+    pub(crate) fn finish_polls(&self, at: DateTime<Utc>, servers: Vec<String>) {
         *self.inner.last_polled_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(at);
-        self.publish(EngineEvent::Polled { at });
+        self.publish(EngineEvent::Polled { at, servers });
     }
 
     pub(crate) fn publish(&self, event: EngineEvent) {

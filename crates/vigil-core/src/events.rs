@@ -26,6 +26,6 @@ pub enum EngineEvent {
     HealthChanged { server: Server, from: HealthState, to: HealthState },
     /// A decision was recorded on the audit trail.
     Audited { entry: AuditEntry },
-    /// A polling round finished: every server was checked at `at`.
-    Polled { at: DateTime<Utc> },
+    /// The polls of these servers (by name) were stored at `at`.
+    Polled { at: DateTime<Utc>, servers: Vec<String> },
 }

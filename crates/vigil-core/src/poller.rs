@@ -1,101 +1,238 @@
-//! The poller: checks the health of every registered server on an interval, stores what it
-//! learns, and publishes what changed.
+//! The poller: polls every registered server on its own schedule, stores what it learns in
+//! batches, and publishes what changed.
 //!
-//! Each round reads the server list afresh, so adding or removing a server takes effect without
-//! a restart; [`crate::Engine::add_server`] wakes the poller so a new server is checked at once.
-//! Checks run concurrently with a per-request timeout, so one hanging server never delays the
-//! others beyond that timeout.
+//! Two tasks. The *scheduler* keeps, per server, when it is next due; it starts a poll for each
+//! server that is due and not already being polled, at most [`MAX_CONCURRENT_POLLS`] at once.
+//! Each poll ([`observe`]) has its own request timeout, so a slow or hanging server only delays
+//! itself. A server that answers is next due one interval later, with ±10 % jitter so a fleet
+//! added at once does not poll in lock-step; one that is down backs off exponentially (twice the
+//! interval, four times, … up to [`MAX_BACKOFF`] intervals) until it answers again. The server
+//! list is read afresh every second and whenever the engine asks (a server added), so editing or
+//! removing a server takes effect without a restart, and after a restart polling resumes from
+//! the database.
+//!
+//! The *recorder* receives finished polls and writes whatever has arrived in one transaction,
+//! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
 
-use std::sync::Arc;
+use std::collections::hash_map::RandomState;
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tokio::sync::Semaphore;
+use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::engine::Engine;
 use crate::events::EngineEvent;
-use crate::health;
+use crate::health::{self, HealthState};
 use crate::observe::{observe, Observation};
 use crate::revisions;
 use crate::servers::{self, Server};
 use crate::Result;
 
-/// How many servers are checked at the same time.
-const MAX_CONCURRENT_CHECKS: usize = 32;
+/// How many servers are polled at the same time.
+pub const MAX_CONCURRENT_POLLS: usize = 64;
+/// The longest a failing server waits between polls, in poll intervals.
+pub const MAX_BACKOFF: u32 = 16;
+/// How often the scheduler rereads the server list.
+const RELIST_EVERY: Duration = Duration::from_secs(1);
+/// The most polls written in one transaction.
+const MAX_BATCH: usize = 512;
 
 /// The running poller; polling stops when this is dropped.
-pub struct PollerHandle(tokio::task::JoinHandle<()>);
+pub struct PollerHandle(Vec<tokio::task::JoinHandle<()>>);
 
 impl Drop for PollerHandle {
     fn drop(&mut self) {
-        self.0.abort();
+        self.0.iter().for_each(|task| task.abort());
     }
 }
 
 /// Starts polling in the background on the current tokio runtime.
 pub fn start(engine: Engine) -> PollerHandle {
-    PollerHandle(tokio::spawn(async move {
-        loop {
-            if let Err(err) = poll_once(&engine).await {
-                tracing::warn!("polling round failed: {err}");
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(engine.options().poll_interval) => {}
-                _ = engine.wake_requested() => {}
-            }
-        }
-    }))
+    let (finished, arrivals) = mpsc::channel(MAX_BATCH * 2);
+    PollerHandle(vec![
+        tokio::spawn(schedule(engine.clone(), finished)),
+        tokio::spawn(record_arrivals(engine, arrivals)),
+    ])
 }
 
-/// Polls every registered server once, stores what it learned and publishes the changes.
-/// Returns the servers as they stand after the round.
+/// When each server is next due, and how many polls in a row it has failed.
+#[derive(Default)]
+struct Schedule {
+    next_due: HashMap<i64, Instant>,
+    failures: HashMap<i64, u32>,
+}
+
+impl Schedule {
+    /// Notes a finished poll of `server_id` and sets when it is next due.
+    fn finished(&mut self, server_id: i64, healthy: bool, interval: Duration, now: Instant) {
+        let failures = self.failures.entry(server_id).or_default();
+        *failures = if healthy { 0 } else { failures.saturating_add(1) };
+        let wait = if *failures == 0 { jittered(interval) } else { interval * backoff_factor(*failures) };
+        self.next_due.insert(server_id, now + wait);
+    }
+}
+
+/// 1, 2, 4, … intervals after the first, second, third failure in a row, capped.
+fn backoff_factor(failures: u32) -> u32 {
+    1u32.checked_shl(failures.saturating_sub(1)).unwrap_or(MAX_BACKOFF).min(MAX_BACKOFF)
+}
+
+/// `interval` give or take up to 10 %.
+fn jittered(interval: Duration) -> Duration {
+    let unit = (RandomState::new().hash_one(Instant::now()) % 2001) as f64 / 1000.0 - 1.0; // -1..=1
+    interval.mul_f64(1.0 + 0.1 * unit)
+}
+
+async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>) {
+    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
+    let schedule = Arc::new(Mutex::new(Schedule::default()));
+    // A finished poll sets its server's next due time; the scheduler wakes to honour it.
+    let rescheduled = Arc::new(Notify::new());
+    let interval = engine.options().poll_interval;
+    let timeout = engine.options().request_timeout;
+    let mut servers: Vec<Server> = Vec::new();
+    let mut known = HashMap::new();
+    let mut listed_at: Option<Instant> = None;
+    loop {
+        if listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
+            match (servers::list(engine.pool()).await, revisions::known(engine.pool()).await) {
+                (Ok(listed), Ok(revisions)) => (servers, known) = (listed, revisions),
+                (Err(err), _) | (_, Err(err)) => tracing::warn!("could not read the servers to poll: {err}"),
+            }
+            listed_at = Some(Instant::now());
+            let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            plan.next_due.retain(|id, _| servers.iter().any(|s| s.id == *id));
+            plan.failures.retain(|id, _| servers.iter().any(|s| s.id == *id));
+        }
+        let now = Instant::now();
+        let mut next_wake = now + RELIST_EVERY;
+        for server in &servers {
+            {
+                let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                let due = *plan.next_due.entry(server.id).or_insert(now);
+                if due > now {
+                    next_wake = next_wake.min(due);
+                    continue;
+                }
+                // Not due again until this poll has finished and set a new time.
+                plan.next_due.insert(server.id, now + Duration::from_secs(86_400));
+            }
+            let (client, server, known) = (engine.http().clone(), server.clone(), known.get(&server.id).cloned());
+            let (limit, schedule, finished) = (limit.clone(), schedule.clone(), finished.clone());
+            let rescheduled = rescheduled.clone();
+            tokio::spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let observation = observe(&client, &server, known.as_deref().unwrap_or_default(), timeout).await;
+                let healthy = observation.health.state != HealthState::Down;
+                {
+                    let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    plan.finished(server.id, healthy, interval, Instant::now());
+                }
+                rescheduled.notify_one();
+                let _ = finished.send((server, observation)).await;
+            });
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(next_wake.into()) => {}
+            _ = rescheduled.notified() => {}
+            _ = engine.wake_requested() => listed_at = None,
+        }
+    }
+}
+
+async fn record_arrivals(engine: Engine, mut arrivals: mpsc::Receiver<(Server, Observation)>) {
+    while let Some(first) = arrivals.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match arrivals.try_recv() {
+                Ok(more) => batch.push(more),
+                Err(_) => break,
+            }
+        }
+        if let Err(err) = record(&engine, &batch).await {
+            tracing::warn!("could not store {} polls: {err}", batch.len());
+        }
+    }
+}
+
+/// Polls every registered server once, now, stores what it learned and publishes the changes.
+/// Returns the servers as they stand after.
 pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     let servers = servers::list(engine.pool()).await?;
     let mut known = revisions::known(engine.pool()).await?;
-    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_CHECKS));
+    let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
     let mut polls = JoinSet::new();
-    for (index, server) in servers.iter().enumerate() {
-        let (client, server, limit) = (engine.http().clone(), server.clone(), limit.clone());
+    for server in servers {
+        let (client, limit) = (engine.http().clone(), limit.clone());
         let known = known.remove(&server.id).unwrap_or_default();
         let timeout = engine.options().request_timeout;
         polls.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            (index, observe(&client, &server, &known, timeout).await)
+            let observation = observe(&client, &server, &known, timeout).await;
+            (server, observation)
         });
     }
-    let mut observations: Vec<Option<Observation>> = servers.iter().map(|_| None).collect();
-    while let Some(done) = polls.join_next().await {
-        if let Ok((index, observation)) = done {
-            observations[index] = Some(observation);
-        }
-    }
+    let batch = polls.join_all().await;
+    record(engine, &batch).await
+}
 
+/// Writes a batch of finished polls in one transaction and publishes what changed. Returns
+/// every server as it stands after.
+async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<Vec<Server>> {
     let now = Utc::now();
     let mut previous = engine.previous_totals().lock().await;
     let mut tx = engine.pool().begin().await?;
     let mut changes = Vec::new();
-    for (server, observation) in servers.iter().zip(&observations) {
-        let Some(observation) = observation else { continue };
+    for (server, observation) in batch {
         if let Some(transition) = health::record(&mut tx, server.id, &observation.health, now).await? {
-            changes.push((server.name.clone(), transition));
+            changes.push((server.id, transition));
         }
         previous.record(&mut tx, server.id, observation, now).await?;
     }
-    // A server removed while it was being polled is simply gone; nothing to record for it.
+    // A server removed while it was being polled is simply gone; nothing was recorded for it.
     let after = servers::list_in(&mut tx).await?;
     tx.commit().await?;
     previous.retain(&after);
     drop(previous);
 
-    for (name, transition) in changes {
-        if let Some(server) = after.iter().find(|s| s.name == name) {
-            engine.publish(EngineEvent::HealthChanged {
-                server: server.clone(),
-                from: transition.from,
-                to: transition.to,
-            });
+    for (id, transition) in changes {
+        if let Some(server) = after.iter().find(|s| s.id == id) {
+            let (from, to) = (transition.from, transition.to);
+            engine.publish(EngineEvent::HealthChanged { server: server.clone(), from, to });
         }
     }
-    engine.finish_round(now);
+    let polled: Vec<String> = batch.iter().map(|(server, _)| server.name.clone()).collect();
+    engine.finish_polls(now, polled);
     Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_server_backs_off_exponentially_up_to_a_cap_and_recovers_at_once() {
+        assert_eq!([1, 2, 3, 4, 5, 6, 40].map(backoff_factor), [1, 2, 4, 8, 16, 16, 16]);
+        let mut plan = Schedule::default();
+        let (interval, now) = (Duration::from_secs(10), Instant::now());
+        for _ in 0..3 {
+            plan.finished(7, false, interval, now);
+        }
+        assert_eq!(plan.next_due[&7], now + interval * 4, "third failure in a row: four intervals");
+        plan.finished(7, true, interval, now);
+        let wait = plan.next_due[&7] - now;
+        assert!(wait >= interval.mul_f64(0.9) && wait <= interval.mul_f64(1.1), "back to the interval: {wait:?}");
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent_and_varies() {
+        let interval = Duration::from_secs(5);
+        let waits: Vec<Duration> = (0..200).map(|_| jittered(interval)).collect();
+        assert!(waits.iter().all(|w| *w >= interval.mul_f64(0.9) && *w <= interval.mul_f64(1.1)));
+        assert!(waits.iter().any(|w| *w != waits[0]), "polls of a fleet added at once spread out");
+    }
 }

@@ -25,9 +25,10 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
       return servers.filter((s) => s.name !== event.name);
     case "audited":
       return servers;
-    case "polled":
-      // A round checks every server the engine holds, so each was checked at `at`.
-      return servers.map((s) => ({ ...s, checked_at: event.at }));
+    case "polled": {
+      const polled = new Set(event.servers);
+      return servers.map((s) => (polled.has(s.name) ? { ...s, checked_at: event.at } : s));
+    }
   }
 }
 

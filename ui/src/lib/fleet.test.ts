@@ -32,9 +32,9 @@ describe("applyEvent", () => {
     expect(applyEvent([a, b], { kind: "server_removed", name: "alpha" })).toEqual([b]);
   });
 
-  it("marks every server checked when a polling round finishes", () => {
-    const after = applyEvent([a, b], { kind: "polled", at: "2026-11-28T12:00:00Z" });
-    expect(after.map((s) => s.checked_at)).toEqual(["2026-11-28T12:00:00Z", "2026-11-28T12:00:00Z"]);
+  it("marks the servers whose polls were stored as checked, and only those", () => {
+    const after = applyEvent([a, b], { kind: "polled", at: "2026-11-28T12:00:00Z", servers: ["beta"] });
+    expect(after.map((s) => s.checked_at)).toEqual([a.checked_at, "2026-11-28T12:00:00Z"]);
   });
 });
 
@@ -91,7 +91,7 @@ describe("Fleet", () => {
 
     const event: EngineEvent = { kind: "health_changed", server: server({ id: 2, name: "beta", health: "down" }), from: "up", to: "down" };
     await emit("engine", event);
-    await emit("engine", { kind: "polled", at: "2026-11-28T12:00:10Z" } satisfies EngineEvent);
+    await emit("engine", { kind: "polled", at: "2026-11-28T12:00:10Z", servers: ["beta"] } satisfies EngineEvent);
     expect(fleet.servers[0].health).toBe("down");
     expect(fleet.lastPolledAt).toBe("2026-11-28T12:00:10Z");
     expect(calls.filter((c) => c === "fleet_snapshot")).toHaveLength(1);
