@@ -9,7 +9,6 @@ mod commands;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Parser;
 use tauri::{Emitter, Manager};
@@ -33,13 +32,8 @@ struct Args {
 fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
-    if !(0.1..=86_400.0).contains(&args.poll_interval) {
-        eprintln!("error: --poll-interval must be between 0.1 and 86400 seconds");
-        return ExitCode::from(2);
-    }
     let opened = tauri::async_runtime::block_on(async {
-        let mut options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?);
-        options.poll_interval = Duration::from_secs_f64(args.poll_interval);
+        let options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?).poll_every(args.poll_interval)?;
         Engine::open(options).await
     });
     let engine = match opened {

@@ -6,7 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
-use vigil_tests::loopback::ReadinessServer;
+use vigil_tests::loopback::{MlserverLike, ReadinessServer};
 use vigil_tests::workspace_binary;
 
 /// What one run of `vigil` left behind.
@@ -205,6 +205,26 @@ async fn kind_is_detected_unless_given_and_an_unknown_kind_lists_the_valid_ones(
     assert!(!bad.success(), "{bad:?}");
     assert!(bad.stderr.contains("'sagemaker'") && bad.stderr.contains("torchserve"), "{bad:?}");
     assert_eq!(stored_servers(&db).await, before, "nothing stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collect_polls_until_its_time_is_up_prints_changes_and_stores_signals() {
+    let (_dir, db) = temp_db();
+    let model_server = MlserverLike::start().await;
+    assert!(vigil(&db, &["server", "add", "fraud", &model_server.url()]).await.success());
+    model_server.serve(4, 1, 0.01);
+    let run = vigil(&db, &["collect", "--poll-interval", "0.2", "--for", "1.5"]).await;
+    assert!(run.success(), "{run:?}");
+    assert!(run.stdout.starts_with("collecting from 1 servers every 0.2 s"), "{run:?}");
+    assert!(run.stdout.contains("fraud unknown → up: /v2/health/ready answered HTTP 200"), "{run:?}");
+
+    let status = vigil(&db, &["status", "--json"]).await;
+    let status: Value = serde_json::from_str(&status.stdout).expect("status --json is JSON");
+    let revision = &status["revisions"][0];
+    assert_eq!((revision["model"].as_str(), revision["version"].as_str()), (Some("iris"), Some("v1")), "{status}");
+
+    let bad = vigil(&db, &["collect", "--poll-interval", "0"]).await;
+    assert!(!bad.success() && bad.stderr.contains("Poll interval must be between 0.1 and 86400"), "{bad:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

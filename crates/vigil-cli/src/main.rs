@@ -4,10 +4,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use vigil_core::points::{signal, RevisionSignals};
-use vigil_core::{store, Engine, EngineOptions, NewServer, Server, ServerKind, VigilError};
+use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
 
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Watch the model servers your team runs: health, traffic, deployments.")]
@@ -29,6 +30,16 @@ enum Command {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
+    },
+    /// Poll every registered server on its schedule and store what it learns, printing each
+    /// change, until interrupted (Ctrl-C) or for a set time: the collector without a window
+    Collect {
+        /// Seconds between polls of each server
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        poll_interval: f64,
+        /// Stop after this many seconds
+        #[arg(long = "for", value_name = "SECONDS")]
+        duration: Option<f64>,
     },
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
@@ -92,7 +103,11 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), VigilError> {
-    let engine = Engine::open(EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?)).await?;
+    let mut options = EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?);
+    if let Command::Collect { poll_interval, .. } = cli.command {
+        options = options.poll_every(poll_interval)?;
+    }
+    let engine = Engine::open(options).await?;
     match cli.command {
         Command::Server(ServerCommand::Add { name, url, kind, metrics_url }) => {
             let server = engine.add_server(NewServer { name, base_url: url, kind, metrics_url }).await?;
@@ -124,6 +139,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 }
             }
         }
+        Command::Collect { duration, .. } => collect(&engine, duration).await?,
         Command::Audit { limit, json } => {
             let entries = engine.audit_log(limit).await?;
             if json {
@@ -140,6 +156,55 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         }
     }
     Ok(())
+}
+
+/// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds.
+async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilError> {
+    let servers = engine.list_servers().await?;
+    let every = engine.options().poll_interval.as_secs_f64();
+    println!("collecting from {} servers every {every} s into {}; Ctrl-C stops", servers.len(), engine.info().db_path);
+    let mut events = engine.subscribe();
+    let _poller = engine.start_polling();
+    let stop = async {
+        match duration {
+            Some(seconds) => tokio::time::sleep(Duration::from_secs_f64(seconds.max(0.0))).await,
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    };
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return Ok(()),
+            event = events.recv() => match event {
+                Ok(event) => {
+                    if let Some(line) = describe(&event) {
+                        println!("{} {line}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
+                    }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => println!("({missed} changes not shown)"),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+            },
+        }
+    }
+}
+
+/// One line for a change worth telling; None for routine ones.
+fn describe(event: &EngineEvent) -> Option<String> {
+    let word = |state: HealthState| format!("{state:?}").to_lowercase();
+    match event {
+        EngineEvent::HealthChanged { server, from, to } => Some(format!(
+            "{} {} → {}: {}",
+            server.name,
+            word(*from),
+            word(*to),
+            server.health_reason.as_deref().unwrap_or("")
+        )),
+        EngineEvent::ServerAdded { server } => Some(format!("{} added at {}", server.name, server.base_url)),
+        EngineEvent::ServerRemoved { name } => Some(format!("{name} removed")),
+        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } => None,
+    }
 }
 
 /// The fleet as an aligned text table, or a hint when it is empty.

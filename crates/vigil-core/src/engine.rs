@@ -36,6 +36,16 @@ pub struct EngineOptions {
 }
 
 impl EngineOptions {
+    /// Sets how often each server is polled, from a number of seconds a person gave.
+    pub fn poll_every(mut self, seconds: f64) -> Result<Self> {
+        if !(0.1..=86_400.0).contains(&seconds) {
+            let message = format!("Poll interval must be between 0.1 and 86400 seconds, not {seconds}.");
+            return Err(crate::VigilError::invalid("poll_interval", message));
+        }
+        self.poll_interval = Duration::from_secs_f64(seconds);
+        Ok(self)
+    }
+
     /// Defaults for a database at `db_path`, acting as the OS user.
     pub fn new(db_path: PathBuf) -> Self {
         let actor = ["USER", "USERNAME"]
