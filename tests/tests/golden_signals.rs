@@ -47,6 +47,18 @@ async fn requests_errors_and_latency_between_polls_are_stored_per_revision() {
     assert_eq!((third.requests_seen, third.errors_seen), (10.0, 2.0), "counts add up across polls");
     assert_eq!(third.latest[signal::ERROR_RATE], 0.0);
     assert!((third.latest[signal::LATENCY_MEAN] - 0.020).abs() < 1e-12, "{third:?}");
+
+    // The last hour reads at poll resolution: one point per poll after the first.
+    let now = chrono::Utc::now();
+    let hour = engine.series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::hours(1), now).await;
+    let hour = hour.expect("a series");
+    assert_eq!(hour.resolution_secs, 0);
+    assert_eq!(hour.points.iter().map(|(_, v)| v).collect::<Vec<_>>(), [&9.0, &1.0]);
+    // A month reads hourly rollups: both polls fall in one or two hours, their mean per hour.
+    let month = engine.series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::days(30), now);
+    assert_eq!(month.await.expect("a series").resolution_secs, 3600);
+    let missing = engine.series(("fraud", "iris", "v9"), signal::REQUESTS, now - chrono::Duration::hours(1), now).await;
+    assert!(missing.unwrap_err().to_string().contains("No revision 'v9' of model 'iris' on server 'fraud'"));
 }
 
 #[tokio::test(flavor = "multi_thread")]

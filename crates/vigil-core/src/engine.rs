@@ -15,7 +15,7 @@ use ts_rs::TS;
 use crate::audit::{self, AuditEntry};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::observe::PreviousTotals;
-use crate::points::{self, RevisionSignals};
+use crate::points::{self, Retention, RevisionSignals, Series};
 use crate::poller::{self, PollerHandle};
 use crate::servers::{self, NewServer, Server};
 use crate::{store, Result};
@@ -33,6 +33,8 @@ pub struct EngineOptions {
     pub request_timeout: Duration,
     /// Who is acting, for the audit log.
     pub actor: String,
+    /// How long metrics are kept.
+    pub retention: Retention,
 }
 
 impl EngineOptions {
@@ -52,7 +54,13 @@ impl EngineOptions {
             .iter()
             .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
             .unwrap_or_else(|| "unknown".into());
-        Self { db_path, poll_interval: DEFAULT_POLL_INTERVAL, request_timeout: DEFAULT_REQUEST_TIMEOUT, actor }
+        Self {
+            db_path,
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            actor,
+            retention: Retention::default(),
+        }
     }
 }
 
@@ -86,6 +94,7 @@ struct Inner {
     wake: Notify,
     last_polled_at: Mutex<Option<DateTime<Utc>>>,
     previous_totals: tokio::sync::Mutex<PreviousTotals>,
+    pruned_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl Engine {
@@ -109,6 +118,7 @@ impl Engine {
                 wake: Notify::new(),
                 last_polled_at: Mutex::new(None),
                 previous_totals: Default::default(),
+                pruned_at: Mutex::new(None),
             }),
         })
     }
@@ -136,6 +146,16 @@ impl Engine {
     /// round, so overlapping rounds record one after the other.
     pub(crate) fn previous_totals(&self) -> &tokio::sync::Mutex<PreviousTotals> {
         &self.inner.previous_totals
+    }
+
+    /// Whether old metrics are due to be pruned (at most once a minute); marks them pruned.
+    pub(crate) fn prune_due(&self) -> bool {
+        let mut pruned_at = self.inner.pruned_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = pruned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60));
+        if due {
+            *pruned_at = Some(std::time::Instant::now());
+        }
+        due
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
@@ -175,6 +195,36 @@ impl Engine {
     /// Every model revision discovered on the fleet, with its latest golden signals.
     pub async fn revision_signals(&self) -> Result<Vec<RevisionSignals>> {
         points::latest(self.pool()).await
+    }
+
+    /// One signal of one revision (server, model, version: "" for the default) from `from` to
+    /// `to`, at the resolution that fits the range.
+    pub async fn series(
+        &self,
+        revision: (&str, &str, &str),
+        signal: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Series> {
+        let (server, model, version) = revision;
+        let id: Option<i64> = sqlx::query_scalar(
+            "SELECT r.id FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
+             WHERE s.name = ? AND m.name = ? AND r.version = ?",
+        )
+        .bind(server)
+        .bind(model)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?;
+        let id = id.ok_or_else(|| {
+            crate::VigilError::NotFound(format!(
+                "No revision '{version}' of model '{model}' on server '{server}'. `vigil status` lists them."
+            ))
+        })?;
+        let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+        let resolution =
+            points::resolution_for(from_ms, to_ms, Utc::now().timestamp_millis(), self.options().retention);
+        points::series(self.pool(), id, signal, from_ms, to_ms, resolution).await
     }
 
     /// Every registered server with its last known health.

@@ -1,5 +1,7 @@
 //! Golden signals as stored: one metric point per revision, signal and poll, written in the
-//! poller's transaction, and read back as each revision's latest values.
+//! poller's transaction and folded at once into 1-minute and 1-hour rollups; read back as each
+//! revision's latest values, or as a series over a time range at the resolution that fits it.
+//! Points are kept for [`Retention::points`], rollups for [`Retention::rollups`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,6 +32,36 @@ pub struct Interval<'a> {
     pub signals: &'a GoldenSignals,
 }
 
+/// The widths of the rollup buckets, in seconds.
+pub const ROLLUP_RESOLUTIONS: [i64; 2] = [60, 3600];
+
+/// How long stored metrics are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention {
+    pub points: chrono::Duration,
+    pub rollups: chrono::Duration,
+}
+
+impl Default for Retention {
+    /// Points at poll resolution for 7 days, rollups for 400 days.
+    fn default() -> Self {
+        Retention { points: chrono::Duration::days(7), rollups: chrono::Duration::days(400) }
+    }
+}
+
+/// Deletes points and rollups older than `retention` allows, as of `now_ms`.
+pub async fn prune(conn: &mut SqliteConnection, retention: Retention, now_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM metric_points WHERE at_ms < ?")
+        .bind(now_ms - retention.points.num_milliseconds())
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM metric_rollups WHERE bucket_start_ms < ?")
+        .bind(now_ms - retention.rollups.num_milliseconds())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Stores every signal of `interval` that has a value.
 pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Result<()> {
     let s = interval.signals;
@@ -53,8 +85,93 @@ pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Res
             .bind(value)
             .execute(&mut *conn)
             .await?;
+        for resolution in ROLLUP_RESOLUTIONS {
+            let bucket_ms = resolution * 1000;
+            sqlx::query(
+                "INSERT INTO metric_rollups
+                     (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
+                 VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                 ON CONFLICT (server_id, revision_id, signal, resolution, bucket_start_ms) DO UPDATE SET
+                     count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min),
+                     max = max(max, excluded.max), last = excluded.last",
+            )
+            .bind(interval.server_id)
+            .bind(interval.revision_id)
+            .bind(name)
+            .bind(resolution)
+            .bind(interval.at_ms.div_euclid(bucket_ms) * bucket_ms)
+            .bind(value)
+            .bind(value)
+            .bind(value)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     Ok(())
+}
+
+/// A signal of one revision over a time range, at the resolution that fits the range.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Series {
+    /// Seconds each point stands for: 0 for points at poll resolution, else the rollup width.
+    #[ts(type = "number")]
+    pub resolution_secs: i64,
+    /// (time in Unix milliseconds, value); a rollup's value is the mean over its bucket.
+    #[ts(type = "Array<[number, number]>")]
+    pub points: Vec<(i64, f64)>,
+}
+
+/// The resolution that fits a range from `from_ms` to `to_ms` read at `now_ms`: raw points for up
+/// to 2 hours (if they are still kept), 1-minute rollups up to 7 days, 1-hour rollups beyond.
+pub fn resolution_for(from_ms: i64, to_ms: i64, now_ms: i64, retention: Retention) -> i64 {
+    let span_ms = to_ms.saturating_sub(from_ms);
+    let raw_kept = from_ms >= now_ms - retention.points.num_milliseconds();
+    if span_ms <= 2 * 3_600_000 && raw_kept {
+        0
+    } else if span_ms <= 7 * 86_400_000 {
+        ROLLUP_RESOLUTIONS[0]
+    } else {
+        ROLLUP_RESOLUTIONS[1]
+    }
+}
+
+/// The series of `signal` for `revision_id` from `from_ms` to `to_ms` at `resolution_secs`
+/// (see [`resolution_for`]).
+pub async fn series(
+    pool: &SqlitePool,
+    revision_id: i64,
+    signal: &str,
+    from_ms: i64,
+    to_ms: i64,
+    resolution_secs: i64,
+) -> Result<Series> {
+    let points: Vec<(i64, f64)> = if resolution_secs == 0 {
+        sqlx::query_as(
+            "SELECT at_ms, value FROM metric_points
+             WHERE revision_id = ? AND signal = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms",
+        )
+        .bind(revision_id)
+        .bind(signal)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(pool)
+        .await?
+    } else {
+        sqlx::query_as(
+            "SELECT bucket_start_ms, sum / count FROM metric_rollups
+             WHERE revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?
+             ORDER BY bucket_start_ms",
+        )
+        .bind(revision_id)
+        .bind(signal)
+        .bind(resolution_secs)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(pool)
+        .await?
+    };
+    Ok(Series { resolution_secs, points })
 }
 
 /// A revision with the latest value of each of its signals.
@@ -110,4 +227,74 @@ pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
         }
     }
     Ok(out.into_iter().map(|(_, revision)| revision).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINUTE: i64 = 60_000;
+    const HOUR: i64 = 60 * MINUTE;
+    const DAY: i64 = 24 * HOUR;
+
+    /// A database with one server, model and revision; returns the pool and the revision id.
+    async fn one_revision(dir: &tempfile::TempDir) -> (SqlitePool, i64) {
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let key = crate::signals::RevisionKey { model: "m".into(), version: Some("1".into()) };
+        let id = crate::revisions::upsert(&mut conn, 1, &key, chrono::Utc::now()).await.unwrap();
+        drop(conn);
+        (pool, id)
+    }
+
+    async fn store(pool: &SqlitePool, revision_id: i64, at_ms: i64, rate: f64) {
+        let signals = GoldenSignals { request_rate: rate, ..Default::default() };
+        let mut conn = pool.acquire().await.unwrap();
+        insert(&mut conn, &Interval { server_id: 1, revision_id, at_ms, signals: &signals }).await.unwrap();
+    }
+
+    #[test]
+    fn the_resolution_fits_the_range() {
+        let (now, keep) = (100 * DAY, Retention::default());
+        assert_eq!(resolution_for(now - HOUR, now, now, keep), 0, "an hour: every point");
+        assert_eq!(resolution_for(now - DAY, now, now, keep), 60, "a day: minutes");
+        assert_eq!(resolution_for(now - 30 * DAY, now, now, keep), 3600, "a month: hours");
+        assert_eq!(resolution_for(now - 9 * DAY, now - 9 * DAY + HOUR, now, keep), 60, "old points are gone: minutes");
+    }
+
+    #[tokio::test]
+    async fn points_fold_into_minute_and_hour_means_and_a_range_reads_at_its_resolution() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, revision) = one_revision(&dir).await;
+        let start = 1_000 * DAY; // a whole hour
+        for (offset, rate) in [(0, 1.0), (20_000, 3.0), (MINUTE + 5_000, 10.0), (HOUR + 1_000, 7.0)] {
+            store(&pool, revision, start + offset, rate).await;
+        }
+        let raw = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 0).await.unwrap();
+        assert_eq!(raw.points.len(), 4);
+        let minutes = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 60).await.unwrap();
+        assert_eq!(minutes.points, vec![(start, 2.0), (start + MINUTE, 10.0), (start + HOUR, 7.0)]);
+        let hours = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 3600).await.unwrap();
+        assert_eq!(hours.points, vec![(start, 14.0 / 3.0), (start + HOUR, 7.0)]);
+    }
+
+    #[tokio::test]
+    async fn pruning_drops_old_points_but_keeps_their_rollups_for_longer() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, revision) = one_revision(&dir).await;
+        let now = 1_000 * DAY;
+        store(&pool, revision, now - 8 * DAY, 1.0).await;
+        store(&pool, revision, now - HOUR, 2.0).await;
+        prune(&mut pool.acquire().await.unwrap(), Retention::default(), now).await.unwrap();
+        let raw = series(&pool, revision, signal::REQUEST_RATE, 0, now, 0).await.unwrap();
+        assert_eq!(raw.points, vec![(now - HOUR, 2.0)], "points older than 7 days are gone");
+        let hours = series(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap();
+        assert_eq!(hours.points.len(), 2, "their hourly rollups stay");
+        prune(&mut pool.acquire().await.unwrap(), Retention::default(), now + 400 * DAY).await.unwrap();
+        assert!(series(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap().points.is_empty());
+    }
 }

@@ -13,6 +13,7 @@
 //!
 //! The *recorder* receives finished polls and writes whatever has arrived in one transaction,
 //! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
+//! Once a minute it also prunes metrics older than the retention allows.
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -28,9 +29,9 @@ use crate::engine::Engine;
 use crate::events::EngineEvent;
 use crate::health::{self, HealthState};
 use crate::observe::{observe, Observation};
-use crate::revisions;
 use crate::servers::{self, Server};
 use crate::Result;
+use crate::{points, revisions};
 
 /// How many servers are polled at the same time.
 pub const MAX_CONCURRENT_POLLS: usize = 64;
@@ -192,6 +193,9 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<Vec<
             changes.push((server.id, transition));
         }
         previous.record(&mut tx, server.id, observation, now).await?;
+    }
+    if engine.prune_due() {
+        points::prune(&mut tx, engine.options().retention, now.timestamp_millis()).await?;
     }
     // A server removed while it was being polled is simply gone; nothing was recorded for it.
     let after = servers::list_in(&mut tx).await?;
