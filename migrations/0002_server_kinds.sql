@@ -20,3 +20,9 @@ ALTER TABLE health_events ADD COLUMN revision_id INTEGER REFERENCES revisions(id
 
 -- Why the server's metrics page could not be read at the last poll (NULL when it was read).
 ALTER TABLE servers ADD COLUMN metrics_error TEXT;
+
+-- Per-server polling: interval and request timeout in milliseconds (NULL: Vigil's defaults), and
+-- labels a team filters by (JSON object of strings, e.g. {"team":"risk","environment":"prod"}).
+ALTER TABLE servers ADD COLUMN poll_interval_ms INTEGER CHECK (poll_interval_ms IS NULL OR poll_interval_ms BETWEEN 100 AND 86400000);
+ALTER TABLE servers ADD COLUMN timeout_ms INTEGER CHECK (timeout_ms IS NULL OR timeout_ms BETWEEN 100 AND 300000);
+ALTER TABLE servers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';

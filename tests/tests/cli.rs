@@ -228,6 +228,28 @@ async fn collect_polls_until_its_time_is_up_prints_changes_and_stores_signals() 
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_server_keeps_its_own_interval_timeout_and_labels_and_bad_ones_are_refused() {
+    let (_dir, db) = temp_db();
+    let args = ["server", "add", "risk", "http://127.0.0.1:9", "--every", "5", "--timeout", "1.5"];
+    let labelled = [&args[..], &["--label", "team=risk", "--label", "environment=prod"]].concat();
+    assert!(vigil(&db, &labelled).await.success());
+    let servers = stored_servers(&db).await;
+    assert_eq!((servers[0]["poll_interval_ms"].as_i64(), servers[0]["timeout_ms"].as_i64()), (Some(5000), Some(1500)));
+    assert_eq!(servers[0]["labels"], serde_json::json!({"team": "risk", "environment": "prod"}));
+
+    for (bad, says) in [
+        (vec!["server", "add", "x", "http://h", "--every", "0"], "Poll interval must be between 0.1 and 86400"),
+        (vec!["server", "add", "x", "http://h", "--timeout", "900"], "Timeout must be between 0.1 and 300"),
+        (vec!["server", "add", "x", "http://h", "--label", "team"], "must be NAME=VALUE"),
+        (vec!["server", "add", "x", "http://h", "--label", "Team=x"], "Label name 'Team'"),
+    ] {
+        let run = vigil(&db, &bad).await;
+        assert!(!run.success() && run.stderr.contains(says), "{bad:?}: {run:?}");
+    }
+    assert_eq!(stored_servers(&db).await.as_array().map(Vec::len), Some(1), "nothing else stored");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn audit_lists_who_added_and_removed_what_newest_first() {
     let (_dir, db) = temp_db();
     let empty = vigil(&db, &["audit"]).await;

@@ -49,7 +49,7 @@ async fn add(engine: &Engine, name: &str, base_url: &str) -> Server {
             name: name.into(),
             base_url: base_url.into(),
             kind: ServerKind::OipV2,
-            metrics_url: None,
+            ..Default::default()
         })
         .await
         .unwrap_or_else(|err| panic!("add {name}: {err}"))
@@ -310,7 +310,7 @@ async fn invalid_or_conflicting_servers_are_rejected_naming_the_field_and_nothin
                 name: name.into(),
                 base_url: base_url.into(),
                 kind: ServerKind::OipV2,
-                metrics_url: None,
+                ..Default::default()
             })
             .await
             .expect_err(&format!("{name:?} at {base_url:?} must be rejected"));

@@ -36,7 +36,7 @@ async fn each_faulty_server_gets_a_clear_error_and_the_healthy_one_keeps_its_sch
         ("garbage", garbage.url(), ServerKind::Mlserver),
         ("healthy", healthy.url(), ServerKind::Mlserver),
     ] {
-        let new = NewServer { name: name.into(), base_url: url, kind, metrics_url: None };
+        let new = NewServer { name: name.into(), base_url: url, kind, ..Default::default() };
         engine.add_server(new).await.expect("add");
     }
 
@@ -82,7 +82,10 @@ async fn a_hanging_server_never_delays_the_schedule_of_the_others() {
     for (name, url, kind) in
         [("hanging", hanging.url(), ServerKind::OipV2), ("healthy", healthy.url(), ServerKind::Mlserver)]
     {
-        engine.add_server(NewServer { name: name.into(), base_url: url, kind, metrics_url: None }).await.expect("add");
+        engine
+            .add_server(NewServer { name: name.into(), base_url: url, kind, ..Default::default() })
+            .await
+            .expect("add");
     }
     let mut events = engine.subscribe();
     let _poller = engine.start_polling();

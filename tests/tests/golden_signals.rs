@@ -13,7 +13,7 @@ async fn engine_with(server: &MlserverLike) -> (tempfile::TempDir, Engine) {
     let options =
         EngineOptions { request_timeout: Duration::from_secs(2), ..EngineOptions::new(dir.path().join("vigil.db")) };
     let engine = Engine::open(options).await.expect("open the engine");
-    let new = NewServer { name: "fraud".into(), base_url: server.url(), kind: ServerKind::Auto, metrics_url: None };
+    let new = NewServer { name: "fraud".into(), base_url: server.url(), kind: ServerKind::Auto, ..Default::default() };
     engine.add_server(new).await.expect("add");
     (dir, engine)
 }

@@ -24,6 +24,7 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
         base_url: mlserver.http_url.clone(),
         kind: ServerKind::Auto,
         metrics_url: Some(mlserver.metrics_url.clone()),
+        ..Default::default()
     };
     engine.add_server(new).await.expect("add");
     let servers = engine.check_all().await.expect("first poll");

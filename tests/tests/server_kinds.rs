@@ -17,7 +17,7 @@ async fn engine() -> (tempfile::TempDir, Engine) {
 /// Registers `url` with `kind`, checks the fleet once and returns the server as stored.
 async fn register_and_check(engine: &Engine, url: &str, kind: ServerKind) -> Server {
     engine
-        .add_server(NewServer { name: "under-test".into(), base_url: url.into(), kind, metrics_url: None })
+        .add_server(NewServer { name: "under-test".into(), base_url: url.into(), kind, ..Default::default() })
         .await
         .expect("add");
     let servers = engine.check_all().await.expect("check");

@@ -67,6 +67,15 @@ enum ServerCommand {
         /// Its metrics page, when not on the base URL (e.g. http://127.0.0.1:8082/metrics)
         #[arg(long, value_name = "URL")]
         metrics_url: Option<String>,
+        /// Seconds between polls of this server [default: the collector's interval]
+        #[arg(long, value_name = "SECONDS")]
+        every: Option<f64>,
+        /// Seconds one request to this server may take [default: 2]
+        #[arg(long, value_name = "SECONDS")]
+        timeout: Option<f64>,
+        /// A label to filter by, e.g. --label team=risk --label environment=prod
+        #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_label)]
+        labels: Vec<(String, String)>,
     },
     /// List registered servers with their health, checked now
     List {
@@ -109,8 +118,18 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     }
     let engine = Engine::open(options).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add { name, url, kind, metrics_url }) => {
-            let server = engine.add_server(NewServer { name, base_url: url, kind, metrics_url }).await?;
+        Command::Server(ServerCommand::Add { name, url, kind, metrics_url, every, timeout, labels }) => {
+            let labels = labels.into_iter().collect();
+            let new = NewServer {
+                name,
+                base_url: url,
+                kind,
+                metrics_url,
+                poll_interval_secs: every,
+                timeout_secs: timeout,
+                labels,
+            };
+            let server = engine.add_server(new).await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::List { json, no_check }) => {
@@ -156,6 +175,13 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         }
     }
     Ok(())
+}
+
+/// `name=value` as a label.
+fn parse_label(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .ok_or_else(|| format!("Label '{text}' must be NAME=VALUE, e.g. team=risk."))
 }
 
 /// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds.

@@ -4,7 +4,8 @@
 //! Two tasks. The *scheduler* keeps, per server, when it is next due; it starts a poll for each
 //! server that is due and not already being polled, at most [`MAX_CONCURRENT_POLLS`] at once.
 //! Each poll ([`observe`]) has its own request timeout, so a slow or hanging server only delays
-//! itself. A server that answers is next due one interval later, with ±10 % jitter so a fleet
+//! itself. Interval and timeout are the server's own when it has them, else the engine's. A
+//! server that answers is next due one interval later, with ±10 % jitter so a fleet
 //! added at once does not poll in lock-step; one that is down backs off exponentially (twice the
 //! interval, four times, … up to [`MAX_BACKOFF`] intervals) until it answers again. The server
 //! list is read afresh every second and whenever the engine asks (a server added), so editing or
@@ -93,8 +94,7 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>)
     let schedule = Arc::new(Mutex::new(Schedule::default()));
     // A finished poll sets its server's next due time; the scheduler wakes to honour it.
     let rescheduled = Arc::new(Notify::new());
-    let interval = engine.options().poll_interval;
-    let timeout = engine.options().request_timeout;
+    let (default_interval, default_timeout) = (engine.options().poll_interval, engine.options().request_timeout);
     let mut servers: Vec<Server> = Vec::new();
     let mut known = HashMap::new();
     let mut listed_at: Option<Instant> = None;
@@ -125,6 +125,7 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>)
             let (client, server, known) = (engine.http().clone(), server.clone(), known.get(&server.id).cloned());
             let (limit, schedule, finished) = (limit.clone(), schedule.clone(), finished.clone());
             let rescheduled = rescheduled.clone();
+            let (interval, timeout) = (server.poll_interval(default_interval), server.timeout(default_timeout));
             tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let observation = observe(&client, &server, known.as_deref().unwrap_or_default(), timeout).await;
@@ -170,7 +171,7 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
     for server in servers {
         let (client, limit) = (engine.http().clone(), limit.clone());
         let known = known.remove(&server.id).unwrap_or_default();
-        let timeout = engine.options().request_timeout;
+        let timeout = server.timeout(engine.options().request_timeout);
         polls.spawn(async move {
             let _permit = limit.acquire_owned().await;
             let observation = observe(&client, &server, &known, timeout).await;

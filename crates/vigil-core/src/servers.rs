@@ -1,7 +1,11 @@
 //! Registered model servers: what a server is, how a new one is validated, and its table.
 
+use std::collections::BTreeMap;
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
@@ -29,6 +33,15 @@ pub struct Server {
     pub metrics_url: Option<String>,
     /// Why the metrics page could not be read at the last poll; None when it was.
     pub metrics_error: Option<String>,
+    /// Milliseconds between polls of this server; None: Vigil's default.
+    #[ts(type = "number | null")]
+    pub poll_interval_ms: Option<i64>,
+    /// Milliseconds one request to this server may take; None: Vigil's default.
+    #[ts(type = "number | null")]
+    pub timeout_ms: Option<i64>,
+    /// Labels a team filters by, e.g. team and environment.
+    #[ts(type = "Record<string, string>")]
+    pub labels: Json<Labels>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -40,7 +53,7 @@ pub struct Server {
 }
 
 /// What a person gives to register a server. Validated by [`NewServer::validate`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct NewServer {
     pub name: String,
     pub base_url: String,
@@ -50,6 +63,53 @@ pub struct NewServer {
     /// Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
     #[serde(default)]
     pub metrics_url: Option<String>,
+    /// Seconds between polls of this server, when not Vigil's default.
+    #[serde(default)]
+    pub poll_interval_secs: Option<f64>,
+    /// Seconds one request may take, when not Vigil's default.
+    #[serde(default)]
+    pub timeout_secs: Option<f64>,
+    /// Labels such as `team` and `environment`.
+    #[serde(default)]
+    pub labels: Labels,
+}
+
+/// Labels of a server: name → value.
+pub type Labels = BTreeMap<String, String>;
+
+/// The most labels a server may carry.
+pub const MAX_LABELS: usize = 16;
+
+/// Checks `seconds` for `field` lies in `range` and gives it in whole milliseconds.
+fn millis(field: &'static str, label: &str, seconds: Option<f64>, range: (f64, f64)) -> Result<Option<i64>> {
+    let Some(seconds) = seconds else { return Ok(None) };
+    if !(range.0..=range.1).contains(&seconds) {
+        let message = format!("{label} must be between {} and {} seconds, not {seconds}.", range.0, range.1);
+        return Err(VigilError::invalid(field, message));
+    }
+    Ok(Some((seconds * 1000.0).round() as i64))
+}
+
+fn validate_labels(labels: &Labels) -> Result<()> {
+    if labels.len() > MAX_LABELS {
+        return Err(VigilError::invalid("labels", format!("A server takes at most {MAX_LABELS} labels.")));
+    }
+    for (name, value) in labels {
+        let name_ok = (1..=32).contains(&name.len())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if !name_ok {
+            let message = format!(
+                "Label name '{name}' must be 1 to 32 characters of a-z, 0-9, '_' or '-', e.g. team or environment."
+            );
+            return Err(VigilError::invalid("labels", message));
+        }
+        if value.chars().count() > 128 || value.chars().any(char::is_control) {
+            let message =
+                format!("Label '{name}' must have a value of at most 128 characters, without control characters.");
+            return Err(VigilError::invalid("labels", message));
+        }
+    }
+    Ok(())
 }
 
 impl NewServer {
@@ -80,7 +140,10 @@ impl NewServer {
             Some(url) => Some(normalize_url("metrics_url", "Metrics URL", url)?),
         };
         let base_url = normalize_url("base_url", "Base URL", &self.base_url)?;
-        Ok(NewServer { name: name.to_owned(), base_url, kind: self.kind, metrics_url })
+        millis("poll_interval", "Poll interval", self.poll_interval_secs, (0.1, 86_400.0))?;
+        millis("timeout", "Timeout", self.timeout_secs, (0.1, 300.0))?;
+        validate_labels(&self.labels)?;
+        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, ..self.clone() })
     }
 }
 
@@ -113,9 +176,21 @@ fn normalize_url(field: &'static str, label: &str, raw: &str) -> Result<String> 
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+impl Server {
+    /// How often this server is polled, given the engine's default.
+    pub fn poll_interval(&self, default: Duration) -> Duration {
+        self.poll_interval_ms.map_or(default, |ms| Duration::from_millis(ms.unsigned_abs()))
+    }
+
+    /// How long one request to this server may take, given the engine's default.
+    pub fn timeout(&self, default: Duration) -> Duration {
+        self.timeout_ms.map_or(default, |ms| Duration::from_millis(ms.unsigned_abs()))
+    }
+}
+
 const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, health, health_reason, health_since, checked_at, \
-     created_at";
+    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, poll_interval_ms, timeout_ms, labels, health, \
+     health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
@@ -143,12 +218,16 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
-        "INSERT INTO servers (name, base_url, kind, metrics_url, created_at) VALUES (?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        "INSERT INTO servers (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
     .bind(server.kind)
     .bind(&server.metrics_url)
+    .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
+    .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
+    .bind(Json(&server.labels))
     .bind(now)
     .fetch_one(conn)
     .await;
@@ -176,7 +255,26 @@ mod tests {
     use super::*;
 
     fn new(name: &str, url: &str) -> NewServer {
-        NewServer { name: name.into(), base_url: url.into(), kind: ServerKind::Auto, metrics_url: None }
+        NewServer { name: name.into(), base_url: url.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn poll_interval_timeout_and_labels_are_checked_naming_their_field() {
+        let ok = NewServer {
+            poll_interval_secs: Some(5.0),
+            timeout_secs: Some(1.5),
+            labels: [("team".to_owned(), "risk".to_owned()), ("environment".to_owned(), "prod".to_owned())].into(),
+            ..new("a", "http://h")
+        };
+        assert_eq!(ok.validate().unwrap(), ok);
+        for (bad, field) in [
+            (NewServer { poll_interval_secs: Some(0.0), ..new("a", "http://h") }, "poll_interval"),
+            (NewServer { timeout_secs: Some(600.0), ..new("a", "http://h") }, "timeout"),
+            (NewServer { labels: [("Team!".to_owned(), "x".to_owned())].into(), ..new("a", "http://h") }, "labels"),
+            (NewServer { labels: [("team".to_owned(), "a\nb".to_owned())].into(), ..new("a", "http://h") }, "labels"),
+        ] {
+            assert_eq!(bad.validate().unwrap_err().field(), Some(field), "{bad:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,8 @@ import { api, ApiError, toApiError } from "./api";
 
 afterEach(() => clearMocks());
 
+const DEFAULTS = { poll_interval_secs: null, timeout_secs: null, labels: {} };
+
 describe("api", () => {
   it("sends the new server as the engine expects it", async () => {
     let received: unknown;
@@ -14,15 +16,15 @@ describe("api", () => {
       }
       return null;
     });
-    await api.addServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null });
-    expect(received).toEqual({ server: { name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null } });
+    await api.addServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null, ...DEFAULTS });
+    expect(received).toEqual({ server: { name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null, ...DEFAULTS } });
   });
 
   it("turns an engine error into an ApiError naming the field", async () => {
     mockIPC(() => {
       throw { code: "invalid_input", message: "Name must not be empty.", field: "name", detail: null };
     });
-    const error = await api.addServer({ name: "", base_url: "http://x", kind: "auto", metrics_url: null }).catch((e: unknown) => e);
+    const error = await api.addServer({ name: "", base_url: "http://x", kind: "auto", metrics_url: null, ...DEFAULTS }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "invalid_input", field: "name", message: "Name must not be empty." });
   });

@@ -34,7 +34,19 @@ metrics_url: string | null,
 /**
  * Why the metrics page could not be read at the last poll; None when it was.
  */
-metrics_error: string | null, health: HealthState, 
+metrics_error: string | null, 
+/**
+ * Milliseconds between polls of this server; None: Vigil's default.
+ */
+poll_interval_ms: number | null, 
+/**
+ * Milliseconds one request to this server may take; None: Vigil's default.
+ */
+timeout_ms: number | null, 
+/**
+ * Labels a team filters by, e.g. team and environment.
+ */
+labels: Record<string, string>, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -56,7 +68,19 @@ kind: ServerKind,
 /**
  * Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
  */
-metrics_url: string | null, };
+metrics_url: string | null, 
+/**
+ * Seconds between polls of this server, when not Vigil's default.
+ */
+poll_interval_secs: number | null, 
+/**
+ * Seconds one request may take, when not Vigil's default.
+ */
+timeout_secs: number | null, 
+/**
+ * Labels such as `team` and `environment`.
+ */
+labels: { [key in string]: string }, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 
