@@ -26,3 +26,8 @@ ALTER TABLE servers ADD COLUMN metrics_error TEXT;
 ALTER TABLE servers ADD COLUMN poll_interval_ms INTEGER CHECK (poll_interval_ms IS NULL OR poll_interval_ms BETWEEN 100 AND 86400000);
 ALTER TABLE servers ADD COLUMN timeout_ms INTEGER CHECK (timeout_ms IS NULL OR timeout_ms BETWEEN 100 AND 300000);
 ALTER TABLE servers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
+
+-- For a server of kind 'prometheus': the kind of the servers that Prometheus scrapes, and the
+-- label matchers that select them (PromQL, e.g. job="mlserver").
+ALTER TABLE servers ADD COLUMN source_kind TEXT;
+ALTER TABLE servers ADD COLUMN selector TEXT CHECK (selector IS NULL OR length(selector) <= 512);

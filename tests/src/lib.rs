@@ -4,6 +4,7 @@
 pub mod desktop;
 pub mod loopback;
 pub mod mlserver;
+pub mod prometheus;
 pub mod webdriver;
 
 use std::path::PathBuf;

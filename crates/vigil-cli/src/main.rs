@@ -76,6 +76,12 @@ enum ServerCommand {
         /// A label to filter by, e.g. --label team=risk --label environment=prod
         #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_label)]
         labels: Vec<(String, String)>,
+        /// With --kind prometheus: the kind of the servers that Prometheus scrapes
+        #[arg(long, value_name = "KIND", value_parser = ServerKind::parse)]
+        source_kind: Option<ServerKind>,
+        /// With --kind prometheus: label matchers selecting them, e.g. 'job="mlserver"'
+        #[arg(long, value_name = "MATCHERS")]
+        selector: Option<String>,
     },
     /// List registered servers with their health, checked now
     List {
@@ -118,7 +124,17 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     }
     let engine = Engine::open(options).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add { name, url, kind, metrics_url, every, timeout, labels }) => {
+        Command::Server(ServerCommand::Add {
+            name,
+            url,
+            kind,
+            metrics_url,
+            every,
+            timeout,
+            labels,
+            source_kind,
+            selector,
+        }) => {
             let labels = labels.into_iter().collect();
             let new = NewServer {
                 name,
@@ -128,6 +144,8 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 poll_interval_secs: every,
                 timeout_secs: timeout,
                 labels,
+                source_kind,
+                selector,
             };
             let server = engine.add_server(new).await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);

@@ -13,8 +13,9 @@ use crate::kinds::ServerKind;
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
 use crate::scrape::http::get_capped;
+use crate::scrape::prometheus_api;
 use crate::servers::Server;
-use crate::signals::{golden, signal_map, totals, RevisionKey, Totals};
+use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
 use crate::{revisions, Result};
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
@@ -49,8 +50,8 @@ pub async fn observe(
     let mut health =
         health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
-    let metrics = match (health.state, metrics_url(server, kind)) {
-        (HealthState::Up, Some(url)) => Some(read_metrics(client, &url, kind, timeout).await),
+    let metrics = match health.state {
+        HealthState::Up => read_metrics(client, server, kind, timeout).await,
         _ => None,
     };
     let mut revisions = Vec::new();
@@ -74,17 +75,26 @@ pub async fn observe(
     Observation { health, revisions, metrics, at: Instant::now() }
 }
 
-fn metrics_url(server: &Server, kind: ServerKind) -> Option<String> {
-    signal_map(kind)?;
-    server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))
-}
-
+/// Reads the server's metrics as totals per revision: from its metrics page, or for kind
+/// `prometheus` through the query API. None when the kind has no metrics Vigil reads.
 async fn read_metrics(
     client: &reqwest::Client,
-    url: &str,
+    server: &Server,
     kind: ServerKind,
     timeout: Duration,
-) -> std::result::Result<Scraped, String> {
+) -> Option<std::result::Result<Scraped, String>> {
+    if kind == ServerKind::Prometheus {
+        let map = server.source_kind.and_then(signal_map)?;
+        let text = prometheus_api::read(client, &server.base_url, map, server.selector.as_deref(), timeout).await;
+        return Some(text.and_then(|text| scraped_from(&text, map)));
+    }
+    let map = signal_map(kind)?;
+    let url =
+        server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))?;
+    Some(fetch_page(client, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
+}
+
+async fn fetch_page(client: &reqwest::Client, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
     let page = get_capped(client, url, timeout, MAX_METRICS_BYTES).await?;
     if page.truncated {
         return Err(format!("the metrics page is larger than {} MB; Vigil reads no more", MAX_METRICS_BYTES >> 20));
@@ -92,8 +102,12 @@ async fn read_metrics(
     if !(200..300).contains(&page.status) {
         return Err(format!("the metrics page answered HTTP {}", page.status));
     }
-    let map = signal_map(kind).ok_or_else(|| format!("Vigil reads no metrics page for kind {}", kind.as_str()))?;
-    let parsed = parse_bytes(&page.body, Format::Auto);
+    Ok(page.body)
+}
+
+/// Totals per revision from exposition text, or why the text is not metrics at all.
+fn scraped_from(text: &[u8], map: &SignalMap) -> std::result::Result<Scraped, String> {
+    let parsed = parse_bytes(text, Format::Auto);
     if parsed.samples.is_empty() && parsed.skipped > 0 {
         let first = parsed.errors.first().map(|e| format!("; first, {e}")).unwrap_or_default();
         return Err(format!(

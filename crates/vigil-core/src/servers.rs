@@ -42,6 +42,9 @@ pub struct Server {
     /// Labels a team filters by, e.g. team and environment.
     #[ts(type = "Record<string, string>")]
     pub labels: Json<Labels>,
+    /// For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
+    pub source_kind: Option<ServerKind>,
+    pub selector: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -72,6 +75,12 @@ pub struct NewServer {
     /// Labels such as `team` and `environment`.
     #[serde(default)]
     pub labels: Labels,
+    /// For kind `prometheus`: the kind of the servers it scrapes (required), and PromQL label
+    /// matchers selecting them, e.g. `job="mlserver"` (optional).
+    #[serde(default)]
+    pub source_kind: Option<ServerKind>,
+    #[serde(default)]
+    pub selector: Option<String>,
 }
 
 /// Labels of a server: name → value.
@@ -143,7 +152,31 @@ impl NewServer {
         millis("poll_interval", "Poll interval", self.poll_interval_secs, (0.1, 86_400.0))?;
         millis("timeout", "Timeout", self.timeout_secs, (0.1, 300.0))?;
         validate_labels(&self.labels)?;
-        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, ..self.clone() })
+        let (source_kind, selector) = self.validate_source()?;
+        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, source_kind, selector, ..self.clone() })
+    }
+
+    /// For kind `prometheus`, the scraped servers' kind and selector; nothing for other kinds.
+    fn validate_source(&self) -> Result<(Option<ServerKind>, Option<String>)> {
+        if self.kind != ServerKind::Prometheus {
+            return Ok((None, None));
+        }
+        let source = match self.source_kind {
+            Some(kind) if crate::signals::signal_map(kind).is_some() => kind,
+            _ => {
+                let message =
+                    "Source kind must say what kind of servers this Prometheus scrapes, e.g. mlserver or triton.";
+                return Err(VigilError::invalid("source_kind", message));
+            }
+        };
+        let selector = self.selector.as_deref().map(str::trim).filter(|s| !s.is_empty());
+        if let Some(selector) = selector {
+            if selector.len() > 512 || selector.contains(['{', '}', '\n']) {
+                let message = "Selector must be PromQL label matchers without braces, at most 512 characters, e.g. job=\"mlserver\".";
+                return Err(VigilError::invalid("selector", message));
+            }
+        }
+        Ok((Some(source), selector.map(str::to_owned)))
     }
 }
 
@@ -189,8 +222,8 @@ impl Server {
 }
 
 const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, poll_interval_ms, timeout_ms, labels, health, \
-     health_reason, health_since, checked_at, created_at";
+    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
+     source_kind, selector, health, health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
@@ -218,8 +251,9 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
-        "INSERT INTO servers (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+        "INSERT INTO servers
+             (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, source_kind, selector, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
@@ -228,6 +262,8 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
     .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
     .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
     .bind(Json(&server.labels))
+    .bind(server.source_kind)
+    .bind(&server.selector)
     .bind(now)
     .fetch_one(conn)
     .await;
@@ -256,6 +292,26 @@ mod tests {
 
     fn new(name: &str, url: &str) -> NewServer {
         NewServer { name: name.into(), base_url: url.into(), ..Default::default() }
+    }
+
+    #[test]
+    fn a_prometheus_source_needs_the_scraped_kind_and_a_selector_without_braces() {
+        let prometheus = |source, selector: &str| NewServer {
+            kind: ServerKind::Prometheus,
+            source_kind: source,
+            selector: Some(selector.into()),
+            ..new("p", "http://127.0.0.1:9090")
+        };
+        let ok = prometheus(Some(ServerKind::Triton), r#" job="triton" "#).validate().unwrap();
+        assert_eq!((ok.source_kind, ok.selector.as_deref()), (Some(ServerKind::Triton), Some(r#"job="triton""#)));
+        assert_eq!(prometheus(None, "").validate().unwrap_err().field(), Some("source_kind"));
+        assert_eq!(prometheus(Some(ServerKind::Auto), "").validate().unwrap_err().field(), Some("source_kind"));
+        assert_eq!(
+            prometheus(Some(ServerKind::Mlserver), "job=\"x\"} or up{").validate().unwrap_err().field(),
+            Some("selector")
+        );
+        let plain = NewServer { source_kind: Some(ServerKind::Triton), ..new("a", "http://h") }.validate().unwrap();
+        assert_eq!(plain.source_kind, None, "only a prometheus server keeps a source");
     }
 
     #[test]

@@ -4,7 +4,7 @@ import { api, ApiError, toApiError } from "./api";
 
 afterEach(() => clearMocks());
 
-const DEFAULTS = { poll_interval_secs: null, timeout_secs: null, labels: {} };
+const DEFAULTS = { poll_interval_secs: null, timeout_secs: null, labels: {}, source_kind: null, selector: null };
 
 describe("api", () => {
   it("sends the new server as the engine expects it", async () => {

@@ -46,7 +46,11 @@ timeout_ms: number | null,
 /**
  * Labels a team filters by, e.g. team and environment.
  */
-labels: Record<string, string>, health: HealthState, 
+labels: Record<string, string>, 
+/**
+ * For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
+ */
+source_kind: ServerKind | null, selector: string | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -80,7 +84,12 @@ timeout_secs: number | null,
 /**
  * Labels such as `team` and `environment`.
  */
-labels: { [key in string]: string }, };
+labels: { [key in string]: string }, 
+/**
+ * For kind `prometheus`: the kind of the servers it scrapes (required), and PromQL label
+ * matchers selecting them, e.g. `job="mlserver"` (optional).
+ */
+source_kind: ServerKind | null, selector: string | null, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 

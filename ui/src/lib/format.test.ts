@@ -17,6 +17,8 @@ export function server(overrides: Partial<Server> = {}): Server {
     poll_interval_ms: null,
     timeout_ms: null,
     labels: {},
+    source_kind: null,
+    selector: null,
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),

@@ -1,4 +1,6 @@
-//! Reading model servers: bounded HTTP ([`http`]) and the metrics text format ([`exposition`]).
+//! Reading model servers: bounded HTTP ([`http`]), the metrics text format ([`exposition`]), and
+//! the same metrics through a Prometheus that scrapes them ([`prometheus_api`]).
 
 pub mod exposition;
 pub mod http;
+pub mod prometheus_api;

@@ -1,0 +1,61 @@
+//! The `prometheus` kind against a real Prometheus scraping a live MLServer-style server: Vigil
+//! reads the same request counts, error rate and latency through Prometheus' query API as it
+//! does polling the server directly, in the same polls.
+
+use std::time::Duration;
+
+use vigil_core::points::signal;
+use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
+use vigil_tests::loopback::MlserverLike;
+use vigil_tests::prometheus::RealPrometheus;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prometheus_kind_reports_the_same_signals_as_polling_the_server_directly() {
+    let model_server = MlserverLike::start().await;
+    let target = model_server.url().trim_start_matches("http://").to_owned();
+    let prometheus = RealPrometheus::start("mlserver", &[target]).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let options =
+        EngineOptions { request_timeout: Duration::from_secs(5), ..EngineOptions::new(dir.path().join("vigil.db")) };
+    let engine = Engine::open(options).await.expect("open the engine");
+    let direct = NewServer {
+        name: "direct".into(),
+        base_url: model_server.url(),
+        kind: ServerKind::Mlserver,
+        ..Default::default()
+    };
+    engine.add_server(direct).await.expect("add the server");
+    let through = NewServer {
+        name: "through-prometheus".into(),
+        base_url: prometheus.url.clone(),
+        kind: ServerKind::Prometheus,
+        source_kind: Some(ServerKind::Mlserver),
+        selector: Some(r#"job="mlserver""#.into()),
+        ..Default::default()
+    };
+    engine.add_server(through).await.expect("add Prometheus");
+
+    // A baseline both ways, once Prometheus has scraped it.
+    model_server.serve(3, 0, 0.002);
+    prometheus.wait_for_value("model_infer_request_success_total", 3.0).await;
+    let servers = engine.check_all().await.expect("first poll");
+    assert!(servers.iter().all(|s| s.health == HealthState::Up), "{servers:?}");
+
+    model_server.serve(6, 2, 0.015);
+    prometheus.wait_for_value("model_infer_request_failure_total", 2.0).await;
+    prometheus.wait_for_value("model_infer_request_success_total", 9.0).await;
+    engine.check_all().await.expect("second poll");
+
+    let revisions = engine.revision_signals().await.expect("signals");
+    let of = |server: &str| revisions.iter().find(|r| r.server == server && r.version == "v1").cloned();
+    let (direct, through) = (of("direct").expect("direct"), of("through-prometheus").expect("through Prometheus"));
+    assert_eq!((direct.requests_seen, direct.errors_seen), (8.0, 2.0));
+    assert_eq!((through.requests_seen, through.errors_seen), (8.0, 2.0), "the same counts: {through:?}");
+    // Exactly equal: the same counters, read in the same polls.
+    assert_eq!(through.latest[signal::ERROR_RATE], direct.latest[signal::ERROR_RATE]);
+    assert!((through.latest[signal::LATENCY_MEAN] - 0.015).abs() < 1e-9, "{through:?}");
+    // The rate divides by each poll's own elapsed time, which differ by milliseconds: 5 %.
+    let (a, b) = (direct.latest[signal::REQUEST_RATE], through.latest[signal::REQUEST_RATE]);
+    assert!((a - b).abs() <= 0.05 * a, "request rates {a} and {b} differ by more than 5 %");
+}
