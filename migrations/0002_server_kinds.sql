@@ -31,3 +31,7 @@ ALTER TABLE servers ADD COLUMN labels TEXT NOT NULL DEFAULT '{}';
 -- label matchers that select them (PromQL, e.g. job="mlserver").
 ALTER TABLE servers ADD COLUMN source_kind TEXT;
 ALTER TABLE servers ADD COLUMN selector TEXT CHECK (selector IS NULL OR length(selector) <= 512);
+
+-- Where the server's bearer token is, by reference only (e.g. 'env:FRAUD_TOKEN'): the token
+-- itself is never stored.
+ALTER TABLE servers ADD COLUMN token_ref TEXT CHECK (token_ref IS NULL OR length(token_ref) <= 160);

@@ -280,3 +280,47 @@ impl Drop for MlserverLike {
         self.task.abort();
     }
 }
+
+/// An Open Inference Protocol server that answers only requests bearing `Authorization:
+/// Bearer TOKEN`, and 401 to the rest.
+pub struct GuardedServer {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl GuardedServer {
+    pub async fn start(token: &str) -> Self {
+        let expected = format!("Bearer {token}");
+        let guard = move |headers: axum::http::HeaderMap| {
+            let allowed = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(expected.as_str());
+            if allowed {
+                StatusCode::OK
+            } else {
+                StatusCode::UNAUTHORIZED
+            }
+        };
+        let (metadata_guard, ready_guard) = (guard.clone(), guard);
+        let app = Router::new()
+            .route(
+                "/v2",
+                get(move |headers| async move { (metadata_guard(headers), header_close(), r#"{"name":"kserve"}"#) }),
+            )
+            .route("/v2/health/ready", get(move |headers| async move { (ready_guard(headers), header_close()) }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Self { addr, task }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for GuardedServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -36,6 +36,7 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
     for _ in 0..BAD {
         assert_ne!(mlserver.infer(3).await, 200, "3 features must fail");
     }
+    mlserver.wait_for_counts(GOOD as f64, BAD as f64).await;
     engine.check_all().await.expect("second poll");
     let revisions = engine.revision_signals().await.expect("signals");
     let v1 = revisions.iter().find(|r| r.model == "iris" && r.version == "v1").expect("iris v1 discovered");

@@ -82,6 +82,10 @@ enum ServerCommand {
         /// With --kind prometheus: label matchers selecting them, e.g. 'job="mlserver"'
         #[arg(long, value_name = "MATCHERS")]
         selector: Option<String>,
+        /// Where its bearer token is: env:NAME, an environment variable of the collector
+        /// (the token itself is never stored)
+        #[arg(long, value_name = "env:NAME")]
+        token_ref: Option<String>,
     },
     /// List registered servers with their health, checked now
     List {
@@ -134,6 +138,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             labels,
             source_kind,
             selector,
+            token_ref,
         }) => {
             let labels = labels.into_iter().collect();
             let new = NewServer {
@@ -146,6 +151,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 labels,
                 source_kind,
                 selector,
+                token_ref,
             };
             let server = engine.add_server(new).await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);

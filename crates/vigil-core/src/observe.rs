@@ -47,6 +47,20 @@ pub async fn observe(
     known: &[RevisionKey],
     timeout: Duration,
 ) -> Observation {
+    let authorized;
+    let client = match &server.token_ref {
+        None => client,
+        Some(reference) => match authorized_client(reference) {
+            Ok(with_token) => {
+                authorized = with_token;
+                &authorized
+            }
+            Err(reason) => {
+                let health = HealthCheck { state: HealthState::Down, reason, detected: None };
+                return Observation { health, revisions: Vec::new(), metrics: None, at: Instant::now() };
+            }
+        },
+    };
     let mut health =
         health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
@@ -73,6 +87,23 @@ pub async fn observe(
         health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
     }
     Observation { health, revisions, metrics, at: Instant::now() }
+}
+
+/// A client that sends `Authorization: Bearer TOKEN`, the token read now from the environment
+/// variable `reference` names (`env:NAME`). The error names the variable, never a token.
+fn authorized_client(reference: &str) -> std::result::Result<reqwest::Client, String> {
+    let variable = reference.strip_prefix("env:").unwrap_or(reference);
+    let token = std::env::var(variable)
+        .map_err(|_| format!("the token variable {variable} is not set in Vigil's environment"))?;
+    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.trim()))
+        .map_err(|_| format!("the token in {variable} is not a valid header value"))?;
+    value.set_sensitive(true);
+    let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, value)]);
+    reqwest::Client::builder()
+        .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
+        .default_headers(headers)
+        .build()
+        .map_err(|_| "could not set up an HTTP client with the token".to_owned())
 }
 
 /// Reads the server's metrics as totals per revision: from its metrics page, or for kind

@@ -45,6 +45,8 @@ pub struct Server {
     /// For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
     pub source_kind: Option<ServerKind>,
     pub selector: Option<String>,
+    /// Where the bearer token is (`env:NAME`); the token itself is never stored.
+    pub token_ref: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -81,6 +83,9 @@ pub struct NewServer {
     pub source_kind: Option<ServerKind>,
     #[serde(default)]
     pub selector: Option<String>,
+    /// Where the bearer token is: `env:NAME`, an environment variable of the collector.
+    #[serde(default)]
+    pub token_ref: Option<String>,
 }
 
 /// Labels of a server: name → value.
@@ -97,6 +102,26 @@ fn millis(field: &'static str, label: &str, seconds: Option<f64>, range: (f64, f
         return Err(VigilError::invalid(field, message));
     }
     Ok(Some((seconds * 1000.0).round() as i64))
+}
+
+/// A token reference as `env:NAME`. Keyring entries are not supported yet.
+fn validate_token_ref(reference: &str) -> Result<String> {
+    let name = reference.strip_prefix("env:").ok_or_else(|| {
+        VigilError::invalid(
+            "token_ref",
+            "Token must be given by reference as env:NAME, the environment variable that holds it; \
+             Vigil never stores the token itself (keyring entries are not supported yet).",
+        )
+    })?;
+    let valid = (1..=128).contains(&name.len())
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        let message =
+            format!("Token variable '{name}' is not an environment variable name: use letters, digits and '_'.");
+        return Err(VigilError::invalid("token_ref", message));
+    }
+    Ok(reference.to_owned())
 }
 
 fn validate_labels(labels: &Labels) -> Result<()> {
@@ -153,7 +178,9 @@ impl NewServer {
         millis("timeout", "Timeout", self.timeout_secs, (0.1, 300.0))?;
         validate_labels(&self.labels)?;
         let (source_kind, selector) = self.validate_source()?;
-        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, source_kind, selector, ..self.clone() })
+        let token_ref = self.token_ref.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(validate_token_ref);
+        let token_ref = token_ref.transpose()?;
+        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, source_kind, selector, token_ref, ..self.clone() })
     }
 
     /// For kind `prometheus`, the scraped servers' kind and selector; nothing for other kinds.
@@ -223,7 +250,7 @@ impl Server {
 
 const COLUMNS: &str =
     "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
-     source_kind, selector, health, health_reason, health_since, checked_at, created_at";
+     source_kind, selector, token_ref, health, health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
@@ -252,8 +279,9 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
         "INSERT INTO servers
-             (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, source_kind, selector, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+             (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, source_kind, selector, token_ref,
+              created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
@@ -264,6 +292,7 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
     .bind(Json(&server.labels))
     .bind(server.source_kind)
     .bind(&server.selector)
+    .bind(&server.token_ref)
     .bind(now)
     .fetch_one(conn)
     .await;
@@ -312,6 +341,17 @@ mod tests {
         );
         let plain = NewServer { source_kind: Some(ServerKind::Triton), ..new("a", "http://h") }.validate().unwrap();
         assert_eq!(plain.source_kind, None, "only a prometheus server keeps a source");
+    }
+
+    #[test]
+    fn a_token_is_given_by_environment_variable_reference_only() {
+        let with = |reference: &str| NewServer { token_ref: Some(reference.into()), ..new("a", "http://h") };
+        assert_eq!(with(" env:FRAUD_TOKEN ").validate().unwrap().token_ref.as_deref(), Some("env:FRAUD_TOKEN"));
+        for bad in ["s3cret-token-value", "env:", "env:1X", "env:A-B", "keyring:vigil"] {
+            let err = with(bad).validate().unwrap_err();
+            assert_eq!(err.field(), Some("token_ref"), "{bad}");
+            assert!(!err.to_string().contains("s3cret"), "the error never repeats a token: {err}");
+        }
     }
 
     #[test]

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, ApiError, toApiError } from "./api";
+import { api, ApiError, newServer, toApiError } from "./api";
 
 afterEach(() => clearMocks());
 
-const DEFAULTS = { poll_interval_secs: null, timeout_secs: null, labels: {}, source_kind: null, selector: null };
+
 
 describe("api", () => {
   it("sends the new server as the engine expects it", async () => {
@@ -16,15 +16,28 @@ describe("api", () => {
       }
       return null;
     });
-    await api.addServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null, ...DEFAULTS });
-    expect(received).toEqual({ server: { name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "auto", metrics_url: null, ...DEFAULTS } });
+    await api.addServer(newServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "triton" }));
+    expect(received).toEqual({
+      server: {
+        name: "fraud-prod",
+        base_url: "http://127.0.0.1:8080",
+        kind: "triton",
+        metrics_url: null,
+        poll_interval_secs: null,
+        timeout_secs: null,
+        labels: {},
+        source_kind: null,
+        selector: null,
+        token_ref: null,
+      },
+    });
   });
 
   it("turns an engine error into an ApiError naming the field", async () => {
     mockIPC(() => {
       throw { code: "invalid_input", message: "Name must not be empty.", field: "name", detail: null };
     });
-    const error = await api.addServer({ name: "", base_url: "http://x", kind: "auto", metrics_url: null, ...DEFAULTS }).catch((e: unknown) => e);
+    const error = await api.addServer(newServer({ name: "", base_url: "http://x" })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "invalid_input", field: "name", message: "Name must not be empty." });
   });

@@ -50,7 +50,11 @@ labels: Record<string, string>,
 /**
  * For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
  */
-source_kind: ServerKind | null, selector: string | null, health: HealthState, 
+source_kind: ServerKind | null, selector: string | null, 
+/**
+ * Where the bearer token is (`env:NAME`); the token itself is never stored.
+ */
+token_ref: string | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -89,7 +93,11 @@ labels: { [key in string]: string },
  * For kind `prometheus`: the kind of the servers it scrapes (required), and PromQL label
  * matchers selecting them, e.g. `job="mlserver"` (optional).
  */
-source_kind: ServerKind | null, selector: string | null, };
+source_kind: ServerKind | null, selector: string | null, 
+/**
+ * Where the bearer token is: `env:NAME`, an environment variable of the collector.
+ */
+token_ref: string | null, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 

@@ -19,6 +19,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     labels: {},
     source_kind: null,
     selector: null,
+    token_ref: null,
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),
