@@ -225,6 +225,15 @@ impl MlserverLike {
         let loaded = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let (page, ready) = (counters.clone(), loaded.clone());
         let app = Router::new()
+            // As MLServer 1.7.1 answered (tests/fixtures/http/mlserver-1.7.1/model-metadata.http).
+            .route(
+                "/v2/models/iris/versions/v1",
+                get(|| async {
+                    let metadata =
+                        r#"{"name":"iris","versions":[],"platform":"","inputs":[],"outputs":[],"parameters":{}}"#;
+                    (header_close(), metadata)
+                }),
+            )
             .route(
                 "/v2/models/iris/versions/v1/ready",
                 get(move || {

@@ -34,6 +34,9 @@ async fn requests_errors_and_latency_between_polls_are_stored_per_revision() {
     let first = poll(&engine).await;
     assert_eq!((first.server.as_str(), first.model.as_str(), first.version.as_str()), ("fraud", "iris", "v1"));
     assert!(first.latest.is_empty(), "{first:?}");
+    // Its metadata, as the server gave it when the revision was first seen.
+    assert_eq!(first.metadata["name"], "iris");
+    assert_eq!(first.metadata["inputs"], serde_json::json!([]));
 
     server.serve(7, 2, 0.010);
     let second = poll(&engine).await;

@@ -43,6 +43,7 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
     assert_eq!(v1.requests_seen, (GOOD + BAD) as f64, "{revisions:?}");
     assert_eq!(v1.errors_seen, BAD as f64, "{revisions:?}");
     assert!(v1.latest.get("latency_mean_s").is_some_and(|&s| s > 0.0), "{revisions:?}");
+    assert_eq!(v1.metadata["name"], "iris", "the model's metadata is stored: {revisions:?}");
 
     let _poller = engine.start_polling();
     assert_eq!(mlserver.unload().await, 200);

@@ -88,6 +88,17 @@ impl ServerKind {
     /// The URL whose HTTP status says whether one model revision is ready, for kinds that
     /// report it (the Open Inference Protocol's model readiness). Names are path-encoded.
     pub fn model_readiness_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {
+        self.oip_model_url(base_url, model, version, Some("ready"))
+    }
+
+    /// The URL of one model revision's metadata (platform, inputs, outputs), for kinds that
+    /// give it (the Open Inference Protocol's model metadata).
+    pub fn model_metadata_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {
+        self.oip_model_url(base_url, model, version, None)
+    }
+
+    /// `BASE/v2/models/MODEL[/versions/VERSION][/TAIL]`, path-encoded, for OIP kinds only.
+    fn oip_model_url(self, base_url: &str, model: &str, version: Option<&str>, tail: Option<&str>) -> Option<String> {
         if !matches!(self, ServerKind::OipV2 | ServerKind::Triton | ServerKind::Mlserver) {
             return None;
         }
@@ -98,7 +109,7 @@ impl ServerKind {
             if let Some(version) = version {
                 path.extend(["versions", version]);
             }
-            path.push("ready");
+            path.extend(tail);
         }
         Some(url.into())
     }

@@ -33,6 +33,8 @@ pub struct Observation {
     pub health: HealthCheck,
     /// The readiness of each revision, for kinds that report it.
     pub revisions: Vec<(RevisionKey, HealthCheck)>,
+    /// Metadata (JSON) of revisions seen for the first time, for kinds that give it.
+    pub metadata: HashMap<RevisionKey, String>,
     /// None when metrics were not read (server down, kind unknown, or a kind without a page).
     pub metrics: Option<std::result::Result<Scraped, String>>,
     pub at: Instant,
@@ -57,7 +59,13 @@ pub async fn observe(
             }
             Err(reason) => {
                 let health = HealthCheck { state: HealthState::Down, reason, detected: None };
-                return Observation { health, revisions: Vec::new(), metrics: None, at: Instant::now() };
+                return Observation {
+                    health,
+                    revisions: Vec::new(),
+                    metadata: HashMap::new(),
+                    metrics: None,
+                    at: Instant::now(),
+                };
             }
         },
     };
@@ -69,7 +77,16 @@ pub async fn observe(
         _ => None,
     };
     let mut revisions = Vec::new();
+    let mut metadata = HashMap::new();
     if let Some(Ok(scraped)) = &metrics {
+        for key in scraped.keys().filter(|key| !known.contains(key)).take(MAX_MODEL_CHECKS) {
+            let Some(url) = kind.model_metadata_url(&server.base_url, &key.model, key.version.as_deref()) else {
+                break;
+            };
+            if let Some(json) = read_metadata(client, &url, timeout).await {
+                metadata.insert(key.clone(), json);
+            }
+        }
         let mut keys: Vec<&RevisionKey> = scraped.keys().chain(known).collect();
         keys.sort();
         keys.dedup();
@@ -86,7 +103,20 @@ pub async fn observe(
         health.state = HealthState::Degraded;
         health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
     }
-    Observation { health, revisions, metrics, at: Instant::now() }
+    Observation { health, revisions, metadata, metrics, at: Instant::now() }
+}
+
+/// The most of a model's metadata Vigil reads and stores.
+const MAX_METADATA_BYTES: usize = 64 * 1024;
+
+/// A revision's metadata as compact JSON, if the server gives a JSON object within the cap.
+async fn read_metadata(client: &reqwest::Client, url: &str, timeout: Duration) -> Option<String> {
+    let answer = get_capped(client, url, timeout, MAX_METADATA_BYTES).await.ok()?;
+    if answer.truncated || !(200..300).contains(&answer.status) {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+    value.is_object().then(|| value.to_string())
 }
 
 /// A client that sends `Authorization: Bearer TOKEN`, the token read now from the environment
@@ -177,7 +207,8 @@ impl PreviousTotals {
         let mut revision_ids = HashMap::new();
         for key in scraped.keys().chain(observation.revisions.iter().map(|(key, _)| key)) {
             if !revision_ids.contains_key(key) {
-                revision_ids.insert(key, revisions::upsert(conn, server_id, key, now).await?);
+                let metadata = observation.metadata.get(key).map(String::as_str);
+                revision_ids.insert(key, revisions::upsert(conn, server_id, key, metadata, now).await?);
             }
         }
         for (key, check) in &observation.revisions {

@@ -184,6 +184,9 @@ pub struct RevisionSignals {
     /// Signal name → latest value; absent when never measured.
     #[ts(type = "Record<string, number>")]
     pub latest: BTreeMap<String, f64>,
+    /// What the server said of the revision when it was first seen (platform, inputs, outputs).
+    #[ts(type = "unknown")]
+    pub metadata: serde_json::Value,
     /// Sum of the `requests` points: every request seen since Vigil began polling.
     pub requests_seen: f64,
     /// Sum of the `errors` points.
@@ -192,9 +195,9 @@ pub struct RevisionSignals {
 
 /// Every discovered revision with its latest signals, by server, model and version.
 pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
-    type Row = (i64, String, String, String, Option<String>, Option<f64>);
+    type Row = (i64, String, String, String, String, Option<String>, Option<f64>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.id, s.name, m.name, r.version, p.signal, p.value
+        "SELECT r.id, s.name, m.name, r.version, r.metadata, p.signal, p.value
          FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
          LEFT JOIN metric_points p ON p.revision_id = r.id AND p.at_ms = (
              SELECT max(at_ms) FROM metric_points q WHERE q.revision_id = r.id AND q.signal = p.signal)
@@ -215,11 +218,12 @@ pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
     let seen = |id: i64, name: &str| sums.get(&(id, name.to_owned())).copied().unwrap_or(0.0);
 
     let mut out: Vec<(i64, RevisionSignals)> = Vec::new();
-    for (id, server, model, version, name, value) in rows {
+    for (id, server, model, version, metadata, name, value) in rows {
         if out.last().is_none_or(|(last, _)| *last != id) {
             let (requests_seen, errors_seen) = (seen(id, signal::REQUESTS), seen(id, signal::ERRORS));
-            let revision =
-                RevisionSignals { server, model, version, latest: BTreeMap::new(), requests_seen, errors_seen };
+            let metadata = serde_json::from_str(&metadata).unwrap_or_default();
+            let latest = BTreeMap::new();
+            let revision = RevisionSignals { server, model, version, latest, metadata, requests_seen, errors_seen };
             out.push((id, revision));
         }
         if let (Some(name), Some(value), Some((_, revision))) = (name, value, out.last_mut()) {
@@ -246,7 +250,7 @@ mod tests {
             .await
             .unwrap();
         let key = crate::signals::RevisionKey { model: "m".into(), version: Some("1".into()) };
-        let id = crate::revisions::upsert(&mut conn, 1, &key, chrono::Utc::now()).await.unwrap();
+        let id = crate::revisions::upsert(&mut conn, 1, &key, None, chrono::Utc::now()).await.unwrap();
         drop(conn);
         (pool, id)
     }

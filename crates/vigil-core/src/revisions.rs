@@ -19,8 +19,14 @@ fn bounded(text: &str) -> &str {
 }
 
 /// The id of the revision `key` on server `server_id`, stored with its model the first time it
-/// is seen (at `now`).
-pub async fn upsert(conn: &mut SqliteConnection, server_id: i64, key: &RevisionKey, now: DateTime<Utc>) -> Result<i64> {
+/// is seen (at `now`). `metadata` (JSON from the server) is stored when given and none is yet.
+pub async fn upsert(
+    conn: &mut SqliteConnection,
+    server_id: i64,
+    key: &RevisionKey,
+    metadata: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let model_id: i64 = sqlx::query_scalar(
         "INSERT INTO models (server_id, name, first_seen_at) VALUES (?, ?, ?)
          ON CONFLICT (server_id, name) DO UPDATE SET name = excluded.name RETURNING id",
@@ -32,12 +38,15 @@ pub async fn upsert(conn: &mut SqliteConnection, server_id: i64, key: &RevisionK
     .await?;
     let version = key.version.as_deref().map_or(DEFAULT_VERSION, bounded);
     Ok(sqlx::query_scalar(
-        "INSERT INTO revisions (model_id, version, first_seen_at) VALUES (?, ?, ?)
-         ON CONFLICT (model_id, version) DO UPDATE SET version = excluded.version RETURNING id",
+        "INSERT INTO revisions (model_id, version, first_seen_at, metadata) VALUES (?, ?, ?, coalesce(?, '{}'))
+         ON CONFLICT (model_id, version) DO UPDATE SET metadata = CASE
+             WHEN revisions.metadata = '{}' AND ?4 IS NOT NULL THEN ?4 ELSE revisions.metadata END
+         RETURNING id",
     )
     .bind(model_id)
     .bind(version)
     .bind(now)
+    .bind(metadata)
     .fetch_one(conn)
     .await?)
 }
