@@ -22,6 +22,8 @@ pub mod signal {
     pub const LATENCY_P50: &str = "latency_p50_s";
     pub const LATENCY_P95: &str = "latency_p95_s";
     pub const LATENCY_P99: &str = "latency_p99_s";
+    pub const QUEUE_MEAN: &str = "queue_mean_s";
+    pub use crate::signals::maps::gauge::{IN_FLIGHT, WAITING};
 }
 
 /// What one revision did between two polls, as stored.
@@ -74,8 +76,10 @@ pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Res
         (signal::LATENCY_P50, s.latency_p50_s),
         (signal::LATENCY_P95, s.latency_p95_s),
         (signal::LATENCY_P99, s.latency_p99_s),
+        (signal::QUEUE_MEAN, s.queue_mean_s),
     ];
-    for (name, value) in values {
+    let gauges = s.gauges.iter().map(|(name, value)| (*name, Some(*value)));
+    for (name, value) in values.into_iter().chain(gauges) {
         let Some(value) = value.filter(|v| v.is_finite()) else { continue };
         sqlx::query("INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES (?, ?, ?, ?, ?)")
             .bind(interval.server_id)

@@ -49,6 +49,19 @@ pub struct SignalMap {
     /// None when the server exposes no error count (KServe, vLLM, TorchServe per model).
     pub errors: Option<&'static [Counted]>,
     pub latency: Latency,
+    /// Time requests spent queued before the model: a cumulative counter and its unit, over
+    /// the request count (Triton, TorchServe).
+    pub queue: Option<(&'static str, f64)>,
+    /// Gauges read as they are: (stored signal name, metric name), e.g. requests in flight.
+    pub gauges: &'static [(&'static str, &'static str)],
+}
+
+/// Stored names of the gauge signals.
+pub mod gauge {
+    /// Requests being served right now.
+    pub const IN_FLIGHT: &str = "in_flight";
+    /// Requests waiting for the model right now.
+    pub const WAITING: &str = "waiting";
 }
 
 const fn counted(name: &'static str) -> Counted {
@@ -63,6 +76,8 @@ const OIP_V2: SignalMap = SignalMap {
     requests: &[counted("request_predict_seconds_count")],
     errors: None,
     latency: Latency::Histogram { name: "request_predict_seconds", to_seconds: 1.0 },
+    queue: None,
+    gauges: &[],
 };
 
 const TRITON: SignalMap = SignalMap {
@@ -73,6 +88,8 @@ const TRITON: SignalMap = SignalMap {
     requests: &[counted("nv_inference_request_success"), counted("nv_inference_request_failure")],
     errors: Some(&[counted("nv_inference_request_failure")]),
     latency: Latency::Cumulative { name: "nv_inference_request_duration_us", to_seconds: 1e-6 },
+    queue: Some(("nv_inference_queue_duration_us", 1e-6)),
+    gauges: &[(gauge::WAITING, "nv_inference_pending_request_count")],
 };
 
 const MLSERVER: SignalMap = SignalMap {
@@ -83,6 +100,8 @@ const MLSERVER: SignalMap = SignalMap {
     requests: &[counted("model_infer_request_success_total"), counted("model_infer_request_failure_total")],
     errors: Some(&[counted("model_infer_request_failure_total")]),
     latency: Latency::Summary { name: "model_infer_request_duration", to_seconds: 1.0 },
+    queue: None,
+    gauges: &[],
 };
 
 const TORCHSERVE: SignalMap = SignalMap {
@@ -93,6 +112,8 @@ const TORCHSERVE: SignalMap = SignalMap {
     requests: &[counted("ts_inference_requests_total")],
     errors: None,
     latency: Latency::Cumulative { name: "ts_inference_latency_microseconds", to_seconds: 1e-6 },
+    queue: Some(("ts_queue_latency_microseconds", 1e-6)),
+    gauges: &[],
 };
 
 const TFSERVING: SignalMap = SignalMap {
@@ -106,6 +127,8 @@ const TFSERVING: SignalMap = SignalMap {
         only: Some(LabelFilter::Not("status", "OK")),
     }]),
     latency: Latency::Histogram { name: ":tensorflow:serving:request_latency", to_seconds: 1e-6 },
+    queue: None,
+    gauges: &[],
 };
 
 const BENTOML: SignalMap = SignalMap {
@@ -119,6 +142,8 @@ const BENTOML: SignalMap = SignalMap {
         only: Some(LabelFilter::StartsWith("http_response_code", "5")),
     }]),
     latency: Latency::Histogram { name: "bentoml_service_request_duration_seconds", to_seconds: 1.0 },
+    queue: None,
+    gauges: &[],
 };
 
 const VLLM: SignalMap = SignalMap {
@@ -129,6 +154,8 @@ const VLLM: SignalMap = SignalMap {
     requests: &[counted("vllm:request_success_total")],
     errors: None,
     latency: Latency::Histogram { name: "vllm:e2e_request_latency_seconds", to_seconds: 1.0 },
+    queue: None,
+    gauges: &[(gauge::IN_FLIGHT, "vllm:num_requests_running"), (gauge::WAITING, "vllm:num_requests_waiting")],
 };
 
 const TGI: SignalMap = SignalMap {
@@ -139,6 +166,8 @@ const TGI: SignalMap = SignalMap {
     requests: &[counted("tgi_request_count")],
     errors: Some(&[counted("tgi_request_failure")]),
     latency: Latency::Histogram { name: "tgi_request_duration", to_seconds: 1.0 },
+    queue: None,
+    gauges: &[],
 };
 
 const RAY: SignalMap = SignalMap {
@@ -149,6 +178,8 @@ const RAY: SignalMap = SignalMap {
     requests: &[counted("ray_serve_deployment_request_counter_total")],
     errors: Some(&[counted("ray_serve_deployment_error_counter_total")]),
     latency: Latency::Histogram { name: "ray_serve_deployment_processing_latency_ms", to_seconds: 1e-3 },
+    queue: None,
+    gauges: &[],
 };
 
 /// The map for a kind whose metrics Vigil reads from its own `/metrics`. None for `auto` (not

@@ -30,6 +30,10 @@ pub struct GoldenSignals {
     pub latency_p50_s: Option<f64>,
     pub latency_p95_s: Option<f64>,
     pub latency_p99_s: Option<f64>,
+    /// Mean time a request spent queued, where the server counts it.
+    pub queue_mean_s: Option<f64>,
+    /// Gauges as last read (requests in flight, waiting), by stored signal name.
+    pub gauges: std::collections::BTreeMap<&'static str, f64>,
 }
 
 /// How much a counter grew from `before` to `after`; after a reset, all of `after`.
@@ -64,6 +68,11 @@ pub fn golden(before: &Totals, after: &Totals, seconds: f64) -> GoldenSignals {
         latency_p50_s: quantile(0.5),
         latency_p95_s: quantile(0.95),
         latency_p99_s: quantile(0.99),
+        queue_mean_s: after
+            .queue_sum_s
+            .filter(|_| requests > 0.0)
+            .map(|sum| increase(before.queue_sum_s.unwrap_or(0.0), sum) / requests),
+        gauges: after.gauges.clone(),
     }
 }
 

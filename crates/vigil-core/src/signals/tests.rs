@@ -89,6 +89,7 @@ fn with(requests: f64, errors: f64, sum: f64, buckets: &[(f64, f64)]) -> Totals 
         latency_sum_s: Some(sum),
         latency_count: Some(requests),
         latency_buckets: buckets.to_vec(),
+        ..Default::default()
     }
 }
 
@@ -128,4 +129,26 @@ fn no_traffic_means_no_error_rate_or_latency_rather_than_zero() {
     assert_eq!((signals.error_rate, signals.latency_mean_s, signals.latency_p99_s), (None, None, None));
     let no_errors_exposed = Totals { errors: None, ..with(10.0, 0.0, 1.0, &[]) };
     assert_eq!(golden(&Totals::default(), &no_errors_exposed, 5.0).error_rate, None);
+}
+
+#[test]
+fn queue_time_and_in_flight_gauges_are_read_where_servers_expose_them() {
+    let triton = page_totals(ServerKind::Triton, "triton.prom");
+    let densenet = &triton[&key("densenet_onnx", Some("1"))];
+    assert!(close(densenet.queue_sum_s, 0.009344), "nv_inference_queue_duration_us 9,344 µs: {densenet:?}");
+    assert_eq!(triton[&key("resnet50_trt", Some("2"))].gauges[maps::gauge::WAITING], 3.0, "pending requests");
+    let vllm = page_totals(ServerKind::Vllm, "vllm.prom");
+    let llama = &vllm[&key("meta-llama/Llama-3.1-8B-Instruct", None)];
+    assert_eq!((llama.gauges[maps::gauge::IN_FLIGHT], llama.gauges[maps::gauge::WAITING]), (3.0, 1.0));
+    assert_eq!(page_totals(ServerKind::Mlserver, "mlserver-1.7.1.prom")[&key("iris", Some("v1"))].queue_sum_s, None);
+}
+
+#[test]
+fn the_mean_queue_time_is_queued_seconds_over_requests_between_scrapes() {
+    let before = Totals { requests: 10.0, queue_sum_s: Some(1.0), ..Default::default() };
+    let mut after = Totals { requests: 30.0, queue_sum_s: Some(1.5), ..Default::default() };
+    after.gauges.insert(maps::gauge::IN_FLIGHT, 4.0);
+    let signals = golden(&before, &after, 10.0);
+    assert_eq!(signals.queue_mean_s, Some(0.025), "0.5 s queued over 20 requests");
+    assert_eq!(signals.gauges[maps::gauge::IN_FLIGHT], 4.0, "gauges are as last read");
 }

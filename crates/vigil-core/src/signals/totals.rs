@@ -27,6 +27,10 @@ pub struct Totals {
     pub latency_count: Option<f64>,
     /// Cumulative latency buckets: (upper bound in seconds, count), `+Inf` included.
     pub latency_buckets: Vec<(f64, f64)>,
+    /// Seconds requests spent queued, where the server counts it.
+    pub queue_sum_s: Option<f64>,
+    /// Gauges as read, by stored signal name (summed over the revision's series).
+    pub gauges: BTreeMap<&'static str, f64>,
 }
 
 /// Reads every revision's totals from `page` as `map` says.
@@ -64,6 +68,12 @@ pub fn totals(page: &Exposition<'_>, map: &SignalMap) -> BTreeMap<RevisionKey, T
                 totals.latency_count = Some(totals.requests);
             }
         }
+    }
+    if let Some((name, to_seconds)) = map.queue {
+        add_each(page, map, &mut by_revision, name, None, |t, v| *t.queue_sum_s.get_or_insert(0.0) += v * to_seconds);
+    }
+    for (signal, name) in map.gauges {
+        add_each(page, map, &mut by_revision, name, None, |t, v| *t.gauges.entry(signal).or_default() += v);
     }
     by_revision
 }
