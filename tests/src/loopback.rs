@@ -17,9 +17,8 @@ use tokio::task::JoinHandle;
 /// (200 at first).
 /// Dropping it, or calling [`ReadinessServer::stop`], closes the port.
 pub struct ReadinessServer {
-    addr: SocketAddr,
+    served: Served,
     status: Arc<AtomicU16>,
-    task: JoinHandle<()>,
 }
 
 impl ReadinessServer {
@@ -43,17 +42,13 @@ impl ReadinessServer {
             )
             .route("/v2", get(|| async { (header_close(), r#"{"name":"vigil-test","version":"1","extensions":[]}"#) }))
             .with_state(status.clone());
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { addr, status, task }
+        let served = Served::start(app).await;
+        Self { served, status }
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// Makes the readiness endpoint answer `status` from now on.
@@ -63,11 +58,32 @@ impl ReadinessServer {
 
     /// Stops serving and closes the port.
     pub fn stop(&self) {
-        self.task.abort();
+        self.served.task.abort();
     }
 }
 
-impl Drop for ReadinessServer {
+/// A router served on a free loopback port until dropped.
+struct Served {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+impl Served {
+    async fn start(app: Router) -> Served {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Served { addr, task }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Served {
     fn drop(&mut self) {
         self.task.abort();
     }
@@ -82,8 +98,7 @@ fn header_close() -> [(header::HeaderName, &'static str); 1] {
 /// (`tests/fixtures/http/SERVER/NAME.http`: status line, headers, blank line, body), one per
 /// path; any other path answers 404.
 pub struct RecordedServer {
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    served: Served,
 }
 
 /// One captured response, as read from a fixture file.
@@ -154,23 +169,13 @@ impl RecordedServer {
                 }),
             );
         }
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { addr, task }
+        let served = Served::start(app).await;
+        Self { served }
     }
 
     /// `http://127.0.0.1:PORT`
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for RecordedServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.served.url()
     }
 }
 
@@ -186,10 +191,9 @@ pub fn closed_port_url() -> String {
 /// `v1` ready until unloaded, and a metrics page whose counters grow as the test "serves"
 /// requests.
 pub struct MlserverLike {
-    addr: SocketAddr,
+    served: Served,
     counters: Arc<std::sync::Mutex<InferCounters>>,
     loaded: Arc<std::sync::atomic::AtomicBool>,
-    task: JoinHandle<()>,
 }
 
 /// MLServer's per-model counters: successes, failures, and the summary of durations.
@@ -253,16 +257,12 @@ impl MlserverLike {
                     async move { (header_close(), text) }
                 }),
             );
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { addr, counters, loaded, task }
+        let served = Served::start(app).await;
+        Self { served, counters, loaded }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.served.url()
     }
 
     /// Unloads model iris v1: its readiness answers 404 from now on, as MLServer's does.
@@ -284,17 +284,10 @@ impl MlserverLike {
     }
 }
 
-impl Drop for MlserverLike {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
 /// An Open Inference Protocol server that answers only requests bearing `Authorization:
 /// Bearer TOKEN`, and 401 to the rest.
 pub struct GuardedServer {
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    served: Served,
 }
 
 impl GuardedServer {
@@ -315,21 +308,11 @@ impl GuardedServer {
                 get(move |headers| async move { (metadata_guard(headers), header_close(), r#"{"name":"kserve"}"#) }),
             )
             .route("/v2/health/ready", get(move |headers| async move { (ready_guard(headers), header_close()) }));
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
-        let addr = listener.local_addr().expect("bound address");
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Self { addr, task }
+        let served = Served::start(app).await;
+        Self { served }
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for GuardedServer {
-    fn drop(&mut self) {
-        self.task.abort();
+        self.served.url()
     }
 }
