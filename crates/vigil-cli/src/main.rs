@@ -67,6 +67,9 @@ enum ServerCommand {
         /// Its metrics page, when not on the base URL (e.g. http://127.0.0.1:8082/metrics)
         #[arg(long, value_name = "URL")]
         metrics_url: Option<String>,
+        /// Its management API, when not on the base URL (TorchServe: http://127.0.0.1:8081)
+        #[arg(long, value_name = "URL")]
+        management_url: Option<String>,
         /// Seconds between polls of this server [default: the collector's interval]
         #[arg(long, value_name = "SECONDS")]
         every: Option<f64>,
@@ -133,6 +136,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             url,
             kind,
             metrics_url,
+            management_url,
             every,
             timeout,
             labels,
@@ -146,6 +150,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 base_url: url,
                 kind,
                 metrics_url,
+                management_url,
                 poll_interval_secs: every,
                 timeout_secs: timeout,
                 labels,

@@ -31,6 +31,8 @@ pub struct Server {
     pub detected_kind: Option<ServerKind>,
     /// The metrics page, when it is not the base URL plus the kind's metrics path.
     pub metrics_url: Option<String>,
+    /// The management API, when it is not on the base URL (TorchServe's port 8081).
+    pub management_url: Option<String>,
     /// Why the metrics page could not be read at the last poll; None when it was.
     pub metrics_error: Option<String>,
     /// Milliseconds between polls of this server; None: Vigil's default.
@@ -68,6 +70,9 @@ pub struct NewServer {
     /// Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
     #[serde(default)]
     pub metrics_url: Option<String>,
+    /// Where the management API is, when it is not on the base URL (TorchServe's port 8081).
+    #[serde(default)]
+    pub management_url: Option<String>,
     /// Seconds between polls of this server, when not Vigil's default.
     #[serde(default)]
     pub poll_interval_secs: Option<f64>,
@@ -173,6 +178,10 @@ impl NewServer {
             None | Some("") => None,
             Some(url) => Some(normalize_url("metrics_url", "Metrics URL", url)?),
         };
+        let management_url = match self.management_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(normalize_url("management_url", "Management URL", url)?),
+        };
         let base_url = normalize_url("base_url", "Base URL", &self.base_url)?;
         millis("poll_interval", "Poll interval", self.poll_interval_secs, (0.1, 86_400.0))?;
         millis("timeout", "Timeout", self.timeout_secs, (0.1, 300.0))?;
@@ -180,7 +189,16 @@ impl NewServer {
         let (source_kind, selector) = self.validate_source()?;
         let token_ref = self.token_ref.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(validate_token_ref);
         let token_ref = token_ref.transpose()?;
-        Ok(NewServer { name: name.to_owned(), base_url, metrics_url, source_kind, selector, token_ref, ..self.clone() })
+        Ok(NewServer {
+            name: name.to_owned(),
+            base_url,
+            metrics_url,
+            management_url,
+            source_kind,
+            selector,
+            token_ref,
+            ..self.clone()
+        })
     }
 
     /// For kind `prometheus`, the scraped servers' kind and selector; nothing for other kinds.
@@ -249,7 +267,7 @@ impl Server {
 }
 
 const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, metrics_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
+    "id, name, base_url, kind, detected_kind, metrics_url, management_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
      source_kind, selector, token_ref, health, health_reason, health_since, checked_at, created_at";
 
 /// Every registered server, by name.
@@ -279,14 +297,15 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let inserted = sqlx::query_as(&format!(
         "INSERT INTO servers
-             (name, base_url, kind, metrics_url, poll_interval_ms, timeout_ms, labels, source_kind, selector, token_ref,
-              created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+             (name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, source_kind,
+              selector, token_ref, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
     ))
     .bind(&server.name)
     .bind(&server.base_url)
     .bind(server.kind)
     .bind(&server.metrics_url)
+    .bind(&server.management_url)
     .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
     .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
     .bind(Json(&server.labels))

@@ -23,6 +23,7 @@ describe("api", () => {
         base_url: "http://127.0.0.1:8080",
         kind: "triton",
         metrics_url: null,
+        management_url: null,
         poll_interval_secs: null,
         timeout_secs: null,
         labels: {},

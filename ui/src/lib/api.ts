@@ -50,6 +50,7 @@ export function newServer(given: Pick<NewServer, "name" | "base_url"> & Partial<
   return {
     kind: "auto",
     metrics_url: null,
+    management_url: null,
     poll_interval_secs: null,
     timeout_secs: null,
     labels: {},

@@ -32,6 +32,10 @@ detected_kind: ServerKind | null,
  */
 metrics_url: string | null, 
 /**
+ * The management API, when it is not on the base URL (TorchServe's port 8081).
+ */
+management_url: string | null, 
+/**
  * Why the metrics page could not be read at the last poll; None when it was.
  */
 metrics_error: string | null, 
@@ -77,6 +81,10 @@ kind: ServerKind,
  * Where the metrics page is, when it is not on the base URL (e.g. MLServer's port 8082).
  */
 metrics_url: string | null, 
+/**
+ * Where the management API is, when it is not on the base URL (TorchServe's port 8081).
+ */
+management_url: string | null, 
 /**
  * Seconds between polls of this server, when not Vigil's default.
  */

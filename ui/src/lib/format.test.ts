@@ -13,6 +13,7 @@ export function server(overrides: Partial<Server> = {}): Server {
     kind: "auto",
     detected_kind: "mlserver",
     metrics_url: null,
+    management_url: null,
     metrics_error: null,
     poll_interval_ms: null,
     timeout_ms: null,

@@ -57,6 +57,7 @@ describe("AddServerForm", () => {
       base_url: "http://127.0.0.1:9000",
       kind: "torchserve",
       metrics_url: null,
+      management_url: null,
       labels: {},
     });
     unmount(form);
