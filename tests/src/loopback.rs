@@ -194,6 +194,7 @@ pub struct MlserverLike {
     served: Served,
     counters: Arc<std::sync::Mutex<InferCounters>>,
     loaded: Arc<std::sync::atomic::AtomicBool>,
+    metrics_broken: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// MLServer's per-model counters: successes, failures, and the summary of durations.
@@ -227,7 +228,8 @@ impl MlserverLike {
     pub async fn start() -> Self {
         let counters = Arc::new(std::sync::Mutex::new(InferCounters::default()));
         let loaded = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let (page, ready) = (counters.clone(), loaded.clone());
+        let metrics_broken = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (page, ready, broken) = (counters.clone(), loaded.clone(), metrics_broken.clone());
         let app = Router::new()
             // As MLServer 1.7.1 answered (tests/fixtures/http/mlserver-1.7.1/model-metadata.http).
             .route(
@@ -253,12 +255,14 @@ impl MlserverLike {
             .route(
                 "/metrics",
                 get(move || {
+                    let status =
+                        if broken.load(Ordering::SeqCst) { StatusCode::INTERNAL_SERVER_ERROR } else { StatusCode::OK };
                     let text = page.lock().expect("counters").page();
-                    async move { (header_close(), text) }
+                    async move { (status, header_close(), text) }
                 }),
             );
         let served = Served::start(app).await;
-        Self { served, counters, loaded }
+        Self { served, counters, loaded, metrics_broken }
     }
 
     pub fn url(&self) -> String {
@@ -268,6 +272,11 @@ impl MlserverLike {
     /// Unloads model iris v1: its readiness answers 404 from now on, as MLServer's does.
     pub fn unload(&self) {
         self.loaded.store(false, Ordering::SeqCst);
+    }
+
+    /// Makes the metrics page answer HTTP 500 (`true`) or the counters again (`false`).
+    pub fn break_metrics(&self, broken: bool) {
+        self.metrics_broken.store(broken, Ordering::SeqCst);
     }
 
     /// Counts `good` successful and `bad` failed requests, each taking `seconds`.

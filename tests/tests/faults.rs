@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use vigil_core::{Engine, EngineOptions, HealthState, NewServer, Server, ServerKind};
+use vigil_core::{Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind};
 use vigil_tests::loopback::{closed_port_url, MlserverLike, ReadinessServer, RecordedServer};
 
 const TIMEOUT: Duration = Duration::from_millis(500);
@@ -102,4 +102,39 @@ async fn a_hanging_server_never_delays_the_schedule_of_the_others() {
     }
     assert_eq!(hanging_polls, 0, "the hanging server's poll has not finished");
     assert!(healthy_polls >= 5, "the healthy server was polled only {healthy_polls} times in 2 s");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_metrics_page_that_breaks_while_the_server_stays_up_is_reported_as_it_happens() {
+    let server = MlserverLike::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    let new =
+        NewServer { name: "iris".into(), base_url: server.url(), kind: ServerKind::Mlserver, ..Default::default() };
+    engine.add_server(new).await.expect("add");
+    engine.check_all().await.expect("first round");
+    let mut events = engine.subscribe();
+
+    let updated = |events: &mut tokio::sync::broadcast::Receiver<EngineEvent>| {
+        std::iter::from_fn(|| events.try_recv().ok())
+            .filter_map(|event| match event {
+                EngineEvent::ServerUpdated { server } => Some(server),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    server.break_metrics(true);
+    engine.check_all().await.expect("second round");
+    let broken = updated(&mut events);
+    assert_eq!(broken.len(), 1, "one update: {broken:?}");
+    assert_eq!(broken[0].health, HealthState::Up, "the server still serves");
+    assert_eq!(broken[0].metrics_error.as_deref(), Some("the metrics page answered HTTP 500"));
+
+    engine.check_all().await.expect("third round");
+    assert!(updated(&mut events).is_empty(), "no news while nothing changes");
+
+    server.break_metrics(false);
+    engine.check_all().await.expect("fourth round");
+    let mended = updated(&mut events);
+    assert_eq!(mended.iter().map(|s| s.metrics_error.clone()).collect::<Vec<_>>(), [None]);
 }

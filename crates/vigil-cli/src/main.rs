@@ -258,6 +258,10 @@ fn describe(event: &EngineEvent) -> Option<String> {
         )),
         EngineEvent::ServerAdded { server } => Some(format!("{} added at {}", server.name, server.base_url)),
         EngineEvent::ServerRemoved { name } => Some(format!("{name} removed")),
+        EngineEvent::ServerUpdated { server } => Some(match &server.metrics_error {
+            Some(error) => format!("{} metrics unreadable: {error}", server.name),
+            None => format!("{} metrics readable", server.name),
+        }),
         EngineEvent::Audited { .. } | EngineEvent::Polled { .. } => None,
     }
 }

@@ -24,6 +24,9 @@ pub enum EngineEvent {
     ServerRemoved { name: String },
     /// A server's health changed; `server` is its state after the change.
     HealthChanged { server: Server, from: HealthState, to: HealthState },
+    /// What Vigil knows of a server changed other than its health: the kind it detected, or
+    /// whether its metrics could be read (`metrics_error`). `server` is its state after.
+    ServerUpdated { server: Server },
     /// A decision was recorded on the audit trail.
     Audited { entry: AuditEntry },
     /// The polls of these servers (by name) were stored at `at`.

@@ -5,9 +5,13 @@
 //! server that is due and not already being polled, at most [`MAX_CONCURRENT_POLLS`] at once.
 //! Each poll ([`observe`]) has its own request timeout, so a slow or hanging server only delays
 //! itself. Interval and timeout are the server's own when it has them, else the engine's. A
-//! server that answers is next due one interval later, with ±10 % jitter so a fleet
-//! added at once does not poll in lock-step; one that is down backs off exponentially (twice the
-//! interval, four times, … up to [`MAX_BACKOFF`] intervals) until it answers again. The server
+//! server that answers is next due one interval after its poll started (not after it finished,
+//! so a slow answer does not stretch the interval), with ±10 % jitter so a fleet added at once
+//! does not poll in lock-step; one that is down backs off exponentially (twice the interval,
+//! four times, … up to [`MAX_BACKOFF`] intervals) until it answers again. A poll is never due
+//! before the previous one of its server has finished. How late polls start is measured
+//! ([`PollStats`]): a poll's *schedule lag* is the time from when it was due to when it started,
+//! waiting for a free slot included. The server
 //! list is read afresh every second and whenever the engine asks (a server added), so editing or
 //! removing a server takes effect without a restart, and after a restart polling resumes from
 //! the database.
@@ -19,6 +23,7 @@
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,21 +49,67 @@ const RELIST_EVERY: Duration = Duration::from_secs(1);
 const MAX_BATCH: usize = 512;
 
 /// The running poller; polling stops when this is dropped.
-pub struct PollerHandle(Vec<tokio::task::JoinHandle<()>>);
+pub struct PollerHandle {
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    stats: Arc<PollStats>,
+}
+
+impl PollerHandle {
+    /// How many polls this poller has made so far, and how punctual they were.
+    pub fn stats(&self) -> &PollStats {
+        &self.stats
+    }
+}
 
 impl Drop for PollerHandle {
     fn drop(&mut self) {
-        self.0.iter().for_each(|task| task.abort());
+        self.tasks.iter().for_each(|task| task.abort());
+    }
+}
+
+/// How punctual polling has been since the poller started.
+#[derive(Debug, Default)]
+pub struct PollStats {
+    polls: AtomicU64,
+    servers: AtomicUsize,
+    worst_lag_micros: AtomicU64,
+}
+
+impl PollStats {
+    /// Polls finished so far.
+    pub fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// Servers on the schedule when it last read the server list.
+    pub fn servers(&self) -> usize {
+        self.servers.load(Ordering::Relaxed)
+    }
+
+    /// The longest any poll so far started after it was due.
+    pub fn worst_lag(&self) -> Duration {
+        Duration::from_micros(self.worst_lag_micros.load(Ordering::Relaxed))
+    }
+
+    /// Counts a finished poll that started `lag` after it was due.
+    fn count(&self, lag: Duration) {
+        self.polls.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(lag.as_micros()).unwrap_or(u64::MAX);
+        self.worst_lag_micros.fetch_max(micros, Ordering::Relaxed);
     }
 }
 
 /// Starts polling in the background on the current tokio runtime.
 pub fn start(engine: Engine) -> PollerHandle {
     let (finished, arrivals) = mpsc::channel(MAX_BATCH * 2);
-    PollerHandle(vec![
-        tokio::spawn(schedule(engine.clone(), finished)),
-        tokio::spawn(record_arrivals(engine, arrivals)),
-    ])
+    let stats = Arc::new(PollStats::default());
+    PollerHandle {
+        tasks: vec![
+            tokio::spawn(schedule(engine.clone(), finished, stats.clone())),
+            tokio::spawn(record_arrivals(engine, arrivals)),
+        ],
+        stats,
+    }
 }
 
 /// When each server is next due, and how many polls in a row it has failed.
@@ -69,12 +120,13 @@ struct Schedule {
 }
 
 impl Schedule {
-    /// Notes a finished poll of `server_id` and sets when it is next due.
-    fn finished(&mut self, server_id: i64, healthy: bool, interval: Duration, now: Instant) {
+    /// Notes a poll of `server_id` that started at `started` and has just finished (`now`), and
+    /// sets when it is next due: a wait after it started, but not before now.
+    fn finished(&mut self, server_id: i64, healthy: bool, interval: Duration, started: Instant, now: Instant) {
         let failures = self.failures.entry(server_id).or_default();
         *failures = if healthy { 0 } else { failures.saturating_add(1) };
         let wait = if *failures == 0 { jittered(interval) } else { interval * backoff_factor(*failures) };
-        self.next_due.insert(server_id, now + wait);
+        self.next_due.insert(server_id, (started + wait).max(now));
     }
 }
 
@@ -89,7 +141,7 @@ fn jittered(interval: Duration) -> Duration {
     interval.mul_f64(1.0 + 0.1 * unit)
 }
 
-async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>) {
+async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>, stats: Arc<PollStats>) {
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
     let schedule = Arc::new(Mutex::new(Schedule::default()));
     // A finished poll sets its server's next due time; the scheduler wakes to honour it.
@@ -105,6 +157,7 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>)
                 (Err(err), _) | (_, Err(err)) => tracing::warn!("could not read the servers to poll: {err}"),
             }
             listed_at = Some(Instant::now());
+            stats.servers.store(servers.len(), Ordering::Relaxed);
             let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             plan.next_due.retain(|id, _| servers.iter().any(|s| s.id == *id));
             plan.failures.retain(|id, _| servers.iter().any(|s| s.id == *id));
@@ -112,7 +165,7 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>)
         let now = Instant::now();
         let mut next_wake = now + RELIST_EVERY;
         for server in &servers {
-            {
+            let due = {
                 let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 let due = *plan.next_due.entry(server.id).or_insert(now);
                 if due > now {
@@ -121,18 +174,21 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>)
                 }
                 // Not due again until this poll has finished and set a new time.
                 plan.next_due.insert(server.id, now + Duration::from_secs(86_400));
-            }
+                due
+            };
             let (client, server, known) = (engine.http().clone(), server.clone(), known.get(&server.id).cloned());
             let (limit, schedule, finished) = (limit.clone(), schedule.clone(), finished.clone());
-            let rescheduled = rescheduled.clone();
+            let (rescheduled, stats) = (rescheduled.clone(), stats.clone());
             let (interval, timeout) = (server.poll_interval(default_interval), server.timeout(default_timeout));
             tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
+                let started = Instant::now();
                 let observation = observe(&client, &server, known.as_deref().unwrap_or_default(), timeout).await;
+                stats.count(started.saturating_duration_since(due));
                 let healthy = observation.health.state != HealthState::Down;
                 {
                     let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    plan.finished(server.id, healthy, interval, Instant::now());
+                    plan.finished(server.id, healthy, interval, started, Instant::now());
                 }
                 rescheduled.notify_one();
                 let _ = finished.send((server, observation)).await;
@@ -204,10 +260,22 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<Vec<
     previous.retain(&after);
     drop(previous);
 
+    let after_by_id: HashMap<i64, &Server> = after.iter().map(|server| (server.id, server)).collect();
+    let mut changed_health = std::collections::HashSet::new();
     for (id, transition) in changes {
-        if let Some(server) = after.iter().find(|s| s.id == id) {
+        if let Some(server) = after_by_id.get(&id) {
             let (from, to) = (transition.from, transition.to);
-            engine.publish(EngineEvent::HealthChanged { server: server.clone(), from, to });
+            engine.publish(EngineEvent::HealthChanged { server: (*server).clone(), from, to });
+            changed_health.insert(id);
+        }
+    }
+    // Other news of a server (its detected kind, whether its metrics could be read), when its
+    // health did not change: a health change already carries the server as it stands.
+    for (before, _) in batch.iter().filter(|(server, _)| !changed_health.contains(&server.id)) {
+        if let Some(now) = after_by_id.get(&before.id) {
+            if (&now.metrics_error, now.detected_kind) != (&before.metrics_error, before.detected_kind) {
+                engine.publish(EngineEvent::ServerUpdated { server: (*now).clone() });
+            }
         }
     }
     let polled: Vec<String> = batch.iter().map(|(server, _)| server.name.clone()).collect();
@@ -225,12 +293,31 @@ mod tests {
         let mut plan = Schedule::default();
         let (interval, now) = (Duration::from_secs(10), Instant::now());
         for _ in 0..3 {
-            plan.finished(7, false, interval, now);
+            plan.finished(7, false, interval, now, now);
         }
         assert_eq!(plan.next_due[&7], now + interval * 4, "third failure in a row: four intervals");
-        plan.finished(7, true, interval, now);
+        plan.finished(7, true, interval, now, now);
         let wait = plan.next_due[&7] - now;
         assert!(wait >= interval.mul_f64(0.9) && wait <= interval.mul_f64(1.1), "back to the interval: {wait:?}");
+    }
+
+    #[test]
+    fn the_next_poll_is_due_an_interval_after_the_last_one_started_but_never_before_it_finished() {
+        let mut plan = Schedule::default();
+        let (interval, started) = (Duration::from_secs(10), Instant::now());
+        plan.finished(7, false, interval, started, started + Duration::from_secs(2));
+        assert_eq!(plan.next_due[&7], started + interval, "a slow answer does not stretch the interval");
+        plan.finished(7, false, interval, started, started + Duration::from_secs(30));
+        assert_eq!(plan.next_due[&7], started + Duration::from_secs(30), "due again as soon as it finished");
+    }
+
+    #[test]
+    fn stats_count_every_poll_and_keep_the_worst_lag() {
+        let stats = PollStats::default();
+        for millis in [3, 250, 40] {
+            stats.count(Duration::from_millis(millis));
+        }
+        assert_eq!((stats.polls(), stats.worst_lag()), (3, Duration::from_millis(250)));
     }
 
     #[test]

@@ -20,6 +20,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
       if (servers.some((s) => s.id === event.server.id)) return servers;
       return [...servers, event.server].sort(byName);
     case "health_changed":
+    case "server_updated":
       return [...servers.filter((s) => s.id !== event.server.id), event.server].sort(byName);
     case "server_removed":
       return servers.filter((s) => s.name !== event.name);

@@ -22,6 +22,11 @@ describe("applyEvent", () => {
     expect(after).toEqual([a, down]);
   });
 
+  it("shows a metrics error as soon as the engine reports it", () => {
+    const failing = { ...b, metrics_error: "the metrics page answered HTTP 500" };
+    expect(applyEvent([a, b], { kind: "server_updated", server: failing })).toEqual([a, failing]);
+  });
+
   it("keeps a newer copy when the answer to adding arrives after the engine's events", () => {
     const up = { ...a, health: "up" as const };
     const stale = { ...a, health: "unknown" as const };
