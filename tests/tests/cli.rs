@@ -217,6 +217,14 @@ async fn collect_polls_until_its_time_is_up_prints_changes_and_stores_signals() 
     assert!(run.success(), "{run:?}");
     assert!(run.stdout.starts_with("collecting from 1 servers every 0.2 s"), "{run:?}");
     assert!(run.stdout.contains("fraud unknown → up: /v2/health/ready answered HTTP 200"), "{run:?}");
+    // The last line sums up: polls made of how many servers, and how late the latest started.
+    let summary = run.stdout.lines().last().unwrap_or_default();
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    assert!(summary.starts_with("collected ") && summary.contains("; worst schedule lag "), "{run:?}");
+    assert_eq!((words[4], words[5]), ("1", "servers"), "{run:?}");
+    let polls: u32 = words[1].parse().unwrap_or_else(|_| panic!("a count of polls: {run:?}"));
+    assert!((2..=10).contains(&polls), "every 0.2 s for 1.5 s is about 7 polls: {run:?}");
+    assert!(summary.ends_with(" ms") && words[words.len() - 2].parse::<u64>().is_ok(), "{run:?}");
 
     let status = vigil(&db, &["status", "--json"]).await;
     let status: Value = serde_json::from_str(&status.stdout).expect("status --json is JSON");

@@ -213,13 +213,29 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("Label '{text}' must be NAME=VALUE, e.g. team=risk."))
 }
 
-/// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds.
+/// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds; then
+/// how many polls it made and the worst schedule lag (how late a poll started).
 async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilError> {
     let servers = engine.list_servers().await?;
     let every = engine.options().poll_interval.as_secs_f64();
     println!("collecting from {} servers every {every} s into {}; Ctrl-C stops", servers.len(), engine.info().db_path);
     let mut events = engine.subscribe();
-    let _poller = engine.start_polling();
+    let started = std::time::Instant::now();
+    let poller = engine.start_polling();
+    print_changes(&mut events, duration).await;
+    let stats = poller.stats();
+    println!(
+        "collected {} polls of {} servers in {:.1} s; worst schedule lag {} ms",
+        stats.polls(),
+        stats.servers(),
+        started.elapsed().as_secs_f64(),
+        stats.worst_lag().as_millis()
+    );
+    Ok(())
+}
+
+/// Prints each change worth telling as a line until Ctrl-C or `duration` seconds.
+async fn print_changes(events: &mut tokio::sync::broadcast::Receiver<EngineEvent>, duration: Option<f64>) {
     let stop = async {
         match duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs_f64(seconds.max(0.0))).await,
@@ -231,7 +247,7 @@ async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilErro
     tokio::pin!(stop);
     loop {
         tokio::select! {
-            _ = &mut stop => return Ok(()),
+            _ = &mut stop => return,
             event = events.recv() => match event {
                 Ok(event) => {
                     if let Some(line) = describe(&event) {
@@ -239,7 +255,7 @@ async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilErro
                     }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => println!("({missed} changes not shown)"),
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },
         }
     }
