@@ -258,6 +258,64 @@ async fn a_server_keeps_its_own_interval_timeout_and_labels_and_bad_ones_are_ref
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn edit_changes_only_the_settings_given_and_records_each_change() {
+    let (_dir, db) = temp_db();
+    let add = [
+        "server",
+        "add",
+        "risk",
+        "http://127.0.0.1:9",
+        "--metrics-url",
+        "http://127.0.0.1:9/m",
+        "--label",
+        "team=risk",
+    ];
+    assert!(vigil(&db, &add).await.success());
+    assert!(vigil(&db, &["server", "add", "other", "http://127.0.0.1:10"]).await.success());
+
+    let edit = [
+        "server",
+        "edit",
+        "risk",
+        "--name",
+        "risk-prod",
+        "--every",
+        "30",
+        "--metrics-url",
+        "",
+        "--label",
+        "environment=prod",
+    ];
+    let run = vigil(&db, &edit).await;
+    assert!(run.success() && run.stdout.contains("updated server 'risk-prod'"), "{run:?}");
+    let servers = stored_servers(&db).await;
+    let edited = servers.as_array().unwrap().iter().find(|s| s["name"] == "risk-prod").expect("renamed");
+    assert_eq!(edited["base_url"], "http://127.0.0.1:9", "not given, so kept");
+    assert_eq!((edited["poll_interval_ms"].as_i64(), edited["metrics_url"].as_str()), (Some(30_000), None));
+    assert_eq!(edited["labels"], serde_json::json!({"team": "risk", "environment": "prod"}));
+
+    let entries: Value = serde_json::from_str(&vigil(&db, &["audit", "--json", "--limit", "1"]).await.stdout).unwrap();
+    assert_eq!(
+        (entries[0]["action"].as_str(), entries[0]["subject"].as_str()),
+        (Some("server.edit"), Some("risk-prod"))
+    );
+    let detail: Value = serde_json::from_str(entries[0]["detail"].as_str().unwrap()).unwrap();
+    assert_eq!(detail["name"], serde_json::json!({"from": "risk", "to": "risk-prod"}));
+    assert_eq!(detail["metrics_url"], serde_json::json!({"from": "http://127.0.0.1:9/m", "to": null}));
+    assert!(detail.get("base_url").is_none(), "only what changed: {detail}");
+
+    for (bad, says) in [
+        (vec!["server", "edit", "risk-prod", "--name", "other"], "A server called 'other' already exists"),
+        (vec!["server", "edit", "risk-prod", "--url", "ftp://x"], "Base URL must start with http"),
+        (vec!["server", "edit", "nope", "--every", "5"], "No server is called 'nope'"),
+    ] {
+        let run = vigil(&db, &bad).await;
+        assert!(!run.success() && run.stderr.contains(says), "{bad:?}: {run:?}");
+    }
+    assert_eq!(stored_servers(&db).await, servers, "a refused edit changes nothing");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn audit_lists_who_added_and_removed_what_newest_first() {
     let (_dir, db) = temp_db();
     let empty = vigil(&db, &["audit"]).await;

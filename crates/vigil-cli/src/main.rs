@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use vigil_core::points::{signal, RevisionSignals};
 use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
 
@@ -20,6 +20,8 @@ struct Cli {
     command: Command,
 }
 
+// Parsed once per run; the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Register, list and remove model servers
@@ -60,35 +62,22 @@ enum ServerCommand {
         name: String,
         /// Its base URL, e.g. http://127.0.0.1:8080
         url: String,
-        /// What kind of server it is: auto, oip-v2, triton, mlserver, torchserve, tfserving,
-        /// bentoml, vllm, tgi, ray or prometheus
-        #[arg(long, default_value = "auto", value_parser = ServerKind::parse)]
-        kind: ServerKind,
-        /// Its metrics page, when not on the base URL (e.g. http://127.0.0.1:8082/metrics)
+        #[command(flatten)]
+        settings: ServerSettings,
+    },
+    /// Change a registered server's settings; polling follows at once, and what was polled is
+    /// kept. Settings not given stay as they are; an empty value (--metrics-url '') clears one.
+    Edit {
+        /// The server's current name
+        name: String,
+        /// A new name
+        #[arg(long = "name", value_name = "NAME")]
+        new_name: Option<String>,
+        /// A new base URL
         #[arg(long, value_name = "URL")]
-        metrics_url: Option<String>,
-        /// Its management API, when not on the base URL (TorchServe: http://127.0.0.1:8081)
-        #[arg(long, value_name = "URL")]
-        management_url: Option<String>,
-        /// Seconds between polls of this server [default: the collector's interval]
-        #[arg(long, value_name = "SECONDS")]
-        every: Option<f64>,
-        /// Seconds one request to this server may take [default: 2]
-        #[arg(long, value_name = "SECONDS")]
-        timeout: Option<f64>,
-        /// A label to filter by, e.g. --label team=risk --label environment=prod
-        #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_label)]
-        labels: Vec<(String, String)>,
-        /// With --kind prometheus: the kind of the servers that Prometheus scrapes
-        #[arg(long, value_name = "KIND", value_parser = ServerKind::parse)]
-        source_kind: Option<ServerKind>,
-        /// With --kind prometheus: label matchers selecting them, e.g. 'job="mlserver"'
-        #[arg(long, value_name = "MATCHERS")]
-        selector: Option<String>,
-        /// Where its bearer token is: env:NAME, an environment variable of the collector
-        /// (the token itself is never stored)
-        #[arg(long, value_name = "env:NAME")]
-        token_ref: Option<String>,
+        url: Option<String>,
+        #[command(flatten)]
+        settings: ServerSettings,
     },
     /// List registered servers with their health, checked now
     List {
@@ -104,6 +93,67 @@ enum ServerCommand {
         /// The server's name
         name: String,
     },
+}
+
+/// A server's optional settings, the same for `server add` and `server edit`.
+#[derive(Args)]
+struct ServerSettings {
+    /// What kind of server it is: auto, oip-v2, triton, mlserver, torchserve, tfserving,
+    /// bentoml, vllm, tgi, ray or prometheus [default: auto]
+    #[arg(long, value_parser = ServerKind::parse)]
+    kind: Option<ServerKind>,
+    /// Its metrics page, when not on the base URL (e.g. http://127.0.0.1:8082/metrics)
+    #[arg(long, value_name = "URL")]
+    metrics_url: Option<String>,
+    /// Its management API, when not on the base URL (TorchServe: http://127.0.0.1:8081)
+    #[arg(long, value_name = "URL")]
+    management_url: Option<String>,
+    /// Seconds between polls of this server [default: the collector's interval]
+    #[arg(long, value_name = "SECONDS")]
+    every: Option<f64>,
+    /// Seconds one request to this server may take [default: 2]
+    #[arg(long, value_name = "SECONDS")]
+    timeout: Option<f64>,
+    /// A label to filter by, e.g. --label team=risk --label environment=prod (NAME= removes one)
+    #[arg(long = "label", value_name = "NAME=VALUE", value_parser = parse_label)]
+    labels: Vec<(String, String)>,
+    /// With --kind prometheus: the kind of the servers that Prometheus scrapes
+    #[arg(long, value_name = "KIND", value_parser = ServerKind::parse)]
+    source_kind: Option<ServerKind>,
+    /// With --kind prometheus: label matchers selecting them, e.g. 'job="mlserver"'
+    #[arg(long, value_name = "MATCHERS")]
+    selector: Option<String>,
+    /// Where its bearer token is: env:NAME (an environment variable of the collector) or
+    /// keyring:NAME (an entry `vigil secret set NAME` stored in the OS keyring); the token
+    /// itself is never stored in Vigil's database
+    #[arg(long, value_name = "REFERENCE")]
+    token_ref: Option<String>,
+}
+
+impl ServerSettings {
+    /// `server` with the settings given here in place of its own.
+    fn apply_to(self, server: NewServer) -> NewServer {
+        let mut labels = server.labels;
+        for (name, value) in self.labels {
+            if value.is_empty() {
+                labels.remove(&name);
+            } else {
+                labels.insert(name, value);
+            }
+        }
+        NewServer {
+            kind: self.kind.unwrap_or(server.kind),
+            metrics_url: self.metrics_url.or(server.metrics_url),
+            management_url: self.management_url.or(server.management_url),
+            poll_interval_secs: self.every.or(server.poll_interval_secs),
+            timeout_secs: self.timeout.or(server.timeout_secs),
+            labels,
+            source_kind: self.source_kind.or(server.source_kind),
+            selector: self.selector.or(server.selector),
+            token_ref: self.token_ref.or(server.token_ref),
+            ..server
+        }
+    }
 }
 
 #[tokio::main]
@@ -131,35 +181,20 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     }
     let engine = Engine::open(options).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add {
-            name,
-            url,
-            kind,
-            metrics_url,
-            management_url,
-            every,
-            timeout,
-            labels,
-            source_kind,
-            selector,
-            token_ref,
-        }) => {
-            let labels = labels.into_iter().collect();
-            let new = NewServer {
-                name,
-                base_url: url,
-                kind,
-                metrics_url,
-                management_url,
-                poll_interval_secs: every,
-                timeout_secs: timeout,
-                labels,
-                source_kind,
-                selector,
-                token_ref,
-            };
-            let server = engine.add_server(new).await?;
+        Command::Server(ServerCommand::Add { name, url, settings }) => {
+            let server = engine.add_server(settings.apply_to(NewServer { name, base_url: url, ..Default::default() }));
+            let server = server.await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
+        }
+        Command::Server(ServerCommand::Edit { name, new_name, url, settings }) => {
+            let current = engine.server(&name).await?.settings();
+            let edit = NewServer {
+                name: new_name.unwrap_or(current.name.clone()),
+                base_url: url.unwrap_or(current.base_url.clone()),
+                ..current
+            };
+            let server = engine.update_server(&name, settings.apply_to(edit)).await?;
+            println!("updated server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::List { json, no_check }) => {
             let servers = if no_check { engine.list_servers().await? } else { engine.check_all().await? };

@@ -232,6 +232,11 @@ impl Engine {
         servers::list(self.pool()).await
     }
 
+    /// The server called `name`, or a not-found error that says how to list them.
+    pub async fn server(&self, name: &str) -> Result<Server> {
+        servers::get(&mut *self.pool().acquire().await?, name).await
+    }
+
     /// The fleet as the window first draws it: every server, and when polling last finished
     /// (None until this engine has polled once).
     pub async fn fleet(&self) -> Result<FleetSnapshot> {
@@ -259,6 +264,24 @@ impl Engine {
         Ok(server)
     }
 
+    /// Changes the settings of the server called `name` (its name too); polling follows at once.
+    /// The audit entry lists each changed setting with its old and new value.
+    pub async fn update_server(&self, name: &str, edit: NewServer) -> Result<Server> {
+        let edit = edit.validate()?;
+        let now = Utc::now();
+        let mut tx = self.pool().begin().await?;
+        let (before, after) = servers::update(&mut tx, name, &edit).await?;
+        let changes = setting_changes(&before.settings(), &after.settings());
+        let entry = audit::append(&mut tx, &self.options().actor, "server.edit", &after.name, changes, now).await?;
+        tx.commit().await?;
+        // The old address's totals say nothing of the new one's.
+        self.previous_totals().lock().await.forget(after.id);
+        self.publish(EngineEvent::ServerUpdated { server: after.clone() });
+        self.publish(EngineEvent::Audited { entry });
+        self.inner.wake.notify_one();
+        Ok(after)
+    }
+
     /// Removes the server called `name` and everything polled from it. The audit log keeps the
     /// record that it existed.
     pub async fn remove_server(&self, name: &str) -> Result<()> {
@@ -272,4 +295,18 @@ impl Engine {
         self.publish(EngineEvent::Audited { entry });
         Ok(())
     }
+}
+
+/// `{"setting": {"from": old, "to": new}}` for each setting that differs.
+fn setting_changes(before: &NewServer, after: &NewServer) -> serde_json::Value {
+    let (serde_json::Value::Object(before), serde_json::Value::Object(after)) =
+        (serde_json::json!(before), serde_json::json!(after))
+    else {
+        return serde_json::Value::Null;
+    };
+    let changed = after
+        .into_iter()
+        .filter(|(key, value)| before.get(key) != Some(value))
+        .map(|(key, to)| (key.clone(), serde_json::json!({ "from": before.get(&key), "to": to })));
+    serde_json::Value::Object(changed.collect())
 }

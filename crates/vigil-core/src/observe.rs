@@ -232,6 +232,11 @@ impl PreviousTotals {
         Ok(())
     }
 
+    /// Forgets what server `server_id` last gave (its address changed).
+    pub fn forget(&mut self, server_id: i64) {
+        self.0.remove(&server_id);
+    }
+
     /// Forgets servers that are no longer registered.
     pub fn retain(&mut self, registered: &[Server]) {
         self.0.retain(|id, _| registered.iter().any(|s| s.id == *id));

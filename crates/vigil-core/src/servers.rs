@@ -316,14 +316,66 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
     .fetch_one(conn)
     .await;
     match inserted {
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(VigilError::Conflict {
-            field: "name",
-            message: format!(
-                "A server called '{}' already exists: choose another name, or remove that one first.",
-                server.name
-            ),
-        }),
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&server.name)),
         other => Ok(other?),
+    }
+}
+
+/// Replaces the settings of the server called `name` with the validated `edit`; returns the
+/// server before and after. What polling learned is kept, except the detected kind when the
+/// address or kind changed (it is detected again). A new name already in use is a conflict.
+pub async fn update(conn: &mut SqliteConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
+    let before = get(conn, name).await?;
+    let updated = sqlx::query_as(&format!(
+        "UPDATE servers SET name = ?1, base_url = ?2, kind = ?3, metrics_url = ?4, management_url = ?5,
+             poll_interval_ms = ?6, timeout_ms = ?7, labels = ?8, source_kind = ?9, selector = ?10, token_ref = ?11,
+             detected_kind = CASE WHEN base_url = ?2 AND kind = ?3 THEN detected_kind END
+         WHERE id = ?12 RETURNING {COLUMNS}"
+    ))
+    .bind(&edit.name)
+    .bind(&edit.base_url)
+    .bind(edit.kind)
+    .bind(&edit.metrics_url)
+    .bind(&edit.management_url)
+    .bind(millis("poll_interval", "Poll interval", edit.poll_interval_secs, (0.1, 86_400.0))?)
+    .bind(millis("timeout", "Timeout", edit.timeout_secs, (0.1, 300.0))?)
+    .bind(Json(&edit.labels))
+    .bind(edit.source_kind)
+    .bind(&edit.selector)
+    .bind(&edit.token_ref)
+    .bind(before.id)
+    .fetch_one(conn)
+    .await;
+    match updated {
+        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&edit.name)),
+        other => Ok((before, other?)),
+    }
+}
+
+fn name_taken(name: &str) -> VigilError {
+    VigilError::Conflict {
+        field: "name",
+        message: format!("A server called '{name}' already exists: choose another name, or remove that one first."),
+    }
+}
+
+impl Server {
+    /// The settings a person gave this server, as they would give them again to edit it.
+    pub fn settings(&self) -> NewServer {
+        let seconds = |ms: Option<i64>| ms.map(|ms| ms as f64 / 1000.0);
+        NewServer {
+            name: self.name.clone(),
+            base_url: self.base_url.clone(),
+            kind: self.kind,
+            metrics_url: self.metrics_url.clone(),
+            management_url: self.management_url.clone(),
+            poll_interval_secs: seconds(self.poll_interval_ms),
+            timeout_secs: seconds(self.timeout_ms),
+            labels: self.labels.0.clone(),
+            source_kind: self.source_kind,
+            selector: self.selector.clone(),
+            token_ref: self.token_ref.clone(),
+        }
     }
 }
 
