@@ -152,13 +152,25 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
     let mut listed_at: Option<Instant> = None;
     loop {
         if listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
-            match (servers::list(engine.pool()).await, revisions::known(engine.pool()).await) {
-                (Ok(listed), Ok(revisions)) => (servers, known) = (listed, revisions),
-                (Err(err), _) | (_, Err(err)) => tracing::warn!("could not read the servers to poll: {err}"),
-            }
+            let edited = match (servers::list(engine.pool()).await, revisions::known(engine.pool()).await) {
+                (Ok(listed), Ok(revisions)) => {
+                    let edited = edited_since(&servers, &listed);
+                    (servers, known) = (listed, revisions);
+                    edited
+                }
+                (Err(err), _) | (_, Err(err)) => {
+                    tracing::warn!("could not read the servers to poll: {err}");
+                    Vec::new()
+                }
+            };
             listed_at = Some(Instant::now());
             stats.servers.store(servers.len(), Ordering::Relaxed);
             let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            // An edited server is polled at once with its new settings, out of any backoff.
+            for id in edited {
+                plan.next_due.insert(id, Instant::now());
+                plan.failures.remove(&id);
+            }
             plan.next_due.retain(|id, _| servers.iter().any(|s| s.id == *id));
             plan.failures.retain(|id, _| servers.iter().any(|s| s.id == *id));
         }
@@ -200,6 +212,16 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
             _ = engine.wake_requested() => listed_at = None,
         }
     }
+}
+
+/// The servers in `listed` whose settings differ from their copy in `before`.
+fn edited_since(before: &[Server], listed: &[Server]) -> Vec<i64> {
+    let before: HashMap<i64, &Server> = before.iter().map(|server| (server.id, server)).collect();
+    listed
+        .iter()
+        .filter(|server| before.get(&server.id).is_some_and(|old| old.settings() != server.settings()))
+        .map(|server| server.id)
+        .collect()
 }
 
 async fn record_arrivals(engine: Engine, mut arrivals: mpsc::Receiver<(Server, Observation)>) {
