@@ -37,6 +37,12 @@ pub async fn server_add(engine: State<'_, Engine>, server: NewServer) -> Command
     engine.add_server(server).await.map_err(to_payload)
 }
 
+/// Replaces the settings of the server called `name`; the edit may rename it.
+#[tauri::command]
+pub async fn server_update(engine: State<'_, Engine>, name: String, edit: NewServer) -> CommandResult<Server> {
+    engine.update_server(&name, edit).await.map_err(to_payload)
+}
+
 #[tauri::command]
 pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandResult<()> {
     engine.remove_server(&name).await.map_err(to_payload)

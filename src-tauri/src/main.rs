@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             commands::fleet_snapshot,
             commands::server_add,
             commands::server_remove,
+            commands::server_update,
         ])
         .setup(move |app| {
             let handle = app.handle().clone();

@@ -1,44 +1,52 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { api, ApiError, newServer, toApiError } from "./api";
+import { api, ApiError, toApiError } from "./api";
+import type { NewServer } from "./bindings";
 
 afterEach(() => clearMocks());
 
+const SETTINGS: NewServer = {
+  name: "fraud-prod",
+  base_url: "http://127.0.0.1:8080",
+  kind: "triton",
+  metrics_url: null,
+  management_url: null,
+  poll_interval_secs: 30,
+  timeout_secs: null,
+  labels: { team: "risk" },
+  source_kind: null,
+  selector: null,
+  token_ref: null,
+};
 
+/** Answers every call with `answer` and records the calls made. */
+function recordCalls(answer: unknown): { command: string; args: unknown }[] {
+  const calls: { command: string; args: unknown }[] = [];
+  mockIPC((command, args) => {
+    calls.push({ command, args });
+    return answer;
+  });
+  return calls;
+}
 
 describe("api", () => {
-  it("sends the new server as the engine expects it", async () => {
-    let received: unknown;
-    mockIPC((command, args) => {
-      if (command === "server_add") {
-        received = args;
-        return { id: 1 };
-      }
-      return null;
-    });
-    await api.addServer(newServer({ name: "fraud-prod", base_url: "http://127.0.0.1:8080", kind: "triton" }));
-    expect(received).toEqual({
-      server: {
-        name: "fraud-prod",
-        base_url: "http://127.0.0.1:8080",
-        kind: "triton",
-        metrics_url: null,
-        management_url: null,
-        poll_interval_secs: null,
-        timeout_secs: null,
-        labels: {},
-        source_kind: null,
-        selector: null,
-        token_ref: null,
-      },
-    });
+  it("sends a new server as the engine expects it", async () => {
+    const calls = recordCalls({ id: 1 });
+    await api.addServer(SETTINGS);
+    expect(calls).toEqual([{ command: "server_add", args: { server: SETTINGS } }]);
+  });
+
+  it("sends an edit with the name of the server it changes", async () => {
+    const calls = recordCalls({ id: 1 });
+    await api.updateServer("fraud-old", SETTINGS);
+    expect(calls).toEqual([{ command: "server_update", args: { name: "fraud-old", edit: SETTINGS } }]);
   });
 
   it("turns an engine error into an ApiError naming the field", async () => {
     mockIPC(() => {
       throw { code: "invalid_input", message: "Name must not be empty.", field: "name", detail: null };
     });
-    const error = await api.addServer(newServer({ name: "", base_url: "http://x" })).catch((e: unknown) => e);
+    const error = await api.addServer({ ...SETTINGS, name: "" }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ code: "invalid_input", field: "name", message: "Name must not be empty." });
   });

@@ -69,6 +69,7 @@ export const api = {
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),
+  updateServer: (name: string, edit: NewServer) => call<Server>("server_update", { name, edit }),
   removeServer: (name: string) => call<null>("server_remove", { name }),
   onEngineEvent: (handler: (event: EngineEvent) => void): Promise<UnlistenFn> =>
     listen<EngineEvent>(ENGINE_EVENT, (event) => handler(event.payload)),
