@@ -96,7 +96,7 @@ fn header_close() -> [(header::HeaderName, &'static str); 1] {
 
 /// A server that replays HTTP responses captured from a real model server
 /// (`tests/fixtures/http/SERVER/NAME.http`: status line, headers, blank line, body), one per
-/// path; any other path answers 404.
+/// path, whatever the method; any other path answers 404.
 pub struct RecordedServer {
     served: Served,
 }
@@ -134,17 +134,23 @@ fn read_recorded(file: &str) -> Recorded {
 impl RecordedServer {
     /// Serves each `(path, fixture file)` pair, e.g. `("/v2", "mlserver-1.7.1/server-metadata.http")`.
     pub async fn start(routes: &[(&str, &str)]) -> Self {
-        Self::serve(routes.iter().map(|(path, file)| (path.to_string(), read_recorded(file))).collect()).await
+        Self::start_with(routes, Vec::new()).await
     }
 
     /// Serves each `(path, status, body)`: for answers no real server would give (a 50 MB
     /// metrics page, garbage).
     pub async fn with_bodies(routes: Vec<(&str, u16, Vec<u8>)>) -> Self {
-        let routes = routes.into_iter().map(|(path, status, body)| {
+        Self::start_with(&[], routes).await
+    }
+
+    /// Serves recorded answers and raw bodies side by side.
+    pub async fn start_with(recorded: &[(&str, &str)], bodies: Vec<(&str, u16, Vec<u8>)>) -> Self {
+        let bodies = bodies.into_iter().map(|(path, status, body)| {
             let status = StatusCode::from_u16(status).expect("valid status");
             (path.to_owned(), Recorded { status, headers: Vec::new(), body: body.into() })
         });
-        Self::serve(routes.collect()).await
+        let recorded = recorded.iter().map(|(path, file)| (path.to_string(), read_recorded(file)));
+        Self::serve(recorded.chain(bodies).collect()).await
     }
 
     async fn serve(routes: Vec<(String, Recorded)>) -> Self {
@@ -152,7 +158,7 @@ impl RecordedServer {
         for (path, recorded) in routes {
             app = app.route(
                 &path,
-                get(move || {
+                axum::routing::any(move || {
                     let recorded = recorded.clone();
                     async move {
                         let mut response = axum::response::Response::new(axum::body::Body::from(recorded.body));
@@ -177,6 +183,13 @@ impl RecordedServer {
     pub fn url(&self) -> String {
         self.served.url()
     }
+}
+
+/// A metrics page from `tests/fixtures/metrics/`, as `(path, status, body)` for
+/// [`RecordedServer::start_with`].
+pub fn metrics_fixture(path: &'static str, file: &str) -> (&'static str, u16, Vec<u8>) {
+    let file = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/metrics").join(file);
+    (path, 200, std::fs::read(&file).unwrap_or_else(|e| panic!("read {}: {e}", file.display())))
 }
 
 /// A loopback port that nothing listens on (bound, then released).

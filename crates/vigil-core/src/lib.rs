@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod bindings;
+pub mod discovery;
 pub mod engine;
 pub mod error;
 pub mod events;

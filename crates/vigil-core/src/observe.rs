@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use crate::discovery::{discover, Listed};
 use crate::health::{self, HealthCheck, HealthState};
 use crate::kinds::ServerKind;
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
-use crate::scrape::http::get_capped;
+use crate::scrape::http::{fetch_json, get_capped};
 use crate::scrape::prometheus_api;
 use crate::servers::Server;
 use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
@@ -31,18 +32,35 @@ const MAX_MODEL_CHECKS: usize = 64;
 pub struct Observation {
     /// The server's health: degraded when it is ready but one of its revisions is not.
     pub health: HealthCheck,
-    /// The readiness of each revision, for kinds that report it.
-    pub revisions: Vec<(RevisionKey, HealthCheck)>,
-    /// Metadata (JSON) of revisions seen for the first time, for kinds that give it.
+    /// Every revision the server showed (in its metrics, its listing, or known and checked),
+    /// with its readiness where the server reports it.
+    pub revisions: Vec<(RevisionKey, Option<HealthCheck>)>,
+    /// Metadata (JSON) of revisions, for kinds that give it: stored when first seen.
     pub metadata: HashMap<RevisionKey, String>,
     /// None when metrics were not read (server down, kind unknown, or a kind without a page).
     pub metrics: Option<std::result::Result<Scraped, String>>,
+    /// Metrics keys counted against another revision: requests naming no version belong to
+    /// the one version the server lists as serving that model.
+    pub attributed: HashMap<RevisionKey, RevisionKey>,
     pub at: Instant,
 }
 
-/// Polls `server`: readiness first, then, if it is up, its metrics page and the readiness of
-/// each revision it reports or Vigil already knows (`known`; an unloaded model may vanish from
-/// the metrics page, but must still be seen as not ready).
+impl Observation {
+    fn down(reason: String) -> Observation {
+        Observation {
+            health: HealthCheck { state: HealthState::Down, reason, detected: None },
+            revisions: Vec::new(),
+            metadata: HashMap::new(),
+            metrics: None,
+            attributed: HashMap::new(),
+            at: Instant::now(),
+        }
+    }
+}
+
+/// Polls `server`: readiness first; then, if it is up, its metrics, the models it lists
+/// (see [`discovery`]) and the readiness of each revision it shows or Vigil already knows
+/// (`known`: an unloaded model may vanish from the metrics page, but must still be seen).
 pub async fn observe(
     client: &reqwest::Client,
     server: &Server,
@@ -57,53 +75,117 @@ pub async fn observe(
                 authorized = with_token;
                 &authorized
             }
-            Err(reason) => {
-                let health = HealthCheck { state: HealthState::Down, reason, detected: None };
-                return Observation {
-                    health,
-                    revisions: Vec::new(),
-                    metadata: HashMap::new(),
-                    metrics: None,
-                    at: Instant::now(),
-                };
-            }
+            Err(reason) => return Observation::down(reason),
         },
     };
     let mut health =
         health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
-    let metrics = match health.state {
-        HealthState::Up => read_metrics(client, server, kind, timeout).await,
-        _ => None,
+    if health.state != HealthState::Up {
+        return Observation { health, ..Observation::down(String::new()) };
+    }
+    let metrics = read_metrics(client, server, kind, timeout).await;
+    let scraped_keys: Vec<&RevisionKey> = match &metrics {
+        Some(Ok(scraped)) => scraped.keys().collect(),
+        _ => Vec::new(),
     };
-    let mut revisions = Vec::new();
-    let mut metadata = HashMap::new();
-    if let Some(Ok(scraped)) = &metrics {
-        for key in scraped.keys().filter(|key| !known.contains(key)).take(MAX_MODEL_CHECKS) {
-            let Some(url) = kind.model_metadata_url(&server.base_url, &key.model, key.version.as_deref()) else {
-                break;
-            };
-            if let Some(json) = read_metadata(client, &url, timeout).await {
-                metadata.insert(key.clone(), json);
-            }
+    let mut models: Vec<String> = scraped_keys.iter().copied().chain(known).map(|key| key.model.clone()).collect();
+    models.sort();
+    models.dedup();
+    let listed = match discover(client, server, kind, &models, timeout).await {
+        Some(Ok(listed)) => Some(listed),
+        Some(Err(reason)) => {
+            tracing::debug!("{} lists no models: {reason}", server.name);
+            None
         }
-        let mut keys: Vec<&RevisionKey> = scraped.keys().chain(known).collect();
-        keys.sort();
-        keys.dedup();
-        for key in keys.into_iter().take(MAX_MODEL_CHECKS) {
-            let Some(url) = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref()) else {
-                break;
-            };
-            let check = health::check_url(client, &url, timeout, |status| (200..300).contains(&status)).await;
-            revisions.push((key.clone(), check));
+        None => None,
+    };
+    let listed_entries = listed.as_deref().unwrap_or_default();
+    let single_model = signal_map(kind).is_some_and(|map| map.model_label.is_none());
+    let attributed = attribute_unversioned(&scraped_keys, listed_entries, single_model);
+
+    // Each revision shown, and whether it is ready: as the listing says, else (OIP kinds) as
+    // its readiness endpoint answers. A known revision a listing no longer names is retired.
+    let mut shown: Vec<(RevisionKey, Option<HealthCheck>)> = Vec::new();
+    let mut metadata = HashMap::new();
+    for entry in listed_entries {
+        if entry.loaded || known.contains(&entry.key) || scraped_keys.contains(&&entry.key) {
+            shown.push((entry.key.clone(), entry.ready.clone()));
+            metadata.extend(entry.metadata.clone().map(|json| (entry.key.clone(), json)));
         }
     }
-    if let Some((key, check)) = revisions.iter().find(|(_, check)| check.state != HealthState::Up) {
+    let mut unlisted: Vec<&RevisionKey> = scraped_keys
+        .iter()
+        .map(|key| attributed.get(*key).unwrap_or(key))
+        .chain(known)
+        .filter(|key| !shown.iter().any(|(listed, _)| listed == *key))
+        .collect();
+    unlisted.sort();
+    unlisted.dedup();
+    let mut retired = Vec::new();
+    for key in unlisted {
+        if listed.is_some() && known.contains(key) && !scraped_keys.contains(&key) {
+            let reason = "the server no longer lists it".to_owned();
+            retired.push((key.clone(), Some(HealthCheck { state: HealthState::Down, reason, detected: None })));
+        } else {
+            shown.push((key.clone(), None));
+        }
+    }
+    let mut revisions = Vec::with_capacity(shown.len());
+    for (index, (key, check)) in shown.into_iter().enumerate() {
+        let url = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref());
+        let check = match (check, url) {
+            (None, Some(url)) if index < MAX_MODEL_CHECKS => {
+                Some(health::check_url(client, &url, timeout, |status| (200..300).contains(&status)).await)
+            }
+            (check, _) => check,
+        };
+        revisions.push((key, check));
+    }
+    // A revision seen for the first time: its metadata, where the listing did not give it.
+    let new = revisions.iter().map(|(key, _)| key).filter(|key| !known.contains(key) && !metadata.contains_key(*key));
+    for key in new.take(MAX_MODEL_CHECKS).cloned().collect::<Vec<_>>() {
+        if let Some(url) = kind.model_metadata_url(&server.base_url, &key.model, key.version.as_deref()) {
+            metadata.extend(read_metadata(client, &url, timeout).await.map(|json| (key, json)));
+        }
+    }
+    let not_ready = revisions
+        .iter()
+        .find_map(|(key, check)| check.as_ref().filter(|c| c.state != HealthState::Up).map(|c| (key, c)));
+    if let Some((key, check)) = not_ready {
         let version = key.version.as_deref().unwrap_or("default version");
         health.state = HealthState::Degraded;
         health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
     }
-    Observation { health, revisions, metadata, metrics, at: Instant::now() }
+    revisions.extend(retired);
+    Observation { health, revisions, metadata, metrics, attributed, at: Instant::now() }
+}
+
+/// Which metrics keys that name no version belong to which listed revision: the version the
+/// server says is its default, else the one version it lists serving that model (for a server
+/// of one model, the one revision it lists).
+fn attribute_unversioned(
+    scraped: &[&RevisionKey],
+    listed: &[Listed],
+    single_model: bool,
+) -> HashMap<RevisionKey, RevisionKey> {
+    let serving = |entry: &&Listed| entry.ready.as_ref().is_none_or(|ready| ready.state == HealthState::Up);
+    scraped
+        .iter()
+        .filter(|key| key.version.is_none())
+        .filter_map(|key| {
+            let candidates: Vec<&Listed> =
+                listed.iter().filter(serving).filter(|entry| single_model || entry.key.model == key.model).collect();
+            let chosen = match candidates.iter().find(|entry| entry.default) {
+                Some(default) => default,
+                None => match candidates.as_slice() {
+                    [only] => only,
+                    _ => return None,
+                },
+            };
+            (chosen.key != **key).then(|| ((*key).clone(), chosen.key.clone()))
+        })
+        .collect()
 }
 
 /// The most of a model's metadata Vigil reads and stores.
@@ -111,11 +193,7 @@ const MAX_METADATA_BYTES: usize = 64 * 1024;
 
 /// A revision's metadata as compact JSON, if the server gives a JSON object within the cap.
 async fn read_metadata(client: &reqwest::Client, url: &str, timeout: Duration) -> Option<String> {
-    let answer = get_capped(client, url, timeout, MAX_METADATA_BYTES).await.ok()?;
-    if answer.truncated || !(200..300).contains(&answer.status) {
-        return None;
-    }
-    let value: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+    let value = fetch_json(client, url, None, timeout, MAX_METADATA_BYTES).await.ok()?;
     value.is_object().then(|| value.to_string())
 }
 
@@ -203,19 +281,16 @@ impl PreviousTotals {
             .bind(server_id)
             .execute(&mut *conn)
             .await?;
-        let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
         let mut revision_ids = HashMap::new();
-        for key in scraped.keys().chain(observation.revisions.iter().map(|(key, _)| key)) {
-            if !revision_ids.contains_key(key) {
-                let metadata = observation.metadata.get(key).map(String::as_str);
-                revision_ids.insert(key, revisions::upsert(conn, server_id, key, metadata, now).await?);
-            }
-        }
         for (key, check) in &observation.revisions {
-            if let Some(&revision_id) = revision_ids.get(key) {
+            let metadata = observation.metadata.get(key).map(String::as_str);
+            let revision_id = revisions::upsert(conn, server_id, key, metadata, now).await?;
+            revision_ids.insert(key.clone(), revision_id);
+            if let Some(check) = check {
                 health::record_revision(conn, server_id, revision_id, check, now).await?;
             }
         }
+        let Some(Ok(scraped)) = &observation.metrics else { return Ok(()) };
         // Compared with the server's previous page; a series that was not on it was born since,
         // so all of it happened in between. With no previous page (Vigil just started) there is
         // nothing to compare with yet.
@@ -223,9 +298,13 @@ impl PreviousTotals {
             let seconds = observation.at.duration_since(*then).as_secs_f64();
             for (key, after) in scraped {
                 let signals = golden(page.get(key).unwrap_or(&Totals::default()), after, seconds);
+                let revision = observation.attributed.get(key).unwrap_or(key);
+                let revision_id = match revision_ids.get(revision) {
+                    Some(&id) => id,
+                    None => revisions::upsert(conn, server_id, revision, None, now).await?,
+                };
                 let at_ms = now.timestamp_millis();
-                points::insert(conn, &Interval { server_id, revision_id: revision_ids[key], at_ms, signals: &signals })
-                    .await?;
+                points::insert(conn, &Interval { server_id, revision_id, at_ms, signals: &signals }).await?;
             }
         }
         self.0.insert(server_id, (observation.at, scraped.clone()));

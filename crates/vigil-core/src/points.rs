@@ -185,6 +185,10 @@ pub struct RevisionSignals {
     pub model: String,
     /// Empty for the model's default version.
     pub version: String,
+    /// Whether the server reports it ready (`unknown` for kinds that do not say).
+    pub health: crate::health::HealthState,
+    /// Why, in words, when the server said.
+    pub health_reason: Option<String>,
     /// Signal name → latest value; absent when never measured.
     #[ts(type = "Record<string, number>")]
     pub latest: BTreeMap<String, f64>,
@@ -199,9 +203,10 @@ pub struct RevisionSignals {
 
 /// Every discovered revision with its latest signals, by server, model and version.
 pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
-    type Row = (i64, String, String, String, String, Option<String>, Option<f64>);
+    type Row =
+        (i64, String, String, String, String, crate::health::HealthState, Option<String>, Option<String>, Option<f64>);
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.id, s.name, m.name, r.version, r.metadata, p.signal, p.value
+        "SELECT r.id, s.name, m.name, r.version, r.metadata, r.health, r.health_reason, p.signal, p.value
          FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
          LEFT JOIN metric_points p ON p.revision_id = r.id AND p.at_ms = (
              SELECT max(at_ms) FROM metric_points q WHERE q.revision_id = r.id AND q.signal = p.signal)
@@ -222,12 +227,22 @@ pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
     let seen = |id: i64, name: &str| sums.get(&(id, name.to_owned())).copied().unwrap_or(0.0);
 
     let mut out: Vec<(i64, RevisionSignals)> = Vec::new();
-    for (id, server, model, version, metadata, name, value) in rows {
+    for (id, server, model, version, metadata, health, health_reason, name, value) in rows {
         if out.last().is_none_or(|(last, _)| *last != id) {
             let (requests_seen, errors_seen) = (seen(id, signal::REQUESTS), seen(id, signal::ERRORS));
             let metadata = serde_json::from_str(&metadata).unwrap_or_default();
             let latest = BTreeMap::new();
-            let revision = RevisionSignals { server, model, version, latest, metadata, requests_seen, errors_seen };
+            let revision = RevisionSignals {
+                server,
+                model,
+                version,
+                health,
+                health_reason,
+                latest,
+                metadata,
+                requests_seen,
+                errors_seen,
+            };
             out.push((id, revision));
         }
         if let (Some(name), Some(value), Some((_, revision))) = (name, value, out.last_mut()) {

@@ -22,9 +22,47 @@ pub async fn get_capped(
     timeout: Duration,
     max_bytes: usize,
 ) -> Result<Capped, String> {
-    let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
+    read_capped(client.get(url), url, timeout, max_bytes).await
+}
+
+/// The JSON a GET of `url` (or, with `post`, a POST of that JSON) answers with a 2xx status,
+/// read up to `max_bytes`; an error says what was wrong with the answer.
+pub async fn fetch_json(
+    client: &reqwest::Client,
+    url: &str,
+    post: Option<&serde_json::Value>,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<serde_json::Value, String> {
+    let request = match post {
+        Some(body) => client.post(url).json(body),
+        None => client.get(url),
+    };
+    let answer = read_capped(request, url, timeout, max_bytes).await?;
+    let path = path_of(url);
+    if !(200..300).contains(&answer.status) {
+        return Err(format!("{path} answered HTTP {}", answer.status));
+    }
+    if answer.truncated {
+        return Err(format!("{path} answered with more than {} KB", max_bytes >> 10));
+    }
+    serde_json::from_slice(&answer.body).map_err(|_| format!("{path} answered with something that is not JSON"))
+}
+
+fn path_of(url: &str) -> String {
+    url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default()
+}
+
+/// Sends `request` (to `url`) and reads its answer as [`get_capped`] does.
+async fn read_capped(
+    request: reqwest::RequestBuilder,
+    url: &str,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<Capped, String> {
+    let path = path_of(url);
     let read = async {
-        let mut response = client.get(url).send().await.map_err(|err| describe_failure(&err, &path, timeout))?;
+        let mut response = request.send().await.map_err(|err| describe_failure(&err, &path, timeout))?;
         let status = response.status().as_u16();
         let mut body = Vec::new();
         let mut truncated = false;
