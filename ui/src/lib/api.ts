@@ -45,22 +45,6 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   }
 }
 
-/** A server to register, with Vigil's defaults for everything not given. */
-export function newServer(given: Pick<NewServer, "name" | "base_url"> & Partial<NewServer>): NewServer {
-  return {
-    kind: "auto",
-    metrics_url: null,
-    management_url: null,
-    poll_interval_secs: null,
-    timeout_secs: null,
-    labels: {},
-    source_kind: null,
-    selector: null,
-    token_ref: null,
-    ...given,
-  };
-}
-
 /** The name of the Tauri event that carries every engine event. */
 export const ENGINE_EVENT = "engine";
 

@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { EngineEvent, FleetSnapshot } from "./bindings";
 import { applyEvent, byAttention, Fleet, needsAttention, plainStatus } from "./fleet.svelte";
-import { server } from "./format.test";
+import { server } from "./fixtures";
 
 afterEach(() => clearMocks());
 

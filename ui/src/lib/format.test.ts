@@ -1,34 +1,16 @@
 import { describe, expect, it } from "vitest";
-import type { Server } from "./bindings";
-import { auditActionLabel, auditDetail, elapsed, exactUtc, fleetCounts, kindView, relativeTime, serverStatus } from "./format";
-
-const NOW = Date.parse("2026-11-28T12:00:00Z");
-const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
-
-export function server(overrides: Partial<Server> = {}): Server {
-  return {
-    id: 1,
-    name: "fraud-prod",
-    base_url: "http://127.0.0.1:8080",
-    kind: "auto",
-    detected_kind: "mlserver",
-    metrics_url: null,
-    management_url: null,
-    metrics_error: null,
-    poll_interval_ms: null,
-    timeout_ms: null,
-    labels: {},
-    source_kind: null,
-    selector: null,
-    token_ref: null,
-    health: "up",
-    health_reason: "/v2/health/ready answered HTTP 200",
-    health_since: ago(600),
-    checked_at: ago(2),
-    created_at: ago(3600),
-    ...overrides,
-  };
-}
+import {
+  auditActionLabel,
+  auditDetail,
+  elapsed,
+  exactUtc,
+  fleetCounts,
+  kindView,
+  labelsText,
+  relativeTime,
+  serverStatus,
+} from "./format";
+import { ago, NOW, server } from "./fixtures";
 
 describe("relativeTime", () => {
   it("writes ages the way people say them", () => {
@@ -83,6 +65,12 @@ describe("serverStatus", () => {
     expect(stale.word).toBe("Stale");
     expect(stale.why).toContain("Not checked since");
   });
+
+  it("counts the server's own poll interval when it has one", () => {
+    const slow = { poll_interval_ms: 60_000 };
+    expect(serverStatus(server({ ...slow, checked_at: ago(120) }), NOW, 10).word).toBe("Up");
+    expect(serverStatus(server({ ...slow, checked_at: ago(186) }), NOW, 10).word).toBe("Stale");
+  });
 });
 
 describe("kindView", () => {
@@ -105,6 +93,7 @@ describe("fleetCounts", () => {
 describe("audit entries", () => {
   it("names known actions in words and shows unknown ones as recorded", () => {
     expect(auditActionLabel("server.add")).toBe("Added server");
+    expect(auditActionLabel("server.edit")).toBe("Edited server");
     expect(auditActionLabel("rollout.promote")).toBe("rollout.promote");
   });
 
@@ -113,5 +102,17 @@ describe("audit entries", () => {
       "base url: http://127.0.0.1:8080 · weight: 25",
     );
     expect(auditDetail("not json")).toBe("not json");
+  });
+
+  it("shows each change of an edit as old → new, a missing value as —", () => {
+    const edit = '{"poll_interval_secs":{"from":null,"to":30},"labels":{"from":{},"to":{"team":"risk"}}}';
+    expect(auditDetail(edit)).toBe('poll interval secs: — → 30 · labels: {} → {"team":"risk"}');
+  });
+});
+
+describe("labelsText", () => {
+  it("writes labels on one line, and nothing without labels", () => {
+    expect(labelsText({ team: "risk", environment: "prod" })).toBe("team=risk\u00a0· environment=prod");
+    expect(labelsText({})).toBe("");
   });
 });

@@ -46,12 +46,14 @@ const STATES: Record<HealthState, { word: string; tone: Tone }> = {
 };
 
 /**
- * The status of a server as of `now`. A server whose last check is older than three poll
- * intervals (plus a grace) is Stale: what Vigil last knew may no longer hold.
+ * The status of a server as of `now`. A server whose last check is older than three of its poll
+ * intervals (its own, else Vigil's `pollIntervalSecs`), plus a grace, is Stale: what Vigil last
+ * knew may no longer hold.
  */
 export function serverStatus(server: Server, now: number, pollIntervalSecs: number): StatusView {
   const checked = server.checked_at ? Date.parse(server.checked_at) : null;
-  const staleAfterMs = (3 * pollIntervalSecs + 5) * 1000;
+  const intervalMs = server.poll_interval_ms ?? pollIntervalSecs * 1000;
+  const staleAfterMs = 3 * intervalMs + 5000;
   if (checked !== null && now - checked > staleAfterMs) {
     return {
       word: "Stale",
@@ -77,6 +79,7 @@ export function fleetCounts(servers: Server[]): string {
 
 const AUDIT_ACTIONS: Record<string, string> = {
   "server.add": "Added server",
+  "server.edit": "Edited server",
   "server.remove": "Removed server",
 };
 
@@ -85,13 +88,21 @@ export function auditActionLabel(action: string): string {
   return AUDIT_ACTIONS[action] ?? action;
 }
 
-/** The specifics of an audit entry as "key: value" pairs, from its JSON detail. */
+const auditValue = (value: unknown) => (value === null ? "—" : typeof value === "string" ? value : JSON.stringify(value));
+
+const isChange = (value: unknown): value is { from: unknown; to: unknown } =>
+  typeof value === "object" && value !== null && "from" in value && "to" in value;
+
+/** The specifics of an audit entry as "key: value" pairs (an edit's as "key: old → new"), from its JSON detail. */
 export function auditDetail(detail: string): string {
   try {
     const parsed: unknown = JSON.parse(detail);
     if (typeof parsed !== "object" || parsed === null) return "";
     return Object.entries(parsed)
-      .map(([key, value]) => `${key.replaceAll("_", " ")}: ${typeof value === "string" ? value : JSON.stringify(value)}`)
+      .map(([key, value]) => {
+        const shown = isChange(value) ? `${auditValue(value.from)} → ${auditValue(value.to)}` : auditValue(value);
+        return `${key.replaceAll("_", " ")}: ${shown}`;
+      })
       .join(" · ");
   } catch {
     return detail;
@@ -118,4 +129,11 @@ export function kindView(server: Server): { text: string; why: string } {
   if (server.kind !== "auto") return { text: KIND_LABELS[server.kind], why: "Kind given at registration" };
   if (server.detected_kind) return { text: KIND_LABELS[server.detected_kind], why: "Detected by Vigil" };
   return { text: "Not detected yet", why: "Vigil probes the server's endpoints to find its kind" };
+}
+
+/** A server's labels, "team=risk · environment=prod", wrapping only after a "·"; "" without labels. */
+export function labelsText(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([name, value]) => `${name}=${value}`)
+    .join("\u00a0· ");
 }

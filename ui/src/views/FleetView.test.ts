@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { Fleet } from "../lib/fleet.svelte";
+import { NOW, server } from "../lib/fixtures";
+import FleetView from "./FleetView.svelte";
+
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = "";
+});
+
+describe("FleetView", () => {
+  it("edits a server from its row; the engine's event, not the answer, updates the list", async () => {
+    const current = server({ poll_interval_ms: 30_000 });
+    const edited = { ...current, labels: { team: "risk" } };
+    const commands: string[] = [];
+    mockIPC((command) => {
+      commands.push(command);
+      return edited;
+    });
+    const fleet = new Fleet();
+    fleet.servers = [current];
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+    const find = <T extends HTMLElement = HTMLElement>(css: string) => target.querySelector<T>(css);
+
+    find('[data-testid="edit-server"]')!.click();
+    flushSync();
+    expect(find('[data-testid="server-form"]')?.textContent).toContain("Edit fraud-prod");
+    expect(find('[data-testid="server-row"]')!.classList.contains("editing")).toBe(true);
+    expect(find<HTMLInputElement>('[data-testid="server-poll-interval-input"]')!.value).toBe("30");
+
+    find('[data-testid="server-submit"]')!.click();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    flushSync();
+    expect(commands).toEqual(["server_update"]);
+    expect(find('[data-testid="server-form"]'), "the form closes").toBeNull();
+    expect(find('[data-testid="server-labels"]'), "the answer is not applied").toBeNull();
+
+    fleet.apply({ kind: "server_updated", server: edited });
+    flushSync();
+    expect(find('[data-testid="server-labels"]')?.textContent).toBe("team=risk");
+    unmount(view);
+  });
+});
