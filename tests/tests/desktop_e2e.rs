@@ -1,7 +1,8 @@
 //! End to end in the real window: `vigil-desktop` under Xvfb, driven over WebDriver.
 //!
-//! A person adds a model server through the form, sees it up, sees it go down when the server
-//! stops, and removes it; both decisions are on the audit trail. Bad input gets an error under the field and stores nothing.
+//! A person adds a model server through the form, sees it up, edits its poll interval and labels,
+//! sees it go down when the server stops, and removes it; each decision is on the audit trail.
+//! Bad input gets an error under the field and stores nothing.
 
 use std::time::Duration;
 
@@ -37,6 +38,21 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     let health = format!(r#"{} [data-testid="server-health"]"#, row("local-model"));
     app.wait_for_text(&health, "Up", Duration::from_secs(10)).await;
 
+    // Editing takes effect without a restart: the form opens with every setting in view, and
+    // the list shows the new label once it is saved.
+    app.click(&format!(r#"{} [data-testid="edit-server"]"#, row("local-model"))).await;
+    app.type_into(r#"[data-testid="server-poll-interval-input"]"#, &POLL_INTERVAL_SECS.to_string()).await;
+    app.type_into(r#"[data-testid="label-name-input"]"#, "team").await;
+    app.type_into(r#"[data-testid="label-value-input"]"#, "risk").await;
+    app.click(r#"[data-testid="server-submit"]"#).await;
+    app.wait_for_text(
+        &format!(r#"{} [data-testid="server-labels"]"#, row("local-model")),
+        "team=risk",
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(app.session.find(r#"[data-testid="server-form"]"#).await.unwrap().is_none(), "the form closed");
+
     // The server stops: the window shows it down within the poll interval (plus the check's
     // own timeout and a margin for a loaded machine), without any reload.
     model_server.stop();
@@ -51,7 +67,7 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     app.click(r#"[data-testid="confirm-remove-yes"]"#).await;
     app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(5)).await;
 
-    // Both decisions are on the audit trail, newest first.
+    // Every decision is on the audit trail, newest first.
     app.click(r#"[data-testid="nav-audit"]"#).await;
     app.element(r#"[data-testid="audit-table"]"#, Duration::from_secs(5)).await;
     let rows = app.session.find_all(r#"[data-testid="audit-row"]"#).await.unwrap();
@@ -59,9 +75,11 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     for row in &rows {
         texts.push(app.session.text(row).await.unwrap());
     }
-    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert_eq!(texts.len(), 3, "{texts:?}");
     assert!(texts[0].contains("Removed server") && texts[0].contains("local-model"), "{texts:?}");
-    assert!(texts[1].contains("Added server") && texts[1].contains(&model_server.url()), "{texts:?}");
+    assert!(texts[1].contains("Edited server") && texts[1].contains("poll interval secs: — → 1"), "{texts:?}");
+    assert!(texts[1].contains(r#"labels: {} → {"team":"risk"}"#), "{texts:?}");
+    assert!(texts[2].contains("Added server") && texts[2].contains(&model_server.url()), "{texts:?}");
 
     app.session.close().await;
 }
