@@ -108,3 +108,49 @@ async fn an_unloaded_model_makes_its_server_degraded_and_the_transition_is_store
     assert_eq!((model_events[1].1.as_str(), model_events[1].2.as_str()), ("up", "down"));
     assert!(model_events[1].3.ends_with("HTTP 404"), "{events:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn server_wide_gpu_cpu_and_memory_are_stored_for_the_server_beside_its_revisions() {
+    let triton = vigil_tests::loopback::RecordedServer::start_with(
+        &[("/v2/health/ready", "mlserver-1.7.1/health-ready.http")],
+        vec![vigil_tests::loopback::metrics_fixture("/metrics", "triton.prom")],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    let new =
+        NewServer { name: "gpu-box".into(), base_url: triton.url(), kind: ServerKind::Triton, ..Default::default() };
+    engine.add_server(new).await.expect("add");
+    engine.check_all().await.expect("first poll");
+    engine.check_all().await.expect("second poll");
+
+    let resources = engine.server_resources().await.expect("resources");
+    assert_eq!(resources.len(), 1, "{resources:?}");
+    let latest = &resources[0].latest;
+    assert_eq!((resources[0].server.as_str(), latest[signal::GPU_UTILIZATION]), ("gpu-box", 0.37));
+    assert_eq!((latest[signal::CPU_UTILIZATION], latest[signal::GPU_MEMORY_BYTES]), (0.125, 3_221_225_472.0));
+
+    // Two polls of server-wide points fold into one rollup row per bucket, not one per poll.
+    let db =
+        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
+            .await
+            .expect("open the database");
+    let (rows, folded): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), sum(count) FROM metric_rollups WHERE revision_id IS NULL AND signal = ? AND resolution = 3600",
+    )
+    .bind(signal::GPU_UTILIZATION)
+    .fetch_one(&db)
+    .await
+    .expect("rollups");
+    let buckets: i64 = sqlx::query_scalar(
+        "SELECT count(DISTINCT at_ms / 3600000) FROM metric_points WHERE revision_id IS NULL AND signal = ?",
+    )
+    .bind(signal::GPU_UTILIZATION)
+    .fetch_one(&db)
+    .await
+    .expect("points");
+    assert_eq!((rows, folded), (buckets, 2));
+
+    let revisions = engine.revision_signals().await.expect("revisions");
+    assert!(revisions.iter().any(|r| r.model == "resnet50_trt" && r.version == "2"), "{revisions:?}");
+}

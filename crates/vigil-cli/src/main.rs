@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use vigil_core::points::{signal, RevisionSignals};
+use vigil_core::points::{signal, RevisionSignals, ServerResources};
 use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
 
 #[derive(Parser)]
@@ -211,14 +211,19 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Status { json } => {
             let servers = engine.check_all().await?;
             let revisions = engine.revision_signals().await?;
+            let resources = engine.server_resources().await?;
             if json {
-                let status = serde_json::json!({ "servers": servers, "revisions": revisions });
+                let status = serde_json::json!({ "servers": servers, "revisions": revisions, "resources": resources });
                 println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
             } else {
                 print!("{}", server_table(&servers));
                 if !revisions.is_empty() {
                     println!();
                     print!("{}", revision_table(&revisions));
+                }
+                if !resources.is_empty() {
+                    println!();
+                    print!("{}", resource_table(&resources));
                 }
             }
         }
@@ -338,16 +343,38 @@ fn server_table(servers: &[Server]) -> String {
 }
 
 /// Each revision's latest golden signals; "—" where a signal was not measured.
+/// A stored value scaled and with its unit, or a dash when never measured.
+fn shown(latest: &std::collections::BTreeMap<String, f64>, name: &str, scale: f64, unit: &str) -> String {
+    latest.get(name).map_or("—".to_owned(), |v| format!("{:.2}{unit}", v * scale))
+}
+
+/// What each server uses as a whole: CPU, memory, GPU.
+fn resource_table(resources: &[ServerResources]) -> String {
+    let rows = resources.iter().map(|r| {
+        let cpu = match r.latest.get(signal::CPU_CORES) {
+            Some(cores) => format!("{cores:.2} cores"),
+            None => shown(&r.latest, signal::CPU_UTILIZATION, 100.0, "%"),
+        };
+        [
+            r.server.clone(),
+            cpu,
+            shown(&r.latest, signal::MEMORY_BYTES, 1.0 / 1_048_576.0, " MiB"),
+            shown(&r.latest, signal::GPU_UTILIZATION, 100.0, "%"),
+            shown(&r.latest, signal::GPU_MEMORY_BYTES, 1.0 / 1_048_576.0, " MiB"),
+        ]
+    });
+    table(["SERVER", "CPU", "MEMORY", "GPU", "GPU MEMORY"], rows)
+}
+
 fn revision_table(revisions: &[RevisionSignals]) -> String {
-    let value = |r: &RevisionSignals, name: &str, scale: f64, unit: &str| {
-        r.latest.get(name).map_or("—".to_owned(), |v| format!("{:.2}{unit}", v * scale))
-    };
+    let value = |r: &RevisionSignals, name: &str, scale: f64, unit: &str| shown(&r.latest, name, scale, unit);
     let rows = revisions.iter().map(|r| {
         let version = if r.version.is_empty() { "default".to_owned() } else { r.version.clone() };
         [
             r.server.clone(),
             r.model.clone(),
             version,
+            format!("{:?}", r.health).to_lowercase(),
             value(r, signal::REQUEST_RATE, 1.0, "/s"),
             value(r, signal::ERROR_RATE, 100.0, "%"),
             value(r, signal::LATENCY_MEAN, 1000.0, "ms"),
@@ -355,7 +382,7 @@ fn revision_table(revisions: &[RevisionSignals]) -> String {
             format!("{}", r.requests_seen),
         ]
     });
-    table(["SERVER", "MODEL", "VERSION", "REQ/S", "ERRORS", "MEAN", "P99", "REQUESTS"], rows)
+    table(["SERVER", "MODEL", "VERSION", "HEALTH", "REQ/S", "ERRORS", "MEAN", "P99", "REQUESTS"], rows)
 }
 
 /// Rows of cells as left-aligned columns under a header.

@@ -197,6 +197,11 @@ impl Engine {
         points::latest(self.pool()).await
     }
 
+    /// What each server uses as a whole (CPU, memory, GPU), as last read.
+    pub async fn server_resources(&self) -> Result<Vec<points::ServerResources>> {
+        points::server_latest(self.pool()).await
+    }
+
     /// One signal of one revision (server, model, version: "" for the default) from `from` to
     /// `to`, at the resolution that fits the range.
     pub async fn series(

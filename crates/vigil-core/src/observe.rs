@@ -16,14 +16,22 @@ use crate::scrape::exposition::{parse_bytes, Format};
 use crate::scrape::http::{fetch_json, get_capped};
 use crate::scrape::prometheus_api;
 use crate::servers::Server;
+use crate::signals::resources::{self, Resource};
 use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
 use crate::{revisions, Result};
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
 pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
 
-/// Cumulative totals per revision, as one metrics page gave them.
-pub type Scraped = BTreeMap<RevisionKey, Totals>;
+/// What one metrics page said: cumulative totals per revision, and what the whole server uses.
+#[derive(Debug, Clone, Default)]
+pub struct Scraped {
+    pub revisions: BTreeMap<RevisionKey, Totals>,
+    /// Resource readings by stored signal name (see `signals::resources`).
+    pub resources: BTreeMap<&'static str, f64>,
+    /// The kind's resources, to turn two readings into use.
+    kinds_resources: &'static [Resource],
+}
 
 /// The most model revisions whose readiness one poll checks.
 const MAX_MODEL_CHECKS: usize = 64;
@@ -86,7 +94,7 @@ pub async fn observe(
     }
     let metrics = read_metrics(client, server, kind, timeout).await;
     let scraped_keys: Vec<&RevisionKey> = match &metrics {
-        Some(Ok(scraped)) => scraped.keys().collect(),
+        Some(Ok(scraped)) => scraped.revisions.keys().collect(),
         _ => Vec::new(),
     };
     let mut models: Vec<String> = scraped_keys.iter().copied().chain(known).map(|key| key.model.clone()).collect();
@@ -254,7 +262,11 @@ fn scraped_from(text: &[u8], map: &SignalMap) -> std::result::Result<Scraped, St
             parsed.skipped
         ));
     }
-    Ok(totals(&parsed, map))
+    Ok(Scraped {
+        revisions: totals(&parsed, map),
+        resources: resources::read(&parsed, map.resources),
+        kinds_resources: map.resources,
+    })
 }
 
 /// The last totals read from each server, to compare the next poll against.
@@ -294,16 +306,24 @@ impl PreviousTotals {
         // Compared with the server's previous page; a series that was not on it was born since,
         // so all of it happened in between. With no previous page (Vigil just started) there is
         // nothing to compare with yet.
-        if let Some((then, page)) = self.0.get(&server_id) {
-            let seconds = observation.at.duration_since(*then).as_secs_f64();
-            for (key, after) in scraped {
-                let signals = golden(page.get(key).unwrap_or(&Totals::default()), after, seconds);
+        let at_ms = now.timestamp_millis();
+        let previous = self.0.get(&server_id);
+        let seconds = previous.map(|(then, _)| observation.at.duration_since(*then).as_secs_f64()).unwrap_or(0.0);
+        let used = resources::usage(
+            previous.map(|(_, page)| &page.resources),
+            &scraped.resources,
+            seconds,
+            scraped.kinds_resources,
+        );
+        points::insert_values(conn, server_id, None, at_ms, used.into_iter().collect()).await?;
+        if let Some((_, page)) = previous {
+            for (key, after) in &scraped.revisions {
+                let signals = golden(page.revisions.get(key).unwrap_or(&Totals::default()), after, seconds);
                 let revision = observation.attributed.get(key).unwrap_or(key);
                 let revision_id = match revision_ids.get(revision) {
                     Some(&id) => id,
                     None => revisions::upsert(conn, server_id, revision, None, now).await?,
                 };
-                let at_ms = now.timestamp_millis();
                 points::insert(conn, &Interval { server_id, revision_id, at_ms, signals: &signals }).await?;
             }
         }

@@ -23,7 +23,9 @@ pub mod signal {
     pub const LATENCY_P95: &str = "latency_p95_s";
     pub const LATENCY_P99: &str = "latency_p99_s";
     pub const QUEUE_MEAN: &str = "queue_mean_s";
-    pub use crate::signals::maps::gauge::{IN_FLIGHT, WAITING};
+    pub const BATCH_MEAN: &str = "batch_mean";
+    pub use crate::signals::maps::gauge::{BATCH_SIZE, IN_FLIGHT, KV_CACHE_USAGE, WAITING};
+    pub use crate::signals::resources::resource::*;
 }
 
 /// What one revision did between two polls, as stored.
@@ -77,15 +79,29 @@ pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Res
         (signal::LATENCY_P95, s.latency_p95_s),
         (signal::LATENCY_P99, s.latency_p99_s),
         (signal::QUEUE_MEAN, s.queue_mean_s),
+        (signal::BATCH_MEAN, s.batch_mean),
     ];
-    let gauges = s.gauges.iter().map(|(name, value)| (*name, Some(*value)));
-    for (name, value) in values.into_iter().chain(gauges) {
-        let Some(value) = value.filter(|v| v.is_finite()) else { continue };
+    let values = values.into_iter().filter_map(|(name, value)| Some((name, value?)));
+    let gauges = s.gauges.iter().map(|(name, value)| (*name, *value));
+    let values = values.chain(gauges).collect();
+    insert_values(conn, interval.server_id, Some(interval.revision_id), interval.at_ms, values).await
+}
+
+/// Stores each finite `(signal, value)` for the revision, or with no revision for the whole
+/// server, and folds it into the rollups.
+pub async fn insert_values(
+    conn: &mut SqliteConnection,
+    server_id: i64,
+    revision_id: Option<i64>,
+    at_ms: i64,
+    values: Vec<(&'static str, f64)>,
+) -> Result<()> {
+    for (name, value) in values.into_iter().filter(|(_, value)| value.is_finite()) {
         sqlx::query("INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES (?, ?, ?, ?, ?)")
-            .bind(interval.server_id)
-            .bind(interval.revision_id)
+            .bind(server_id)
+            .bind(revision_id)
             .bind(name)
-            .bind(interval.at_ms)
+            .bind(at_ms)
             .bind(value)
             .execute(&mut *conn)
             .await?;
@@ -95,15 +111,15 @@ pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Res
                 "INSERT INTO metric_rollups
                      (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
                  VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-                 ON CONFLICT (server_id, revision_id, signal, resolution, bucket_start_ms) DO UPDATE SET
+                 ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
                      count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min),
                      max = max(max, excluded.max), last = excluded.last",
             )
-            .bind(interval.server_id)
-            .bind(interval.revision_id)
+            .bind(server_id)
+            .bind(revision_id)
             .bind(name)
             .bind(resolution)
-            .bind(interval.at_ms.div_euclid(bucket_ms) * bucket_ms)
+            .bind(at_ms.div_euclid(bucket_ms) * bucket_ms)
             .bind(value)
             .bind(value)
             .bind(value)
@@ -250,6 +266,38 @@ pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
         }
     }
     Ok(out.into_iter().map(|(_, revision)| revision).collect())
+}
+
+/// What a whole server uses (CPU, memory, GPU), as last read.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ServerResources {
+    pub server: String,
+    /// Signal name (`cpu_cores`, `memory_bytes`, …) → latest value.
+    #[ts(type = "Record<string, number>")]
+    pub latest: BTreeMap<String, f64>,
+}
+
+/// Every server's latest server-wide signals, by server name; servers without any are absent.
+pub async fn server_latest(pool: &SqlitePool) -> Result<Vec<ServerResources>> {
+    let rows: Vec<(String, String, f64)> = sqlx::query_as(
+        "SELECT s.name, p.signal, p.value FROM metric_points p JOIN servers s ON s.id = p.server_id
+         WHERE p.revision_id IS NULL AND p.at_ms = (
+             SELECT max(at_ms) FROM metric_points q
+             WHERE q.server_id = p.server_id AND q.revision_id IS NULL AND q.signal = p.signal)
+         ORDER BY s.name, p.signal",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<ServerResources> = Vec::new();
+    for (server, signal, value) in rows {
+        if out.last().is_none_or(|last| last.server != server) {
+            out.push(ServerResources { server, latest: BTreeMap::new() });
+        }
+        if let Some(last) = out.last_mut() {
+            last.latest.insert(signal, value);
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -14,7 +14,9 @@ use super::http::get_capped;
 /// The largest query answer Vigil reads.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-/// The metric names `map` reads: counters, and the latency family's series.
+/// The metric names `map` reads per model: counters, the latency family's series, queue time,
+/// gauges and batch counters. Not server-wide resources: through Prometheus, one registered
+/// server stands for many processes (and without a selector, Prometheus' own).
 pub fn metric_names(map: &SignalMap) -> Vec<String> {
     let mut names: Vec<String> =
         map.requests.iter().chain(map.errors.unwrap_or_default()).map(|counted| counted.name.to_owned()).collect();
@@ -24,6 +26,11 @@ pub fn metric_names(map: &SignalMap) -> Vec<String> {
         Latency::Summary { name, .. } => names.extend(["_sum", "_count"].map(|s| format!("{name}{s}"))),
         Latency::Cumulative { name, .. } => names.push(name.to_owned()),
     }
+    names.extend(map.queue.map(|(name, _)| name.to_owned()));
+    names.extend(map.gauges.iter().map(|(_, name)| name.to_string()));
+    names.extend(
+        map.batches.into_iter().flat_map(|(inferences, executions)| [inferences, executions].map(str::to_owned)),
+    );
     names.sort();
     names.dedup();
     names

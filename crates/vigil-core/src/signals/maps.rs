@@ -4,6 +4,8 @@
 
 use crate::kinds::ServerKind;
 
+use super::resources::{resource, Reading, Resource, PROCESS};
+
 /// A counter (or a histogram's `_count`) whose samples add up, optionally only those whose
 /// label matches.
 #[derive(Debug, Clone, Copy)]
@@ -54,6 +56,11 @@ pub struct SignalMap {
     pub queue: Option<(&'static str, f64)>,
     /// Gauges read as they are: (stored signal name, metric name), e.g. requests in flight.
     pub gauges: &'static [(&'static str, &'static str)],
+    /// Counters of inferences and of the model executions that served them: their ratio is
+    /// the mean batch size (Triton).
+    pub batches: Option<(&'static str, &'static str)>,
+    /// Server-wide CPU, memory and GPU use (see `resources`).
+    pub resources: &'static [Resource],
 }
 
 /// Stored names of the gauge signals.
@@ -62,6 +69,10 @@ pub mod gauge {
     pub const IN_FLIGHT: &str = "in_flight";
     /// Requests waiting for the model right now.
     pub const WAITING: &str = "waiting";
+    /// Requests in the batch being run right now (TGI).
+    pub const BATCH_SIZE: &str = "batch_size";
+    /// Share of the KV cache in use, 0–1 (vLLM).
+    pub const KV_CACHE_USAGE: &str = "kv_cache_usage";
 }
 
 const fn counted(name: &'static str) -> Counted {
@@ -78,6 +89,8 @@ const OIP_V2: SignalMap = SignalMap {
     latency: Latency::Histogram { name: "request_predict_seconds", to_seconds: 1.0 },
     queue: None,
     gauges: &[],
+    batches: None,
+    resources: PROCESS,
 };
 
 const TRITON: SignalMap = SignalMap {
@@ -90,6 +103,8 @@ const TRITON: SignalMap = SignalMap {
     latency: Latency::Cumulative { name: "nv_inference_request_duration_us", to_seconds: 1e-6 },
     queue: Some(("nv_inference_queue_duration_us", 1e-6)),
     gauges: &[(gauge::WAITING, "nv_inference_pending_request_count")],
+    batches: Some(("nv_inference_count", "nv_inference_exec_count")),
+    resources: TRITON_RESOURCES,
 };
 
 const MLSERVER: SignalMap = SignalMap {
@@ -102,6 +117,8 @@ const MLSERVER: SignalMap = SignalMap {
     latency: Latency::Summary { name: "model_infer_request_duration", to_seconds: 1.0 },
     queue: None,
     gauges: &[],
+    batches: None,
+    resources: PROCESS,
 };
 
 const TORCHSERVE: SignalMap = SignalMap {
@@ -114,6 +131,8 @@ const TORCHSERVE: SignalMap = SignalMap {
     latency: Latency::Cumulative { name: "ts_inference_latency_microseconds", to_seconds: 1e-6 },
     queue: Some(("ts_queue_latency_microseconds", 1e-6)),
     gauges: &[],
+    batches: None,
+    resources: TORCHSERVE_RESOURCES,
 };
 
 const TFSERVING: SignalMap = SignalMap {
@@ -129,6 +148,8 @@ const TFSERVING: SignalMap = SignalMap {
     latency: Latency::Histogram { name: ":tensorflow:serving:request_latency", to_seconds: 1e-6 },
     queue: None,
     gauges: &[],
+    batches: None,
+    resources: &[],
 };
 
 const BENTOML: SignalMap = SignalMap {
@@ -144,6 +165,8 @@ const BENTOML: SignalMap = SignalMap {
     latency: Latency::Histogram { name: "bentoml_service_request_duration_seconds", to_seconds: 1.0 },
     queue: None,
     gauges: &[],
+    batches: None,
+    resources: PROCESS,
 };
 
 const VLLM: SignalMap = SignalMap {
@@ -155,7 +178,14 @@ const VLLM: SignalMap = SignalMap {
     errors: None,
     latency: Latency::Histogram { name: "vllm:e2e_request_latency_seconds", to_seconds: 1.0 },
     queue: None,
-    gauges: &[(gauge::IN_FLIGHT, "vllm:num_requests_running"), (gauge::WAITING, "vllm:num_requests_waiting")],
+    gauges: &[
+        (gauge::IN_FLIGHT, "vllm:num_requests_running"),
+        (gauge::WAITING, "vllm:num_requests_waiting"),
+        (gauge::KV_CACHE_USAGE, "vllm:kv_cache_usage_perc"),
+        (gauge::KV_CACHE_USAGE, "vllm:gpu_cache_usage_perc"),
+    ],
+    batches: None,
+    resources: PROCESS,
 };
 
 const TGI: SignalMap = SignalMap {
@@ -167,7 +197,9 @@ const TGI: SignalMap = SignalMap {
     errors: Some(&[counted("tgi_request_failure")]),
     latency: Latency::Histogram { name: "tgi_request_duration", to_seconds: 1.0 },
     queue: None,
-    gauges: &[],
+    gauges: &[(gauge::WAITING, "tgi_queue_size"), (gauge::BATCH_SIZE, "tgi_batch_current_size")],
+    batches: None,
+    resources: &[],
 };
 
 const RAY: SignalMap = SignalMap {
@@ -180,7 +212,35 @@ const RAY: SignalMap = SignalMap {
     latency: Latency::Histogram { name: "ray_serve_deployment_processing_latency_ms", to_seconds: 1e-3 },
     queue: None,
     gauges: &[],
+    batches: None,
+    resources: RAY_RESOURCES,
 };
+
+const fn server_wide(signal: &'static str, metric: &'static str, scale: f64, reading: Reading) -> Resource {
+    Resource { signal, metric, scale, reading }
+}
+
+/// Triton reports the host's CPU and memory and each GPU's utilization and memory.
+const TRITON_RESOURCES: &[Resource] = &[
+    server_wide(resource::CPU_UTILIZATION, "nv_cpu_utilization", 1.0, Reading::Mean),
+    server_wide(resource::MEMORY_BYTES, "nv_cpu_memory_used_bytes", 1.0, Reading::Sum),
+    server_wide(resource::GPU_UTILIZATION, "nv_gpu_utilization", 1.0, Reading::Mean),
+    server_wide(resource::GPU_MEMORY_BYTES, "nv_gpu_memory_used_bytes", 1.0, Reading::Sum),
+];
+
+/// TorchServe's system metrics: utilization in percent, memory in megabytes.
+const TORCHSERVE_RESOURCES: &[Resource] = &[
+    server_wide(resource::CPU_UTILIZATION, "CPUUtilization", 0.01, Reading::Mean),
+    server_wide(resource::MEMORY_BYTES, "MemoryUsed", 1024.0 * 1024.0, Reading::Sum),
+    server_wide(resource::GPU_UTILIZATION, "GPUUtilization", 0.01, Reading::Mean),
+    server_wide(resource::GPU_MEMORY_BYTES, "GPUMemoryUsed", 1024.0 * 1024.0, Reading::Sum),
+];
+
+/// Ray's node metrics: CPU in percent, memory in bytes.
+const RAY_RESOURCES: &[Resource] = &[
+    server_wide(resource::CPU_UTILIZATION, "ray_node_cpu_utilization", 0.01, Reading::Mean),
+    server_wide(resource::MEMORY_BYTES, "ray_node_mem_used", 1.0, Reading::Sum),
+];
 
 /// The map for a kind whose metrics Vigil reads from its own `/metrics`. None for `auto` (not
 /// yet detected) and `prometheus` (read through the query API instead).

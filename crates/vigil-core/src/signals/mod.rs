@@ -8,6 +8,7 @@
 
 pub mod maps;
 pub mod quantile;
+pub mod resources;
 pub mod totals;
 
 pub use maps::{signal_map, SignalMap};
@@ -32,6 +33,8 @@ pub struct GoldenSignals {
     pub latency_p99_s: Option<f64>,
     /// Mean time a request spent queued, where the server counts it.
     pub queue_mean_s: Option<f64>,
+    /// Mean requests per model execution, where the server counts executions (Triton).
+    pub batch_mean: Option<f64>,
     /// Gauges as last read (requests in flight, waiting), by stored signal name.
     pub gauges: std::collections::BTreeMap<&'static str, f64>,
 }
@@ -72,6 +75,14 @@ pub fn golden(before: &Totals, after: &Totals, seconds: f64) -> GoldenSignals {
             .queue_sum_s
             .filter(|_| requests > 0.0)
             .map(|sum| increase(before.queue_sum_s.unwrap_or(0.0), sum) / requests),
+        batch_mean: match (after.inferences, after.executions) {
+            (Some(inferences), Some(executions)) => {
+                let executions = increase(before.executions.unwrap_or(0.0), executions);
+                let inferences = increase(before.inferences.unwrap_or(0.0), inferences);
+                (executions > 0.0).then(|| inferences / executions)
+            }
+            _ => None,
+        },
         gauges: after.gauges.clone(),
     }
 }

@@ -152,3 +152,62 @@ fn the_mean_queue_time_is_queued_seconds_over_requests_between_scrapes() {
     assert_eq!(signals.queue_mean_s, Some(0.025), "0.5 s queued over 20 requests");
     assert_eq!(signals.gauges[maps::gauge::IN_FLIGHT], 4.0, "gauges are as last read");
 }
+
+#[test]
+fn triton_batch_size_is_inferences_over_executions_between_scrapes() {
+    let triton = page_totals(ServerKind::Triton, "triton.prom");
+    let v2 = &triton[&key("resnet50_trt", Some("2"))];
+    // 512 inferences in 64 executions since start: batches of 8.
+    assert_eq!(golden(&Totals::default(), v2, 10.0).batch_mean, Some(8.0));
+    let later = Totals { inferences: Some(512.0 + 30.0), executions: Some(64.0 + 10.0), ..v2.clone() };
+    assert_eq!(golden(v2, &later, 10.0).batch_mean, Some(3.0), "30 inferences in 10 executions since");
+    assert_eq!(golden(v2, v2, 10.0).batch_mean, None, "no executions in between: no batch to measure");
+    let mlserver = page_totals(ServerKind::Mlserver, "mlserver-1.7.1.prom");
+    assert_eq!(golden(&Totals::default(), &mlserver[&key("iris", Some("v1"))], 10.0).batch_mean, None);
+}
+
+#[test]
+fn tgi_reports_its_queue_and_current_batch_and_vllm_its_kv_cache() {
+    let tgi = page_totals(ServerKind::Tgi, "tgi.prom");
+    let only = &tgi[&key("", None)];
+    assert_eq!((only.gauges[maps::gauge::WAITING], only.gauges[maps::gauge::BATCH_SIZE]), (0.0, 2.0));
+    let vllm = page_totals(ServerKind::Vllm, "vllm.prom");
+    assert_eq!(vllm[&key("meta-llama/Llama-3.1-8B-Instruct", None)].gauges[maps::gauge::KV_CACHE_USAGE], 0.2734375);
+}
+
+fn page_resources(kind: ServerKind, fixture: &str) -> BTreeMap<&'static str, f64> {
+    let path = format!("{}/../../tests/fixtures/metrics/{fixture}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    resources::read(&parse(&text, Format::Auto), signal_map(kind).expect("a map").resources)
+}
+
+#[test]
+fn server_wide_cpu_memory_and_gpu_are_read_in_the_stored_units() {
+    use resources::resource::*;
+    let triton = page_resources(ServerKind::Triton, "triton.prom");
+    assert_eq!(triton[CPU_UTILIZATION], 0.125);
+    assert_eq!((triton[MEMORY_BYTES], triton[GPU_MEMORY_BYTES]), (9_663_676_416.0, 3_221_225_472.0));
+    assert_eq!(triton[GPU_UTILIZATION], 0.37);
+    // TorchServe: percent and megabytes.
+    let torchserve = page_resources(ServerKind::Torchserve, "torchserve.prom");
+    assert_eq!((torchserve[CPU_UTILIZATION], torchserve[GPU_UTILIZATION]), (0.125, 0.44));
+    assert_eq!(torchserve[MEMORY_BYTES], 6214.32421875 * 1024.0 * 1024.0);
+    assert_eq!(torchserve[GPU_MEMORY_BYTES], 2870.0 * 1024.0 * 1024.0);
+    // A Python server's process: CPU seconds so far and resident memory.
+    let kserve = page_resources(ServerKind::OipV2, "kserve-0.21.0.prom");
+    assert_eq!((kserve[CPU_CORES], kserve[MEMORY_BYTES]), (3.68, 2.21175808e8));
+    assert!(page_resources(ServerKind::Tfserving, "tfserving.prom").is_empty(), "TF Serving exposes none");
+}
+
+#[test]
+fn process_cpu_is_the_cores_kept_busy_between_polls_and_a_restart_starts_from_zero() {
+    use resources::resource::*;
+    let process = resources::PROCESS;
+    let before = BTreeMap::from([(CPU_CORES, 3.5), (MEMORY_BYTES, 2e8)]);
+    let after = BTreeMap::from([(CPU_CORES, 5.5), (MEMORY_BYTES, 3e8)]);
+    let used = resources::usage(Some(&before), &after, 4.0, process);
+    assert_eq!((used[CPU_CORES], used[MEMORY_BYTES]), (0.5, 3e8), "2 CPU seconds in 4 s: half a core");
+    assert!(!resources::usage(None, &after, 4.0, process).contains_key(CPU_CORES), "one read is no rate");
+    let restarted = BTreeMap::from([(CPU_CORES, 1.0)]);
+    assert_eq!(resources::usage(Some(&after), &restarted, 4.0, process)[CPU_CORES], 0.25);
+}

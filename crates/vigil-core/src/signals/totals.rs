@@ -29,6 +29,9 @@ pub struct Totals {
     pub latency_buckets: Vec<(f64, f64)>,
     /// Seconds requests spent queued, where the server counts it.
     pub queue_sum_s: Option<f64>,
+    /// Inferences run and the model executions that ran them (batched), where counted.
+    pub inferences: Option<f64>,
+    pub executions: Option<f64>,
     /// Gauges as read, by stored signal name (summed over the revision's series).
     pub gauges: BTreeMap<&'static str, f64>,
 }
@@ -71,6 +74,10 @@ pub fn totals(page: &Exposition<'_>, map: &SignalMap) -> BTreeMap<RevisionKey, T
     }
     if let Some((name, to_seconds)) = map.queue {
         add_each(page, map, &mut by_revision, name, None, |t, v| *t.queue_sum_s.get_or_insert(0.0) += v * to_seconds);
+    }
+    if let Some((inferences, executions)) = map.batches {
+        add_each(page, map, &mut by_revision, inferences, None, |t, v| *t.inferences.get_or_insert(0.0) += v);
+        add_each(page, map, &mut by_revision, executions, None, |t, v| *t.executions.get_or_insert(0.0) += v);
     }
     for (signal, name) in map.gauges {
         add_each(page, map, &mut by_revision, name, None, |t, v| *t.gauges.entry(signal).or_default() += v);
