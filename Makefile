@@ -16,8 +16,8 @@ MLSERVER_VERSION := 1.7.1
 export VIGIL_MLSERVER_VENV := $(CACHE)/mlserver-$(MLSERVER_VERSION)
 
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
-	libayatana-appindicator3-dev librsvg2-dev
-TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus
+	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
+TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon
 
 .PHONY: help run test bench bindings ui deps test-deps lint check-node
 

@@ -2,6 +2,7 @@
 //! built binaries, and the real desktop window driven over WebDriver.
 
 pub mod desktop;
+pub mod keyring;
 pub mod loopback;
 pub mod mlserver;
 pub mod prometheus;

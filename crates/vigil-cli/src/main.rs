@@ -43,6 +43,9 @@ enum Command {
         #[arg(long = "for", value_name = "SECONDS")]
         duration: Option<f64>,
     },
+    /// Store or remove a server's bearer token in the OS keyring, for --token-ref keyring:NAME
+    #[command(subcommand)]
+    Secret(SecretCommand),
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
         /// How many entries to show
@@ -91,6 +94,21 @@ enum ServerCommand {
     /// Remove a server and everything polled from it
     Remove {
         /// The server's name
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretCommand {
+    /// Store a token, read from standard input, as keyring entry NAME (replacing any), e.g.
+    /// `printf %s "$TOKEN" | vigil secret set fraud-prod`
+    Set {
+        /// The entry's name, as in --token-ref keyring:NAME
+        name: String,
+    },
+    /// Remove keyring entry NAME
+    Remove {
+        /// The entry's name
         name: String,
     },
 }
@@ -228,6 +246,17 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             }
         }
         Command::Collect { duration, .. } => collect(&engine, duration).await?,
+        Command::Secret(SecretCommand::Set { name }) => {
+            let mut token = String::new();
+            std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)
+                .map_err(|_| VigilError::invalid("token", "The token must be UTF-8 text on standard input."))?;
+            engine.store_secret(&name, &token).await?;
+            println!("stored the token as keyring entry '{name}'; use it with --token-ref keyring:{name}");
+        }
+        Command::Secret(SecretCommand::Remove { name }) => {
+            engine.remove_secret(&name).await?;
+            println!("removed keyring entry '{name}'");
+        }
         Command::Audit { limit, json } => {
             let entries = engine.audit_log(limit).await?;
             if json {

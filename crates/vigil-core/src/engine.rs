@@ -17,6 +17,8 @@ use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::observe::PreviousTotals;
 use crate::points::{self, Retention, RevisionSignals, Series};
 use crate::poller::{self, PollerHandle};
+use crate::secrets;
+use crate::VigilError;
 use crate::servers::{self, NewServer, Server};
 use crate::{store, Result};
 
@@ -285,6 +287,38 @@ impl Engine {
         self.publish(EngineEvent::Audited { entry });
         self.inner.wake.notify_one();
         Ok(after)
+    }
+
+    /// Stores `token` in the OS keyring as entry `name`, for servers whose token reference is
+    /// `keyring:NAME`. The audit entry records that it was set, never the token.
+    pub async fn store_secret(&self, name: &str, token: &str) -> Result<()> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(VigilError::invalid("token", "The token is empty: give the token on standard input."));
+        }
+        let (entry, value) = (name.to_owned(), token.to_owned());
+        let stored = tokio::task::spawn_blocking(move || secrets::store(&entry, &value)).await;
+        stored
+            .unwrap_or_else(|_| Err("Storing the token failed.".into()))
+            .map_err(|why| VigilError::invalid("token", why))?;
+        self.audit_secret("secret.set", name).await
+    }
+
+    /// Removes keyring entry `name`.
+    pub async fn remove_secret(&self, name: &str) -> Result<()> {
+        let entry = name.to_owned();
+        let removed = tokio::task::spawn_blocking(move || secrets::remove(&entry)).await;
+        removed.unwrap_or_else(|_| Err("Removing the token failed.".into())).map_err(VigilError::NotFound)?;
+        self.audit_secret("secret.remove", name).await
+    }
+
+    async fn audit_secret(&self, action: &str, name: &str) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let entry =
+            audit::append(&mut tx, &self.options().actor, action, name, serde_json::json!({}), Utc::now()).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::Audited { entry });
+        Ok(())
     }
 
     /// Removes the server called `name` and everything polled from it. The audit log keeps the

@@ -19,6 +19,7 @@ pub mod points;
 pub mod poller;
 pub mod revisions;
 pub mod scrape;
+pub mod secrets;
 pub mod servers;
 pub mod signals;
 pub mod store;

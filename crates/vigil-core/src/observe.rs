@@ -15,6 +15,7 @@ use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
 use crate::scrape::http::{fetch_json, get_capped};
 use crate::scrape::prometheus_api;
+use crate::secrets::TokenRef;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
 use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
@@ -78,7 +79,7 @@ pub async fn observe(
     let authorized;
     let client = match &server.token_ref {
         None => client,
-        Some(reference) => match authorized_client(reference) {
+        Some(reference) => match authorized_client(reference).await {
             Ok(with_token) => {
                 authorized = with_token;
                 &authorized
@@ -205,14 +206,13 @@ async fn read_metadata(client: &reqwest::Client, url: &str, timeout: Duration) -
     value.is_object().then(|| value.to_string())
 }
 
-/// A client that sends `Authorization: Bearer TOKEN`, the token read now from the environment
-/// variable `reference` names (`env:NAME`). The error names the variable, never a token.
-fn authorized_client(reference: &str) -> std::result::Result<reqwest::Client, String> {
-    let variable = reference.strip_prefix("env:").unwrap_or(reference);
-    let token = std::env::var(variable)
-        .map_err(|_| format!("the token variable {variable} is not set in Vigil's environment"))?;
+/// A client that sends `Authorization: Bearer TOKEN`, the token read now from where
+/// `reference` says (see [`TokenRef`]). The error names the reference, never a token.
+async fn authorized_client(reference: &str) -> std::result::Result<reqwest::Client, String> {
+    let reference = TokenRef::parse(reference)?;
+    let token = reference.read().await?;
     let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.trim()))
-        .map_err(|_| format!("the token in {variable} is not a valid header value"))?;
+        .map_err(|_| format!("the token in {reference} is not a valid header value"))?;
     value.set_sensitive(true);
     let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, value)]);
     reqwest::Client::builder()

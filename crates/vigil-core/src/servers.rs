@@ -47,7 +47,7 @@ pub struct Server {
     /// For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
     pub source_kind: Option<ServerKind>,
     pub selector: Option<String>,
-    /// Where the bearer token is (`env:NAME`); the token itself is never stored.
+    /// Where the bearer token is (`env:NAME` or `keyring:NAME`); the token itself is never stored.
     pub token_ref: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
@@ -88,7 +88,8 @@ pub struct NewServer {
     pub source_kind: Option<ServerKind>,
     #[serde(default)]
     pub selector: Option<String>,
-    /// Where the bearer token is: `env:NAME`, an environment variable of the collector.
+    /// Where the bearer token is: `env:NAME`, an environment variable of the collector, or
+    /// `keyring:NAME`, an entry in the OS keyring.
     #[serde(default)]
     pub token_ref: Option<String>,
 }
@@ -109,24 +110,11 @@ fn millis(field: &'static str, label: &str, seconds: Option<f64>, range: (f64, f
     Ok(Some((seconds * 1000.0).round() as i64))
 }
 
-/// A token reference as `env:NAME`. Keyring entries are not supported yet.
+/// A token reference, `env:NAME` or `keyring:NAME`, as it will be stored.
 fn validate_token_ref(reference: &str) -> Result<String> {
-    let name = reference.strip_prefix("env:").ok_or_else(|| {
-        VigilError::invalid(
-            "token_ref",
-            "Token must be given by reference as env:NAME, the environment variable that holds it; \
-             Vigil never stores the token itself (keyring entries are not supported yet).",
-        )
-    })?;
-    let valid = (1..=128).contains(&name.len())
-        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        let message =
-            format!("Token variable '{name}' is not an environment variable name: use letters, digits and '_'.");
-        return Err(VigilError::invalid("token_ref", message));
-    }
-    Ok(reference.to_owned())
+    let parsed =
+        crate::secrets::TokenRef::parse(reference).map_err(|message| VigilError::invalid("token_ref", message))?;
+    Ok(parsed.to_string())
 }
 
 fn validate_labels(labels: &Labels) -> Result<()> {
@@ -415,10 +403,11 @@ mod tests {
     }
 
     #[test]
-    fn a_token_is_given_by_environment_variable_reference_only() {
+    fn a_token_is_given_by_reference_to_an_environment_variable_or_a_keyring_entry_only() {
         let with = |reference: &str| NewServer { token_ref: Some(reference.into()), ..new("a", "http://h") };
         assert_eq!(with(" env:FRAUD_TOKEN ").validate().unwrap().token_ref.as_deref(), Some("env:FRAUD_TOKEN"));
-        for bad in ["s3cret-token-value", "env:", "env:1X", "env:A-B", "keyring:vigil"] {
+        assert_eq!(with("keyring:fraud-prod").validate().unwrap().token_ref.as_deref(), Some("keyring:fraud-prod"));
+        for bad in ["s3cret-token-value", "env:", "env:1X", "env:A-B", "keyring:two words"] {
             let err = with(bad).validate().unwrap_err();
             assert_eq!(err.field(), Some("token_ref"), "{bad}");
             assert!(!err.to_string().contains("s3cret"), "the error never repeats a token: {err}");

@@ -56,7 +56,7 @@ labels: Record<string, string>,
  */
 source_kind: ServerKind | null, selector: string | null, 
 /**
- * Where the bearer token is (`env:NAME`); the token itself is never stored.
+ * Where the bearer token is (`env:NAME` or `keyring:NAME`); the token itself is never stored.
  */
 token_ref: string | null, health: HealthState, 
 /**
@@ -103,7 +103,8 @@ labels: { [key in string]: string },
  */
 source_kind: ServerKind | null, selector: string | null, 
 /**
- * Where the bearer token is: `env:NAME`, an environment variable of the collector.
+ * Where the bearer token is: `env:NAME`, an environment variable of the collector, or
+ * `keyring:NAME`, an entry in the OS keyring.
  */
 token_ref: string | null, };
 
