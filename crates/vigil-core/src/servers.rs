@@ -281,28 +281,35 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
         })
 }
 
+/// The settings columns, in the order [`bind_settings`] binds them.
+const SETTINGS: &str = "name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, \
+                        source_kind, selector, token_ref";
+
+type ServerQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Sqlite, Server, sqlx::sqlite::SqliteArguments<'q>>;
+
+/// Binds a validated server's settings (parameters 1 to 11) to `query`.
+fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<ServerQuery<'q>> {
+    Ok(query
+        .bind(&server.name)
+        .bind(&server.base_url)
+        .bind(server.kind)
+        .bind(&server.metrics_url)
+        .bind(&server.management_url)
+        .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
+        .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
+        .bind(Json(&server.labels))
+        .bind(server.source_kind)
+        .bind(&server.selector)
+        .bind(&server.token_ref))
+}
+
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
-    let inserted = sqlx::query_as(&format!(
-        "INSERT INTO servers
-             (name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, source_kind,
-              selector, token_ref, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
-    ))
-    .bind(&server.name)
-    .bind(&server.base_url)
-    .bind(server.kind)
-    .bind(&server.metrics_url)
-    .bind(&server.management_url)
-    .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
-    .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
-    .bind(Json(&server.labels))
-    .bind(server.source_kind)
-    .bind(&server.selector)
-    .bind(&server.token_ref)
-    .bind(now)
-    .fetch_one(conn)
-    .await;
+    let sql = format!(
+        "INSERT INTO servers ({SETTINGS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         RETURNING {COLUMNS}"
+    );
+    let inserted = bind_settings(sqlx::query_as(&sql), server)?.bind(now).fetch_one(conn).await;
     match inserted {
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&server.name)),
         other => Ok(other?),
@@ -314,26 +321,12 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
 /// address or kind changed (it is detected again). A new name already in use is a conflict.
 pub async fn update(conn: &mut SqliteConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
     let before = get(conn, name).await?;
-    let updated = sqlx::query_as(&format!(
-        "UPDATE servers SET name = ?1, base_url = ?2, kind = ?3, metrics_url = ?4, management_url = ?5,
-             poll_interval_ms = ?6, timeout_ms = ?7, labels = ?8, source_kind = ?9, selector = ?10, token_ref = ?11,
+    let sql = format!(
+        "UPDATE servers SET ({SETTINGS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11),
              detected_kind = CASE WHEN base_url = ?2 AND kind = ?3 THEN detected_kind END
          WHERE id = ?12 RETURNING {COLUMNS}"
-    ))
-    .bind(&edit.name)
-    .bind(&edit.base_url)
-    .bind(edit.kind)
-    .bind(&edit.metrics_url)
-    .bind(&edit.management_url)
-    .bind(millis("poll_interval", "Poll interval", edit.poll_interval_secs, (0.1, 86_400.0))?)
-    .bind(millis("timeout", "Timeout", edit.timeout_secs, (0.1, 300.0))?)
-    .bind(Json(&edit.labels))
-    .bind(edit.source_kind)
-    .bind(&edit.selector)
-    .bind(&edit.token_ref)
-    .bind(before.id)
-    .fetch_one(conn)
-    .await;
+    );
+    let updated = bind_settings(sqlx::query_as(&sql), edit)?.bind(before.id).fetch_one(conn).await;
     match updated {
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&edit.name)),
         other => Ok((before, other?)),
