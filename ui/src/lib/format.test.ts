@@ -59,6 +59,12 @@ describe("serverStatus", () => {
     expect(fresh.tone).toBe("muted");
   });
 
+  it("gives a down server the poller's back-off before calling it stale", () => {
+    const down = { health: "down" as const, health_reason: "connection refused" };
+    expect(serverStatus(server({ ...down, checked_at: ago(160) }), NOW, 10).word).toBe("Down");
+    expect(serverStatus(server({ ...down, checked_at: ago(176) }), NOW, 10).word).toBe("Stale");
+  });
+
   it("marks a server stale when it has not been checked for three intervals", () => {
     expect(serverStatus(server({ checked_at: ago(34) }), NOW, 10).word).toBe("Up");
     const stale = serverStatus(server({ checked_at: ago(36) }), NOW, 10);

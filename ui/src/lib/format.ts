@@ -45,15 +45,20 @@ const STATES: Record<HealthState, { word: string; tone: Tone }> = {
   unknown: { word: "Checking", tone: "muted" },
 };
 
+/** How many poll intervals a down server may wait between checks: the poller backs off. */
+const MAX_BACKOFF_INTERVALS = 16;
+
 /**
  * The status of a server as of `now`. A server whose last check is older than three of its poll
  * intervals (its own, else Vigil's `pollIntervalSecs`), plus a grace, is Stale: what Vigil last
- * knew may no longer hold.
+ * knew may no longer hold. A down server is checked less often while it stays down, so it is
+ * stale only past the longest back-off.
  */
 export function serverStatus(server: Server, now: number, pollIntervalSecs: number): StatusView {
   const checked = server.checked_at ? Date.parse(server.checked_at) : null;
   const intervalMs = server.poll_interval_ms ?? pollIntervalSecs * 1000;
-  const staleAfterMs = 3 * intervalMs + 5000;
+  const intervals = server.health === "down" ? MAX_BACKOFF_INTERVALS + 1 : 3;
+  const staleAfterMs = intervals * intervalMs + 5000;
   if (checked !== null && now - checked > staleAfterMs) {
     return {
       word: "Stale",
