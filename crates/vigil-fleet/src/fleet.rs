@@ -1,0 +1,299 @@
+//! Starting and stopping a whole fleet: the models are trained, each server starts on its
+//! loopback port with what its scenarios do to it, then the router, the outage timeline and
+//! the traffic generator.
+//!
+//! | server | imitates (Vigil detects) | hosts | service time (median) |
+//! |---|---|---|---|
+//! | `fraud` | Triton 2.52 (`triton`) | `fraud` 12 and 13 | 8 ms, 9 ms |
+//! | `churn` | MLServer 1.7.1 (`mlserver`) | `churn` v3 | 15 ms |
+//! | `pricing` | KServe 0.21 (`oip-v2`) | `price` v7 | 5 ms |
+
+use std::collections::BTreeMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::config::{FleetConfig, SERVER_NAMES};
+use crate::models::{catalog, Model, TrainingError};
+use crate::payload_log::PayloadLogger;
+use crate::router::{self, Backend, Router};
+use crate::scenario::{self, Scenario};
+use crate::server::listener::Listener;
+use crate::server::{routes, Hosted, ServerSpec, ServerState, ServiceTime, Style};
+use crate::traffic::{Target, Traffic, TrafficPlan, TrafficStats};
+
+/// Why a fleet did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FleetError {
+    #[error("invalid fleet configuration: {0}")]
+    Config(String),
+    #[error(transparent)]
+    Training(#[from] TrainingError),
+    #[error("could not listen on {addr} for {what}: {source} (is the port free? choose another --port-base)")]
+    Bind { what: String, addr: SocketAddr, source: std::io::Error },
+    #[error("could not set up an HTTP client: {0}")]
+    Client(#[from] reqwest::Error),
+}
+
+/// A hosted model version: model, version, median service time in milliseconds.
+type Hosting = (&'static str, &'static str, u64);
+
+/// Each server's name, what it imitates, and what it hosts, in port order.
+const LAYOUT: [(&str, Style, &[Hosting]); 3] = [
+    ("fraud", Style::Triton, &[("fraud", "12", 8), ("fraud", "13", 9)]),
+    ("churn", Style::Mlserver, &[("churn", "v3", 15)]),
+    ("pricing", Style::Kserve, &[("price", "v7", 5)]),
+];
+
+/// Model instances per hosted version.
+const INSTANCES: usize = 4;
+/// Spread of service times (σ of their logarithm).
+const SERVICE_SIGMA: f64 = 0.35;
+/// Share of requests each model gets from the traffic generator.
+const TRAFFIC_MIX: [(&str, f64); 3] = [("fraud", 0.6), ("churn", 0.25), ("price", 0.15)];
+
+/// One server of a running fleet, as a person or a test registers it in Vigil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServerInfo {
+    pub name: String,
+    /// What it imitates: `triton`, `mlserver` or `kserve` (which Vigil detects as `oip-v2`).
+    pub kind: String,
+    /// The base URL (`http://127.0.0.1:PORT`).
+    pub url: String,
+    /// Served on the same port, at `/metrics`.
+    pub metrics_url: String,
+    /// `MODEL:VERSION` for each hosted version.
+    pub models: Vec<String>,
+}
+
+/// A fleet server while the fleet runs: its spec (to start it again after an outage) and its
+/// listener (None while it is down).
+struct RunningServer {
+    spec: ServerSpec,
+    addr: SocketAddr,
+    listener: Arc<Mutex<Option<Listener>>>,
+}
+
+/// Starts fleets.
+pub struct Fleet;
+
+/// A fleet serving on loopback. [`RunningFleet::stop`] closes every port; dropping it does too.
+pub struct RunningFleet {
+    servers: Vec<RunningServer>,
+    router: Arc<Router>,
+    router_listener: Option<Listener>,
+    traffic: Option<Traffic>,
+    timeline: Option<JoinHandle<()>>,
+}
+
+impl Fleet {
+    /// Trains the models and starts every server, the router and (if enabled) the traffic.
+    pub async fn start(config: FleetConfig) -> Result<RunningFleet, FleetError> {
+        config.validate().map_err(FleetError::Config)?;
+        let models = train_all(config.seed).await?;
+        let logger = config.log_url.clone().map(PayloadLogger::start);
+        let port = |index: usize| config.port_base.map_or(0, |base| base + index as u16);
+
+        let mut servers = Vec::new();
+        for (index, (name, style, hosted)) in LAYOUT.iter().enumerate() {
+            let hosted = hosted
+                .iter()
+                .filter_map(|(model, version, median_ms)| {
+                    Some(Hosted {
+                        model: models.get(&(model.to_string(), version.to_string()))?.clone(),
+                        service: ServiceTime { median: Duration::from_millis(*median_ms), sigma: SERVICE_SIGMA },
+                        instances: INSTANCES,
+                        faults: scenario::version_faults(&config, name, model, version),
+                    })
+                })
+                .collect();
+            let spec = ServerSpec {
+                name: name.to_string(),
+                style: *style,
+                hosted,
+                answer_delay: scenario::answer_delay(&config, name),
+            };
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port(index)));
+            let listener = serve(&spec, addr, config.seed, logger.clone()).await?;
+            let addr = listener.addr();
+            servers.push(RunningServer { spec, addr, listener: Arc::new(Mutex::new(Some(listener))) });
+        }
+
+        let router = Arc::new(build_router(&config, &servers).map_err(|e| FleetError::Config(e.to_string()))?);
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port(SERVER_NAMES.len())));
+        let router_listener = Listener::serve(addr, router::http::app(router.clone())?)
+            .await
+            .map_err(|source| FleetError::Bind { what: "the router".into(), addr, source })?;
+
+        let timeline = config.has(Scenario::Outage).then(|| outage(&config, &servers, logger.clone()));
+        let traffic = if config.traffic.enabled {
+            let plan = traffic_plan(&config, &models);
+            Some(Traffic::start(plan, format!("http://{}", router_listener.addr()))?)
+        } else {
+            None
+        };
+        Ok(RunningFleet { servers, router, router_listener: Some(router_listener), traffic, timeline })
+    }
+}
+
+/// Trains every model of the catalog, each on its own blocking thread.
+async fn train_all(seed: u64) -> Result<BTreeMap<(String, String), Arc<Model>>, FleetError> {
+    let training: Vec<_> =
+        catalog().into_iter().map(|spec| tokio::task::spawn_blocking(move || spec.train(seed))).collect();
+    let mut models = BTreeMap::new();
+    for task in training {
+        let model = task.await.map_err(|err| FleetError::Config(format!("training stopped: {err}")))??;
+        models.insert((model.name.clone(), model.version.clone()), Arc::new(model));
+    }
+    Ok(models)
+}
+
+/// Serves a fresh state of `spec` (zero counters) on `addr`.
+async fn serve(
+    spec: &ServerSpec,
+    addr: SocketAddr,
+    seed: u64,
+    logger: Option<PayloadLogger>,
+) -> Result<Listener, FleetError> {
+    let state = Arc::new(ServerState::new(spec.clone(), seed, logger));
+    Listener::serve(addr, routes::router(state)).await.map_err(|source| FleetError::Bind {
+        what: format!("server '{}'", spec.name),
+        addr,
+        source,
+    })
+}
+
+/// A route per model over the versions the servers host; fraud's canary (13) gets
+/// `canary_percent`, every other model's only version all of its traffic.
+fn build_router(config: &FleetConfig, servers: &[RunningServer]) -> Result<Router, router::RouteError> {
+    let mut backends: BTreeMap<String, Vec<Backend>> = BTreeMap::new();
+    for server in servers {
+        for hosted in &server.spec.hosted {
+            backends.entry(hosted.model.name.clone()).or_default().push(Backend {
+                version: hosted.model.version.clone(),
+                server: server.spec.name.clone(),
+                url: format!("http://{}", server.addr),
+            });
+        }
+    }
+    let routes = backends.into_iter().map(|(model, backends)| {
+        let weights = match backends.as_slice() {
+            [stable, canary] => BTreeMap::from([
+                (stable.version.clone(), 100 - config.canary_percent),
+                (canary.version.clone(), config.canary_percent),
+            ]),
+            _ => backends.first().map(|only| BTreeMap::from([(only.version.clone(), 100)])).unwrap_or_default(),
+        };
+        (model, backends, weights)
+    });
+    Router::new(config.seed, routes)
+}
+
+/// The outage: the server stops answering at `outage.at`, and serves again, afresh, on the
+/// same port after `outage.lasting`.
+fn outage(config: &FleetConfig, servers: &[RunningServer], logger: Option<PayloadLogger>) -> JoinHandle<()> {
+    let outage = config.outage.clone();
+    let seed = config.seed;
+    let server =
+        servers.iter().find(|s| s.spec.name == outage.server).map(|s| (s.spec.clone(), s.addr, s.listener.clone()));
+    tokio::spawn(async move {
+        let Some((spec, addr, slot)) = server else { return };
+        tokio::time::sleep(outage.at).await;
+        if let Some(listener) = slot.lock().await.take() {
+            listener.stop().await;
+        }
+        tracing::info!("outage: server {} stops answering for {:?}", spec.name, outage.lasting);
+        tokio::time::sleep(outage.lasting).await;
+        match serve(&spec, addr, seed, logger).await {
+            Ok(listener) => {
+                *slot.lock().await = Some(listener);
+                tracing::info!("outage over: server {} answers again on {addr}", spec.name);
+            }
+            Err(err) => tracing::error!("outage: server {} could not come back: {err}", spec.name),
+        }
+    })
+}
+
+/// The traffic plan: the mix of models, each with its schema and its drifted schema.
+fn traffic_plan(config: &FleetConfig, models: &BTreeMap<(String, String), Arc<Model>>) -> TrafficPlan {
+    let targets = TRAFFIC_MIX
+        .iter()
+        .filter_map(|(name, weight)| {
+            let model = models.iter().find(|((model, _), _)| model == name).map(|(_, model)| model)?;
+            let drifted = model.schema.drifted(&scenario::drifts(name));
+            Some(Target { model: name.to_string(), weight: *weight, schema: model.schema.clone(), drifted })
+        })
+        .collect();
+    let drift_at = config.has(Scenario::Drift).then_some(config.drift.at);
+    TrafficPlan { config: config.traffic.clone(), targets, drift_at, seed: config.seed }
+}
+
+impl RunningFleet {
+    /// Every model server, in port order.
+    pub fn servers(&self) -> Vec<ServerInfo> {
+        self.servers
+            .iter()
+            .map(|server| {
+                let url = format!("http://{}", server.addr);
+                ServerInfo {
+                    name: server.spec.name.clone(),
+                    kind: server.spec.style.as_str().into(),
+                    metrics_url: format!("{url}/metrics"),
+                    url,
+                    models: server
+                        .spec
+                        .hosted
+                        .iter()
+                        .map(|h| format!("{}:{}", h.model.name, h.model.version))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The router's base URL: `POST /v2/models/{model}/infer`, admin at `/admin/routes`.
+    pub fn router_url(&self) -> String {
+        self.router_listener.as_ref().map(|l| format!("http://{}", l.addr())).unwrap_or_default()
+    }
+
+    /// The router itself, to read or set splits in-process.
+    pub fn router(&self) -> Arc<Router> {
+        self.router.clone()
+    }
+
+    /// How the traffic generator's requests went so far (None when traffic is off).
+    pub fn traffic(&self) -> Option<TrafficStats> {
+        self.traffic.as_ref().map(Traffic::stats)
+    }
+
+    /// Stops the traffic, the outage timeline, the router and every server; their ports close.
+    pub async fn stop(mut self) {
+        self.traffic.take();
+        if let Some(timeline) = self.timeline.take() {
+            timeline.abort();
+        }
+        if let Some(router) = self.router_listener.take() {
+            router.stop().await;
+        }
+        for server in &self.servers {
+            if let Some(listener) = server.listener.lock().await.take() {
+                listener.stop().await;
+            }
+        }
+    }
+}
+
+impl Drop for RunningFleet {
+    fn drop(&mut self) {
+        if let Some(timeline) = self.timeline.take() {
+            timeline.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
