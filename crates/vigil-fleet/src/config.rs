@@ -147,7 +147,7 @@ impl Default for OutageConfig {
 
 impl Default for SlowConfig {
     fn default() -> Self {
-        SlowConfig { server: "churn".into(), delay: Duration::from_millis(400) }
+        SlowConfig { server: "churn".into(), delay: Duration::from_millis(250) }
     }
 }
 

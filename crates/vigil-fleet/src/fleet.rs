@@ -88,6 +88,7 @@ pub struct RunningFleet {
     router_listener: Option<Listener>,
     traffic: Option<Traffic>,
     timeline: Option<JoinHandle<()>>,
+    payload_log: Option<PayloadLogger>,
 }
 
 impl Fleet {
@@ -136,7 +137,8 @@ impl Fleet {
         } else {
             None
         };
-        Ok(RunningFleet { servers, router, router_listener: Some(router_listener), traffic, timeline })
+        let router_listener = Some(router_listener);
+        Ok(RunningFleet { servers, router, router_listener, traffic, timeline, payload_log: logger })
     }
 }
 
@@ -268,6 +270,11 @@ impl RunningFleet {
     /// How the traffic generator's requests went so far (None when traffic is off).
     pub fn traffic(&self) -> Option<TrafficStats> {
         self.traffic.as_ref().map(Traffic::stats)
+    }
+
+    /// The payload logger, when `log_url` is set: how many events it sent, dropped, failed.
+    pub fn payload_log(&self) -> Option<&PayloadLogger> {
+        self.payload_log.as_ref()
     }
 
     /// Stops the traffic, the outage timeline, the router and every server; their ports close.

@@ -19,7 +19,8 @@ Scenarios (--scenario, comma-separated, combinable; every draw follows --seed):
               (higher error rate and p99 than version 12)
   outage      server --outage-server stops answering (its port closes) at --outage-at for
               --outage-for, then comes back with fresh counters
-  slow        server --slow-server answers everything --slow-delay late
+  slow        server --slow-server answers everything --slow-delay late (its inferences
+              take that much longer in the model, so its latency metrics show it)
 
 Servers (metrics at URL/metrics; register each in Vigil with kind auto):
   fraud    Triton-style   fraud 12 (stable) and 13 (canary)
@@ -79,7 +80,7 @@ struct Cli {
     /// The server the slow scenario slows (default churn).
     #[arg(long, value_name = "SERVER")]
     slow_server: Option<String>,
-    /// How late the slow server answers (default 400ms).
+    /// How late the slow server answers (default 250ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     slow_delay: Option<Duration>,
     /// Stop by itself after this long.
@@ -200,6 +201,9 @@ async fn run(config: FleetConfig, json: bool, stop_after: Option<Duration>) -> E
             traffic.unanswered,
             traffic.skipped
         );
+    }
+    if let Some(log) = fleet.payload_log() {
+        tracing::info!("payload log: {} events sent, {} dropped, {} failed", log.sent(), log.dropped(), log.failed());
     }
     fleet.stop().await;
     ExitCode::SUCCESS

@@ -7,7 +7,7 @@
 //! | `drift` | from `drift.at` on, traffic's inputs shift: fraud `amount` and `distance_from_home_km` move up and spread, `merchant_category` leans to electronics and gaming, `channel` to online; churn `monthly_charges` rises, `contract` leans month-to-month; price `living_area_m2` falls, `neighbourhood` leans to the centre |
 //! | `bad-canary` | fraud version 13 fails `bad_canary.error_rate` of inferences and a `tail_share` of them take `tail_min`–`tail_max` longer (higher p99) |
 //! | `outage` | server `outage.server` stops answering (its port closes) at `outage.at` for `outage.lasting`, then comes back with fresh counters, as a restarted server does |
-//! | `slow` | server `slow.server` answers everything `slow.delay` late, inferences included |
+//! | `slow` | server `slow.server` answers everything `slow.delay` late; its inferences take that much longer in the model, where its latency metrics see it |
 
 use std::fmt;
 use std::str::FromStr;

@@ -69,7 +69,8 @@ pub struct ServerSpec {
     pub name: String,
     pub style: Style,
     pub hosted: Vec<Hosted>,
-    /// Added before every answer (a slow server).
+    /// Added before every answer but inferences' (a slow server; its inferences are slowed by
+    /// their versions' `faults.extra`).
     pub answer_delay: Duration,
 }
 

@@ -162,3 +162,35 @@ async fn the_http_endpoints_answer_as_the_imitated_servers_do() {
         assert!(get("/v2").await.is_err(), "the port is closed once stopped");
     }
 }
+
+#[tokio::test]
+async fn a_slow_server_delays_every_answer_and_its_inferences_in_the_model() {
+    let delay = Duration::from_millis(200);
+    let slow = VersionFaults { extra: delay, ..VersionFaults::default() };
+    let spec = ServerSpec {
+        name: "slow".into(),
+        style: Style::Mlserver,
+        hosted: vec![hosted("churn", "v3", slow)],
+        answer_delay: delay,
+    };
+    let state = Arc::new(ServerState::new(spec, 7, None));
+    let listener = Listener::serve("127.0.0.1:0".parse().expect("an address"), routes::router(state.clone()))
+        .await
+        .expect("serves");
+    let (client, base) = (reqwest::Client::new(), format!("http://{}", listener.addr()));
+    let started = std::time::Instant::now();
+    assert_eq!(client.get(format!("{base}/v2/health/ready")).send().await.expect("answers").status(), 200);
+    assert!(started.elapsed() >= delay, "readiness waits");
+    let body = request(state.model("churn", None).expect("hosted"), 1);
+    let started = std::time::Instant::now();
+    let infer =
+        client.post(format!("{base}/v2/models/churn/versions/v3/infer")).body(body).send().await.expect("answers");
+    assert_eq!(infer.status(), 200);
+    assert!(
+        started.elapsed() >= delay && started.elapsed() < 2 * delay + Duration::from_millis(150),
+        "once, in the model"
+    );
+    let stats = &state.recorder.snapshot().revisions[&("churn".to_owned(), "v3".to_owned())];
+    assert!(stats.request.sum >= delay.as_secs_f64(), "the server's own latency shows it: {stats:?}");
+    listener.stop().await;
+}
