@@ -14,8 +14,8 @@ use super::http::get_capped;
 /// The largest query answer Vigil reads.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
-/// The metric names `map` reads per model: counters, the latency family's series, queue time,
-/// gauges and batch counters. Not server-wide resources: through Prometheus, one registered
+/// The metric names `map` reads per model: counters, the latency family's series, reported
+/// quantiles, queue time, gauges and batch counters. Not server-wide resources: through Prometheus, one registered
 /// server stands for many processes (and without a selector, Prometheus' own).
 pub fn metric_names(map: &SignalMap) -> Vec<String> {
     let mut names: Vec<String> =
@@ -27,6 +27,7 @@ pub fn metric_names(map: &SignalMap) -> Vec<String> {
         Latency::Cumulative { name, .. } => names.push(name.to_owned()),
     }
     names.extend(map.queue.map(|(name, _)| name.to_owned()));
+    names.extend(map.reported_quantiles.map(|(name, _)| name.to_owned()));
     names.extend(map.gauges.iter().map(|(_, name)| name.to_string()));
     names.extend(
         map.batches.into_iter().flat_map(|(inferences, executions)| [inferences, executions].map(str::to_owned)),

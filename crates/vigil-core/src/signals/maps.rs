@@ -61,6 +61,10 @@ pub struct SignalMap {
     pub batches: Option<(&'static str, &'static str)>,
     /// Server-wide CPU, memory and GPU use (see `resources`).
     pub resources: &'static [Resource],
+    /// A summary whose `quantile` series are the server's own latency quantiles, and its unit:
+    /// p50, p95 and p99 as the server reports them, where no histogram gives them (Triton with
+    /// `--metrics-config summary_latencies=true`).
+    pub reported_quantiles: Option<(&'static str, f64)>,
 }
 
 /// Stored names of the gauge signals.
@@ -91,6 +95,7 @@ const OIP_V2: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: PROCESS,
+    reported_quantiles: None,
 };
 
 const TRITON: SignalMap = SignalMap {
@@ -105,6 +110,7 @@ const TRITON: SignalMap = SignalMap {
     gauges: &[(gauge::WAITING, "nv_inference_pending_request_count")],
     batches: Some(("nv_inference_count", "nv_inference_exec_count")),
     resources: TRITON_RESOURCES,
+    reported_quantiles: Some(("nv_inference_request_summary_us", 1e-6)),
 };
 
 const MLSERVER: SignalMap = SignalMap {
@@ -119,6 +125,7 @@ const MLSERVER: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: PROCESS,
+    reported_quantiles: None,
 };
 
 const TORCHSERVE: SignalMap = SignalMap {
@@ -133,6 +140,7 @@ const TORCHSERVE: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: TORCHSERVE_RESOURCES,
+    reported_quantiles: None,
 };
 
 const TFSERVING: SignalMap = SignalMap {
@@ -150,6 +158,7 @@ const TFSERVING: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: &[],
+    reported_quantiles: None,
 };
 
 const BENTOML: SignalMap = SignalMap {
@@ -167,6 +176,7 @@ const BENTOML: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: PROCESS,
+    reported_quantiles: None,
 };
 
 const VLLM: SignalMap = SignalMap {
@@ -186,6 +196,7 @@ const VLLM: SignalMap = SignalMap {
     ],
     batches: None,
     resources: PROCESS,
+    reported_quantiles: None,
 };
 
 const TGI: SignalMap = SignalMap {
@@ -200,6 +211,7 @@ const TGI: SignalMap = SignalMap {
     gauges: &[(gauge::WAITING, "tgi_queue_size"), (gauge::BATCH_SIZE, "tgi_batch_current_size")],
     batches: None,
     resources: &[],
+    reported_quantiles: None,
 };
 
 const RAY: SignalMap = SignalMap {
@@ -214,6 +226,7 @@ const RAY: SignalMap = SignalMap {
     gauges: &[],
     batches: None,
     resources: RAY_RESOURCES,
+    reported_quantiles: None,
 };
 
 const fn server_wide(signal: &'static str, metric: &'static str, scale: f64, reading: Reading) -> Resource {

@@ -61,7 +61,13 @@ pub fn golden(before: &Totals, after: &Totals, seconds: f64) -> GoldenSignals {
         _ => None,
     };
     let buckets = bucket_increase(&before.latency_buckets, &after.latency_buckets);
-    let quantile = |q| histogram_quantile(q, &buckets);
+    // From the histogram's growth in between; else as the server reports them, when it served
+    // requests in between (a summary's quantiles cover its own recent window).
+    let reported = |q: f64| {
+        let found = after.reported_quantiles.iter().find(|(quantile, _)| (*quantile - q).abs() < 1e-9);
+        found.map(|(_, seconds)| *seconds).filter(|_| requests > 0.0)
+    };
+    let quantile = |q| histogram_quantile(q, &buckets).or_else(|| reported(q));
     GoldenSignals {
         requests,
         errors,

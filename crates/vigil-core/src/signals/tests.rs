@@ -211,3 +211,14 @@ fn process_cpu_is_the_cores_kept_busy_between_polls_and_a_restart_starts_from_ze
     let restarted = BTreeMap::from([(CPU_CORES, 1.0)]);
     assert_eq!(resources::usage(Some(&after), &restarted, 4.0, process)[CPU_CORES], 0.25);
 }
+
+#[test]
+fn triton_latency_quantiles_come_from_its_summary_when_it_served_requests() {
+    let triton = page_totals(ServerKind::Triton, "triton.prom");
+    let densenet = &triton[&key("densenet_onnx", Some("1"))];
+    let signals = golden(&Totals::default(), densenet, 10.0);
+    // nv_inference_request_summary_us quantiles 0.5, 0.95, 0.99: 28,877, 46,018 and 61,544 µs.
+    assert!(close(signals.latency_p50_s, 0.028877) && close(signals.latency_p95_s, 0.046018), "{signals:?}");
+    assert!(close(signals.latency_p99_s, 0.061544), "{signals:?}");
+    assert_eq!(golden(densenet, densenet, 10.0).latency_p99_s, None, "no requests in between: nothing measured");
+}

@@ -29,6 +29,8 @@ pub struct Totals {
     pub latency_buckets: Vec<(f64, f64)>,
     /// Seconds requests spent queued, where the server counts it.
     pub queue_sum_s: Option<f64>,
+    /// Latency quantiles as the server reports them (quantile → seconds), where it does.
+    pub reported_quantiles: Vec<(f64, f64)>,
     /// Inferences run and the model executions that ran them (batched), where counted.
     pub inferences: Option<f64>,
     pub executions: Option<f64>,
@@ -74,6 +76,15 @@ pub fn totals(page: &Exposition<'_>, map: &SignalMap) -> BTreeMap<RevisionKey, T
     }
     if let Some((name, to_seconds)) = map.queue {
         add_each(page, map, &mut by_revision, name, None, |t, v| *t.queue_sum_s.get_or_insert(0.0) += v * to_seconds);
+    }
+    if let Some((name, to_seconds)) = map.reported_quantiles {
+        for sample in page.samples_named(name) {
+            let Some(quantile) = page.label(sample, "quantile").and_then(|q| q.parse::<f64>().ok()) else { continue };
+            if counts(page, sample, map, None) && sample.value.is_finite() {
+                let totals = by_revision.entry(revision_of(page, sample, map)).or_default();
+                totals.reported_quantiles.push((quantile, sample.value * to_seconds));
+            }
+        }
     }
     if let Some((inferences, executions)) = map.batches {
         add_each(page, map, &mut by_revision, inferences, None, |t, v| *t.inferences.get_or_insert(0.0) += v);
