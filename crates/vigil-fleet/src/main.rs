@@ -175,7 +175,12 @@ async fn run(config: FleetConfig, json: bool, stop_after: Option<Duration>) -> E
     if json {
         println!(
             "{}",
-            serde_json::json!({"name": "router", "kind": "router", "url": router, "admin_url": format!("{router}/admin/routes")})
+            serde_json::json!({
+                "name": "router",
+                "kind": "router",
+                "url": router,
+                "admin_url": format!("{router}/admin/routes")
+            })
         );
     } else {
         println!("{:<8} {:<9} {router}  admin {router}/admin/routes", "router", "router");

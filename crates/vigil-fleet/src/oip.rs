@@ -45,9 +45,8 @@ pub fn parse(body: &[u8]) -> Result<Value, BadRequest> {
 /// Decodes an `infer` request for a model taking `schema`; the error says what is wrong.
 pub fn decode(request: &Value, schema: &Schema) -> Result<InferRequest, BadRequest> {
     let inputs = request.get("inputs").and_then(Value::as_array).ok_or_else(|| {
-        BadRequest::Malformed(
-            "the request has no \"inputs\" list: send {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}, ...]}".into(),
-        )
+        let expected = r#"{"inputs": [{"name", "shape", "datatype", "data"}, ...]}"#;
+        BadRequest::Malformed(format!("the request has no \"inputs\" list: send {expected}"))
     })?;
     let id = request.get("id").and_then(Value::as_str).map(str::to_owned);
     let rows = decode_rows(inputs, schema).map_err(BadRequest::Mismatch)?;

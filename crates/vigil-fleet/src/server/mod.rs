@@ -168,7 +168,10 @@ impl ServerState {
         let entries: Vec<Value> = self
             .running
             .iter()
-            .map(|r| serde_json::json!({"name": r.hosted.model.name, "version": r.hosted.model.version, "state": "READY", "reason": ""}))
+            .map(|r| {
+                let (name, version) = (&r.hosted.model.name, &r.hosted.model.version);
+                serde_json::json!({"name": name, "version": version, "state": "READY", "reason": ""})
+            })
             .collect();
         Value::Array(entries)
     }
