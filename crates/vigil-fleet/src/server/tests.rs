@@ -7,10 +7,16 @@ use super::listener::Listener;
 use super::*;
 use crate::models::catalog;
 
+/// Every model of the catalog, trained once for all these tests.
+fn trained(name: &str, version: &str) -> Arc<Model> {
+    static MODELS: std::sync::OnceLock<Vec<Arc<Model>>> = std::sync::OnceLock::new();
+    let models = MODELS.get_or_init(|| catalog().iter().map(|spec| Arc::new(spec.train(7).expect("trains"))).collect());
+    models.iter().find(|m| m.name == name && m.version == version).expect("in the catalog").clone()
+}
+
 fn hosted(name: &str, version: &str, faults: VersionFaults) -> Hosted {
-    let spec = catalog().into_iter().find(|s| s.name == name && s.version == version).expect("in the catalog");
     Hosted {
-        model: Arc::new(spec.train(7).expect("trains")),
+        model: trained(name, version),
         service: ServiceTime { median: Duration::from_millis(1), sigma: 0.2 },
         instances: 2,
         faults,
