@@ -19,10 +19,16 @@ use vigil_fleet::config::{OutageConfig, TrafficConfig};
 use vigil_fleet::{Fleet, FleetConfig, RunningFleet, Scenario};
 use vigil_tests::wait_for;
 
-/// A fleet whose traffic runs at `peak_rps` from the busiest hour of its day.
+/// A fleet whose traffic runs at `peak_rps` from the busiest hour of its day, 5,000 requests
+/// at most.
 fn config(scenarios: &[Scenario], peak_rps: f64) -> FleetConfig {
-    let traffic =
-        TrafficConfig { peak_rps, start_hour: 16.0, day: Duration::from_secs(3600), ..TrafficConfig::default() };
+    let traffic = TrafficConfig {
+        peak_rps,
+        start_hour: 16.0,
+        day: Duration::from_secs(3600),
+        max_requests: Some(5_000),
+        ..TrafficConfig::default()
+    };
     FleetConfig { scenarios: scenarios.to_vec(), seed: 7, traffic, ..FleetConfig::default() }
 }
 
