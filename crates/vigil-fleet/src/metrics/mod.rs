@@ -11,9 +11,9 @@ pub mod mlserver;
 mod text;
 pub mod triton;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The buckets of Python's Prometheus client, which MLServer and KServe use, in seconds.
 pub const PYTHON_BUCKETS: [f64; 14] = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
@@ -36,6 +36,69 @@ impl Histogram {
     pub fn count(&self) -> u64 {
         self.cumulative[PYTHON_BUCKETS.len()]
     }
+}
+
+/// The quantiles a summary reports (Triton's defaults).
+pub const SUMMARY_QUANTILES: [f64; 5] = [0.5, 0.9, 0.95, 0.99, 0.999];
+/// How far back a summary's quantiles look (prometheus-cpp's default, which Triton uses).
+pub const SUMMARY_MAX_AGE: Duration = Duration::from_secs(60);
+/// The most recent observations a window keeps, whatever their age.
+const WINDOW_CAPACITY: usize = 100_000;
+
+/// Observations in seconds for a Prometheus summary: all-time count and sum, and the recent
+/// values its quantiles are computed from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Window {
+    recent: VecDeque<(Instant, f64)>,
+    pub count: u64,
+    pub sum: f64,
+}
+
+impl Window {
+    pub fn observe(&mut self, at: Instant, seconds: f64) {
+        self.forget_before(at);
+        if self.recent.len() == WINDOW_CAPACITY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back((at, seconds));
+        self.count += 1;
+        self.sum += seconds;
+    }
+
+    fn forget_before(&mut self, now: Instant) {
+        while self.recent.front().is_some_and(|(at, _)| now.saturating_duration_since(*at) > SUMMARY_MAX_AGE) {
+            self.recent.pop_front();
+        }
+    }
+
+    /// Each of `quantiles` (nearest rank) of the values observed in the last
+    /// [`SUMMARY_MAX_AGE`] before `now`; None when there are none.
+    pub fn quantiles(&self, now: Instant, quantiles: &[f64]) -> Vec<Option<f64>> {
+        let mut values: Vec<f64> = self
+            .recent
+            .iter()
+            .filter(|(at, _)| now.saturating_duration_since(*at) <= SUMMARY_MAX_AGE)
+            .map(|(_, value)| *value)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        quantiles
+            .iter()
+            .map(|q| {
+                let rank = (q * values.len() as f64).ceil() as usize;
+                values.get(rank.clamp(1, values.len().max(1)) - 1).copied()
+            })
+            .collect()
+    }
+}
+
+/// The summaries of successful inferences' times, phase by phase (as Triton keeps them).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summaries {
+    pub request: Window,
+    pub queue: Window,
+    pub input: Window,
+    pub infer: Window,
+    pub output: Window,
 }
 
 /// How one inference ended.
@@ -79,6 +142,8 @@ pub struct RevisionStats {
     pub input: Histogram,
     pub infer: Histogram,
     pub output: Histogram,
+    /// Successful requests' times over a sliding window.
+    pub summaries: Summaries,
     /// Requests waiting for a model instance right now.
     pub pending: u64,
     /// When the revision was first recorded, in seconds since the Unix epoch.
@@ -169,6 +234,12 @@ impl Recorder {
             }
             if outcome == Outcome::Success {
                 stats.output.observe(timing.output.as_secs_f64());
+                let (now, summaries) = (Instant::now(), &mut stats.summaries);
+                summaries.request.observe(now, timing.total.as_secs_f64());
+                summaries.queue.observe(now, timing.queue.as_secs_f64());
+                summaries.input.observe(now, timing.input.as_secs_f64());
+                summaries.infer.observe(now, timing.infer.as_secs_f64());
+                summaries.output.observe(now, timing.output.as_secs_f64());
             }
         });
     }
@@ -203,6 +274,19 @@ mod tests {
     }
 
     #[test]
+    fn windows_give_nearest_rank_quantiles_of_recent_values_only() {
+        let mut window = Window::default();
+        let start = Instant::now();
+        assert_eq!(window.quantiles(start, &[0.5]), [None]);
+        window.observe(start, 100.0);
+        let later = start + SUMMARY_MAX_AGE + Duration::from_secs(1);
+        (1..=100).for_each(|i| window.observe(later, f64::from(i)));
+        assert_eq!(window.quantiles(later, &[0.5, 0.99, 1.0]), [Some(50.0), Some(99.0), Some(100.0)]);
+        assert_eq!((window.count, window.sum), (101, 5050.0 + 100.0), "count and sum are all-time");
+        assert_eq!(window.quantiles(later + SUMMARY_MAX_AGE * 2, &[0.5]), [None], "nothing recent");
+    }
+
+    #[test]
     fn outcomes_count_apart_and_only_successes_add_to_triton_time() {
         let recorder = Recorder::with_revisions([("fraud", "12"), ("fraud", "13")]);
         recorder.inference("fraud", "13", Outcome::Success, 3, timing(10));
@@ -214,6 +298,7 @@ mod tests {
         assert_eq!((stats.success, stats.failures(), stats.inferences, stats.executions), (1, 2, 4, 2));
         assert_eq!(stats.request.count(), 3);
         assert!((stats.success_seconds - 0.010).abs() < 1e-12);
+        assert_eq!(stats.summaries.request.count, 1, "summaries keep successes only");
     }
 
     #[test]

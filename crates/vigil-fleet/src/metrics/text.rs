@@ -17,7 +17,8 @@ pub enum SumAt {
 pub enum Numbers {
     /// Python's `prometheus_client` (MLServer, KServe): always a float, `7.0`, `2.21175808e+08`.
     Python,
-    /// Triton's C++ client: whole numbers without a decimal point, others as the shortest float.
+    /// Triton's C++ client (prometheus-cpp): whole numbers without a decimal point, others as
+    /// the shortest float, `Nan` for not-a-number.
     Cpp,
 }
 
@@ -76,6 +77,8 @@ impl Page {
 
     fn number(&self, value: f64) -> String {
         match self.numbers {
+            Numbers::Cpp if value.is_nan() => "Nan".into(),
+            Numbers::Cpp if value.is_infinite() => if value > 0.0 { "+Inf" } else { "-Inf" }.into(),
             Numbers::Cpp if value.fract() == 0.0 && value.abs() < 1e15 => format!("{}", value as i64),
             Numbers::Cpp => format!("{value}"),
             Numbers::Python => python_float(value),
@@ -127,6 +130,7 @@ mod tests {
         assert_eq!(python_float(3.68), "3.68");
         let cpp = Page::new(Numbers::Cpp);
         assert_eq!((cpp.number(42.0), cpp.number(0.125)), ("42".into(), "0.125".into()));
+        assert_eq!(cpp.number(f64::NAN), "Nan");
     }
 
     #[test]

@@ -1,12 +1,16 @@
 //! The metrics page of NVIDIA Triton (as in `tests/fixtures/metrics/triton.prom`, from Triton's
-//! metrics documentation): cumulative counters without `_total` labelled `model` and
-//! `version`, failures by `reason`, durations in whole microseconds (end to end for successful
-//! requests only, queue, and compute input / infer / output), the pending-request gauge, and
-//! the host's CPU and memory. Every loaded revision is listed from the start, at zero.
+//! metrics documentation), as Triton started with `--metrics-config summary_latencies=true`
+//! serves it: cumulative counters without `_total` labelled `model` and `version`, failures by
+//! `reason`, durations in whole microseconds (end to end for successful requests only, queue,
+//! and compute input / infer / output), the pending-request gauge, the latency summaries
+//! (quantiles of the last minute's successful requests, `Nan` when there were none), and the
+//! host's CPU and memory. Every loaded revision is listed from the start, at zero.
+
+use std::time::Instant;
 
 use super::host::{self, CpuUtilization};
 use super::text::{Numbers, Page};
-use super::{RevisionStats, Snapshot};
+use super::{RevisionStats, Snapshot, Window, SUMMARY_QUANTILES};
 
 /// A per-revision family: name, help, type, and its value from a revision's stats.
 type Family = (&'static str, &'static str, &'static str, fn(&RevisionStats) -> f64);
@@ -66,6 +70,37 @@ const FAMILIES: [Family; 9] = [
     ),
 ];
 
+/// A per-revision summary family: name, help, and which window of a revision it shows.
+type SummaryFamily = (&'static str, &'static str, fn(&RevisionStats) -> &Window);
+
+const SUMMARIES: [SummaryFamily; 5] = [
+    (
+        "nv_inference_request_summary_us",
+        "Summary of inference request duration in microseconds (includes cached requests)",
+        |s| &s.summaries.request,
+    ),
+    (
+        "nv_inference_queue_summary_us",
+        "Summary of inference queuing duration in microseconds (includes cached requests)",
+        |s| &s.summaries.queue,
+    ),
+    (
+        "nv_inference_compute_input_summary_us",
+        "Summary of compute input duration in microseconds (does not include cached requests)",
+        |s| &s.summaries.input,
+    ),
+    (
+        "nv_inference_compute_infer_summary_us",
+        "Summary of compute inference duration in microseconds (does not include cached requests)",
+        |s| &s.summaries.infer,
+    ),
+    (
+        "nv_inference_compute_output_summary_us",
+        "Summary of compute output duration in microseconds (does not include cached requests)",
+        |s| &s.summaries.output,
+    ),
+];
+
 pub fn render(snapshot: &Snapshot, cpu: &CpuUtilization) -> String {
     let mut page = Page::new(Numbers::Cpp);
     for (index, (name, help, kind, value)) in FAMILIES.iter().enumerate() {
@@ -83,6 +118,20 @@ pub fn render(snapshot: &Snapshot, cpu: &CpuUtilization) -> String {
                 for (reason, count) in reasons {
                     page.sample(failure, &[("model", model), ("reason", reason), ("version", version)], count as f64);
                 }
+            }
+        }
+    }
+    let now = Instant::now();
+    for (name, help, window) in SUMMARIES {
+        page.family(name, help, "summary");
+        for ((model, version), stats) in &snapshot.revisions {
+            let (window, labels) = (window(stats), [("model", model.as_str()), ("version", version.as_str())]);
+            page.sample(&format!("{name}_count"), &labels, window.count as f64);
+            page.sample(&format!("{name}_sum"), &labels, micros(window.sum));
+            for (quantile, value) in SUMMARY_QUANTILES.iter().zip(window.quantiles(now, &SUMMARY_QUANTILES)) {
+                let quantile = quantile.to_string();
+                let labels = [labels[0], labels[1], ("quantile", quantile.as_str())];
+                page.sample(name, &labels, value.map_or(f64::NAN, micros));
             }
         }
     }
@@ -127,6 +176,12 @@ mod tests {
             "nv_inference_queue_duration_us{model=\"fraud\",version=\"13\"} 400",
             "# TYPE nv_inference_pending_request_count gauge",
             "nv_inference_pending_request_count{model=\"fraud\",version=\"13\"} 1",
+            "# TYPE nv_inference_request_summary_us summary",
+            "nv_inference_request_summary_us_count{model=\"fraud\",version=\"13\"} 1",
+            "nv_inference_request_summary_us_sum{model=\"fraud\",version=\"13\"} 1500",
+            "nv_inference_request_summary_us{model=\"fraud\",version=\"13\",quantile=\"0.99\"} 1500",
+            "nv_inference_request_summary_us{model=\"fraud\",version=\"12\",quantile=\"0.5\"} Nan",
+            "nv_inference_queue_summary_us{model=\"fraud\",version=\"13\",quantile=\"0.999\"} 200",
         ] {
             assert!(page.lines().any(|l| l == line), "missing {line} in\n{page}");
         }
