@@ -18,8 +18,8 @@ use crate::observe::PreviousTotals;
 use crate::points::{self, Retention, RevisionSignals, Series};
 use crate::poller::{self, PollerHandle};
 use crate::secrets;
-use crate::VigilError;
 use crate::servers::{self, NewServer, Server};
+use crate::VigilError;
 use crate::{store, Result};
 
 /// How often servers are polled unless configured otherwise.
