@@ -37,8 +37,8 @@
 //!
 //! [`PayloadLogger::log`] never waits: a record goes into a bounded queue or, when it is full, is
 //! dropped and counted. A background task takes whatever is queued as one batch and posts the
-//! batch's events concurrently (at most [`CONCURRENCY`] at once) over kept-alive connections, each
-//! with a [`TIMEOUT`]; an event that fails is retried once unless it timed out, then counted as
+//! batch's events concurrently (at most `CONCURRENCY` at once) over kept-alive connections, each
+//! with a `TIMEOUT`; an event that fails is retried once unless it timed out, then counted as
 //! failed, with one debug line per batch. Every counter counts events (two per record), so once the
 //! queue is idle `sent + failed + dropped` is twice the number of records logged.
 
