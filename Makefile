@@ -24,7 +24,7 @@ TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnom
 help:
 	@echo "make run    open Vigil's desktop app"
 	@echo "make test   run every test: Rust, UI and the real window end to end"
-	@echo "make bindings   regenerate ui/src/lib/bindings.ts from the Rust types"
+	@echo "make bindings   regenerate the UI's TypeScript bindings from the Rust types"
 
 # Installs the Debian packages in $(1) that are missing.
 define apt_install
@@ -85,6 +85,7 @@ test: test-deps lint
 
 bindings:
 	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-core --lib bindings
+	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-desktop bindings
 
 # The exposition parser's throughput beside openmetrics-parser, prometheus-parse and a naive
 # tokenizer, on a generated 4 MB page: prints a table, writes $(CARGO_TARGET_DIR)/bench/parser.json.

@@ -3,7 +3,18 @@
 //! `capabilities/default.json`. `tests/capabilities.rs` keeps the lists in step.
 
 /// Vigil's own commands, as registered in `src/main.rs`.
-const COMMANDS: &[&str] = &["app_info", "audit_log", "fleet_snapshot", "server_add", "server_remove", "server_update"];
+const COMMANDS: &[&str] = &[
+    "app_info",
+    "audit_log",
+    "demo_remove_servers",
+    "demo_start",
+    "demo_status",
+    "demo_stop",
+    "fleet_snapshot",
+    "server_add",
+    "server_remove",
+    "server_update",
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=../ui/dist");

@@ -8,6 +8,8 @@ use tauri::State;
 use vigil_core::error::ErrorPayload;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
+use crate::demo::{Demo, DemoStatus};
+
 type CommandResult<T> = Result<T, ErrorPayload>;
 
 fn to_payload(err: VigilError) -> ErrorPayload {
@@ -46,4 +48,30 @@ pub async fn server_update(engine: State<'_, Engine>, name: String, edit: NewSer
 #[tauri::command]
 pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandResult<()> {
     engine.remove_server(&name).await.map_err(to_payload)
+}
+
+#[tauri::command]
+pub async fn demo_status(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
+    demo.status(&engine).await.map_err(to_payload)
+}
+
+/// Starts the demo fleet and registers its servers; answers with the demo's new status.
+#[tauri::command]
+pub async fn demo_start(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
+    demo.start(&engine).await.map_err(to_payload)?;
+    demo_status(engine, demo).await
+}
+
+/// Stops the demo fleet; its servers stay registered and go down.
+#[tauri::command]
+pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
+    demo.stop().await;
+    demo_status(engine, demo).await
+}
+
+/// Stops the demo fleet and removes its servers, each on the audit trail.
+#[tauri::command]
+pub async fn demo_remove_servers(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
+    demo.remove_servers(&engine).await.map_err(to_payload)?;
+    demo_status(engine, demo).await
 }

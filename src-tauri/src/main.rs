@@ -1,22 +1,26 @@
 //! `vigil-desktop`: the desktop window over Vigil's engine.
 //!
-//! This shell opens the engine, starts polling, forwards engine events to the window, and
-//! exposes a few commands ([`commands`]). Behaviour lives in `vigil-core`.
+//! This shell opens the engine, starts polling, forwards engine events to the window
+//! ([`forward`]), exposes a few commands ([`commands`]) and runs the demo fleet when asked
+//! ([`demo`]). Behaviour lives in `vigil-core`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[cfg(test)]
+mod bindings;
 mod commands;
+mod demo;
+mod forward;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use tauri::{Emitter, Manager};
-use tokio::sync::broadcast::error::RecvError;
+use tauri::Manager;
 use vigil_core::{store, Engine, EngineOptions};
+use vigil_fleet::Scenario;
 
-/// The name of the event that carries every engine event to the window.
-const ENGINE_EVENT: &str = "engine";
+use crate::demo::Demo;
 
 #[derive(Parser)]
 #[command(name = "vigil-desktop", version, about = "Vigil's desktop window.")]
@@ -27,6 +31,10 @@ struct Args {
     /// Seconds between health checks of each server
     #[arg(long, value_name = "SECONDS", env = "VIGIL_POLL_INTERVAL", default_value_t = 10.0)]
     poll_interval: f64,
+    /// Start the demo fleet on loopback and watch it. SCENARIOS, comma-separated, from healthy,
+    /// drift, bad-canary, outage, slow [default: healthy,drift,bad-canary]
+    #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
+    demo: Option<Vec<Scenario>>,
 }
 
 fn main() -> ExitCode {
@@ -43,35 +51,36 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let start_demo = args.demo.is_some();
+    let scenarios = args.demo.filter(|s| !s.is_empty()).unwrap_or_else(|| demo::DEFAULT_SCENARIOS.to_vec());
+    let demo = Demo::new(demo::config(scenarios));
 
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::audit_log,
+            commands::demo_remove_servers,
+            commands::demo_start,
+            commands::demo_status,
+            commands::demo_stop,
             commands::fleet_snapshot,
             commands::server_add,
             commands::server_remove,
             commands::server_update,
         ])
         .setup(move |app| {
-            let handle = app.handle().clone();
-            let mut events = engine.subscribe();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    match events.recv().await {
-                        Ok(event) => {
-                            if let Err(err) = handle.emit(ENGINE_EVENT, &event) {
-                                tracing::warn!("could not forward an engine event: {err}");
-                            }
-                        }
-                        Err(RecvError::Lagged(_)) => continue,
-                        Err(RecvError::Closed) => break,
+            app.manage(engine.clone());
+            app.manage(demo);
+            forward::start(app.handle());
+            app.manage(tauri::async_runtime::block_on(async { engine.start_polling() }));
+            if start_demo {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    if let Err(err) = handle.state::<Demo>().start(&handle.state::<Engine>()).await {
+                        eprintln!("error: {err}");
                     }
-                }
-            });
-            let poller = tauri::async_runtime::block_on(async { engine.start_polling() });
-            app.manage(engine);
-            app.manage(poller);
+                });
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

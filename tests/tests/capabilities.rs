@@ -11,8 +11,18 @@ fn shell_file(name: &str) -> String {
 }
 
 /// The commands the window is meant to call. Changing this list is the deliberate step.
-const GRANTED_COMMANDS: &[&str] =
-    &["app_info", "audit_log", "fleet_snapshot", "server_add", "server_remove", "server_update"];
+const GRANTED_COMMANDS: &[&str] = &[
+    "app_info",
+    "audit_log",
+    "demo_remove_servers",
+    "demo_start",
+    "demo_status",
+    "demo_stop",
+    "fleet_snapshot",
+    "server_add",
+    "server_remove",
+    "server_update",
+];
 /// Plugin permissions the window is meant to have.
 const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
 

@@ -1,0 +1,237 @@
+//! The demo fleet inside the desktop app: `--demo` at launch, or Settings, starts a `vigil-fleet`
+//! on loopback and registers its servers with the engine; Stop closes its ports; quitting the
+//! app drops it with the process.
+//!
+//! Its servers are registered by the fleet's names (`fraud`, `churn`, `pricing`; not the router)
+//! with kind `auto`, a short poll interval so the first screen comes alive quickly, and the
+//! label `source=vigil-fleet`, by which they are found again: a later start updates their URL
+//! when it changed, and "Remove demo servers" removes exactly them. A server of the same name
+//! without that label is the person's own and is never touched.
+
+use serde::Serialize;
+use tokio::sync::{watch, Mutex};
+use ts_rs::TS;
+use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
+use vigil_fleet::config::SERVER_NAMES;
+use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
+
+/// The label every demo server carries, as name and value.
+pub const LABEL: (&str, &str) = ("source", "vigil-fleet");
+/// What `--demo` plays when it names no scenario.
+pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
+/// The demo's ports (fraud, churn, pricing, router), fixed so its servers keep their URLs from
+/// one run to the next, and below Linux's ephemeral range (32768–60999) so that no outgoing
+/// connection holds one; free ports are used when these are taken.
+const PORT_BASE: u16 = 17810;
+/// Seconds between polls of a demo server, so rates and latencies show within seconds.
+const POLL_INTERVAL_SECS: f64 = 2.0;
+
+/// Whether the demo fleet is serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum DemoState {
+    Stopped,
+    /// Training its models and opening its ports (a few seconds).
+    Starting,
+    Running,
+}
+
+/// One server of the running demo fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DemoServer {
+    pub name: String,
+    /// What it imitates: `triton`, `mlserver` or `kserve`.
+    pub kind: String,
+    pub url: String,
+    /// `MODEL:VERSION` of each version it hosts.
+    pub models: Vec<String>,
+}
+
+/// What the Settings view shows of the demo fleet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct DemoStatus {
+    pub state: DemoState,
+    /// The scenarios it plays, or will play when started.
+    pub scenarios: Vec<String>,
+    /// Its servers while it runs.
+    pub servers: Vec<DemoServer>,
+    /// Registered servers labelled `source=vigil-fleet`, by name, running or not.
+    pub registered: Vec<String>,
+    /// Why the last start failed, until the next start.
+    pub error: Option<String>,
+}
+
+/// The part of the status that changes without the database: what the window is told about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    state: DemoState,
+    servers: Vec<DemoServer>,
+    error: Option<String>,
+}
+
+/// The demo fleet of this app: at most one, started and stopped one operation at a time.
+pub struct Demo {
+    config: FleetConfig,
+    fleet: Mutex<Option<RunningFleet>>,
+    phase: watch::Sender<Phase>,
+}
+
+/// The fleet configuration `--demo` starts: `scenarios` on the demo's fixed ports.
+pub fn config(scenarios: Vec<Scenario>) -> FleetConfig {
+    FleetConfig { scenarios, port_base: Some(PORT_BASE), ..FleetConfig::default() }
+}
+
+/// Whether `server` was registered by the demo.
+pub fn is_demo(server: &Server) -> bool {
+    server.labels.get(LABEL.0).is_some_and(|value| value == LABEL.1)
+}
+
+impl Demo {
+    /// A stopped demo that plays `config` when started.
+    pub fn new(config: FleetConfig) -> Demo {
+        let phase = Phase { state: DemoState::Stopped, servers: Vec::new(), error: None };
+        Demo { config, fleet: Mutex::new(None), phase: watch::channel(phase).0 }
+    }
+
+    /// Wakes each time the state, the servers or the error change.
+    pub fn changes(&self) -> watch::Receiver<Phase> {
+        self.phase.subscribe()
+    }
+
+    /// The demo as it is now, with the demo servers registered in `engine`.
+    pub async fn status(&self, engine: &Engine) -> Result<DemoStatus, VigilError> {
+        let registered = engine.list_servers().await?.into_iter().filter(is_demo).map(|s| s.name).collect();
+        let phase = self.phase.borrow().clone();
+        Ok(DemoStatus {
+            state: phase.state,
+            scenarios: self.config.scenarios.iter().map(|s| s.to_string()).collect(),
+            servers: phase.servers,
+            registered,
+            error: phase.error,
+        })
+    }
+
+    /// Starts the fleet and registers its servers; nothing when it already runs. Refused, with
+    /// nothing started, when a server of a demo server's name is the person's own.
+    pub async fn start(&self, engine: &Engine) -> Result<(), VigilError> {
+        let mut slot = self.fleet.lock().await;
+        if slot.is_some() {
+            return Ok(());
+        }
+        self.set(DemoState::Starting, Vec::new(), None);
+        let started = async {
+            for name in SERVER_NAMES {
+                registration(engine, name).await?;
+            }
+            let fleet = start_fleet(&self.config).await?;
+            match register(engine, &fleet.servers()).await {
+                Ok(()) => Ok(fleet),
+                Err(err) => {
+                    fleet.stop().await;
+                    Err(err)
+                }
+            }
+        }
+        .await;
+        match started {
+            Ok(fleet) => {
+                self.set(DemoState::Running, fleet.servers().into_iter().map(DemoServer::from).collect(), None);
+                *slot = Some(fleet);
+                Ok(())
+            }
+            Err(err) => {
+                self.set(DemoState::Stopped, Vec::new(), Some(err.to_string()));
+                Err(err)
+            }
+        }
+    }
+
+    /// Stops the fleet: its ports close, and its servers, still registered, go down.
+    pub async fn stop(&self) {
+        let mut slot = self.fleet.lock().await;
+        if let Some(fleet) = slot.take() {
+            fleet.stop().await;
+        }
+        let error = self.phase.borrow().error.clone();
+        self.set(DemoState::Stopped, Vec::new(), error);
+    }
+
+    /// Stops the fleet and removes every demo server from `engine`, each on the audit trail.
+    pub async fn remove_servers(&self, engine: &Engine) -> Result<(), VigilError> {
+        self.stop().await;
+        for server in engine.list_servers().await?.into_iter().filter(is_demo) {
+            engine.remove_server(&server.name).await?;
+        }
+        Ok(())
+    }
+
+    fn set(&self, state: DemoState, servers: Vec<DemoServer>, error: Option<String>) {
+        self.phase.send_replace(Phase { state, servers, error });
+    }
+}
+
+impl From<ServerInfo> for DemoServer {
+    fn from(info: ServerInfo) -> DemoServer {
+        DemoServer { name: info.name, kind: info.kind, url: info.url, models: info.models }
+    }
+}
+
+/// The demo's registration of `name`, if any; refused when `name` is the person's own server.
+async fn registration(engine: &Engine, name: &str) -> Result<Option<Server>, VigilError> {
+    match engine.server(name).await {
+        Ok(server) if is_demo(&server) => Ok(Some(server)),
+        Ok(_) => Err(VigilError::Conflict {
+            field: "name",
+            message: format!(
+                "A server named '{name}' is already registered and is not the demo's, so the demo fleet \
+                 did not start. Rename or remove that server (Fleet → Edit, or `vigil server remove {name}`), \
+                 then start the demo fleet again."
+            ),
+        }),
+        Err(VigilError::NotFound(_)) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Starts `config`, on free ports when its fixed ones are taken.
+async fn start_fleet(config: &FleetConfig) -> Result<RunningFleet, VigilError> {
+    let failed = |err: FleetError| VigilError::Conflict {
+        field: "demo",
+        message: format!("The demo fleet could not start: {err}."),
+    };
+    match Fleet::start(config.clone()).await {
+        Err(FleetError::Bind { addr, .. }) if config.port_base.is_some() => {
+            tracing::warn!("the demo fleet's port {addr} is taken; starting it on free ports instead");
+            Fleet::start(FleetConfig { port_base: None, ..config.clone() }).await.map_err(failed)
+        }
+        started => started.map_err(failed),
+    }
+}
+
+/// Registers each fleet server, or points an earlier registration of it at its current URL.
+async fn register(engine: &Engine, servers: &[ServerInfo]) -> Result<(), VigilError> {
+    for info in servers {
+        match registration(engine, &info.name).await? {
+            Some(existing) if existing.base_url == info.url => {}
+            Some(existing) => {
+                let edit = NewServer { base_url: info.url.clone(), ..existing.settings() };
+                engine.update_server(&info.name, edit).await?;
+            }
+            None => {
+                let new = NewServer {
+                    name: info.name.clone(),
+                    base_url: info.url.clone(),
+                    kind: ServerKind::Auto,
+                    poll_interval_secs: Some(POLL_INTERVAL_SECS),
+                    labels: [(LABEL.0.to_owned(), LABEL.1.to_owned())].into(),
+                    ..NewServer::default()
+                };
+                engine.add_server(new).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
