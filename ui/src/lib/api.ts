@@ -1,9 +1,10 @@
 // The UI's one door into the engine: typed calls over Tauri IPC and the engine's event stream.
-// Every type here is generated from Rust (bindings.ts); none is written by hand.
+// Every type here is generated from Rust (bindings.ts, desktopBindings.ts); none is written by hand.
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppInfo, AuditEntry, EngineEvent, ErrorCode, ErrorPayload, FleetSnapshot, NewServer, Server } from "./bindings";
+import type { DemoStatus } from "./desktopBindings";
 
 /** An engine error as the UI handles it: a stable code, words for people, the field at fault. */
 export class ApiError extends Error {
@@ -47,6 +48,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 /** The name of the Tauri event that carries every engine event. */
 export const ENGINE_EVENT = "engine";
+/** The name of the Tauri event that carries the demo fleet's status each time it changes. */
+export const DEMO_EVENT = "demo";
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
@@ -57,4 +60,10 @@ export const api = {
   removeServer: (name: string) => call<null>("server_remove", { name }),
   onEngineEvent: (handler: (event: EngineEvent) => void): Promise<UnlistenFn> =>
     listen<EngineEvent>(ENGINE_EVENT, (event) => handler(event.payload)),
+  demoStatus: () => call<DemoStatus>("demo_status"),
+  demoStart: () => call<DemoStatus>("demo_start"),
+  demoStop: () => call<DemoStatus>("demo_stop"),
+  demoRemoveServers: () => call<DemoStatus>("demo_remove_servers"),
+  onDemoStatus: (handler: (status: DemoStatus) => void): Promise<UnlistenFn> =>
+    listen<DemoStatus>(DEMO_EVENT, (event) => handler(event.payload)),
 };

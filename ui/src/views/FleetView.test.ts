@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
 import { NOW, server } from "../lib/fixtures";
 import FleetView from "./FleetView.svelte";
@@ -25,7 +26,7 @@ describe("FleetView", () => {
     const target = document.body.appendChild(document.createElement("div"));
     const view = mount(FleetView, {
       target,
-      props: { fleet, role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
     });
     const find = <T extends HTMLElement = HTMLElement>(css: string) => target.querySelector<T>(css);
 
@@ -45,6 +46,28 @@ describe("FleetView", () => {
     fleet.apply({ kind: "server_updated", server: edited });
     flushSync();
     expect(find('[data-testid="server-labels"]')?.textContent).toBe("team=risk");
+    unmount(view);
+  });
+
+  it("offers the demo fleet when there is nothing to watch, and says it is starting", async () => {
+    const commands: string[] = [];
+    mockIPC((command) => {
+      commands.push(command);
+      return new Promise(() => {}); // the start takes its time
+    });
+    const fleet = new Fleet();
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+
+    target.querySelector<HTMLButtonElement>('[data-testid="fleet-demo-start"]')!.click();
+    flushSync();
+    expect(commands).toEqual(["demo_start"]);
+    expect(target.querySelector('[data-testid="fleet-empty"]')).toBeNull();
+    expect(target.querySelector('[data-testid="fleet-demo-starting"]')?.textContent).toContain("Starting the demo fleet");
     unmount(view);
   });
 });
