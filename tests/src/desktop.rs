@@ -1,6 +1,7 @@
 //! The real `vigil-desktop` window under Xvfb, driven over WebDriver (tauri-driver in front of
 //! WebKitWebDriver). Each [`DesktopApp`] has its own X display, driver ports and database, and
-//! stops everything it started when dropped. If the test is failing at that moment, it first
+//! stops everything it started when dropped. One runs at a time: with two windows at once on a
+//! 2-core machine, WebKitWebDriver fails to type now and then ("unknown error"). If the test is failing at that moment, it first
 //! saves a screenshot (ImageMagick's `import`) beside the logs under `target/e2e-artifacts/NAME/` and prints their paths.
 
 use std::fs::File;
@@ -10,9 +11,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
+use tokio::sync::{Mutex, MutexGuard};
 
 use crate::webdriver::Session;
 use crate::{signal_group, wait_for, workspace_binary};
+
+/// Held by the one desktop app running in this test process.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
 /// A running desktop app and the session that drives it.
 pub struct DesktopApp {
@@ -24,6 +29,8 @@ pub struct DesktopApp {
     display: String,
     xvfb: Child,
     driver: Child,
+    /// Released after the processes above are stopped (fields drop after `Drop::drop`).
+    _turn: MutexGuard<'static, ()>,
 }
 
 /// Finds a program the tests need, or panics naming how to install it.
@@ -72,9 +79,10 @@ async fn start_xvfb(artifacts: &Path) -> (Child, String) {
 }
 
 impl DesktopApp {
-    /// Launches `vigil-desktop` on a fresh database, polling every `poll_interval_secs`.
-    /// `name` names the artifacts folder.
-    pub async fn launch(name: &str, poll_interval_secs: f64) -> DesktopApp {
+    /// Launches `vigil-desktop` with `args` on a fresh database, polling every
+    /// `poll_interval_secs`. `name` names the artifacts folder.
+    pub async fn launch(name: &str, poll_interval_secs: f64, args: &[&str]) -> DesktopApp {
+        let turn = ONE_AT_A_TIME.lock().await;
         let app_binary = workspace_binary("vigil-desktop");
         let artifacts =
             app_binary.parent().and_then(Path::parent).expect("target dir").join("e2e-artifacts").join(name);
@@ -103,7 +111,7 @@ impl DesktopApp {
             tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok()
         })
         .await;
-        let capabilities = json!({ "alwaysMatch": { "tauri:options": { "application": app_binary } } });
+        let capabilities = json!({ "alwaysMatch": { "tauri:options": { "application": app_binary, "args": args } } });
         let mut attempts = Vec::new();
         let session = loop {
             match Session::create(&driver_url, capabilities.clone()).await {
@@ -115,7 +123,7 @@ impl DesktopApp {
                 Err(err) => panic!("no WebDriver session with the app after 3 tries: {attempts:?}, then {err}"),
             }
         };
-        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, xvfb, driver }
+        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, xvfb, driver, _turn: turn }
     }
 
     /// Waits until the element matching `css` exists and returns its id.

@@ -3,6 +3,10 @@
 //! A person adds a model server through the form, sees it up, edits its poll interval and labels,
 //! sees it go down when the server stops, and removes it; each decision is on the audit trail.
 //! Bad input gets an error under the field and stores nothing.
+//!
+//! With `--demo`, the demo fleet's servers are up on the first screen; Settings stops the fleet
+//! (they go down), removes them (on the audit trail) and starts it again; quitting the app
+//! closes the fleet's ports.
 
 use std::time::Duration;
 
@@ -18,7 +22,7 @@ fn row(name: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     let model_server = ReadinessServer::start().await;
-    let app = DesktopApp::launch("server_up_then_down", POLL_INTERVAL_SECS).await;
+    let app = DesktopApp::launch("server_up_then_down", POLL_INTERVAL_SECS, &[]).await;
 
     // A new user sees what to do.
     app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(20)).await;
@@ -82,4 +86,89 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     assert!(texts[2].contains("Added server") && texts[2].contains(&model_server.url()), "{texts:?}");
 
     app.session.close().await;
+}
+
+/// The text of the element matching `css`, if there is one now.
+async fn text_of(app: &DesktopApp, css: &str) -> Option<String> {
+    let element = app.session.find(css).await.ok()??;
+    app.session.text(&element).await.ok()
+}
+
+/// Each of `names`' health and labels as listed, or None while one of them is not.
+async fn rows_of(app: &DesktopApp, names: &[&str]) -> Option<Vec<(String, String)>> {
+    let mut rows = Vec::new();
+    for name in names {
+        let health = text_of(app, &format!(r#"{} [data-testid="server-health"]"#, row(name))).await?;
+        let labels = text_of(app, &format!(r#"{} [data-testid="server-labels"]"#, row(name))).await?;
+        rows.push((health, labels));
+    }
+    Some(rows)
+}
+
+/// Waits until every one of `names` is listed in `health`, labelled as the demo's.
+async fn wait_for_demo_servers(app: &DesktopApp, names: &[&str], health: &str, deadline: Duration) {
+    let expected: Vec<(String, String)> = names.iter().map(|_| (health.into(), "source=vigil-fleet".into())).collect();
+    vigil_tests::wait_for(&format!("{names:?} listed {health}"), deadline, || async {
+        rows_of(app, names).await.filter(|rows| *rows == expected)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and_restarts_it() {
+    const DEMO: [&str; 3] = ["churn", "fraud", "pricing"];
+    let app = DesktopApp::launch("demo_fleet", POLL_INTERVAL_SECS, &["--demo"]).await;
+
+    // The first screen: the fleet's servers, detected and up (training the models takes a few
+    // seconds; the demo polls its servers every 2 s).
+    wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
+    let kind = text_of(&app, &format!(r#"{} [data-testid="server-kind"]"#, row("fraud"))).await;
+    assert_eq!(kind.as_deref(), Some("NVIDIA Triton"));
+
+    // Settings shows it running with its scenarios and servers; Stop closes its ports.
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.wait_for_text(r#"[data-testid="demo-state"]"#, "Running", Duration::from_secs(5)).await;
+    let scenarios = text_of(&app, r#"[data-testid="demo-scenarios"]"#).await.unwrap_or_default();
+    for scenario in ["healthy", "drift", "bad-canary"] {
+        assert!(scenarios.contains(scenario), "{scenarios}");
+    }
+    assert_eq!(app.session.find_all(r#"[data-testid="demo-server"]"#).await.unwrap().len(), 3);
+    app.click(r#"[data-testid="demo-stop"]"#).await;
+    app.wait_for_text(r#"[data-testid="demo-state"]"#, "Stopped", Duration::from_secs(5)).await;
+
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    wait_for_demo_servers(&app, &DEMO, "Down", Duration::from_secs(10)).await;
+
+    // Remove demo servers asks first, then the fleet is empty and each removal is audited.
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.click(r#"[data-testid="demo-remove"]"#).await;
+    app.click(r#"[data-testid="demo-confirm-remove-yes"]"#).await;
+    app.wait_for_text(r#"[data-testid="demo-servers"]"#, "None registered", Duration::from_secs(5)).await;
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    app.element(r#"[data-testid="fleet-empty"]"#, Duration::from_secs(5)).await;
+
+    app.click(r#"[data-testid="nav-audit"]"#).await;
+    app.element(r#"[data-testid="audit-table"]"#, Duration::from_secs(5)).await;
+    let mut texts = Vec::new();
+    for row in app.session.find_all(r#"[data-testid="audit-row"]"#).await.unwrap() {
+        texts.push(app.session.text(&row).await.unwrap());
+    }
+    assert_eq!(texts.len(), 6, "three added, three removed: {texts:?}");
+    for (text, name) in texts.iter().zip(["pricing", "fraud", "churn"]) {
+        assert!(text.contains("Removed server") && text.contains(name), "{texts:?}");
+    }
+    assert!(texts[3..].iter().all(|t| t.contains("Added server")), "{texts:?}");
+
+    // The empty fleet offers the demo again; quitting the app closes its ports.
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    app.click(r#"[data-testid="fleet-demo-start"]"#).await;
+    wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
+    let url = text_of(&app, &format!(r#"{} [data-testid="server-url"]"#, row("fraud"))).await.unwrap_or_default();
+    let address = url.strip_prefix("http://").expect("an http URL").to_owned();
+    assert!(tokio::net::TcpStream::connect(&address).await.is_ok(), "fraud serves at {address}");
+    app.session.close().await;
+    vigil_tests::wait_for("the fleet's ports to close with the app", Duration::from_secs(10), || async {
+        tokio::net::TcpStream::connect(&address).await.is_err().then_some(())
+    })
+    .await;
 }
