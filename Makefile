@@ -22,7 +22,7 @@ TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnom
 .PHONY: help run test bench bindings ui deps test-deps lint check-node
 
 help:
-	@echo "make run    open Vigil's desktop app"
+	@echo "make run    open Vigil's desktop app on the demo fleet"
 	@echo "make test   run every test: Rust, UI and the real window end to end"
 	@echo "make bindings   regenerate the UI's TypeScript bindings from the Rust types"
 
@@ -60,16 +60,20 @@ test-deps: deps
 			"mlserver-sklearn==$(MLSERVER_VERSION)" scikit-learn "uvloop<0.22" && \
 		touch $(VIGIL_MLSERVER_VENV)/.installed; }
 
+# The demo fleet's scenarios for `make run` (see crates/vigil-fleet); `make run DEMO=` opens
+# the app without it.
+DEMO ?= healthy,drift,bad-canary
+
 run: ui
 	cargo build -p vigil-desktop -p vigil-cli
 	@if [ -z "$$DISPLAY" ] && [ -z "$$WAYLAND_DISPLAY" ]; then \
 		echo ""; \
-		echo "There is no display here, so the window cannot open. Vigil is built: run it from a desktop"; \
-		echo "session with  $(CARGO_TARGET_DIR)/debug/vigil-desktop  or, on a headless machine, under Xvfb:"; \
-		echo "  Xvfb :99 -screen 0 1280x800x24 & DISPLAY=:99 $(CARGO_TARGET_DIR)/debug/vigil-desktop"; \
+		echo "There is no display here, so the window cannot open. Vigil is built: run it on the demo fleet from a"; \
+		echo "desktop session with  $(CARGO_TARGET_DIR)/debug/vigil-desktop --demo  or, on a headless machine, under Xvfb:"; \
+		echo "  Xvfb :99 -screen 0 1280x800x24 & DISPLAY=:99 $(CARGO_TARGET_DIR)/debug/vigil-desktop --demo"; \
 		echo "The headless CLI works anywhere:  $(CARGO_TARGET_DIR)/debug/vigil --help"; \
 		exit 1; fi
-	$(CARGO_TARGET_DIR)/debug/vigil-desktop $(ARGS)
+	$(CARGO_TARGET_DIR)/debug/vigil-desktop $(if $(DEMO),--demo=$(DEMO)) $(ARGS)
 
 lint: ui
 	cargo fmt --all --check
