@@ -16,12 +16,18 @@
 //! removing a server takes effect without a restart, and after a restart polling resumes from
 //! the database.
 //!
+//! The scheduler looks at the schedule when a poll falls due, but at most once per
+//! [`SCHEDULER_TICK`]: polls due within one tick start together, so a large fleet costs a few
+//! passes over the schedule a second, not one per poll.
+//!
 //! The *recorder* receives finished polls and writes whatever has arrived in one transaction,
 //! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
-//! Once a minute it also prunes metrics older than the retention allows.
+//! It writes at most once per [`RECORD_EVERY`]: a lone poll is written at once, while under load
+//! polls gather into larger transactions. Once a minute it also prunes metrics older than the
+//! retention allows.
 
 use std::collections::hash_map::RandomState;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -33,11 +39,10 @@ use tokio::task::JoinSet;
 
 use crate::engine::Engine;
 use crate::events::EngineEvent;
-use crate::health::{self, HealthState};
+use crate::health::{self, HealthState, Transition};
 use crate::observe::{observe, Observation};
 use crate::servers::{self, Server};
-use crate::Result;
-use crate::{points, revisions};
+use crate::{points, revisions, Result, VigilError};
 
 /// How many servers are polled at the same time.
 pub const MAX_CONCURRENT_POLLS: usize = 64;
@@ -47,6 +52,10 @@ pub const MAX_BACKOFF: u32 = 16;
 const RELIST_EVERY: Duration = Duration::from_secs(1);
 /// The most polls written in one transaction.
 const MAX_BATCH: usize = 512;
+/// The shortest time between two passes of the scheduler over the schedule.
+pub const SCHEDULER_TICK: Duration = Duration::from_millis(20);
+/// The shortest time between the starts of two writes of finished polls.
+pub const RECORD_EVERY: Duration = Duration::from_millis(250);
 
 /// The running poller; polling stops when this is dropped.
 pub struct PollerHandle {
@@ -112,21 +121,35 @@ pub fn start(engine: Engine) -> PollerHandle {
     }
 }
 
-/// When each server is next due, and how many polls in a row it has failed.
+/// When each server is next due, how many polls in a row it has failed, and when the scheduler
+/// looks again by itself.
 #[derive(Default)]
 struct Schedule {
     next_due: HashMap<i64, Instant>,
     failures: HashMap<i64, u32>,
+    looks_at: Option<Instant>,
 }
 
 impl Schedule {
     /// Notes a poll of `server_id` that started at `started` and has just finished (`now`), and
-    /// sets when it is next due: a wait after it started, but not before now.
-    fn finished(&mut self, server_id: i64, healthy: bool, interval: Duration, started: Instant, now: Instant) {
+    /// sets when it is next due: a wait after it started, but not before now. True when that is
+    /// before the scheduler would look by itself, so it must be woken.
+    fn finished(&mut self, server_id: i64, healthy: bool, interval: Duration, started: Instant, now: Instant) -> bool {
         let failures = self.failures.entry(server_id).or_default();
         *failures = if healthy { 0 } else { failures.saturating_add(1) };
         let wait = if *failures == 0 { jittered(interval) } else { interval * backoff_factor(*failures) };
-        self.next_due.insert(server_id, (started + wait).max(now));
+        let due = (started + wait).max(now);
+        self.next_due.insert(server_id, due);
+        self.looks_at.is_none_or(|looks_at| due < looks_at)
+    }
+
+    /// Forgets servers that are no longer registered; true if there were any.
+    fn retain(&mut self, registered: &[Server]) -> bool {
+        let ids: HashSet<i64> = registered.iter().map(|server| server.id).collect();
+        let before = self.next_due.len();
+        self.next_due.retain(|id, _| ids.contains(id));
+        self.failures.retain(|id, _| ids.contains(id));
+        self.next_due.len() < before
     }
 }
 
@@ -165,20 +188,24 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
             };
             listed_at = Some(Instant::now());
             stats.servers.store(servers.len(), Ordering::Relaxed);
-            let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            // An edited server is polled at once with its new settings, out of any backoff.
-            for id in edited {
-                plan.next_due.insert(id, Instant::now());
-                plan.failures.remove(&id);
+            let removed = {
+                let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                // An edited server is polled at once with its new settings, out of any backoff.
+                for id in edited {
+                    plan.next_due.insert(id, Instant::now());
+                    plan.failures.remove(&id);
+                }
+                plan.retain(&servers)
+            };
+            if removed {
+                engine.previous_totals().lock().await.retain(&servers);
             }
-            plan.next_due.retain(|id, _| servers.iter().any(|s| s.id == *id));
-            plan.failures.retain(|id, _| servers.iter().any(|s| s.id == *id));
         }
         let now = Instant::now();
-        let mut next_wake = now + RELIST_EVERY;
-        for server in &servers {
-            let due = {
-                let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next_wake = {
+            let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut next_wake = now + RELIST_EVERY;
+            for server in &servers {
                 let due = *plan.next_due.entry(server.id).or_insert(now);
                 if due > now {
                     next_wake = next_wake.min(due);
@@ -186,26 +213,30 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
                 }
                 // Not due again until this poll has finished and set a new time.
                 plan.next_due.insert(server.id, now + Duration::from_secs(86_400));
-                due
-            };
-            let (client, server, known) = (engine.http().clone(), server.clone(), known.get(&server.id).cloned());
-            let (limit, schedule, finished) = (limit.clone(), schedule.clone(), finished.clone());
-            let (rescheduled, stats) = (rescheduled.clone(), stats.clone());
-            let (interval, timeout) = (server.poll_interval(default_interval), server.timeout(default_timeout));
-            tokio::spawn(async move {
-                let _permit = limit.acquire_owned().await;
-                let started = Instant::now();
-                let observation = observe(&client, &server, known.as_deref().unwrap_or_default(), timeout).await;
-                stats.count(started.saturating_duration_since(due));
-                let healthy = observation.health.state != HealthState::Down;
-                {
-                    let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    plan.finished(server.id, healthy, interval, started, Instant::now());
-                }
-                rescheduled.notify_one();
-                let _ = finished.send((server, observation)).await;
-            });
-        }
+                let (client, server, known) = (engine.http().clone(), server.clone(), known.get(&server.id).cloned());
+                let (limit, schedule, finished) = (limit.clone(), schedule.clone(), finished.clone());
+                let (rescheduled, stats) = (rescheduled.clone(), stats.clone());
+                let (interval, timeout) = (server.poll_interval(default_interval), server.timeout(default_timeout));
+                tokio::spawn(async move {
+                    let _permit = limit.acquire_owned().await;
+                    let started = Instant::now();
+                    let observation = observe(&client, &server, known.as_deref().unwrap_or_default(), timeout).await;
+                    stats.count(started.saturating_duration_since(due));
+                    let healthy = observation.health.state != HealthState::Down;
+                    let wake = {
+                        let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        plan.finished(server.id, healthy, interval, started, Instant::now())
+                    };
+                    if wake {
+                        rescheduled.notify_one();
+                    }
+                    let _ = finished.send((server, observation)).await;
+                });
+            }
+            let next_wake = next_wake.max(now + SCHEDULER_TICK);
+            plan.looks_at = Some(next_wake);
+            next_wake
+        };
         tokio::select! {
             _ = tokio::time::sleep_until(next_wake.into()) => {}
             _ = rescheduled.notified() => {}
@@ -225,7 +256,13 @@ fn edited_since(before: &[Server], listed: &[Server]) -> Vec<i64> {
 }
 
 async fn record_arrivals(engine: Engine, mut arrivals: mpsc::Receiver<(Server, Observation)>) {
+    let mut last_write: Option<Instant> = None;
     while let Some(first) = arrivals.recv().await {
+        // Polls that finish meanwhile wait in the channel and join this batch.
+        if let Some(at) = last_write {
+            tokio::time::sleep_until((at + RECORD_EVERY).into()).await;
+        }
+        last_write = Some(Instant::now());
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match arrivals.try_recv() {
@@ -257,52 +294,61 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
         });
     }
     let batch = polls.join_all().await;
-    record(engine, &batch).await
+    record(engine, &batch).await?;
+    servers::list(engine.pool()).await
 }
 
-/// Writes a batch of finished polls in one transaction and publishes what changed. Returns
-/// every server as it stands after.
-async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<Vec<Server>> {
+/// Writes a batch of finished polls in one transaction and publishes what changed.
+async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> {
     let now = Utc::now();
     let mut previous = engine.previous_totals().lock().await;
     let mut tx = engine.pool().begin().await?;
-    let mut changes = Vec::new();
+    let mut news = Vec::new();
     for (server, observation) in batch {
-        if let Some(transition) = health::record(&mut tx, server.id, &observation.health, now).await? {
-            changes.push((server.id, transition));
-        }
+        let transition = health::record(&mut tx, server.id, &observation.health, now).await?;
         previous.record(&mut tx, server.id, observation, now).await?;
+        if transition.is_some() || other_news(server, observation) {
+            news.push((server, transition));
+        }
     }
     if engine.prune_due() {
         points::prune(&mut tx, engine.options().retention, now.timestamp_millis()).await?;
     }
-    // A server removed while it was being polled is simply gone; nothing was recorded for it.
-    let after = servers::list_in(&mut tx).await?;
+    // Only the servers with news are read back, as they stand after. A server removed while it
+    // was being polled is simply gone; nothing was recorded for it.
+    let mut events = Vec::new();
+    for (before, transition) in news {
+        let server = match servers::get(&mut tx, &before.name).await {
+            Ok(server) => server,
+            Err(VigilError::NotFound(_)) => continue,
+            Err(err) => return Err(err),
+        };
+        // A health change already carries the server as it stands.
+        events.push(match transition {
+            Some(Transition { from, to, .. }) => EngineEvent::HealthChanged { server, from, to },
+            None => EngineEvent::ServerUpdated { server },
+        });
+    }
     tx.commit().await?;
-    previous.retain(&after);
     drop(previous);
-
-    let after_by_id: HashMap<i64, &Server> = after.iter().map(|server| (server.id, server)).collect();
-    let mut changed_health = std::collections::HashSet::new();
-    for (id, transition) in changes {
-        if let Some(server) = after_by_id.get(&id) {
-            let (from, to) = (transition.from, transition.to);
-            engine.publish(EngineEvent::HealthChanged { server: (*server).clone(), from, to });
-            changed_health.insert(id);
-        }
-    }
-    // Other news of a server (its detected kind, whether its metrics could be read), when its
-    // health did not change: a health change already carries the server as it stands.
-    for (before, _) in batch.iter().filter(|(server, _)| !changed_health.contains(&server.id)) {
-        if let Some(now) = after_by_id.get(&before.id) {
-            if (&now.metrics_error, now.detected_kind) != (&before.metrics_error, before.detected_kind) {
-                engine.publish(EngineEvent::ServerUpdated { server: (*now).clone() });
-            }
-        }
-    }
+    events.into_iter().for_each(|event| engine.publish(event));
     let polled: Vec<String> = batch.iter().map(|(server, _)| server.name.clone()).collect();
     engine.finish_polls(now, polled);
-    Ok(after)
+    Ok(())
+}
+
+/// Whether a poll changed what Vigil shows of `server` besides its health: the kind it detected,
+/// or whether its metrics could be read, as [`health::record`] and [`PreviousTotals::record`]
+/// store them.
+///
+/// [`PreviousTotals::record`]: crate::observe::PreviousTotals::record
+fn other_news(server: &Server, observation: &Observation) -> bool {
+    let metrics_error = match &observation.metrics {
+        Some(Err(reason)) => Some(reason.as_str()),
+        _ => None,
+    };
+    let detected_kind = observation.health.detected.or(server.detected_kind);
+    (metrics_error, detected_kind) != (server.metrics_error.as_deref(), server.detected_kind)
 }
 
 #[cfg(test)]
@@ -331,6 +377,14 @@ mod tests {
         assert_eq!(plan.next_due[&7], started + interval, "a slow answer does not stretch the interval");
         plan.finished(7, false, interval, started, started + Duration::from_secs(30));
         assert_eq!(plan.next_due[&7], started + Duration::from_secs(30), "due again as soon as it finished");
+    }
+
+    #[test]
+    fn a_finished_poll_wakes_the_scheduler_only_when_due_before_it_looks_again() {
+        let (interval, now) = (Duration::from_secs(10), Instant::now());
+        let mut plan = Schedule { looks_at: Some(now + Duration::from_secs(1)), ..Schedule::default() };
+        assert!(!plan.finished(7, true, interval, now, now), "due in about 10 s: the scheduler looks before");
+        assert!(plan.finished(7, true, Duration::from_millis(200), now, now), "due in about 0.2 s");
     }
 
     #[test]
