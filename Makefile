@@ -92,6 +92,12 @@ bindings:
 	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-desktop bindings
 
 # The exposition parser's throughput beside openmetrics-parser, prometheus-parse and a naive
-# tokenizer, on a generated 4 MB page: prints a table, writes $(CARGO_TARGET_DIR)/bench/parser.json.
+# tokenizer, on a generated 4 MB page (writes $(CARGO_TARGET_DIR)/bench/parser.json); then the
+# poller's capacity: `vigil collect` and Debian's Prometheus polling the same 1,000 loopback
+# targets every 5 s for 2 minutes, CPU, peak memory and worst schedule lag side by side (writes
+# $(CARGO_TARGET_DIR)/bench/poller.json). Each prints a table and its ratios.
 bench:
-	cargo run --release -q -p vigil-bench -- --out $(CARGO_TARGET_DIR)/bench/parser.json
+	$(call apt_install,prometheus)
+	cargo build --release -q -p vigil-cli -p vigil-bench
+	$(CARGO_TARGET_DIR)/release/vigil-bench parser --out $(CARGO_TARGET_DIR)/bench/parser.json
+	$(CARGO_TARGET_DIR)/release/vigil-bench poller --out $(CARGO_TARGET_DIR)/bench/poller.json

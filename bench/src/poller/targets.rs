@@ -1,0 +1,181 @@
+//! The scraped targets: many MLServer-like HTTP servers on 127.0.0.1, one port each, served by
+//! this process. Each answers what Vigil and Prometheus ask an MLServer 1.7.1: server metadata,
+//! readiness of the server and of each model revision, the model repository index, model
+//! metadata, and a metrics page (the one captured from a real MLServer) whose request counters
+//! grow as if the model were serving.
+//! Every metrics read is counted by who made it.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::http::{header, HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+/// The metrics page of MLServer 1.7.1 after 7 good requests to model iris v1 and one bad one.
+const CAPTURED_PAGE: &str = include_str!("../../../tests/fixtures/metrics/mlserver-1.7.1.prom");
+
+/// The simulated traffic: requests per second that each target's model iris v1 serves.
+const REQUESTS_PER_SECOND: f64 = 2.0;
+
+/// Series of the captured page that grow with each simulated request, and by how much.
+const GROWING: [(&str, f64); 3] = [
+    ("model_infer_request_success_total{model=\"iris\",version=\"v1\"}", 1.0),
+    ("model_infer_request_duration_count{model=\"iris\",version=\"v1\"}", 1.0),
+    ("model_infer_request_duration_sum{model=\"iris\",version=\"v1\"}", 0.01),
+];
+
+const SERVER_METADATA: &str = r#"{"name":"mlserver","version":"1.7.1","extensions":[]}"#;
+/// `POST /v2/repository/index`, as MLServer 1.7.1 answered with model iris v1 loaded.
+const REPOSITORY_INDEX: &str = r#"[{"name":"iris","version":"v1","state":"READY","reason":""}]"#;
+
+/// A piece of the metrics page: fixed text, or the value of a growing series.
+enum Part {
+    Text(String),
+    Growing { captured: f64, per_request: f64 },
+}
+
+/// The metrics page as parts, rendered afresh for each read.
+struct Page {
+    parts: Vec<Part>,
+    since: Instant,
+}
+
+impl Page {
+    fn from_captured() -> Page {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        for line in CAPTURED_PAGE.lines() {
+            let growing = GROWING.iter().find_map(|(series, per_request)| {
+                let value = line.strip_prefix(series)?.strip_prefix(' ')?;
+                Some((series, value.parse::<f64>().ok()?, *per_request))
+            });
+            match growing {
+                Some((series, captured, per_request)) => {
+                    text.push_str(series);
+                    text.push(' ');
+                    parts.push(Part::Text(std::mem::take(&mut text)));
+                    parts.push(Part::Growing { captured, per_request });
+                    text.push('\n');
+                }
+                None => {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+        parts.push(Part::Text(text));
+        Page { parts, since: Instant::now() }
+    }
+
+    fn render(&self) -> String {
+        let requests = (self.since.elapsed().as_secs_f64() * REQUESTS_PER_SECOND).floor();
+        let mut page = String::with_capacity(CAPTURED_PAGE.len() + 64);
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => page.push_str(text),
+                Part::Growing { captured, per_request } => {
+                    let _ = write!(page, "{}", captured + per_request * requests);
+                }
+            }
+        }
+        page
+    }
+}
+
+/// Who read a metrics page, told by its User-Agent.
+#[derive(Default)]
+pub struct Reads {
+    pub vigil: AtomicU64,
+    pub prometheus: AtomicU64,
+    pub other: AtomicU64,
+}
+
+impl Reads {
+    fn count(&self, headers: &HeaderMap) {
+        let agent = headers.get(header::USER_AGENT).and_then(|value| value.to_str().ok()).unwrap_or_default();
+        let counter = if agent.starts_with("vigil/") {
+            &self.vigil
+        } else if agent.starts_with("Prometheus/") {
+            &self.prometheus
+        } else {
+            &self.other
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+struct Shared {
+    page: Page,
+    reads: Reads,
+}
+
+/// The running targets; they stop serving when this is dropped.
+pub struct Targets {
+    /// `127.0.0.1:PORT` of each target.
+    pub addresses: Vec<String>,
+    shared: Arc<Shared>,
+    _serving: JoinSet<()>,
+}
+
+impl Targets {
+    /// Starts `count` targets, each on its own free loopback port.
+    pub async fn start(count: usize) -> Result<Targets, String> {
+        let shared = Arc::new(Shared { page: Page::from_captured(), reads: Reads::default() });
+        let app = Router::new().fallback(answer).with_state(shared.clone());
+        let mut serving = JoinSet::new();
+        let mut addresses = Vec::with_capacity(count);
+        for _ in 0..count {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|error| format!("cannot open a loopback port for a target: {error}"))?;
+            let address = listener.local_addr().map_err(|error| format!("a target's port: {error}"))?;
+            addresses.push(address.to_string());
+            let app = app.clone();
+            serving.spawn(async move {
+                let _ = axum::serve(listener, app).await;
+            });
+        }
+        Ok(Targets { addresses, shared, _serving: serving })
+    }
+
+    /// Metrics pages read so far, by whom.
+    pub fn reads(&self) -> &Reads {
+        &self.shared.reads
+    }
+}
+
+/// Answers one request as MLServer 1.7.1 would.
+async fn answer(
+    axum::extract::State(shared): axum::extract::State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    const JSON: [(header::HeaderName, &str); 1] = [(header::CONTENT_TYPE, "application/json")];
+    let path = uri.path();
+    match path {
+        "/metrics" => {
+            shared.reads.count(&headers);
+            let text_format = [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")];
+            (text_format, shared.page.render()).into_response()
+        }
+        "/v2" => (JSON, SERVER_METADATA).into_response(),
+        "/v2/repository/index" => (JSON, REPOSITORY_INDEX).into_response(),
+        "/v2/health/ready" | "/v2/health/live" => StatusCode::OK.into_response(),
+        _ => match path.strip_prefix("/v2/models/") {
+            Some(_) if path.ends_with("/ready") => StatusCode::OK.into_response(),
+            Some(model) => {
+                let name = model.split('/').next().unwrap_or_default();
+                let metadata = serde_json::json!({
+                    "name": name, "versions": [], "platform": "", "inputs": [], "outputs": [], "parameters": {}
+                });
+                (JSON, metadata.to_string()).into_response()
+            }
+            None => StatusCode::NOT_FOUND.into_response(),
+        },
+    }
+}
