@@ -301,10 +301,17 @@ pub async fn poll_once(engine: &Engine) -> Result<Vec<Server>> {
 /// Writes a batch of finished polls in one transaction and publishes what changed.
 async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> {
     let now = Utc::now();
+    // A server removed while it was being polled is simply gone: nothing is recorded for it (its
+    // revisions could not be stored without it). Read before the transaction, whose first
+    // statement must be a write (see `health::record`).
+    let registered: HashSet<i64> =
+        sqlx::query_scalar("SELECT id FROM servers").fetch_all(engine.pool()).await?.into_iter().collect();
+    let batch: Vec<&(Server, Observation)> =
+        batch.iter().filter(|(server, _)| registered.contains(&server.id)).collect();
     let mut previous = engine.previous_totals().lock().await;
     let mut tx = engine.pool().begin().await?;
     let mut news = Vec::new();
-    for (server, observation) in batch {
+    for (server, observation) in batch.iter().copied() {
         let transition = health::record(&mut tx, server.id, &observation.health, now).await?;
         previous.record(&mut tx, server.id, observation, now).await?;
         if transition.is_some() || other_news(server, observation) {
@@ -314,8 +321,8 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> 
     if engine.prune_due() {
         points::prune(&mut tx, engine.options().retention, now.timestamp_millis()).await?;
     }
-    // Only the servers with news are read back, as they stand after. A server removed while it
-    // was being polled is simply gone; nothing was recorded for it.
+    // Only the servers with news are read back, as they stand after (one renamed meanwhile is
+    // found at its next poll).
     let mut events = Vec::new();
     for (before, transition) in news {
         let server = match servers::get(&mut tx, &before.name).await {
@@ -354,6 +361,45 @@ fn other_news(server: &Server, observation: &Observation) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::health::HealthCheck;
+    use crate::signals::RevisionKey;
+    use crate::{EngineOptions, NewServer, ServerKind};
+
+    #[tokio::test]
+    async fn the_poll_of_a_server_removed_meanwhile_is_dropped_and_the_rest_of_its_batch_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+        let mlserver = |name: &str| NewServer {
+            name: name.into(),
+            base_url: "http://127.0.0.1:9".into(),
+            kind: ServerKind::Mlserver,
+            ..Default::default()
+        };
+        let kept = engine.add_server(mlserver("kept")).await.expect("add");
+        let gone = engine.add_server(mlserver("gone")).await.expect("add");
+        engine.remove_server("gone").await.expect("remove");
+        let key = RevisionKey { model: "iris".into(), version: Some("v1".into()) };
+        let up = || Observation {
+            health: HealthCheck { state: HealthState::Up, reason: "ready".into(), detected: None },
+            revisions: vec![(key.clone(), None)],
+            metadata: HashMap::new(),
+            metrics: None,
+            attributed: HashMap::new(),
+            at: Instant::now(),
+        };
+        let mut events = engine.subscribe();
+        record(&engine, &[(gone, up()), (kept, up())]).await.expect("the batch is stored");
+        let polled = std::iter::from_fn(|| events.try_recv().ok()).find_map(|event| match event {
+            EngineEvent::Polled { servers, .. } => Some(servers),
+            _ => None,
+        });
+        assert_eq!(polled, Some(vec!["kept".to_owned()]));
+        let servers = engine.list_servers().await.expect("list");
+        assert_eq!(
+            servers.iter().map(|s| (s.name.as_str(), s.health)).collect::<Vec<_>>(),
+            [("kept", HealthState::Up)]
+        );
+    }
 
     #[test]
     fn a_failing_server_backs_off_exponentially_up_to_a_cap_and_recovers_at_once() {
