@@ -75,7 +75,7 @@ describe("Settings → Demo fleet", () => {
 
     find('[data-testid="demo-remove"]')!.click();
     flushSync();
-    expect(text('[data-testid="demo-confirm-remove"]')).toContain("remove churn, fraud, pricing with their history?");
+    expect(text('[data-testid="demo-confirm-remove"]')).toContain("Remove churn, fraud, pricing with their history?");
     expect(commands).toEqual(["demo_status", "demo_stop"]);
     find('[data-testid="demo-confirm-remove-yes"]')!.click();
     await settle();
