@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "demo_status",
     "demo_stop",
     "fleet_snapshot",
+    "revision_signals",
     "server_add",
     "server_remove",
     "server_update",

@@ -6,6 +6,7 @@
 
 use tauri::State;
 use vigil_core::error::ErrorPayload;
+use vigil_core::points::RevisionSignals;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 use crate::demo::{Demo, DemoStatus};
@@ -32,6 +33,12 @@ pub async fn audit_log(engine: State<'_, Engine>, limit: u32) -> CommandResult<V
 #[tauri::command]
 pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSnapshot> {
     engine.fleet().await.map_err(to_payload)
+}
+
+/// Every model revision on the fleet with its latest golden signals.
+#[tauri::command]
+pub async fn revision_signals(engine: State<'_, Engine>) -> CommandResult<Vec<RevisionSignals>> {
+    engine.revision_signals().await.map_err(to_payload)
 }
 
 #[tauri::command]

@@ -64,6 +64,7 @@ fn main() -> ExitCode {
             commands::demo_status,
             commands::demo_stop,
             commands::fleet_snapshot,
+            commands::revision_signals,
             commands::server_add,
             commands::server_remove,
             commands::server_update,

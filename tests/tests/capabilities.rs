@@ -19,6 +19,7 @@ const GRANTED_COMMANDS: &[&str] = &[
     "demo_status",
     "demo_stop",
     "fleet_snapshot",
+    "revision_signals",
     "server_add",
     "server_remove",
     "server_update",

@@ -4,9 +4,9 @@
 //! sees it go down when the server stops, and removes it; each decision is on the audit trail.
 //! Bad input gets an error under the field and stores nothing.
 //!
-//! With `--demo`, the demo fleet's servers are up on the first screen; Settings stops the fleet
-//! (they go down), removes them (on the audit trail) and starts it again; quitting the app
-//! closes the fleet's ports.
+//! With `--demo`, the demo fleet's servers are up on the first screen and its models measured;
+//! Settings stops the fleet (they go down), removes them (on the audit trail) and starts it
+//! again; quitting the app closes the fleet's ports.
 
 use std::time::Duration;
 
@@ -124,6 +124,12 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
     let kind = text_of(&app, &format!(r#"{} [data-testid="server-kind"]"#, row("fraud"))).await;
     assert_eq!(kind.as_deref(), Some("NVIDIA Triton"));
+    // Its models, with numbers: the canary's rate from two reads of Triton's metrics.
+    let canary = r#"[data-testid="model-row"][data-model="fraud"][data-version="13"] [data-testid="model-rate"]"#;
+    vigil_tests::wait_for("fraud 13's request rate", Duration::from_secs(20), || async {
+        text_of(&app, canary).await.filter(|rate| rate.ends_with(" req/s"))
+    })
+    .await;
 
     // Settings shows it running with its scenarios and servers; Stop closes its ports.
     app.click(r#"[data-testid="nav-settings"]"#).await;

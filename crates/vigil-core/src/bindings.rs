@@ -12,6 +12,7 @@ use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
+use crate::points::RevisionSignals;
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -26,6 +27,7 @@ pub fn typescript() -> String {
         Server::decl(&config),
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
+        RevisionSignals::decl(&config),
         AuditEntry::decl(&config),
         EngineEvent::decl(&config),
     ];

@@ -3,7 +3,17 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AppInfo, AuditEntry, EngineEvent, ErrorCode, ErrorPayload, FleetSnapshot, NewServer, Server } from "./bindings";
+import type {
+  AppInfo,
+  AuditEntry,
+  EngineEvent,
+  ErrorCode,
+  ErrorPayload,
+  FleetSnapshot,
+  NewServer,
+  RevisionSignals,
+  Server,
+} from "./bindings";
 import type { DemoStatus } from "./desktopBindings";
 
 /** An engine error as the UI handles it: a stable code, words for people, the field at fault. */
@@ -55,6 +65,7 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
+  revisions: () => call<RevisionSignals[]>("revision_signals"),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),
   updateServer: (name: string, edit: NewServer) => call<Server>("server_update", { name, edit }),
   removeServer: (name: string) => call<null>("server_remove", { name }),

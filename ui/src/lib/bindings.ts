@@ -110,6 +110,36 @@ token_ref: string | null, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 
+export type RevisionSignals = { server: string, model: string, 
+/**
+ * Empty for the model's default version.
+ */
+version: string, 
+/**
+ * Whether the server reports it ready (`unknown` for kinds that do not say).
+ */
+health: HealthState, 
+/**
+ * Why, in words, when the server said.
+ */
+health_reason: string | null, 
+/**
+ * Signal name → latest value; absent when never measured.
+ */
+latest: Record<string, number>, 
+/**
+ * What the server said of the revision when it was first seen (platform, inputs, outputs).
+ */
+metadata: unknown, 
+/**
+ * Sum of the `requests` points: every request seen since Vigil began polling.
+ */
+requests_seen: number, 
+/**
+ * Sum of the `errors` points.
+ */
+errors_seen: number, };
+
 export type AuditEntry = { id: number, at: string, 
 /**
  * Who acted (the OS user for now).

@@ -2,7 +2,7 @@
 // events. The window never polls the engine in a loop.
 
 import { api, ApiError, toApiError } from "./api";
-import type { EngineEvent, Server } from "./bindings";
+import type { EngineEvent, RevisionSignals, Server } from "./bindings";
 import { elapsed } from "./format";
 
 const byName = (a: Server, b: Server) => a.name.localeCompare(b.name);
@@ -76,13 +76,19 @@ export function plainStatus(server: Server, now: number): string {
   }
 }
 
-/** The live fleet: servers, when the engine last polled, and what went wrong loading. */
+/**
+ * The live fleet: servers, their model revisions with the latest signals, when the engine last
+ * polled, and what went wrong loading. Revisions are read again after each poll.
+ */
 export class Fleet {
   servers = $state<Server[]>([]);
+  revisions = $state<RevisionSignals[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
   #unlisten: (() => void) | null = null;
+  /** Counts revision reads, so an older answer arriving late is dropped. */
+  #revisionReads = 0;
 
   /** Listens to engine events first, then loads, so no change between the two is missed. */
   async start(): Promise<void> {
@@ -101,6 +107,7 @@ export class Fleet {
       this.servers = snapshot.servers.sort(byName);
       this.lastPolledAt ??= snapshot.polled_at;
       this.loadError = null;
+      await this.readRevisions();
     } catch (thrown) {
       this.loadError = toApiError(thrown);
     } finally {
@@ -109,7 +116,25 @@ export class Fleet {
   }
 
   apply(event: EngineEvent): void {
-    if (event.kind === "polled") this.lastPolledAt = event.at;
+    if (event.kind === "polled") {
+      this.lastPolledAt = event.at;
+      void this.readRevisions();
+    }
+    if (event.kind === "server_removed") {
+      this.#revisionReads++; // a read under way may still hold the removed server's revisions
+      this.revisions = this.revisions.filter((r) => r.server !== event.name);
+    }
     this.servers = applyEvent(this.servers, event);
+  }
+
+  /** Reads every revision's latest signals; a failure keeps the last ones (the next poll retries). */
+  async readRevisions(): Promise<void> {
+    const read = ++this.#revisionReads;
+    try {
+      const revisions = await api.revisions();
+      if (read === this.#revisionReads) this.revisions = revisions;
+    } catch {
+      // The server list says what is wrong; the numbers stay as last read.
+    }
   }
 }

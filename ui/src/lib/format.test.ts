@@ -7,10 +7,12 @@ import {
   fleetCounts,
   kindView,
   labelsText,
+  measure,
   relativeTime,
+  revisionStatus,
   serverStatus,
 } from "./format";
-import { ago, NOW, server } from "./fixtures";
+import { ago, NOW, revision, server } from "./fixtures";
 
 describe("relativeTime", () => {
   it("writes ages the way people say them", () => {
@@ -120,5 +122,28 @@ describe("labelsText", () => {
   it("writes labels on one line, and nothing without labels", () => {
     expect(labelsText({ team: "risk", environment: "prod" })).toBe("team=risk\u00a0· environment=prod");
     expect(labelsText({})).toBe("");
+  });
+});
+
+describe("measure", () => {
+  it("writes each value with its unit and one decimal, and a dash with the reason when not measured", () => {
+    expect(measure(10.08, "rate", "")).toEqual({ text: "10.1 req/s", why: "" });
+    expect(measure(0.0125, "share", "")).toEqual({ text: "1.3 %", why: "" });
+    expect(measure(0.39077, "seconds", "")).toEqual({ text: "390.8 ms", why: "" });
+    expect(measure(undefined, "seconds", "no quantiles")).toEqual({ text: "—", why: "no quantiles" });
+    expect(measure(Number.NaN, "seconds", "no quantiles").text).toBe("—");
+  });
+});
+
+describe("revisionStatus", () => {
+  it("says what the server reports of the revision, and Down when the server is", () => {
+    expect(revisionStatus(revision(), server())).toMatchObject({ word: "Up", tone: "ok" });
+    expect(revisionStatus(revision({ health: "unknown" }), server()).word).toBe("Unknown");
+    const down = revisionStatus(revision(), server({ health: "down" }));
+    expect(down).toEqual({
+      word: "Down",
+      tone: "bad",
+      why: "Server fraud-prod is down; the numbers are from its last answer",
+    });
   });
 });

@@ -1,6 +1,6 @@
 // How numbers, times and states are written in the window, the same way in every view.
 
-import type { HealthState, Server, ServerKind } from "./bindings";
+import type { HealthState, RevisionSignals, Server, ServerKind } from "./bindings";
 
 /** How long since `iso`: "42 s", "5 min", "3 h", "2 d"; "—" without a time. */
 export function elapsed(iso: string | null, now: number): string {
@@ -141,4 +141,38 @@ export function labelsText(labels: Record<string, string>): string {
   return Object.entries(labels)
     .map(([name, value]) => `${name}=${value}`)
     .join("\u00a0· ");
+}
+
+/** A measured value as a table cell writes it: with its unit, or "—" and why there is none. */
+export interface Measure {
+  text: string;
+  why: string;
+}
+
+const UNITS = {
+  rate: { scale: 1, unit: "req/s" },
+  share: { scale: 100, unit: "%" },
+  seconds: { scale: 1000, unit: "ms" },
+} as const;
+
+/** `value` in `unit`, one decimal, e.g. "12.3 req/s", "0.8 %", "9.8 ms"; "—" when not measured. */
+export function measure(value: number | undefined, unit: keyof typeof UNITS, missing: string): Measure {
+  if (value === undefined || !Number.isFinite(value)) return { text: "—", why: missing };
+  const { scale, unit: name } = UNITS[unit];
+  return { text: `${(value * scale).toFixed(1)} ${name}`, why: "" };
+}
+
+/**
+ * A model revision's status: its server's when the server is down (what the revision last said
+ * no longer holds), else what the server reports of the revision.
+ */
+export function revisionStatus(revision: RevisionSignals, server: Server | undefined): StatusView {
+  if (server?.health === "down") {
+    return { word: "Down", tone: "bad", why: `Server ${server.name} is down; the numbers are from its last answer` };
+  }
+  if (revision.health === "unknown") {
+    return { word: "Unknown", tone: "muted", why: "This server does not report each model's readiness" };
+  }
+  const { word, tone } = STATES[revision.health];
+  return { word, tone, why: revision.health_reason ?? "" };
 }

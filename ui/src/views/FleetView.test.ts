@@ -3,7 +3,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, server } from "../lib/fixtures";
+import { NOW, revision, server } from "../lib/fixtures";
 import FleetView from "./FleetView.svelte";
 
 afterEach(() => {
@@ -68,6 +68,31 @@ describe("FleetView", () => {
     expect(commands).toEqual(["demo_start"]);
     expect(target.querySelector('[data-testid="fleet-empty"]')).toBeNull();
     expect(target.querySelector('[data-testid="fleet-demo-starting"]')?.textContent).toContain("Starting the demo fleet");
+    unmount(view);
+  });
+
+  it("lists each model revision with its numbers and units, a dash with the reason where none was measured", () => {
+    const fleet = new Fleet();
+    fleet.servers = [server(), server({ id: 2, name: "churn", health: "down" })];
+    fleet.revisions = [
+      revision(),
+      revision({ server: "churn", model: "churn", version: "v3", latest: { request_rate: 4.84, latency_mean_s: 0.01664 } }),
+    ];
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+    const cells = (model: string) =>
+      [...target.querySelectorAll(`[data-testid="model-row"][data-model="${model}"] td`)].map((td) => td.textContent?.trim());
+
+    expect(cells("fraud")).toEqual(["Up", "fraud", "12", "fraud-prod", "10.1 req/s", "1.3 %", "9.8 ms", "25.2 ms"]);
+    expect(cells("churn")).toEqual(["Down", "churn", "v3", "churn", "4.8 req/s", "—", "16.6 ms", "—"]);
+    const p99 = target.querySelector('[data-model="churn"] [data-testid="model-p99"]')!;
+    expect(p99.getAttribute("title")).toContain("no latency quantiles");
+    const errors = target.querySelector('[data-model="fraud"] [data-testid="model-errors"]')!;
+    expect(errors.getAttribute("title")).toBe("3 failed of 263 requests since Vigil began checking");
     unmount(view);
   });
 });
