@@ -148,21 +148,27 @@ impl Demo {
 
     /// Stops the fleet: its ports close, and its servers, still registered, go down.
     pub async fn stop(&self) {
+        self.stop_fleet(&mut *self.fleet.lock().await).await;
+    }
+
+    /// Stops the fleet and removes every demo server from `engine`, each on the audit trail; no
+    /// start can come between the two.
+    pub async fn remove_servers(&self, engine: &Engine) -> Result<(), VigilError> {
         let mut slot = self.fleet.lock().await;
+        self.stop_fleet(&mut slot).await;
+        for server in engine.list_servers().await?.into_iter().filter(is_demo) {
+            engine.remove_server(&server.name).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops the fleet in `slot`, if any, keeping the last start's error in view.
+    async fn stop_fleet(&self, slot: &mut Option<RunningFleet>) {
         if let Some(fleet) = slot.take() {
             fleet.stop().await;
         }
         let error = self.phase.borrow().error.clone();
         self.set(DemoState::Stopped, Vec::new(), error);
-    }
-
-    /// Stops the fleet and removes every demo server from `engine`, each on the audit trail.
-    pub async fn remove_servers(&self, engine: &Engine) -> Result<(), VigilError> {
-        self.stop().await;
-        for server in engine.list_servers().await?.into_iter().filter(is_demo) {
-            engine.remove_server(&server.name).await?;
-        }
-        Ok(())
     }
 
     fn set(&self, state: DemoState, servers: Vec<DemoServer>, error: Option<String>) {
