@@ -37,7 +37,17 @@ pub fn signal_group(leader: &std::process::Child, signal: libc::c_int) {
 
 /// Polls `condition` every 100 ms until it returns `Some`, or panics after `deadline` saying
 /// what was awaited.
-pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, mut condition: F) -> T
+pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, condition: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let found = wait_until(deadline, condition).await;
+    found.unwrap_or_else(|| panic!("timed out after {deadline:?} waiting for {what}"))
+}
+
+/// Checks `condition` every 100 ms until it gives a value, or `deadline` passes (None).
+pub async fn wait_until<T, F, Fut>(deadline: Duration, mut condition: F) -> Option<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -45,9 +55,11 @@ where
     let start = Instant::now();
     loop {
         if let Some(value) = condition().await {
-            return value;
+            return Some(value);
         }
-        assert!(start.elapsed() < deadline, "timed out after {deadline:?} waiting for {what}");
+        if start.elapsed() >= deadline {
+            return None;
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

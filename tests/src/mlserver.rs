@@ -102,18 +102,22 @@ impl RealMlserver {
         self.http.post(url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
     }
 
+    /// What MLServer's own metrics page counts for iris v1: (successes, failures).
+    pub async fn counted(&self) -> Option<(f64, f64)> {
+        use vigil_core::scrape::exposition::{parse, Format};
+        let text = self.http.get(&self.metrics_url).send().await.ok()?.text().await.ok()?;
+        let page = parse(&text, Format::Auto);
+        let count = |name| page.find(name, &[("model", "iris"), ("version", "v1")]).map(|s| s.value);
+        Some((count("model_infer_request_success_total")?, count("model_infer_request_failure_total")?))
+    }
+
     /// Waits until MLServer's metrics page counts `success` and `failure` requests to iris v1:
     /// it updates its counters just after answering, so a scrape right after a request may
     /// not see it yet.
     pub async fn wait_for_counts(&self, success: f64, failure: f64) {
-        use vigil_core::scrape::exposition::{parse, Format};
         let what = format!("MLServer's metrics to count {success} successes and {failure} failures");
         wait_for(&what, Duration::from_secs(10), || async {
-            let text = self.http.get(&self.metrics_url).send().await.ok()?.text().await.ok()?;
-            let page = parse(&text, Format::Auto);
-            let count = |name| page.find(name, &[("model", "iris"), ("version", "v1")]).map(|s| s.value);
-            let counted = (count("model_infer_request_success_total"), count("model_infer_request_failure_total"));
-            (counted == (Some(success), Some(failure))).then_some(())
+            (self.counted().await == Some((success, failure))).then_some(())
         })
         .await;
     }

@@ -195,3 +195,37 @@ async fn ray_deployments_come_from_the_dashboard_with_their_status() {
         Some("model Embedder default version is not ready: Ray says UNHEALTHY: The deployment failed to start 3 times in a row.")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_naming_no_version_are_added_to_the_default_version_as_one_series() {
+    let server = RecordedServer::start_with(
+        &[
+            ("/v2/health/ready", "mlserver-1.7.1/health-ready.http"),
+            ("/v2/repository/index", "mlserver-1.7.1/repository-index.http"),
+        ],
+        vec![metrics_fixture("/metrics", "mlserver-1.7.1.prom")],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    let new =
+        NewServer { name: "iris".into(), base_url: server.url(), kind: ServerKind::Mlserver, ..Default::default() };
+    engine.add_server(new).await.expect("add");
+    for _ in 0..3 {
+        engine.check_all().await.expect("poll");
+    }
+    // The page has iris v1 and iris version="None"; the index lists v1 alone, so both are v1's.
+    let revisions = engine.revision_signals().await.expect("revisions");
+    assert_eq!(found(&revisions), [("iris", "v1", HealthState::Up)]);
+    let db =
+        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
+            .await
+            .expect("open the database");
+    let per_poll: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT at_ms, count(*) FROM metric_points WHERE signal = 'requests' GROUP BY at_ms ORDER BY at_ms",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("points");
+    assert_eq!(per_poll.iter().map(|(_, n)| *n).collect::<Vec<_>>(), [1, 1], "one point per poll: {per_poll:?}");
+}

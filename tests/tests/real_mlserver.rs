@@ -37,8 +37,21 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
     for _ in 0..GOOD {
         assert_eq!(mlserver.infer(4).await, 200, "iris takes 4 features");
     }
-    for _ in 0..BAD {
-        assert_ne!(mlserver.infer(3).await, 200, "3 features must fail");
+    mlserver.wait_for_counts(GOOD as f64, 0.0).await;
+    // MLServer 1.7.1 now and then leaves a failed request out of its own failure counter (seen
+    // on a loaded machine: 3 sent, 2 counted). Vigil can only store what MLServer counts, so
+    // each bad request is sent until MLServer has counted it (at most twice).
+    for failed in 1..=BAD {
+        for attempt in 1..=2 {
+            assert_ne!(mlserver.infer(3).await, 200, "3 features must fail");
+            let counted = vigil_tests::wait_until(Duration::from_secs(3), || async {
+                (mlserver.counted().await == Some((GOOD as f64, failed as f64))).then_some(())
+            });
+            if counted.await.is_some() {
+                break;
+            }
+            assert!(attempt < 2, "MLServer did not count bad request {failed} twice in a row");
+        }
     }
     mlserver.wait_for_counts(GOOD as f64, BAD as f64).await;
     engine.check_all().await.expect("second poll");

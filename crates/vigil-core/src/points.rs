@@ -66,8 +66,11 @@ pub async fn prune(conn: &mut SqliteConnection, retention: Retention, now_ms: i6
     Ok(())
 }
 
-/// Stores every signal of `interval` that has a value.
-pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Result<()> {
+/// The most rows one statement writes (SQLite's bound-parameter limit stays far off).
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// The signals of `interval` that have a value, as rows for [`insert_rows`].
+pub fn rows(interval: &Interval<'_>) -> Vec<(Option<i64>, &'static str, f64)> {
     let s = interval.signals;
     let values = [
         (signal::REQUESTS, Some(s.requests)),
@@ -83,50 +86,53 @@ pub async fn insert(conn: &mut SqliteConnection, interval: &Interval<'_>) -> Res
     ];
     let values = values.into_iter().filter_map(|(name, value)| Some((name, value?)));
     let gauges = s.gauges.iter().map(|(name, value)| (*name, *value));
-    let values = values.chain(gauges).collect();
-    insert_values(conn, interval.server_id, Some(interval.revision_id), interval.at_ms, values).await
+    values.chain(gauges).map(|(name, value)| (Some(interval.revision_id), name, value)).collect()
 }
 
-/// Stores each finite `(signal, value)` for the revision, or with no revision for the whole
-/// server, and folds it into the rollups.
-pub async fn insert_values(
+/// Stores each finite `(revision, signal, value)` of server `server_id` at `at_ms` (a revision
+/// of None: the whole server), and folds it into the rollups: two statements for a whole poll.
+pub async fn insert_rows(
     conn: &mut SqliteConnection,
     server_id: i64,
-    revision_id: Option<i64>,
     at_ms: i64,
-    values: Vec<(&'static str, f64)>,
+    rows: &[(Option<i64>, &'static str, f64)],
 ) -> Result<()> {
-    for (name, value) in values.into_iter().filter(|(_, value)| value.is_finite()) {
-        sqlx::query("INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES (?, ?, ?, ?, ?)")
-            .bind(server_id)
-            .bind(revision_id)
-            .bind(name)
-            .bind(at_ms)
-            .bind(value)
-            .execute(&mut *conn)
-            .await?;
-        for resolution in ROLLUP_RESOLUTIONS {
-            let bucket_ms = resolution * 1000;
-            sqlx::query(
-                "INSERT INTO metric_rollups
-                     (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
-                 VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-                 ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
-                     count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min),
-                     max = max(max, excluded.max), last = excluded.last",
-            )
-            .bind(server_id)
-            .bind(revision_id)
-            .bind(name)
-            .bind(resolution)
-            .bind(at_ms.div_euclid(bucket_ms) * bucket_ms)
-            .bind(value)
-            .bind(value)
-            .bind(value)
-            .bind(value)
-            .execute(&mut *conn)
-            .await?;
+    let rows: Vec<_> = rows.iter().filter(|(_, _, value)| value.is_finite()).collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let tuples = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES {tuples}");
+        let mut query = sqlx::query(&sql);
+        for (revision_id, name, value) in chunk {
+            query = query.bind(server_id).bind(revision_id).bind(*name).bind(at_ms).bind(value);
         }
+        query.execute(&mut *conn).await?;
+
+        let tuples = vec!["(?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"; chunk.len() * ROLLUP_RESOLUTIONS.len()].join(", ");
+        let sql = format!(
+            "INSERT INTO metric_rollups
+                 (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
+             VALUES {tuples}
+             ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
+                 count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min),
+                 max = max(max, excluded.max), last = excluded.last"
+        );
+        let mut query = sqlx::query(&sql);
+        for (revision_id, name, value) in chunk {
+            for resolution in ROLLUP_RESOLUTIONS {
+                let bucket_ms = resolution * 1000;
+                query = query
+                    .bind(server_id)
+                    .bind(revision_id)
+                    .bind(*name)
+                    .bind(resolution)
+                    .bind(at_ms.div_euclid(bucket_ms) * bucket_ms)
+                    .bind(value)
+                    .bind(value)
+                    .bind(value)
+                    .bind(value);
+            }
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -325,7 +331,8 @@ mod tests {
     async fn store(pool: &SqlitePool, revision_id: i64, at_ms: i64, rate: f64) {
         let signals = GoldenSignals { request_rate: rate, ..Default::default() };
         let mut conn = pool.acquire().await.unwrap();
-        insert(&mut conn, &Interval { server_id: 1, revision_id, at_ms, signals: &signals }).await.unwrap();
+        let interval = Interval { server_id: 1, revision_id, at_ms, signals: &signals };
+        insert_rows(&mut conn, 1, at_ms, &rows(&interval)).await.unwrap();
     }
 
     #[test]

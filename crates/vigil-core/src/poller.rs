@@ -313,8 +313,9 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> 
     let mut news = Vec::new();
     for (server, observation) in batch.iter().copied() {
         let transition = health::record(&mut tx, server.id, &observation.health, now).await?;
-        previous.record(&mut tx, server.id, observation, now).await?;
-        if transition.is_some() || other_news(server, observation) {
+        let metrics_error_changed = previous.record(&mut tx, server.id, observation, now).await?;
+        let detected = observation.health.detected.is_some_and(|kind| Some(kind) != server.detected_kind);
+        if transition.is_some() || metrics_error_changed || detected {
             news.push((server, transition));
         }
     }
@@ -342,20 +343,6 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> 
     let polled: Vec<String> = batch.iter().map(|(server, _)| server.name.clone()).collect();
     engine.finish_polls(now, polled);
     Ok(())
-}
-
-/// Whether a poll changed what Vigil shows of `server` besides its health: the kind it detected,
-/// or whether its metrics could be read, as [`health::record`] and [`PreviousTotals::record`]
-/// store them.
-///
-/// [`PreviousTotals::record`]: crate::observe::PreviousTotals::record
-fn other_news(server: &Server, observation: &Observation) -> bool {
-    let metrics_error = match &observation.metrics {
-        Some(Err(reason)) => Some(reason.as_str()),
-        _ => None,
-    };
-    let detected_kind = observation.health.detected.or(server.detected_kind);
-    (metrics_error, detected_kind) != (server.metrics_error.as_deref(), server.detected_kind)
 }
 
 #[cfg(test)]

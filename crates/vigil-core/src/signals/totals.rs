@@ -38,6 +38,34 @@ pub struct Totals {
     pub gauges: BTreeMap<&'static str, f64>,
 }
 
+impl Totals {
+    /// Adds `other`'s counts to these: two series that belong to one revision (requests that
+    /// named no version, counted against the default version).
+    pub fn merge(&mut self, other: &Totals) {
+        let add = |mine: &mut Option<f64>, theirs: Option<f64>| {
+            if let Some(value) = theirs {
+                *mine.get_or_insert(0.0) += value;
+            }
+        };
+        self.requests += other.requests;
+        add(&mut self.errors, other.errors);
+        add(&mut self.latency_sum_s, other.latency_sum_s);
+        add(&mut self.latency_count, other.latency_count);
+        add(&mut self.queue_sum_s, other.queue_sum_s);
+        add(&mut self.inferences, other.inferences);
+        add(&mut self.executions, other.executions);
+        for &(le, count) in &other.latency_buckets {
+            add_bucket(&mut self.latency_buckets, le, count);
+        }
+        if self.reported_quantiles.is_empty() {
+            self.reported_quantiles = other.reported_quantiles.clone();
+        }
+        for (name, value) in &other.gauges {
+            *self.gauges.entry(name).or_default() += value;
+        }
+    }
+}
+
 /// Reads every revision's totals from `page` as `map` says.
 pub fn totals(page: &Exposition<'_>, map: &SignalMap) -> BTreeMap<RevisionKey, Totals> {
     let mut by_revision = BTreeMap::new();
