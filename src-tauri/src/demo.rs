@@ -50,6 +50,8 @@ pub struct DemoServer {
 /// What the Settings view shows of the demo fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct DemoStatus {
+    /// Grows with each change, so the window can drop a status that arrives after a newer one.
+    pub revision: u32,
     pub state: DemoState,
     /// The scenarios it plays, or will play when started.
     pub scenarios: Vec<String>,
@@ -64,6 +66,7 @@ pub struct DemoStatus {
 /// The part of the status that changes without the database: what the window is told about.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Phase {
+    revision: u32,
     state: DemoState,
     servers: Vec<DemoServer>,
     error: Option<String>,
@@ -89,7 +92,7 @@ pub fn is_demo(server: &Server) -> bool {
 impl Demo {
     /// A stopped demo that plays `config` when started.
     pub fn new(config: FleetConfig) -> Demo {
-        let phase = Phase { state: DemoState::Stopped, servers: Vec::new(), error: None };
+        let phase = Phase { revision: 0, state: DemoState::Stopped, servers: Vec::new(), error: None };
         Demo { config, fleet: Mutex::new(None), phase: watch::channel(phase).0 }
     }
 
@@ -98,11 +101,13 @@ impl Demo {
         self.phase.subscribe()
     }
 
-    /// The demo as it is now, with the demo servers registered in `engine`.
+    /// The demo as it is now, with the demo servers registered in `engine` (read after the
+    /// phase, so they are at least as new as its revision).
     pub async fn status(&self, engine: &Engine) -> Result<DemoStatus, VigilError> {
-        let registered = engine.list_servers().await?.into_iter().filter(is_demo).map(|s| s.name).collect();
         let phase = self.phase.borrow().clone();
+        let registered = engine.list_servers().await?.into_iter().filter(is_demo).map(|s| s.name).collect();
         Ok(DemoStatus {
+            revision: phase.revision,
             state: phase.state,
             scenarios: self.config.scenarios.iter().map(|s| s.to_string()).collect(),
             servers: phase.servers,
@@ -152,14 +157,20 @@ impl Demo {
     }
 
     /// Stops the fleet and removes every demo server from `engine`, each on the audit trail; no
-    /// start can come between the two.
+    /// start can come between the two. The status told at the stop may list some of them still:
+    /// a new revision follows the removals.
     pub async fn remove_servers(&self, engine: &Engine) -> Result<(), VigilError> {
         let mut slot = self.fleet.lock().await;
         self.stop_fleet(&mut slot).await;
-        for server in engine.list_servers().await?.into_iter().filter(is_demo) {
-            engine.remove_server(&server.name).await?;
+        let removed = async {
+            for server in engine.list_servers().await?.into_iter().filter(is_demo) {
+                engine.remove_server(&server.name).await?;
+            }
+            Ok(())
         }
-        Ok(())
+        .await;
+        self.phase.send_modify(|phase| phase.revision += 1);
+        removed
     }
 
     /// Stops the fleet in `slot`, if any, keeping the last start's error in view.
@@ -172,7 +183,7 @@ impl Demo {
     }
 
     fn set(&self, state: DemoState, servers: Vec<DemoServer>, error: Option<String>) {
-        self.phase.send_replace(Phase { state, servers, error });
+        self.phase.send_modify(|phase| *phase = Phase { revision: phase.revision + 1, state, servers, error });
     }
 }
 

@@ -109,10 +109,14 @@ async fn remove_stops_the_fleet_and_removes_only_demo_servers_each_on_the_audit_
     let demo = quiet_demo(Some(taken.local_addr().expect("addr").port()));
 
     demo.start(&engine).await.expect("start on free ports");
-    let fraud = demo.status(&engine).await.expect("status").servers[0].url.clone();
+    let running = demo.status(&engine).await.expect("status");
+    let fraud = running.servers[0].url.clone();
+    let changes = demo.changes();
     demo.remove_servers(&engine).await.expect("remove");
 
     let status = demo.status(&engine).await.expect("status");
+    assert_eq!(status.revision, running.revision + 2, "one for the stop, one after the removals");
+    assert!(changes.has_changed().expect("open"), "the window hears of it");
     assert_eq!((status.state, status.registered.len(), status.servers.len()), (DemoState::Stopped, 0, 0));
     let names: Vec<String> = engine.list_servers().await.expect("list").into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["mine"]);

@@ -42,7 +42,7 @@ export class Demo {
 
   /** Listens to the shell's changes first, then reads, so no change between the two is missed. */
   async connect(): Promise<void> {
-    this.#unlisten = await api.onDemoStatus((status) => (this.status = status));
+    this.#unlisten = await api.onDemoStatus((status) => this.#take(status));
     await this.reload();
   }
 
@@ -53,17 +53,22 @@ export class Demo {
 
   async reload(): Promise<void> {
     try {
-      this.status = await api.demoStatus();
+      this.#take(await api.demoStatus());
     } catch (thrown) {
       this.error = toApiError(thrown);
     }
+  }
+
+  /** Keeps `status` unless one of a later revision is already here (events and answers race). */
+  #take(status: DemoStatus): void {
+    if (!this.status || status.revision >= this.status.revision) this.status = status;
   }
 
   async run(action: DemoAction): Promise<void> {
     this.busy = action;
     this.error = null;
     try {
-      this.status = await ACTIONS[action]();
+      this.#take(await ACTIONS[action]());
     } catch (thrown) {
       this.error = toApiError(thrown);
       await this.reload();

@@ -12,7 +12,11 @@ kind: string, url: string,
  */
 models: Array<string>, };
 
-export type DemoStatus = { state: DemoState, 
+export type DemoStatus = { 
+/**
+ * Grows with each change, so the window can drop a status that arrives after a newer one.
+ */
+revision: number, state: DemoState, 
 /**
  * The scenarios it plays, or will play when started.
  */

@@ -14,6 +14,7 @@ afterEach(() => {
 const SCENARIOS = ["healthy", "drift", "bad-canary"];
 const NAMES = ["churn", "fraud", "pricing"];
 const RUNNING: DemoStatus = {
+  revision: 2,
   state: "running",
   scenarios: SCENARIOS,
   servers: [
@@ -24,8 +25,8 @@ const RUNNING: DemoStatus = {
   registered: NAMES,
   error: null,
 };
-const STOPPED: DemoStatus = { ...RUNNING, state: "stopped", servers: [] };
-const REMOVED: DemoStatus = { ...STOPPED, registered: [] };
+const STOPPED: DemoStatus = { ...RUNNING, revision: 3, state: "stopped", servers: [] };
+const REMOVED: DemoStatus = { ...STOPPED, revision: 4, registered: [] };
 
 /** Mounts the section over a demo read from the mocked shell; `answer` answers each command. */
 async function mountSection(answer: (command: string) => unknown) {
@@ -81,6 +82,9 @@ describe("Settings → Demo fleet", () => {
     await settle();
     expect(commands).toEqual(["demo_status", "demo_stop", "demo_remove_servers"]);
     expect(text('[data-testid="demo-servers"]')).toBe("None registered");
+    await emit("demo", STOPPED); // told at the stop, heard after the answer
+    flushSync();
+    expect(text('[data-testid="demo-servers"]'), "an older status is dropped").toBe("None registered");
     expect(find('[data-testid="demo-remove"]')!.disabled, "nothing left to remove").toBe(true);
     expect(find('[data-testid="demo-start"]')!.disabled).toBe(false);
     unmount(view);
@@ -109,7 +113,7 @@ describe("Settings → Demo fleet", () => {
   });
 
   it("follows the shell's changes, such as a start at launch (--demo) finishing", async () => {
-    const { find, text, view } = await mountSection(() => ({ ...REMOVED, state: "starting" }));
+    const { find, text, view } = await mountSection(() => ({ ...REMOVED, revision: 1, state: "starting" }));
     expect(text('[data-testid="demo-state"]')).toBe("Starting…");
 
     await emit("demo", RUNNING);
