@@ -96,7 +96,7 @@ struct Inner {
     wake: Notify,
     last_polled_at: Mutex<Option<DateTime<Utc>>>,
     previous_totals: tokio::sync::Mutex<PreviousTotals>,
-    pruned_at: Mutex<Option<std::time::Instant>>,
+    kept_at: Mutex<Option<std::time::Instant>>,
 }
 
 impl Engine {
@@ -120,7 +120,7 @@ impl Engine {
                 wake: Notify::new(),
                 last_polled_at: Mutex::new(None),
                 previous_totals: Default::default(),
-                pruned_at: Mutex::new(None),
+                kept_at: Mutex::new(None),
             }),
         })
     }
@@ -150,12 +150,13 @@ impl Engine {
         &self.inner.previous_totals
     }
 
-    /// Whether old metrics are due to be pruned (at most once a minute); marks them pruned.
-    pub(crate) fn prune_due(&self) -> bool {
-        let mut pruned_at = self.inner.pruned_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let due = pruned_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60));
+    /// Whether stored metrics are due to be folded into rollups and pruned (at most once a
+    /// minute); marks them done.
+    pub(crate) fn upkeep_due(&self) -> bool {
+        let mut kept_at = self.inner.kept_at.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let due = kept_at.is_none_or(|at| at.elapsed() >= Duration::from_secs(60));
         if due {
-            *pruned_at = Some(std::time::Instant::now());
+            *kept_at = Some(std::time::Instant::now());
         }
         due
     }

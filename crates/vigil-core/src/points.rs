@@ -1,7 +1,8 @@
 //! Golden signals as stored: one metric point per revision, signal and poll, written in the
-//! poller's transaction and folded at once into 1-minute and 1-hour rollups; read back as each
-//! revision's latest values, or as a series over a time range at the resolution that fits it.
-//! Points are kept for [`Retention::points`], rollups for [`Retention::rollups`].
+//! poller's transaction; once a minute the minutes that have closed are [`fold`]ed into 1-minute
+//! and 1-hour rollups in one pass. Read back as each revision's latest values, or as a series
+//! over a time range at the resolution that fits it (rollups up to where folding stopped, raw
+//! points after). Points are kept for [`Retention::points`], rollups for [`Retention::rollups`].
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -90,7 +91,7 @@ pub fn rows(interval: &Interval<'_>) -> Vec<(Option<i64>, &'static str, f64)> {
 }
 
 /// Stores each finite `(revision, signal, value)` of server `server_id` at `at_ms` (a revision
-/// of None: the whole server), and folds it into the rollups: two statements for a whole poll.
+/// of None: the whole server): one statement for a whole poll.
 pub async fn insert_rows(
     conn: &mut SqliteConnection,
     server_id: i64,
@@ -106,35 +107,54 @@ pub async fn insert_rows(
             query = query.bind(server_id).bind(revision_id).bind(*name).bind(at_ms).bind(value);
         }
         query.execute(&mut *conn).await?;
-
-        let tuples = vec!["(?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"; chunk.len() * ROLLUP_RESOLUTIONS.len()].join(", ");
-        let sql = format!(
-            "INSERT INTO metric_rollups
-                 (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
-             VALUES {tuples}
-             ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
-                 count = count + 1, sum = sum + excluded.sum, min = min(min, excluded.min),
-                 max = max(max, excluded.max), last = excluded.last"
-        );
-        let mut query = sqlx::query(&sql);
-        for (revision_id, name, value) in chunk {
-            for resolution in ROLLUP_RESOLUTIONS {
-                let bucket_ms = resolution * 1000;
-                query = query
-                    .bind(server_id)
-                    .bind(revision_id)
-                    .bind(*name)
-                    .bind(resolution)
-                    .bind(at_ms.div_euclid(bucket_ms) * bucket_ms)
-                    .bind(value)
-                    .bind(value)
-                    .bind(value)
-                    .bind(value);
-            }
-        }
-        query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// How long after a minute ends its points are folded, so that a poll recorded a little late
+/// (another process held the write lock) still lands in its bucket.
+pub const FOLD_GRACE_MS: i64 = 10_000;
+
+/// Folds the points of every minute that closed by `now_ms` (less [`FOLD_GRACE_MS`]) and was not
+/// folded yet into their 1-minute and 1-hour rollups: count, sum, min, max and the newest value.
+/// Each point is folded exactly once: the progress is stored in the same transaction.
+pub async fn fold(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
+    let minute_ms = ROLLUP_RESOLUTIONS[0] * 1000;
+    let closed_ms = (now_ms - FOLD_GRACE_MS).div_euclid(minute_ms) * minute_ms;
+    let folded_ms = folded_until(&mut *conn).await?;
+    if closed_ms <= folded_ms {
+        return Ok(());
+    }
+    for resolution in ROLLUP_RESOLUTIONS {
+        sqlx::query(
+            "INSERT INTO metric_rollups
+                 (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
+             SELECT server_id, revision_id, signal, ?1, bucket, count(*), sum(value), min(value), max(value),
+                    max(CASE WHEN newest THEN value END)
+             FROM (SELECT server_id, revision_id, signal, value, at_ms / ?2 * ?2 AS bucket,
+                          row_number() OVER (PARTITION BY server_id, revision_id, signal, at_ms / ?2
+                                             ORDER BY at_ms DESC) = 1 AS newest
+                   FROM metric_points WHERE at_ms >= ?3 AND at_ms < ?4)
+             WHERE true
+             GROUP BY server_id, revision_id, signal, bucket
+             ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
+                 count = count + excluded.count, sum = sum + excluded.sum, min = min(min, excluded.min),
+                 max = max(max, excluded.max), last = excluded.last",
+        )
+        .bind(resolution)
+        .bind(resolution * 1000)
+        .bind(folded_ms)
+        .bind(closed_ms)
+        .execute(&mut *conn)
+        .await?;
+    }
+    sqlx::query("UPDATE rollup_progress SET folded_until_ms = ?").bind(closed_ms).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Every point before this time (Unix ms) is in the rollups; none after it is.
+async fn folded_until(conn: &mut SqliteConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT folded_until_ms FROM rollup_progress").fetch_one(conn).await?)
 }
 
 /// A signal of one revision over a time range, at the resolution that fits the range.
@@ -172,31 +192,67 @@ pub async fn series(
     to_ms: i64,
     resolution_secs: i64,
 ) -> Result<Series> {
-    let points: Vec<(i64, f64)> = if resolution_secs == 0 {
-        sqlx::query_as(
+    let mut conn = pool.acquire().await?;
+    // The server leads every index on metrics.
+    let server_id: Option<i64> = sqlx::query_scalar(
+        "SELECT models.server_id FROM revisions JOIN models ON models.id = revisions.model_id WHERE revisions.id = ?",
+    )
+    .bind(revision_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(server_id) = server_id else { return Ok(Series { resolution_secs, points: Vec::new() }) };
+    if resolution_secs == 0 {
+        let points = sqlx::query_as(
             "SELECT at_ms, value FROM metric_points
-             WHERE revision_id = ? AND signal = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms",
+             WHERE server_id = ? AND revision_id = ? AND signal = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms",
         )
+        .bind(server_id)
         .bind(revision_id)
         .bind(signal)
         .bind(from_ms)
         .bind(to_ms)
-        .fetch_all(pool)
-        .await?
-    } else {
-        sqlx::query_as(
-            "SELECT bucket_start_ms, sum / count FROM metric_rollups
-             WHERE revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?
-             ORDER BY bucket_start_ms",
-        )
-        .bind(revision_id)
-        .bind(signal)
-        .bind(resolution_secs)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(pool)
-        .await?
-    };
+        .fetch_all(&mut *conn)
+        .await?;
+        return Ok(Series { resolution_secs, points });
+    }
+    // Buckets as folded, then the points not folded yet, in the buckets they will join.
+    let folded_ms = folded_until(&mut conn).await?;
+    let bucket_ms = resolution_secs * 1000;
+    // The whole of each bucket that starts in the range, as for the folded ones.
+    let end_ms = (to_ms.div_euclid(bucket_ms) + 1) * bucket_ms;
+    let folded: Vec<(i64, f64, i64)> = sqlx::query_as(
+        "SELECT bucket_start_ms, sum, count FROM metric_rollups
+         WHERE server_id = ? AND revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
+    )
+    .bind(server_id)
+    .bind(revision_id)
+    .bind(signal)
+    .bind(resolution_secs)
+    .bind(from_ms)
+    .bind(to_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    let unfolded: Vec<(i64, f64, i64)> = sqlx::query_as(
+        "SELECT at_ms / ?1 * ?1 AS bucket, sum(value), count(*) FROM metric_points
+         WHERE server_id = ?2 AND revision_id = ?3 AND signal = ?4 AND at_ms >= max(?5, ?6) AND at_ms < ?7
+         GROUP BY bucket",
+    )
+    .bind(bucket_ms)
+    .bind(server_id)
+    .bind(revision_id)
+    .bind(signal)
+    .bind(folded_ms)
+    .bind(from_ms)
+    .bind(end_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut buckets: BTreeMap<i64, (f64, i64)> = BTreeMap::new();
+    for (bucket, sum, count) in folded.into_iter().chain(unfolded.into_iter().filter(|(bucket, ..)| *bucket >= from_ms))
+    {
+        let entry = buckets.entry(bucket).or_default();
+        *entry = (entry.0 + sum, entry.1 + count);
+    }
+    let points = buckets.into_iter().map(|(bucket, (sum, count))| (bucket, sum / count as f64)).collect();
     Ok(Series { resolution_secs, points })
 }
 
@@ -345,19 +401,39 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn points_fold_into_minute_and_hour_means_and_a_range_reads_at_its_resolution() {
+    async fn closed_minutes_fold_into_minute_and_hour_means_and_a_range_reads_at_its_resolution() {
         let dir = tempfile::tempdir().unwrap();
         let (pool, revision) = one_revision(&dir).await;
         let start = 1_000 * DAY; // a whole hour
         for (offset, rate) in [(0, 1.0), (20_000, 3.0), (MINUTE + 5_000, 10.0), (HOUR + 1_000, 7.0)] {
             store(&pool, revision, start + offset, rate).await;
         }
-        let raw = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 0).await.unwrap();
+        let read = |resolution| series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, resolution);
+        let raw = read(0).await.unwrap();
         assert_eq!(raw.points.len(), 4);
-        let minutes = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 60).await.unwrap();
-        assert_eq!(minutes.points, vec![(start, 2.0), (start + MINUTE, 10.0), (start + HOUR, 7.0)]);
-        let hours = series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, 3600).await.unwrap();
-        assert_eq!(hours.points, vec![(start, 14.0 / 3.0), (start + HOUR, 7.0)]);
+        let expect_minutes = vec![(start, 2.0), (start + MINUTE, 10.0), (start + HOUR, 7.0)];
+        let expect_hours = vec![(start, 14.0 / 3.0), (start + HOUR, 7.0)];
+        // Nothing folded yet: the same buckets, read from the points; then folded in two steps,
+        // the first within the second minute's grace, which leaves that minute to the points.
+        for folded_at in [None, Some(start + 2 * MINUTE + 5_000), Some(start + 3 * HOUR)] {
+            if let Some(at) = folded_at {
+                fold(&mut pool.acquire().await.unwrap(), at).await.unwrap();
+            }
+            assert_eq!(read(60).await.unwrap().points, expect_minutes, "folded at {folded_at:?}");
+            assert_eq!(read(3600).await.unwrap().points, expect_hours, "folded at {folded_at:?}");
+        }
+        let stored: Vec<(i64, i64, f64, f64, f64, f64)> = sqlx::query_as(
+            "SELECT bucket_start_ms, count, sum, min, max, last FROM metric_rollups
+             WHERE resolution = 3600 AND signal = ? ORDER BY 1",
+        )
+        .bind(signal::REQUEST_RATE)
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert_eq!(stored, vec![(start, 3, 14.0, 1.0, 10.0, 10.0), (start + HOUR, 1, 7.0, 7.0, 7.0, 7.0)]);
+        // Folding again folds nothing twice.
+        fold(&mut pool.acquire().await.unwrap(), start + 3 * HOUR).await.unwrap();
+        assert_eq!(read(3600).await.unwrap().points, expect_hours);
     }
 
     #[tokio::test]
@@ -367,6 +443,7 @@ mod tests {
         let now = 1_000 * DAY;
         store(&pool, revision, now - 8 * DAY, 1.0).await;
         store(&pool, revision, now - HOUR, 2.0).await;
+        fold(&mut pool.acquire().await.unwrap(), now).await.unwrap();
         prune(&mut pool.acquire().await.unwrap(), Retention::default(), now).await.unwrap();
         let raw = series(&pool, revision, signal::REQUEST_RATE, 0, now, 0).await.unwrap();
         assert_eq!(raw.points, vec![(now - HOUR, 2.0)], "points older than 7 days are gone");

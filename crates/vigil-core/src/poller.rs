@@ -23,8 +23,8 @@
 //! The *recorder* receives finished polls and writes whatever has arrived in one transaction,
 //! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
 //! It writes at most once per [`RECORD_EVERY`]: a lone poll is written at once, while under load
-//! polls gather into larger transactions. Once a minute it also prunes metrics older than the
-//! retention allows.
+//! polls gather into larger transactions. Once a minute it also folds the minutes that closed into
+//! rollups and prunes metrics older than the retention allows.
 
 use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
@@ -319,7 +319,8 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> 
             news.push((server, transition));
         }
     }
-    if engine.prune_due() {
+    if engine.upkeep_due() {
+        points::fold(&mut tx, now.timestamp_millis()).await?;
         points::prune(&mut tx, engine.options().retention, now.timestamp_millis()).await?;
     }
     // Only the servers with news are read back, as they stand after (one renamed meanwhile is
