@@ -48,7 +48,7 @@ use crate::{points, revisions, Result, VigilError};
 pub const MAX_CONCURRENT_POLLS: usize = 64;
 /// The longest a failing server waits between polls, in poll intervals.
 pub const MAX_BACKOFF: u32 = 16;
-/// How often the scheduler rereads the server list.
+/// How often the scheduler looks whether the servers changed (and if so reads them again).
 const RELIST_EVERY: Duration = Duration::from_secs(1);
 /// The most polls written in one transaction.
 const MAX_BATCH: usize = 512;
@@ -172,33 +172,37 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
     let (default_interval, default_timeout) = (engine.options().poll_interval, engine.options().request_timeout);
     let mut servers: Vec<Server> = Vec::new();
     let mut known = HashMap::new();
-    let mut listed_at: Option<Instant> = None;
+    let (mut listed_at, mut listed_version): (Option<Instant>, Option<i64>) = (None, None);
     loop {
         if listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
-            let edited = match (servers::list(engine.pool()).await, revisions::known(engine.pool()).await) {
-                (Ok(listed), Ok(revisions)) => {
-                    let edited = edited_since(&servers, &listed);
-                    (servers, known) = (listed, revisions);
-                    edited
-                }
-                (Err(err), _) | (_, Err(err)) => {
-                    tracing::warn!("could not read the servers to poll: {err}");
-                    Vec::new()
-                }
-            };
             listed_at = Some(Instant::now());
-            stats.servers.store(servers.len(), Ordering::Relaxed);
-            let removed = {
-                let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                // An edited server is polled at once with its new settings, out of any backoff.
-                for id in edited {
-                    plan.next_due.insert(id, Instant::now());
-                    plan.failures.remove(&id);
+            let version = servers::catalog_version(engine.pool()).await.ok();
+            // Read again only when something changed (or the engine asked, after an edit).
+            if version.is_none() || version != listed_version {
+                let edited = match (servers::list(engine.pool()).await, revisions::known(engine.pool()).await) {
+                    (Ok(listed), Ok(revisions)) => {
+                        let edited = edited_since(&servers, &listed);
+                        (servers, known, listed_version) = (listed, revisions, version);
+                        edited
+                    }
+                    (Err(err), _) | (_, Err(err)) => {
+                        tracing::warn!("could not read the servers to poll: {err}");
+                        Vec::new()
+                    }
+                };
+                stats.servers.store(servers.len(), Ordering::Relaxed);
+                let removed = {
+                    let mut plan = schedule.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    // An edited server is polled at once with its new settings, out of any backoff.
+                    for id in edited {
+                        plan.next_due.insert(id, Instant::now());
+                        plan.failures.remove(&id);
+                    }
+                    plan.retain(&servers)
+                };
+                if removed {
+                    engine.previous_totals().lock().await.retain(&servers);
                 }
-                plan.retain(&servers)
-            };
-            if removed {
-                engine.previous_totals().lock().await.retain(&servers);
             }
         }
         let now = Instant::now();
@@ -240,7 +244,7 @@ async fn schedule(engine: Engine, finished: mpsc::Sender<(Server, Observation)>,
         tokio::select! {
             _ = tokio::time::sleep_until(next_wake.into()) => {}
             _ = rescheduled.notified() => {}
-            _ = engine.wake_requested() => listed_at = None,
+            _ = engine.wake_requested() => (listed_at, listed_version) = (None, None),
         }
     }
 }

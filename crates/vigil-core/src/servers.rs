@@ -258,6 +258,13 @@ const COLUMNS: &str =
     "id, name, base_url, kind, detected_kind, metrics_url, management_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
      source_kind, selector, token_ref, health, health_reason, health_since, checked_at, created_at";
 
+/// A number that changes whenever a server is added, removed or edited, or a revision is added
+/// or removed, by any process (see migration 0004): whoever keeps a copy of the servers to poll
+/// reads it again only when this has moved.
+pub async fn catalog_version(pool: &SqlitePool) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await?)
+}
+
 /// Every registered server, by name.
 pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
     list_in(&mut *pool.acquire().await?).await
