@@ -82,6 +82,26 @@ async fn mlserver_lists_its_repository_with_each_versions_state() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn the_repository_index_stands_for_the_readiness_check() {
+    // No readiness endpoint here: MLServer's index answered, so the server is up, and its
+    // one model is ready as the index says.
+    let case = Case {
+        kind: ServerKind::Mlserver,
+        recorded: vec![
+            ("/v2/repository/index", "mlserver-1.7.1/repository-index.http"),
+            ("/v2/models/iris/versions/v1", "mlserver-1.7.1/model-metadata.http"),
+        ],
+        metrics: None,
+        management: None,
+        expected: vec![("iris", "v1", HealthState::Up)],
+    };
+    let (revisions, server) = discover(&case).await;
+    assert_eq!(found(&revisions), case.expected);
+    assert_eq!(server.health, HealthState::Up);
+    assert_eq!(server.health_reason.as_deref(), Some("/v2/repository/index answered HTTP 200"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn kserve_lists_model_names() {
     let case = Case {
         kind: ServerKind::OipV2,

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::health::{HealthCheck, HealthState};
 use crate::kinds::ServerKind;
-use crate::scrape::http::fetch_json;
+use crate::scrape::http::{fetch_json, fetch_json_answer, JsonError};
 use crate::servers::Server;
 use crate::signals::RevisionKey;
 
@@ -57,9 +57,7 @@ pub async fn discover(
     let get = |url: String| async move { fetch_json(client, &url, None, timeout, MAX_LISTING_BYTES).await };
     Some(match kind {
         ServerKind::Mlserver | ServerKind::Triton => {
-            let url = format!("{base}/v2/repository/index");
-            let index = fetch_json(client, &url, Some(&json!({})), timeout, MAX_LISTING_BYTES).await;
-            index.map(|index| repository_index(&index))
+            read_repository_index(client, base, timeout).await.map(|(_, listed)| listed).map_err(JsonError::into_reason)
         }
         ServerKind::OipV2 => get(format!("{base}/v2/models")).await.map(|names| model_names(&names["models"])),
         ServerKind::Vllm => get(format!("{base}/v1/models")).await.map(|list| openai_models(&list)),
@@ -102,6 +100,21 @@ pub async fn discover(
         }
         ServerKind::Bentoml | ServerKind::Prometheus | ServerKind::Auto => return None,
     })
+}
+
+/// The path of the model repository index, on the base URL of MLServer and Triton.
+pub const REPOSITORY_INDEX_PATH: &str = "/v2/repository/index";
+
+/// What the repository index of the MLServer or Triton at `base` lists, with the HTTP status
+/// it answered with.
+pub async fn read_repository_index(
+    client: &reqwest::Client,
+    base: &str,
+    timeout: Duration,
+) -> Result<(u16, Vec<Listed>), JsonError> {
+    let url = format!("{base}{REPOSITORY_INDEX_PATH}");
+    let (status, index) = fetch_json_answer(client, &url, Some(&json!({})), timeout, MAX_LISTING_BYTES).await?;
+    Ok((status, repository_index(&index)))
 }
 
 /// `BASE/SEGMENT/…`, each segment path-encoded (model names are the server's, untrusted).

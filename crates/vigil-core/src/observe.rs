@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use crate::discovery::{discover, Listed};
+use crate::discovery::{discover, read_repository_index, Listed, REPOSITORY_INDEX_PATH};
 use crate::health::{self, HealthCheck, HealthState};
 use crate::kinds::ServerKind;
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
-use crate::scrape::http::{fetch_json, get_capped};
+use crate::scrape::http::{fetch_json, get_capped, JsonError};
 use crate::scrape::prometheus_api;
 use crate::secrets::TokenRef;
 use crate::servers::Server;
@@ -67,7 +67,7 @@ impl Observation {
     }
 }
 
-/// Polls `server`: readiness first; then, if it is up, its metrics, the models it lists
+/// Polls `server`: readiness first (see [`readiness`]); then, if it is up, its metrics, the models it lists
 /// (see [`discovery`]) and the readiness of each revision it shows or Vigil already knows
 /// (`known`: an unloaded model may vanish from the metrics page, but must still be seen).
 pub async fn observe(
@@ -87,8 +87,7 @@ pub async fn observe(
             Err(reason) => return Observation::down(reason),
         },
     };
-    let mut health =
-        health::check(client, &server.base_url, server.detected_kind.unwrap_or(server.kind), timeout).await;
+    let (mut health, indexed) = readiness(client, server, timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     if health.state != HealthState::Up {
         return Observation { health, ..Observation::down(String::new()) };
@@ -101,7 +100,11 @@ pub async fn observe(
     let mut models: Vec<String> = scraped_keys.iter().copied().chain(known).map(|key| key.model.clone()).collect();
     models.sort();
     models.dedup();
-    let listed = match discover(client, server, kind, &models, timeout).await {
+    let discovered = match indexed {
+        Some(listed) => Some(Ok(listed)),
+        None => discover(client, server, kind, &models, timeout).await,
+    };
+    let listed = match discovered {
         Some(Ok(listed)) => Some(listed),
         Some(Err(reason)) => {
             tracing::debug!("{} lists no models: {reason}", server.name);
@@ -168,6 +171,27 @@ pub async fn observe(
     }
     revisions.extend(retired);
     Observation { health, revisions, metadata, metrics, attributed, at: Instant::now() }
+}
+
+/// The server's readiness and, for MLServer and Triton, what their repository index lists. The
+/// index answers only while the server is up, and names each model's state: one request stands
+/// for the readiness check and the listing. A server that answers it with anything but a
+/// listing is asked its readiness endpoint instead.
+async fn readiness(client: &reqwest::Client, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
+    let kind = server.detected_kind.unwrap_or(server.kind);
+    if matches!(kind, ServerKind::Mlserver | ServerKind::Triton) {
+        match read_repository_index(client, &server.base_url, timeout).await {
+            Ok((status, listed)) => {
+                let reason = format!("{REPOSITORY_INDEX_PATH} answered HTTP {status}");
+                return (HealthCheck { state: HealthState::Up, reason, detected: None }, Some(listed));
+            }
+            Err(JsonError::NoAnswer(reason)) => {
+                return (HealthCheck { state: HealthState::Down, reason, detected: None }, None);
+            }
+            Err(JsonError::NotJson(_)) => {}
+        }
+    }
+    (health::check(client, &server.base_url, kind, timeout).await, None)
 }
 
 /// Which metrics keys that name no version belong to which listed revision: the version the

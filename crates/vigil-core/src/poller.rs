@@ -55,7 +55,7 @@ const MAX_BATCH: usize = 512;
 /// The shortest time between two passes of the scheduler over the schedule.
 pub const SCHEDULER_TICK: Duration = Duration::from_millis(20);
 /// The shortest time between the starts of two writes of finished polls.
-pub const RECORD_EVERY: Duration = Duration::from_millis(250);
+pub const RECORD_EVERY: Duration = Duration::from_millis(1000);
 
 /// The running poller; polling stops when this is dropped.
 pub struct PollerHandle {

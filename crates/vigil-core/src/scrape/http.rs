@@ -34,19 +34,50 @@ pub async fn fetch_json(
     timeout: Duration,
     max_bytes: usize,
 ) -> Result<serde_json::Value, String> {
+    fetch_json_answer(client, url, post, timeout, max_bytes).await.map(|(_, json)| json).map_err(JsonError::into_reason)
+}
+
+/// Why no JSON came back.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JsonError {
+    /// No HTTP answer at all: refused, timed out, cut off. The reason in words.
+    NoAnswer(String),
+    /// An answer, but not 2xx JSON within the cap. The reason in words.
+    NotJson(String),
+}
+
+impl JsonError {
+    pub fn into_reason(self) -> String {
+        match self {
+            JsonError::NoAnswer(reason) | JsonError::NotJson(reason) => reason,
+        }
+    }
+}
+
+/// As [`fetch_json`], with the HTTP status of a good answer, and an error that tells whether
+/// the server answered at all.
+pub async fn fetch_json_answer(
+    client: &reqwest::Client,
+    url: &str,
+    post: Option<&serde_json::Value>,
+    timeout: Duration,
+    max_bytes: usize,
+) -> Result<(u16, serde_json::Value), JsonError> {
     let request = match post {
         Some(body) => client.post(url).json(body),
         None => client.get(url),
     };
-    let answer = read_capped(request, url, timeout, max_bytes).await?;
+    let answer = read_capped(request, url, timeout, max_bytes).await.map_err(JsonError::NoAnswer)?;
     let path = path_of(url);
     if !(200..300).contains(&answer.status) {
-        return Err(format!("{path} answered HTTP {}", answer.status));
+        return Err(JsonError::NotJson(format!("{path} answered HTTP {}", answer.status)));
     }
     if answer.truncated {
-        return Err(format!("{path} answered with more than {} KB", max_bytes >> 10));
+        return Err(JsonError::NotJson(format!("{path} answered with more than {} KB", max_bytes >> 10)));
     }
-    serde_json::from_slice(&answer.body).map_err(|_| format!("{path} answered with something that is not JSON"))
+    let json = serde_json::from_slice(&answer.body)
+        .map_err(|_| JsonError::NotJson(format!("{path} answered with something that is not JSON")))?;
+    Ok((answer.status, json))
 }
 
 fn path_of(url: &str) -> String {
