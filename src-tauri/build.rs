@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "demo_status",
     "demo_stop",
     "fleet_snapshot",
+    "model_chart",
     "revision_signals",
     "server_add",
     "server_remove",

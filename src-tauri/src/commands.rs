@@ -5,8 +5,8 @@
 //! `capabilities/default.json`; `tests/capabilities.rs` fails until all three agree.
 
 use tauri::State;
+use vigil_core::dashboard::{ModelChart, RevisionSignals};
 use vigil_core::error::ErrorPayload;
-use vigil_core::points::RevisionSignals;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 use crate::demo::{Demo, DemoStatus};
@@ -39,6 +39,23 @@ pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSna
 #[tauri::command]
 pub async fn revision_signals(engine: State<'_, Engine>) -> CommandResult<Vec<RevisionSignals>> {
     engine.revision_signals().await.map_err(to_payload)
+}
+
+/// Model `model` of server `server` from `from_ms` to `to_ms` (Unix ms): every revision's
+/// signals at the resolution that fits, its deployments and health changes.
+#[tauri::command]
+pub async fn model_chart(
+    engine: State<'_, Engine>,
+    server: String,
+    model: String,
+    from_ms: i64,
+    to_ms: i64,
+) -> CommandResult<ModelChart> {
+    let time = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .ok_or_else(|| to_payload(VigilError::invalid("range", "The chart's range is not a time Vigil can read.")))
+    };
+    engine.model_chart(&server, &model, time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
 }
 
 #[tauri::command]

@@ -65,6 +65,7 @@ fn main() -> ExitCode {
             commands::demo_stop,
             commands::fleet_snapshot,
             commands::revision_signals,
+            commands::model_chart,
             commands::server_add,
             commands::server_remove,
             commands::server_update,

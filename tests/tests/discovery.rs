@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use vigil_core::points::RevisionSignals;
+use vigil_core::dashboard::RevisionSignals;
 use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 use vigil_tests::loopback::{metrics_fixture, RecordedServer};
 

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::SqlitePool;
-use vigil_core::points::{signal, RevisionSignals};
+use vigil_core::dashboard::RevisionSignals;
+use vigil_core::points::signal;
 use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 use vigil_fleet::config::{OutageConfig, TrafficConfig};
 use vigil_fleet::{Fleet, FleetConfig, RunningFleet, Scenario};

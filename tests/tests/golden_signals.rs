@@ -4,7 +4,8 @@
 
 use std::time::Duration;
 
-use vigil_core::points::{signal, RevisionSignals};
+use vigil_core::dashboard::RevisionSignals;
+use vigil_core::points::signal;
 use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 use vigil_tests::loopback::MlserverLike;
 

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use vigil_core::points::{signal, RevisionSignals, ServerResources};
+use vigil_core::dashboard::RevisionSignals;
+use vigil_core::points::{signal, ServerResources};
 use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
 
 #[derive(Parser)]

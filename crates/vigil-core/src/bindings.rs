@@ -7,12 +7,12 @@
 use ts_rs::{Config, TS};
 
 use crate::audit::AuditEntry;
+use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals};
 use crate::engine::{AppInfo, FleetSnapshot};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
-use crate::points::RevisionSignals;
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -28,6 +28,10 @@ pub fn typescript() -> String {
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
         RevisionSignals::decl(&config),
+        ModelChart::decl(&config),
+        ChartRevision::decl(&config),
+        ChartEvent::decl(&config),
+        ChartEventKind::decl(&config),
         AuditEntry::decl(&config),
         EngineEvent::decl(&config),
     ];

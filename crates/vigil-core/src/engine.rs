@@ -13,9 +13,10 @@ use tokio::sync::{broadcast, Notify};
 use ts_rs::TS;
 
 use crate::audit::{self, AuditEntry};
+use crate::dashboard::{self, ModelChart, RevisionSignals};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::observe::PreviousTotals;
-use crate::points::{self, Retention, RevisionSignals, Series};
+use crate::points::{self, Retention, Series};
 use crate::poller::{self, PollerHandle};
 use crate::secrets;
 use crate::servers::{self, NewServer, Server};
@@ -195,9 +196,24 @@ impl Engine {
         poller::poll_once(self).await
     }
 
-    /// Every model revision discovered on the fleet, with its latest golden signals.
+    /// Every model revision discovered on the fleet, with its latest golden signals and the
+    /// last hour of its traffic.
     pub async fn revision_signals(&self) -> Result<Vec<RevisionSignals>> {
-        points::latest(self.pool()).await
+        dashboard::revisions(self.pool(), Utc::now().timestamp_millis()).await
+    }
+
+    /// Model `model` of server `server` from `from` to `to`: every revision's signals at the
+    /// resolution that fits the range, its deployments and health changes.
+    pub async fn model_chart(
+        &self,
+        server: &str,
+        model: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<ModelChart> {
+        let range = (from.timestamp_millis(), to.timestamp_millis());
+        let now_ms = Utc::now().timestamp_millis();
+        dashboard::model_chart(self.pool(), (server, model), range, now_ms, self.options().retention).await
     }
 
     /// What each server uses as a whole (CPU, memory, GPU), as last read.
@@ -215,8 +231,8 @@ impl Engine {
         to: DateTime<Utc>,
     ) -> Result<Series> {
         let (server, model, version) = revision;
-        let id: Option<i64> = sqlx::query_scalar(
-            "SELECT r.id FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
+        let ids: Option<(i64, i64)> = sqlx::query_as(
+            "SELECT s.id, r.id FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
              WHERE s.name = ? AND m.name = ? AND r.version = ?",
         )
         .bind(server)
@@ -224,7 +240,7 @@ impl Engine {
         .bind(version)
         .fetch_optional(self.pool())
         .await?;
-        let id = id.ok_or_else(|| {
+        let (server_id, id) = ids.ok_or_else(|| {
             crate::VigilError::NotFound(format!(
                 "No revision '{version}' of model '{model}' on server '{server}'. `vigil status` lists them."
             ))
@@ -232,7 +248,7 @@ impl Engine {
         let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
         let resolution =
             points::resolution_for(from_ms, to_ms, Utc::now().timestamp_millis(), self.options().retention);
-        points::series(self.pool(), id, signal, from_ms, to_ms, resolution).await
+        points::series(&mut *self.pool().acquire().await?, server_id, id, signal, from_ms, to_ms, resolution).await
     }
 
     /// Every registered server with its last known health.

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod bindings;
+pub mod dashboard;
 pub mod discovery;
 pub mod engine;
 pub mod error;

@@ -4,7 +4,7 @@
 //! over a time range at the resolution that fits it (rollups up to where folding stopped, raw
 //! points after). Points are kept for [`Retention::points`], rollups for [`Retention::rollups`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
@@ -182,25 +182,17 @@ pub fn resolution_for(from_ms: i64, to_ms: i64, now_ms: i64, retention: Retentio
     }
 }
 
-/// The series of `signal` for `revision_id` from `from_ms` to `to_ms` at `resolution_secs`
-/// (see [`resolution_for`]).
+/// The series of `signal` for revision `revision_id` of server `server_id` from `from_ms` to
+/// `to_ms` at `resolution_secs` (see [`resolution_for`]).
 pub async fn series(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
+    server_id: i64,
     revision_id: i64,
     signal: &str,
     from_ms: i64,
     to_ms: i64,
     resolution_secs: i64,
 ) -> Result<Series> {
-    let mut conn = pool.acquire().await?;
-    // The server leads every index on metrics.
-    let server_id: Option<i64> = sqlx::query_scalar(
-        "SELECT models.server_id FROM revisions JOIN models ON models.id = revisions.model_id WHERE revisions.id = ?",
-    )
-    .bind(revision_id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some(server_id) = server_id else { return Ok(Series { resolution_secs, points: Vec::new() }) };
     if resolution_secs == 0 {
         let points = sqlx::query_as(
             "SELECT at_ms, value FROM metric_points
@@ -216,13 +208,13 @@ pub async fn series(
         return Ok(Series { resolution_secs, points });
     }
     // Buckets as folded, then the points not folded yet, in the buckets they will join.
-    let folded_ms = folded_until(&mut conn).await?;
+    let folded_ms = folded_until(&mut *conn).await?;
     let bucket_ms = resolution_secs * 1000;
     // The whole of each bucket that starts in the range, as for the folded ones.
     let end_ms = (to_ms.div_euclid(bucket_ms) + 1) * bucket_ms;
     let folded: Vec<(i64, f64, i64)> = sqlx::query_as(
         "SELECT bucket_start_ms, sum, count FROM metric_rollups
-         WHERE server_id = ? AND revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
+         WHERE server_id = ? AND ifnull(revision_id, 0) = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
     )
     .bind(server_id)
     .bind(revision_id)
@@ -254,80 +246,6 @@ pub async fn series(
     }
     let points = buckets.into_iter().map(|(bucket, (sum, count))| (bucket, sum / count as f64)).collect();
     Ok(Series { resolution_secs, points })
-}
-
-/// A revision with the latest value of each of its signals.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct RevisionSignals {
-    pub server: String,
-    pub model: String,
-    /// Empty for the model's default version.
-    pub version: String,
-    /// Whether the server reports it ready (`unknown` for kinds that do not say).
-    pub health: crate::health::HealthState,
-    /// Why, in words, when the server said.
-    pub health_reason: Option<String>,
-    /// Signal name → latest value; absent when never measured.
-    #[ts(type = "Record<string, number>")]
-    pub latest: BTreeMap<String, f64>,
-    /// What the server said of the revision when it was first seen (platform, inputs, outputs).
-    #[ts(type = "unknown")]
-    pub metadata: serde_json::Value,
-    /// Sum of the `requests` points: every request seen since Vigil began polling.
-    pub requests_seen: f64,
-    /// Sum of the `errors` points.
-    pub errors_seen: f64,
-}
-
-/// Every discovered revision with its latest signals, by server, model and version.
-pub async fn latest(pool: &SqlitePool) -> Result<Vec<RevisionSignals>> {
-    type Row =
-        (i64, String, String, String, String, crate::health::HealthState, Option<String>, Option<String>, Option<f64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.id, s.name, m.name, r.version, r.metadata, r.health, r.health_reason, p.signal, p.value
-         FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
-         LEFT JOIN metric_points p ON p.revision_id = r.id AND p.at_ms = (
-             SELECT max(at_ms) FROM metric_points q WHERE q.revision_id = r.id AND q.signal = p.signal)
-         ORDER BY s.name, m.name, r.version, r.id",
-    )
-    .fetch_all(pool)
-    .await?;
-    let sums: HashMap<(i64, String), f64> = sqlx::query_as::<_, (i64, String, f64)>(
-        "SELECT revision_id, signal, sum(value) FROM metric_points WHERE signal IN (?, ?) GROUP BY revision_id, signal",
-    )
-    .bind(signal::REQUESTS)
-    .bind(signal::ERRORS)
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(|(id, name, sum)| ((id, name), sum))
-    .collect();
-    let seen = |id: i64, name: &str| sums.get(&(id, name.to_owned())).copied().unwrap_or(0.0);
-
-    let mut out: Vec<(i64, RevisionSignals)> = Vec::new();
-    for (id, server, model, version, metadata, health, health_reason, name, value) in rows {
-        if out.last().is_none_or(|(last, _)| *last != id) {
-            let (requests_seen, errors_seen) = (seen(id, signal::REQUESTS), seen(id, signal::ERRORS));
-            let metadata = serde_json::from_str(&metadata).unwrap_or_default();
-            let latest = BTreeMap::new();
-            let revision = RevisionSignals {
-                server,
-                model,
-                version,
-                health,
-                health_reason,
-                latest,
-                metadata,
-                requests_seen,
-                errors_seen,
-            };
-            out.push((id, revision));
-        }
-        if let (Some(name), Some(value), Some((_, revision))) = (name, value, out.last_mut()) {
-            revision.latest.insert(name, value);
-        }
-    }
-    Ok(out.into_iter().map(|(_, revision)| revision).collect())
 }
 
 /// What a whole server uses (CPU, memory, GPU), as last read.
@@ -384,6 +302,10 @@ mod tests {
         (pool, id)
     }
 
+    async fn read(pool: &SqlitePool, revision: i64, name: &str, from: i64, to: i64, resolution: i64) -> Result<Series> {
+        series(&mut pool.acquire().await.unwrap(), 1, revision, name, from, to, resolution).await
+    }
+
     async fn store(pool: &SqlitePool, revision_id: i64, at_ms: i64, rate: f64) {
         let signals = GoldenSignals { request_rate: rate, ..Default::default() };
         let mut conn = pool.acquire().await.unwrap();
@@ -408,7 +330,7 @@ mod tests {
         for (offset, rate) in [(0, 1.0), (20_000, 3.0), (MINUTE + 5_000, 10.0), (HOUR + 1_000, 7.0)] {
             store(&pool, revision, start + offset, rate).await;
         }
-        let read = |resolution| series(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, resolution);
+        let read = |resolution| read(&pool, revision, signal::REQUEST_RATE, start, start + 2 * HOUR, resolution);
         let raw = read(0).await.unwrap();
         assert_eq!(raw.points.len(), 4);
         let expect_minutes = vec![(start, 2.0), (start + MINUTE, 10.0), (start + HOUR, 7.0)];
@@ -445,11 +367,11 @@ mod tests {
         store(&pool, revision, now - HOUR, 2.0).await;
         fold(&mut pool.acquire().await.unwrap(), now).await.unwrap();
         prune(&mut pool.acquire().await.unwrap(), Retention::default(), now).await.unwrap();
-        let raw = series(&pool, revision, signal::REQUEST_RATE, 0, now, 0).await.unwrap();
+        let raw = read(&pool, revision, signal::REQUEST_RATE, 0, now, 0).await.unwrap();
         assert_eq!(raw.points, vec![(now - HOUR, 2.0)], "points older than 7 days are gone");
-        let hours = series(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap();
+        let hours = read(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap();
         assert_eq!(hours.points.len(), 2, "their hourly rollups stay");
         prune(&mut pool.acquire().await.unwrap(), Retention::default(), now + 400 * DAY).await.unwrap();
-        assert!(series(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap().points.is_empty());
+        assert!(read(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap().points.is_empty());
     }
 }

@@ -116,6 +116,10 @@ export type RevisionSignals = { server: string, model: string,
  */
 version: string, 
 /**
+ * When Vigil first saw it: when it was deployed, as far as Vigil knows.
+ */
+first_seen_at: string, 
+/**
  * Whether the server reports it ready (`unknown` for kinds that do not say).
  */
 health: HealthState, 
@@ -128,17 +132,69 @@ health_reason: string | null,
  */
 latest: Record<string, number>, 
 /**
+ * When the latest request rate was measured (Unix ms), None when never.
+ */
+latest_at_ms: number | null, 
+/**
+ * Requests per second over the last hour, one mean per minute: (Unix ms, rate).
+ */
+sparkline: Array<[number, number]>, 
+/**
  * What the server said of the revision when it was first seen (platform, inputs, outputs).
  */
 metadata: unknown, 
 /**
- * Sum of the `requests` points: every request seen since Vigil began polling.
+ * Every request seen since Vigil began polling.
  */
 requests_seen: number, 
 /**
- * Sum of the `errors` points.
+ * Every failed request seen since Vigil began polling.
  */
 errors_seen: number, };
+
+export type ModelChart = { server: string, model: string, from_ms: number, to_ms: number, 
+/**
+ * Seconds each point stands for: 0 for points at poll resolution, else the rollup width.
+ */
+resolution_secs: number, 
+/**
+ * Oldest first.
+ */
+revisions: Array<ChartRevision>, 
+/**
+ * Deployments and health changes within the range, oldest first: the chart's annotations.
+ */
+events: Array<ChartEvent>, 
+/**
+ * The model's and its server's latest health changes, whenever they were, newest first.
+ */
+log: Array<ChartEvent>, };
+
+export type ChartRevision = { 
+/**
+ * Empty for the model's default version.
+ */
+version: string, first_seen_at: string, health: HealthState, health_reason: string | null, metadata: unknown, 
+/**
+ * Signal name → (Unix ms, value) points; signals with no point in the range are absent.
+ */
+series: Record<string, Array<[number, number]>>, };
+
+export type ChartEvent = { at_ms: number, kind: ChartEventKind, 
+/**
+ * The revision it concerns: None for the whole server; "" for the default version.
+ */
+version: string | null, 
+/**
+ * For a health change, the states before and after.
+ */
+from: HealthState | null, to: HealthState | null, 
+/**
+ * In words: the reason for a health change, or what was deployed.
+ */
+text: string, };
+
+export type ChartEventKind = "deployed" | "health";
 
 export type AuditEntry = { id: number, at: string, 
 /**
