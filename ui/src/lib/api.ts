@@ -10,6 +10,7 @@ import type {
   ErrorCode,
   ErrorPayload,
   FleetSnapshot,
+  ModelChart,
   NewServer,
   RevisionSignals,
   Server,
@@ -66,6 +67,8 @@ export const api = {
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   revisions: () => call<RevisionSignals[]>("revision_signals"),
+  modelChart: (server: string, model: string, fromMs: number, toMs: number) =>
+    call<ModelChart>("model_chart", { server, model, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),
   updateServer: (name: string, edit: NewServer) => call<Server>("server_update", { name, edit }),
   removeServer: (name: string) => call<null>("server_remove", { name }),

@@ -9,10 +9,10 @@ import {
   labelsText,
   measure,
   relativeTime,
-  revisionStatus,
+  axisValue,
   serverStatus,
 } from "./format";
-import { ago, NOW, revision, server } from "./fixtures";
+import { ago, NOW, server } from "./fixtures";
 
 describe("relativeTime", () => {
   it("writes ages the way people say them", () => {
@@ -135,15 +135,12 @@ describe("measure", () => {
   });
 });
 
-describe("revisionStatus", () => {
-  it("says what the server reports of the revision, and Down when the server is", () => {
-    expect(revisionStatus(revision(), server())).toMatchObject({ word: "Up", tone: "ok" });
-    expect(revisionStatus(revision({ health: "unknown" }), server()).word).toBe("Unknown");
-    const down = revisionStatus(revision(), server({ health: "down" }));
-    expect(down).toEqual({
-      word: "Down",
-      tone: "bad",
-      why: "Server fraud-prod is down; the numbers are from its last answer",
-    });
+describe("axisValue", () => {
+  it("writes a chart value short, in its unit", () => {
+    expect(axisValue(12.345, "rate")).toBe("12/s");
+    expect(axisValue(0.0125, "share")).toBe("1.3 %");
+    expect(axisValue(0.02522, "seconds")).toBe("25 ms");
+    expect(axisValue(1.5, "seconds")).toBe("1.5 s");
+    expect(axisValue(3, "count")).toBe("3");
   });
 });

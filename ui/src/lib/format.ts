@@ -1,6 +1,6 @@
 // How numbers, times and states are written in the window, the same way in every view.
 
-import type { HealthState, RevisionSignals, Server, ServerKind } from "./bindings";
+import type { HealthState, Server, ServerKind } from "./bindings";
 
 /** How long since `iso`: "42 s", "5 min", "3 h", "2 d"; "—" without a time. */
 export function elapsed(iso: string | null, now: number): string {
@@ -162,17 +162,18 @@ export function measure(value: number | undefined, unit: keyof typeof UNITS, mis
   return { text: `${(value * scale).toFixed(1)} ${name}`, why: "" };
 }
 
-/**
- * A model revision's status: its server's when the server is down (what the revision last said
- * no longer holds), else what the server reports of the revision.
- */
-export function revisionStatus(revision: RevisionSignals, server: Server | undefined): StatusView {
-  if (server?.health === "down") {
-    return { word: "Down", tone: "bad", why: `Server ${server.name} is down; the numbers are from its last answer` };
+
+/** A value on a chart's axis or legend in its unit, short: "12/s", "1.5 %", "25 ms", "1.2 s", "3". */
+export function axisValue(value: number, unit: "rate" | "share" | "seconds" | "count"): string {
+  const short = (n: number) => (Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(2));
+  switch (unit) {
+    case "rate":
+      return `${short(value)}/s`;
+    case "share":
+      return `${short(value * 100)} %`;
+    case "seconds":
+      return Math.abs(value) >= 1 ? `${short(value)} s` : `${short(value * 1000)} ms`;
+    case "count":
+      return short(value);
   }
-  if (revision.health === "unknown") {
-    return { word: "Unknown", tone: "muted", why: "This server does not report each model's readiness" };
-  }
-  const { word, tone } = STATES[revision.health];
-  return { word, tone, why: revision.health_reason ?? "" };
 }

@@ -71,7 +71,7 @@ describe("FleetView", () => {
     unmount(view);
   });
 
-  it("lists each model revision with its numbers and units, a dash with the reason where none was measured", () => {
+  it("lists each model with its revisions, numbers and units, a dash with the reason where none was measured", () => {
     const fleet = new Fleet();
     fleet.servers = [server(), server({ id: 2, name: "churn", health: "down" })];
     fleet.revisions = [
@@ -85,14 +85,35 @@ describe("FleetView", () => {
       props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
     });
     const cells = (model: string) =>
-      [...target.querySelectorAll(`[data-testid="model-row"][data-model="${model}"] td`)].map((td) => td.textContent?.trim());
+      [...target.querySelectorAll(`[data-testid="model-row"][data-model="${model}"] td`)].map((td) =>
+        td.textContent?.replace(/\s+/g, " ").trim(),
+      );
 
-    expect(cells("fraud")).toEqual(["Up", "fraud", "12", "fraud-prod", "10.1 req/s", "1.3 %", "9.8 ms", "25.2 ms"]);
-    expect(cells("churn")).toEqual(["Down", "churn", "v3", "churn", "4.8 req/s", "—", "16.6 ms", "—"]);
+    expect(cells("fraud")).toEqual(["Up", "fraud fraud-prod", "v12 stable", "10.1 req/s", "1.3 %", "25.2 ms", "—"]);
+    expect(cells("churn")).toEqual(["Down", "churn churn", "vv3 stable", "4.8 req/s", "—", "—", "—"]);
     const p99 = target.querySelector('[data-model="churn"] [data-testid="model-p99"]')!;
     expect(p99.getAttribute("title")).toContain("no latency quantiles");
-    const errors = target.querySelector('[data-model="fraud"] [data-testid="model-errors"]')!;
-    expect(errors.getAttribute("title")).toBe("3 failed of 263 requests since Vigil began checking");
     unmount(view);
+  });
+
+  it("puts first what the role cares about: servers for engineers, models for data scientists, plain words for PMs", () => {
+    const fleet = new Fleet();
+    fleet.servers = [server()];
+    fleet.revisions = [revision()];
+    fleet.loaded = true;
+    const first = (role: "engineer" | "data_scientist" | "product_manager") => {
+      const target = document.body.appendChild(document.createElement("div"));
+      const view = mount(FleetView, {
+        target,
+        props: { fleet, demo: new Demo(), role, now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+      });
+      const heading = target.querySelector(".view > h2, .view > section")!;
+      const text = heading.getAttribute("data-testid") ?? heading.textContent;
+      unmount(view);
+      return text;
+    };
+    expect(first("engineer")).toBe("Servers");
+    expect(first("data_scientist")).toBe("Models");
+    expect(first("product_manager")).toBe("plain-summary");
   });
 });

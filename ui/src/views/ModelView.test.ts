@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushSync, mount, tick, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { ModelChart } from "../lib/bindings";
+import { Demo } from "../lib/demo.svelte";
+import { Fleet } from "../lib/fleet.svelte";
+import { NOW, revision, server } from "../lib/fixtures";
+import { drawnCharts } from "../testSetup";
+import FleetView from "./FleetView.svelte";
+
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = "";
+  drawnCharts.length = 0;
+});
+
+const chartOf = (from: number, to: number): ModelChart => ({
+  server: "fraud-prod",
+  model: "fraud",
+  from_ms: from,
+  to_ms: to,
+  resolution_secs: to - from > 7_200_000 ? 60 : 0,
+  revisions: [
+    {
+      version: "12",
+      first_seen_at: "2026-11-28T09:00:00Z",
+      health: "up",
+      health_reason: null,
+      metadata: { platform: "sklearn" },
+      series: { request_rate: [[to - 10_000, 9]], latency_p99_s: [[to - 10_000, 0.025]], error_rate: [[to - 10_000, 0.01]] },
+    },
+  ],
+  events: [{ at_ms: to - 60_000, kind: "health", version: null, from: "down", to: "up", text: "/v2/health/ready answered HTTP 200" }],
+  log: [{ at_ms: to - 60_000, kind: "health", version: null, from: "down", to: "up", text: "/v2/health/ready answered HTTP 200" }],
+});
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) {
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  flushSync();
+};
+
+function open(role: "engineer" | "data_scientist" | "product_manager", answer?: () => unknown) {
+  const calls: { fromMs: number; toMs: number; server: string; model: string }[] = [];
+  mockIPC((command, args) => {
+    if (command !== "model_chart") return null;
+    const asked = args as { fromMs: number; toMs: number; server: string; model: string };
+    calls.push(asked);
+    return answer ? answer() : chartOf(asked.fromMs, asked.toMs);
+  });
+  const fleet = new Fleet();
+  fleet.servers = [server()];
+  fleet.revisions = [revision()];
+  fleet.loaded = true;
+  const target = document.body.appendChild(document.createElement("div"));
+  const view = mount(FleetView, {
+    target,
+    props: { fleet, demo: new Demo(), role, now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+  });
+  target.querySelector<HTMLButtonElement>('[data-testid="open-model"]')!.click();
+  flushSync();
+  return { target, view, calls, fleet };
+}
+
+describe("ModelView", () => {
+  it("opens a model from the overview, draws its last hour, and reads again for another range", async () => {
+    const { target, view, calls } = open("engineer");
+    await settle();
+    expect(target.querySelector('[data-testid="model-view"]')?.getAttribute("data-model")).toBe("fraud");
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ server: "fraud-prod", model: "fraud" });
+    expect(calls[0].toMs - calls[0].fromMs).toBe(3_600_000);
+    const latency = target.querySelector('[data-testid="chart-latency"]')!;
+    expect(latency.getAttribute("data-points")).toBe("1");
+    expect(drawnCharts.map((c) => c.series[1])).toContain("v12 (stable) p99");
+    expect(target.querySelector('[data-testid="chart-saturation"] [data-testid="chart-empty"]')).not.toBeNull();
+    expect(target.querySelector('[data-testid="health-log"]')?.textContent).toContain("server down → up");
+
+    target.querySelector<HTMLButtonElement>('[data-testid="range-24h"]')!.click();
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(calls[1].toMs - calls[1].fromMs).toBe(86_400_000);
+    expect(target.querySelector('[data-testid="range-words"]')?.textContent).toContain("1-minute means");
+
+    target.querySelector<HTMLButtonElement>('[data-testid="model-back"]')!.click();
+    flushSync();
+    expect(target.querySelector('[data-testid="models-table"]')).not.toBeNull();
+    unmount(view);
+  });
+
+  it("leads with charts for engineers, revisions for data scientists and plain words for product managers", async () => {
+    const firstSection = async (role: "engineer" | "data_scientist" | "product_manager") => {
+      const { target, view } = open(role);
+      await settle();
+      const first = target.querySelector('[data-first="true"]')?.getAttribute("data-testid");
+      const sentence = target.querySelector('[data-testid="model-sentence"]')?.textContent;
+      unmount(view);
+      clearMocks();
+      return { first, sentence };
+    };
+    expect((await firstSection("engineer")).first).toBe("model-section-charts");
+    expect((await firstSection("data_scientist")).first).toBe("model-section-revisions");
+    const pm = await firstSection("product_manager");
+    expect(pm.first).toBe("model-section-summary");
+    expect(pm.sentence).toBe("fraud on fraud-prod is healthy (10.1 requests a second, 1.3 % failing).");
+  });
+
+  it("says what went wrong when the engine cannot read the chart, and tries again on request", async () => {
+    let fail = true;
+    const { target, view, calls } = open("engineer", () => {
+      if (fail) throw { code: "not_found", message: "No model 'fraud' on server 'fraud-prod'.", field: null, detail: null };
+      return chartOf(NOW - 3_600_000, NOW);
+    });
+    await settle();
+    expect(target.querySelector('[data-testid="model-error"]')?.textContent).toContain("No model 'fraud'");
+    fail = false;
+    target.querySelector<HTMLButtonElement>('[data-testid="model-error"] button')!.click();
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(target.querySelector('[data-testid="model-error"]')).toBeNull();
+    expect(target.querySelector('[data-testid="chart-latency"]')).not.toBeNull();
+    unmount(view);
+  });
+});
