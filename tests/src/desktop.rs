@@ -2,7 +2,8 @@
 //! WebKitWebDriver). Each [`DesktopApp`] has its own X display, driver ports and database, and
 //! stops everything it started when dropped. One runs at a time: with two windows at once on a
 //! 2-core machine, WebKitWebDriver fails to type now and then ("unknown error"). If the test is failing at that moment, it first
-//! saves a screenshot (ImageMagick's `import`) beside the logs under `target/e2e-artifacts/NAME/` and prints their paths.
+//! saves a screenshot (ImageMagick's `import`) beside the logs under `target/e2e-artifacts/NAME/` and prints their paths;
+//! a test may save screenshots there too, to be looked at.
 
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -162,13 +163,19 @@ impl DesktopApp {
         self.session.type_text(&el, text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
-    /// Saves a screenshot of the whole display beside the logs and prints where they are.
-    fn save_failure_artifacts(&self) {
-        let shot = self.artifacts.join("failure.png");
+    /// Saves a screenshot of the whole display as `NAME.png` beside the logs; returns its path.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        let shot = self.artifacts.join(format!("{name}.png"));
         let _ = Command::new("timeout")
             .args(["10", "import", "-display", &self.display, "-window", "root"])
             .arg(&shot)
             .status();
+        shot
+    }
+
+    /// Saves a screenshot of the whole display beside the logs and prints where they are.
+    fn save_failure_artifacts(&self) {
+        self.screenshot("failure");
         eprintln!("end-to-end failure artifacts: {} (failure.png, app.log, xvfb.log)", self.artifacts.display());
     }
 }

@@ -84,6 +84,11 @@ impl Session {
         Ok(self.get(&format!("/element/{element}/text")).await?.as_str().unwrap_or_default().to_owned())
     }
 
+    /// The value of an element's attribute, None when it has none.
+    pub async fn attribute(&self, element: &str, name: &str) -> Result<Option<String>> {
+        Ok(self.get(&format!("/element/{element}/attribute/{name}")).await?.as_str().map(str::to_owned))
+    }
+
     /// Types `text` into an input element.
     pub async fn type_text(&self, element: &str, text: &str) -> Result<()> {
         self.post(&format!("/element/{element}/clear"), json!({})).await?;

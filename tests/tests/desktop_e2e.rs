@@ -124,12 +124,14 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
     let kind = text_of(&app, &format!(r#"{} [data-testid="server-kind"]"#, row("fraud"))).await;
     assert_eq!(kind.as_deref(), Some("NVIDIA Triton"));
-    // Its models, with numbers: the canary's rate from two reads of Triton's metrics.
-    let canary = r#"[data-testid="model-row"][data-model="fraud"][data-version="13"] [data-testid="model-rate"]"#;
-    vigil_tests::wait_for("fraud 13's request rate", Duration::from_secs(20), || async {
-        text_of(&app, canary).await.filter(|rate| rate.ends_with(" req/s"))
+    // Its models, with numbers: fraud's rate from two reads of Triton's metrics, and its canary.
+    let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
+    vigil_tests::wait_for("fraud's request rate", Duration::from_secs(20), || async {
+        text_of(&app, &format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
     })
     .await;
+    let chip = text_of(&app, &format!(r#"{fraud} [data-testid="revision-chip"][data-version="13"]"#)).await;
+    assert!(chip.as_deref().unwrap_or_default().starts_with("v13 canary"), "{chip:?}");
 
     // Settings shows it running with its scenarios and servers; Stop closes its ports.
     app.click(r#"[data-testid="nav-settings"]"#).await;
@@ -144,6 +146,8 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
 
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     wait_for_demo_servers(&app, &DEMO, "Down", Duration::from_secs(10)).await;
+    let model_health = text_of(&app, &format!(r#"{fraud} [data-testid="model-health"]"#)).await;
+    assert_eq!(model_health.as_deref(), Some("Down"), "its models are down with it");
 
     // Remove demo servers asks first, then the fleet is empty and each removal is audited.
     app.click(r#"[data-testid="nav-settings"]"#).await;
@@ -177,4 +181,69 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
         tokio::net::TcpStream::connect(&address).await.is_err().then_some(())
     })
     .await;
+}
+
+/// Waits until the chart matching `css` has drawn at least `least` points from the engine, and
+/// returns how many.
+async fn drawn_points(app: &DesktopApp, css: &str, least: f64) -> f64 {
+    vigil_tests::wait_for(&format!("{css} to draw {least} points"), Duration::from_secs(30), || async {
+        attribute(app, css, "data-points").await?.parse::<f64>().ok().filter(|points| *points >= least)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what_comes_first() {
+    let app = DesktopApp::launch("model_detail", POLL_INTERVAL_SECS, &["--demo"]).await;
+    let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
+    vigil_tests::wait_for("fraud measured", Duration::from_secs(40), || async {
+        text_of(&app, &format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
+    })
+    .await;
+    // The role is remembered between launches (an earlier run may have left another one).
+    app.click(r#"[data-testid="role-engineer"]"#).await;
+    app.click(&format!(r#"{fraud} [data-testid="open-model"]"#)).await;
+
+    // The engineer's first section is the charts, with a line per revision: stable and canary.
+    app.element(r#"[data-testid="model-view"][data-model="fraud"]"#, Duration::from_secs(5)).await;
+    let first_section = || async { attribute(&app, r#"[data-first="true"]"#, "data-testid").await };
+    assert_eq!(first_section().await.as_deref(), Some("model-section-charts"));
+    let traffic = r#"[data-testid="chart-traffic"]"#;
+    assert!(drawn_points(&app, traffic, 1.0).await > 0.0);
+    let legend = text_of(&app, &format!("{traffic} .u-legend")).await.unwrap_or_default();
+    assert!(
+        legend.contains("v12 (stable)") && legend.contains("v13 (canary)"),
+        "the legend names both revisions: {legend}"
+    );
+
+    // Another range is read again from the engine, and drawn.
+    app.click(r#"[data-testid="range-15m"]"#).await;
+    app.wait_for_text(r#"[data-testid="range-words"]"#, "Last 15 m, live · every poll", Duration::from_secs(10)).await;
+    // Live: each poll adds its points (six lines: p99, p50 and mean of two revisions).
+    let latency = r#"[data-testid="chart-latency"]"#;
+    let before = drawn_points(&app, latency, 1.0).await;
+    assert!(drawn_points(&app, latency, before + 6.0).await > before);
+    app.screenshot("fraud-engineer");
+
+    // A data scientist sees the revisions first, a product manager a plain sentence.
+    app.click(r#"[data-testid="role-data_scientist"]"#).await;
+    vigil_tests::wait_for("revisions first", Duration::from_secs(5), || async {
+        first_section().await.filter(|s| s == "model-section-revisions")
+    })
+    .await;
+    app.click(r#"[data-testid="role-product_manager"]"#).await;
+    vigil_tests::wait_for("plain words first", Duration::from_secs(5), || async {
+        first_section().await.filter(|s| s == "model-section-summary")
+    })
+    .await;
+    let sentence = text_of(&app, r#"[data-testid="model-sentence"]"#).await.unwrap_or_default();
+    assert!(sentence.starts_with("fraud on fraud "), "{sentence}");
+    app.screenshot("fraud-product-manager");
+    app.session.close().await;
+}
+
+/// Attribute `name` of the element matching `css`, if it is there now.
+async fn attribute(app: &DesktopApp, css: &str, name: &str) -> Option<String> {
+    let element = app.session.find(css).await.ok()??;
+    app.session.attribute(&element, name).await.ok()?
 }

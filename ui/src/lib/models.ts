@@ -39,7 +39,8 @@ export interface ModelRow {
 
 const WORST: Record<string, number> = { bad: 3, warn: 2, muted: 1, ok: 0 };
 
-export const versionName = (version: string) => (version ? `v${version}` : "default");
+/** A version as people say it: "v12" (kept as given when it already starts with a v), "default" for none. */
+export const versionName = (version: string) => (!version ? "default" : /^v/i.test(version) ? version : `v${version}`);
 
 /** The stable and canary revisions among a model's, from the traffic each takes now. */
 export function revisionRoles(revisions: { version: string; first_seen_at: string; latest: Record<string, number> }[]): Map<string, RevisionRole> {

@@ -90,7 +90,7 @@ describe("FleetView", () => {
       );
 
     expect(cells("fraud")).toEqual(["Up", "fraud fraud-prod", "v12 stable", "10.1 req/s", "1.3 %", "25.2 ms", "—"]);
-    expect(cells("churn")).toEqual(["Down", "churn churn", "vv3 stable", "4.8 req/s", "—", "—", "—"]);
+    expect(cells("churn")).toEqual(["Down", "churn churn", "v3 stable", "4.8 req/s", "—", "—", "—"]);
     const p99 = target.querySelector('[data-model="churn"] [data-testid="model-p99"]')!;
     expect(p99.getAttribute("title")).toContain("no latency quantiles");
     unmount(view);
