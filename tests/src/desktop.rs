@@ -83,8 +83,12 @@ impl DesktopApp {
     /// Launches `vigil-desktop` with `args` on a fresh database, polling every
     /// `poll_interval_secs`. `name` names the artifacts folder.
     pub async fn launch(name: &str, poll_interval_secs: f64, args: &[&str]) -> DesktopApp {
+        Self::launch_binary(&workspace_binary("vigil-desktop"), name, poll_interval_secs, args).await
+    }
+
+    /// As [`launch`](Self::launch), with the `vigil-desktop` binary at `app_binary`.
+    pub async fn launch_binary(app_binary: &Path, name: &str, poll_interval_secs: f64, args: &[&str]) -> DesktopApp {
         let turn = ONE_AT_A_TIME.lock().await;
-        let app_binary = workspace_binary("vigil-desktop");
         let artifacts =
             app_binary.parent().and_then(Path::parent).expect("target dir").join("e2e-artifacts").join(name);
         std::fs::create_dir_all(&artifacts).expect("artifacts folder");
