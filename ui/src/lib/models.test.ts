@@ -54,7 +54,8 @@ describe("modelRows", () => {
     expect(stale.status.word).toBe("Stale");
   });
 
-  it("is degraded when a revision taking traffic is, naming it", () => {
+  it("says every revision taking traffic is ready, or which one is not", () => {
+    expect(modelRows(fraud, servers, NOW, 10)[0].status).toEqual({ word: "Up", tone: "ok", why: "v12 and v13 are ready" });
     const sick = [fraud[0], { ...fraud[1], health: "degraded" as const, health_reason: "LOADING" }];
     const status = modelRows(sick, servers, NOW, 10)[0].status;
     expect(status).toMatchObject({ word: "Degraded", tone: "warn" });

@@ -110,7 +110,11 @@ function modelStatus(group: RevisionSignals[], server: Server | undefined, now: 
         return { word: "Serving", tone: "ok", why: "The server does not report each model's readiness" };
     }
   });
-  return views.reduce((a, b) => (WORST[b.tone] > WORST[a.tone] ? b : a));
+  const worst = views.reduce((a, b) => (WORST[b.tone] > WORST[a.tone] ? b : a));
+  if (worst.word === "Up" && watched.length > 1) {
+    return { ...worst, why: `${watched.map((r) => versionName(r.version)).join(" and ")} are ready` };
+  }
+  return worst;
 }
 
 function weightedErrorRate(group: RevisionSignals[]): number | null {
