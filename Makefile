@@ -95,9 +95,15 @@ bindings:
 # tokenizer, on a generated 4 MB page (writes $(CARGO_TARGET_DIR)/bench/parser.json); then the
 # poller's capacity: `vigil collect` and Debian's Prometheus polling the same 1,000 loopback
 # targets every 5 s for 2 minutes, CPU, peak memory and worst schedule lag side by side (writes
-# $(CARGO_TARGET_DIR)/bench/poller.json). Each prints a table and its ratios.
-bench:
-	$(call apt_install,prometheus)
-	cargo build --release -q -p vigil-cli -p vigil-bench
+# $(CARGO_TARGET_DIR)/bench/poller.json); then the dashboard's queries, a model's 30-day chart and the
+# fleet overview, on 100 models stored at 10 s for 30 days, beside the chart's hourly means read from raw
+# points (writes $(CARGO_TARGET_DIR)/bench/dashboard.json); then the real window (release build, under
+# Xvfb over WebDriver) on the demo fleet: its first overview, a 100,000-point chart beside a bare canvas
+# line, and its memory over 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a
+# table and its ratios.
+bench: test-deps ui
+	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
 	$(CARGO_TARGET_DIR)/release/vigil-bench parser --out $(CARGO_TARGET_DIR)/bench/parser.json
 	$(CARGO_TARGET_DIR)/release/vigil-bench poller --out $(CARGO_TARGET_DIR)/bench/poller.json
+	$(CARGO_TARGET_DIR)/release/vigil-bench dashboard --out $(CARGO_TARGET_DIR)/bench/dashboard.json
+	$(CARGO_TARGET_DIR)/release/vigil-bench window --out $(CARGO_TARGET_DIR)/bench/window.json

@@ -6,22 +6,34 @@
 //! - `vigil-bench poller [--out FILE] [--targets N] [--interval S] [--seconds S] ...`: the
 //!   `vigil collect` poller beside Prometheus, both scraping the same loopback targets
 //!   ([`poller`]).
+//! - `vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]`: the
+//!   engine queries behind the dashboard (a model's 30-day chart, the fleet overview) on a month
+//!   of stored metrics, beside the chart's hourly means read from raw points ([`dashboard`]).
+//! - `vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]`: the real
+//!   window's first overview, a 100,000-point chart beside a bare canvas line, and its memory
+//!   on the demo fleet ([`window`]).
 
+mod dashboard;
 mod parser;
 mod payload;
 mod poller;
+mod window;
 
 use std::path::Path;
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: vigil-bench parser [--out FILE] [--seconds S]\n       vigil-bench poller [--out FILE] \
-                     [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]";
+                     [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]\n       \
+                     vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]\n       \
+                     vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let outcome = match args.next().as_deref() {
         Some("parser") => parser::run(args),
         Some("poller") => poller::run(args),
+        Some("dashboard") => dashboard::run(args),
+        Some("window") => window::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

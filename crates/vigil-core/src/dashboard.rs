@@ -256,7 +256,8 @@ pub async fn model_chart(
         VigilError::NotFound(format!("No model '{model}' on server '{server}'. The Fleet page lists the models."))
     })?;
     let resolution_secs = points::resolution_for(from_ms, to_ms, now_ms, retention);
-    let revision_rows: Vec<(i64, String, DateTime<Utc>, String, HealthState, Option<String>)> = sqlx::query_as(
+    type ChartRevisionRow = (i64, String, DateTime<Utc>, String, HealthState, Option<String>);
+    let revision_rows: Vec<ChartRevisionRow> = sqlx::query_as(
         "SELECT id, version, first_seen_at, metadata, health, health_reason FROM revisions
          WHERE model_id = ? ORDER BY first_seen_at, id",
     )
@@ -325,7 +326,8 @@ async fn health_events(
     limit: Option<i64>,
 ) -> Result<Vec<ChartEvent>> {
     // Stored times are RFC 3339 text, which sorts as time does.
-    let rows: Vec<(DateTime<Utc>, Option<i64>, HealthState, HealthState, String)> = sqlx::query_as(
+    type EventRow = (DateTime<Utc>, Option<i64>, HealthState, HealthState, String);
+    let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT at, revision_id, from_state, to_state, reason FROM health_events
          WHERE server_id = ?1 AND (model_id = ?2 OR model_id IS NULL) AND at >= ?3
          ORDER BY at DESC, id DESC LIMIT ?4",
