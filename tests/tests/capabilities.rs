@@ -19,6 +19,7 @@ const GRANTED_COMMANDS: &[&str] = &[
     "demo_status",
     "demo_stop",
     "fleet_snapshot",
+    "model_chart",
     "revision_signals",
     "server_add",
     "server_remove",
