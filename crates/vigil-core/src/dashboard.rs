@@ -83,11 +83,12 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     .fetch_all(&mut *conn)
     .await?;
     let names = serde_json::to_string(&REVISION_SIGNALS).map_err(|err| VigilError::Internal(err.to_string()))?;
-    // The newest point of each (revision, signal): one index seek each.
+    // The newest point of each (revision, signal): one index seek each. CROSS JOIN keeps SQLite
+    // to this order; left to itself it scans every point.
     let latest: Vec<(i64, String, i64, f64)> = sqlx::query_as(
         "SELECT r.id, n.value, p.at_ms, p.value
-         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN json_each(?1) n
-         JOIN metric_points p ON p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = n.value
+         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN json_each(?1) n CROSS JOIN metric_points p
+         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = n.value
              AND p.at_ms = (SELECT max(q.at_ms) FROM metric_points q
                             WHERE q.server_id = m.server_id AND q.revision_id = r.id AND q.signal = n.value)",
     )
@@ -95,15 +96,16 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     .fetch_all(&mut *conn)
     .await?;
     // Requests and errors seen: the hourly rollups, plus the points not folded into them yet.
+    // `r.id + 0` lets SQLite match the rollups' expression index on ifnull(revision_id, 0).
     let seen: Vec<(i64, f64, f64)> = sqlx::query_as(
         "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
          SELECT r.id,
              (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND ifnull(u.revision_id, 0) = r.id AND u.signal = ?1 AND u.resolution = 3600)
+                  AND ifnull(u.revision_id, 0) = r.id + 0 AND u.signal = ?1 AND u.resolution = 3600)
            + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= (SELECT until FROM folded)),
              (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND ifnull(u.revision_id, 0) = r.id AND u.signal = ?2 AND u.resolution = 3600)
+                  AND ifnull(u.revision_id, 0) = r.id + 0 AND u.signal = ?2 AND u.resolution = 3600)
            + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = ?2 AND p.at_ms >= (SELECT until FROM folded))
          FROM revisions r JOIN models m ON m.id = r.model_id",
@@ -114,8 +116,8 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     .await?;
     let sparklines: Vec<(i64, i64, f64)> = sqlx::query_as(
         "SELECT r.id, p.at_ms / ?2 * ?2 AS bucket, avg(p.value)
-         FROM revisions r JOIN models m ON m.id = r.model_id
-         JOIN metric_points p ON p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= ?3
+         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN metric_points p
+         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= ?3
          GROUP BY r.id, bucket ORDER BY r.id, bucket",
     )
     .bind(signal::REQUEST_RATE)
