@@ -19,7 +19,9 @@ use crate::{Result, VigilError};
 
 /// The signals a revision can have, as stored: what the overview reads the latest of, and what
 /// a model chart draws.
-pub const REVISION_SIGNALS: [&str; 12] = [
+pub const REVISION_SIGNALS: [&str; 14] = [
+    signal::REQUESTS,
+    signal::ERRORS,
     signal::REQUEST_RATE,
     signal::ERROR_RATE,
     signal::LATENCY_MEAN,
