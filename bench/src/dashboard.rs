@@ -16,8 +16,9 @@
 //! revision each, first seen D days ago, 8 signals each; raw points for the last 7 days; 1-minute
 //! and 1-hour rollups for all D days. Every value comes from one formula, so rollups and points
 //! agree: a daily wave plus hourly noise, a triangle wave over each hour and six offsets over each
-//! minute, both summing to zero. The current hour is folded by Vigil's own `points::fold`, which
-//! leaves the last minute or so unfolded, as in real life. No `ANALYZE`: Vigil runs none.
+//! minute, both summing to zero. The current hour, and the polls Vigil would have made while the
+//! rest was written, are folded and pruned by Vigil's own `points::fold` and `points::prune`,
+//! which leave the last minute or so unfolded, as in real life. No `ANALYZE`: Vigil runs none.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -81,6 +82,22 @@ fn minute_mean(minute: &str) -> String {
 /// from -1 to 1, in a different order each minute.
 fn slot_offset(slot: &str, minute: &str) -> String {
     format!("{SPREAD} * (2 * ((({slot}) + ({minute})) % 6) - 5) / 5.0")
+}
+
+/// Every series' points of the polls from `from_ms` (rounded up to a poll) until `until_ms`, poll
+/// after poll, as the poller writes them: the table in time order.
+fn polls(from_ms: i64, until_ms: i64) -> String {
+    format!(
+        "WITH RECURSIVE slots(slot) AS (SELECT {first} WHERE {first} < {until_ms}
+                                        UNION ALL SELECT slot + {POLL_MS} FROM slots
+                                        WHERE slot + {POLL_MS} < {until_ms})
+         INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value)
+         SELECT server_id, revision_id, signal, slot + offset_ms, scale * ({mean} + {offset})
+         FROM slots CROSS JOIN series",
+        first = (from_ms + POLL_MS - 1).div_euclid(POLL_MS) * POLL_MS,
+        mean = minute_mean("slot / 60000"),
+        offset = slot_offset("slot / 10000 % 6", "slot / 60000"),
+    )
 }
 
 struct Options {
@@ -147,8 +164,6 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
     let start_ms = (now_ms - options.days * 24 * HOUR_MS).div_euclid(HOUR_MS) * HOUR_MS;
     // Rollups are written up to the start of this hour; `points::fold` takes it from there.
     let fold_from_ms = (now_ms - 2 * MINUTE_MS).div_euclid(HOUR_MS) * HOUR_MS;
-    let points_from =
-        start_ms.max(now_ms - retention.points.num_milliseconds()).div_euclid(POLL_MS) * POLL_MS + POLL_MS;
     let first_seen = DateTime::from_timestamp_millis(start_ms).unwrap_or_default();
     let scales: Vec<String> = SIGNALS.iter().map(|(name, scale)| format!("('{name}', {scale:?})")).collect();
     let servers = format!(
@@ -181,20 +196,7 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
         format!("UPDATE rollup_progress SET folded_until_ms = {fold_from_ms}"),
     ];
     let tables = [
-        // Poll after poll, as the poller writes them: the table in time order.
-        (
-            "metric_points",
-            format!(
-                "WITH RECURSIVE slots(slot) AS (SELECT {points_from} UNION ALL SELECT slot + {POLL_MS} FROM slots
-                                                WHERE slot + {POLL_MS} < {end})
-                 INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value)
-                 SELECT server_id, revision_id, signal, slot + offset_ms, scale * ({mean} + {offset})
-                 FROM slots CROSS JOIN series",
-                end = now_ms - POLL_MS,
-                mean = minute_mean("slot / 60000"),
-                offset = slot_offset("slot / 10000 % 6", "slot / 60000"),
-            ),
-        ),
+        ("metric_points", polls(start_ms.max(now_ms - retention.points.num_milliseconds()), now_ms - POLL_MS)),
         (
             "metric_rollups, 1 minute",
             format!(
@@ -241,7 +243,13 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
         println!("  {rows} rows into {table} in {:.0} s", written.elapsed().as_secs_f64());
     }
     tx.commit().await.map_err(sql)?;
-    points::fold(&mut conn, now_ms).await.map_err(|error| format!("folding the last hour: {error}"))?;
+    let upkeep = |error: vigil_core::VigilError| format!("folding and pruning: {error}");
+    points::fold(&mut conn, now_ms).await.map_err(upkeep)?;
+    // Vigil went on polling meanwhile: the polls since, folded and pruned as it would.
+    let caught_up_ms = Utc::now().timestamp_millis();
+    sqlx::query(&polls(now_ms - POLL_MS, caught_up_ms - POLL_MS)).execute(&mut conn).await.map_err(sql)?;
+    points::fold(&mut conn, caught_up_ms).await.map_err(upkeep)?;
+    points::prune(&mut conn, retention, caught_up_ms).await.map_err(upkeep)?;
     sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.map_err(sql)?;
     let seconds = started.elapsed().as_secs_f64();
     let (points, rollups): (i64, i64) =
@@ -322,13 +330,18 @@ async fn measure(options: &Options, db: &Path) -> Result<Outcome, String> {
         db.display()
     );
     let data = generate(db, options, retention, Utc::now().timestamp_millis()).await?;
-    println!(
-        "{} rows in {:.0} s, {:.2} GB on disk; timing the chart and the reference, {} runs ...",
-        data.points + data.rollups,
-        data.seconds,
-        data.bytes as f64 / 1e9,
-        options.iterations
-    );
+    println!("{} rows in {:.0} s, {:.2} GB on disk", data.points + data.rollups, data.seconds, data.bytes as f64 / 1e9);
+
+    println!("Timing the fleet overview ...");
+    let overview = engine.revision_signals().await.map_err(|error| error.to_string())?;
+    let mut overview_times: Vec<Duration> = Vec::new();
+    while overview_times.len() < options.iterations
+        && (overview_times.is_empty() || overview_times.iter().sum::<Duration>() < OVERVIEW_BUDGET)
+    {
+        let started = Instant::now();
+        engine.revision_signals().await.map_err(|error| error.to_string())?;
+        overview_times.push(started.elapsed());
+    }
 
     // A connection like the engine's (default page cache) for the reference.
     let sql = |error: sqlx::Error| format!("reference query: {error}");
@@ -340,6 +353,7 @@ async fn measure(options: &Options, db: &Path) -> Result<Outcome, String> {
     .fetch_all(&pool)
     .await
     .map_err(sql)?;
+    println!("Timing the chart and the reference, {} runs ...", options.iterations);
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let (mut chart_times, mut reference_times) = (Vec::new(), Vec::new());
     let mut compared = None;
@@ -377,16 +391,6 @@ async fn measure(options: &Options, db: &Path) -> Result<Outcome, String> {
         }
     }
 
-    println!("Timing the fleet overview ...");
-    let overview = engine.revision_signals().await.map_err(|error| error.to_string())?;
-    let mut overview_times: Vec<Duration> = Vec::new();
-    while overview_times.len() < options.iterations
-        && (overview_times.is_empty() || overview_times.iter().sum::<Duration>() < OVERVIEW_BUDGET)
-    {
-        let started = Instant::now();
-        engine.revision_signals().await.map_err(|error| error.to_string())?;
-        overview_times.push(started.elapsed());
-    }
     let (chart_points, reference_points, disagreement) = compared.unwrap_or_default();
     Ok(Outcome {
         data,
