@@ -162,7 +162,8 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
         .pragma("cache_size", "-262144");
     let mut conn = SqliteConnection::connect_with(&connect).await.map_err(sql)?;
     let start_ms = (now_ms - options.days * 24 * HOUR_MS).div_euclid(HOUR_MS) * HOUR_MS;
-    // Rollups are written up to the start of this hour; `points::fold` takes it from there.
+    // Rollups are written up to the start of this hour; `points::fold` takes it from there. They
+    // are written series by series, the order of their table's key, which is much the faster.
     let fold_from_ms = (now_ms - 2 * MINUTE_MS).div_euclid(HOUR_MS) * HOUR_MS;
     let first_seen = DateTime::from_timestamp_millis(start_ms).unwrap_or_default();
     let scales: Vec<String> = SIGNALS.iter().map(|(name, scale)| format!("('{name}', {scale:?})")).collect();
@@ -206,7 +207,7 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
                      (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
                  SELECT server_id, revision_id, signal, 60, minute * {MINUTE_MS}, 6, 6 * scale * mean,
                         scale * (mean - {SPREAD}), scale * (mean + {SPREAD}), scale * (mean + {last})
-                 FROM (SELECT *, {mean} AS mean FROM minutes CROSS JOIN series)",
+                 FROM (SELECT *, {mean} AS mean FROM series CROSS JOIN minutes)",
                 from = start_ms / MINUTE_MS,
                 until = fold_from_ms / MINUTE_MS,
                 mean = minute_mean("minute"),
@@ -223,7 +224,7 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
                  SELECT server_id, revision_id, signal, 3600, hour * {HOUR_MS}, 360, 360 * scale * mean,
                         scale * (mean - {TRIANGLE} - {SPREAD}), scale * (mean + {TRIANGLE} + {SPREAD}),
                         scale * ({last_minute} + {last_slot})
-                 FROM (SELECT *, {mean} AS mean FROM hours CROSS JOIN series)",
+                 FROM (SELECT *, {mean} AS mean FROM series CROSS JOIN hours)",
                 from = start_ms / HOUR_MS,
                 until = fold_from_ms / HOUR_MS,
                 mean = hour_mean("hour"),

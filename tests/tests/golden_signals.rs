@@ -139,7 +139,7 @@ async fn server_wide_gpu_cpu_and_memory_are_stored_for_the_server_beside_its_rev
     let after_both_polls = chrono::Utc::now().timestamp_millis() + 2 * 3_600_000;
     vigil_core::points::fold(&mut db.acquire().await.expect("connection"), after_both_polls).await.expect("fold");
     let (rows, folded): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), sum(count) FROM metric_rollups WHERE revision_id IS NULL AND signal = ? AND resolution = 3600",
+        "SELECT count(*), sum(count) FROM metric_rollups WHERE revision_id = 0 AND signal = ? AND resolution = 3600",
     )
     .bind(signal::GPU_UTILIZATION)
     .fetch_one(&db)

@@ -98,16 +98,15 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     .fetch_all(&mut *conn)
     .await?;
     // Requests and errors seen: the hourly rollups, plus the points not folded into them yet.
-    // `r.id + 0` lets SQLite match the rollups' expression index on ifnull(revision_id, 0).
     let seen: Vec<(i64, f64, f64)> = sqlx::query_as(
         "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
          SELECT r.id,
              (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND ifnull(u.revision_id, 0) = r.id + 0 AND u.signal = ?1 AND u.resolution = 3600)
+                  AND u.revision_id = r.id AND u.signal = ?1 AND u.resolution = 3600)
            + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= (SELECT until FROM folded)),
              (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND ifnull(u.revision_id, 0) = r.id + 0 AND u.signal = ?2 AND u.resolution = 3600)
+                  AND u.revision_id = r.id AND u.signal = ?2 AND u.resolution = 3600)
            + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = ?2 AND p.at_ms >= (SELECT until FROM folded))
          FROM revisions r JOIN models m ON m.id = r.model_id",

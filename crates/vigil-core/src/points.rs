@@ -54,16 +54,27 @@ impl Default for Retention {
     }
 }
 
-/// Deletes points and rollups older than `retention` allows, as of `now_ms`.
+/// Deletes points older than `retention` allows, as of `now_ms`, and rollups by whole days:
+/// finding old rollups reads the whole table, so that happens once a day.
 pub async fn prune(conn: &mut SqliteConnection, retention: Retention, now_ms: i64) -> Result<()> {
     sqlx::query("DELETE FROM metric_points WHERE at_ms < ?")
         .bind(now_ms - retention.points.num_milliseconds())
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM metric_rollups WHERE bucket_start_ms < ?")
-        .bind(now_ms - retention.rollups.num_milliseconds())
-        .execute(conn)
-        .await?;
+    let day_ms = 86_400_000;
+    let rollups_until_ms = (now_ms - retention.rollups.num_milliseconds()).div_euclid(day_ms) * day_ms;
+    let pruned_ms: i64 =
+        sqlx::query_scalar("SELECT rollups_pruned_until_ms FROM rollup_progress").fetch_one(&mut *conn).await?;
+    if rollups_until_ms > pruned_ms {
+        sqlx::query("DELETE FROM metric_rollups WHERE bucket_start_ms < ?")
+            .bind(rollups_until_ms)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("UPDATE rollup_progress SET rollups_pruned_until_ms = ?")
+            .bind(rollups_until_ms)
+            .execute(conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -131,13 +142,13 @@ pub async fn fold(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
                  (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
              SELECT server_id, revision_id, signal, ?1, bucket, count(*), sum(value), min(value), max(value),
                     max(CASE WHEN newest THEN value END)
-             FROM (SELECT server_id, revision_id, signal, value, at_ms / ?2 * ?2 AS bucket,
+             FROM (SELECT server_id, ifnull(revision_id, 0) AS revision_id, signal, value, at_ms / ?2 * ?2 AS bucket,
                           row_number() OVER (PARTITION BY server_id, revision_id, signal, at_ms / ?2
                                              ORDER BY at_ms DESC) = 1 AS newest
                    FROM metric_points WHERE at_ms >= ?3 AND at_ms < ?4)
              WHERE true
              GROUP BY server_id, revision_id, signal, bucket
-             ON CONFLICT (server_id, ifnull(revision_id, 0), signal, resolution, bucket_start_ms) DO UPDATE SET
+             ON CONFLICT DO UPDATE SET
                  count = count + excluded.count, sum = sum + excluded.sum, min = min(min, excluded.min),
                  max = max(max, excluded.max), last = excluded.last",
         )
@@ -214,7 +225,7 @@ pub async fn series(
     let end_ms = (to_ms.div_euclid(bucket_ms) + 1) * bucket_ms;
     let folded: Vec<(i64, f64, i64)> = sqlx::query_as(
         "SELECT bucket_start_ms, sum, count FROM metric_rollups
-         WHERE server_id = ? AND ifnull(revision_id, 0) = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
+         WHERE server_id = ? AND revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
     )
     .bind(server_id)
     .bind(revision_id)

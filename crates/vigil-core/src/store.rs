@@ -162,6 +162,47 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn rollups_stored_before_they_were_kept_in_series_order_keep_their_values() {
+        let dir = tempfile::tempdir().unwrap();
+        // A database as the first four migrations left it, holding a revision's rollup and a
+        // whole server's (no revision).
+        let first_four = dir.path().join("migrations");
+        std::fs::create_dir(&first_four).unwrap();
+        let all = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations");
+        for entry in std::fs::read_dir(&all).unwrap() {
+            let name = entry.unwrap().file_name();
+            if name.to_string_lossy().as_ref() < "0005" {
+                std::fs::copy(all.join(&name), first_four.join(&name)).unwrap();
+            }
+        }
+        let path = dir.path().join("vigil.db");
+        let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true);
+        let old = SqlitePool::connect_with(options).await.unwrap();
+        sqlx::migrate::Migrator::new(first_four.as_path()).await.unwrap().run(&old).await.unwrap();
+        for sql in [
+            "INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')",
+            "INSERT INTO models (id, server_id, name, first_seen_at) VALUES (1, 1, 'm', 't')",
+            "INSERT INTO revisions (id, model_id, version, first_seen_at) VALUES (7, 1, '1', 't')",
+            "INSERT INTO metric_rollups VALUES (1, 7, 'request_rate', 3600, 0, 3, 6.0, 1.0, 3.0, 2.0)",
+            "INSERT INTO metric_rollups VALUES (1, NULL, 'cpu_cores', 60, 0, 1, 0.5, 0.5, 0.5, 0.5)",
+        ] {
+            sqlx::query(sql).execute(&old).await.unwrap();
+        }
+        old.close().await;
+
+        let pool = open(&path).await.unwrap();
+        let rows: Vec<(i64, String, i64, f64)> =
+            sqlx::query_as("SELECT revision_id, signal, count, sum FROM metric_rollups ORDER BY revision_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(rows, vec![(0, "cpu_cores".into(), 1, 0.5), (7, "request_rate".into(), 3, 6.0)]);
+        sqlx::query("DELETE FROM servers WHERE id = 1").execute(&pool).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT count(*) FROM metric_rollups").fetch_one(&pool).await.unwrap();
+        assert_eq!(left, 0, "removing the server removes its rollups");
+    }
+
+    #[tokio::test]
     async fn the_audit_log_refuses_updates_and_deletes() {
         let dir = tempfile::tempdir().unwrap();
         let pool = open(&dir.path().join("vigil.db")).await.unwrap();
