@@ -20,6 +20,8 @@ pub enum ErrorCode {
     NotFound,
     /// The database could not be opened, read or written.
     Database,
+    /// A person stopped a long task before it finished; nothing of it was kept.
+    Cancelled,
     /// Something that should not happen; the detail is logged.
     Internal,
 }
@@ -35,6 +37,8 @@ pub enum VigilError {
     NotFound(String),
     #[error("{message}")]
     Database { message: String, detail: String },
+    #[error("{0}")]
+    Cancelled(String),
     #[error("something went wrong inside Vigil; see the log for details")]
     Internal(String),
 }
@@ -50,6 +54,7 @@ impl VigilError {
             Self::Conflict { .. } => ErrorCode::Conflict,
             Self::NotFound(_) => ErrorCode::NotFound,
             Self::Database { .. } => ErrorCode::Database,
+            Self::Cancelled(_) => ErrorCode::Cancelled,
             Self::Internal(_) => ErrorCode::Internal,
         }
     }

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod bindings;
 pub mod dashboard;
 pub mod discovery;
+pub mod drift;
 pub mod engine;
 pub mod error;
 pub mod events;

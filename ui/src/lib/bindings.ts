@@ -2,7 +2,7 @@
 
 export type AppInfo = { version: string, db_path: string, poll_interval_secs: number, request_timeout_secs: number, };
 
-export type ErrorCode = "invalid_input" | "conflict" | "not_found" | "database" | "internal";
+export type ErrorCode = "invalid_input" | "conflict" | "not_found" | "database" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, 
 /**

@@ -1,0 +1,336 @@
+//! Importing a model's reference data: a file streamed into one profile per column, with
+//! progress, cancellation and a stated choice for malformed rows, then stored in one
+//! transaction that replaces the model's previous reference. Nothing is stored unless the whole
+//! file was read.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+use ts_rs::TS;
+
+use super::profile::{ColumnProfile, SplitMix64};
+use super::schema::{self, ColumnUse};
+use super::stats::ColumnKind;
+use super::table::{BadRow, Cell, Table};
+use crate::{Result, VigilError};
+
+/// The most values of a numeric column a reference keeps (a uniform sample beyond).
+pub const REFERENCE_SAMPLE: usize = 100_000;
+/// How many malformed rows a summary lists.
+const BAD_ROWS_LISTED: usize = 5;
+/// Rows between two progress reports and cancellation checks.
+const ROWS_PER_STEP: u64 = 8_192;
+
+/// What to do with a row that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BadRows {
+    /// Stop and import nothing.
+    #[default]
+    Stop,
+    /// Leave the row out and count it.
+    Skip,
+}
+
+/// What a person asked for when importing reference data.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct ReferenceRequest {
+    pub model: String,
+    /// The version it is the reference of; None for every version.
+    pub version: Option<String>,
+    /// The column holding the model's prediction.
+    pub prediction: Option<String>,
+    /// The column holding the true outcome, if the file has one.
+    pub target: Option<String>,
+    /// Columns whose use was chosen rather than inferred.
+    pub columns: BTreeMap<String, ColumnUse>,
+    pub bad_rows: BadRows,
+}
+
+/// How far an import has got.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+pub struct ImportProgress {
+    #[ts(type = "number")]
+    pub bytes_read: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "number")]
+    pub skipped_rows: u64,
+}
+
+/// A column of stored reference data, as a person reviews it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ReferenceColumn {
+    pub name: String,
+    #[serde(flatten)]
+    pub column_use: ColumnUse,
+    /// Values present / missing.
+    #[ts(type = "number")]
+    pub count: u64,
+    #[ts(type = "number")]
+    pub missing: u64,
+}
+
+/// Reference data as imported.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct ReferenceSummary {
+    pub model: String,
+    pub version: Option<String>,
+    pub source: String,
+    pub imported_at: DateTime<Utc>,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "number")]
+    pub skipped_rows: u64,
+    /// The first rows left out, with why.
+    pub bad_rows: Vec<SkippedRow>,
+    pub prediction: Option<String>,
+    pub target: Option<String>,
+    pub columns: Vec<ReferenceColumn>,
+}
+
+/// A row left out of an import.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SkippedRow {
+    #[ts(type = "number")]
+    pub line: u64,
+    pub message: String,
+}
+
+/// A file read into profiles, not stored yet.
+pub struct ProfiledFile {
+    pub summary: ReferenceSummary,
+    /// One per column of `summary.columns`; None for a skipped column.
+    pub profiles: Vec<Option<ColumnProfile>>,
+}
+
+/// Reads `path` into profiles as `request` says (blocking: run it on a blocking thread).
+/// `progress` hears how far it got every few thousand rows; setting `cancel` stops it.
+pub fn read(
+    path: &Path,
+    request: &ReferenceRequest,
+    progress: &(dyn Fn(ImportProgress) + Sync),
+    cancel: &AtomicBool,
+) -> Result<ProfiledFile> {
+    if request.model.trim().is_empty() {
+        return Err(VigilError::invalid("model", "Name the model this reference data is for."));
+    }
+    let mut table = Table::open(path)?;
+    let columns = table.columns().to_vec();
+    for (field, column) in [("prediction", &request.prediction), ("target", &request.target)] {
+        if let Some(name) = column.as_ref().filter(|name| !columns.contains(name)) {
+            return Err(VigilError::invalid(
+                field,
+                format!("the file has no column {name}; its columns are {}.", columns.join(", ")),
+            ));
+        }
+    }
+    let mut counts = ImportProgress { bytes_read: 0, bytes_total: table.progress().1, rows: 0, skipped_rows: 0 };
+    let mut bad_rows = Vec::new();
+    let mut next_row = |table: &mut Table, counts: &mut ImportProgress| -> Result<Option<Vec<Cell>>> {
+        loop {
+            if (counts.rows + counts.skipped_rows) % ROWS_PER_STEP == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(VigilError::Cancelled("The import was cancelled; nothing was stored.".into()));
+                }
+                counts.bytes_read = table.progress().0;
+                progress(*counts);
+            }
+            match table.next_row() {
+                None => return Ok(None),
+                Some(Ok(row)) => {
+                    counts.rows += 1;
+                    return Ok(Some(row));
+                }
+                Some(Err(bad)) if request.bad_rows == BadRows::Skip => {
+                    counts.skipped_rows += 1;
+                    if bad_rows.len() < BAD_ROWS_LISTED {
+                        bad_rows.push(SkippedRow { line: bad.line, message: bad.message });
+                    }
+                }
+                Some(Err(BadRow { line, message })) => {
+                    return Err(VigilError::invalid(
+                        "file",
+                        format!(
+                            "line {line} of {}: {message}. Nothing was imported: fix the line, or import again \
+                             leaving malformed rows out (--skip-bad-rows).",
+                            path.display()
+                        ),
+                    ))
+                }
+            }
+        }
+    };
+
+    let mut first_rows = Vec::new();
+    while first_rows.len() < schema::INFER_FROM_ROWS {
+        match next_row(&mut table, &mut counts)? {
+            Some(row) => first_rows.push(row),
+            None => break,
+        }
+    }
+    let uses = schema::infer(&columns, &first_rows, &request.columns)?;
+    let mut profiles: Vec<Option<ColumnProfile>> = uses
+        .iter()
+        .map(|column_use| match column_use {
+            ColumnUse::Test { kind: ColumnKind::Numeric } => Some(ColumnProfile::numeric(REFERENCE_SAMPLE)),
+            ColumnUse::Test { .. } => Some(ColumnProfile::categorical()),
+            ColumnUse::Skip { .. } => None,
+        })
+        .collect();
+    let mut rng = SplitMix64::new(0x5EED);
+    let mut add = |row: Vec<Cell>| {
+        for (profile, cell) in profiles.iter_mut().zip(row) {
+            match (profile, cell) {
+                (None, _) => {}
+                (Some(profile), Cell::Missing) => profile.add_missing(),
+                (Some(profile), Cell::Number(number)) => profile.add_number(number, &mut rng),
+                (Some(profile), Cell::Text(text)) => match text.parse::<f64>() {
+                    Ok(number) => profile.add_number(number, &mut rng),
+                    Err(_) => profile.add_label(&text),
+                },
+            }
+        }
+    };
+    first_rows.into_iter().for_each(&mut add);
+    while let Some(row) = next_row(&mut table, &mut counts)? {
+        add(row);
+    }
+    counts.bytes_read = table.progress().0;
+    progress(counts);
+    if counts.rows == 0 {
+        return Err(VigilError::invalid("file", format!("{} has no rows to import.", path.display())));
+    }
+
+    let source = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
+    let summary = ReferenceSummary {
+        model: request.model.trim().to_owned(),
+        version: request.version.clone().filter(|version| !version.is_empty()),
+        source,
+        imported_at: Utc::now(),
+        rows: counts.rows,
+        skipped_rows: counts.skipped_rows,
+        bad_rows,
+        prediction: request.prediction.clone(),
+        target: request.target.clone(),
+        columns: columns
+            .into_iter()
+            .zip(uses)
+            .zip(&profiles)
+            .map(|((name, column_use), profile)| ReferenceColumn {
+                name,
+                column_use,
+                count: profile.as_ref().map_or(0, |profile| profile.count),
+                missing: profile.as_ref().map_or(0, |profile| profile.missing),
+            })
+            .collect(),
+    };
+    Ok(ProfiledFile { summary, profiles })
+}
+
+/// Stores `file` as its model's reference, replacing the one before.
+pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<()> {
+    let summary = &file.summary;
+    let version = summary.version.clone().unwrap_or_default();
+    sqlx::query("DELETE FROM drift_references WHERE model = ? AND version = ?")
+        .bind(&summary.model)
+        .bind(&version)
+        .execute(&mut *conn)
+        .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO drift_references
+             (model, version, source, imported_at, rows, skipped_rows, prediction_column, target_column)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&summary.model)
+    .bind(&version)
+    .bind(&summary.source)
+    .bind(summary.imported_at)
+    .bind(summary.rows as i64)
+    .bind(summary.skipped_rows as i64)
+    .bind(&summary.prediction)
+    .bind(&summary.target)
+    .fetch_one(&mut *conn)
+    .await?;
+    for (position, (column, profile)) in summary.columns.iter().zip(&file.profiles).enumerate() {
+        sqlx::query(
+            "INSERT INTO drift_columns (reference_id, position, name, use, profile, sample) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(&column.name)
+        .bind(to_json(&column.column_use)?)
+        .bind(profile.as_ref().map(to_json).transpose()?)
+        .bind(profile.as_ref().map(ColumnProfile::sample_bytes))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|err| VigilError::Internal(err.to_string()))
+}
+
+/// The reference data of `model` for `version` (or, when it has none of its own, for every
+/// version), as stored; None if none was imported.
+pub async fn load(conn: &mut SqliteConnection, model: &str, version: Option<&str>) -> Result<Option<ProfiledFile>> {
+    type Row = (i64, String, String, DateTime<Utc>, i64, i64, Option<String>, Option<String>);
+    let found: Option<Row> = sqlx::query_as(
+        "SELECT id, version, source, imported_at, rows, skipped_rows, prediction_column, target_column
+         FROM drift_references WHERE model = ?1 AND version IN (?2, '') ORDER BY version = ?2 DESC LIMIT 1",
+    )
+    .bind(model)
+    .bind(version.unwrap_or(""))
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, stored_version, source, imported_at, rows, skipped_rows, prediction, target)) = found else {
+        return Ok(None);
+    };
+    type ColumnRow = (String, String, Option<String>, Option<Vec<u8>>);
+    let stored: Vec<ColumnRow> =
+        sqlx::query_as("SELECT name, use, profile, sample FROM drift_columns WHERE reference_id = ? ORDER BY position")
+            .bind(id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut columns = Vec::with_capacity(stored.len());
+    let mut profiles = Vec::with_capacity(stored.len());
+    for (name, column_use, profile, sample) in stored {
+        let profile: Option<ColumnProfile> =
+            profile.map(|json| from_json::<ColumnProfile>(&json)).transpose()?.map(|mut profile| {
+                profile.restore_sample(sample.as_deref().unwrap_or_default());
+                profile
+            });
+        columns.push(ReferenceColumn {
+            name,
+            column_use: from_json(&column_use)?,
+            count: profile.as_ref().map_or(0, |profile| profile.count),
+            missing: profile.as_ref().map_or(0, |profile| profile.missing),
+        });
+        profiles.push(profile);
+    }
+    let summary = ReferenceSummary {
+        model: model.to_owned(),
+        version: Some(stored_version).filter(|version| !version.is_empty()),
+        source,
+        imported_at,
+        rows: rows as u64,
+        skipped_rows: skipped_rows as u64,
+        bad_rows: Vec::new(),
+        prediction,
+        target,
+        columns,
+    };
+    Ok(Some(ProfiledFile { summary, profiles }))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json)
+        .map_err(|err| VigilError::Internal(format!("a stored drift profile is unreadable: {err}")))
+}

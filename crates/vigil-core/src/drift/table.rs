@@ -1,0 +1,258 @@
+//! Reading a data file row by row: CSV (with a header line) or JSON Lines (one object a line),
+//! streamed, with each row's line number so a malformed row can be named, and the bytes read so
+//! far so an import can show its progress.
+
+use std::collections::VecDeque;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::{Result, VigilError};
+
+/// The most columns a file may have.
+pub const MAX_COLUMNS: usize = 1_000;
+/// How many JSON Lines rows are read ahead to learn the columns (the keys of their objects).
+const COLUMNS_FROM_ROWS: usize = 1_000;
+
+/// One value of a row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Missing,
+    Number(f64),
+    Text(String),
+}
+
+impl Cell {
+    /// A CSV field: empty or a null spelling is missing, a number is a number, else text.
+    fn from_field(field: &str) -> Cell {
+        let field = field.trim();
+        if field.is_empty() || matches!(field, "NA" | "N/A" | "NaN" | "nan" | "null" | "NULL" | "None") {
+            return Cell::Missing;
+        }
+        match field.parse::<f64>() {
+            Ok(number) => Cell::Number(number),
+            Err(_) => Cell::Text(field.to_owned()),
+        }
+    }
+
+    /// A JSON value: null is missing, booleans are the text "true"/"false", nested values are
+    /// their JSON text.
+    fn from_json(value: serde_json::Value) -> Cell {
+        match value {
+            serde_json::Value::Null => Cell::Missing,
+            serde_json::Value::Number(number) => number.as_f64().map_or(Cell::Missing, Cell::Number),
+            serde_json::Value::String(text) => Cell::from_field(&text),
+            serde_json::Value::Bool(flag) => Cell::Text(flag.to_string()),
+            nested => Cell::Text(nested.to_string()),
+        }
+    }
+}
+
+/// A row that could not be read: its line and what is wrong with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BadRow {
+    pub line: u64,
+    pub message: String,
+}
+
+/// A data file being read.
+pub struct Table {
+    columns: Vec<String>,
+    rows: Rows,
+    read: Arc<AtomicU64>,
+    size: u64,
+}
+
+enum Rows {
+    Csv(csv::Reader<Counted<File>>),
+    JsonLines { lines: std::io::Lines<BufReader<Counted<File>>>, line: u64, ahead: VecDeque<(u64, String)> },
+}
+
+impl Table {
+    /// Opens `path`, a `.csv` or `.jsonl`/`.ndjson` file, and reads its columns.
+    pub fn open(path: &Path) -> Result<Table> {
+        let file = File::open(path).map_err(|err| {
+            VigilError::invalid("file", format!("Vigil could not open {}: {err}. Check the path.", path.display()))
+        })?;
+        let size = file.metadata().map(|meta| meta.len()).unwrap_or(0);
+        let read = Arc::new(AtomicU64::new(0));
+        let counted = Counted { inner: file, read: read.clone() };
+        let extension = path.extension().and_then(|ext| ext.to_str()).unwrap_or("").to_ascii_lowercase();
+        let (columns, rows) = match extension.as_str() {
+            "csv" => {
+                let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(counted);
+                let header = reader.headers().map_err(|err| {
+                    VigilError::invalid("file", format!("{} has no readable header line: {err}", path.display()))
+                })?;
+                (header.iter().map(|name| name.trim().to_owned()).collect(), Rows::Csv(reader))
+            }
+            "jsonl" | "ndjson" => {
+                let mut lines = BufReader::new(counted).lines();
+                let (mut ahead, mut line) = (VecDeque::new(), 0);
+                let mut columns: Vec<String> = Vec::new();
+                while ahead.len() < COLUMNS_FROM_ROWS {
+                    let Some(text) = lines.next() else { break };
+                    line += 1;
+                    let text = text.map_err(|err| unreadable(path, err))?;
+                    if let Ok(serde_json::Value::Object(object)) = serde_json::from_str(&text) {
+                        for key in object.keys() {
+                            if !columns.contains(key) {
+                                columns.push(key.clone());
+                            }
+                        }
+                    }
+                    ahead.push_back((line, text));
+                }
+                (columns, Rows::JsonLines { lines, line, ahead })
+            }
+            _ => {
+                return Err(VigilError::invalid(
+                    "file",
+                    format!(
+                        "{} is not a file Vigil reads: use CSV with a header line (.csv) or JSON Lines (.jsonl).",
+                        path.display()
+                    ),
+                ))
+            }
+        };
+        if columns.is_empty() {
+            return Err(VigilError::invalid("file", format!("{} has no columns.", path.display())));
+        }
+        if columns.len() > MAX_COLUMNS {
+            return Err(VigilError::invalid(
+                "file",
+                format!("{} has {} columns; Vigil reads at most {MAX_COLUMNS}.", path.display(), columns.len()),
+            ));
+        }
+        Ok(Table { columns, rows, read, size })
+    }
+
+    /// The column names, in file order.
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
+    /// (bytes read so far, size of the file).
+    pub fn progress(&self) -> (u64, u64) {
+        (self.read.load(Ordering::Relaxed), self.size)
+    }
+
+    /// The next row, one cell per column; None at the end of the file. A row that cannot be
+    /// read is an `Err` naming its line; reading may go on after it.
+    pub fn next_row(&mut self) -> Option<Result<Vec<Cell>, BadRow>> {
+        match &mut self.rows {
+            Rows::Csv(reader) => {
+                let mut record = csv::StringRecord::new();
+                match reader.read_record(&mut record) {
+                    Ok(false) => None,
+                    Ok(true) => Some(Ok(record.iter().map(Cell::from_field).collect())),
+                    Err(err) => {
+                        let line = err.position().map_or(0, |position| position.line());
+                        let message = match err.kind() {
+                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                                format!("expected {expected_len} fields as in the header, found {len}")
+                            }
+                            csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_owned(),
+                            _ => err.to_string(),
+                        };
+                        Some(Err(BadRow { line, message }))
+                    }
+                }
+            }
+            Rows::JsonLines { lines, line, ahead } => loop {
+                let (number, text) = match ahead.pop_front() {
+                    Some(next) => next,
+                    None => {
+                        *line += 1;
+                        match lines.next()? {
+                            Ok(text) => (*line, text),
+                            Err(err) => return Some(Err(BadRow { line: *line, message: err.to_string() })),
+                        }
+                    }
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                return Some(match serde_json::from_str(&text) {
+                    Ok(serde_json::Value::Object(mut object)) => Ok(self
+                        .columns
+                        .iter()
+                        .map(|column| object.remove(column).map_or(Cell::Missing, Cell::from_json))
+                        .collect()),
+                    Ok(_) => Err(BadRow { line: number, message: "the line is not a JSON object".to_owned() }),
+                    Err(err) => Err(BadRow { line: number, message: format!("the line is not valid JSON: {err}") }),
+                });
+            },
+        }
+    }
+}
+
+fn unreadable(path: &Path, err: std::io::Error) -> VigilError {
+    VigilError::invalid("file", format!("Vigil could not read {}: {err}", path.display()))
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(table: &mut Table) -> Vec<Result<Vec<Cell>, BadRow>> {
+        std::iter::from_fn(|| table.next_row()).collect()
+    }
+
+    #[test]
+    fn csv_rows_read_as_numbers_text_and_missing_and_a_short_row_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ref.csv");
+        std::fs::write(&path, "age, city ,score\n34,Paris,0.5\n,NA,1e3\n7,Oslo\n8,\"Rome, IT\",2\n").unwrap();
+        let mut table = Table::open(&path).unwrap();
+        assert_eq!(table.columns(), ["age", "city", "score"]);
+        let read = rows(&mut table);
+        assert_eq!(read[0], Ok(vec![Cell::Number(34.0), Cell::Text("Paris".into()), Cell::Number(0.5)]));
+        assert_eq!(read[1], Ok(vec![Cell::Missing, Cell::Missing, Cell::Number(1000.0)]));
+        let bad = read[2].clone().unwrap_err();
+        assert_eq!(bad.line, 4);
+        assert!(bad.message.contains("expected 3 fields"), "{}", bad.message);
+        assert_eq!(read[3], Ok(vec![Cell::Number(8.0), Cell::Text("Rome, IT".into()), Cell::Number(2.0)]));
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(table.progress(), (size, size), "the whole file read");
+    }
+
+    #[test]
+    fn json_lines_take_their_columns_from_the_keys_and_a_broken_line_names_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ref.jsonl");
+        std::fs::write(&path, "{\"a\": 1, \"b\": \"x\"}\n\n{\"a\": null, \"c\": true}\n{\"a\": 2,\n[1]\n").unwrap();
+        let mut table = Table::open(&path).unwrap();
+        assert_eq!(table.columns(), ["a", "b", "c"]);
+        let read = rows(&mut table);
+        assert_eq!(read[0], Ok(vec![Cell::Number(1.0), Cell::Text("x".into()), Cell::Missing]));
+        assert_eq!(read[1], Ok(vec![Cell::Missing, Cell::Missing, Cell::Text("true".into())]));
+        assert_eq!(read[2].clone().unwrap_err().line, 4);
+        assert_eq!(read[3].clone().unwrap_err(), BadRow { line: 5, message: "the line is not a JSON object".into() });
+    }
+
+    #[test]
+    fn an_unknown_format_says_which_ones_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ref.xlsx");
+        std::fs::write(&path, "x").unwrap();
+        let err = Table::open(&path).err().unwrap();
+        assert!(err.to_string().contains("CSV with a header line"), "{err}");
+    }
+}
