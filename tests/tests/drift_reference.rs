@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
-use vigil_core::drift::reference::{BadRows, ReferenceRequest, ReferenceSummary};
+use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
+use vigil_core::drift::table::{BadRows, ImportProgress};
 use vigil_core::drift::schema::{parse_choice, ColumnUse};
 use vigil_core::drift::stats::ColumnKind;
 use vigil_core::{Engine, EngineOptions, ErrorCode, VigilError};
@@ -53,7 +54,7 @@ async fn import(
 ) -> (Result<ReferenceSummary, VigilError>, u64) {
     let last_read = Arc::new(AtomicU64::new(0));
     let seen = last_read.clone();
-    let progress = move |step: vigil_core::drift::reference::ImportProgress| {
+    let progress = move |step: ImportProgress| {
         assert!(step.bytes_read <= step.bytes_total, "{step:?}");
         seen.store(step.bytes_read, Ordering::Relaxed);
     };

@@ -2,6 +2,8 @@
 //!
 //! Each subcommand parses its arguments, calls one engine function and prints the result.
 
+mod drift;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -47,6 +49,9 @@ enum Command {
     /// Store or remove a server's bearer token in the OS keyring, for --token-ref keyring:NAME
     #[command(subcommand)]
     Secret(SecretCommand),
+    /// Drift: import reference data and inference logs, and report how far live data moved
+    #[command(subcommand)]
+    Drift(drift::DriftCommand),
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
         /// How many entries to show
@@ -247,6 +252,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             }
         }
         Command::Collect { duration, .. } => collect(&engine, duration).await?,
+        Command::Drift(command) => drift::run(&engine, command).await?,
         Command::Secret(SecretCommand::Set { name }) => {
             let mut token = String::new();
             std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)

@@ -1,21 +1,29 @@
 //! Drift: how far a model's live inputs and outputs have moved from its reference data.
 //!
 //! A reference file is read by [`table`], its columns' kinds inferred by [`schema`], and its
-//! values kept as bounded [`profile`]s ([`reference`] imports and stores them); [`stats`]
+//! values kept as bounded [`profile`]s ([`reference`] imports and stores them). Live data,
+//! from inference [`logs`] or payloads, is kept as hourly [`live`] windows of profiles. [`stats`]
 //! holds the statistical tests, each checked against scipy and Evidently.
 
+pub mod live;
+pub mod logs;
 pub mod profile;
 pub mod reference;
 pub mod schema;
 pub mod stats;
 pub mod table;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use crate::{audit, Engine, EngineEvent, Result, VigilError};
-use reference::{ImportProgress, ReferenceRequest, ReferenceSummary};
+use logs::{LogRequest, LogSummary};
+use reference::{ReferenceRequest, ReferenceSummary};
+use schema::ColumnUse;
+use stats::ColumnKind;
+use table::ImportProgress;
 
 impl Engine {
     /// Imports the reference data of a model from a CSV or JSON Lines file, replacing the one
@@ -55,5 +63,39 @@ impl Engine {
     pub async fn reference(&self, model: &str, version: Option<&str>) -> Result<Option<ReferenceSummary>> {
         let mut conn = self.pool().acquire().await?;
         Ok(reference::load(&mut conn, model, version).await?.map(|file| file.summary))
+    }
+
+    /// Imports an inference log (CSV or JSON Lines: one row a prediction) into the model's live
+    /// windows, typing columns as its reference does; nothing is stored unless the whole file is read.
+    pub async fn import_inference_log(
+        &self,
+        path: PathBuf,
+        request: LogRequest,
+        progress: impl Fn(ImportProgress) + Send + Sync + 'static,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<LogSummary> {
+        let kinds = self.reference_kinds(&request.model, request.version.as_deref()).await?;
+        let now = chrono::Utc::now();
+        let (live, summary) =
+            tokio::task::spawn_blocking(move || logs::read(&path, &request, kinds, now, &progress, &cancel))
+                .await
+                .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
+        let mut tx = self.pool().begin().await?;
+        live.store(&mut tx).await?;
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    /// Each tested column's kind in the model's reference (none without a reference).
+    async fn reference_kinds(&self, model: &str, version: Option<&str>) -> Result<HashMap<String, ColumnKind>> {
+        let reference = self.reference(model.trim(), version).await?;
+        Ok(reference
+            .into_iter()
+            .flat_map(|reference| reference.columns)
+            .filter_map(|column| match column.column_use {
+                ColumnUse::Test { kind } => Some((column.name, kind)),
+                ColumnUse::Skip { .. } => None,
+            })
+            .collect())
     }
 }

@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::table::Cell;
+
 /// The most distinct labels a categorical profile counts one by one.
 pub const MAX_CATEGORIES: usize = 1_000;
 /// The label under which the labels past [`MAX_CATEGORIES`] are counted.
@@ -89,6 +91,18 @@ impl ColumnProfile {
         }
     }
 
+    /// Adds a value as read from a file or a payload: text that reads as a number is one.
+    pub fn add_cell(&mut self, cell: Cell, rng: &mut SplitMix64) {
+        match cell {
+            Cell::Missing => self.add_missing(),
+            Cell::Number(number) => self.add_number(number, rng),
+            Cell::Text(text) => match text.parse::<f64>() {
+                Ok(number) => self.add_number(number, rng),
+                Err(_) => self.add_label(&text),
+            },
+        }
+    }
+
     /// Adds a label (cut to [`MAX_LABEL_BYTES`]; past [`MAX_CATEGORIES`] labels, counted as
     /// [`OTHER_LABEL`]).
     pub fn add_label(&mut self, label: &str) {
@@ -156,21 +170,22 @@ impl ColumnProfile {
 }
 
 /// Draws at most `capacity` values from two uniform samples standing for `a_count` and `b_count`
-/// values, each side in proportion to how many values it stands for.
+/// values, at one rate for both sides so that every value seen has the same chance to be kept.
 fn merge_samples(
     (mut a, a_count): (Vec<f64>, u64),
     (b, b_count): (&[f64], u64),
     capacity: usize,
     rng: &mut SplitMix64,
 ) -> Vec<f64> {
-    if a.len() + b.len() <= capacity && a.len() as u64 == a_count && b.len() as u64 == b_count {
+    let rate_of = |kept: usize, seen: u64| if seen == 0 { 1.0 } else { kept as f64 / seen as f64 };
+    let total = (a_count + b_count).max(1) as f64;
+    let rate = rate_of(a.len(), a_count).min(rate_of(b.len(), b_count)).min(capacity as f64 / total).min(1.0);
+    let from_a = ((rate * a_count as f64).round() as usize).min(a.len());
+    let from_b = ((rate * b_count as f64).round() as usize).min(b.len()).min(capacity - from_a.min(capacity));
+    if from_a == a.len() && from_b == b.len() {
         a.extend_from_slice(b);
         return a;
     }
-    let total = (a_count + b_count).max(1) as f64;
-    let wanted = capacity.min(a.len() + b.len());
-    let from_a = ((wanted as f64 * a_count as f64 / total).round() as usize).min(a.len());
-    let from_b = (wanted - from_a).min(b.len());
     let mut b = b.to_vec();
     shuffle_prefix(&mut a, from_a, rng);
     shuffle_prefix(&mut b, from_b, rng);
@@ -247,6 +262,15 @@ mod tests {
         // A uniform sample of 0..100000 has its mean near 50000: 4 standard errors is ±3651.
         let mean = numbers.sample.iter().sum::<f64>() / 1_000.0;
         assert!((mean - 49_999.5).abs() < 3_651.0, "sample mean {mean}");
+    }
+
+    #[test]
+    fn merged_samples_keep_every_value_with_the_same_chance() {
+        let mut rng = SplitMix64::new(3);
+        // 10,000 kept of 15,000 seen, and all 5,000 of 5,000: both sides at two thirds.
+        let merged = merge_samples((vec![1.0; 10_000], 15_000), (&[2.0; 5_000], 5_000), 100_000, &mut rng);
+        let twos = merged.iter().filter(|value| **value == 2.0).count();
+        assert_eq!((merged.len(), twos), (13_333, 3_333));
     }
 
     #[test]

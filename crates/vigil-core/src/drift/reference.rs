@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,26 +15,11 @@ use ts_rs::TS;
 use super::profile::{ColumnProfile, SplitMix64};
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
-use super::table::{BadRow, Cell, Table};
+use super::table::{BadRows, Cell, ImportProgress, SkippedRow, Table};
 use crate::{Result, VigilError};
 
 /// The most values of a numeric column a reference keeps (a uniform sample beyond).
 pub const REFERENCE_SAMPLE: usize = 100_000;
-/// How many malformed rows a summary lists.
-const BAD_ROWS_LISTED: usize = 5;
-/// Rows between two progress reports and cancellation checks.
-const ROWS_PER_STEP: u64 = 8_192;
-
-/// What to do with a row that cannot be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum BadRows {
-    /// Stop and import nothing.
-    #[default]
-    Stop,
-    /// Leave the row out and count it.
-    Skip,
-}
 
 /// What a person asked for when importing reference data.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -49,19 +34,6 @@ pub struct ReferenceRequest {
     /// Columns whose use was chosen rather than inferred.
     pub columns: BTreeMap<String, ColumnUse>,
     pub bad_rows: BadRows,
-}
-
-/// How far an import has got.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
-pub struct ImportProgress {
-    #[ts(type = "number")]
-    pub bytes_read: u64,
-    #[ts(type = "number")]
-    pub bytes_total: u64,
-    #[ts(type = "number")]
-    pub rows: u64,
-    #[ts(type = "number")]
-    pub skipped_rows: u64,
 }
 
 /// A column of stored reference data, as a person reviews it.
@@ -95,14 +67,6 @@ pub struct ReferenceSummary {
     pub columns: Vec<ReferenceColumn>,
 }
 
-/// A row left out of an import.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct SkippedRow {
-    #[ts(type = "number")]
-    pub line: u64,
-    pub message: String,
-}
-
 /// A file read into profiles, not stored yet.
 pub struct ProfiledFile {
     pub summary: ReferenceSummary,
@@ -131,82 +95,20 @@ pub fn read(
             ));
         }
     }
-    let mut counts = ImportProgress { bytes_read: 0, bytes_total: table.progress().1, rows: 0, skipped_rows: 0 };
-    let mut bad_rows = Vec::new();
-    let mut next_row = |table: &mut Table, counts: &mut ImportProgress| -> Result<Option<Vec<Cell>>> {
-        loop {
-            if (counts.rows + counts.skipped_rows) % ROWS_PER_STEP == 0 {
-                if cancel.load(Ordering::Relaxed) {
-                    return Err(VigilError::Cancelled("The import was cancelled; nothing was stored.".into()));
-                }
-                counts.bytes_read = table.progress().0;
-                progress(*counts);
-            }
-            match table.next_row() {
-                None => return Ok(None),
-                Some(Ok(row)) => {
-                    counts.rows += 1;
-                    return Ok(Some(row));
-                }
-                Some(Err(bad)) if request.bad_rows == BadRows::Skip => {
-                    counts.skipped_rows += 1;
-                    if bad_rows.len() < BAD_ROWS_LISTED {
-                        bad_rows.push(SkippedRow { line: bad.line, message: bad.message });
-                    }
-                }
-                Some(Err(BadRow { line, message })) => {
-                    return Err(VigilError::invalid(
-                        "file",
-                        format!(
-                            "line {line} of {}: {message}. Nothing was imported: fix the line, or import again \
-                             leaving malformed rows out (--skip-bad-rows).",
-                            path.display()
-                        ),
-                    ))
-                }
-            }
-        }
+    let mut profiler = Profiler {
+        columns: &columns,
+        chosen: &request.columns,
+        first_rows: Vec::new(),
+        uses: Vec::new(),
+        profiles: Vec::new(),
+        rng: SplitMix64::new(0x5EED),
     };
-
-    let mut first_rows = Vec::new();
-    while first_rows.len() < schema::INFER_FROM_ROWS {
-        match next_row(&mut table, &mut counts)? {
-            Some(row) => first_rows.push(row),
-            None => break,
-        }
-    }
-    let uses = schema::infer(&columns, &first_rows, &request.columns)?;
-    let mut profiles: Vec<Option<ColumnProfile>> = uses
-        .iter()
-        .map(|column_use| match column_use {
-            ColumnUse::Test { kind: ColumnKind::Numeric } => Some(ColumnProfile::numeric(REFERENCE_SAMPLE)),
-            ColumnUse::Test { .. } => Some(ColumnProfile::categorical()),
-            ColumnUse::Skip { .. } => None,
-        })
-        .collect();
-    let mut rng = SplitMix64::new(0x5EED);
-    let mut add = |row: Vec<Cell>| {
-        for (profile, cell) in profiles.iter_mut().zip(row) {
-            match (profile, cell) {
-                (None, _) => {}
-                (Some(profile), Cell::Missing) => profile.add_missing(),
-                (Some(profile), Cell::Number(number)) => profile.add_number(number, &mut rng),
-                (Some(profile), Cell::Text(text)) => match text.parse::<f64>() {
-                    Ok(number) => profile.add_number(number, &mut rng),
-                    Err(_) => profile.add_label(&text),
-                },
-            }
-        }
-    };
-    first_rows.into_iter().for_each(&mut add);
-    while let Some(row) = next_row(&mut table, &mut counts)? {
-        add(row);
-    }
-    counts.bytes_read = table.progress().0;
-    progress(counts);
+    let (counts, bad_rows) =
+        table.read_all(path, request.bad_rows, progress, cancel, |row| profiler.add(row).map(|()| None))?;
     if counts.rows == 0 {
         return Err(VigilError::invalid("file", format!("{} has no rows to import.", path.display())));
     }
+    let (uses, profiles) = profiler.finish()?;
 
     let source = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
     let summary = ReferenceSummary {
@@ -232,6 +134,56 @@ pub fn read(
             .collect(),
     };
     Ok(ProfiledFile { summary, profiles })
+}
+
+/// Profiles a file's rows, holding the first ones until the columns' kinds are inferred from them.
+struct Profiler<'a> {
+    columns: &'a [String],
+    chosen: &'a BTreeMap<String, ColumnUse>,
+    first_rows: Vec<Vec<Cell>>,
+    uses: Vec<ColumnUse>,
+    profiles: Vec<Option<ColumnProfile>>,
+    rng: SplitMix64,
+}
+
+impl Profiler<'_> {
+    fn add(&mut self, row: Vec<Cell>) -> Result<()> {
+        if self.uses.is_empty() {
+            self.first_rows.push(row);
+            if self.first_rows.len() == schema::INFER_FROM_ROWS {
+                self.start()?;
+            }
+            return Ok(());
+        }
+        for (profile, cell) in self.profiles.iter_mut().zip(row) {
+            if let Some(profile) = profile {
+                profile.add_cell(cell, &mut self.rng);
+            }
+        }
+        Ok(())
+    }
+
+    /// Infers the kinds from the rows held, then profiles those rows.
+    fn start(&mut self) -> Result<()> {
+        self.uses = schema::infer(self.columns, &self.first_rows, self.chosen)?;
+        self.profiles = self
+            .uses
+            .iter()
+            .map(|column_use| match column_use {
+                ColumnUse::Test { kind: ColumnKind::Numeric } => Some(ColumnProfile::numeric(REFERENCE_SAMPLE)),
+                ColumnUse::Test { .. } => Some(ColumnProfile::categorical()),
+                ColumnUse::Skip { .. } => None,
+            })
+            .collect();
+        std::mem::take(&mut self.first_rows).into_iter().try_for_each(|row| self.add(row))
+    }
+
+    fn finish(mut self) -> Result<(Vec<ColumnUse>, Vec<Option<ColumnProfile>>)> {
+        if self.uses.is_empty() {
+            self.start()?;
+        }
+        Ok((self.uses, self.profiles))
+    }
 }
 
 /// Stores `file` as its model's reference, replacing the one before.

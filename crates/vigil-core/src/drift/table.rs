@@ -6,13 +6,20 @@ use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{Result, VigilError};
 
 /// The most columns a file may have.
 pub const MAX_COLUMNS: usize = 1_000;
+/// How many malformed rows an import lists.
+const BAD_ROWS_LISTED: usize = 5;
+/// Rows between two progress reports and cancellation checks.
+const ROWS_PER_STEP: u64 = 8_192;
 /// How many JSON Lines rows are read ahead to learn the columns (the keys of their objects).
 const COLUMNS_FROM_ROWS: usize = 1_000;
 
@@ -57,12 +64,46 @@ pub struct BadRow {
     pub message: String,
 }
 
+/// What to do with a row that cannot be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum BadRows {
+    /// Stop and import nothing.
+    #[default]
+    Stop,
+    /// Leave the row out and count it.
+    Skip,
+}
+
+/// How far an import has got.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+pub struct ImportProgress {
+    #[ts(type = "number")]
+    pub bytes_read: u64,
+    #[ts(type = "number")]
+    pub bytes_total: u64,
+    #[ts(type = "number")]
+    pub rows: u64,
+    #[ts(type = "number")]
+    pub skipped_rows: u64,
+}
+
+/// A row left out of an import.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SkippedRow {
+    #[ts(type = "number")]
+    pub line: u64,
+    pub message: String,
+}
+
 /// A data file being read.
 pub struct Table {
     columns: Vec<String>,
     rows: Rows,
     read: Arc<AtomicU64>,
     size: u64,
+    /// The line the last row read started on.
+    line: u64,
 }
 
 enum Rows {
@@ -126,7 +167,7 @@ impl Table {
                 format!("{} has {} columns; Vigil reads at most {MAX_COLUMNS}.", path.display(), columns.len()),
             ));
         }
-        Ok(Table { columns, rows, read, size })
+        Ok(Table { columns, rows, read, size, line: 0 })
     }
 
     /// The column names, in file order.
@@ -147,7 +188,10 @@ impl Table {
                 let mut record = csv::StringRecord::new();
                 match reader.read_record(&mut record) {
                     Ok(false) => None,
-                    Ok(true) => Some(Ok(record.iter().map(Cell::from_field).collect())),
+                    Ok(true) => {
+                        self.line = record.position().map_or(0, |position| position.line());
+                        Some(Ok(record.iter().map(Cell::from_field).collect()))
+                    }
                     Err(err) => {
                         let line = err.position().map_or(0, |position| position.line());
                         let message = match err.kind() {
@@ -175,6 +219,7 @@ impl Table {
                 if text.trim().is_empty() {
                     continue;
                 }
+                self.line = number;
                 return Some(match serde_json::from_str(&text) {
                     Ok(serde_json::Value::Object(mut object)) => Ok(self
                         .columns
@@ -186,6 +231,62 @@ impl Table {
                 });
             },
         }
+    }
+}
+
+impl Table {
+    /// Hands every row to `each`, as `bad_rows` says for malformed ones, telling `progress` how
+    /// far it got every few thousand rows and stopping when `cancel` is set. `each` may find a
+    /// row malformed too (`Ok(Some(why))`). Returns the counts and the first rows left out.
+    pub fn read_all(
+        &mut self,
+        path: &Path,
+        bad_rows: BadRows,
+        progress: &(dyn Fn(ImportProgress) + Sync),
+        cancel: &AtomicBool,
+        mut each: impl FnMut(Vec<Cell>) -> Result<Option<String>>,
+    ) -> Result<(ImportProgress, Vec<SkippedRow>)> {
+        let mut counts = ImportProgress { bytes_read: 0, bytes_total: self.size, rows: 0, skipped_rows: 0 };
+        let mut skipped = Vec::new();
+        loop {
+            if (counts.rows + counts.skipped_rows) % ROWS_PER_STEP == 0 {
+                if cancel.load(Ordering::Relaxed) {
+                    return Err(VigilError::Cancelled("The import was cancelled; nothing was stored.".into()));
+                }
+                counts.bytes_read = self.progress().0;
+                progress(counts);
+            }
+            let row = match self.next_row() {
+                None => break,
+                Some(Ok(row)) => match each(row)? {
+                    None => Ok(()),
+                    Some(message) => Err(BadRow { line: self.line, message }),
+                },
+                Some(Err(bad)) => Err(bad),
+            };
+            match row {
+                Ok(()) => counts.rows += 1,
+                Err(BadRow { line, message }) if bad_rows == BadRows::Skip => {
+                    counts.skipped_rows += 1;
+                    if skipped.len() < BAD_ROWS_LISTED {
+                        skipped.push(SkippedRow { line, message });
+                    }
+                }
+                Err(BadRow { line, message }) => {
+                    return Err(VigilError::invalid(
+                        "file",
+                        format!(
+                            "line {line} of {}: {message}. Nothing was imported: fix the line, or import again \
+                             leaving malformed rows out (--skip-bad-rows).",
+                            path.display()
+                        ),
+                    ))
+                }
+            }
+        }
+        counts.bytes_read = self.progress().0;
+        progress(counts);
+        Ok((counts, skipped))
     }
 }
 

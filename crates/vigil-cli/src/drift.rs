@@ -1,0 +1,186 @@
+//! `vigil drift …`: import reference data and inference logs, and report drift.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+use vigil_core::drift::logs::LogRequest;
+use vigil_core::drift::reference::ReferenceRequest;
+use vigil_core::drift::schema::{self, ColumnUse};
+use vigil_core::drift::table::{BadRows, ImportProgress, SkippedRow};
+use vigil_core::{Engine, VigilError};
+
+use crate::table;
+
+#[derive(Subcommand)]
+pub enum DriftCommand {
+    /// Import a model's reference data (its training set, say) from CSV or JSON Lines, replacing
+    /// the reference it had. Each column's kind is inferred; free text and identifiers are skipped.
+    Reference {
+        /// The file: .csv with a header line, or .jsonl
+        file: PathBuf,
+        #[command(flatten)]
+        target: ModelArgs,
+        /// The column holding the model's prediction
+        #[arg(long, value_name = "COLUMN")]
+        prediction: Option<String>,
+        /// The column holding the true outcome
+        #[arg(long = "target", value_name = "COLUMN")]
+        outcome: Option<String>,
+        /// Choose a column's kind: numeric, categorical, binary or skip (repeatable)
+        #[arg(long = "column", value_name = "NAME=KIND", value_parser = parse_column)]
+        columns: Vec<(String, ColumnUse)>,
+        #[command(flatten)]
+        import: ImportArgs,
+    },
+    /// Import an inference log (CSV or JSON Lines, one row a prediction) as the model's live data
+    Import {
+        /// The file: .csv with a header line, or .jsonl
+        file: PathBuf,
+        #[command(flatten)]
+        target: ModelArgs,
+        /// The column with each row's time (RFC 3339, or Unix seconds or ms) [default: now]
+        #[arg(long, value_name = "COLUMN")]
+        time_column: Option<String>,
+        #[command(flatten)]
+        import: ImportArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// The model's name, as its server serves it
+    #[arg(long)]
+    model: String,
+    /// The model version it is for [default: every version]
+    #[arg(long)]
+    version: Option<String>,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// Leave malformed rows out (counted and listed) instead of stopping with nothing imported
+    #[arg(long)]
+    skip_bad_rows: bool,
+    /// Print JSON for scripts
+    #[arg(long)]
+    json: bool,
+}
+
+impl ImportArgs {
+    fn bad_rows(&self) -> BadRows {
+        if self.skip_bad_rows {
+            BadRows::Skip
+        } else {
+            BadRows::Stop
+        }
+    }
+}
+
+/// `NAME=KIND` as a column's chosen use.
+fn parse_column(text: &str) -> Result<(String, ColumnUse), String> {
+    let (name, kind) =
+        text.split_once('=').ok_or_else(|| format!("'{text}' must be NAME=KIND, e.g. zip=categorical."))?;
+    let name = name.trim().to_owned();
+    schema::parse_choice(&name, kind).map(|column_use| (name, column_use)).map_err(|err| err.to_string())
+}
+
+pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilError> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.store(true, Ordering::Relaxed);
+        }
+    });
+    match command {
+        DriftCommand::Reference { file, target, prediction, outcome, columns, import } => {
+            let request = ReferenceRequest {
+                model: target.model,
+                version: target.version,
+                prediction,
+                target: outcome,
+                columns: columns.into_iter().collect::<BTreeMap<_, _>>(),
+                bad_rows: import.bad_rows(),
+            };
+            let summary = engine.import_reference(file, request, progress_line(import.json), cancel).await?;
+            clear_progress(import.json);
+            if import.json {
+                println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+                return Ok(());
+            }
+            println!(
+                "imported {} rows of {} as the reference of {}{}",
+                summary.rows,
+                summary.source,
+                summary.model,
+                summary.version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default()
+            );
+            print_skipped(summary.skipped_rows, &summary.bad_rows);
+            let rows = summary.columns.iter().map(|column| {
+                let role = if summary.prediction.as_ref() == Some(&column.name) {
+                    " (prediction)"
+                } else if summary.target.as_ref() == Some(&column.name) {
+                    " (target)"
+                } else {
+                    ""
+                };
+                let (kind, note) = match &column.column_use {
+                    ColumnUse::Test { kind } => {
+                        (format!("{kind:?}").to_lowercase(), format!("{} missing", column.missing))
+                    }
+                    ColumnUse::Skip { reason } => ("skipped".to_owned(), reason.clone()),
+                };
+                [format!("{}{role}", column.name), kind, note]
+            });
+            print!("{}", table(["COLUMN", "KIND", "NOTE"], rows));
+        }
+        DriftCommand::Import { file, target, time_column, import } => {
+            let request =
+                LogRequest { model: target.model, version: target.version, time_column, bad_rows: import.bad_rows() };
+            let summary = engine.import_inference_log(file, request, progress_line(import.json), cancel).await?;
+            clear_progress(import.json);
+            if import.json {
+                println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+                return Ok(());
+            }
+            let span = match (summary.first_at, summary.last_at) {
+                (Some(first), Some(last)) => format!(" from {} to {}", first.to_rfc3339(), last.to_rfc3339()),
+                _ => String::new(),
+            };
+            println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
+            print_skipped(summary.skipped_rows, &summary.bad_rows);
+        }
+    }
+    Ok(())
+}
+
+/// Prints how far an import got on one line of a terminal's stderr (nothing for scripts).
+fn progress_line(json: bool) -> impl Fn(ImportProgress) + Send + Sync + 'static {
+    let shown = !json && std::io::stderr().is_terminal();
+    move |step: ImportProgress| {
+        if shown {
+            let percent = step.bytes_read as f64 * 100.0 / step.bytes_total.max(1) as f64;
+            eprint!("\r  {percent:5.1}%  {} rows read, {} left out  (Ctrl-C cancels)", step.rows, step.skipped_rows);
+            let _ = std::io::stderr().flush();
+        }
+    }
+}
+
+fn clear_progress(json: bool) {
+    if !json && std::io::stderr().is_terminal() {
+        eprint!("\r{:78}\r", "");
+    }
+}
+
+fn print_skipped(count: u64, listed: &[SkippedRow]) {
+    if count > 0 {
+        println!("left out {count} malformed row(s); the first:");
+        for row in listed {
+            println!("  line {}: {}", row.line, row.message);
+        }
+    }
+}

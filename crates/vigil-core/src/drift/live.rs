@@ -1,0 +1,169 @@
+//! Live data as it is kept: one profile per model, version, column and hour. Rows are gathered
+//! in memory ([`LiveProfiles`]), then merged into the stored windows in one transaction, so a
+//! window's size stays bounded however much traffic it saw. A report reads the windows of a
+//! range merged into one profile per column.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sqlx::SqliteConnection;
+
+use super::profile::{ColumnProfile, SplitMix64};
+use super::stats::ColumnKind;
+use super::table::Cell;
+use crate::{Result, VigilError};
+
+/// The width of a live window.
+pub const WINDOW_MS: i64 = 3_600_000;
+/// The most values of a numeric column one window keeps (a uniform sample beyond).
+pub const WINDOW_SAMPLE: usize = 10_000;
+/// The most values of a numeric column a report's merged windows keep.
+pub const REPORT_SAMPLE: usize = 100_000;
+
+/// A window's key: (version, column, window start in Unix ms).
+type WindowKey = (String, String, i64);
+
+/// Live rows of one model, gathered by window before they are stored.
+pub struct LiveProfiles {
+    model: String,
+    /// Each column's kind as its reference has it; other columns are typed by their values.
+    kinds: HashMap<String, ColumnKind>,
+    windows: HashMap<WindowKey, ColumnProfile>,
+    rng: SplitMix64,
+}
+
+impl LiveProfiles {
+    pub fn new(model: &str, kinds: HashMap<String, ColumnKind>) -> Self {
+        LiveProfiles { model: model.to_owned(), kinds, windows: HashMap::new(), rng: SplitMix64::new(0x11FE) }
+    }
+
+    /// Adds the value of `column` seen at `at_ms` by `version` ("" when not known).
+    pub fn add(&mut self, version: &str, at_ms: i64, column: &str, cell: &Cell) {
+        let window = at_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
+        let key = (version.to_owned(), column.to_owned(), window);
+        let kind = self.kinds.get(column).copied();
+        let profile = self.windows.entry(key).or_insert_with(|| match (kind, cell) {
+            (Some(ColumnKind::Numeric), _) | (None, Cell::Number(_)) => ColumnProfile::numeric(WINDOW_SAMPLE),
+            _ => ColumnProfile::categorical(),
+        });
+        profile.add_cell(cell.clone(), &mut self.rng);
+    }
+
+    /// Whether nothing was gathered.
+    pub fn is_empty(&self) -> bool {
+        self.windows.is_empty()
+    }
+
+    /// Merges what was gathered into the stored windows, in the caller's transaction.
+    pub async fn store(mut self, conn: &mut SqliteConnection) -> Result<()> {
+        for ((version, column, window), mut profile) in self.windows.drain() {
+            let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
+                "SELECT profile, sample FROM drift_windows
+                 WHERE model = ? AND version = ? AND column_name = ? AND window_start_ms = ?",
+            )
+            .bind(&self.model)
+            .bind(&version)
+            .bind(&column)
+            .bind(window)
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some((json, sample)) = stored {
+                let mut before = read_profile(&json, &sample)?;
+                before.merge(&profile, &mut self.rng);
+                profile = before;
+            }
+            sqlx::query(
+                "INSERT OR REPLACE INTO drift_windows (model, version, column_name, window_start_ms, profile, sample)
+                 VALUES (?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&self.model)
+            .bind(&version)
+            .bind(&column)
+            .bind(window)
+            .bind(serde_json::to_string(&profile).map_err(|err| VigilError::Internal(err.to_string()))?)
+            .bind(profile.sample_bytes())
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// The live profiles of `model` (of `version`, or of every version when None) in the windows
+/// that start from `from_ms` up to `to_ms`, merged into one per column.
+pub async fn merged(
+    conn: &mut SqliteConnection,
+    model: &str,
+    version: Option<&str>,
+    (from_ms, to_ms): (i64, i64),
+) -> Result<BTreeMap<String, ColumnProfile>> {
+    let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
+        "SELECT column_name, profile, sample FROM drift_windows
+         WHERE model = ?1 AND (?2 IS NULL OR version = ?2) AND window_start_ms >= ?3 AND window_start_ms < ?4
+         ORDER BY window_start_ms",
+    )
+    .bind(model)
+    .bind(version)
+    .bind(from_ms.div_euclid(WINDOW_MS) * WINDOW_MS)
+    .bind(to_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut rng = SplitMix64::new(0x4E9031);
+    let mut merged: BTreeMap<String, ColumnProfile> = BTreeMap::new();
+    for (column, json, sample) in rows {
+        let window = read_profile(&json, &sample)?;
+        match merged.get_mut(&column) {
+            Some(profile) => profile.merge(&window, &mut rng),
+            None => {
+                let mut first = window;
+                if let super::profile::Values::Numeric(numbers) = &mut first.values {
+                    numbers.capacity = REPORT_SAMPLE;
+                }
+                merged.insert(column, first);
+            }
+        }
+    }
+    Ok(merged)
+}
+
+fn read_profile(json: &str, sample: &[u8]) -> Result<ColumnProfile> {
+    let mut profile: ColumnProfile = serde_json::from_str(json)
+        .map_err(|err| VigilError::Internal(format!("a stored drift window is unreadable: {err}")))?;
+    profile.restore_sample(sample);
+    Ok(profile)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::drift::profile::Values;
+
+    #[tokio::test]
+    async fn rows_land_in_their_hour_and_windows_merge_across_stores_and_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let kinds = HashMap::from([("flag".to_string(), ColumnKind::Binary)]);
+        let hour = 500 * WINDOW_MS;
+        for batch in 0..2 {
+            let mut live = LiveProfiles::new("fraud", kinds.clone());
+            for i in 0..15_000 {
+                let at = hour + (i % 2) * WINDOW_MS; // two windows
+                live.add("v2", at, "amount", &Cell::Number((batch * 15_000 + i) as f64));
+                live.add("v2", at, "flag", &Cell::Number((i % 2) as f64));
+            }
+            let mut conn = pool.acquire().await.unwrap();
+            live.store(&mut conn).await.unwrap();
+        }
+        let mut conn = pool.acquire().await.unwrap();
+        let first_hour = merged(&mut conn, "fraud", Some("v2"), (hour, hour + WINDOW_MS)).await.unwrap();
+        let amount = &first_hour["amount"];
+        let Values::Numeric(numbers) = &amount.values else { panic!("numeric") };
+        assert_eq!((amount.count, numbers.sample.len()), (15_000, WINDOW_SAMPLE), "a window keeps its sample size");
+        let Values::Categorical(flags) = &first_hour["flag"].values else { panic!("the reference says binary") };
+        assert_eq!(flags.get("0"), Some(&15_000));
+
+        let both = merged(&mut conn, "fraud", None, (hour, hour + 2 * WINDOW_MS)).await.unwrap();
+        let Values::Numeric(numbers) = &both["amount"].values else { panic!("numeric") };
+        assert_eq!((both["amount"].count, numbers.sample.len()), (30_000, 2 * WINDOW_SAMPLE));
+        assert!(merged(&mut conn, "fraud", Some("v1"), (hour, hour + WINDOW_MS)).await.unwrap().is_empty());
+    }
+}
