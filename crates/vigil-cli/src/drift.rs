@@ -9,6 +9,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use vigil_core::drift::logs::LogRequest;
 use vigil_core::drift::reference::ReferenceRequest;
+use vigil_core::drift::report::{ColumnRole, DriftReport};
 use vigil_core::drift::schema::{self, ColumnUse};
 use vigil_core::drift::table::{BadRows, ImportProgress, SkippedRow};
 use vigil_core::{Engine, VigilError};
@@ -48,6 +49,33 @@ pub enum DriftCommand {
         #[command(flatten)]
         import: ImportArgs,
     },
+    /// Compare the model's live data with its reference: each column's test and verdict, the
+    /// share of drifted features, and whether the prediction moved. The report is stored.
+    Report {
+        #[command(flatten)]
+        target: ModelArgs,
+        /// How far back to look, e.g. 30m, 24h, 7d
+        #[arg(long, value_name = "SPAN", default_value = "24h", value_parser = parse_span)]
+        window: chrono::Duration,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `30m`, `24h`, `7d` as a span of time.
+fn parse_span(text: &str) -> Result<chrono::Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number.parse().map_err(|_| format!("'{text}' must be a number and a unit, e.g. 24h."))?;
+    match unit {
+        "m" => Ok(chrono::Duration::minutes(number)),
+        "h" => Ok(chrono::Duration::hours(number)),
+        "d" => Ok(chrono::Duration::days(number)),
+        _ => Err(format!("'{text}': the unit must be m (minutes), h (hours) or d (days), e.g. 24h.")),
+    }
+    .and_then(|span| if number > 0 { Ok(span) } else { Err("The window must be longer than zero.".into()) })
 }
 
 #[derive(Args)]
@@ -154,8 +182,73 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
             print_skipped(summary.skipped_rows, &summary.bad_rows);
         }
+        DriftCommand::Report { target, window, json } => {
+            let to = chrono::Utc::now();
+            let report = engine.drift_report(&target.model, target.version.as_deref(), to - window, to).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes"));
+            } else {
+                print!("{}", report_text(&report));
+            }
+        }
     }
     Ok(())
+}
+
+/// A report as a person reads it: the verdict, then a row per column, most drifted first.
+fn report_text(report: &DriftReport) -> String {
+    let mut text = format!(
+        "{}: {} of {} features drifted ({:.0}%; dataset drift at {:.0}%): {}\n",
+        report.model,
+        report.drifted_features,
+        report.features,
+        report.drifted_share * 100.0,
+        report.share_threshold * 100.0,
+        if report.dataset_drift { "DRIFT" } else { "no dataset drift" }
+    );
+    if let Some(moved) = report.prediction_drift {
+        text += if moved { "The prediction drifted.\n" } else { "The prediction did not drift.\n" };
+    }
+    text += &format!(
+        "{} live rows from {} to {} against {} reference rows ({})\n\n",
+        report.current_rows,
+        report.from.format("%Y-%m-%d %H:%M"),
+        report.to.format("%Y-%m-%d %H:%M UTC"),
+        report.reference_rows,
+        report.reference_source
+    );
+    let mut columns: Vec<_> = report.columns.iter().collect();
+    columns.sort_by(|a, b| b.severity.total_cmp(&a.severity));
+    let rows = columns.into_iter().map(|column| {
+        let name = match column.role {
+            ColumnRole::Feature => column.column.clone(),
+            ColumnRole::Prediction => format!("{} (prediction)", column.column),
+            ColumnRole::Target => format!("{} (target)", column.column),
+        };
+        match &column.test {
+            Some(test) => {
+                let score = match test.p_value {
+                    Some(p) => format!("p = {p:.3e}"),
+                    None => format!("{:.4}", test.statistic),
+                };
+                let verdict = if test.drifted { "DRIFT" } else { "ok" };
+                let sampled = if column.sampled { " (sampled)" } else { "" };
+                [
+                    name,
+                    test.method.name().to_owned(),
+                    format!("{score}{sampled}"),
+                    format!("{}", test.threshold),
+                    verdict.into(),
+                ]
+            }
+            None => [name, "-".into(), column.problem.clone().unwrap_or_default(), "-".into(), "-".into()],
+        }
+    });
+    text += &table(["COLUMN", "TEST", "SCORE", "THRESHOLD", "VERDICT"], rows);
+    for skipped in &report.skipped {
+        text += &format!("not tested: {} ({})\n", skipped.column, skipped.reason);
+    }
+    text
 }
 
 /// Prints how far an import got on one line of a terminal's stderr (nothing for scripts).

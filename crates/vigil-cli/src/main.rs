@@ -354,6 +354,10 @@ fn describe(event: &EngineEvent) -> Option<String> {
             Some(error) => format!("{} metrics unreadable: {error}", server.name),
             None => format!("{} metrics readable", server.name),
         }),
+        EngineEvent::DriftReported { model, dataset_drift, drifted_features, features, .. } => Some(format!(
+            "{model} drift report: {drifted_features} of {features} features drifted{}",
+            if *dataset_drift { " (dataset drift)" } else { "" }
+        )),
         EngineEvent::Audited { .. } | EngineEvent::Polled { .. } => None,
     }
 }

@@ -29,6 +29,14 @@ pub enum EngineEvent {
     ServerUpdated { server: Server },
     /// A decision was recorded on the audit trail.
     Audited { entry: AuditEntry },
+    /// A drift report was computed for a model (and version, when it has its own reference).
+    DriftReported {
+        model: String,
+        version: Option<String>,
+        dataset_drift: bool,
+        drifted_features: usize,
+        features: usize,
+    },
     /// The polls of these servers (by name) were stored at `at`.
     Polled { at: DateTime<Utc>, servers: Vec<String> },
 }

@@ -214,4 +214,4 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "polled", at: string, servers: Array<string>, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, };

@@ -25,6 +25,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "server_removed":
       return servers.filter((s) => s.name !== event.name);
     case "audited":
+    case "drift_reported":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);

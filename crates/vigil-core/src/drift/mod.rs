@@ -9,6 +9,7 @@ pub mod live;
 pub mod logs;
 pub mod profile;
 pub mod reference;
+pub mod report;
 pub mod schema;
 pub mod stats;
 pub mod table;
@@ -18,9 +19,12 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::{audit, Engine, EngineEvent, Result, VigilError};
 use logs::{LogRequest, LogSummary};
 use reference::{ReferenceRequest, ReferenceSummary};
+use report::DriftReport;
 use schema::ColumnUse;
 use stats::ColumnKind;
 use table::ImportProgress;
@@ -97,5 +101,45 @@ impl Engine {
                 ColumnUse::Skip { .. } => None,
             })
             .collect())
+    }
+
+    /// Compares `model`'s live data from `from` to `to` with its reference, stores the report
+    /// and tells listeners.
+    pub async fn drift_report(
+        &self,
+        model: &str,
+        version: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<DriftReport> {
+        if from >= to {
+            return Err(VigilError::invalid("range", "The range must start before it ends."));
+        }
+        let mut conn = self.pool().acquire().await?;
+        let model = model.trim();
+        let reference = reference::load(&mut conn, model, version).await?.ok_or_else(|| {
+            VigilError::NotFound(format!(
+                "{model} has no reference data to compare with; import some with \
+                 `vigil drift reference --model {model} FILE` or from the drift view."
+            ))
+        })?;
+        let range = (from.timestamp_millis(), to.timestamp_millis());
+        let current = live::merged(&mut conn, model, version, range).await?;
+        let choices = report::choices(&mut conn, model, version).await?;
+        let report = report::compare(&reference, &current, &choices, (from, to), Utc::now());
+        report::store(&mut conn, &report).await?;
+        self.publish(EngineEvent::DriftReported {
+            model: report.model.clone(),
+            version: report.version.clone(),
+            dataset_drift: report.dataset_drift,
+            drifted_features: report.drifted_features,
+            features: report.features,
+        });
+        Ok(report)
+    }
+
+    /// The newest drift report of each model.
+    pub async fn latest_drift_reports(&self) -> Result<Vec<DriftReport>> {
+        report::latest(&mut *self.pool().acquire().await?).await
     }
 }

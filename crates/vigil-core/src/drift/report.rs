@@ -1,0 +1,340 @@
+//! Drift reports: a model's live windows over a range compared with its reference, column by
+//! column, with Evidently's default test per column (or the one chosen), the dataset verdict
+//! (drift when the share of drifted features reaches the threshold, 0.5 by default), the
+//! prediction's drift apart, and both distributions side by side for the drift view.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+use ts_rs::TS;
+
+use super::profile::{ColumnProfile, Values};
+use super::reference::ProfiledFile;
+use super::schema::ColumnUse;
+use super::stats::{self, ColumnKind, Method, Sample, TestResult};
+use crate::{Result, VigilError};
+
+/// The share of drifted features at which the dataset counts as drifted, as in Evidently.
+pub const DATASET_DRIFT_SHARE: f64 = 0.5;
+/// Bars in a numeric column's distributions; labels shown for a categorical one.
+const DISTRIBUTION_BARS: usize = 20;
+
+/// The part a column plays in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnRole {
+    Feature,
+    Prediction,
+    Target,
+}
+
+/// Reference and current values of a column as bars: numeric ones in equal-width bins over
+/// both ranges (`edges` has one more entry than the shares), categorical ones by label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Distributions {
+    pub labels: Vec<String>,
+    pub edges: Vec<f64>,
+    /// Each bar's share of the reference's values (0–1).
+    pub reference: Vec<f64>,
+    /// Each bar's share of the current values (0–1).
+    pub current: Vec<f64>,
+}
+
+/// How one column moved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ColumnDrift {
+    pub column: String,
+    pub kind: ColumnKind,
+    pub role: ColumnRole,
+    /// The test's outcome; None when it could not run (`problem` says why).
+    pub test: Option<TestResult>,
+    pub problem: Option<String>,
+    /// How far past its threshold the column is: 1 at the threshold, above 1 drifted.
+    pub severity: f64,
+    #[ts(type = "number")]
+    pub reference_count: u64,
+    #[ts(type = "number")]
+    pub current_count: u64,
+    #[ts(type = "number")]
+    pub current_missing: u64,
+    /// The test ran on a uniform sample of the current values (there were more than are kept).
+    pub sampled: bool,
+    pub distributions: Option<Distributions>,
+}
+
+/// A model's drift over a range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DriftReport {
+    pub model: String,
+    pub version: Option<String>,
+    pub computed_at: DateTime<Utc>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub reference_source: String,
+    #[ts(type = "number")]
+    pub reference_rows: u64,
+    /// The rows of live data in the range (the most values any column saw).
+    #[ts(type = "number")]
+    pub current_rows: u64,
+    /// Features, then the prediction and target, in the reference's column order.
+    pub columns: Vec<ColumnDrift>,
+    pub features: usize,
+    pub drifted_features: usize,
+    pub drifted_share: f64,
+    pub share_threshold: f64,
+    pub dataset_drift: bool,
+    /// Whether the prediction drifted; None without a prediction column or its live values.
+    pub prediction_drift: Option<bool>,
+    /// Columns not tested, with why (free text, identifiers, chosen to skip).
+    pub skipped: Vec<SkippedColumn>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct SkippedColumn {
+    pub column: String,
+    pub reason: String,
+}
+
+/// A column's chosen test, overriding Evidently's default.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, TS)]
+pub struct ColumnChoice {
+    pub method: Option<Method>,
+    pub threshold: Option<f64>,
+}
+
+/// Compares `current` (merged live profiles by column) with `reference` as of `computed_at`.
+pub fn compare(
+    reference: &ProfiledFile,
+    current: &BTreeMap<String, ColumnProfile>,
+    choices: &BTreeMap<String, ColumnChoice>,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    computed_at: DateTime<Utc>,
+) -> DriftReport {
+    let summary = &reference.summary;
+    let mut columns = Vec::new();
+    let mut skipped = Vec::new();
+    for (column, profile) in summary.columns.iter().zip(&reference.profiles) {
+        let (kind, profile) = match (&column.column_use, profile) {
+            (ColumnUse::Test { kind }, Some(profile)) => (*kind, profile),
+            (ColumnUse::Skip { reason }, _) => {
+                skipped.push(SkippedColumn { column: column.name.clone(), reason: reason.clone() });
+                continue;
+            }
+            (ColumnUse::Test { .. }, None) => continue,
+        };
+        let role = if summary.prediction.as_ref() == Some(&column.name) {
+            ColumnRole::Prediction
+        } else if summary.target.as_ref() == Some(&column.name) {
+            ColumnRole::Target
+        } else {
+            ColumnRole::Feature
+        };
+        let choice = choices.get(&column.name).copied().unwrap_or_default();
+        columns.push(compare_column(&column.name, kind, role, profile, current.get(&column.name), choice));
+    }
+    let tested_features: Vec<&ColumnDrift> =
+        columns.iter().filter(|column| column.role == ColumnRole::Feature && column.test.is_some()).collect();
+    let features = tested_features.len();
+    let drifted_features = tested_features.iter().filter(|column| drifted(column)).count();
+    let drifted_share = if features == 0 { 0.0 } else { drifted_features as f64 / features as f64 };
+    let prediction_drift = columns
+        .iter()
+        .find(|column| column.role == ColumnRole::Prediction && column.test.is_some())
+        .map(drifted);
+    DriftReport {
+        model: summary.model.clone(),
+        version: summary.version.clone(),
+        computed_at,
+        from,
+        to,
+        reference_source: summary.source.clone(),
+        reference_rows: summary.rows,
+        current_rows: current.values().map(|profile| profile.count + profile.missing).max().unwrap_or(0),
+        features,
+        drifted_features,
+        drifted_share,
+        share_threshold: DATASET_DRIFT_SHARE,
+        dataset_drift: features > 0 && drifted_share >= DATASET_DRIFT_SHARE,
+        prediction_drift,
+        columns,
+        skipped,
+    }
+}
+
+fn drifted(column: &ColumnDrift) -> bool {
+    column.test.as_ref().is_some_and(|test| test.drifted)
+}
+
+/// Tests one column: the chosen method, else Evidently's default for its kind and sizes.
+fn compare_column(
+    name: &str,
+    kind: ColumnKind,
+    role: ColumnRole,
+    reference: &ColumnProfile,
+    current: Option<&ColumnProfile>,
+    choice: ColumnChoice,
+) -> ColumnDrift {
+    let mut drift = ColumnDrift {
+        column: name.to_owned(),
+        kind,
+        role,
+        test: None,
+        problem: None,
+        severity: 0.0,
+        reference_count: reference.count,
+        current_count: current.map_or(0, |profile| profile.count),
+        current_missing: current.map_or(0, |profile| profile.missing),
+        sampled: false,
+        distributions: None,
+    };
+    let Some(current) = current.filter(|profile| profile.count > 0) else {
+        drift.problem = Some("no live values in this range".into());
+        return drift;
+    };
+    let (reference_sample, current_sample) = match (&reference.values, &current.values) {
+        (Values::Numeric(r), Values::Numeric(c)) => {
+            drift.sampled = (c.sample.len() as u64) < current.count;
+            (Sample::Values(&r.sample), Sample::Values(&c.sample))
+        }
+        (Values::Categorical(r), Values::Categorical(c)) => (Sample::Counts(r), Sample::Counts(c)),
+        _ => {
+            drift.problem = Some("live values are not of the reference's kind (numbers against labels)".into());
+            return drift;
+        }
+    };
+    drift.distributions = Some(distributions(reference, current));
+    let outcome = stats::unique_values(reference_sample, current_sample).and_then(|unique| {
+        let method = choice.method.unwrap_or_else(|| stats::default_method(kind, reference.count as usize, unique));
+        stats::run(method, kind, reference_sample, current_sample, choice.threshold)
+    });
+    match outcome {
+        Ok(test) => {
+            drift.severity = severity(&test);
+            drift.test = Some(test);
+        }
+        Err(err) => drift.problem = Some(err.to_string()),
+    }
+    drift
+}
+
+/// 1 at the threshold, more when further past it: p-values on a log scale, distances linearly.
+fn severity(test: &TestResult) -> f64 {
+    match test.p_value {
+        Some(p) => {
+            let floor = f64::MIN_POSITIVE;
+            p.max(floor).ln() / test.threshold.clamp(floor, 1.0 - 1e-12).ln()
+        }
+        None if test.threshold > 0.0 => test.statistic / test.threshold,
+        None => test.statistic,
+    }
+}
+
+/// Both sides of a column as bars.
+fn distributions(reference: &ColumnProfile, current: &ColumnProfile) -> Distributions {
+    match (&reference.values, &current.values) {
+        (Values::Numeric(r), Values::Numeric(c)) => {
+            let low = [r.min, c.min].into_iter().flatten().fold(f64::INFINITY, f64::min);
+            let high = [r.max, c.max].into_iter().flatten().fold(f64::NEG_INFINITY, f64::max);
+            let width = if high > low { (high - low) / DISTRIBUTION_BARS as f64 } else { 1.0 };
+            let edges: Vec<f64> = (0..=DISTRIBUTION_BARS).map(|i| low + width * i as f64).collect();
+            let shares = |sample: &[f64]| {
+                let mut bars = vec![0.0; DISTRIBUTION_BARS];
+                for value in sample {
+                    let bar = (((value - low) / width) as usize).min(DISTRIBUTION_BARS - 1);
+                    bars[bar] += 1.0;
+                }
+                let total = sample.len().max(1) as f64;
+                bars.into_iter().map(|count| count / total).collect()
+            };
+            Distributions { labels: Vec::new(), reference: shares(&r.sample), current: shares(&c.sample), edges }
+        }
+        (Values::Categorical(r), Values::Categorical(c)) => {
+            let (r_total, c_total) = (r.values().sum::<u64>().max(1) as f64, c.values().sum::<u64>().max(1) as f64);
+            let mut labels: Vec<&String> = r.keys().chain(c.keys()).collect();
+            labels.sort();
+            labels.dedup();
+            // The labels that weigh most on either side.
+            let weight = |label: &String| {
+                let share = |counts: &BTreeMap<String, u64>, total| *counts.get(label).unwrap_or(&0) as f64 / total;
+                share(r, r_total).max(share(c, c_total))
+            };
+            labels.sort_by(|a, b| weight(b).total_cmp(&weight(a)));
+            labels.truncate(DISTRIBUTION_BARS);
+            let shares = |counts: &BTreeMap<String, u64>, total: f64| {
+                labels.iter().map(|label| *counts.get(*label).unwrap_or(&0) as f64 / total).collect()
+            };
+            Distributions {
+                reference: shares(r, r_total),
+                current: shares(c, c_total),
+                labels: labels.into_iter().cloned().collect(),
+                edges: Vec::new(),
+            }
+        }
+        _ => Distributions { labels: Vec::new(), edges: Vec::new(), reference: Vec::new(), current: Vec::new() },
+    }
+}
+
+/// Stores `report` and returns its id.
+pub async fn store(conn: &mut SqliteConnection, report: &DriftReport) -> Result<i64> {
+    let json = serde_json::to_string(report).map_err(|err| VigilError::Internal(err.to_string()))?;
+    Ok(sqlx::query_scalar(
+        "INSERT INTO drift_reports (model, version, computed_at, from_ms, to_ms, dataset_drift, drifted_share, report)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(&report.model)
+    .bind(report.version.clone().unwrap_or_default())
+    .bind(report.computed_at)
+    .bind(report.from.timestamp_millis())
+    .bind(report.to.timestamp_millis())
+    .bind(report.dataset_drift)
+    .bind(report.drifted_share)
+    .bind(json)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The newest stored report of each model (its version's own, or for every version).
+pub async fn latest(conn: &mut SqliteConnection) -> Result<Vec<DriftReport>> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT report FROM drift_reports d
+         WHERE id = (SELECT max(id) FROM drift_reports e WHERE e.model = d.model AND e.version = d.version)
+         ORDER BY model, version",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|json| {
+            serde_json::from_str(json)
+                .map_err(|err| VigilError::Internal(format!("a stored drift report is unreadable: {err}")))
+        })
+        .collect()
+}
+
+/// The test chosen for each column of the reference `compare` runs against.
+pub async fn choices(
+    conn: &mut SqliteConnection,
+    model: &str,
+    version: Option<&str>,
+) -> Result<BTreeMap<String, ColumnChoice>> {
+    let rows: Vec<(String, Option<String>, Option<f64>)> = sqlx::query_as(
+        "SELECT c.name, c.method, c.threshold FROM drift_columns c
+         WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = ?1 AND version IN (?2, '')
+                                 ORDER BY version = ?2 DESC LIMIT 1)
+           AND (c.method IS NOT NULL OR c.threshold IS NOT NULL)",
+    )
+    .bind(model)
+    .bind(version.unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(name, method, threshold)| {
+            let method = method
+                .map(|method| serde_json::from_value(serde_json::Value::String(method)))
+                .transpose()
+                .map_err(|err| VigilError::Internal(format!("a stored drift method is unknown: {err}")))?;
+            Ok((name, ColumnChoice { method, threshold }))
+        })
+        .collect()
+}

@@ -1,0 +1,120 @@
+//! Drift reports through the engine on a real SQLite file: a reference and an inference log in
+//! which some features were shifted; the report finds those and only those, keeps the
+//! prediction apart, is stored, and tells listeners.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use vigil_core::drift::logs::LogRequest;
+use vigil_core::drift::reference::ReferenceRequest;
+use vigil_core::drift::report::ColumnRole;
+use vigil_core::drift::stats::Method;
+use vigil_core::{Engine, EngineEvent, EngineOptions, ErrorCode};
+
+/// Deterministic pseudo-random numbers in [0, 1).
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A standard normal draw (Box–Muller).
+    fn normal(&mut self) -> f64 {
+        let (u, v) = (self.next().max(1e-12), self.next());
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+}
+
+/// `rows` rows of income (normal), tenure (normal), plan (3 labels), churn score (the
+/// prediction); `shift` moves income by 1.5 standard deviations and makes "premium" the most
+/// common plan. With `time`, each row carries a time in the last hour.
+fn write(dir: &Path, name: &str, rows: usize, shift: bool, time: bool, seed: u64) -> PathBuf {
+    let mut rng = Lcg(seed);
+    let mut text = String::from(if time { "at,income,tenure,plan,score\n" } else { "income,tenure,plan,score\n" });
+    let now = Utc::now().timestamp();
+    for i in 0..rows {
+        let income = 50_000.0 + 10_000.0 * (rng.normal() + if shift { 1.5 } else { 0.0 });
+        let tenure = 24.0 + 6.0 * rng.normal();
+        let plans = if shift { ["premium", "premium", "basic"] } else { ["basic", "basic", "premium"] };
+        let plan = if rng.next() < 0.1 { "family" } else { plans[(rng.next() * 3.0) as usize] };
+        let score = rng.next();
+        if time {
+            text += &format!("{},", now - 3_000 + (i % 3_000) as i64);
+        }
+        text += &format!("{income:.2},{tenure:.2},{plan},{score:.4}\n");
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+async fn engine(dir: &Path) -> Engine {
+    Engine::open(EngineOptions::new(dir.join("vigil.db"))).await.unwrap()
+}
+
+fn no_progress(_: vigil_core::drift::table::ImportProgress) {}
+
+#[tokio::test]
+async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_announced() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
+    let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
+    engine.import_reference(reference, request, no_progress, cancel.clone()).await.unwrap();
+    let live = write(dir.path(), "live.csv", 5_000, true, true, 2);
+    let log = LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
+    let imported = engine.import_inference_log(live, log, no_progress, cancel).await.unwrap();
+    assert_eq!(imported.rows, 5_000);
+
+    let mut events = engine.subscribe();
+    let now = Utc::now();
+    let report = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    let verdicts: Vec<(&str, bool)> =
+        report.columns.iter().map(|column| (column.column.as_str(), column.test.as_ref().unwrap().drifted)).collect();
+    assert_eq!(verdicts, [("income", true), ("tenure", false), ("plan", true), ("score", false)]);
+    let income = &report.columns[0];
+    let test = income.test.as_ref().unwrap();
+    // More than 1000 reference rows: Evidently's normed Wasserstein; a 1.5σ shift scores ~1.5.
+    assert_eq!(test.method, Method::Wasserstein);
+    assert!((test.statistic - 1.5).abs() < 0.1, "income moved 1.5 sd: {}", test.statistic);
+    assert_eq!(report.columns[2].test.as_ref().unwrap().method, Method::JensenShannon);
+    assert_eq!(report.columns[3].role, ColumnRole::Prediction);
+    assert_eq!((report.features, report.drifted_features, report.dataset_drift), (3, 2, true));
+    assert_eq!((report.prediction_drift, report.current_rows, report.reference_rows), (Some(false), 5_000, 20_000));
+    let distributions = income.distributions.as_ref().unwrap();
+    let mean_bar = |shares: &[f64]| shares.iter().enumerate().map(|(i, s)| i as f64 * s).sum::<f64>();
+    assert!(mean_bar(&distributions.current) > mean_bar(&distributions.reference) + 2.0, "{distributions:?}");
+
+    match events.recv().await.unwrap() {
+        EngineEvent::DriftReported { model, dataset_drift, drifted_features, features, .. } => {
+            assert_eq!((model.as_str(), dataset_drift, drifted_features, features), ("churn", true, 2, 3))
+        }
+        other => panic!("expected a drift report event, got {other:?}"),
+    }
+    let stored = engine.latest_drift_reports().await.unwrap();
+    assert_eq!(stored, vec![report]);
+}
+
+#[tokio::test]
+async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_live_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let now = Utc::now();
+    let err = engine.drift_report("churn", None, now - Duration::hours(1), now).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(err.to_string().contains("vigil drift reference --model churn"), "{err}");
+
+    let reference = write(dir.path(), "train.csv", 500, false, false, 3);
+    let request = ReferenceRequest { model: "churn".into(), ..Default::default() };
+    engine.import_reference(reference, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    let err = engine.drift_report("churn", None, now, now - Duration::hours(1)).await.unwrap_err();
+    assert_eq!(err.field(), Some("range"));
+    let report = engine.drift_report("churn", None, now - Duration::hours(1), now).await.unwrap();
+    assert!(report.columns.iter().all(|column| column.problem.as_deref() == Some("no live values in this range")));
+    assert_eq!((report.features, report.dataset_drift), (0, false));
+}
