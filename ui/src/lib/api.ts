@@ -1,17 +1,22 @@
 // The UI's one door into the engine: typed calls over Tauri IPC and the engine's event stream.
 // Every type here is generated from Rust (bindings.ts, desktopBindings.ts); none is written by hand.
 
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppInfo,
   AuditEntry,
+  DriftReport,
+  DriftTimeline,
   EngineEvent,
   ErrorCode,
   ErrorPayload,
   FleetSnapshot,
+  ImportProgress,
   ModelChart,
   NewServer,
+  ReferenceRequest,
+  ReferenceSummary,
   RevisionSignals,
   Server,
 } from "./bindings";
@@ -74,6 +79,19 @@ export const api = {
   removeServer: (name: string) => call<null>("server_remove", { name }),
   onEngineEvent: (handler: (event: EngineEvent) => void): Promise<UnlistenFn> =>
     listen<EngineEvent>(ENGINE_EVENT, (event) => handler(event.payload)),
+  driftLatest: () => call<DriftReport[]>("drift_latest"),
+  driftReport: (model: string, version: string | null, fromMs: number, toMs: number) =>
+    call<DriftReport>("drift_report", { model, version, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
+  driftTimeline: (model: string, version: string | null, fromMs: number, toMs: number) =>
+    call<DriftTimeline>("drift_timeline", { model, version, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
+  driftReference: (model: string, version: string | null) =>
+    call<ReferenceSummary | null>("drift_reference", { model, version }),
+  /** Imports a reference file; `onprogress` hears each step. Rejects with code "cancelled" when stopped. */
+  driftImportReference: (path: string, request: ReferenceRequest, onprogress: (progress: ImportProgress) => void) => {
+    const progress = new Channel<ImportProgress>(onprogress);
+    return call<ReferenceSummary>("drift_import_reference", { path, request, progress });
+  },
+  driftCancelImport: () => call<null>("drift_cancel_import"),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),

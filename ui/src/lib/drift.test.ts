@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import {
+  bars,
+  byAttention,
+  bySeverity,
+  driftedWords,
+  driftRange,
+  DRIFT_RANGES,
+  driftSummary,
+  heatLevel,
+  latestFrom,
+  mergeReport,
+  mergeReported,
+  rangeOfReport,
+  scoreText,
+  sinceWords,
+  sortColumns,
+  testWords,
+  thresholdText,
+  verdictOf,
+  windowLabel,
+  bytesText,
+} from "./drift";
+import { column, report } from "./driftFixtures";
+import { NOW } from "./fixtures";
+
+const names = (columns: { column: string }[]) => columns.map((c) => c.column);
+
+describe("columns by severity", () => {
+  it("puts drifted columns first, the most severe first, untested last", () => {
+    const untested = column({ column: "notes", test: null, problem: "no live values", severity: 0 });
+    const columns = [...report().columns, untested];
+    expect(names(bySeverity(columns))).toEqual(["country", "amount", "age", "is_fraud", "notes"]);
+  });
+
+  it("sorts by any header, and the other way on a second click", () => {
+    const columns = report().columns;
+    expect(names(sortColumns(columns, "column"))).toEqual(["age", "amount", "country", "is_fraud"]);
+    expect(names(sortColumns(columns, "column", true))).toEqual(["is_fraud", "country", "amount", "age"]);
+    expect(names(sortColumns(columns, "role"))).toEqual(["age", "amount", "country", "is_fraud"]);
+    expect(names(sortColumns(columns, "kind"))).toEqual(["is_fraud", "country", "age", "amount"]);
+    expect(names(sortColumns(columns, "method"))).toEqual(["country", "age", "amount", "is_fraud"]);
+    expect(names(sortColumns(columns, "drifted"))[0]).toBe("country");
+    expect(names(sortColumns(columns, "severity", true))).toEqual(["is_fraud", "age", "amount", "country"]);
+  });
+});
+
+describe("scores", () => {
+  it("writes a p-value as p, a distance as the number, and the threshold's direction", () => {
+    const [age, amount, country] = report().columns;
+    expect(scoreText(age.test)).toBe("p = 0.41");
+    expect(scoreText(amount.test)).toBe("p = 0.0012");
+    expect(scoreText({ ...amount.test!, p_value: 3e-12 })).toBe("p < 0.0001");
+    expect(scoreText(country.test)).toBe("0.31");
+    expect(scoreText(null)).toBe("—");
+    expect(thresholdText(amount.test)).toBe("p < 0.05");
+    expect(thresholdText(country.test)).toBe("≥ 0.1");
+    expect(testWords(amount.test)).toBe("Kolmogorov–Smirnov: p = 0.0012 (statistic 0.21); drifts when p is below 0.05");
+    expect(testWords(country.test)).toBe("Jensen–Shannon: 0.31; drifts at or above 0.1");
+    expect(testWords(null, "no live values")).toBe("no live values");
+    expect(scoreText({ method: "chi_square", statistic: Infinity, p_value: null, threshold: 0.05, drifted: true })).toBe("∞");
+  });
+});
+
+describe("the plain-words summary", () => {
+  const sat = NOW; // Saturday 28 November 2026, 12:00 UTC
+
+  it("says how many inputs shifted since when, and whether predictions did", () => {
+    expect(driftSummary(report(), sat, "UTC")).toBe("2 of 3 inputs have shifted since Tuesday 14:00; predictions have not.");
+    expect(driftSummary(report({ prediction_drift: true }), sat, "UTC")).toBe(
+      "2 of 3 inputs have shifted since Tuesday 14:00; predictions have too.",
+    );
+    expect(driftSummary(report({ drifted_features: 1 }), sat, "UTC")).toBe(
+      "1 of 3 inputs has shifted since Tuesday 14:00; predictions have not.",
+    );
+    expect(driftSummary(report({ drifted_features: 0, prediction_drift: false }), sat, "UTC")).toBe(
+      "None of the 3 inputs have shifted since Tuesday 14:00; nor have predictions.",
+    );
+    expect(driftSummary(report({ drifted_features: 0, prediction_drift: true }), sat, "UTC")).toBe(
+      "None of the 3 inputs have shifted since Tuesday 14:00; but predictions have.",
+    );
+    expect(driftSummary(report({ prediction_drift: null }), sat, "UTC")).toContain("predictions are not compared");
+  });
+
+  it("says there is no live data when no input could be tested", () => {
+    expect(driftSummary(report({ features: 0, drifted_features: 0 }), sat, "UTC")).toBe(
+      "No live data since Tuesday 14:00: there is nothing to compare with the reference yet.",
+    );
+  });
+
+  it("names the weekday within a week, today for today, the date before", () => {
+    expect(sinceWords("2026-11-28T11:00:00Z", sat, "UTC")).toBe("today 11:00");
+    expect(sinceWords("2026-11-27T13:00:00Z", sat, "UTC")).toBe("Friday 13:00");
+    expect(sinceWords("2026-10-29T12:00:00Z", sat, "UTC")).toBe("29 Oct 12:00");
+  });
+});
+
+describe("ranges", () => {
+  it("offers 1 h, 24 h, 7 d and 30 d ending now, and knows a report's preset", () => {
+    expect(DRIFT_RANGES.map((r) => r.label)).toEqual(["1 h", "24 h", "7 d", "30 d"]);
+    expect(driftRange("24h", NOW)).toEqual({ fromMs: NOW - 86_400_000, toMs: NOW });
+    expect(driftRange("1h", NOW + 0.4).toMs).toBe(NOW);
+    expect(rangeOfReport({ from: "2026-11-27T12:00:00Z", to: "2026-11-28T12:00:20Z" })).toBe("24h");
+    expect(rangeOfReport(report())).toBeNull();
+  });
+});
+
+describe("latest verdicts", () => {
+  it("merges a drift_reported event into the list, replacing the model's entry", () => {
+    const list = latestFrom([report(), report({ model: "churn", dataset_drift: false, drifted_features: 0 })]);
+    expect(list.map((l) => l.model)).toEqual(["churn", "fraud"]);
+    const after = mergeReported(list, {
+      kind: "drift_reported",
+      model: "churn",
+      version: "4",
+      dataset_drift: false,
+      drifted_features: 1,
+      features: 5,
+    });
+    expect(after.map((l) => l.model)).toEqual(["churn", "fraud"]);
+    expect(after[0]).toMatchObject({ version: "4", drifted_features: 1, features: 5, report: null });
+    expect(after[1].report, "the other model keeps its report").not.toBeNull();
+
+    const added = mergeReported(after, { kind: "drift_reported", model: "ads", version: null, dataset_drift: false, drifted_features: 0, features: 0 });
+    expect(added.map((l) => l.model)).toEqual(["ads", "churn", "fraud"]);
+    expect(mergeReport(added, report({ model: "ads" }))[0].report?.model).toBe("ads");
+  });
+
+  it("gives each model a word: Drift, OK or No live data, with the count on hover", () => {
+    expect(verdictOf({ dataset_drift: true, drifted_features: 2, features: 3 })).toEqual({
+      word: "Drift",
+      tone: "bad",
+      why: "2 of 3 inputs drifted: the data set has drifted",
+    });
+    expect(verdictOf({ dataset_drift: false, drifted_features: 1, features: 3 }).word).toBe("Drift");
+    expect(verdictOf({ dataset_drift: false, drifted_features: 0, features: 3 })).toMatchObject({ word: "OK", tone: "ok" });
+    expect(verdictOf({ dataset_drift: false, drifted_features: 0, features: 0 })).toMatchObject({ word: "No live data", tone: "muted" });
+    expect(driftedWords({ dataset_drift: false, drifted_features: 1, features: 1 })).toBe("1 of 1 input drifted");
+    const list = latestFrom([report({ model: "a", dataset_drift: false, drifted_features: 0 }), report({ model: "b" })]);
+    expect(byAttention(list).map((l) => l.model)).toEqual(["b", "a"]);
+  });
+});
+
+describe("distributions and heatmap", () => {
+  it("labels numeric bins by their edges and categories by name", () => {
+    expect(bars(report().columns[1].distributions!).map((b) => b.label)).toEqual(["[0, 50)", "[50, 100)", "[100, 150]"]);
+    expect(bars(report().columns[2].distributions!)).toEqual([
+      { label: "FR", reference: 0.6, current: 0.2 },
+      { label: "DE", reference: 0.3, current: 0.3 },
+      { label: "US", reference: 0.1, current: 0.5 },
+    ]);
+  });
+
+  it("steps the colour by severity, drifted cells always in the drifted steps", () => {
+    expect(heatLevel(null)).toBe("none");
+    expect(heatLevel({ drifted: false, severity: 0.1 })).toBe(0);
+    expect(heatLevel({ drifted: false, severity: 0.5 })).toBe(1);
+    expect(heatLevel({ drifted: false, severity: 0.9 })).toBe(2);
+    expect(heatLevel({ drifted: true, severity: 0.99 })).toBe(3);
+    expect(heatLevel({ drifted: true, severity: 2.5 })).toBe(4);
+  });
+
+  it("writes window starts as hours for hourly windows, dates for daily ones, and bytes in units", () => {
+    expect(windowLabel("2026-11-28T09:00:00Z", 3600, "UTC")).toBe("09:00");
+    expect(windowLabel("2026-11-28T00:00:00Z", 86_400, "UTC")).toBe("28 Nov");
+    expect(bytesText(512)).toBe("512 B");
+    expect(bytesText(12.3 * 1024 * 1024)).toBe("12.3 MB");
+  });
+});

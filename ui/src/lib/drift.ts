@@ -1,0 +1,322 @@
+// The drift view's logic: which columns come first, how a test's score is written, the plain-words
+// summary for product managers, the ranges offered, and the latest verdict of each model as the
+// engine's drift_reported events update it. Pure functions, tested without a window.
+
+import type { ColumnDrift, DriftReport, Distributions, EngineEvent, Method, TestResult } from "./bindings";
+import type { StatusView } from "./format";
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** The engine's announcement of a new report. */
+export type DriftReported = Extract<EngineEvent, { kind: "drift_reported" }>;
+
+// ---- Methods and scores ------------------------------------------------------------------------
+
+/** Each test as people name it. */
+export const METHOD_NAMES: Record<Method, string> = {
+  ks: "Kolmogorov–Smirnov",
+  chi_square: "Chi-square",
+  z_test: "Z-test",
+  psi: "PSI",
+  jensen_shannon: "Jensen–Shannon",
+  wasserstein: "Wasserstein (normed)",
+  hellinger: "Hellinger",
+};
+
+/** Tests whose score is a p-value (drifted below the threshold); the others give a distance (drifted at or above). */
+export const isPValue = (method: Method) => method === "ks" || method === "chi_square" || method === "z_test";
+
+/** A number with `digits` significant digits, without trailing noise: 0.0123, 1.5, 120. */
+function significant(value: number, digits = 3): string {
+  if (!Number.isFinite(value)) return value > 0 ? "∞" : value < 0 ? "−∞" : "—";
+  if (value === 0) return "0";
+  return String(Number(value.toPrecision(digits)));
+}
+
+/** A p-value as written: "p = 0.0312", "p < 0.0001". */
+export function pValueText(p: number): string {
+  if (p < 0.0001) return "p < 0.0001";
+  return `p = ${significant(p)}`;
+}
+
+/** The score a test is judged by: its p-value, or its distance; "—" when it did not run. */
+export function scoreText(test: TestResult | null): string {
+  if (!test) return "—";
+  if (isPValue(test.method) && test.p_value !== null) return pValueText(test.p_value);
+  return significant(test.statistic);
+}
+
+/** The line a test must cross, as written: "p < 0.05", "≥ 0.1". */
+export function thresholdText(test: TestResult | null): string {
+  if (!test) return "—";
+  return isPValue(test.method) ? `p < ${significant(test.threshold)}` : `≥ ${significant(test.threshold)}`;
+}
+
+/** What a test found, in one line for hovers and titles. */
+export function testWords(test: TestResult | null, problem: string | null = null): string {
+  if (!test) return problem ?? "Not tested";
+  const name = METHOD_NAMES[test.method];
+  const statistic = isPValue(test.method) ? ` (statistic ${significant(test.statistic)})` : "";
+  const rule = isPValue(test.method) ? "drifts when p is below" : "drifts at or above";
+  return `${name}: ${scoreText(test)}${statistic}; ${rule} ${significant(test.threshold)}`;
+}
+
+/** Severity as a multiple of the threshold: "1.8×"; "—" when untested. */
+export function severityText(column: ColumnDrift): string {
+  if (!column.test) return "—";
+  return `${significant(column.severity, 2)}×`;
+}
+
+/** A severity bar's filled share, 0–1: the threshold sits at the middle, twice it fills the bar. */
+export const severityFill = (severity: number) => (Number.isFinite(severity) ? Math.max(0, Math.min(1, severity / 2)) : 1);
+
+// ---- Sorting -----------------------------------------------------------------------------------
+
+export type ColumnSortKey = "severity" | "column" | "role" | "kind" | "method" | "score" | "threshold" | "drifted";
+
+const byName = (a: ColumnDrift, b: ColumnDrift) => a.column.localeCompare(b.column);
+const drifted = (c: ColumnDrift) => c.test?.drifted ?? false;
+/** Severity with untested columns below every tested one. */
+const severityOf = (c: ColumnDrift) => (c.test ? (Number.isNaN(c.severity) ? 0 : c.severity) : -1);
+
+/** Columns by severity: drifted first, then the most severe, untested last, ties by name. */
+export function bySeverity(columns: ColumnDrift[]): ColumnDrift[] {
+  return [...columns].sort(
+    (a, b) => Number(drifted(b)) - Number(drifted(a)) || severityOf(b) - severityOf(a) || byName(a, b),
+  );
+}
+
+/**
+ * Columns sorted by `key`. The default direction puts what needs attention first: severity,
+ * drifted and score worst first (a p-value's worst is its smallest, a distance's its largest);
+ * names, roles, kinds and methods A to Z. `reversed` flips it.
+ */
+export function sortColumns(columns: ColumnDrift[], key: ColumnSortKey, reversed = false): ColumnDrift[] {
+  let sorted: ColumnDrift[];
+  const text = (get: (c: ColumnDrift) => string) =>
+    [...columns].sort((a, b) => get(a).localeCompare(get(b)) || byName(a, b));
+  switch (key) {
+    case "severity":
+      sorted = bySeverity(columns);
+      break;
+    case "drifted":
+      sorted = [...columns].sort((a, b) => Number(drifted(b)) - Number(drifted(a)) || severityOf(b) - severityOf(a) || byName(a, b));
+      break;
+    case "column":
+      sorted = text((c) => c.column);
+      break;
+    case "role":
+      sorted = text((c) => c.role);
+      break;
+    case "kind":
+      sorted = text((c) => c.kind);
+      break;
+    case "method":
+      sorted = text((c) => (c.test ? METHOD_NAMES[c.test.method] : "\uffff"));
+      break;
+    case "score":
+      // Worst first: closeness to drifting is what severity measures, whatever the method.
+      sorted = [...columns].sort((a, b) => severityOf(b) - severityOf(a) || byName(a, b));
+      break;
+    case "threshold":
+      sorted = [...columns].sort((a, b) => (a.test?.threshold ?? Infinity) - (b.test?.threshold ?? Infinity) || byName(a, b));
+      break;
+  }
+  return reversed ? sorted.reverse() : sorted;
+}
+
+// ---- Words -------------------------------------------------------------------------------------
+
+/** A moment as people say it: "Tuesday 14:00" within the last week, "28 Nov 14:00" before. */
+export function sinceWords(iso: string, now: number, timeZone?: string): string {
+  const at = Date.parse(iso);
+  const time = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(at);
+  if (now - at < 6 * DAY && now >= at) {
+    const day = new Intl.DateTimeFormat("en-GB", { weekday: "long", timeZone }).format(at);
+    const today = new Intl.DateTimeFormat("en-GB", { weekday: "long", timeZone }).format(now);
+    return `${day === today && now - at < DAY ? "today" : day} ${time}`;
+  }
+  const date = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(at);
+  return `${date} ${time}`;
+}
+
+/**
+ * A report in one sentence for the product manager: "2 of 3 inputs have shifted since Tuesday
+ * 14:00; predictions have not."
+ */
+export function driftSummary(
+  report: Pick<DriftReport, "from" | "features" | "drifted_features" | "prediction_drift">,
+  now: number,
+  timeZone?: string,
+): string {
+  const since = sinceWords(report.from, now, timeZone);
+  if (report.features === 0) {
+    return `No live data since ${since}: there is nothing to compare with the reference yet.`;
+  }
+  const n = report.features;
+  const d = report.drifted_features;
+  const inputs = n === 1 ? "input" : "inputs";
+  const inputsPart =
+    d === 0
+      ? n === 1
+        ? `The only input has not shifted since ${since}`
+        : `None of the ${n} inputs have shifted since ${since}`
+      : `${d} of ${n} ${inputs} ${d === 1 ? "has" : "have"} shifted since ${since}`;
+  let predictions: string;
+  if (report.prediction_drift === null) predictions = "predictions are not compared (no prediction column or no live predictions)";
+  else if (report.prediction_drift) predictions = d === 0 ? "but predictions have" : "predictions have too";
+  else predictions = d === 0 ? "nor have predictions" : "predictions have not";
+  return `${inputsPart}; ${predictions}.`;
+}
+
+// ---- Ranges ------------------------------------------------------------------------------------
+
+export type DriftRangeId = "1h" | "24h" | "7d" | "30d";
+
+export const DRIFT_RANGES: { id: DriftRangeId; label: string; ms: number }[] = [
+  { id: "1h", label: "1 h", ms: HOUR },
+  { id: "24h", label: "24 h", ms: DAY },
+  { id: "7d", label: "7 d", ms: 7 * DAY },
+  { id: "30d", label: "30 d", ms: 30 * DAY },
+];
+
+/** The range a preset means now, in whole Unix ms as the engine takes them. */
+export function driftRange(id: DriftRangeId, now: number): { fromMs: number; toMs: number } {
+  const { ms } = DRIFT_RANGES.find((r) => r.id === id)!;
+  const toMs = Math.round(now);
+  return { fromMs: toMs - ms, toMs };
+}
+
+/** The preset a report's span matches (within a minute), or null. */
+export function rangeOfReport(report: Pick<DriftReport, "from" | "to">): DriftRangeId | null {
+  const span = Date.parse(report.to) - Date.parse(report.from);
+  return DRIFT_RANGES.find((r) => Math.abs(r.ms - span) <= MINUTE)?.id ?? null;
+}
+
+// ---- Latest verdicts ---------------------------------------------------------------------------
+
+/** A model's newest report as the list and the fleet's badge show it. */
+export interface LatestDrift {
+  model: string;
+  version: string | null;
+  dataset_drift: boolean;
+  drifted_features: number;
+  features: number;
+  /** The full report; null when an event announced a newer one that is not read yet. */
+  report: DriftReport | null;
+}
+
+const byModel = (a: LatestDrift, b: LatestDrift) => a.model.localeCompare(b.model);
+
+export function latestOf(report: DriftReport): LatestDrift {
+  const { model, version, dataset_drift, drifted_features, features } = report;
+  return { model, version, dataset_drift, drifted_features, features, report };
+}
+
+/** The latest list from drift_latest's answer, by model name. */
+export function latestFrom(reports: DriftReport[]): LatestDrift[] {
+  return reports.map(latestOf).sort(byModel);
+}
+
+/**
+ * The list after a drift_reported event: the model's entry is replaced by the event's verdict.
+ * Its full report is kept only when it is the one given (read since), else set to null.
+ */
+export function mergeReported(list: LatestDrift[], event: DriftReported, report: DriftReport | null = null): LatestDrift[] {
+  const { model, version, dataset_drift, drifted_features, features } = event;
+  const entry: LatestDrift = { model, version, dataset_drift, drifted_features, features, report };
+  return [...list.filter((l) => l.model !== model), entry].sort(byModel);
+}
+
+/** The list with a report just computed or read: it replaces the model's entry. */
+export function mergeReport(list: LatestDrift[], report: DriftReport): LatestDrift[] {
+  return [...list.filter((l) => l.model !== report.model), latestOf(report)].sort(byModel);
+}
+
+export const hasDrift = (l: Pick<LatestDrift, "dataset_drift" | "drifted_features">) => l.dataset_drift || l.drifted_features > 0;
+
+/** "2 of 3 inputs drifted", "no input drifted of 3", for the badge's hover. */
+export function driftedWords(l: Pick<LatestDrift, "drifted_features" | "features" | "dataset_drift">): string {
+  if (l.features === 0) return "No live data to test";
+  const words = `${l.drifted_features} of ${l.features} ${l.features === 1 ? "input" : "inputs"} drifted`;
+  return l.dataset_drift ? `${words}: the data set has drifted` : words;
+}
+
+/** A model's verdict as a badge: a word (never colour alone), a tone and why. */
+export function verdictOf(l: Pick<LatestDrift, "drifted_features" | "features" | "dataset_drift">): StatusView {
+  if (hasDrift(l)) return { word: "Drift", tone: "bad", why: driftedWords(l) };
+  if (l.features === 0) return { word: "No live data", tone: "muted", why: "No live inference data in the report's range" };
+  return { word: "OK", tone: "ok", why: driftedWords(l) };
+}
+
+/** Models with drift first, then the others, each by name. */
+export function byAttention(list: LatestDrift[]): LatestDrift[] {
+  return [...list].sort((a, b) => Number(hasDrift(b)) - Number(hasDrift(a)) || byModel(a, b));
+}
+
+// ---- Distributions -----------------------------------------------------------------------------
+
+export interface Bar {
+  label: string;
+  reference: number;
+  current: number;
+}
+
+/** Short number for an axis: 3 significant digits, thousands as k. */
+export function axisNumber(value: number): string {
+  const abs = Math.abs(value);
+  if (abs >= 1e6) return `${significant(value / 1e6)}M`;
+  if (abs >= 1e4) return `${significant(value / 1e3)}k`;
+  return significant(value);
+}
+
+/** The bars of an overlay: numeric bins labelled by their edges ("[0, 1.5)"), or categories. */
+export function bars(d: Distributions): Bar[] {
+  const numeric = d.edges.length > 1;
+  return d.reference.map((reference, i) => ({
+    label: numeric
+      ? `[${axisNumber(d.edges[i])}, ${axisNumber(d.edges[i + 1])}${i === d.reference.length - 1 ? "]" : ")"}`
+      : (d.labels[i] ?? `#${i + 1}`),
+    reference,
+    current: d.current[i] ?? 0,
+  }));
+}
+
+/** A share as a percentage with one decimal: "12.5 %". */
+export const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+// ---- Heatmap -----------------------------------------------------------------------------------
+
+/** A heatmap cell's colour step: 0 far below the threshold … 4 well past it; "none" without data. */
+export function heatLevel(cell: { severity: number; drifted: boolean } | null): "none" | 0 | 1 | 2 | 3 | 4 {
+  if (!cell) return "none";
+  const s = cell.severity;
+  if (cell.drifted || s >= 1) return s >= 2 ? 4 : 3;
+  if (s >= 0.75) return 2;
+  if (s >= 0.4) return 1;
+  return 0;
+}
+
+/** A window's start on the axis: "14:00" for hourly windows, "28 Nov" for daily ones. */
+export function windowLabel(iso: string, windowSecs: number, timeZone?: string): string {
+  const at = Date.parse(iso);
+  if (windowSecs < 86_400) {
+    return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone }).format(at);
+  }
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", timeZone }).format(at);
+}
+
+/** Bytes as people read them: "512 B", "12.3 MB". */
+export function bytesText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}
