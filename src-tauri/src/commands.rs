@@ -4,8 +4,15 @@
 //! Adding a command means listing it in `build.rs` and granting it in
 //! `capabilities/default.json`; `tests/capabilities.rs` fails until all three agree.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tauri::ipc::Channel;
 use tauri::State;
 use vigil_core::dashboard::{ModelChart, RevisionSignals};
+use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
+use vigil_core::drift::report::{DriftReport, DriftTimeline};
+use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
@@ -98,4 +105,79 @@ pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> Comm
 pub async fn demo_remove_servers(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.remove_servers(&engine).await.map_err(to_payload)?;
     demo_status(engine, demo).await
+}
+
+/// The newest drift report of each model.
+#[tauri::command]
+pub async fn drift_latest(engine: State<'_, Engine>) -> CommandResult<Vec<DriftReport>> {
+    engine.latest_drift_reports().await.map_err(to_payload)
+}
+
+/// A time from Unix ms, or an error naming the range.
+fn time(ms: i64) -> CommandResult<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| to_payload(VigilError::invalid("range", "The range is not a time Vigil can read.")))
+}
+
+/// Compares `model`'s live data from `from_ms` to `to_ms` with its reference, now.
+#[tauri::command]
+pub async fn drift_report(
+    engine: State<'_, Engine>,
+    model: String,
+    version: Option<String>,
+    from_ms: i64,
+    to_ms: i64,
+) -> CommandResult<DriftReport> {
+    engine.drift_report(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
+}
+
+/// Each tested column's drift window by window, for the heatmap.
+#[tauri::command]
+pub async fn drift_timeline(
+    engine: State<'_, Engine>,
+    model: String,
+    version: Option<String>,
+    from_ms: i64,
+    to_ms: i64,
+) -> CommandResult<DriftTimeline> {
+    engine.drift_timeline(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
+}
+
+/// The reference data stored for `model`, if any.
+#[tauri::command]
+pub async fn drift_reference(
+    engine: State<'_, Engine>,
+    model: String,
+    version: Option<String>,
+) -> CommandResult<Option<ReferenceSummary>> {
+    engine.reference(&model, version.as_deref()).await.map_err(to_payload)
+}
+
+/// The import running now, which `drift_cancel_import` stops.
+#[derive(Default)]
+pub struct RunningImport(Mutex<Option<Arc<AtomicBool>>>);
+
+/// Imports the file at `path` as a model's reference data, sending progress on `progress`.
+#[tauri::command]
+pub async fn drift_import_reference(
+    engine: State<'_, Engine>,
+    running: State<'_, RunningImport>,
+    path: String,
+    request: ReferenceRequest,
+    progress: Channel<ImportProgress>,
+) -> CommandResult<ReferenceSummary> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    *running.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(cancel.clone());
+    let report = move |step: ImportProgress| {
+        let _ = progress.send(step);
+    };
+    engine.import_reference(path.into(), request, report, cancel).await.map_err(to_payload)
+}
+
+/// Stops the running import; nothing of it is stored.
+#[tauri::command]
+pub fn drift_cancel_import(running: State<'_, RunningImport>) {
+    if let Some(cancel) = running.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take() {
+        cancel.store(true, Ordering::Relaxed);
+    }
 }

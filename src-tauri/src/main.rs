@@ -63,6 +63,12 @@ fn main() -> ExitCode {
             commands::demo_start,
             commands::demo_status,
             commands::demo_stop,
+            commands::drift_cancel_import,
+            commands::drift_import_reference,
+            commands::drift_latest,
+            commands::drift_reference,
+            commands::drift_report,
+            commands::drift_timeline,
             commands::fleet_snapshot,
             commands::revision_signals,
             commands::model_chart,
@@ -73,6 +79,7 @@ fn main() -> ExitCode {
         .setup(move |app| {
             app.manage(engine.clone());
             app.manage(demo);
+            app.manage(commands::RunningImport::default());
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.start_polling() }));
             if start_demo {

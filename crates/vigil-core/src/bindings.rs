@@ -8,6 +8,13 @@ use ts_rs::{Config, TS};
 
 use crate::audit::AuditEntry;
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals};
+use crate::drift::reference::{ReferenceColumn, ReferenceRequest, ReferenceSummary};
+use crate::drift::report::{
+    ColumnDrift, ColumnRole, Distributions, DriftReport, DriftTimeline, SkippedColumn, TimelineCell,
+};
+use crate::drift::schema::ColumnUse;
+use crate::drift::stats::{ColumnKind, Method, TestResult};
+use crate::drift::table::{BadRows, ImportProgress, SkippedRow};
 use crate::engine::{AppInfo, FleetSnapshot};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
@@ -34,6 +41,23 @@ pub fn typescript() -> String {
         ChartEventKind::decl(&config),
         AuditEntry::decl(&config),
         EngineEvent::decl(&config),
+        ColumnKind::decl(&config),
+        Method::decl(&config),
+        TestResult::decl(&config),
+        ColumnRole::decl(&config),
+        Distributions::decl(&config),
+        ColumnDrift::decl(&config),
+        SkippedColumn::decl(&config),
+        DriftReport::decl(&config),
+        TimelineCell::decl(&config),
+        DriftTimeline::decl(&config),
+        ColumnUse::decl(&config),
+        BadRows::decl(&config),
+        ImportProgress::decl(&config),
+        SkippedRow::decl(&config),
+        ReferenceColumn::decl(&config),
+        ReferenceSummary::decl(&config),
+        ReferenceRequest::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

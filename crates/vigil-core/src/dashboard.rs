@@ -227,6 +227,8 @@ pub enum ChartEventKind {
     Deployed,
     /// The server or a revision changed health.
     Health,
+    /// A drift report found the model's inputs drifted, or no longer drifted.
+    Drift,
 }
 
 /// How many health changes the model's log keeps.
@@ -296,6 +298,7 @@ pub async fn model_chart(
     let since = DateTime::from_timestamp_millis(from_ms).unwrap_or_default();
     let health_changes = health_events(&mut conn, (server_id, model_id), &versions, since, None).await?;
     events.extend(health_changes.into_iter().filter(|event| (from_ms..=to_ms).contains(&event.at_ms)));
+    events.extend(drift_changes(&mut conn, model, (from_ms, to_ms)).await?);
     events.sort_by_key(|event| event.at_ms);
     let log =
         health_events(&mut conn, (server_id, model_id), &versions, DateTime::UNIX_EPOCH, Some(LOG_LENGTH)).await?;
@@ -309,6 +312,39 @@ pub async fn model_chart(
         events,
         log,
     })
+}
+
+/// The drift reports of `model` in the range whose verdict differs from the report before.
+async fn drift_changes(
+    conn: &mut SqliteConnection,
+    model: &str,
+    (from_ms, to_ms): (i64, i64),
+) -> Result<Vec<ChartEvent>> {
+    let rows: Vec<(DateTime<Utc>, bool, i64, i64, String)> = sqlx::query_as(
+        "SELECT computed_at, dataset_drift, report ->> '$.drifted_features', report ->> '$.features', version
+         FROM (SELECT *, lag(dataset_drift) OVER (PARTITION BY version ORDER BY id) AS before FROM drift_reports
+               WHERE model = ?1)
+         WHERE dataset_drift IS NOT ifnull(before, 0)",
+    )
+    .bind(model)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(at, ..)| (from_ms..=to_ms).contains(&at.timestamp_millis()))
+        .map(|(at, drifted, drifted_features, features, version)| ChartEvent {
+            at_ms: at.timestamp_millis(),
+            kind: ChartEventKind::Drift,
+            version: Some(version),
+            from: None,
+            to: None,
+            text: if drifted {
+                format!("drift: {drifted_features} of {features} inputs moved")
+            } else {
+                "drift cleared".to_owned()
+            },
+        })
+        .collect())
 }
 
 fn version_words(version: &str) -> String {
@@ -476,5 +512,29 @@ mod tests {
         assert!(matches!(unknown, VigilError::NotFound(_)), "{unknown:?}");
         let backwards = model_chart(&pool, ("s", "m"), (DAY, 0), DAY, keep).await.unwrap_err();
         assert_eq!(backwards.field(), Some("range"));
+    }
+
+    #[tokio::test]
+    async fn drift_marks_the_chart_where_the_verdict_changes_and_only_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let start = 1_000 * DAY;
+        for (hour, drifted) in [(0, false), (1, true), (2, true), (3, false)] {
+            sqlx::query(
+                "INSERT INTO drift_reports (model, version, computed_at, from_ms, to_ms, dataset_drift, drifted_share, report)
+                 VALUES ('m', '', ?, 0, 0, ?, 0, json_object('drifted_features', ?, 'features', 3))",
+            )
+            .bind(at(start + hour * HOUR))
+            .bind(drifted)
+            .bind(if drifted { 2 } else { 0 })
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        let mut conn = pool.acquire().await.unwrap();
+        let marks = drift_changes(&mut conn, "m", (start, start + 4 * HOUR)).await.unwrap();
+        let seen: Vec<(i64, &str)> = marks.iter().map(|mark| (mark.at_ms - start, mark.text.as_str())).collect();
+        assert_eq!(seen, [(HOUR, "drift: 2 of 3 inputs moved"), (3 * HOUR, "drift cleared")]);
+        assert!(drift_changes(&mut conn, "other", (start, start + 4 * HOUR)).await.unwrap().is_empty());
     }
 }

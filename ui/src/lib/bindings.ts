@@ -194,7 +194,7 @@ from: HealthState | null, to: HealthState | null,
  */
 text: string, };
 
-export type ChartEventKind = "deployed" | "health";
+export type ChartEventKind = "deployed" | "health" | "drift";
 
 export type AuditEntry = { id: number, at: string, 
 /**
@@ -215,3 +215,119 @@ subject: string,
 detail: string, };
 
 export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, };
+
+export type ColumnKind = "numeric" | "categorical" | "binary";
+
+export type Method = "ks" | "chi_square" | "z_test" | "psi" | "jensen_shannon" | "wasserstein" | "hellinger";
+
+export type TestResult = { method: Method, 
+/**
+ * KS: D; chi-square: the chi-square statistic (infinite when current has a label the
+ * reference lacks); Z-test: z (0 when both samples hold the same single value); distances: the
+ * distance itself.
+ */
+statistic: number, 
+/**
+ * The p-value, for KS, chi-square and the Z-test.
+ */
+p_value: number | null, threshold: number, drifted: boolean, };
+
+export type ColumnRole = "feature" | "prediction" | "target";
+
+export type Distributions = { labels: Array<string>, edges: Array<number>, 
+/**
+ * Each bar's share of the reference's values (0–1).
+ */
+reference: Array<number>, 
+/**
+ * Each bar's share of the current values (0–1).
+ */
+current: Array<number>, };
+
+export type ColumnDrift = { column: string, kind: ColumnKind, role: ColumnRole, 
+/**
+ * The test's outcome; None when it could not run (`problem` says why).
+ */
+test: TestResult | null, problem: string | null, 
+/**
+ * How far past its threshold the column is: 1 at the threshold, above 1 drifted.
+ */
+severity: number, reference_count: number, current_count: number, current_missing: number, 
+/**
+ * The test ran on a uniform sample of the current values (there were more than are kept).
+ */
+sampled: boolean, distributions: Distributions | null, };
+
+export type SkippedColumn = { column: string, reason: string, };
+
+export type DriftReport = { model: string, version: string | null, computed_at: string, from: string, to: string, reference_source: string, reference_rows: number, 
+/**
+ * The rows of live data in the range (the most values any column saw).
+ */
+current_rows: number, 
+/**
+ * Features, then the prediction and target, in the reference's column order.
+ */
+columns: Array<ColumnDrift>, features: number, drifted_features: number, drifted_share: number, share_threshold: number, dataset_drift: boolean, 
+/**
+ * Whether the prediction drifted; None without a prediction column or its live values.
+ */
+prediction_drift: boolean | null, 
+/**
+ * Columns not tested, with why (free text, identifiers, chosen to skip).
+ */
+skipped: Array<SkippedColumn>, };
+
+export type TimelineCell = { drifted: boolean, severity: number, };
+
+export type DriftTimeline = { model: string, 
+/**
+ * The tested columns, in the reference's order.
+ */
+columns: Array<string>, 
+/**
+ * Each window's start; every window is `window_secs` long.
+ */
+windows: Array<string>, window_secs: number, 
+/**
+ * `cells[column][window]`: None where the window had no live values of the column.
+ */
+cells: Array<Array<TimelineCell | null>>, };
+
+export type ColumnUse = { "use": "test", kind: ColumnKind, } | { "use": "skip", reason: string, };
+
+export type BadRows = "stop" | "skip";
+
+export type ImportProgress = { bytes_read: number, bytes_total: number, rows: number, skipped_rows: number, };
+
+export type SkippedRow = { line: number, message: string, };
+
+export type ReferenceColumn = { name: string, 
+/**
+ * Values present / missing.
+ */
+count: number, missing: number, } & ({ "use": "test", kind: ColumnKind, } | { "use": "skip", reason: string, });
+
+export type ReferenceSummary = { model: string, version: string | null, source: string, imported_at: string, rows: number, skipped_rows: number, 
+/**
+ * The first rows left out, with why.
+ */
+bad_rows: Array<SkippedRow>, prediction: string | null, target: string | null, columns: Array<ReferenceColumn>, };
+
+export type ReferenceRequest = { model: string, 
+/**
+ * The version it is the reference of; None for every version.
+ */
+version: string | null, 
+/**
+ * The column holding the model's prediction.
+ */
+prediction: string | null, 
+/**
+ * The column holding the true outcome, if the file has one.
+ */
+target: string | null, 
+/**
+ * Columns whose use was chosen rather than inferred.
+ */
+columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };

@@ -91,4 +91,15 @@ describe("annotations", () => {
       { at: T - 60_000, tone: "bad", text: "server up → down: connection refused" },
     ]);
   });
+
+  it("marks drift found as a warning and drift cleared as good news", () => {
+    const marks = annotations([
+      { at_ms: T - 7_200_000, kind: "drift", version: "", from: null, to: null, text: "drift: 2 of 3 inputs moved" },
+      { at_ms: T - 3_600_000, kind: "drift", version: "", from: null, to: null, text: "drift cleared" },
+    ]);
+    expect(marks.map((mark) => [mark.tone, mark.text])).toEqual([
+      ["warn", "drift: 2 of 3 inputs moved"],
+      ["ok", "drift cleared"],
+    ]);
+  });
 });

@@ -153,6 +153,9 @@ export function annotations(events: ChartEvent[]): Annotation[] {
   return events.map((event) => {
     const who = event.version === null ? "server" : versionName(event.version);
     if (event.kind === "deployed") return { at: event.at_ms, tone: "accent", text: `${who} deployed` };
+    if (event.kind === "drift") {
+      return { at: event.at_ms, tone: event.text === "drift cleared" ? "ok" : "warn", text: event.text };
+    }
     const tone = event.to === "up" ? "ok" : event.to === "degraded" ? "warn" : "bad";
     return { at: event.at_ms, tone, text: `${who} ${event.from} → ${event.to}: ${event.text}` };
   });

@@ -24,7 +24,7 @@ use chrono::{DateTime, Utc};
 use crate::{audit, Engine, EngineEvent, Result, VigilError};
 use logs::{LogRequest, LogSummary};
 use reference::{ReferenceRequest, ReferenceSummary};
-use report::DriftReport;
+use report::{DriftReport, DriftTimeline};
 use schema::ColumnUse;
 use stats::ColumnKind;
 use table::ImportProgress;
@@ -142,4 +142,44 @@ impl Engine {
     pub async fn latest_drift_reports(&self) -> Result<Vec<DriftReport>> {
         report::latest(&mut *self.pool().acquire().await?).await
     }
+
+    /// Each tested column's drift window by window from `from` to `to`: hourly windows up to two
+    /// days, daily beyond (at most [`MAX_TIMELINE_WINDOWS`] windows, the newest).
+    pub async fn drift_timeline(
+        &self,
+        model: &str,
+        version: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<DriftTimeline> {
+        if from >= to {
+            return Err(VigilError::invalid("range", "The range must start before it ends."));
+        }
+        let mut conn = self.pool().acquire().await?;
+        let model = model.trim();
+        let reference = reference::load(&mut conn, model, version)
+            .await?
+            .ok_or_else(|| VigilError::NotFound(format!("{model} has no reference data to compare with.")))?;
+        let choices = report::choices(&mut conn, model, version).await?;
+        let window = if to - from <= chrono::Duration::days(2) { live::WINDOW_MS } else { 24 * live::WINDOW_MS };
+        let last = to.timestamp_millis().div_euclid(window) * window;
+        let first =
+            (from.timestamp_millis().div_euclid(window) * window).max(last - (MAX_TIMELINE_WINDOWS - 1) * window);
+        let starts: Vec<i64> = (0..).map(|i| first + i * window).take_while(|start| *start <= last).collect();
+        let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        let mut timeline: Option<DriftTimeline> = None;
+        for (index, start) in starts.iter().enumerate() {
+            let current = live::merged(&mut conn, model, version, (*start, start + window)).await?;
+            let report = report::compare(&reference, &current, &choices, (at(*start), at(start + window)), Utc::now());
+            timeline
+                .get_or_insert_with(|| {
+                    DriftTimeline::new(&report, starts.iter().map(|ms| at(*ms)).collect(), window / 1000)
+                })
+                .fill(index, &report);
+        }
+        timeline.ok_or_else(|| VigilError::invalid("range", "The range holds no window."))
+    }
 }
+
+/// The most windows a drift timeline shows.
+pub const MAX_TIMELINE_WINDOWS: i64 = 60;

@@ -139,10 +139,8 @@ pub fn compare(
     let features = tested_features.len();
     let drifted_features = tested_features.iter().filter(|column| drifted(column)).count();
     let drifted_share = if features == 0 { 0.0 } else { drifted_features as f64 / features as f64 };
-    let prediction_drift = columns
-        .iter()
-        .find(|column| column.role == ColumnRole::Prediction && column.test.is_some())
-        .map(drifted);
+    let prediction_drift =
+        columns.iter().find(|column| column.role == ColumnRole::Prediction && column.test.is_some()).map(drifted);
     DriftReport {
         model: summary.model.clone(),
         version: summary.version.clone(),
@@ -273,6 +271,44 @@ fn distributions(reference: &ColumnProfile, current: &ColumnProfile) -> Distribu
             }
         }
         _ => Distributions { labels: Vec::new(), edges: Vec::new(), reference: Vec::new(), current: Vec::new() },
+    }
+}
+
+/// Drift over time: each tested column's verdict window by window, for the drift heatmap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct DriftTimeline {
+    pub model: String,
+    /// The tested columns, in the reference's order.
+    pub columns: Vec<String>,
+    /// Each window's start; every window is `window_secs` long.
+    pub windows: Vec<DateTime<Utc>>,
+    #[ts(type = "number")]
+    pub window_secs: i64,
+    /// `cells[column][window]`: None where the window had no live values of the column.
+    pub cells: Vec<Vec<Option<TimelineCell>>>,
+}
+
+/// One column in one window.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+pub struct TimelineCell {
+    pub drifted: bool,
+    pub severity: f64,
+}
+
+impl DriftTimeline {
+    /// An empty timeline of `report`'s tested columns over `windows` of `window_secs`.
+    pub fn new(report: &DriftReport, windows: Vec<DateTime<Utc>>, window_secs: i64) -> Self {
+        let columns: Vec<String> = report.columns.iter().map(|column| column.column.clone()).collect();
+        let cells = vec![vec![None; windows.len()]; columns.len()];
+        DriftTimeline { model: report.model.clone(), columns, windows, window_secs, cells }
+    }
+
+    /// Fills window `index` from that window's report.
+    pub fn fill(&mut self, index: usize, report: &DriftReport) {
+        for (row, column) in self.cells.iter_mut().zip(&report.columns) {
+            row[index] =
+                column.test.as_ref().map(|test| TimelineCell { drifted: test.drifted, severity: column.severity });
+        }
     }
 }
 
