@@ -130,11 +130,12 @@ describe("latest verdicts", () => {
     expect(verdictOf({ dataset_drift: true, drifted_features: 2, features: 3 })).toEqual({
       word: "Drift",
       tone: "bad",
-      why: "2 of 3 inputs drifted: the data set has drifted",
+      why: "2 of 3 inputs drifted; the data set as a whole has drifted",
     });
     expect(verdictOf({ dataset_drift: false, drifted_features: 1, features: 3 }).word).toBe("Drift");
     expect(verdictOf({ dataset_drift: false, drifted_features: 0, features: 3 })).toMatchObject({ word: "OK", tone: "ok" });
     expect(verdictOf({ dataset_drift: false, drifted_features: 0, features: 0 })).toMatchObject({ word: "No live data", tone: "muted" });
+    expect(driftedWords({ dataset_drift: true, drifted_features: 2, features: 3 })).toBe("2 of 3 inputs drifted");
     expect(driftedWords({ dataset_drift: false, drifted_features: 1, features: 1 })).toBe("1 of 1 input drifted");
     const list = latestFrom([report({ model: "a", dataset_drift: false, drifted_features: 0 }), report({ model: "b" })]);
     expect(byAttention(list).map((l) => l.model)).toEqual(["b", "a"]);

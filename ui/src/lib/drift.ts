@@ -240,13 +240,14 @@ export const hasDrift = (l: Pick<LatestDrift, "dataset_drift" | "drifted_feature
 /** "2 of 3 inputs drifted", "no input drifted of 3", for the badge's hover. */
 export function driftedWords(l: Pick<LatestDrift, "drifted_features" | "features" | "dataset_drift">): string {
   if (l.features === 0) return "No live data to test";
-  const words = `${l.drifted_features} of ${l.features} ${l.features === 1 ? "input" : "inputs"} drifted`;
-  return l.dataset_drift ? `${words}: the data set has drifted` : words;
+  return `${l.drifted_features} of ${l.features} ${l.features === 1 ? "input" : "inputs"} drifted`;
 }
 
 /** A model's verdict as a badge: a word (never colour alone), a tone and why. */
 export function verdictOf(l: Pick<LatestDrift, "drifted_features" | "features" | "dataset_drift">): StatusView {
-  if (hasDrift(l)) return { word: "Drift", tone: "bad", why: driftedWords(l) };
+  if (hasDrift(l)) {
+    return { word: "Drift", tone: "bad", why: `${driftedWords(l)}${l.dataset_drift ? "; the data set as a whole has drifted" : ""}` };
+  }
   if (l.features === 0) return { word: "No live data", tone: "muted", why: "No live inference data in the report's range" };
   return { word: "OK", tone: "ok", why: driftedWords(l) };
 }

@@ -1,0 +1,342 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { flushSync, mount, tick, unmount } from "svelte";
+import type { Channel } from "@tauri-apps/api/core";
+import { emit } from "@tauri-apps/api/event";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import type { DriftReport, EngineEvent, ImportProgress, ReferenceRequest, ReferenceSummary } from "../lib/bindings";
+import { Demo } from "../lib/demo.svelte";
+import { DriftLatest } from "../lib/driftStore.svelte";
+import { referenceSummary, report, timeline } from "../lib/driftFixtures";
+import { Fleet } from "../lib/fleet.svelte";
+import { NOW, revision, server } from "../lib/fixtures";
+import type { Role } from "../lib/preferences.svelte";
+import DriftView from "./DriftView.svelte";
+import FleetView from "./FleetView.svelte";
+
+afterEach(() => {
+  clearMocks();
+  document.body.innerHTML = "";
+});
+
+const settle = async () => {
+  for (let i = 0; i < 6; i++) {
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  flushSync();
+};
+
+type Handler = (command: string, args: Record<string, unknown>) => unknown;
+
+/** The drift view over an engine that answers `reports` to drift_latest, and `more` for the rest. */
+async function open(reports: DriftReport[], { role = "data_scientist" as Role, more = (() => undefined) as Handler } = {}) {
+  const commands: { command: string; args: Record<string, unknown> }[] = [];
+  mockIPC(
+    (command, args) => {
+      const given = (args ?? {}) as Record<string, unknown>;
+      commands.push({ command, args: given });
+      const answer = more(command, given);
+      if (answer !== undefined) return answer;
+      if (command === "drift_latest") return reports;
+      if (command === "drift_timeline") return timeline();
+      if (command === "drift_reference") return null;
+      return null;
+    },
+    { shouldMockEvents: true },
+  );
+  const drift = new DriftLatest();
+  await drift.start();
+  const target = document.body.appendChild(document.createElement("div"));
+  const view = mount(DriftView, { target, props: { drift, role, now: NOW, models: [] } });
+  await settle();
+  const find = <T extends HTMLElement = HTMLElement>(css: string) => target.querySelector<T>(css);
+  const text = (css: string) => find(css)?.textContent?.replace(/\s+/g, " ").trim();
+  return { target, view, drift, commands, find, text };
+}
+
+const type = (input: HTMLInputElement, value: string) => {
+  input.value = value;
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+};
+
+describe("DriftView", () => {
+  it("lists each model with its verdict and the chosen model's columns, drifted and most severe first", async () => {
+    const { view, find, text, target, commands } = await open([
+      report(),
+      report({ model: "churn", features: 0, drifted_features: 0, dataset_drift: false, columns: [] }),
+    ]);
+    expect(text('[data-testid="drift-model-fraud"]')).toBe("fraud Drift");
+    expect(text('[data-testid="drift-model-churn"]')).toBe("churn No live data");
+    expect(find('[data-testid="drift-model-fraud"]')!.getAttribute("aria-current")).toBe("true");
+
+    const rows = [...target.querySelectorAll<HTMLElement>('[data-testid^="drift-column-"]')];
+    expect(rows.map((r) => r.dataset.testid)).toEqual([
+      "drift-column-country",
+      "drift-column-amount",
+      "drift-column-age",
+      "drift-column-is_fraud",
+    ]);
+    const cells = (name: string) => [...find(`[data-testid="drift-column-${name}"]`)!.querySelectorAll("td")].map((td) => td.textContent?.trim());
+    expect(cells("amount")).toEqual(["amount", "feature", "numeric", "Kolmogorov–Smirnov", "p = 0.0012", "p < 0.05", "Yes", "1.6×"]);
+    expect(cells("country").slice(3, 7)).toEqual(["Jensen–Shannon", "0.31", "≥ 0.1", "Yes"]);
+    expect(cells("age")[6]).toBe("No");
+    expect(text('[data-testid="drift-skipped"]')).toContain("customer_id — an identifier");
+
+    // The heatmap: three columns by three windows, the drifted ones marked.
+    const heat = find('[data-testid="drift-heatmap"]')!;
+    expect(heat.querySelectorAll('[data-testid="drift-cell"]')).toHaveLength(9);
+    expect(heat.querySelectorAll('[data-drifted="true"] circle')).toHaveLength(4);
+    expect(heat.querySelector('[data-column="country"][data-window="2"] title')?.textContent).toContain("drifted, severity 3.10×");
+    expect(heat.querySelector("svg")!.getAttribute("aria-label")).toContain("Drifted windows: amount in 2, country in 2.");
+    const asked = commands.find((c) => c.command === "drift_timeline")!.args;
+    expect(asked).toMatchObject({ model: "fraud", version: null });
+    expect(typeof asked.fromMs).toBe("number");
+
+    // Sorting by a header, and back.
+    find<HTMLButtonElement>('[data-testid="drift-sort-column"]')!.click();
+    flushSync();
+    expect([...target.querySelectorAll<HTMLElement>('[data-testid^="drift-column-"]')][0].dataset.testid).toBe("drift-column-age");
+    expect(find('[data-testid="drift-sort-column"]')!.closest("th")!.getAttribute("aria-sort")).toBe("ascending");
+
+    // Another model.
+    find<HTMLButtonElement>('[data-testid="drift-model-churn"]')!.click();
+    await settle();
+    expect(text('[data-testid="drift-summary"]')).toMatch(/^No live data since /);
+    unmount(view);
+  });
+
+  it("shows the chosen column's distributions, by click or by the arrow keys", async () => {
+    const { view, find, text } = await open([report()]);
+    const distributions = () => find('[data-testid="drift-distributions"]')!;
+    expect(distributions().dataset.column).toBe("country");
+    expect(text('[data-testid="drift-distributions"] h3')).toBe("country — Jensen–Shannon: 0.31, threshold ≥ 0.1");
+    expect([...distributions().querySelectorAll("tbody tr")].map((tr) => tr.textContent)).toEqual([
+      "FR60.0 %20.0 %",
+      "DE30.0 %30.0 %",
+      "US10.0 %50.0 %",
+    ]);
+    expect(distributions().querySelectorAll("rect.reference")).toHaveLength(3);
+    expect(distributions().querySelector("svg")!.getAttribute("aria-label")).toContain("The largest change is US: 10.0 % of the reference, 50.0 % now.");
+
+    find('[data-testid="drift-column-amount"]')!.click();
+    flushSync();
+    expect(distributions().dataset.column).toBe("amount");
+    expect(text('[data-testid="drift-distributions"] h3')).toBe("amount — Kolmogorov–Smirnov: p = 0.0012, threshold p < 0.05");
+    expect([...distributions().querySelectorAll("tbody td:first-child")].map((td) => td.textContent)).toEqual([
+      "[0, 50)",
+      "[50, 100)",
+      "[100, 150]",
+    ]);
+    expect(find('[data-testid="drift-column-amount"]')!.getAttribute("aria-selected")).toBe("true");
+
+    const row = find('[data-testid="drift-column-amount"]')!;
+    row.focus();
+    row.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    flushSync();
+    expect(distributions().dataset.column).toBe("age");
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("drift-column-age");
+    unmount(view);
+  });
+
+  it("gives the product manager the plain-words sentence first; the engineer the heatmap", async () => {
+    const pm = await open([report()], { role: "product_manager" });
+    expect(pm.text('[data-testid="drift-summary"]')).toMatch(/^2 of 3 inputs have shifted since \w+ \d\d:\d\d; predictions have not\.$/);
+    const first = (target: HTMLElement) => target.querySelector('[data-first="true"]')?.getAttribute("data-testid");
+    expect(first(pm.target)).toBe("drift-section-summary");
+    expect(pm.text('[data-testid="drift-section-summary"]')).toContain("Shifted: amount, country.");
+    unmount(pm.view);
+    clearMocks();
+    const engineer = await open([report()], { role: "engineer" });
+    expect(first(engineer.target)).toBe("drift-section-heatmap");
+    unmount(engineer.view);
+    clearMocks();
+    const scientist = await open([report()], { role: "data_scientist" });
+    expect(first(scientist.target)).toBe("drift-section-columns");
+    unmount(scientist.view);
+  });
+
+  it("runs a report now for the chosen range and shows it; an error says what failed", async () => {
+    let fail = false;
+    const fresh = report({ drifted_features: 1, dataset_drift: false, prediction_drift: true, computed_at: "2026-11-28T11:59:30Z" });
+    const { view, find, text, commands } = await open([report()], {
+      more: (command) => {
+        if (command !== "drift_report") return undefined;
+        if (fail) throw { code: "not_found", message: "fraud has no reference data: import one first.", field: null, detail: null };
+        return fresh;
+      },
+    });
+    find<HTMLButtonElement>('[data-testid="drift-range-7d"]')!.click();
+    find<HTMLButtonElement>('[data-testid="drift-run"]')!.click();
+    await settle();
+    const asked = commands.find((c) => c.command === "drift_report")!.args;
+    expect(asked).toMatchObject({ model: "fraud", version: null });
+    expect((asked.toMs as number) - (asked.fromMs as number)).toBe(7 * 86_400_000);
+    expect(text('[data-testid="drift-summary"]')).toMatch(/^1 of 3 inputs has shifted since .*; predictions have too\.$/);
+
+    fail = true;
+    find<HTMLButtonElement>('[data-testid="drift-run"]')!.click();
+    await settle();
+    expect(text('[data-testid="drift-run-error"]')).toBe("fraud has no reference data: import one first.");
+    unmount(view);
+  });
+
+  it("imports reference data: the empty state offers it, progress shows while it runs, then what was read", async () => {
+    let progress: Channel<ImportProgress> | null = null;
+    let request: ReferenceRequest | null = null;
+    let finish: (summary: ReferenceSummary) => void = () => {};
+    const { view, find, text, commands } = await open([], {
+      more: (command, args) => {
+        if (command === "plugin:dialog|open") return "/data/churn.csv";
+        if (command !== "drift_import_reference") return undefined;
+        progress = args.progress as Channel<ImportProgress>;
+        request = args.request as ReferenceRequest;
+        return new Promise<ReferenceSummary>((resolve) => (finish = resolve));
+      },
+    });
+    expect(text('[data-testid="drift-empty"]')).toContain("No drift reports yet");
+    find<HTMLButtonElement>('[data-testid="drift-import"]')!.click();
+    flushSync();
+    find<HTMLButtonElement>('[data-testid="drift-import-choose"]')!.click();
+    await settle();
+    expect(find<HTMLInputElement>('[data-testid="drift-import-path"]')!.value).toBe("/data/churn.csv");
+    type(find<HTMLInputElement>('[data-testid="drift-import-model"]')!, "churn");
+    type(find<HTMLInputElement>('[data-testid="drift-import-prediction"]')!, "churned");
+    find<HTMLInputElement>('[data-testid="drift-import-skip"]')!.click();
+    flushSync();
+    find<HTMLButtonElement>('[data-testid="drift-import-start"]')!.click();
+    await settle();
+
+    const dialog = commands.find((c) => c.command === "plugin:dialog|open")!.args as { options: { filters: { extensions: string[] }[] } };
+    expect(dialog.options.filters[0].extensions).toEqual(["csv", "jsonl", "ndjson"]);
+    expect(commands.find((c) => c.command === "drift_import_reference")!.args.path).toBe("/data/churn.csv");
+    expect(request).toEqual({ model: "churn", version: null, prediction: "churned", target: null, columns: {}, bad_rows: "skip" });
+
+    progress!.onmessage({ bytes_read: 5 * 1024 * 1024, bytes_total: 10 * 1024 * 1024, rows: 4_200, skipped_rows: 1 });
+    flushSync();
+    expect(text('[data-testid="drift-import-progress"]')).toBe("50 % 5.0 MB of 10.0 MB · 4,200 rows · 1 skipped Cancel");
+    expect(find<HTMLProgressElement>('[data-testid="drift-import-progress"] progress')!.value).toBe(0.5);
+
+    finish(referenceSummary());
+    await settle();
+    expect(text('[data-testid="drift-import-summary"] .done')).toBe("Imported 9,998 rows as the reference of churn; 2 of 3 columns will be tested.");
+    expect(text('[data-testid="drift-import-bad-rows"] p')).toBe("2 malformed rows were skipped:");
+    expect([...document.querySelectorAll('[data-testid="drift-import-bad-rows"] li')].map((li) => li.textContent)).toEqual([
+      "Line 17: expected 5 fields, found 4",
+      'Line 5,021: tenure: "abc" is not a number',
+    ]);
+    const columns = [...document.querySelectorAll('[data-testid="drift-import-column"]')].map((tr) =>
+      [...tr.querySelectorAll("td")].map((td) => td.textContent?.replace(/\s+/g, " ").trim()),
+    );
+    expect(columns).toEqual([
+      ["tenure", "numeric", "9,998", "0"],
+      ["plan", "categorical", "9,990", "8"],
+      ["customer_id", "skipped: an identifier: every value is different", "9,998", "0"],
+    ]);
+    expect(find('[data-testid="drift-model-churn"]'), "the model is listed").not.toBeNull();
+    unmount(view);
+  });
+
+  it("cancels an import: nothing is stored and the form comes back", async () => {
+    let reject: (error: unknown) => void = () => {};
+    const { view, find, text, commands } = await open([report()], {
+      more: (command) => {
+        if (command === "drift_import_reference") return new Promise((_, no) => (reject = no));
+        if (command === "drift_cancel_import") {
+          reject({ code: "cancelled", message: "The import was cancelled.", field: null, detail: null });
+          return null;
+        }
+        return undefined;
+      },
+    });
+    find<HTMLButtonElement>('[data-testid="drift-import"]')!.click();
+    flushSync();
+    expect(find<HTMLInputElement>('[data-testid="drift-import-model"]')!.value, "prefilled with the chosen model").toBe("fraud");
+    find<HTMLButtonElement>('[data-testid="drift-import-start"]')!.click();
+    flushSync();
+    expect(text('[data-testid="drift-import-panel"]')).toContain("Choose the file, or type its full path.");
+    type(find<HTMLInputElement>('[data-testid="drift-import-path"]')!, "/data/big.csv");
+    find<HTMLButtonElement>('[data-testid="drift-import-start"]')!.click();
+    await settle();
+    expect(find('[data-testid="drift-import-progress"]')).not.toBeNull();
+    find<HTMLButtonElement>('[data-testid="drift-import-cancel"]')!.click();
+    await settle();
+    expect(commands.map((c) => c.command)).toContain("drift_cancel_import");
+    expect(find('[data-testid="drift-import-progress"]')).toBeNull();
+    expect(text('[data-testid="drift-import-notice"]')).toBe("Import cancelled. Nothing was stored; the model keeps the reference it had.");
+    expect(find('[data-testid="drift-import-error"]')).toBeNull();
+    expect(find<HTMLInputElement>('[data-testid="drift-import-path"]')!.value).toBe("/data/big.csv");
+    unmount(view);
+  });
+
+  it("shows the engine's message when an import fails", async () => {
+    const { view, find, text } = await open([report()], {
+      more: (command) => {
+        if (command === "drift_import_reference") {
+          throw { code: "invalid_input", message: "Line 3 is malformed: expected 5 fields, found 7.", field: "path", detail: "csv error at byte 118" };
+        }
+        return undefined;
+      },
+    });
+    find<HTMLButtonElement>('[data-testid="drift-import"]')!.click();
+    flushSync();
+    type(find<HTMLInputElement>('[data-testid="drift-import-path"]')!, "/data/bad.csv");
+    find<HTMLButtonElement>('[data-testid="drift-import-start"]')!.click();
+    await settle();
+    expect(text('[data-testid="drift-import-error"]')).toBe("Line 3 is malformed: expected 5 fields, found 7.");
+    expect(text('[data-testid="drift-import-panel"] details pre')).toBe("csv error at byte 118");
+    expect(find('[data-testid="drift-import-start"]'), "the form stays to try again").not.toBeNull();
+    unmount(view);
+  });
+});
+
+describe("the models table's drift badge", () => {
+  it("marks a drifted model, updates on a drift_reported event, and opens the drift view", async () => {
+    mockIPC(
+      (command) => (command === "drift_latest" ? [report({ dataset_drift: false, drifted_features: 0 })] : null),
+      { shouldMockEvents: true },
+    );
+    const drift = new DriftLatest();
+    await drift.start();
+    const fleet = new Fleet();
+    fleet.servers = [server()];
+    fleet.revisions = [revision()];
+    fleet.loaded = true;
+    const opened: string[] = [];
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: {
+        fleet,
+        demo: new Demo(),
+        drift,
+        onopendrift: (model: string) => opened.push(model),
+        role: "engineer",
+        now: NOW,
+        defaults: { pollIntervalSecs: 10, timeoutSecs: 2 },
+      },
+    });
+    flushSync();
+    expect(target.querySelector('[data-testid="drift-badge-fraud"]'), "no drift, no badge").toBeNull();
+
+    await emit("engine", {
+      kind: "drift_reported",
+      model: "fraud",
+      version: null,
+      dataset_drift: true,
+      drifted_features: 2,
+      features: 3,
+    } satisfies EngineEvent);
+    await settle();
+    const badge = target.querySelector<HTMLButtonElement>('[data-testid="drift-badge-fraud"]')!;
+    expect(badge.textContent).toBe("Drift");
+    expect(badge.title).toBe("2 of 3 inputs drifted");
+    badge.click();
+    expect(opened).toEqual(["fraud"]);
+
+    await emit("engine", { kind: "drift_reported", model: "fraud", version: null, dataset_drift: false, drifted_features: 0, features: 3 } satisfies EngineEvent);
+    await settle();
+    expect(target.querySelector('[data-testid="drift-badge-fraud"]'), "gone once the drift is over").toBeNull();
+    unmount(view);
+    drift.stop();
+  });
+});
