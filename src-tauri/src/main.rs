@@ -11,6 +11,7 @@ mod bindings;
 mod commands;
 mod demo;
 mod forward;
+mod lean;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +39,7 @@ struct Args {
 }
 
 fn main() -> ExitCode {
+    lean::limit_malloc_arenas();
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
     let opened = tauri::async_runtime::block_on(async {
@@ -77,6 +79,7 @@ fn main() -> ExitCode {
             commands::server_update,
         ])
         .setup(move |app| {
+            lean::apply(app);
             app.manage(engine.clone());
             app.manage(demo);
             app.manage(commands::RunningImport::default());
