@@ -5,7 +5,9 @@
 //! from inference [`logs`] or payloads, is kept as hourly [`live`] windows of profiles. [`stats`]
 //! holds the statistical tests, each checked against scipy and Evidently.
 
+pub mod ingest;
 pub mod live;
+pub mod payload;
 pub mod logs;
 pub mod profile;
 pub mod reference;

@@ -1,0 +1,337 @@
+//! The ingest endpoint: model servers' payload loggers post each inference here (KServe/Seldon
+//! CloudEvents, or plain OIP v2 / KServe v1 JSON), and Vigil keeps it in the model's live
+//! windows. A request and its response are paired by id; a half whose other half has not come
+//! within [`PAIR_WAIT`] is kept alone. Rows are gathered in memory and stored once a second.
+//!
+//! `POST /ingest` (the model named by `ce-inferenceservicename`, `ce-modelid` or the body's
+//! `model_name`) or `POST /ingest/{model}`, with the token as `Authorization: Bearer TOKEN` or
+//! `?token=TOKEN` (for loggers that take only a URL). Answers 202 when kept, 400 with why when
+//! the payload cannot be read, 401 without the token. `GET /ingest/health` answers 200.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::live::LiveProfiles;
+use super::payload::{self, Columns, Envelope, Part, Payload};
+use super::schema::ColumnUse;
+use super::stats::ColumnKind;
+use super::table::Cell;
+use crate::{Engine, Result, VigilError};
+
+/// The largest payload read, in bytes.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// How long half of an inference waits for its other half.
+pub const PAIR_WAIT: Duration = Duration::from_secs(10);
+/// The most halves waiting at once; past it, a half is kept alone at once.
+const MAX_WAITING: usize = 100_000;
+/// How often gathered rows are stored.
+const STORE_EVERY: Duration = Duration::from_secs(1);
+/// How long what Vigil knows of a model's columns is trusted before it is read again.
+const COLUMNS_FRESH: Duration = Duration::from_secs(30);
+
+/// What the endpoint has done since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, TS)]
+pub struct IngestStats {
+    #[ts(type = "number")]
+    pub accepted: u64,
+    #[ts(type = "number")]
+    pub rejected: u64,
+    /// Rows kept in live windows (a paired request and response make one).
+    #[ts(type = "number")]
+    pub rows: u64,
+}
+
+/// A running ingest endpoint; dropping it stops it (rows gathered so far are stored first).
+pub struct IngestServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl IngestServer {
+    /// The address it listens on (the port chosen when asked for port 0).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn stats(&self) -> IngestStats {
+        let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        IngestStats {
+            accepted: count(&self.shared.accepted),
+            rejected: count(&self.shared.rejected),
+            rows: count(&self.shared.rows),
+        }
+    }
+
+    /// Stores what was gathered now (also done once a second).
+    pub async fn flush(&self) -> Result<()> {
+        self.shared.store().await
+    }
+}
+
+impl Drop for IngestServer {
+    fn drop(&mut self) {
+        self.tasks.iter().for_each(tokio::task::JoinHandle::abort);
+    }
+}
+
+/// A model's columns as its reference has them.
+#[derive(Clone, Default)]
+struct Known {
+    features: Vec<String>,
+    prediction: Option<String>,
+    kinds: HashMap<String, ColumnKind>,
+}
+
+struct Shared {
+    engine: Engine,
+    token: String,
+    known: Mutex<HashMap<String, (Instant, Known)>>,
+    waiting: Mutex<HashMap<String, (Instant, Payload)>>,
+    gathered: Mutex<HashMap<String, LiveProfiles>>,
+    accepted: AtomicU64,
+    rejected: AtomicU64,
+    rows: AtomicU64,
+}
+
+impl Engine {
+    /// Starts the ingest endpoint on `addr` (loopback unless a person chose otherwise),
+    /// accepting payloads that carry `token`.
+    pub async fn start_ingest(&self, addr: SocketAddr, token: String) -> Result<IngestServer> {
+        if token.trim().len() < 16 {
+            return Err(VigilError::invalid("token", "The ingest token must be at least 16 characters."));
+        }
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|err| {
+            VigilError::invalid(
+                "ingest",
+                format!("Vigil could not listen for payloads on {addr}: {err}. Choose another address with --ingest."),
+            )
+        })?;
+        let addr = listener.local_addr().map_err(|err| VigilError::Internal(err.to_string()))?;
+        let shared = Arc::new(Shared {
+            engine: self.clone(),
+            token,
+            known: Mutex::default(),
+            waiting: Mutex::default(),
+            gathered: Mutex::default(),
+            accepted: AtomicU64::new(0),
+            rejected: AtomicU64::new(0),
+            rows: AtomicU64::new(0),
+        });
+        let app = Router::new()
+            .route("/ingest/health", get(|| async { StatusCode::OK }))
+            .route("/ingest", post(receive))
+            .route("/ingest/{model}", post(receive_for))
+            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+            .with_state(shared.clone());
+        let serve = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::error!("the ingest endpoint stopped: {err}");
+            }
+        });
+        let storer = shared.clone();
+        let store = tokio::spawn(async move {
+            let mut every = tokio::time::interval(STORE_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(err) = storer.store().await {
+                    tracing::warn!("live drift data could not be stored: {err}");
+                }
+            }
+        });
+        Ok(IngestServer { addr, shared, tasks: vec![serve, store] })
+    }
+}
+
+async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
+    shared.receive(None, &uri, &headers, &body).await
+}
+
+async fn receive_for(
+    State(shared): State<Arc<Shared>>,
+    Path(model): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    shared.receive(Some(model), &uri, &headers, &body).await
+}
+
+impl Shared {
+    async fn receive(
+        &self,
+        model: Option<String>,
+        uri: &Uri,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> (StatusCode, String) {
+        if !self.authorized(uri, headers) {
+            self.rejected.fetch_add(1, Ordering::Relaxed);
+            let message = "send the ingest token as Authorization: Bearer TOKEN or ?token=TOKEN";
+            return (StatusCode::UNAUTHORIZED, message.into());
+        }
+        match self.keep(model, headers, body).await {
+            Ok(()) => {
+                self.accepted.fetch_add(1, Ordering::Relaxed);
+                (StatusCode::ACCEPTED, String::new())
+            }
+            Err(why) => {
+                self.rejected.fetch_add(1, Ordering::Relaxed);
+                (StatusCode::BAD_REQUEST, why)
+            }
+        }
+    }
+
+    fn authorized(&self, uri: &Uri, headers: &HeaderMap) -> bool {
+        let bearer = headers
+            .get("authorization")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "));
+        let query =
+            uri.query().into_iter().flat_map(|query| query.split('&')).find_map(|pair| pair.strip_prefix("token="));
+        [bearer, query].into_iter().flatten().any(|given| constant_time_eq(given.as_bytes(), self.token.as_bytes()))
+    }
+
+    async fn keep(&self, model: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
+        let json: serde_json::Value =
+            serde_json::from_slice(body).map_err(|err| format!("the payload is not valid JSON: {err}"))?;
+        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+        let envelope = Envelope {
+            ce_type: header("ce-type"),
+            ce_id: header("ce-id"),
+            ce_model: header("ce-inferenceservicename").or_else(|| header("ce-modelid")),
+            ce_endpoint: header("ce-endpoint"),
+        };
+        let model = model
+            .or_else(|| envelope.ce_model.map(str::to_owned))
+            .or_else(|| json.get("model_name").and_then(|name| name.as_str()).map(str::to_owned))
+            .ok_or("name the model: post to /ingest/{model}, or send ce-inferenceservicename or model_name")?;
+        let known = self.known(&model).await.map_err(|err| err.to_string())?;
+        let columns = Columns { features: &known.features, prediction: known.prediction.as_deref() };
+        let mut payload = payload::read(&json, &envelope, &columns)?;
+        payload.model = Some(model);
+        let whole = match payload.id.clone() {
+            Some(id) => {
+                let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                match waiting.remove(&id) {
+                    Some((_, other)) => Some(pair(other, payload)),
+                    None if waiting.len() < MAX_WAITING => {
+                        waiting.insert(id, (Instant::now(), payload));
+                        None
+                    }
+                    None => Some(payload),
+                }
+            }
+            None => Some(payload),
+        };
+        if let Some(payload) = whole {
+            self.gather(payload, &known);
+        }
+        Ok(())
+    }
+
+    /// What the model's reference says of its columns, read at most every [`COLUMNS_FRESH`].
+    async fn known(&self, model: &str) -> Result<Known> {
+        if let Some((read_at, known)) = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(model) {
+            if read_at.elapsed() < COLUMNS_FRESH {
+                return Ok(known.clone());
+            }
+        }
+        let mut known = Known::default();
+        if let Some(reference) = self.engine.reference(model, None).await? {
+            for column in &reference.columns {
+                if let ColumnUse::Test { kind } = column.column_use {
+                    known.kinds.insert(column.name.clone(), kind);
+                }
+                let other = [&reference.prediction, &reference.target].iter().any(|c| c.as_ref() == Some(&column.name));
+                if !other {
+                    known.features.push(column.name.clone());
+                }
+            }
+            known.prediction = reference.prediction.clone();
+        }
+        let mut cache = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.insert(model.to_owned(), (Instant::now(), known.clone()));
+        Ok(known)
+    }
+
+    /// Adds a whole payload's rows to its model's live profiles.
+    fn gather(&self, payload: Payload, known: &Known) {
+        let Some(model) = payload.model.as_deref() else { return };
+        let at_ms = chrono::Utc::now().timestamp_millis();
+        let version = payload.version.as_deref().unwrap_or("");
+        let mut gathered = self.gathered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let live = gathered.entry(model.to_owned()).or_insert_with(|| LiveProfiles::new(model, known.kinds.clone()));
+        for row in &payload.rows {
+            for (column, value) in payload.columns.iter().zip(row) {
+                live.add(version, at_ms, column, value);
+            }
+        }
+        self.rows.fetch_add(payload.rows.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Keeps halves that waited too long alone, then stores everything gathered.
+    async fn store(&self) -> Result<()> {
+        let expired: Vec<Payload> = {
+            let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let old: Vec<String> =
+                waiting.iter().filter(|(_, (at, _))| at.elapsed() >= PAIR_WAIT).map(|(id, _)| id.clone()).collect();
+            old.iter().filter_map(|id| waiting.remove(id)).map(|(_, payload)| payload).collect()
+        };
+        for payload in expired {
+            let model = payload.model.clone().unwrap_or_default();
+            let known = self.known(&model).await?;
+            self.gather(payload, &known);
+        }
+        let gathered: Vec<LiveProfiles> = {
+            let mut gathered = self.gathered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            gathered.drain().map(|(_, live)| live).filter(|live| !live.is_empty()).collect()
+        };
+        if gathered.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.engine.pool().begin().await?;
+        for live in gathered {
+            live.store(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// A request and its response as one payload: the request's columns, then the response's.
+fn pair(first: Payload, second: Payload) -> Payload {
+    let (request, response) = if first.part == Part::Request { (first, second) } else { (second, first) };
+    if request.rows.len() != response.rows.len() {
+        // Not the same rows after all: keep the request's inputs.
+        return request;
+    }
+    let mut columns = request.columns;
+    columns.extend(response.columns);
+    let rows: Vec<Vec<Cell>> = request
+        .rows
+        .into_iter()
+        .zip(response.rows)
+        .map(|(mut a, b)| {
+            a.extend(b);
+            a
+        })
+        .collect();
+    Payload { version: request.version.or(response.version), columns, rows, ..request }
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
+}
