@@ -118,12 +118,14 @@ describe("latest verdicts", () => {
       features: 5,
     });
     expect(after.map((l) => l.model)).toEqual(["churn", "fraud"]);
-    expect(after[0]).toMatchObject({ version: "4", drifted_features: 1, features: 5, report: null });
-    expect(after[1].report, "the other model keeps its report").not.toBeNull();
+    expect(after[0]).toMatchObject({ version: "4", drifted_features: 1, features: 5, stale: true });
+    expect(after[0].report?.model, "the old report stays on show until the new one is read").toBe("churn");
+    expect(after[1]).toMatchObject({ model: "fraud", stale: false });
 
     const added = mergeReported(after, { kind: "drift_reported", model: "ads", version: null, dataset_drift: false, drifted_features: 0, features: 0 });
     expect(added.map((l) => l.model)).toEqual(["ads", "churn", "fraud"]);
-    expect(mergeReport(added, report({ model: "ads" }))[0].report?.model).toBe("ads");
+    expect(added[0]).toMatchObject({ report: null, stale: true });
+    expect(mergeReport(added, report({ model: "ads" }))[0]).toMatchObject({ model: "ads", stale: false });
   });
 
   it("gives each model a word: Drift, OK or No live data, with the count on hover", () => {

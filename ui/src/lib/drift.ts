@@ -204,15 +204,17 @@ export interface LatestDrift {
   dataset_drift: boolean;
   drifted_features: number;
   features: number;
-  /** The full report; null when an event announced a newer one that is not read yet. */
+  /** The full report last read; null when none was read yet. */
   report: DriftReport | null;
+  /** An event announced a newer report than `report`, not read yet. */
+  stale: boolean;
 }
 
 const byModel = (a: LatestDrift, b: LatestDrift) => a.model.localeCompare(b.model);
 
 export function latestOf(report: DriftReport): LatestDrift {
   const { model, version, dataset_drift, drifted_features, features } = report;
-  return { model, version, dataset_drift, drifted_features, features, report };
+  return { model, version, dataset_drift, drifted_features, features, report, stale: false };
 }
 
 /** The latest list from drift_latest's answer, by model name. */
@@ -221,12 +223,13 @@ export function latestFrom(reports: DriftReport[]): LatestDrift[] {
 }
 
 /**
- * The list after a drift_reported event: the model's entry is replaced by the event's verdict.
- * Its full report is kept only when it is the one given (read since), else set to null.
+ * The list after a drift_reported event: the model's verdict becomes the event's. The report
+ * last read stays on show, marked stale until the newer one is read.
  */
-export function mergeReported(list: LatestDrift[], event: DriftReported, report: DriftReport | null = null): LatestDrift[] {
+export function mergeReported(list: LatestDrift[], event: DriftReported): LatestDrift[] {
   const { model, version, dataset_drift, drifted_features, features } = event;
-  const entry: LatestDrift = { model, version, dataset_drift, drifted_features, features, report };
+  const report = list.find((l) => l.model === model)?.report ?? null;
+  const entry: LatestDrift = { model, version, dataset_drift, drifted_features, features, report, stale: true };
   return [...list.filter((l) => l.model !== model), entry].sort(byModel);
 }
 

@@ -180,6 +180,21 @@ describe("DriftView", () => {
     unmount(view);
   });
 
+  it("reads the new report when the engine announces one for the model on show", async () => {
+    let reports = [report()];
+    const { view, text, commands } = await open([], { more: (command) => (command === "drift_latest" ? reports : undefined) });
+    expect(text('[data-testid="drift-summary"]')).toMatch(/^2 of 3 inputs have shifted/);
+    const timelines = commands.filter((c) => c.command === "drift_timeline").length;
+    reports = [report({ drifted_features: 0, dataset_drift: false, computed_at: "2026-11-28T12:00:00Z", columns: [] })];
+    await emit("engine", { kind: "drift_reported", model: "fraud", version: null, dataset_drift: false, drifted_features: 0, features: 3 } satisfies EngineEvent);
+    await settle();
+    expect(text('[data-testid="drift-model-fraud"]')).toBe("fraud OK");
+    expect(text('[data-testid="drift-summary"]')).toMatch(/^None of the 3 inputs have shifted since .*; nor have predictions\.$/);
+    expect(commands.filter((c) => c.command === "drift_latest")).toHaveLength(2);
+    expect(commands.filter((c) => c.command === "drift_timeline").length, "the heatmap is read again").toBe(timelines + 1);
+    unmount(view);
+  });
+
   it("imports reference data: the empty state offers it, progress shows while it runs, then what was read", async () => {
     let progress: Channel<ImportProgress> | null = null;
     let request: ReferenceRequest | null = null;
