@@ -8,9 +8,15 @@
 //! when it changed, and "Remove demo servers" removes exactly them. A server of the same name
 //! without that label is the person's own and is never touched.
 
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use serde::Serialize;
 use tokio::sync::{watch, Mutex};
 use ts_rs::TS;
+use vigil_core::drift::ingest::{self, IngestServer};
+use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
 use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
@@ -19,6 +25,10 @@ use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, Server
 pub const LABEL: (&str, &str) = ("source", "vigil-fleet");
 /// What `--demo` plays when it names no scenario.
 pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
+/// Where the window listens for payloads unless told otherwise (a free port when it is taken).
+pub const INGEST_ADDR: &str = "127.0.0.1:17809";
+/// Rows of reference data the demo imports for each model.
+const REFERENCE_ROWS: usize = 5_000;
 /// The demo's ports (fraud, churn, pricing, router), fixed so its servers keep their URLs from
 /// one run to the next, and below Linux's ephemeral range (32768–60999) so that no outgoing
 /// connection holds one; free ports are used when these are taken.
@@ -79,9 +89,47 @@ pub struct Demo {
     phase: watch::Sender<Phase>,
 }
 
-/// The fleet configuration `--demo` starts: `scenarios` on the demo's fixed ports.
-pub fn config(scenarios: Vec<Scenario>) -> FleetConfig {
-    FleetConfig { scenarios, port_base: Some(PORT_BASE), ..FleetConfig::default() }
+/// The fleet configuration `--demo` starts: `scenarios` on the demo's fixed ports, logging its
+/// payloads to `ingest`.
+pub fn config(scenarios: Vec<Scenario>, ingest: Option<&IngestServer>) -> FleetConfig {
+    let log_url = ingest.and_then(|ingest| url::Url::parse(&ingest.logger_url()).ok());
+    FleetConfig { scenarios, port_base: Some(PORT_BASE), log_url, ..FleetConfig::default() }
+}
+
+/// Starts the ingest endpoint on `addr` with `token` (a random one when None); on a free
+/// loopback port when `addr` is the default and taken.
+pub async fn start_ingest(
+    engine: &Engine,
+    addr: SocketAddr,
+    token: Option<String>,
+) -> Result<IngestServer, VigilError> {
+    let token = match token {
+        Some(token) => token,
+        None => ingest::new_token()?,
+    };
+    match engine.start_ingest(addr, token.clone()).await {
+        Err(err) if addr.to_string() == INGEST_ADDR => {
+            tracing::warn!("{err}; listening for payloads on a free port instead");
+            engine.start_ingest(SocketAddr::from(([127, 0, 0, 1], 0)), token).await
+        }
+        started => started,
+    }
+}
+
+/// Imports each demo model's reference data, for the models that have none yet.
+async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
+    for (model, prediction, csv) in fleet.references(REFERENCE_ROWS) {
+        if engine.reference(&model, None).await?.is_some() {
+            continue;
+        }
+        let path = std::env::temp_dir().join(format!("vigil-demo-reference-{model}-{}.csv", std::process::id()));
+        std::fs::write(&path, csv).map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
+        let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
+        let imported = engine.import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
+        let _ = std::fs::remove_file(&path);
+        imported?;
+    }
+    Ok(())
 }
 
 /// Whether `server` was registered by the demo.
@@ -129,7 +177,11 @@ impl Demo {
                 registration(engine, name).await?;
             }
             let fleet = start_fleet(&self.config).await?;
-            match register(engine, &fleet.servers()).await {
+            let registered = async {
+                register(engine, &fleet.servers()).await?;
+                import_references(engine, &fleet).await
+            };
+            match registered.await {
                 Ok(()) => Ok(fleet),
                 Err(err) => {
                     fleet.stop().await;

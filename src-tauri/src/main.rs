@@ -23,6 +23,9 @@ use vigil_fleet::Scenario;
 
 use crate::demo::Demo;
 
+/// How often the window reports drift of models that received live data.
+const DRIFT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
+
 #[derive(Parser)]
 #[command(name = "vigil-desktop", version, about = "Vigil's desktop window.")]
 struct Args {
@@ -36,6 +39,12 @@ struct Args {
     /// drift, bad-canary, outage, slow [default: healthy,drift,bad-canary]
     #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     demo: Option<Vec<Scenario>>,
+    /// Where model servers' payload loggers post inferences for drift (loopback by default)
+    #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = demo::INGEST_ADDR)]
+    ingest: std::net::SocketAddr,
+    /// The token payload loggers must send [default: a new random one each run]
+    #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
+    ingest_token: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -44,10 +53,12 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let opened = tauri::async_runtime::block_on(async {
         let options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?).poll_every(args.poll_interval)?;
-        Engine::open(options).await
+        let engine = Engine::open(options).await?;
+        let ingest = demo::start_ingest(&engine, args.ingest, args.ingest_token.clone()).await?;
+        Ok::<_, vigil_core::VigilError>((engine, ingest))
     });
-    let engine = match opened {
-        Ok(engine) => engine,
+    let (engine, ingest) = match opened {
+        Ok(opened) => opened,
         Err(err) => {
             eprintln!("error: {err}");
             return ExitCode::FAILURE;
@@ -55,9 +66,10 @@ fn main() -> ExitCode {
     };
     let start_demo = args.demo.is_some();
     let scenarios = args.demo.filter(|s| !s.is_empty()).unwrap_or_else(|| demo::DEFAULT_SCENARIOS.to_vec());
-    let demo = Demo::new(demo::config(scenarios));
+    let demo = Demo::new(demo::config(scenarios, Some(&ingest)));
 
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::audit_log,
@@ -83,8 +95,10 @@ fn main() -> ExitCode {
             app.manage(engine.clone());
             app.manage(demo);
             app.manage(commands::RunningImport::default());
+            app.manage(ingest);
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.start_polling() }));
+            app.manage(tauri::async_runtime::block_on(async { engine.start_drift_reports(DRIFT_EVERY) }));
             if start_demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {

@@ -32,7 +32,8 @@ const GRANTED_COMMANDS: &[&str] = &[
     "server_update",
 ];
 /// Plugin permissions the window is meant to have.
-const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
+const GRANTED_PLUGIN_PERMISSIONS: &[&str] =
+    &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-open"];
 
 /// The names inside the first `marker[ ... ]` of `source`, split on commas, last path segment.
 fn listed_after(source: &str, marker: &str) -> BTreeSet<String> {

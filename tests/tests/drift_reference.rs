@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
-use vigil_core::drift::table::{BadRows, ImportProgress};
 use vigil_core::drift::schema::{parse_choice, ColumnUse};
 use vigil_core::drift::stats::ColumnKind;
+use vigil_core::drift::table::{BadRows, ImportProgress};
 use vigil_core::{Engine, EngineOptions, ErrorCode, VigilError};
 
 /// A CSV of `rows` rows: an id, a numeric feature, a category, a binary flag and the prediction,

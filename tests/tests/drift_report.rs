@@ -106,6 +106,10 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     assert!(!seen(0).is_empty() && seen(0).iter().all(|cell| cell.drifted), "{:?}", timeline.cells[0]);
     assert!(seen(1).iter().all(|cell| !cell.drifted), "{:?}", timeline.cells[1]);
     assert!(timeline.cells[0][0].is_none(), "no live data three hours ago");
+
+    // The scheduled round reports the model, which had live data since the last round.
+    assert_eq!(engine.drift_round(now - Duration::minutes(5), Utc::now()).await.unwrap(), 1);
+    assert!(matches!(events.recv().await.unwrap(), EngineEvent::DriftReported { .. }));
 }
 
 #[tokio::test]
@@ -125,4 +129,5 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     let report = engine.drift_report("churn", None, now - Duration::hours(1), now).await.unwrap();
     assert!(report.columns.iter().all(|column| column.problem.as_deref() == Some("no live values in this range")));
     assert_eq!((report.features, report.dataset_drift), (0, false));
+    assert_eq!(engine.drift_round(now - Duration::minutes(5), now).await.unwrap(), 0, "no live data: no report");
 }

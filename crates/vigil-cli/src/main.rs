@@ -13,6 +13,9 @@ use vigil_core::dashboard::RevisionSignals;
 use vigil_core::points::{signal, ServerResources};
 use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
 
+/// How often `vigil collect` reports drift of models that received live data.
+const DRIFT_EVERY: Duration = Duration::from_secs(300);
+
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Watch the model servers your team runs: health, traffic, deployments.")]
 struct Cli {
@@ -45,6 +48,12 @@ enum Command {
         /// Stop after this many seconds
         #[arg(long = "for", value_name = "SECONDS")]
         duration: Option<f64>,
+        /// Also listen here for payload loggers' inferences (drift), e.g. 127.0.0.1:17809
+        #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST")]
+        ingest: Option<std::net::SocketAddr>,
+        /// The token payload loggers must send [default: a new random one, printed]
+        #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
+        ingest_token: Option<String>,
     },
     /// Store or remove a server's bearer token in the OS keyring, for --token-ref keyring:NAME
     #[command(subcommand)]
@@ -251,7 +260,27 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 }
             }
         }
-        Command::Collect { duration, .. } => collect(&engine, duration).await?,
+        Command::Collect { duration, ingest, ingest_token, .. } => {
+            let ingest = match ingest {
+                Some(addr) => {
+                    let token = match ingest_token {
+                        Some(token) => token,
+                        None => vigil_core::drift::ingest::new_token()?,
+                    };
+                    let server = engine.start_ingest(addr, token).await?;
+                    println!("listening for payloads; point payload loggers at {}", server.logger_url());
+                    Some(server)
+                }
+                None => None,
+            };
+            let _reports = engine.start_drift_reports(DRIFT_EVERY);
+            collect(&engine, duration).await?;
+            if let Some(server) = ingest {
+                server.flush().await?;
+                let stats = server.stats();
+                println!("payloads: {} accepted, {} refused, {} rows kept", stats.accepted, stats.rejected, stats.rows);
+            }
+        }
         Command::Drift(command) => drift::run(&engine, command).await?,
         Command::Secret(SecretCommand::Set { name }) => {
             let mut token = String::new();

@@ -20,6 +20,7 @@ use tokio::task::JoinHandle;
 use crate::config::{FleetConfig, SERVER_NAMES};
 use crate::models::{catalog, Model, TrainingError};
 use crate::payload_log::PayloadLogger;
+use crate::reference;
 use crate::router::{self, Backend, Router};
 use crate::scenario::{self, Scenario};
 use crate::server::listener::Listener;
@@ -89,6 +90,7 @@ pub struct RunningFleet {
     traffic: Option<Traffic>,
     timeline: Option<JoinHandle<()>>,
     payload_log: Option<PayloadLogger>,
+    seed: u64,
 }
 
 impl Fleet {
@@ -138,7 +140,7 @@ impl Fleet {
             None
         };
         let router_listener = Some(router_listener);
-        Ok(RunningFleet { servers, router, router_listener, traffic, timeline, payload_log: logger })
+        Ok(RunningFleet { servers, router, router_listener, traffic, timeline, payload_log: logger, seed: config.seed })
     }
 }
 
@@ -270,6 +272,22 @@ impl RunningFleet {
     /// How the traffic generator's requests went so far (None when traffic is off).
     pub fn traffic(&self) -> Option<TrafficStats> {
         self.traffic.as_ref().map(Traffic::stats)
+    }
+
+    /// Reference data for each model the fleet serves, from its first (stable) version:
+    /// (model, prediction column, CSV of `rows` rows); see [`crate::reference`].
+    pub fn references(&self, rows: usize) -> Vec<(String, String, String)> {
+        let mut seen = Vec::new();
+        let mut references = Vec::new();
+        for hosted in self.servers.iter().flat_map(|server| &server.spec.hosted) {
+            let model = &hosted.model;
+            if !seen.contains(&model.name) {
+                seen.push(model.name.clone());
+                let prediction = reference::prediction_column(model).to_owned();
+                references.push((model.name.clone(), prediction, reference::reference_csv(model, self.seed, rows)));
+            }
+        }
+        references
     }
 
     /// The payload logger, when `log_url` is set: how many events it sent, dropped, failed.

@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod models;
 pub mod oip;
 pub mod payload_log;
+pub mod reference;
 pub mod rng;
 pub mod router;
 pub mod scenario;

@@ -16,7 +16,7 @@ async fn engine(dir: &tempfile::TempDir) -> Engine {
 
 /// A demo of the healthy fleet without traffic, on `port_base` (None: free ports).
 fn quiet_demo(port_base: Option<u16>) -> Demo {
-    let mut config = config(vec![Scenario::Healthy]);
+    let mut config = config(vec![Scenario::Healthy], None);
     config.port_base = port_base;
     config.traffic.enabled = false;
     Demo::new(config)

@@ -65,6 +65,11 @@ impl IngestServer {
         self.addr
     }
 
+    /// The URL a payload logger posts to, token included.
+    pub fn logger_url(&self) -> String {
+        logger_url(self.addr, &self.shared.token)
+    }
+
     pub fn stats(&self) -> IngestStats {
         let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         IngestStats {
@@ -329,6 +334,18 @@ fn pair(first: Payload, second: Payload) -> Payload {
         })
         .collect();
     Payload { version: request.version.or(response.version), columns, rows, ..request }
+}
+
+/// A fresh random token for the ingest endpoint (32 hex digits).
+pub fn new_token() -> Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|err| VigilError::Internal(format!("no randomness for a token: {err}")))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// The URL a payload logger posts to: the endpoint with its token in the query.
+pub fn logger_url(addr: SocketAddr, token: &str) -> String {
+    format!("http://{addr}/ingest?token={token}")
 }
 
 /// Compares secrets in time that does not depend on where they differ.

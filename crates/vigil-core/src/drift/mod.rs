@@ -7,11 +7,12 @@
 
 pub mod ingest;
 pub mod live;
-pub mod payload;
 pub mod logs;
+pub mod payload;
 pub mod profile;
 pub mod reference;
 pub mod report;
+pub mod schedule;
 pub mod schema;
 pub mod stats;
 pub mod table;
