@@ -247,3 +247,56 @@ async fn attribute(app: &DesktopApp, css: &str, name: &str) -> Option<String> {
     let element = app.session.find(css).await.ok()??;
     app.session.attribute(&element, name).await.ok()?
 }
+
+#[tokio::test]
+async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_file_imports_with_its_summary() {
+    let app = DesktopApp::launch("drift", POLL_INTERVAL_SECS, &["--demo"]).await;
+    // Traffic flows, and with it the fleet's payload log into the window's ingest endpoint.
+    vigil_tests::wait_for("fraud measured", Duration::from_secs(40), || async {
+        text_of(&app, r#"[data-testid="model-row"][data-model="fraud"] [data-testid="model-rate"]"#)
+            .await
+            .filter(|rate| rate.ends_with(" req/s"))
+    })
+    .await;
+    app.click(r#"[data-testid="role-data_scientist"]"#).await;
+    app.click(r#"[data-testid="nav-drift"]"#).await;
+    app.element(r#"[data-testid="drift-view"]"#, Duration::from_secs(5)).await;
+
+    // The demo imported fraud's reference: a report run now compares the live payloads with it.
+    app.element(r#"[data-testid="drift-model-fraud"]"#, Duration::from_secs(20)).await;
+    app.click(r#"[data-testid="drift-model-fraud"]"#).await;
+    app.element(r#"[data-testid="drift-run"]"#, Duration::from_secs(5)).await;
+    // Run until the live payloads are enough to judge (a verdict needs 500 values a column).
+    let summary = vigil_tests::wait_for("a verdict on fraud", Duration::from_secs(120), || async {
+        app.click(r#"[data-testid="drift-run"]"#).await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        text_of(&app, r#"[data-testid="drift-summary"]"#).await.filter(|text| text.contains(" of 6 inputs"))
+    })
+    .await;
+    assert!(summary.contains("since"), "a plain sentence: {summary}");
+    app.element(r#"[data-testid="drift-column-amount"]"#, Duration::from_secs(5)).await;
+    // The worst column is chosen at first, its reference and live distributions side by side.
+    app.element(r#"[data-testid="drift-distributions"]"#, Duration::from_secs(5)).await;
+    app.element(r#"[data-testid="drift-heatmap"]"#, Duration::from_secs(10)).await;
+    app.screenshot("drift-fraud");
+
+    // A reference file imported through the window: progress, then what each column became.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("scoring-reference.csv");
+    let mut csv = String::from("customer_id,income,region,score\n");
+    for i in 0..300 {
+        csv += &format!("{i},{},{},{}\n", 30_000 + i * 97 % 5_000, ["north", "south"][i % 2], i % 10);
+    }
+    std::fs::write(&file, csv).expect("write the reference file");
+    app.click(r#"[data-testid="drift-import"]"#).await;
+    app.type_into(r#"[data-testid="drift-import-path"]"#, &file.display().to_string()).await;
+    app.type_into(r#"[data-testid="drift-import-model"]"#, "scoring").await;
+    app.type_into(r#"[data-testid="drift-import-prediction"]"#, "score").await;
+    app.click(r#"[data-testid="drift-import-start"]"#).await;
+    app.element(r#"[data-testid="drift-import-summary"]"#, Duration::from_secs(20)).await;
+    let imported = text_of(&app, r#"[data-testid="drift-import-summary"]"#).await.unwrap_or_default();
+    assert!(imported.contains("Imported 300 rows"), "{imported}");
+    assert!(imported.contains("identifier"), "customer_id is skipped as an identifier: {imported}");
+    app.screenshot("drift-import");
+    app.session.close().await;
+}

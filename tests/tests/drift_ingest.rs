@@ -37,8 +37,8 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
     let url = format!("http://{}/ingest", ingest.addr());
     let http = reqwest::Client::new();
 
-    // 300 inferences as KServe logs them: the response first for a third of them.
-    for i in 0..300 {
+    // 600 inferences as KServe logs them: the response first for a third of them.
+    for i in 0..600 {
         let id = format!("inference-{i}");
         let amount = 90.0 + (i % 21) as f64; // shifted well up
         let channel = if i % 4 == 0 { "online" } else { "in_store" };
@@ -78,7 +78,7 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
     }
     ingest.flush().await.unwrap();
     let stats = ingest.stats();
-    assert_eq!((stats.accepted, stats.rejected, stats.rows), (700, 0, 400), "a pair makes one row");
+    assert_eq!((stats.accepted, stats.rejected, stats.rows), (1_300, 0, 700), "a pair makes one row");
 
     let now = Utc::now();
     let report =
@@ -87,11 +87,11 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
         let column = report.columns.iter().find(|column| column.column == name).unwrap();
         (column.current_count, column.test.as_ref().map(|test| test.drifted))
     };
-    assert_eq!(verdict("amount"), (400, Some(true)));
+    assert_eq!(verdict("amount"), (700, Some(true)));
     assert_eq!(verdict("channel").1, Some(false));
-    assert_eq!(verdict("probability"), (300, Some(false)), "the prediction came with the 300 responses");
+    assert_eq!(verdict("probability"), (600, Some(false)), "the prediction came with the 600 responses");
     let version_13 = engine.drift_report("fraud", Some("13"), now - Duration::hours(1), now + Duration::minutes(1));
-    assert_eq!(version_13.await.unwrap().current_rows, 300, "KServe's endpoint named the version");
+    assert_eq!(version_13.await.unwrap().current_rows, 600, "KServe's endpoint named the version");
 }
 
 #[tokio::test]

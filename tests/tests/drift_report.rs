@@ -130,4 +130,14 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     assert!(report.columns.iter().all(|column| column.problem.as_deref() == Some("no live values in this range")));
     assert_eq!((report.features, report.dataset_drift), (0, false));
     assert_eq!(engine.drift_round(now - Duration::minutes(5), now).await.unwrap(), 0, "no live data: no report");
+
+    // A handful of live rows is too few to judge: the columns say so, with their bars shown.
+    let live = write(dir.path(), "live.csv", 50, true, true, 4);
+    let log = LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
+    engine.import_inference_log(live, log, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    let report = engine.drift_report("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
+    let income = &report.columns[0];
+    assert_eq!(income.problem.as_deref(), Some("only 50 live values so far; a verdict needs at least 500"));
+    assert!(income.test.is_none() && income.distributions.is_some());
+    assert_eq!((report.features, report.current_rows, report.dataset_drift), (0, 50, false));
 }

@@ -10,12 +10,12 @@ use crate::rng::Rng;
 use crate::schema::FeatureValue;
 
 /// `rows` rows of `model`'s features as trained (the stream `reference/NAME` of `seed`) and
-/// its outputs for them, as CSV with a header line. The first output (the probability, or the
-/// value) is the prediction a drift report follows.
+/// its prediction for them (its first output: the probability, or the value), as CSV with a
+/// header line.
 pub fn reference_csv(model: &Model, seed: u64, rows: usize) -> String {
     let mut rng = Rng::stream(seed, &format!("reference/{}", model.name));
     let examples: Vec<_> = (0..rows).map(|_| model.schema.sample(&mut rng)).collect();
-    let outputs = model.predict(&examples);
+    let outputs: Vec<_> = model.predict(&examples).into_iter().take(1).collect();
     let features = &model.schema.features;
     let mut header: Vec<&str> = features.iter().map(|feature| feature.name).collect();
     header.extend(outputs.iter().map(|output| output.name));
@@ -49,7 +49,7 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 51);
         let header: Vec<&str> = lines[0].split(',').collect();
-        assert_eq!(header.len(), model.schema.features.len() + 2, "features, probability and label");
+        assert_eq!(header.len(), model.schema.features.len() + 1, "the features and the probability");
         assert!(header.contains(&"churn_probability") && header.contains(&"contract"), "{header:?}");
         assert_eq!(prediction_column(&model), "churn_probability");
         assert!(lines[1..].iter().all(|line| line.split(',').count() == header.len()));

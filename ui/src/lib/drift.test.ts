@@ -83,8 +83,14 @@ describe("the plain-words summary", () => {
   });
 
   it("says there is no live data when no input could be tested", () => {
-    expect(driftSummary(report({ features: 0, drifted_features: 0 }), sat, "UTC")).toBe(
+    expect(driftSummary(report({ features: 0, drifted_features: 0, current_rows: 0 }), sat, "UTC")).toBe(
       "No live data since Tuesday 14:00: there is nothing to compare with the reference yet.",
+    );
+  });
+
+  it("says when there is live data but too little to judge", () => {
+    expect(driftSummary(report({ features: 0, drifted_features: 0, current_rows: 36 }), sat, "UTC")).toBe(
+      "Only 36 live rows since Tuesday 14:00: too few to judge yet.",
     );
   });
 

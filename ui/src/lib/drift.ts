@@ -147,11 +147,15 @@ export function sinceWords(iso: string, now: number, timeZone?: string): string 
  * 14:00; predictions have not."
  */
 export function driftSummary(
-  report: Pick<DriftReport, "from" | "features" | "drifted_features" | "prediction_drift">,
+  report: Pick<DriftReport, "from" | "features" | "drifted_features" | "prediction_drift" | "current_rows">,
   now: number,
   timeZone?: string,
 ): string {
   const since = sinceWords(report.from, now, timeZone);
+  if (report.features === 0 && report.current_rows > 0) {
+    const rows = report.current_rows === 1 ? "1 live row" : `${report.current_rows.toLocaleString("en-US")} live rows`;
+    return `Only ${rows} since ${since}: too few to judge yet.`;
+  }
   if (report.features === 0) {
     return `No live data since ${since}: there is nothing to compare with the reference yet.`;
   }

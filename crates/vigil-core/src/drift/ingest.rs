@@ -249,7 +249,9 @@ impl Shared {
     /// What the model's reference says of its columns, read at most every [`COLUMNS_FRESH`].
     async fn known(&self, model: &str) -> Result<Known> {
         if let Some((read_at, known)) = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(model) {
-            if read_at.elapsed() < COLUMNS_FRESH {
+            // A reference may be imported any moment: without one, ask again sooner.
+            let fresh = if known.kinds.is_empty() { COLUMNS_FRESH / 10 } else { COLUMNS_FRESH };
+            if read_at.elapsed() < fresh {
                 return Ok(known.clone());
             }
         }
