@@ -9,7 +9,7 @@ use std::sync::Arc;
 use chrono::{Duration, Utc};
 use vigil_core::drift::logs::LogRequest;
 use vigil_core::drift::reference::ReferenceRequest;
-use vigil_core::drift::report::ColumnRole;
+use vigil_core::drift::report::{ColumnChoice, ColumnRole};
 use vigil_core::drift::stats::Method;
 use vigil_core::{Engine, EngineEvent, EngineOptions, ErrorCode};
 
@@ -106,6 +106,25 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     assert!(!seen(0).is_empty() && seen(0).iter().all(|cell| cell.drifted), "{:?}", timeline.cells[0]);
     assert!(seen(1).iter().all(|cell| !cell.drifted), "{:?}", timeline.cells[1]);
     assert!(timeline.cells[0][0].is_none(), "no live data three hours ago");
+
+    // A column's chosen test replaces the default, and survives a new import of the reference.
+    let psi = ColumnChoice { method: Some(Method::Psi), threshold: Some(0.0001) };
+    engine.set_drift_choice("churn", None, "tenure", psi).await.unwrap();
+    let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
+    let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
+    let cancel = Arc::new(AtomicBool::new(false));
+    engine.import_reference(reference, request, no_progress, cancel).await.unwrap();
+    let chosen = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    let tenure = chosen.columns[1].test.as_ref().unwrap();
+    assert_eq!((tenure.method, tenure.threshold, tenure.drifted), (Method::Psi, 0.0001, true));
+    let ks = ColumnChoice { method: Some(Method::Ks), threshold: None };
+    let err = engine.set_drift_choice("churn", None, "plan", ks).await.unwrap_err();
+    assert!(err.to_string().contains("holds labels"), "{err}");
+    let err = engine.set_drift_choice("churn", None, "nope", ColumnChoice::default()).await.unwrap_err();
+    assert_eq!(err.field(), Some("column"));
+    while let Ok(event) = events.try_recv() {
+        drop(event); // the choice's audit entry and the report above
+    }
 
     // The scheduled round reports the model, which had live data since the last round.
     assert_eq!(engine.drift_round(now - Duration::minutes(5), Utc::now()).await.unwrap(), 1);

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 use vigil_core::drift::logs::LogRequest;
 use vigil_core::drift::reference::ReferenceRequest;
-use vigil_core::drift::report::{ColumnRole, DriftReport};
+use vigil_core::drift::report::{ColumnChoice, ColumnRole, DriftReport};
 use vigil_core::drift::schema::{self, ColumnUse};
+use vigil_core::drift::stats::Method;
 use vigil_core::drift::table::{BadRows, ImportProgress, SkippedRow};
 use vigil_core::{Engine, VigilError};
 
@@ -61,6 +62,30 @@ pub enum DriftCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Choose the test for one column instead of Evidently's default: a method, a threshold or
+    /// both (kept when the reference is imported again); --default goes back to the default
+    Column {
+        /// The column's name
+        column: String,
+        #[command(flatten)]
+        target: ModelArgs,
+        /// ks, chi_square, z_test, psi, jensen_shannon, wasserstein or hellinger
+        #[arg(long, value_parser = parse_method)]
+        method: Option<Method>,
+        /// Drift when the p-value is below it (ks, chi_square, z_test) or the distance reaches it
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// Use Evidently's default test and threshold again
+        #[arg(long, conflicts_with_all = ["method", "threshold"])]
+        default: bool,
+    },
+}
+
+fn parse_method(text: &str) -> Result<Method, String> {
+    Method::ALL.into_iter().find(|method| method.name() == text.trim()).ok_or_else(|| {
+        let names: Vec<&str> = Method::ALL.iter().map(|method| method.name()).collect();
+        format!("'{text}' is not a test; use one of {}.", names.join(", "))
+    })
 }
 
 /// `30m`, `24h`, `7d` as a span of time.
@@ -181,6 +206,22 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             };
             println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
             print_skipped(summary.skipped_rows, &summary.bad_rows);
+        }
+        DriftCommand::Column { column, target, method, threshold, default } => {
+            if !default && method.is_none() && threshold.is_none() {
+                return Err(VigilError::invalid("column", "Give --method, --threshold or both, or --default."));
+            }
+            let choice = ColumnChoice { method, threshold };
+            engine.set_drift_choice(&target.model, target.version.as_deref(), &column, choice).await?;
+            match (method, threshold) {
+                (None, None) => println!("{column} of {} uses the default test again", target.model),
+                _ => println!(
+                    "{column} of {} is tested with {} at threshold {}",
+                    target.model,
+                    method.map_or("the default test", Method::name),
+                    threshold.map_or("(the test's default)".to_owned(), |t| t.to_string())
+                ),
+            }
         }
         DriftCommand::Report { target, window, json } => {
             let to = chrono::Utc::now();

@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use crate::{audit, Engine, EngineEvent, Result, VigilError};
 use logs::{LogRequest, LogSummary};
 use reference::{ReferenceRequest, ReferenceSummary};
-use report::{DriftReport, DriftTimeline};
+use report::{ColumnChoice, DriftReport, DriftTimeline};
 use schema::ColumnUse;
 use stats::ColumnKind;
 use table::ImportProgress;
@@ -181,6 +181,74 @@ impl Engine {
                 .fill(index, &report);
         }
         timeline.ok_or_else(|| VigilError::invalid("range", "The range holds no window."))
+    }
+}
+
+impl Engine {
+    /// Chooses the test of one column of `model`'s reference (None for both: Evidently's
+    /// default again), kept across later imports of the reference; on the audit trail.
+    pub async fn set_drift_choice(
+        &self,
+        model: &str,
+        version: Option<&str>,
+        column: &str,
+        choice: ColumnChoice,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let reference = reference::load(&mut tx, model, version).await?.ok_or_else(|| {
+            VigilError::NotFound(format!("{model} has no reference data; import some before choosing its tests."))
+        })?;
+        let tested: Vec<(&str, ColumnKind)> = reference
+            .summary
+            .columns
+            .iter()
+            .filter_map(|c| match c.column_use {
+                ColumnUse::Test { kind } => Some((c.name.as_str(), kind)),
+                ColumnUse::Skip { .. } => None,
+            })
+            .collect();
+        let kind = tested.iter().find(|(name, _)| *name == column).map(|(_, kind)| *kind).ok_or_else(|| {
+            let names: Vec<&str> = tested.iter().map(|(name, _)| *name).collect();
+            VigilError::invalid(
+                "column",
+                format!("{model} has no tested column {column}; it has {}.", names.join(", ")),
+            )
+        })?;
+        if let Some(method) = choice.method {
+            let needs_numbers = matches!(method, stats::Method::Ks | stats::Method::Wasserstein);
+            if needs_numbers && kind != ColumnKind::Numeric {
+                return Err(VigilError::invalid(
+                    "method",
+                    format!("{} compares numbers; {column} holds labels. Use chi_square, z_test, psi, jensen_shannon or hellinger.", method.name()),
+                ));
+            }
+        }
+        if let Some(threshold) = choice.threshold {
+            let p_value = choice.method.map_or(false, stats::Method::is_p_value);
+            if !threshold.is_finite() || threshold <= 0.0 || (p_value && threshold >= 1.0) {
+                return Err(VigilError::invalid(
+                    "threshold",
+                    "The threshold must be a positive number (below 1 for a p-value test).",
+                ));
+            }
+        }
+        let method = choice.method.map(|method| method.name());
+        sqlx::query(
+            "UPDATE drift_columns SET method = ?1, threshold = ?2
+             WHERE name = ?3 AND reference_id = (SELECT id FROM drift_references WHERE model = ?4 AND version = ?5)",
+        )
+        .bind(method)
+        .bind(choice.threshold)
+        .bind(column)
+        .bind(model)
+        .bind(reference.summary.version.clone().unwrap_or_default())
+        .execute(&mut *tx)
+        .await?;
+        let detail = serde_json::json!({ "column": column, "method": method, "threshold": choice.threshold });
+        let entry = audit::append(&mut tx, &self.options().actor, "drift.choice", model, detail, Utc::now()).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::Audited { entry });
+        Ok(())
     }
 }
 

@@ -190,6 +190,15 @@ impl Profiler<'_> {
 pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<()> {
     let summary = &file.summary;
     let version = summary.version.clone().unwrap_or_default();
+    // The tests chosen for columns of the reference replaced carry over to the same names.
+    let chosen: Vec<(String, Option<String>, Option<f64>)> = sqlx::query_as(
+        "SELECT c.name, c.method, c.threshold FROM drift_columns c JOIN drift_references r ON r.id = c.reference_id
+         WHERE r.model = ? AND r.version = ? AND (c.method IS NOT NULL OR c.threshold IS NOT NULL)",
+    )
+    .bind(&summary.model)
+    .bind(&version)
+    .fetch_all(&mut *conn)
+    .await?;
     sqlx::query("DELETE FROM drift_references WHERE model = ? AND version = ?")
         .bind(&summary.model)
         .bind(&version)
@@ -222,6 +231,15 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
         .bind(profile.as_ref().map(ColumnProfile::sample_bytes))
         .execute(&mut *conn)
         .await?;
+    }
+    for (name, method, threshold) in chosen {
+        sqlx::query("UPDATE drift_columns SET method = ?, threshold = ? WHERE reference_id = ? AND name = ?")
+            .bind(method)
+            .bind(threshold)
+            .bind(id)
+            .bind(name)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }
