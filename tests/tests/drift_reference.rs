@@ -110,6 +110,24 @@ async fn a_malformed_row_stops_the_import_by_its_line_or_is_skipped_and_counted_
 }
 
 #[tokio::test]
+async fn a_parquet_reference_as_pandas_writes_it_imports_like_a_csv_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift/reference.parquet");
+    let request = ReferenceRequest { model: "orders".into(), prediction: Some("score".into()), ..Default::default() };
+    let (summary, read) = import(&engine, &path, request, false).await;
+    let summary = summary.expect("the Parquet file imports");
+    assert_eq!(read, std::fs::metadata(&path).unwrap().len(), "progress reaches the end");
+    assert_eq!(summary.rows, 1_000);
+    let by_name: BTreeMap<&str, (&ColumnUse, u64)> =
+        summary.columns.iter().map(|c| (c.name.as_str(), (&c.column_use, c.missing))).collect();
+    assert!(matches!(by_name["order_id"].0, ColumnUse::Skip { reason } if reason.contains("identifier")));
+    assert_eq!(by_name["amount"].0, &ColumnUse::Test { kind: ColumnKind::Numeric });
+    assert_eq!(by_name["country"], (&ColumnUse::Test { kind: ColumnKind::Categorical }, 10), "its nulls are missing");
+    assert_eq!(by_name["returning"].0, &ColumnUse::Test { kind: ColumnKind::Binary });
+}
+
+#[tokio::test]
 async fn a_cancelled_import_stores_nothing_and_bad_choices_name_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(dir.path()).await;

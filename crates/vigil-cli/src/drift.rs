@@ -19,10 +19,10 @@ use crate::table;
 
 #[derive(Subcommand)]
 pub enum DriftCommand {
-    /// Import a model's reference data (its training set, say) from CSV or JSON Lines, replacing
+    /// Import a model's reference data (its training set, say) from CSV, JSON Lines or Parquet, replacing
     /// the reference it had. Each column's kind is inferred; free text and identifiers are skipped.
     Reference {
-        /// The file: .csv with a header line, or .jsonl
+        /// The file: .csv with a header line, .jsonl or .parquet
         file: PathBuf,
         #[command(flatten)]
         target: ModelArgs,
@@ -38,9 +38,9 @@ pub enum DriftCommand {
         #[command(flatten)]
         import: ImportArgs,
     },
-    /// Import an inference log (CSV or JSON Lines, one row a prediction) as the model's live data
+    /// Import an inference log (CSV, JSON Lines or Parquet, one row a prediction) as the model's live data
     Import {
-        /// The file: .csv with a header line, or .jsonl
+        /// The file: .csv with a header line, .jsonl or .parquet
         file: PathBuf,
         #[command(flatten)]
         target: ModelArgs,

@@ -1,6 +1,6 @@
-//! Reading a data file row by row: CSV (with a header line) or JSON Lines (one object a line),
-//! streamed, with each row's line number so a malformed row can be named, and the bytes read so
-//! far so an import can show its progress.
+//! Reading a data file row by row: CSV (with a header line), JSON Lines (one object a line) or
+//! Parquet (its top-level columns), streamed, with each row's line (for Parquet, its row number)
+//! so a malformed row can be named, and how far it got so an import can show its progress.
 
 use std::collections::VecDeque;
 use std::fs::File;
@@ -57,6 +57,44 @@ impl Cell {
     }
 }
 
+impl Cell {
+    /// A Parquet value: numbers as numbers, booleans as "true"/"false", nulls missing, anything
+    /// else (dates, decimals, nested values) as its text.
+    fn from_parquet(field: parquet::record::Field) -> Cell {
+        use parquet::record::Field;
+        match field {
+            Field::Null => Cell::Missing,
+            Field::Bool(flag) => Cell::Text(flag.to_string()),
+            Field::Byte(n) => Cell::Number(n.into()),
+            Field::Short(n) => Cell::Number(n.into()),
+            Field::Int(n) => Cell::Number(n.into()),
+            Field::Long(n) => Cell::Number(n as f64),
+            Field::UByte(n) => Cell::Number(n.into()),
+            Field::UShort(n) => Cell::Number(n.into()),
+            Field::UInt(n) => Cell::Number(n.into()),
+            Field::ULong(n) => Cell::Number(n as f64),
+            Field::Float(x) => Cell::Number(x.into()),
+            Field::Double(x) => Cell::Number(x),
+            Field::Str(text) => Cell::from_field(&text),
+            other => Cell::Text(other.to_string()),
+        }
+    }
+}
+
+/// A Parquet file's top-level columns and rows.
+fn parquet_rows(path: &Path, file: File) -> Result<(Vec<String>, Rows)> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(file).map_err(|err| {
+        VigilError::invalid("file", format!("{} is not a Parquet file Vigil can read: {err}", path.display()))
+    })?;
+    let metadata = reader.metadata().file_metadata();
+    let columns =
+        metadata.schema_descr().root_schema().get_fields().iter().map(|field| field.name().to_owned()).collect();
+    let total = metadata.num_rows().max(0) as u64;
+    let rows = parquet::record::reader::RowIter::from_file_into(Box::new(reader));
+    Ok((columns, Rows::Parquet { rows, read: 0, total }))
+}
+
 /// A row that could not be read: its line and what is wrong with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BadRow {
@@ -108,7 +146,17 @@ pub struct Table {
 
 enum Rows {
     Csv(csv::Reader<Counted<File>>),
-    JsonLines { lines: std::io::Lines<BufReader<Counted<File>>>, line: u64, ahead: VecDeque<(u64, String)> },
+    /// Rows read so far of how many, as progress is counted in rows.
+    Parquet {
+        rows: parquet::record::reader::RowIter<'static>,
+        read: u64,
+        total: u64,
+    },
+    JsonLines {
+        lines: std::io::Lines<BufReader<Counted<File>>>,
+        line: u64,
+        ahead: VecDeque<(u64, String)>,
+    },
 }
 
 impl Table {
@@ -129,6 +177,7 @@ impl Table {
                 })?;
                 (header.iter().map(|name| name.trim().to_owned()).collect(), Rows::Csv(reader))
             }
+            "parquet" | "pq" => parquet_rows(path, counted.inner)?,
             "jsonl" | "ndjson" => {
                 let mut lines = BufReader::new(counted).lines();
                 let (mut ahead, mut line) = (VecDeque::new(), 0);
@@ -152,7 +201,8 @@ impl Table {
                 return Err(VigilError::invalid(
                     "file",
                     format!(
-                        "{} is not a file Vigil reads: use CSV with a header line (.csv) or JSON Lines (.jsonl).",
+                        "{} is not a file Vigil reads: use CSV with a header line (.csv), JSON Lines (.jsonl) \
+                         or Parquet (.parquet).",
                         path.display()
                     ),
                 ))
@@ -175,9 +225,14 @@ impl Table {
         &self.columns
     }
 
-    /// (bytes read so far, size of the file).
+    /// (bytes read so far, size of the file); for Parquet, the share of rows read, in bytes.
     pub fn progress(&self) -> (u64, u64) {
-        (self.read.load(Ordering::Relaxed), self.size)
+        match &self.rows {
+            Rows::Parquet { read, total, .. } => {
+                ((*read as f64 / (*total).max(1) as f64 * self.size as f64) as u64, self.size)
+            }
+            _ => (self.read.load(Ordering::Relaxed), self.size),
+        }
     }
 
     /// The next row, one cell per column; None at the end of the file. A row that cannot be
@@ -204,6 +259,15 @@ impl Table {
                         Some(Err(BadRow { line, message }))
                     }
                 }
+            }
+            Rows::Parquet { rows, read, .. } => {
+                let row = rows.next()?;
+                *read += 1;
+                self.line = *read;
+                Some(match row {
+                    Ok(row) => Ok(row.into_columns().into_iter().map(|(_, field)| Cell::from_parquet(field)).collect()),
+                    Err(err) => Err(BadRow { line: *read, message: format!("row {read} cannot be read: {err}") }),
+                })
             }
             Rows::JsonLines { lines, line, ahead } => loop {
                 let (number, text) = match ahead.pop_front() {
@@ -346,6 +410,38 @@ mod tests {
         assert_eq!(read[1], Ok(vec![Cell::Missing, Cell::Missing, Cell::Text("true".into())]));
         assert_eq!(read[2].clone().unwrap_err().line, 4);
         assert_eq!(read[3].clone().unwrap_err(), BadRow { line: 5, message: "the line is not a JSON object".into() });
+    }
+
+    #[test]
+    fn parquet_as_pandas_writes_it_reads_by_column_with_nulls_missing() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/drift/reference.parquet");
+        let mut table = Table::open(&path).unwrap();
+        assert_eq!(table.columns(), ["order_id", "amount", "items", "country", "returning", "score"]);
+        let read = rows(&mut table);
+        assert_eq!(read.len(), 1_000);
+        assert_eq!(
+            read[1],
+            Ok(vec![
+                Cell::Number(1.0),
+                Cell::Number(13.7),
+                Cell::Number(2.0),
+                Cell::Text("de".into()),
+                Cell::Text("false".into()),
+                Cell::Number(0.1)
+            ])
+        );
+        assert_eq!(read[0].as_ref().unwrap()[3], Cell::Missing, "a null is missing");
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert_eq!(table.progress(), (size, size), "all rows read");
+    }
+
+    #[test]
+    fn a_file_that_is_not_parquet_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ref.parquet");
+        std::fs::write(&path, "a,b\n1,2\n").unwrap();
+        let err = Table::open(&path).err().unwrap();
+        assert!(err.to_string().contains("not a Parquet file"), "{err}");
     }
 
     #[test]
