@@ -224,7 +224,7 @@ impl Engine {
             }
         }
         if let Some(threshold) = choice.threshold {
-            let p_value = choice.method.map_or(false, stats::Method::is_p_value);
+            let p_value = choice.method.is_some_and(stats::Method::is_p_value);
             if !threshold.is_finite() || threshold <= 0.0 || (p_value && threshold >= 1.0) {
                 return Err(VigilError::invalid(
                     "threshold",
