@@ -63,7 +63,7 @@ describe("DriftView", () => {
   it("lists each model with its verdict and the chosen model's columns, drifted and most severe first", async () => {
     const { view, find, text, target, commands } = await open([
       report(),
-      report({ model: "churn", features: 0, drifted_features: 0, dataset_drift: false, columns: [] }),
+      report({ model: "churn", features: 0, drifted_features: 0, dataset_drift: false, current_rows: 0, columns: [] }),
     ]);
     expect(text('[data-testid="drift-model-fraud"]')).toBe("fraud Drift");
     expect(text('[data-testid="drift-model-churn"]')).toBe("churn No live data");
@@ -222,7 +222,7 @@ describe("DriftView", () => {
     await settle();
 
     const dialog = commands.find((c) => c.command === "plugin:dialog|open")!.args as { options: { filters: { extensions: string[] }[] } };
-    expect(dialog.options.filters[0].extensions).toEqual(["csv", "jsonl", "ndjson"]);
+    expect(dialog.options.filters[0].extensions).toEqual(["csv", "jsonl", "ndjson", "parquet"]);
     expect(commands.find((c) => c.command === "drift_import_reference")!.args.path).toBe("/data/churn.csv");
     expect(request).toEqual({ model: "churn", version: null, prediction: "churned", target: null, columns: {}, bad_rows: "skip" });
 
