@@ -97,13 +97,20 @@ bindings:
 # targets every 5 s for 2 minutes, CPU, peak memory and worst schedule lag side by side (writes
 # $(CARGO_TARGET_DIR)/bench/poller.json); then the dashboard's queries, a model's 30-day chart and the
 # fleet overview, on 100 models stored at 10 s for 30 days, beside the chart's hourly means read from raw
-# points (writes $(CARGO_TARGET_DIR)/bench/dashboard.json); then the real window (release build, under
-# Xvfb over WebDriver) on the demo fleet: its first overview, a 100,000-point chart beside a bare canvas
-# line, and its memory over 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a
-# table and its ratios.
+# points (writes $(CARGO_TARGET_DIR)/bench/dashboard.json); then a drift report on 20 features x 100,000
+# reference and 100,000 current rows beside Evidently's data drift preset on the same CSV files, time,
+# peak memory and each column's verdict (writes $(CARGO_TARGET_DIR)/bench/drift.json; Evidently in
+# $(CARGO_TARGET_DIR)/driftenv); then the real window (release build, under Xvfb over WebDriver) on the
+# demo fleet: its first overview, a 100,000-point chart beside a bare canvas line, and its memory over
+# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a table and its ratios.
 bench: test-deps ui
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
 	$(CARGO_TARGET_DIR)/release/vigil-bench parser --out $(CARGO_TARGET_DIR)/bench/parser.json
 	$(CARGO_TARGET_DIR)/release/vigil-bench poller --out $(CARGO_TARGET_DIR)/bench/poller.json
 	$(CARGO_TARGET_DIR)/release/vigil-bench dashboard --out $(CARGO_TARGET_DIR)/bench/dashboard.json
+	@[ -f $(CARGO_TARGET_DIR)/driftenv/.installed ] || { echo "Installing Evidently and pandas for the drift benchmark"; \
+		rm -rf $(CARGO_TARGET_DIR)/driftenv && python3 -m venv $(CARGO_TARGET_DIR)/driftenv && \
+		$(CARGO_TARGET_DIR)/driftenv/bin/pip install -q --cache-dir $(CACHE)/pip -r tools/drift-fixtures/requirements.txt && \
+		touch $(CARGO_TARGET_DIR)/driftenv/.installed; }
+	$(CARGO_TARGET_DIR)/release/vigil-bench drift --python $(CARGO_TARGET_DIR)/driftenv/bin/python --out $(CARGO_TARGET_DIR)/bench/drift.json
 	$(CARGO_TARGET_DIR)/release/vigil-bench window --out $(CARGO_TARGET_DIR)/bench/window.json

@@ -9,11 +9,15 @@
 //! - `vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]`: the
 //!   engine queries behind the dashboard (a model's 30-day chart, the fleet overview) on a month
 //!   of stored metrics, beside the chart's hourly means read from raw points ([`dashboard`]).
+//! - `vigil-bench drift [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH]
+//!   [--keep]`: a full drift report on generated reference and current CSV files beside
+//!   Evidently's data drift preset on the same files, time, memory and verdicts ([`drift`]).
 //! - `vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]`: the real
 //!   window's first overview, a 100,000-point chart beside a bare canvas line, and its memory
 //!   on the demo fleet ([`window`]).
 
 mod dashboard;
+mod drift;
 mod parser;
 mod payload;
 mod poller;
@@ -25,6 +29,7 @@ use std::process::ExitCode;
 const USAGE: &str = "usage: vigil-bench parser [--out FILE] [--seconds S]\n       vigil-bench poller [--out FILE] \
                      [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]\n       \
                      vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]\n       \
+                     vigil-bench drift [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH] [--keep]\n       \
                      vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
 
 fn main() -> ExitCode {
@@ -33,6 +38,7 @@ fn main() -> ExitCode {
         Some("parser") => parser::run(args),
         Some("poller") => poller::run(args),
         Some("dashboard") => dashboard::run(args),
+        Some("drift") => drift::run(args),
         Some("window") => window::run(args),
         _ => Err(USAGE.to_owned()),
     };
