@@ -15,6 +15,8 @@ use crate::{Result, VigilError};
 pub const INFER_FROM_ROWS: usize = 10_000;
 /// A text column with more distinct values than this is not categorical.
 const MAX_CATEGORICAL_VALUES: usize = 200;
+/// Whole numbers with at most this many distinct values are categorical, as in Evidently.
+const FEW_WHOLE_NUMBERS: usize = 10;
 /// Text longer than this, on average, is free text.
 const FREE_TEXT_CHARS: usize = 40;
 
@@ -101,6 +103,10 @@ fn infer_one<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> ColumnUse
         if integers == present && all_distinct && looks_like_an_id(name) {
             return skip(format!("an identifier: all {present} values are distinct whole numbers"));
         }
+        // As Evidently types them: a few whole numbers (a count, a rating) are categories.
+        if integers == present && distinct.len() <= FEW_WHOLE_NUMBERS {
+            return ColumnUse::Test { kind: ColumnKind::Categorical };
+        }
         return ColumnUse::Test { kind: ColumnKind::Numeric };
     }
     if text_chars / present.max(1) > FREE_TEXT_CHARS {
@@ -153,6 +159,7 @@ mod tests {
                 ("comment", texts((0..n).map(|i| format!("the customer called about order {i} and was happy")))),
                 ("session", texts((0..n).map(|i| format!("s-{i}")))),
                 ("empty", vec![Cell::Missing; n]),
+                ("rating", numbers((0..n).map(|i| (1 + i % 5) as f64))),
             ],
             &BTreeMap::new(),
         )
@@ -166,6 +173,7 @@ mod tests {
         assert!(matches!(&found[5], ColumnUse::Skip { reason } if reason.contains("free text")), "{:?}", found[5]);
         assert!(matches!(&found[6], ColumnUse::Skip { reason } if reason.contains("identifier")), "{:?}", found[6]);
         assert!(matches!(&found[7], ColumnUse::Skip { reason } if reason.contains("empty")), "{:?}", found[7]);
+        assert_eq!(found[8], test(ColumnKind::Categorical), "five whole numbers are categories, as in Evidently");
     }
 
     #[test]
