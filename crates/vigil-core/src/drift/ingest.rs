@@ -102,7 +102,7 @@ struct Known {
 struct Shared {
     engine: Engine,
     token: String,
-    known: Mutex<HashMap<String, (Instant, Known)>>,
+    known: Mutex<HashMap<String, (Instant, Arc<Known>)>>,
     waiting: Mutex<HashMap<String, (Instant, Payload)>>,
     gathered: Mutex<HashMap<String, LiveProfiles>>,
     accepted: AtomicU64,
@@ -209,8 +209,7 @@ impl Shared {
     }
 
     async fn keep(&self, model: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
-        let json: serde_json::Value =
-            serde_json::from_slice(body).map_err(|err| format!("the payload is not valid JSON: {err}"))?;
+        let body = payload::Body::parse(body)?;
         let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
         let envelope = Envelope {
             ce_type: header("ce-type"),
@@ -220,11 +219,11 @@ impl Shared {
         };
         let model = model
             .or_else(|| envelope.ce_model.map(str::to_owned))
-            .or_else(|| json.get("model_name").and_then(|name| name.as_str()).map(str::to_owned))
+            .or_else(|| body.model_name().map(str::to_owned))
             .ok_or("name the model: post to /ingest/{model}, or send ce-inferenceservicename or model_name")?;
         let known = self.known(&model).await.map_err(|err| err.to_string())?;
         let columns = Columns { features: &known.features, prediction: known.prediction.as_deref() };
-        let mut payload = payload::read(&json, &envelope, &columns)?;
+        let mut payload = payload::read_body(&body, &envelope, &columns)?;
         payload.model = Some(model);
         let whole = match payload.id.clone() {
             Some(id) => {
@@ -247,7 +246,7 @@ impl Shared {
     }
 
     /// What the model's reference says of its columns, read at most every [`COLUMNS_FRESH`].
-    async fn known(&self, model: &str) -> Result<Known> {
+    async fn known(&self, model: &str) -> Result<Arc<Known>> {
         if let Some((read_at, known)) = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(model) {
             // A reference may be imported any moment: without one, ask again sooner.
             let fresh = if known.kinds.is_empty() { COLUMNS_FRESH / 10 } else { COLUMNS_FRESH };
@@ -268,6 +267,7 @@ impl Shared {
             }
             known.prediction = reference.prediction.clone();
         }
+        let known = Arc::new(known);
         let mut cache = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.insert(model.to_owned(), (Instant::now(), known.clone()));
         Ok(known)
@@ -278,14 +278,16 @@ impl Shared {
         let Some(model) = payload.model.as_deref() else { return };
         let at_ms = chrono::Utc::now().timestamp_millis();
         let version = payload.version.as_deref().unwrap_or("");
+        let rows = payload.rows.len() as u64;
         let mut gathered = self.gathered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        let live = gathered.entry(model.to_owned()).or_insert_with(|| LiveProfiles::new(model, known.kinds.clone()));
-        for row in &payload.rows {
-            for (column, value) in payload.columns.iter().zip(row) {
-                live.add(version, at_ms, column, value);
-            }
+        let live = match gathered.get_mut(model) {
+            Some(live) => live,
+            None => gathered.entry(model.to_owned()).or_insert_with(|| LiveProfiles::new(model, known.kinds.clone())),
+        };
+        for row in payload.rows {
+            live.add_row(version, at_ms, payload.columns.iter().map(String::as_str).zip(row));
         }
-        self.rows.fetch_add(payload.rows.len() as u64, Ordering::Relaxed);
+        self.rows.fetch_add(rows, Ordering::Relaxed);
     }
 
     /// Keeps halves that waited too long alone, then stores everything gathered.

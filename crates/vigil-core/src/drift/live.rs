@@ -19,15 +19,14 @@ pub const WINDOW_SAMPLE: usize = 10_000;
 /// The most values of a numeric column a report's merged windows keep.
 pub const REPORT_SAMPLE: usize = 100_000;
 
-/// A window's key: (version, column, window start in Unix ms).
-type WindowKey = (String, String, i64);
-
 /// Live rows of one model, gathered by window before they are stored.
 pub struct LiveProfiles {
     model: String,
     /// Each column's kind as its reference has it; other columns are typed by their values.
     kinds: HashMap<String, ColumnKind>,
-    windows: HashMap<WindowKey, ColumnProfile>,
+    /// Version → window start (Unix ms) → column → profile: looked up by the names given,
+    /// without copying them for each value.
+    windows: HashMap<String, HashMap<i64, HashMap<String, ColumnProfile>>>,
     rng: SplitMix64,
 }
 
@@ -38,14 +37,32 @@ impl LiveProfiles {
 
     /// Adds the value of `column` seen at `at_ms` by `version` ("" when not known).
     pub fn add(&mut self, version: &str, at_ms: i64, column: &str, cell: &Cell) {
+        self.add_row(version, at_ms, std::iter::once((column, cell.clone())));
+    }
+
+    /// Adds a row's values, each with its column's name, seen at `at_ms` by `version`.
+    pub fn add_row<'a>(&mut self, version: &str, at_ms: i64, row: impl IntoIterator<Item = (&'a str, Cell)>) {
         let window = at_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
-        let key = (version.to_owned(), column.to_owned(), window);
-        let kind = self.kinds.get(column).copied();
-        let profile = self.windows.entry(key).or_insert_with(|| match (kind, cell) {
-            (Some(ColumnKind::Numeric), _) | (None, Cell::Number(_)) => ColumnProfile::numeric(WINDOW_SAMPLE),
-            _ => ColumnProfile::categorical(),
-        });
-        profile.add_cell(cell.clone(), &mut self.rng);
+        if !self.windows.contains_key(version) {
+            self.windows.insert(version.to_owned(), HashMap::new());
+        }
+        let Some(by_window) = self.windows.get_mut(version) else { return };
+        let columns = by_window.entry(window).or_default();
+        for (column, cell) in row {
+            let profile = match columns.get_mut(column) {
+                Some(profile) => profile,
+                None => {
+                    let profile = match (self.kinds.get(column).copied(), &cell) {
+                        (Some(ColumnKind::Numeric), _) | (None, Cell::Number(_)) => {
+                            ColumnProfile::numeric(WINDOW_SAMPLE)
+                        }
+                        _ => ColumnProfile::categorical(),
+                    };
+                    columns.entry(column.to_owned()).or_insert(profile)
+                }
+            };
+            profile.add_cell(cell, &mut self.rng);
+        }
     }
 
     /// Whether nothing was gathered.
@@ -55,7 +72,13 @@ impl LiveProfiles {
 
     /// Merges what was gathered into the stored windows, in the caller's transaction.
     pub async fn store(mut self, conn: &mut SqliteConnection) -> Result<()> {
-        for ((version, column, window), mut profile) in self.windows.drain() {
+        let windows = std::mem::take(&mut self.windows).into_iter().flat_map(|(version, by_window)| {
+            by_window.into_iter().flat_map(move |(window, columns)| {
+                let version = version.clone();
+                columns.into_iter().map(move |(column, profile)| (version.clone(), column, window, profile))
+            })
+        });
+        for (version, column, window, mut profile) in windows {
             let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
                 "SELECT profile, sample FROM drift_windows
                  WHERE model = ? AND version = ? AND column_name = ? AND window_start_ms = ?",

@@ -7,6 +7,9 @@
 //! columns, named after the reference's features when F matches their count, else `name[j]`.
 //! A response's single output is the prediction column.
 
+use std::borrow::Cow;
+
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::table::Cell;
@@ -52,17 +55,138 @@ pub struct Envelope<'a> {
     pub ce_endpoint: Option<&'a str>,
 }
 
+/// A payload's JSON body, parsed once. An OIP v2 body whose tensors are well typed (the
+/// common case) is read straight into borrowed fields, without a `Value` for every key and
+/// name; any other body is a `Value`, read by [`read`].
+pub enum Body<'a> {
+    Tensors(TensorBody<'a>),
+    Other(Value),
+}
+
+/// An OIP v2 request or response as its fields. `Some(None)` is a key present as null, which
+/// [`read`] tells apart from a key absent.
+#[derive(Deserialize)]
+pub struct TensorBody<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model_version: Option<Cow<'a, str>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    inputs: Option<Option<Vec<Tensor<'a>>>>,
+    #[serde(borrow, default, deserialize_with = "present")]
+    outputs: Option<Option<Vec<Tensor<'a>>>>,
+    #[serde(default, deserialize_with = "present")]
+    instances: Option<Option<serde::de::IgnoredAny>>,
+    #[serde(default, deserialize_with = "present")]
+    predictions: Option<Option<serde::de::IgnoredAny>>,
+}
+
+#[derive(Deserialize)]
+struct Tensor<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(default)]
+    shape: Option<Vec<u64>>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+}
+
+/// A field that is present, whatever its value (null included).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(deserializer: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(deserializer).map(Some)
+}
+
+impl<'a> Body<'a> {
+    /// Parses a payload's bytes; the error says why they are not JSON.
+    pub fn parse(bytes: &'a [u8]) -> Result<Body<'a>, String> {
+        let object = bytes.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{');
+        if let Ok(body) = serde_json::from_slice::<TensorBody<'a>>(bytes) {
+            if object && body.tensors().is_some() {
+                return Ok(Body::Tensors(body));
+            }
+        }
+        serde_json::from_slice(bytes).map(Body::Other).map_err(|err| format!("the payload is not valid JSON: {err}"))
+    }
+
+    /// The body's `model_name`, if it is a string.
+    pub fn model_name(&self) -> Option<&str> {
+        match self {
+            Body::Tensors(body) => body.model_name.as_deref(),
+            Body::Other(json) => json.get("model_name").and_then(Value::as_str),
+        }
+    }
+}
+
+impl TensorBody<'_> {
+    /// The tensors [`read`] would read: `inputs` if present, else `outputs`, if a list.
+    fn tensors(&self) -> Option<&[Tensor<'_>]> {
+        match &self.inputs {
+            Some(inputs) => inputs.as_deref(),
+            None => self.outputs.as_ref().and_then(|outputs| outputs.as_deref()),
+        }
+    }
+}
+
+/// Reads a parsed body sent with `envelope`, as [`read`] reads its `Value`.
+pub fn read_body(body: &Body<'_>, envelope: &Envelope<'_>, known: &Columns<'_>) -> Result<Payload, String> {
+    let body = match body {
+        Body::Other(json) => return read(json, envelope, known),
+        Body::Tensors(body) => body,
+    };
+    let part = part_of(envelope, || {
+        let has = |request: bool| {
+            if request {
+                body.inputs.is_some() || body.instances.is_some()
+            } else {
+                body.outputs.is_some() || body.predictions.is_some()
+            }
+        };
+        (has(true), has(false))
+    })?;
+    let text = |value: &Option<Cow<'_, str>>| value.as_deref().filter(|value| !value.is_empty()).map(str::to_owned);
+    let endpoint = envelope.ce_endpoint.filter(|endpoint| !endpoint.is_empty() && *endpoint != "default");
+    let mut payload = Payload {
+        id: envelope.ce_id.map(str::to_owned).or_else(|| text(&body.id)),
+        model: envelope.ce_model.map(str::to_owned).or_else(|| text(&body.model_name)),
+        version: text(&body.model_version).or(endpoint.map(str::to_owned)),
+        part,
+        columns: Vec::new(),
+        rows: Vec::new(),
+    };
+    let tensors = body.tensors().unwrap_or_default();
+    let views = tensors.iter().map(|tensor| TensorView {
+        name: tensor.name.as_deref().unwrap_or("output"),
+        shape: tensor.shape.as_ref().map(|dims| dims.iter().map(|dim| *dim as usize).collect()),
+        data: tensor.data.as_ref(),
+    });
+    read_tensor_views(views, tensors.len(), part, known, &mut payload)?;
+    Ok(payload)
+}
+
+/// Whether a payload is a request or a response: by `ce-type`, else by its keys
+/// (`has()`: whether it has inputs or instances, and whether it has outputs or predictions).
+fn part_of(envelope: &Envelope<'_>, has: impl FnOnce() -> (bool, bool)) -> Result<Part, String> {
+    match envelope.ce_type {
+        Some(kind) if kind.ends_with(".request") => Ok(Part::Request),
+        Some(kind) if kind.ends_with(".response") => Ok(Part::Response),
+        Some(kind) => Err(format!("ce-type {kind} is neither an inference request nor a response")),
+        None => match has() {
+            (true, _) => Ok(Part::Request),
+            (false, true) => Ok(Part::Response),
+            (false, false) => Err("the payload has none of inputs, outputs, instances or predictions".into()),
+        },
+    }
+}
+
 /// Reads `body` (JSON) sent with `envelope`; the error says what was expected.
 pub fn read(body: &Value, envelope: &Envelope<'_>, known: &Columns<'_>) -> Result<Payload, String> {
     let object = body.as_object().ok_or("the payload is not a JSON object")?;
-    let part = match envelope.ce_type {
-        Some(kind) if kind.ends_with(".request") => Part::Request,
-        Some(kind) if kind.ends_with(".response") => Part::Response,
-        Some(kind) => return Err(format!("ce-type {kind} is neither an inference request nor a response")),
-        None if object.contains_key("inputs") || object.contains_key("instances") => Part::Request,
-        None if object.contains_key("outputs") || object.contains_key("predictions") => Part::Response,
-        None => return Err("the payload has none of inputs, outputs, instances or predictions".into()),
-    };
+    let part = part_of(envelope, || {
+        let has = |a: &str, b: &str| object.contains_key(a) || object.contains_key(b);
+        (has("inputs", "instances"), has("outputs", "predictions"))
+    })?;
     let text = |key: &str| object.get(key).and_then(Value::as_str).filter(|value| !value.is_empty());
     let endpoint = envelope.ce_endpoint.filter(|endpoint| !endpoint.is_empty() && *endpoint != "default");
     let mut payload = Payload {
@@ -85,31 +209,64 @@ pub fn read(body: &Value, envelope: &Envelope<'_>, known: &Columns<'_>) -> Resul
 
 /// OIP v2 tensors as columns.
 fn read_tensors(tensors: &[Value], part: Part, known: &Columns<'_>, payload: &mut Payload) -> Result<(), String> {
+    let views = tensors.iter().map(|tensor| TensorView {
+        name: tensor.get("name").and_then(Value::as_str).unwrap_or("output"),
+        shape: tensor
+            .get("shape")
+            .and_then(Value::as_array)
+            .map(|dims| dims.iter().map(|dim| dim.as_u64().unwrap_or(0) as usize).collect()),
+        data: tensor.get("data"),
+    });
+    read_tensor_views(views, tensors.len(), part, known, payload)
+}
+
+/// A tensor's name, shape (if given as a list) and data (if given).
+struct TensorView<'a> {
+    name: &'a str,
+    shape: Option<Vec<usize>>,
+    data: Option<&'a Value>,
+}
+
+/// `count` tensors as columns.
+fn read_tensor_views<'a>(
+    tensors: impl Iterator<Item = TensorView<'a>>,
+    count: usize,
+    part: Part,
+    known: &Columns<'_>,
+    payload: &mut Payload,
+) -> Result<(), String> {
     let mut columns: Vec<(String, Vec<Cell>)> = Vec::new();
-    for tensor in tensors {
-        let name = tensor.get("name").and_then(Value::as_str).unwrap_or("output");
+    for TensorView { name, shape, data: values } in tensors {
         let mut data = Vec::new();
-        flatten(tensor.get("data").ok_or_else(|| format!("tensor {name} has no data"))?, &mut data, 0)?;
-        let shape: Vec<usize> = match tensor.get("shape").and_then(Value::as_array) {
-            Some(dims) => dims.iter().map(|dim| dim.as_u64().unwrap_or(0) as usize).collect(),
-            None => vec![data.len()],
-        };
+        flatten(values.ok_or_else(|| format!("tensor {name} has no data"))?, &mut data, 0)?;
+        let shape: Vec<usize> = shape.unwrap_or_else(|| vec![data.len()]);
         let rows = *shape.first().ok_or_else(|| format!("tensor {name} has an empty shape"))?;
         let width: usize = shape.iter().skip(1).product();
         if rows == 0 || rows > MAX_ROWS || rows * width != data.len() {
             return Err(format!("tensor {name} has shape {shape:?} but {} values (1 to {MAX_ROWS} rows)", data.len()));
         }
-        let names = column_names(name, width, part, tensors.len(), known);
+        let names = column_names(name, width, part, count, known);
+        if width == 1 {
+            // One column: the values as they are, not copied.
+            columns.extend(names.into_iter().map(|column| (column, std::mem::take(&mut data))));
+            continue;
+        }
         for (j, column) in names.into_iter().enumerate() {
-            columns.push((column, (0..rows).map(|i| data[i * width + j].clone()).collect()));
+            columns.push((
+                column,
+                (0..rows).map(|i| std::mem::replace(&mut data[i * width + j], Cell::Missing)).collect(),
+            ));
         }
     }
     let rows = columns.first().map_or(0, |(_, values)| values.len());
     if columns.iter().any(|(_, values)| values.len() != rows) {
         return Err("the tensors do not all have the same number of rows".into());
     }
-    payload.rows = (0..rows).map(|i| columns.iter().map(|(_, values)| values[i].clone()).collect()).collect();
-    payload.columns = columns.into_iter().map(|(name, _)| name).collect();
+    let (names, values): (Vec<String>, Vec<Vec<Cell>>) = columns.into_iter().unzip();
+    let mut values: Vec<std::vec::IntoIter<Cell>> = values.into_iter().map(Vec::into_iter).collect();
+    payload.rows =
+        (0..rows).map(|_| values.iter_mut().map(|column| column.next().unwrap_or(Cell::Missing)).collect()).collect();
+    payload.columns = names;
     Ok(())
 }
 
