@@ -113,4 +113,5 @@ bench: test-deps ui
 		$(CARGO_TARGET_DIR)/driftenv/bin/pip install -q --cache-dir $(CACHE)/pip -r tools/drift-fixtures/requirements.txt && \
 		touch $(CARGO_TARGET_DIR)/driftenv/.installed; }
 	$(CARGO_TARGET_DIR)/release/vigil-bench drift --python $(CARGO_TARGET_DIR)/driftenv/bin/python --out $(CARGO_TARGET_DIR)/bench/drift.json
+	$(CARGO_TARGET_DIR)/release/vigil-bench ingest --out $(CARGO_TARGET_DIR)/bench/ingest.json
 	$(CARGO_TARGET_DIR)/release/vigil-bench window --out $(CARGO_TARGET_DIR)/bench/window.json

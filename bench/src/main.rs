@@ -12,12 +12,17 @@
 //! - `vigil-bench drift [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH]
 //!   [--keep]`: a full drift report on generated reference and current CSV files beside
 //!   Evidently's data drift preset on the same files, time, memory and verdicts ([`drift`]).
+//! - `vigil-bench ingest [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S]
+//!   [--connections N] [--max-events N]`: the drift ingest endpoint on one core, fed KServe
+//!   CloudEvents over loopback, beside a bare axum route and the generator's own ceiling, and
+//!   whether the stored profiles keep up ([`ingest`]).
 //! - `vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]`: the real
 //!   window's first overview, a 100,000-point chart beside a bare canvas line, and its memory
 //!   on the demo fleet ([`window`]).
 
 mod dashboard;
 mod drift;
+mod ingest;
 mod parser;
 mod payload;
 mod poller;
@@ -30,6 +35,8 @@ const USAGE: &str = "usage: vigil-bench parser [--out FILE] [--seconds S]\n     
                      [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]\n       \
                      vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]\n       \
                      vigil-bench drift [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH] [--keep]\n       \
+                     vigil-bench ingest [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S] \
+                     [--connections N] [--max-events N]\n       \
                      vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
 
 fn main() -> ExitCode {
@@ -39,6 +46,7 @@ fn main() -> ExitCode {
         Some("poller") => poller::run(args),
         Some("dashboard") => dashboard::run(args),
         Some("drift") => drift::run(args),
+        Some("ingest") => ingest::run(args),
         Some("window") => window::run(args),
         _ => Err(USAGE.to_owned()),
     };
