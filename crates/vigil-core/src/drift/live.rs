@@ -35,11 +35,6 @@ impl LiveProfiles {
         LiveProfiles { model: model.to_owned(), kinds, windows: HashMap::new(), rng: SplitMix64::new(0x11FE) }
     }
 
-    /// Adds the value of `column` seen at `at_ms` by `version` ("" when not known).
-    pub fn add(&mut self, version: &str, at_ms: i64, column: &str, cell: &Cell) {
-        self.add_row(version, at_ms, std::iter::once((column, cell.clone())));
-    }
-
     /// Adds a row's values, each with its column's name, seen at `at_ms` by `version`.
     pub fn add_row<'a>(&mut self, version: &str, at_ms: i64, row: impl IntoIterator<Item = (&'a str, Cell)>) {
         let window = at_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
@@ -170,8 +165,9 @@ mod tests {
             let mut live = LiveProfiles::new("fraud", kinds.clone());
             for i in 0..15_000 {
                 let at = hour + (i % 2) * WINDOW_MS; // two windows
-                live.add("v2", at, "amount", &Cell::Number((batch * 15_000 + i) as f64));
-                live.add("v2", at, "flag", &Cell::Number((i % 2) as f64));
+                let row =
+                    [("amount", Cell::Number((batch * 15_000 + i) as f64)), ("flag", Cell::Number((i % 2) as f64))];
+                live.add_row("v2", at, row);
             }
             let mut conn = pool.acquire().await.unwrap();
             live.store(&mut conn).await.unwrap();

@@ -80,11 +80,8 @@ pub fn read(
             None => now.timestamp_millis(),
         };
         (first_ms, last_ms) = (first_ms.min(at_ms), last_ms.max(at_ms));
-        for (index, cell) in row.iter().enumerate() {
-            if Some(index) != time_index {
-                live.add(&version, at_ms, &columns[index], cell);
-            }
-        }
+        let values = columns.iter().map(String::as_str).zip(row).enumerate();
+        live.add_row(&version, at_ms, values.filter(|(index, _)| Some(*index) != time_index).map(|(_, value)| value));
         Ok(None)
     })?;
     let source = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
