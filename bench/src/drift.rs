@@ -34,6 +34,7 @@
 //! over Vigil's three processes end to end (process starts, database and all). The ratio of
 //! whole processes, imports included, is printed beside it.
 
+use crate::random::Random;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -413,47 +414,6 @@ const FEATURES: [Feature; 20] = [
 const PREDICTION: &str = "prediction";
 const TIME: &str = "timestamp";
 
-/// SplitMix64: small, seeded, reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Standard normal (Box–Muller).
-    fn normal(&mut self) -> f64 {
-        let (u1, u2) = (1.0 - self.uniform(), self.uniform());
-        (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-    }
-
-    /// Poisson (Knuth's product of uniforms; fine for the small means used here).
-    fn poisson(&mut self, lambda: f64) -> u64 {
-        let limit = (-lambda).exp();
-        let (mut k, mut product) = (0, self.uniform());
-        while product > limit {
-            k += 1;
-            product *= self.uniform();
-        }
-        k
-    }
-
-    /// An index drawn with the given (cumulative, ending at 1) weights.
-    fn pick(&mut self, cumulative: &[f64]) -> usize {
-        let u = self.uniform();
-        cumulative.iter().position(|edge| u < *edge).unwrap_or(cumulative.len() - 1)
-    }
-}
-
 /// A column being generated: its distribution, precomputed.
 struct Column {
     name: String,
@@ -493,7 +453,7 @@ impl Column {
     }
 
     /// Writes one value to `line` and returns its contribution to the prediction's log-odds.
-    fn write(&self, rng: &mut Rng, line: &mut String) -> f64 {
+    fn write(&self, rng: &mut Random, line: &mut String) -> f64 {
         if self.missing > 0.0 && rng.uniform() < self.missing {
             return 0.0;
         }
@@ -502,10 +462,10 @@ impl Column {
             Dist::LogNormal { mu, sigma, decimals } => ((mu + sigma * rng.normal()).exp(), decimals),
             Dist::Uniform { low, high, decimals } => (low + (high - low) * rng.uniform(), decimals),
             Dist::WholeNormal { mean, sd, low, high } => ((mean + sd * rng.normal()).round().clamp(low, high), 0),
-            Dist::WholeUniform { low, high } => ((low + (rng.next_u64() % (high - low + 1) as u64) as i64) as f64, 0),
+            Dist::WholeUniform { low, high } => (rng.whole(low, high) as f64, 0),
             Dist::Poisson { lambda } => (rng.poisson(lambda) as f64, 0),
             Dist::Labels { names, .. } | Dist::Zipf { names, .. } => {
-                let index = rng.pick(&self.cumulative);
+                let index = rng.weighted(&self.cumulative);
                 line.push_str(names[index]);
                 return if index == 0 { self.weight } else { 0.0 };
             }
@@ -537,7 +497,7 @@ fn write_csv(
     path: &Path,
     columns: &[Column],
     rows: usize,
-    rng: &mut Rng,
+    rng: &mut Random,
     times: Option<(i64, i64)>,
 ) -> Result<usize, String> {
     let file = File::create(path).map_err(|error| format!("cannot write {}: {error}", path.display()))?;
@@ -702,7 +662,7 @@ fn generate(options: &Options, dir: &Path) -> Result<Data, String> {
         options.features,
         dir.display()
     );
-    let mut rng = Rng(SEED);
+    let mut rng = Random::new(SEED);
     write_csv(&reference, &columns(options.features, false), options.rows, &mut rng, None)?;
     // Up to a minute before now, so that every row is inside the report's last 24 hours.
     let end = Utc::now().timestamp_millis() - 60_000;

@@ -23,6 +23,7 @@
 //! 202 (the ceiling of this HTTP stack on one core). CPU time is each thread's, from
 //! `/proc/self/task/TID/schedstat`, summed by the core it is pinned to.
 
+use crate::random::Random;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -287,32 +288,6 @@ fn message_length(buffer: &[u8]) -> Option<usize> {
 // ---------------------------------------------------------------------------------------------
 // The model and its payloads.
 
-/// A small deterministic random source (SplitMix64).
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform().max(1e-12), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-
-    fn pick<'a>(&mut self, choices: &[&'a str]) -> &'a str {
-        choices[(self.next() % choices.len() as u64) as usize]
-    }
-}
-
 /// One feature's value as a tensor gives it.
 #[derive(Clone)]
 enum Feature {
@@ -360,7 +335,7 @@ fn inference(random: &mut Random) -> (Vec<Feature>, f64) {
 
 /// The reference CSV: [`REFERENCE_ROWS`] inferences from the same distributions.
 fn reference_csv() -> String {
-    let mut random = Random(0xC0FFEE);
+    let mut random = Random::new(0xC0FFEE);
     let names: Vec<&str> = FEATURES.iter().map(|(name, _)| *name).collect();
     let mut text = format!("{},{PREDICTION}\n", names.join(","));
     for _ in 0..REFERENCE_ROWS {
@@ -615,7 +590,7 @@ async fn measure(options: &Options, server: &Server) -> Result<Outcome, String> 
         [core] => *core,
         other => return Err(format!("the engine's thread runs on {other:?}, not one core")),
     };
-    let mut random = Random(0x5EED);
+    let mut random = Random::new(0x5EED);
     let payloads: Arc<Vec<(Vec<u8>, Vec<u8>)>> = Arc::new((0..PAYLOADS).map(|_| payload_bodies(&mut random)).collect());
     let sizes = (payloads[0].0.len(), payloads[0].1.len());
     println!("Payloads: {PAYLOADS} inferences of 12 features, request body {} B, response body {} B", sizes.0, sizes.1);

@@ -26,6 +26,7 @@ mod ingest;
 mod parser;
 mod payload;
 mod poller;
+mod random;
 mod window;
 
 use std::path::Path;
