@@ -48,12 +48,21 @@ fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
+/// Whether display `number` has a live X server: its lock file names a running process. A lock
+/// left by a server that was killed does not count (Xvfb replaces such a lock itself).
+fn display_in_use(number: u32) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{number}-lock")) {
+        Ok(pid) => pid.trim().parse::<u32>().map_or(true, |pid| Path::new(&format!("/proc/{pid}")).exists()),
+        Err(_) => false,
+    }
+}
+
 /// Starts Xvfb on the first free display from :100 up (clear of a desktop's :0) and returns it
 /// with the display name, once its socket is there.
 async fn start_xvfb(artifacts: &Path) -> (Child, String) {
     let xvfb = tool("XVFB", "Xvfb");
     for number in 100..200 {
-        if Path::new(&format!("/tmp/.X{number}-lock")).exists() {
+        if display_in_use(number) {
             continue;
         }
         let display = format!(":{number}");
@@ -95,10 +104,12 @@ impl DesktopApp {
         let db_dir = tempfile::tempdir().expect("temp dir");
         let db_path = db_dir.path().join("vigil.db");
 
+        // Found first: a missing tool must not leave an Xvfb behind.
+        let driver_program = tool("TAURI_DRIVER", "tauri-driver");
         let (xvfb, display) = start_xvfb(&artifacts).await;
         let (port, native_port) = (free_port(), free_port());
         let log = File::create(artifacts.join("app.log")).expect("app log");
-        let driver = Command::new(tool("TAURI_DRIVER", "tauri-driver"))
+        let driver = Command::new(driver_program)
             .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
             .env("DISPLAY", &display)
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
