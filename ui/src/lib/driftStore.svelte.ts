@@ -3,27 +3,17 @@
 // view share one instance.
 
 import { api, ApiError, toApiError } from "./api";
+import { EngineListener } from "./engineListener";
 import type { DriftReport, EngineEvent } from "./bindings";
 import { latestFrom, mergeReport, mergeReported, type LatestDrift } from "./drift";
 
-export class DriftLatest {
+export class DriftLatest extends EngineListener {
   latest = $state<LatestDrift[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
-  #unlisten: (() => void) | null = null;
   /** Counts reads, so an older answer arriving late is dropped. */
   #reads = 0;
 
-  /** Listens first, then reads, so no report between the two is missed. */
-  async start(): Promise<void> {
-    this.#unlisten = await api.onEngineEvent((event) => this.apply(event));
-    await this.reload();
-  }
-
-  stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
-  }
 
   async reload(): Promise<void> {
     const read = ++this.#reads;

@@ -2,6 +2,7 @@
 // events. The window never polls the engine in a loop.
 
 import { api, ApiError, toApiError } from "./api";
+import { EngineListener } from "./engineListener";
 import type { EngineEvent, RevisionSignals, Server } from "./bindings";
 import { elapsed } from "./format";
 
@@ -81,26 +82,15 @@ export function plainStatus(server: Server, now: number): string {
  * The live fleet: servers, their model revisions with the latest signals, when the engine last
  * polled, and what went wrong loading. Revisions are read again after each poll.
  */
-export class Fleet {
+export class Fleet extends EngineListener {
   servers = $state<Server[]>([]);
   revisions = $state<RevisionSignals[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
-  #unlisten: (() => void) | null = null;
   /** Counts revision reads, so an older answer arriving late is dropped. */
   #revisionReads = 0;
 
-  /** Listens to engine events first, then loads, so no change between the two is missed. */
-  async start(): Promise<void> {
-    this.#unlisten = await api.onEngineEvent((event) => this.apply(event));
-    await this.reload();
-  }
-
-  stop(): void {
-    this.#unlisten?.();
-    this.#unlisten = null;
-  }
 
   async reload(): Promise<void> {
     try {
