@@ -256,7 +256,11 @@ severity: number, reference_count: number, current_count: number, current_missin
 /**
  * The test ran on a uniform sample of the current values (there were more than are kept).
  */
-sampled: boolean, distributions: Distributions | null, };
+sampled: boolean, 
+/**
+ * The method or threshold a person chose for this column; all None for Evidently's default.
+ */
+chosen: ColumnChoice, distributions: Distributions | null, };
 
 export type SkippedColumn = { column: string, reason: string, };
 

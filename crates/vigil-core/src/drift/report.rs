@@ -66,6 +66,8 @@ pub struct ColumnDrift {
     pub current_missing: u64,
     /// The test ran on a uniform sample of the current values (there were more than are kept).
     pub sampled: bool,
+    /// The method or threshold a person chose for this column; all None for Evidently's default.
+    pub chosen: ColumnChoice,
     pub distributions: Option<Distributions>,
 }
 
@@ -190,6 +192,7 @@ fn compare_column(
         current_count: current.map_or(0, |profile| profile.count),
         current_missing: current.map_or(0, |profile| profile.missing),
         sampled: false,
+        chosen: choice,
         distributions: None,
     };
     let Some(current) = current.filter(|profile| profile.count > 0) else {
