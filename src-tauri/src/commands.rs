@@ -11,7 +11,7 @@ use tauri::ipc::Channel;
 use tauri::State;
 use vigil_core::dashboard::{ModelChart, RevisionSignals};
 use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
-use vigil_core::drift::report::{DriftReport, DriftTimeline};
+use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
@@ -151,6 +151,24 @@ pub async fn drift_reference(
     version: Option<String>,
 ) -> CommandResult<Option<ReferenceSummary>> {
     engine.reference(&model, version.as_deref()).await.map_err(to_payload)
+}
+
+/// Chooses the test of `column` in `model`'s reference (both None: Evidently's default again).
+#[tauri::command]
+pub async fn drift_set_choice(
+    engine: State<'_, Engine>,
+    model: String,
+    version: Option<String>,
+    column: String,
+    choice: ColumnChoice,
+) -> CommandResult<()> {
+    engine.set_drift_choice(&model, version.as_deref(), &column, choice).await.map_err(to_payload)
+}
+
+/// The versions of `model` with live data or a reference of their own, newest first.
+#[tauri::command]
+pub async fn drift_versions(engine: State<'_, Engine>, model: String) -> CommandResult<Vec<String>> {
+    engine.drift_versions(&model).await.map_err(to_payload)
 }
 
 /// The import running now, which `drift_cancel_import` stops.

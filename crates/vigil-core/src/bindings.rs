@@ -10,7 +10,7 @@ use crate::audit::AuditEntry;
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals};
 use crate::drift::reference::{ReferenceColumn, ReferenceRequest, ReferenceSummary};
 use crate::drift::report::{
-    ColumnDrift, ColumnRole, Distributions, DriftReport, DriftTimeline, SkippedColumn, TimelineCell,
+    ColumnChoice, ColumnDrift, ColumnRole, Distributions, DriftReport, DriftTimeline, SkippedColumn, TimelineCell,
 };
 use crate::drift::schema::ColumnUse;
 use crate::drift::stats::{ColumnKind, Method, TestResult};
@@ -46,6 +46,7 @@ pub fn typescript() -> String {
         TestResult::decl(&config),
         ColumnRole::decl(&config),
         Distributions::decl(&config),
+        ColumnChoice::decl(&config),
         ColumnDrift::decl(&config),
         SkippedColumn::decl(&config),
         DriftReport::decl(&config),

@@ -244,6 +244,8 @@ reference: Array<number>,
  */
 current: Array<number>, };
 
+export type ColumnChoice = { method: Method | null, threshold: number | null, };
+
 export type ColumnDrift = { column: string, kind: ColumnKind, role: ColumnRole, 
 /**
  * The test's outcome; None when it could not run (`problem` says why).

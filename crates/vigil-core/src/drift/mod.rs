@@ -254,3 +254,25 @@ impl Engine {
 
 /// The most windows a drift timeline shows.
 pub const MAX_TIMELINE_WINDOWS: i64 = 60;
+
+impl Engine {
+    /// The versions of `model` that have live windows or a reference of their own, the one with
+    /// the newest live window first (versions with only a reference last, by name); the empty
+    /// version (what holds for every version) is left out.
+    pub async fn drift_versions(&self, model: &str) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT version FROM (
+                 SELECT version, MAX(window_start_ms) AS newest FROM drift_windows
+                 WHERE model = ?1 AND version <> '' GROUP BY version
+                 UNION ALL
+                 SELECT version, NULL FROM drift_references WHERE model = ?1 AND version <> ''
+             )
+             GROUP BY version
+             ORDER BY MAX(newest) IS NULL, MAX(newest) DESC, version",
+        )
+        .bind(model.trim())
+        .fetch_all(&mut *self.pool().acquire().await?)
+        .await?;
+        Ok(rows.into_iter().map(|(version,)| version).collect())
+    }
+}
