@@ -240,12 +240,16 @@ describe("DriftView", () => {
       'Line 5,021: tenure: "abc" is not a number',
     ]);
     const columns = [...document.querySelectorAll('[data-testid="drift-import-column"]')].map((tr) =>
-      [...tr.querySelectorAll("td")].map((td) => td.textContent?.replace(/\s+/g, " ").trim()),
+      [...tr.querySelectorAll("td")].map((td) => {
+        const use = td.querySelector("select");
+        const reason = td.querySelector(".reason")?.textContent;
+        return use ? [use.value, reason].filter(Boolean).join(" ") : td.textContent?.replace(/\s+/g, " ").trim();
+      }),
     );
     expect(columns).toEqual([
       ["tenure", "numeric", "9,998", "0"],
       ["plan", "categorical", "9,990", "8"],
-      ["customer_id", "skipped: an identifier: every value is different", "9,998", "0"],
+      ["customer_id", "skip skipped: an identifier: every value is different", "9,998", "0"],
     ]);
     expect(find('[data-testid="drift-model-churn"]'), "the model is listed").not.toBeNull();
     unmount(view);
