@@ -6,6 +6,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppInfo,
   AuditEntry,
+  ColumnChoice,
   DriftReport,
   DriftTimeline,
   EngineEvent,
@@ -84,6 +85,11 @@ export const api = {
     call<DriftReport>("drift_report", { model, version, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
   driftTimeline: (model: string, version: string | null, fromMs: number, toMs: number) =>
     call<DriftTimeline>("drift_timeline", { model, version, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
+  /** Chooses the test of one column of the model's reference; both null: Evidently's default again. */
+  driftSetChoice: (model: string, version: string | null, column: string, choice: ColumnChoice) =>
+    call<null>("drift_set_choice", { model, version, column, choice }),
+  /** The model's versions with live data or a reference of their own, the newest live one first. */
+  driftVersions: (model: string) => call<string[]>("drift_versions", { model }),
   driftReference: (model: string, version: string | null) =>
     call<ReferenceSummary | null>("drift_reference", { model, version }),
   /** Imports a reference file; `onprogress` hears each step. Rejects with code "cancelled" when stopped. */

@@ -20,6 +20,10 @@ import {
   verdictOf,
   windowLabel,
   bytesText,
+  choiceWords,
+  isChosen,
+  methodsFor,
+  parseThreshold,
 } from "./drift";
 import { column, report } from "./driftFixtures";
 import { NOW } from "./fixtures";
@@ -134,6 +138,13 @@ describe("latest verdicts", () => {
     expect(mergeReport(added, report({ model: "ads" }))[0]).toMatchObject({ model: "ads", stale: false });
   });
 
+  it("keeps one entry a model, its newest report, when drift_latest answers one for each version", () => {
+    const older = report({ version: "v1", computed_at: "2026-11-28T10:00:00Z" });
+    const newer = report({ version: "v2", computed_at: "2026-11-28T11:00:00Z", drifted_features: 0 });
+    expect(latestFrom([newer, older])).toEqual([expect.objectContaining({ model: "fraud", version: "v2", drifted_features: 0 })]);
+    expect(latestFrom([older, newer])).toHaveLength(1);
+  });
+
   it("gives each model a word: Drift, OK or No live data, with the count on hover", () => {
     expect(verdictOf({ dataset_drift: true, drifted_features: 2, features: 3 })).toEqual({
       word: "Drift",
@@ -174,5 +185,28 @@ describe("distributions and heatmap", () => {
     expect(windowLabel("2026-11-28T00:00:00Z", 86_400, "UTC")).toBe("28 Nov");
     expect(bytesText(512)).toBe("512 B");
     expect(bytesText(12.3 * 1024 * 1024)).toBe("12.3 MB");
+  });
+});
+
+describe("a column's chosen test", () => {
+  it("offers only the tests the engine accepts for the column's kind", () => {
+    expect(methodsFor("numeric")).toEqual(["ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]);
+    expect(methodsFor("categorical")).toEqual(["chi_square", "z_test", "psi", "jensen_shannon", "hellinger"]);
+    expect(methodsFor("binary")).toEqual(methodsFor("categorical"));
+  });
+
+  it("says whether a person chose it, and what", () => {
+    expect(isChosen({ method: null, threshold: null })).toBe(false);
+    expect(isChosen({ method: null, threshold: 0.2 })).toBe(true);
+    expect(choiceWords({ method: "psi", threshold: 0.2 })).toBe("Chosen: PSI, threshold 0.2");
+    expect(choiceWords({ method: "ks", threshold: null })).toBe("Chosen: Kolmogorov–Smirnov, its default threshold");
+    expect(choiceWords({ method: null, threshold: null })).toBe("Evidently's default test and threshold for this column");
+  });
+
+  it("reads a typed threshold: empty for the default, a number, or what is wrong", () => {
+    expect(parseThreshold(" ")).toEqual({ threshold: null });
+    expect(parseThreshold("0.01")).toEqual({ threshold: 0.01 });
+    expect(parseThreshold("0,2")).toEqual({ threshold: 0.2 });
+    expect(parseThreshold("abc")).toEqual({ problem: "Write a number, such as 0.05, or leave it empty for the default." });
   });
 });

@@ -2,7 +2,7 @@
 // summary for product managers, the ranges offered, and the latest verdict of each model as the
 // engine's drift_reported events update it. Pure functions, tested without a window.
 
-import type { ColumnDrift, DriftReport, Distributions, EngineEvent, Method, TestResult } from "./bindings";
+import type { ColumnChoice, ColumnDrift, ColumnKind, DriftReport, Distributions, EngineEvent, Method, TestResult } from "./bindings";
 import type { StatusView } from "./format";
 
 const MINUTE = 60_000;
@@ -61,6 +61,36 @@ export function testWords(test: TestResult | null, problem: string | null = null
   const statistic = isPValue(test.method) ? ` (statistic ${significant(test.statistic)})` : "";
   const rule = isPValue(test.method) ? "drifts when p is below" : "drifts at or above";
   return `${name}: ${scoreText(test)}${statistic}; ${rule} ${significant(test.threshold)}`;
+}
+
+/** The tests a column of `kind` may be given, as the engine accepts them. */
+export function methodsFor(kind: ColumnKind): Method[] {
+  return kind === "numeric"
+    ? ["ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]
+    : ["chi_square", "z_test", "psi", "jensen_shannon", "hellinger"];
+}
+
+/** The threshold Evidently uses for `method` when none is chosen. */
+export const defaultThreshold = (method: Method) => (isPValue(method) ? 0.05 : 0.1);
+
+/** Whether a person chose the column's method or threshold (otherwise Evidently's default holds). */
+export const isChosen = (choice: ColumnChoice) => choice.method !== null || choice.threshold !== null;
+
+/** What was chosen for a column, in words for a hover: "Chosen: PSI, threshold 0.2". */
+export function choiceWords(choice: ColumnChoice): string {
+  if (!isChosen(choice)) return "Evidently's default test and threshold for this column";
+  const method = choice.method ? METHOD_NAMES[choice.method] : "the default test";
+  const threshold = choice.threshold !== null ? `threshold ${significant(choice.threshold)}` : "its default threshold";
+  return `Chosen: ${method}, ${threshold}`;
+}
+
+/** A threshold as typed: null when empty (the default), a number, or the words of what is wrong. */
+export function parseThreshold(text: string): { threshold: number | null } | { problem: string } {
+  const trimmed = text.trim();
+  if (trimmed === "") return { threshold: null };
+  const value = Number(trimmed.replace(",", "."));
+  if (!Number.isFinite(value)) return { problem: "Write a number, such as 0.05, or leave it empty for the default." };
+  return { threshold: value };
 }
 
 /** Severity as a multiple of the threshold: "1.8×"; "—" when untested. */
@@ -221,9 +251,14 @@ export function latestOf(report: DriftReport): LatestDrift {
   return { model, version, dataset_drift, drifted_features, features, report, stale: false };
 }
 
-/** The latest list from drift_latest's answer, by model name. */
+/** The latest list from drift_latest's answer (the newest report of each model's versions), by model name. */
 export function latestFrom(reports: DriftReport[]): LatestDrift[] {
-  return reports.map(latestOf).sort(byModel);
+  const newest = new Map<string, DriftReport>();
+  for (const report of reports) {
+    const kept = newest.get(report.model);
+    if (!kept || Date.parse(report.computed_at) > Date.parse(kept.computed_at)) newest.set(report.model, report);
+  }
+  return [...newest.values()].map(latestOf).sort(byModel);
 }
 
 /**

@@ -40,6 +40,7 @@ async function open(reports: DriftReport[], { role = "data_scientist" as Role, m
       if (command === "drift_latest") return reports;
       if (command === "drift_timeline") return timeline();
       if (command === "drift_reference") return null;
+      if (command === "drift_versions") return [];
       return null;
     },
     { shouldMockEvents: true },
@@ -59,6 +60,13 @@ const type = (input: HTMLInputElement, value: string) => {
   input.dispatchEvent(new Event("input", { bubbles: true }));
 };
 
+const choose = (select: HTMLSelectElement, value: string) => {
+  select.value = value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+};
+
+const engineError = (message: string, field: string | null = null) => ({ code: "invalid_input", message, field, detail: null });
+
 describe("DriftView", () => {
   it("lists each model with its verdict and the chosen model's columns, drifted and most severe first", async () => {
     const { view, find, text, target, commands } = await open([
@@ -77,8 +85,8 @@ describe("DriftView", () => {
       "drift-column-is_fraud",
     ]);
     const cells = (name: string) => [...find(`[data-testid="drift-column-${name}"]`)!.querySelectorAll("td")].map((td) => td.textContent?.trim());
-    expect(cells("amount")).toEqual(["amount", "feature", "numeric", "Kolmogorov–Smirnov", "p = 0.0012", "p < 0.05", "Yes", "1.6×"]);
-    expect(cells("country").slice(3, 7)).toEqual(["Jensen–Shannon", "0.31", "≥ 0.1", "Yes"]);
+    expect(cells("amount")).toEqual(["amount", "feature", "numeric", "Kolmogorov–Smirnov default", "p = 0.0012", "p < 0.05", "Yes", "1.6×"]);
+    expect(cells("country").slice(3, 7)).toEqual(["Jensen–Shannon default", "0.31", "≥ 0.1", "Yes"]);
     expect(cells("age")[6]).toBe("No");
     expect(text('[data-testid="drift-skipped"]')).toContain("customer_id — an identifier");
 
@@ -135,6 +143,134 @@ describe("DriftView", () => {
     flushSync();
     expect(distributions().dataset.column).toBe("age");
     expect(document.activeElement?.getAttribute("data-testid")).toBe("drift-column-age");
+    unmount(view);
+  });
+
+  it("lets a person choose a column's test: applied, the report runs again and the method cell says chosen", async () => {
+    let failWith: unknown = null;
+    let fresh = report();
+    const { view, find, text, commands, target } = await open([report()], {
+      more: (command) => {
+        if (command === "drift_set_choice") {
+          if (failWith) throw failWith;
+          return null;
+        }
+        if (command === "drift_report") return fresh;
+        return undefined;
+      },
+    });
+    const methodCell = (name: string) => find(`[data-testid="drift-column-${name}"] td.test`)!;
+    expect(methodCell("amount").textContent?.trim()).toBe("Kolmogorov–Smirnov default");
+    expect(text('[data-testid="drift-choice"] h3'), "the first column's test beside its distributions").toBe("Test for country");
+    const options = () => [...find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!.options].map((o) => o.value);
+    expect(options()).toEqual(["default", "chi_square", "z_test", "psi", "jensen_shannon", "hellinger"]);
+
+    find('[data-testid="drift-column-amount"]')!.click();
+    flushSync();
+    expect(text('[data-testid="drift-choice"] h3')).toBe("Test for amount");
+    expect(text('[data-testid="drift-choice-now"]')).toBe("default Evidently's default test and threshold for this column");
+    expect(options()).toEqual(["default", "ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]);
+    expect(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!.selectedOptions[0].textContent).toBe("Default (Kolmogorov–Smirnov)");
+    const apply = () => find<HTMLButtonElement>('[data-testid="drift-choice-apply"]')!;
+    expect(apply().disabled, "nothing changed yet").toBe(true);
+    expect(find<HTMLButtonElement>('[data-testid="drift-choice-reset"]')!.disabled, "already the default").toBe(true);
+
+    // A threshold that is not a number is named before the engine is asked.
+    type(find<HTMLInputElement>('[data-testid="drift-choice-threshold-input"]')!, "abc");
+    flushSync();
+    apply().click();
+    await settle();
+    expect(text('[data-testid="drift-choice-threshold-error"]')).toBe("Write a number, such as 0.05, or leave it empty for the default.");
+    expect(commands.map((c) => c.command)).not.toContain("drift_set_choice");
+
+    // The engine's objection shows beside the field it names.
+    failWith = engineError("The threshold must be a positive number (below 1 for a p-value test).", "threshold");
+    type(find<HTMLInputElement>('[data-testid="drift-choice-threshold-input"]')!, "2");
+    flushSync();
+    apply().click();
+    await settle();
+    expect(text('[data-testid="drift-choice-threshold-error"]')).toBe("The threshold must be a positive number (below 1 for a p-value test).");
+    failWith = engineError("fraud has no reference data; import some before choosing its tests.");
+    apply().click();
+    await settle();
+    expect(text('[data-testid="drift-choice-error"]')).toBe("fraud has no reference data; import some before choosing its tests.");
+    expect(commands.map((c) => c.command)).not.toContain("drift_report");
+
+    // Applied: the choice goes to the engine, then the report runs again and shows it.
+    failWith = null;
+    const chosen = report();
+    chosen.columns[1] = { ...chosen.columns[1], chosen: { method: "psi", threshold: 0.2 }, test: { method: "psi", statistic: 0.35, p_value: null, threshold: 0.2, drifted: true } };
+    fresh = chosen;
+    choose(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!, "psi");
+    type(find<HTMLInputElement>('[data-testid="drift-choice-threshold-input"]')!, "0.2");
+    flushSync();
+    expect(text("#drift-choice-threshold-help")).toBe("Drifts at or above it; empty: the default, 0.1.");
+    apply().click();
+    await settle();
+    const sets = commands.filter((c) => c.command === "drift_set_choice");
+    expect(sets.at(-1)!.args).toEqual({ model: "fraud", version: null, column: "amount", choice: { method: "psi", threshold: 0.2 } });
+    const order = commands.map((c) => c.command);
+    expect(order.lastIndexOf("drift_report"), "the report runs after the choice is stored").toBeGreaterThan(order.lastIndexOf("drift_set_choice"));
+    expect(methodCell("amount").textContent?.trim()).toBe("PSI chosen");
+    expect(methodCell("amount").querySelector('[data-testid="drift-choice-tag"]')!.getAttribute("title")).toBe("Chosen: PSI, threshold 0.2");
+    expect(text('[data-testid="drift-choice-now"]')).toBe("chosen Chosen: PSI, threshold 0.2");
+    expect(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!.value).toBe("psi");
+    expect(target.querySelector('[data-testid="drift-choice-error"]')).toBeNull();
+
+    // Reset: both back to the default, and the report again.
+    fresh = report();
+    const reports = commands.filter((c) => c.command === "drift_report").length;
+    find<HTMLButtonElement>('[data-testid="drift-choice-reset"]')!.click();
+    await settle();
+    expect(commands.filter((c) => c.command === "drift_set_choice").at(-1)!.args).toEqual({
+      model: "fraud",
+      version: null,
+      column: "amount",
+      choice: { method: null, threshold: null },
+    });
+    expect(commands.filter((c) => c.command === "drift_report")).toHaveLength(reports + 1);
+    expect(methodCell("amount").textContent?.trim()).toBe("Kolmogorov–Smirnov default");
+    unmount(view);
+  });
+
+  it("offers a version picker when a model has more than one version, and reports the one picked", async () => {
+    const { view, find, text, commands, target } = await open(
+      [report({ version: "v2" }), report({ model: "churn", version: "v1", dataset_drift: false, drifted_features: 0 })],
+      {
+        more: (command, args) => {
+          if (command === "drift_versions") return args.model === "fraud" ? ["v2", "v1"] : ["v1"];
+          if (command === "drift_report") return report({ version: args.version as string | null, drifted_features: 0, dataset_drift: false });
+          return undefined;
+        },
+      },
+    );
+    const picker = () => find<HTMLSelectElement>('[data-testid="drift-version-select"]');
+    expect(commands.find((c) => c.command === "drift_versions")!.args).toEqual({ model: "fraud" });
+    expect([...picker()!.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["all", "All versions"],
+      ["v:v2", "Version v2"],
+      ["v:v1", "Version v1"],
+    ]);
+    expect(picker()!.value, "the newest report's version").toBe("v:v2");
+    expect(target.querySelector('label:has([data-testid="drift-version-select"])')!.textContent).toContain("Version");
+
+    choose(picker()!, "v:v1");
+    await settle();
+    expect(commands.filter((c) => c.command === "drift_report").at(-1)!.args).toMatchObject({ model: "fraud", version: "v1" });
+    expect(commands.filter((c) => c.command === "drift_timeline").at(-1)!.args).toMatchObject({ model: "fraud", version: "v1" });
+    expect(text(".detail-head h2")).toBe("fraud v1");
+    expect(picker()!.value).toBe("v:v1");
+    expect(text('[data-testid="drift-summary"]')).toMatch(/^None of the 3 inputs have shifted/);
+
+    choose(picker()!, "all");
+    await settle();
+    expect(commands.filter((c) => c.command === "drift_report").at(-1)!.args).toMatchObject({ model: "fraud", version: null });
+    expect(text(".detail-head h2")).toBe("fraud");
+
+    // One version: nothing to pick.
+    find<HTMLButtonElement>('[data-testid="drift-model-churn"]')!.click();
+    await settle();
+    expect(picker()).toBeNull();
     unmount(view);
   });
 
