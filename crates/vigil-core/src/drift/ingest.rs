@@ -284,8 +284,9 @@ impl Shared {
             Some(live) => live,
             None => gathered.entry(model.to_owned()).or_insert_with(|| LiveProfiles::new(model, known.kinds.clone())),
         };
-        for row in payload.rows {
-            live.add_row(version, at_ms, payload.columns.iter().map(String::as_str).zip(row));
+        let positions: Vec<usize> = payload.columns.iter().map(|column| live.column(column)).collect();
+        for row in &payload.rows {
+            live.add_row(version, at_ms, positions.iter().copied().zip(row.iter().map(Cell::as_field)));
         }
         self.rows.fetch_add(rows, Ordering::Relaxed);
     }

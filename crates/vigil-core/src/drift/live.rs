@@ -9,7 +9,7 @@ use sqlx::SqliteConnection;
 
 use super::profile::{ColumnProfile, SplitMix64};
 use super::stats::ColumnKind;
-use super::table::Cell;
+use super::table::Field;
 use crate::{Result, VigilError};
 
 /// The width of a live window.
@@ -24,39 +24,56 @@ pub struct LiveProfiles {
     model: String,
     /// Each column's kind as its reference has it; other columns are typed by their values.
     kinds: HashMap<String, ColumnKind>,
-    /// Version → window start (Unix ms) → column → profile: looked up by the names given,
-    /// without copying them for each value.
-    windows: HashMap<String, HashMap<i64, HashMap<String, ColumnProfile>>>,
+    /// The columns seen; rows name them by position in this list ([`LiveProfiles::column`]).
+    columns: Vec<String>,
+    positions: HashMap<String, usize>,
+    /// Version → window start (Unix ms) → each column's profile, by position (None until the
+    /// column has a value in the window).
+    windows: HashMap<String, HashMap<i64, Vec<Option<ColumnProfile>>>>,
     rng: SplitMix64,
 }
 
 impl LiveProfiles {
     pub fn new(model: &str, kinds: HashMap<String, ColumnKind>) -> Self {
-        LiveProfiles { model: model.to_owned(), kinds, windows: HashMap::new(), rng: SplitMix64::new(0x11FE) }
+        LiveProfiles {
+            model: model.to_owned(),
+            kinds,
+            columns: Vec::new(),
+            positions: HashMap::new(),
+            windows: HashMap::new(),
+            rng: SplitMix64::new(0x11FE),
+        }
     }
 
-    /// Adds a row's values, each with its column's name, seen at `at_ms` by `version`.
-    pub fn add_row<'a>(&mut self, version: &str, at_ms: i64, row: impl IntoIterator<Item = (&'a str, Cell)>) {
+    /// The position of the column `name`, by which rows name it.
+    pub fn column(&mut self, name: &str) -> usize {
+        if let Some(position) = self.positions.get(name) {
+            return *position;
+        }
+        self.columns.push(name.to_owned());
+        self.positions.insert(name.to_owned(), self.columns.len() - 1);
+        self.columns.len() - 1
+    }
+
+    /// Adds a row's values, each with its column's position, seen at `at_ms` by `version`.
+    pub fn add_row<'a>(&mut self, version: &str, at_ms: i64, row: impl IntoIterator<Item = (usize, Field<'a>)>) {
         let window = at_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
         if !self.windows.contains_key(version) {
             self.windows.insert(version.to_owned(), HashMap::new());
         }
         let Some(by_window) = self.windows.get_mut(version) else { return };
-        let columns = by_window.entry(window).or_default();
-        for (column, cell) in row {
-            let profile = match columns.get_mut(column) {
-                Some(profile) => profile,
-                None => {
-                    let profile = match (self.kinds.get(column).copied(), &cell) {
-                        (Some(ColumnKind::Numeric), _) | (None, Cell::Number(_)) => {
-                            ColumnProfile::numeric(WINDOW_SAMPLE)
-                        }
-                        _ => ColumnProfile::categorical(),
-                    };
-                    columns.entry(column.to_owned()).or_insert(profile)
+        let profiles = by_window.entry(window).or_default();
+        for (position, field) in row {
+            if profiles.len() <= position {
+                profiles.resize_with(position + 1, || None);
+            }
+            let profile = profiles[position].get_or_insert_with(|| {
+                match (self.kinds.get(&self.columns[position]).copied(), field) {
+                    (Some(ColumnKind::Numeric), _) | (None, Field::Number(_)) => ColumnProfile::numeric(WINDOW_SAMPLE),
+                    _ => ColumnProfile::categorical(),
                 }
-            };
-            profile.add_cell(cell, &mut self.rng);
+            });
+            profile.add_field(field, &mut self.rng);
         }
     }
 
@@ -67,20 +84,25 @@ impl LiveProfiles {
 
     /// Merges what was gathered into the stored windows, in the caller's transaction.
     pub async fn store(mut self, conn: &mut SqliteConnection) -> Result<()> {
+        let columns = std::mem::take(&mut self.columns);
         let windows = std::mem::take(&mut self.windows).into_iter().flat_map(|(version, by_window)| {
-            by_window.into_iter().flat_map(move |(window, columns)| {
+            by_window.into_iter().flat_map(move |(window, profiles)| {
                 let version = version.clone();
-                columns.into_iter().map(move |(column, profile)| (version.clone(), column, window, profile))
+                profiles
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(move |(position, profile)| Some((version.clone(), position, window, profile?)))
             })
         });
-        for (version, column, window, mut profile) in windows {
+        for (version, position, window, mut profile) in windows {
+            let column = &columns[position];
             let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
                 "SELECT profile, sample FROM drift_windows
                  WHERE model = ? AND version = ? AND column_name = ? AND window_start_ms = ?",
             )
             .bind(&self.model)
             .bind(&version)
-            .bind(&column)
+            .bind(column)
             .bind(window)
             .fetch_optional(&mut *conn)
             .await?;
@@ -95,7 +117,7 @@ impl LiveProfiles {
             )
             .bind(&self.model)
             .bind(&version)
-            .bind(&column)
+            .bind(column)
             .bind(window)
             .bind(serde_json::to_string(&profile).map_err(|err| VigilError::Internal(err.to_string()))?)
             .bind(profile.sample_bytes())
@@ -163,10 +185,10 @@ mod tests {
         let hour = 500 * WINDOW_MS;
         for batch in 0..2 {
             let mut live = LiveProfiles::new("fraud", kinds.clone());
+            let (amount, flag) = (live.column("amount"), live.column("flag"));
             for i in 0..15_000 {
                 let at = hour + (i % 2) * WINDOW_MS; // two windows
-                let row =
-                    [("amount", Cell::Number((batch * 15_000 + i) as f64)), ("flag", Cell::Number((i % 2) as f64))];
+                let row = [(amount, Field::Number((batch * 15_000 + i) as f64)), (flag, Field::Number((i % 2) as f64))];
                 live.add_row("v2", at, row);
             }
             let mut conn = pool.acquire().await.unwrap();

@@ -12,7 +12,7 @@ use ts_rs::TS;
 
 use super::live::LiveProfiles;
 use super::stats::ColumnKind;
-use super::table::{BadRows, Cell, ImportProgress, SkippedRow, Table};
+use super::table::{BadRows, Field, ImportProgress, SkippedRow, Table};
 use crate::{Result, VigilError};
 
 /// What a person asked for when importing an inference log.
@@ -67,9 +67,14 @@ pub fn read(
     };
     let version = request.version.clone().unwrap_or_default();
     let mut live = LiveProfiles::new(request.model.trim(), kinds);
+    // (index in the file, position in the profiles) of every column but the time.
+    let positions: Vec<(usize, usize)> = (0..columns.len())
+        .filter(|index| Some(*index) != time_index)
+        .map(|index| (index, live.column(&columns[index])))
+        .collect();
     let (mut first_ms, mut last_ms) = (i64::MAX, i64::MIN);
     let (counts, bad_rows) = table.read_all(path, request.bad_rows, progress, cancel, |row| {
-        let at_ms = match time_index.map(|index| time_of(&row[index])) {
+        let at_ms = match time_index.map(|index| time_of(row.get(index))) {
             Some(Some(at_ms)) => at_ms,
             Some(None) => {
                 return Ok(Some(format!(
@@ -80,8 +85,7 @@ pub fn read(
             None => now.timestamp_millis(),
         };
         (first_ms, last_ms) = (first_ms.min(at_ms), last_ms.max(at_ms));
-        let values = columns.iter().map(String::as_str).zip(row).enumerate();
-        live.add_row(&version, at_ms, values.filter(|(index, _)| Some(*index) != time_index).map(|(_, value)| value));
+        live.add_row(&version, at_ms, positions.iter().map(|&(index, position)| (position, row.get(index))));
         Ok(None)
     })?;
     let source = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
@@ -98,12 +102,12 @@ pub fn read(
 }
 
 /// A cell's time in Unix ms: RFC 3339 text, or a number of seconds (below 10^11) or milliseconds.
-fn time_of(cell: &Cell) -> Option<i64> {
-    match cell {
-        Cell::Number(number) if number.is_finite() => {
-            Some(if number.abs() < 1e11 { (number * 1000.0) as i64 } else { *number as i64 })
+fn time_of(field: Field<'_>) -> Option<i64> {
+    match field {
+        Field::Number(number) if number.is_finite() => {
+            Some(if number.abs() < 1e11 { (number * 1000.0) as i64 } else { number as i64 })
         }
-        Cell::Text(text) => DateTime::parse_from_rfc3339(text).ok().map(|at| at.timestamp_millis()),
+        Field::Text(text) => DateTime::parse_from_rfc3339(text).ok().map(|at| at.timestamp_millis()),
         _ => None,
     }
 }
@@ -115,10 +119,10 @@ mod tests {
     #[test]
     fn times_read_as_rfc_3339_seconds_or_milliseconds() {
         let ms = 1_764_000_000_000;
-        assert_eq!(time_of(&Cell::Text("2025-11-24T16:00:00Z".into())), Some(ms));
-        assert_eq!(time_of(&Cell::Number(1_764_000_000.0)), Some(ms));
-        assert_eq!(time_of(&Cell::Number(ms as f64)), Some(ms));
-        assert_eq!(time_of(&Cell::Text("yesterday".into())), None);
-        assert_eq!(time_of(&Cell::Missing), None);
+        assert_eq!(time_of(Field::Text("2025-11-24T16:00:00Z")), Some(ms));
+        assert_eq!(time_of(Field::Number(1_764_000_000.0)), Some(ms));
+        assert_eq!(time_of(Field::Number(ms as f64)), Some(ms));
+        assert_eq!(time_of(Field::Text("yesterday")), None);
+        assert_eq!(time_of(Field::Missing), None);
     }
 }

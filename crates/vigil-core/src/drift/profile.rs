@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::table::Cell;
+use super::table::Field;
 
 /// The most distinct labels a categorical profile counts one by one.
 pub const MAX_CATEGORIES: usize = 1_000;
@@ -70,9 +70,12 @@ impl ColumnProfile {
         self.missing += 1;
     }
 
-    /// Adds a numeric value (NaN and infinities count as missing); `rng` draws the sample.
+    /// Adds a numeric value (NaN and infinities count as missing); `rng` draws the sample. A
+    /// categorical profile counts the number as its label ("3" for 3.0).
     pub fn add_number(&mut self, value: f64, rng: &mut SplitMix64) {
-        let Values::Numeric(numbers) = &mut self.values else { return self.add_label(&value.to_string()) };
+        let Values::Numeric(numbers) = &mut self.values else {
+            return with_label_of(value, |label| self.add_label(label));
+        };
         if !value.is_finite() {
             return self.add_missing();
         }
@@ -92,13 +95,13 @@ impl ColumnProfile {
     }
 
     /// Adds a value as read from a file or a payload: text that reads as a number is one.
-    pub fn add_cell(&mut self, cell: Cell, rng: &mut SplitMix64) {
-        match cell {
-            Cell::Missing => self.add_missing(),
-            Cell::Number(number) => self.add_number(number, rng),
-            Cell::Text(text) => match text.parse::<f64>() {
+    pub fn add_field(&mut self, field: Field<'_>, rng: &mut SplitMix64) {
+        match field {
+            Field::Missing => self.add_missing(),
+            Field::Number(number) => self.add_number(number, rng),
+            Field::Text(text) => match text.parse::<f64>() {
                 Ok(number) => self.add_number(number, rng),
-                Err(_) => self.add_label(&text),
+                Err(_) => self.add_label(text),
             },
         }
     }
@@ -152,10 +155,15 @@ impl ColumnProfile {
         }
     }
 
-    /// The sample as stored: little-endian f64s (empty for a categorical profile).
+    /// The sample as stored: little-endian f64s in ascending order, so that a test needs no sort
+    /// (empty for a categorical profile).
     pub fn sample_bytes(&self) -> Vec<u8> {
         match &self.values {
-            Values::Numeric(numbers) => numbers.sample.iter().flat_map(|value| value.to_le_bytes()).collect(),
+            Values::Numeric(numbers) => {
+                let mut sorted = numbers.sample.clone();
+                sorted.sort_unstable_by(f64::total_cmp);
+                sorted.iter().flat_map(|value| value.to_le_bytes()).collect()
+            }
             Values::Categorical(_) => Vec::new(),
         }
     }
@@ -199,6 +207,31 @@ fn shuffle_prefix(values: &mut [f64], k: usize, rng: &mut SplitMix64) {
     for i in 0..k.min(values.len()) {
         let j = i + rng.below((values.len() - i) as u64) as usize;
         values.swap(i, j);
+    }
+}
+
+/// Calls `with` on `value` as a label, as Rust displays it ("3", "0.25"), formatted on the stack.
+fn with_label_of<R>(value: f64, with: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write;
+    let mut label = StackText { bytes: [0; 32], len: 0 };
+    match write!(label, "{value}") {
+        Ok(()) => with(std::str::from_utf8(&label.bytes[..label.len]).unwrap_or_default()),
+        Err(_) => with(&value.to_string()),
+    }
+}
+
+/// A short text written on the stack; writing past its room fails.
+struct StackText {
+    bytes: [u8; 32],
+    len: usize,
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        let end = self.len + text.len();
+        self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?.copy_from_slice(text.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -305,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn a_sample_survives_its_stored_form() {
+    fn a_sample_is_stored_in_ascending_order_and_survives_its_stored_form() {
         let mut rng = SplitMix64::new(1);
         let mut profile = ColumnProfile::numeric(10);
         for value in [1.5, -2.0, 1e100] {
@@ -314,6 +347,21 @@ mod tests {
         let bytes = profile.sample_bytes();
         let mut restored: ColumnProfile = serde_json::from_str(&serde_json::to_string(&profile).unwrap()).unwrap();
         restored.restore_sample(&bytes);
-        assert_eq!(restored, profile);
+        let Values::Numeric(numbers) = &restored.values else { panic!("numeric") };
+        assert_eq!(numbers.sample, [-2.0, 1.5, 1e100], "sorted, so a test needs no sort");
+        assert_eq!((restored.count, numbers.min, numbers.max), (3, Some(-2.0), Some(1e100)));
+    }
+
+    #[test]
+    fn numbers_counted_as_labels_read_as_rust_displays_them() {
+        let mut rng = SplitMix64::new(1);
+        let mut profile = ColumnProfile::categorical();
+        for value in [3.0, 3.0, 0.25, -1.0, 1e40] {
+            profile.add_number(value, &mut rng);
+        }
+        let Values::Categorical(counts) = &profile.values else { panic!("categorical") };
+        assert_eq!(counts["3"], 2);
+        assert_eq!((counts["0.25"], counts["-1"]), (1, 1));
+        assert_eq!(counts[&1e40.to_string()], 1, "a label too long for the stack is formatted on the heap");
     }
 }

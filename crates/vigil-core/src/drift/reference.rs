@@ -15,7 +15,7 @@ use ts_rs::TS;
 use super::profile::{ColumnProfile, SplitMix64};
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
-use super::table::{BadRows, Cell, ImportProgress, SkippedRow, Table};
+use super::table::{BadRows, Cell, ImportProgress, Row, SkippedRow, Table};
 use crate::{Result, VigilError};
 
 /// The most values of a numeric column a reference keeps (a uniform sample beyond).
@@ -147,17 +147,17 @@ struct Profiler<'a> {
 }
 
 impl Profiler<'_> {
-    fn add(&mut self, row: Vec<Cell>) -> Result<()> {
+    fn add(&mut self, row: Row<'_>) -> Result<()> {
         if self.uses.is_empty() {
-            self.first_rows.push(row);
+            self.first_rows.push(row.to_cells());
             if self.first_rows.len() == schema::INFER_FROM_ROWS {
                 self.start()?;
             }
             return Ok(());
         }
-        for (profile, cell) in self.profiles.iter_mut().zip(row) {
+        for (index, profile) in self.profiles.iter_mut().enumerate() {
             if let Some(profile) = profile {
-                profile.add_cell(cell, &mut self.rng);
+                profile.add_field(row.get(index), &mut self.rng);
             }
         }
         Ok(())
@@ -175,7 +175,7 @@ impl Profiler<'_> {
                 ColumnUse::Skip { .. } => None,
             })
             .collect();
-        std::mem::take(&mut self.first_rows).into_iter().try_for_each(|row| self.add(row))
+        std::mem::take(&mut self.first_rows).iter().try_for_each(|row| self.add(Row::Cells(row)))
     }
 
     fn finish(mut self) -> Result<(Vec<ColumnUse>, Vec<Option<ColumnProfile>>)> {

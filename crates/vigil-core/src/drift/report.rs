@@ -219,9 +219,11 @@ fn compare_column(
             Some(format!("only {} live values so far; a verdict needs at least {MIN_CURRENT_VALUES}", current.count));
         return drift;
     }
-    let outcome = stats::unique_values(reference_sample, current_sample).and_then(|unique| {
-        let method = choice.method.unwrap_or_else(|| stats::default_method(kind, reference.count as usize, unique));
-        stats::run(method, kind, reference_sample, current_sample, choice.threshold)
+    let outcome = stats::Pair::new(reference_sample, current_sample).and_then(|pair| {
+        let method = choice
+            .method
+            .unwrap_or_else(|| stats::default_method(kind, reference.count as usize, pair.unique_values()));
+        pair.run(method, kind, choice.threshold)
     });
     match outcome {
         Ok(test) => {

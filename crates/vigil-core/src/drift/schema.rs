@@ -68,43 +68,45 @@ pub fn infer(columns: &[String], rows: &[Vec<Cell>], chosen: &BTreeMap<String, C
 /// The use of one column from its values.
 fn infer_one<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> ColumnUse {
     let (mut present, mut numbers, mut integers, mut text_chars) = (0usize, 0usize, 0usize, 0usize);
-    let mut distinct: HashSet<String> = HashSet::new();
+    // Numbers by value (0.0 and -0.0 as one), texts by content: a text never reads as a number.
+    let mut distinct_numbers: HashSet<u64> = HashSet::new();
+    let mut distinct_texts: HashSet<&str> = HashSet::new();
     for cell in cells {
-        let key = match cell {
+        match cell {
             Cell::Missing => continue,
             Cell::Number(number) => {
                 numbers += 1;
                 integers += usize::from(number.fract() == 0.0);
-                number.to_string()
+                distinct_numbers.insert((number + 0.0).to_bits());
             }
             Cell::Text(text) => {
                 text_chars += text.chars().count();
-                text.clone()
+                distinct_texts.insert(text);
             }
-        };
+        }
         present += 1;
-        distinct.insert(key);
     }
+    let distinct = distinct_numbers.len() + distinct_texts.len();
     let skip = |reason: String| ColumnUse::Skip { reason };
     if present == 0 {
         return skip("every value is empty".into());
     }
-    if distinct.len() == 1 {
+    if distinct == 1 {
         // A constant column cannot drift in kind, but it can start to vary: test it.
         return ColumnUse::Test {
             kind: if numbers == present { ColumnKind::Numeric } else { ColumnKind::Categorical },
         };
     }
-    if distinct.len() == 2 {
+    if distinct == 2 {
         return ColumnUse::Test { kind: ColumnKind::Binary };
     }
-    let all_distinct = distinct.len() == present && present >= 20;
+    let all_distinct = distinct == present && present >= 20;
     if numbers == present {
         if integers == present && all_distinct && looks_like_an_id(name) {
             return skip(format!("an identifier: all {present} values are distinct whole numbers"));
         }
         // As Evidently types them: a few whole numbers (a count, a rating) are categories.
-        if integers == present && distinct.len() <= FEW_WHOLE_NUMBERS {
+        if integers == present && distinct <= FEW_WHOLE_NUMBERS {
             return ColumnUse::Test { kind: ColumnKind::Categorical };
         }
         return ColumnUse::Test { kind: ColumnKind::Numeric };
@@ -115,8 +117,8 @@ fn infer_one<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> ColumnUse
     if all_distinct {
         return skip(format!("an identifier: all {present} values are distinct"));
     }
-    if distinct.len() > MAX_CATEGORICAL_VALUES {
-        return skip(format!("too many distinct values ({} in the first {present}) to be a category", distinct.len()));
+    if distinct > MAX_CATEGORICAL_VALUES {
+        return skip(format!("too many distinct values ({distinct} in the first {present}) to be a category"));
     }
     ColumnUse::Test { kind: ColumnKind::Categorical }
 }

@@ -23,7 +23,7 @@ const ROWS_PER_STEP: u64 = 8_192;
 /// How many JSON Lines rows are read ahead to learn the columns (the keys of their objects).
 const COLUMNS_FROM_ROWS: usize = 1_000;
 
-/// One value of a row.
+/// One value of a row, owned (a payload's, or a row kept to infer the columns' kinds from).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Missing,
@@ -31,16 +31,42 @@ pub enum Cell {
     Text(String),
 }
 
-impl Cell {
+/// One value of a row, borrowed from the row as read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    Missing,
+    Number(f64),
+    Text(&'a str),
+}
+
+impl<'a> Field<'a> {
     /// A CSV field: empty or a null spelling is missing, a number is a number, else text.
-    fn from_field(field: &str) -> Cell {
+    pub fn parse(field: &'a str) -> Field<'a> {
         let field = field.trim();
         if field.is_empty() || matches!(field, "NA" | "N/A" | "NaN" | "nan" | "null" | "NULL" | "None") {
-            return Cell::Missing;
+            return Field::Missing;
         }
         match field.parse::<f64>() {
-            Ok(number) => Cell::Number(number),
-            Err(_) => Cell::Text(field.to_owned()),
+            Ok(number) => Field::Number(number),
+            Err(_) => Field::Text(field),
+        }
+    }
+
+    pub fn to_cell(self) -> Cell {
+        match self {
+            Field::Missing => Cell::Missing,
+            Field::Number(number) => Cell::Number(number),
+            Field::Text(text) => Cell::Text(text.to_owned()),
+        }
+    }
+}
+
+impl Cell {
+    pub fn as_field(&self) -> Field<'_> {
+        match self {
+            Cell::Missing => Field::Missing,
+            Cell::Number(number) => Field::Number(*number),
+            Cell::Text(text) => Field::Text(text),
         }
     }
 
@@ -50,10 +76,44 @@ impl Cell {
         match value {
             serde_json::Value::Null => Cell::Missing,
             serde_json::Value::Number(number) => number.as_f64().map_or(Cell::Missing, Cell::Number),
-            serde_json::Value::String(text) => Cell::from_field(&text),
+            serde_json::Value::String(text) => Field::parse(&text).to_cell(),
             serde_json::Value::Bool(flag) => Cell::Text(flag.to_string()),
             nested => Cell::Text(nested.to_string()),
         }
+    }
+}
+
+/// The row just read: a CSV record's fields, parsed as they are asked for, or owned cells
+/// (JSON Lines, Parquet).
+#[derive(Clone, Copy)]
+pub enum Row<'a> {
+    Csv(&'a csv::StringRecord),
+    Cells(&'a [Cell]),
+}
+
+impl<'a> Row<'a> {
+    /// The value of column `index` (missing past the row's end).
+    pub fn get(&self, index: usize) -> Field<'a> {
+        match self {
+            Row::Csv(record) => record.get(index).map_or(Field::Missing, Field::parse),
+            Row::Cells(cells) => cells.get(index).map_or(Field::Missing, Cell::as_field),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Row::Csv(record) => record.len(),
+            Row::Cells(cells) => cells.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every value, owned.
+    pub fn to_cells(&self) -> Vec<Cell> {
+        (0..self.len()).map(|index| self.get(index).to_cell()).collect()
     }
 }
 
@@ -61,21 +121,21 @@ impl Cell {
     /// A Parquet value: numbers as numbers, booleans as "true"/"false", nulls missing, anything
     /// else (dates, decimals, nested values) as its text.
     fn from_parquet(field: parquet::record::Field) -> Cell {
-        use parquet::record::Field;
+        use parquet::record::Field as Value;
         match field {
-            Field::Null => Cell::Missing,
-            Field::Bool(flag) => Cell::Text(flag.to_string()),
-            Field::Byte(n) => Cell::Number(n.into()),
-            Field::Short(n) => Cell::Number(n.into()),
-            Field::Int(n) => Cell::Number(n.into()),
-            Field::Long(n) => Cell::Number(n as f64),
-            Field::UByte(n) => Cell::Number(n.into()),
-            Field::UShort(n) => Cell::Number(n.into()),
-            Field::UInt(n) => Cell::Number(n.into()),
-            Field::ULong(n) => Cell::Number(n as f64),
-            Field::Float(x) => Cell::Number(x.into()),
-            Field::Double(x) => Cell::Number(x),
-            Field::Str(text) => Cell::from_field(&text),
+            Value::Null => Cell::Missing,
+            Value::Bool(flag) => Cell::Text(flag.to_string()),
+            Value::Byte(n) => Cell::Number(n.into()),
+            Value::Short(n) => Cell::Number(n.into()),
+            Value::Int(n) => Cell::Number(n.into()),
+            Value::Long(n) => Cell::Number(n as f64),
+            Value::UByte(n) => Cell::Number(n.into()),
+            Value::UShort(n) => Cell::Number(n.into()),
+            Value::UInt(n) => Cell::Number(n.into()),
+            Value::ULong(n) => Cell::Number(n as f64),
+            Value::Float(x) => Cell::Number(x.into()),
+            Value::Double(x) => Cell::Number(x),
+            Value::Str(text) => Field::parse(&text).to_cell(),
             other => Cell::Text(other.to_string()),
         }
     }
@@ -142,6 +202,9 @@ pub struct Table {
     size: u64,
     /// The line the last row read started on.
     line: u64,
+    /// The last row read: a CSV record, or the cells of any other format.
+    record: csv::StringRecord,
+    cells: Vec<Cell>,
 }
 
 enum Rows {
@@ -217,7 +280,7 @@ impl Table {
                 format!("{} has {} columns; Vigil reads at most {MAX_COLUMNS}.", path.display(), columns.len()),
             ));
         }
-        Ok(Table { columns, rows, read, size, line: 0 })
+        Ok(Table { columns, rows, read, size, line: 0, record: csv::StringRecord::new(), cells: Vec::new() })
     }
 
     /// The column names, in file order.
@@ -235,37 +298,38 @@ impl Table {
         }
     }
 
-    /// The next row, one cell per column; None at the end of the file. A row that cannot be
-    /// read is an `Err` naming its line; reading may go on after it.
-    pub fn next_row(&mut self) -> Option<Result<Vec<Cell>, BadRow>> {
+    /// Reads the next row, which [`Table::row`] then gives; None at the end of the file. A row
+    /// that cannot be read is an `Err` naming its line; reading may go on after it.
+    fn advance(&mut self) -> Option<Result<(), BadRow>> {
         match &mut self.rows {
-            Rows::Csv(reader) => {
-                let mut record = csv::StringRecord::new();
-                match reader.read_record(&mut record) {
-                    Ok(false) => None,
-                    Ok(true) => {
-                        self.line = record.position().map_or(0, |position| position.line());
-                        Some(Ok(record.iter().map(Cell::from_field).collect()))
-                    }
-                    Err(err) => {
-                        let line = err.position().map_or(0, |position| position.line());
-                        let message = match err.kind() {
-                            csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-                                format!("expected {expected_len} fields as in the header, found {len}")
-                            }
-                            csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_owned(),
-                            _ => err.to_string(),
-                        };
-                        Some(Err(BadRow { line, message }))
-                    }
+            Rows::Csv(reader) => match reader.read_record(&mut self.record) {
+                Ok(false) => None,
+                Ok(true) => {
+                    self.line = self.record.position().map_or(0, |position| position.line());
+                    Some(Ok(()))
                 }
-            }
+                Err(err) => {
+                    let line = err.position().map_or(0, |position| position.line());
+                    let message = match err.kind() {
+                        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                            format!("expected {expected_len} fields as in the header, found {len}")
+                        }
+                        csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8 text".to_owned(),
+                        _ => err.to_string(),
+                    };
+                    Some(Err(BadRow { line, message }))
+                }
+            },
             Rows::Parquet { rows, read, .. } => {
                 let row = rows.next()?;
                 *read += 1;
                 self.line = *read;
                 Some(match row {
-                    Ok(row) => Ok(row.into_columns().into_iter().map(|(_, field)| Cell::from_parquet(field)).collect()),
+                    Ok(row) => {
+                        self.cells =
+                            row.into_columns().into_iter().map(|(_, field)| Cell::from_parquet(field)).collect();
+                        Ok(())
+                    }
                     Err(err) => Err(BadRow { line: *read, message: format!("row {read} cannot be read: {err}") }),
                 })
             }
@@ -285,15 +349,26 @@ impl Table {
                 }
                 self.line = number;
                 return Some(match serde_json::from_str(&text) {
-                    Ok(serde_json::Value::Object(mut object)) => Ok(self
-                        .columns
-                        .iter()
-                        .map(|column| object.remove(column).map_or(Cell::Missing, Cell::from_json))
-                        .collect()),
+                    Ok(serde_json::Value::Object(mut object)) => {
+                        self.cells = self
+                            .columns
+                            .iter()
+                            .map(|column| object.remove(column).map_or(Cell::Missing, Cell::from_json))
+                            .collect();
+                        Ok(())
+                    }
                     Ok(_) => Err(BadRow { line: number, message: "the line is not a JSON object".to_owned() }),
                     Err(err) => Err(BadRow { line: number, message: format!("the line is not valid JSON: {err}") }),
                 });
             },
+        }
+    }
+
+    /// The row [`Table::advance`] read.
+    fn row(&self) -> Row<'_> {
+        match self.rows {
+            Rows::Csv(_) => Row::Csv(&self.record),
+            _ => Row::Cells(&self.cells),
         }
     }
 }
@@ -308,7 +383,7 @@ impl Table {
         bad_rows: BadRows,
         progress: &(dyn Fn(ImportProgress) + Sync),
         cancel: &AtomicBool,
-        mut each: impl FnMut(Vec<Cell>) -> Result<Option<String>>,
+        mut each: impl FnMut(Row<'_>) -> Result<Option<String>>,
     ) -> Result<(ImportProgress, Vec<SkippedRow>)> {
         let mut counts = ImportProgress { bytes_read: 0, bytes_total: self.size, rows: 0, skipped_rows: 0 };
         let mut skipped = Vec::new();
@@ -320,9 +395,9 @@ impl Table {
                 counts.bytes_read = self.progress().0;
                 progress(counts);
             }
-            let row = match self.next_row() {
+            let row = match self.advance() {
                 None => break,
-                Some(Ok(row)) => match each(row)? {
+                Some(Ok(())) => match each(self.row())? {
                     None => Ok(()),
                     Some(message) => Err(BadRow { line: self.line, message }),
                 },
@@ -377,7 +452,7 @@ mod tests {
     use super::*;
 
     fn rows(table: &mut Table) -> Vec<Result<Vec<Cell>, BadRow>> {
-        std::iter::from_fn(|| table.next_row()).collect()
+        std::iter::from_fn(|| Some(table.advance()?.map(|()| table.row().to_cells()))).collect()
     }
 
     #[test]

@@ -34,12 +34,21 @@ impl Aligned {
 
 /// Aligns two sorted numeric samples on their distinct values.
 pub fn align_values(reference: &[f64], current: &[f64]) -> Aligned {
+    Aligned::from_pairs(aligned_runs(reference, current).collect())
+}
+
+/// The distinct values of two sorted samples together, counted without aligning them.
+pub fn distinct_values(reference: &[f64], current: &[f64]) -> usize {
+    aligned_runs(reference, current).count()
+}
+
+/// `(reference, current)` counts of each distinct value of two sorted samples, in order.
+fn aligned_runs<'a>(reference: &'a [f64], current: &'a [f64]) -> impl Iterator<Item = (u64, u64)> + 'a {
     let mut r = runs(reference).peekable();
     let mut c = runs(current).peekable();
-    let mut out = Vec::new();
-    loop {
-        let pair = match (r.peek(), c.peek()) {
-            (None, None) => break,
+    std::iter::from_fn(move || {
+        Some(match (r.peek(), c.peek()) {
+            (None, None) => return None,
             (Some(&(_, n)), None) => (r.next(), (n, 0)).1,
             (None, Some(&(_, n))) => (c.next(), (0, n)).1,
             (Some(&(a, n)), Some(&(b, m))) => {
@@ -55,10 +64,8 @@ pub fn align_values(reference: &[f64], current: &[f64]) -> Aligned {
                     (n, m)
                 }
             }
-        };
-        out.push(pair);
-    }
-    Aligned::from_pairs(out)
+        })
+    })
 }
 
 /// Aligns two label → count maps; labels whose count is zero in both are left out.

@@ -18,6 +18,7 @@ pub mod kolmogorov;
 pub mod ks;
 pub mod wasserstein;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -163,16 +164,22 @@ impl TestResult {
     }
 }
 
-/// A numeric sample as the tests use it: finite values only, sorted ascending.
+/// A numeric sample as the tests use it: finite values only, sorted ascending. A sample that is
+/// already so (as profiles store them) is borrowed, not copied.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Sorted(Vec<f64>);
+pub struct Sorted<'a>(Cow<'a, [f64]>);
 
-impl Sorted {
-    /// Drops NaN and ±infinity (as Evidently does) and sorts: the one sort a test needs.
-    pub fn new(values: &[f64]) -> Self {
+impl<'a> Sorted<'a> {
+    /// Drops NaN and ±infinity (as Evidently does) and sorts: the one sort a test needs. The
+    /// sort is stable, which merges already sorted runs (merged windows) in linear passes.
+    pub fn new(values: &'a [f64]) -> Self {
+        let clean = values.iter().all(|v| v.is_finite()) && values.is_sorted_by(|a, b| a <= b);
+        if clean {
+            return Sorted(Cow::Borrowed(values));
+        }
         let mut kept: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        kept.sort_unstable_by(f64::total_cmp);
-        Sorted(kept)
+        kept.sort_by(f64::total_cmp);
+        Sorted(Cow::Owned(kept))
     }
 
     pub fn values(&self) -> &[f64] {
@@ -208,16 +215,77 @@ pub(crate) fn runs(sorted: &[f64]) -> impl Iterator<Item = (f64, u64)> + '_ {
 
 /// The number of distinct values in reference and current together, as [`default_method`] wants.
 pub fn unique_values(reference: Sample<'_>, current: Sample<'_>) -> Result<usize> {
-    Ok(match (prepare(reference, "reference")?, prepare(current, "current")?) {
-        (Prepared::Values(r), Prepared::Values(c)) => categorical::align_values(r.values(), c.values()).len(),
-        (Prepared::Counts(r), Prepared::Counts(c)) => categorical::align_labels(r, c).len(),
-        _ => return Err(mixed()),
-    })
+    Ok(Pair::new(reference, current)?.unique_values())
+}
+
+/// Runs `method` on one column; see [`Pair::run`].
+pub fn run(
+    method: Method,
+    kind: ColumnKind,
+    reference: Sample<'_>,
+    current: Sample<'_>,
+    threshold: Option<f64>,
+) -> Result<TestResult> {
+    Pair::new(reference, current)?.run(method, kind, threshold)
+}
+
+/// Both sides of one column, cleaned and sorted once for every test run on them.
+pub struct Pair<'a> {
+    reference: Prepared<'a>,
+    current: Prepared<'a>,
 }
 
 enum Prepared<'a> {
-    Values(Sorted),
+    Values(Sorted<'a>),
     Counts(&'a BTreeMap<String, u64>),
+}
+
+impl<'a> Pair<'a> {
+    /// Errors when a sample is empty after cleaning, or when one is numbers and the other counts.
+    pub fn new(reference: Sample<'a>, current: Sample<'a>) -> Result<Self> {
+        let pair = Pair { reference: prepare(reference, "reference")?, current: prepare(current, "current")? };
+        match (&pair.reference, &pair.current) {
+            (Prepared::Values(_), Prepared::Values(_)) | (Prepared::Counts(_), Prepared::Counts(_)) => Ok(pair),
+            _ => Err(mixed()),
+        }
+    }
+
+    /// The number of distinct values in reference and current together.
+    pub fn unique_values(&self) -> usize {
+        match (&self.reference, &self.current) {
+            (Prepared::Values(r), Prepared::Values(c)) => categorical::distinct_values(r.values(), c.values()),
+            (Prepared::Counts(r), Prepared::Counts(c)) => categorical::align_labels(r, c).len(),
+            _ => 0,
+        }
+    }
+
+    /// Runs `method`. `kind` decides how PSI, Jensen–Shannon and Hellinger bin numbers
+    /// (numeric: Evidently's histograms; categorical or binary: one bin per distinct value); KS
+    /// and Wasserstein need numbers. `threshold` overrides the method's default.
+    ///
+    /// Errors (never a panic or a NaN verdict) when KS or Wasserstein is given counts, or the
+    /// threshold is NaN.
+    pub fn run(&self, method: Method, kind: ColumnKind, threshold: Option<f64>) -> Result<TestResult> {
+        let threshold = threshold.unwrap_or(method.default_threshold());
+        if threshold.is_nan() {
+            return Err(VigilError::invalid("threshold", "the threshold is not a number"));
+        }
+        let (statistic, p_value) = match (&self.reference, &self.current) {
+            (Prepared::Values(r), Prepared::Values(c)) => run_values(method, kind, r, c),
+            (Prepared::Counts(r), Prepared::Counts(c)) => match method {
+                Method::Ks | Method::Wasserstein => {
+                    return Err(VigilError::invalid(
+                        "method",
+                        format!("{} needs numeric values, not label counts", method.name()),
+                    ))
+                }
+                _ => run_aligned(method, &categorical::align_labels(r, c)),
+            },
+            _ => return Err(mixed()),
+        };
+        let score = p_value.unwrap_or(statistic);
+        Ok(TestResult { method, statistic, p_value, threshold, drifted: method.drifted(score, threshold) })
+    }
 }
 
 fn prepare<'a>(sample: Sample<'a>, field: &'static str) -> Result<Prepared<'a>> {
@@ -242,43 +310,7 @@ fn mixed() -> VigilError {
     VigilError::invalid("current", "reference and current must both be numbers or both be label counts")
 }
 
-/// Runs `method` on one column. `kind` decides how PSI, Jensen–Shannon and Hellinger bin numbers
-/// (numeric: Evidently's histograms; categorical or binary: one bin per distinct value); KS and
-/// Wasserstein need numbers. `threshold` overrides the method's default.
-///
-/// Errors (never a panic or a NaN verdict) when a sample is empty after cleaning, when one sample
-/// is numbers and the other counts, or when KS or Wasserstein is given counts.
-pub fn run(
-    method: Method,
-    kind: ColumnKind,
-    reference: Sample<'_>,
-    current: Sample<'_>,
-    threshold: Option<f64>,
-) -> Result<TestResult> {
-    let reference = prepare(reference, "reference")?;
-    let current = prepare(current, "current")?;
-    let threshold = threshold.unwrap_or(method.default_threshold());
-    if threshold.is_nan() {
-        return Err(VigilError::invalid("threshold", "the threshold is not a number"));
-    }
-    let (statistic, p_value) = match (&reference, &current) {
-        (Prepared::Values(r), Prepared::Values(c)) => run_values(method, kind, r, c),
-        (Prepared::Counts(r), Prepared::Counts(c)) => match method {
-            Method::Ks | Method::Wasserstein => {
-                return Err(VigilError::invalid(
-                    "method",
-                    format!("{} needs numeric values, not label counts", method.name()),
-                ))
-            }
-            _ => run_aligned(method, &categorical::align_labels(r, c)),
-        },
-        _ => return Err(mixed()),
-    };
-    let score = p_value.unwrap_or(statistic);
-    Ok(TestResult { method, statistic, p_value, threshold, drifted: method.drifted(score, threshold) })
-}
-
-fn run_values(method: Method, kind: ColumnKind, reference: &Sorted, current: &Sorted) -> (f64, Option<f64>) {
+fn run_values(method: Method, kind: ColumnKind, reference: &Sorted<'_>, current: &Sorted<'_>) -> (f64, Option<f64>) {
     let (r, c) = (reference.values(), current.values());
     let numeric = kind == ColumnKind::Numeric;
     match method {
