@@ -233,6 +233,33 @@ describe("DriftView", () => {
     unmount(view);
   });
 
+  it("keeps the column whose test was chosen on show when the report runs again and the order changes", async () => {
+    const calmer = report();
+    calmer.columns[2] = {
+      ...calmer.columns[2],
+      severity: 0.1,
+      chosen: { method: "hellinger", threshold: null },
+      test: { method: "hellinger", statistic: 0.02, p_value: null, threshold: 0.1, drifted: false },
+    };
+    const { view, find, text, commands } = await open([report()], { more: (command) => (command === "drift_report" ? calmer : undefined) });
+    expect(text('[data-testid="drift-choice"] h3'), "the worst column, chosen by no one").toBe("Test for country");
+    choose(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!, "hellinger");
+    flushSync();
+    find<HTMLButtonElement>('[data-testid="drift-choice-apply"]')!.click();
+    await settle();
+    expect(commands.find((c) => c.command === "drift_set_choice")!.args).toEqual({
+      model: "fraud",
+      version: null,
+      column: "country",
+      choice: { method: "hellinger", threshold: null },
+    });
+    expect(find('[data-testid="drift-columns"] tbody tr')!.dataset.testid, "amount is the worst now").toBe("drift-column-amount");
+    expect(text('[data-testid="drift-choice"] h3')).toBe("Test for country");
+    expect(find('[data-testid="drift-distributions"]')!.dataset.column).toBe("country");
+    expect(find('[data-testid="drift-column-country"] td.test')!.textContent?.trim()).toBe("Hellinger chosen");
+    unmount(view);
+  });
+
   it("offers a version picker when a model has more than one version, and reports the one picked", async () => {
     const { view, find, text, commands, target } = await open(
       [report({ version: "v2" }), report({ model: "churn", version: "v1", dataset_drift: false, drifted_features: 0 })],
