@@ -8,6 +8,7 @@
 pub mod ingest;
 pub mod live;
 pub mod logs;
+pub mod parallel;
 pub mod payload;
 pub mod profile;
 pub mod reference;

@@ -155,17 +155,23 @@ impl ColumnProfile {
         }
     }
 
-    /// The sample as stored: little-endian f64s in ascending order, so that a test needs no sort
-    /// (empty for a categorical profile).
-    pub fn sample_bytes(&self) -> Vec<u8> {
-        match &self.values {
-            Values::Numeric(numbers) => {
-                let mut sorted = numbers.sample.clone();
-                sorted.sort_unstable_by(f64::total_cmp);
-                sorted.iter().flat_map(|value| value.to_le_bytes()).collect()
-            }
-            Values::Categorical(_) => Vec::new(),
+    /// Sorts the sample ascending, the order it is stored in (a uniform sample has no order of
+    /// its own), so that a test on it needs no sort.
+    pub fn sort_sample(&mut self) {
+        if let Values::Numeric(numbers) = &mut self.values {
+            numbers.sample.sort_unstable_by(f64::total_cmp);
         }
+    }
+
+    /// The sample as stored: little-endian f64s in ascending order (empty for a categorical
+    /// profile); a sorted copy unless [`ColumnProfile::sort_sample`] sorted it already.
+    pub fn sample_bytes(&self) -> Vec<u8> {
+        let Values::Numeric(numbers) = &self.values else { return Vec::new() };
+        let mut sample = std::borrow::Cow::Borrowed(&numbers.sample[..]);
+        if !sample.is_sorted_by(|a, b| a.total_cmp(b).is_le()) {
+            sample.to_mut().sort_unstable_by(f64::total_cmp);
+        }
+        sample.iter().flat_map(|value| value.to_le_bytes()).collect()
     }
 
     /// Puts back a sample read with [`ColumnProfile::sample_bytes`].

@@ -12,10 +12,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use super::parallel;
 use super::profile::{ColumnProfile, SplitMix64};
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
-use super::table::{BadRows, Cell, ImportProgress, Row, SkippedRow, Table};
+use super::table::{BadRows, ImportProgress, KeptRow, Row, SkippedRow, Table};
 use crate::{Result, VigilError};
 
 /// The most values of a numeric column a reference keeps (a uniform sample beyond).
@@ -98,10 +99,9 @@ pub fn read(
     let mut profiler = Profiler {
         columns: &columns,
         chosen: &request.columns,
-        first_rows: Vec::new(),
+        held: Vec::new(),
         uses: Vec::new(),
         profiles: Vec::new(),
-        rng: SplitMix64::new(0x5EED),
     };
     let (counts, bad_rows) =
         table.read_all(path, request.bad_rows, progress, cancel, |row| profiler.add(row).map(|()| None))?;
@@ -136,53 +136,76 @@ pub fn read(
     Ok(ProfiledFile { summary, profiles })
 }
 
-/// Profiles a file's rows, holding the first ones until the columns' kinds are inferred from them.
+/// Profiles a file's rows: holds the first ones until the columns' kinds are inferred from
+/// them, then holds rows a batch at a time and profiles each batch's columns in parallel.
 struct Profiler<'a> {
     columns: &'a [String],
     chosen: &'a BTreeMap<String, ColumnUse>,
-    first_rows: Vec<Vec<Cell>>,
+    held: Vec<KeptRow>,
     uses: Vec<ColumnUse>,
-    profiles: Vec<Option<ColumnProfile>>,
-    rng: SplitMix64,
+    /// One per column: its profile (None when skipped) and the generator drawing its sample.
+    profiles: Vec<(Option<ColumnProfile>, SplitMix64)>,
 }
+
+/// Rows profiled together, column by column.
+const BATCH_ROWS: usize = 4_096;
 
 impl Profiler<'_> {
     fn add(&mut self, row: Row<'_>) -> Result<()> {
+        self.held.push(row.keep());
         if self.uses.is_empty() {
-            self.first_rows.push(row.to_cells());
-            if self.first_rows.len() == schema::INFER_FROM_ROWS {
+            if self.held.len() == schema::INFER_FROM_ROWS {
                 self.start()?;
             }
-            return Ok(());
-        }
-        for (index, profile) in self.profiles.iter_mut().enumerate() {
-            if let Some(profile) = profile {
-                profile.add_field(row.get(index), &mut self.rng);
-            }
+        } else if self.held.len() == BATCH_ROWS {
+            self.profile_held();
         }
         Ok(())
     }
 
     /// Infers the kinds from the rows held, then profiles those rows.
     fn start(&mut self) -> Result<()> {
-        self.uses = schema::infer(self.columns, &self.first_rows, self.chosen)?;
+        let rows: Vec<Row<'_>> = self.held.iter().map(KeptRow::row).collect();
+        self.uses = schema::infer(self.columns, &rows, self.chosen)?;
         self.profiles = self
             .uses
             .iter()
-            .map(|column_use| match column_use {
-                ColumnUse::Test { kind: ColumnKind::Numeric } => Some(ColumnProfile::numeric(REFERENCE_SAMPLE)),
-                ColumnUse::Test { .. } => Some(ColumnProfile::categorical()),
-                ColumnUse::Skip { .. } => None,
+            .enumerate()
+            .map(|(index, column_use)| {
+                let profile = match column_use {
+                    ColumnUse::Test { kind: ColumnKind::Numeric } => Some(ColumnProfile::numeric(REFERENCE_SAMPLE)),
+                    ColumnUse::Test { .. } => Some(ColumnProfile::categorical()),
+                    ColumnUse::Skip { .. } => None,
+                };
+                (profile, SplitMix64::new(0x5EED + index as u64))
             })
             .collect();
-        std::mem::take(&mut self.first_rows).iter().try_for_each(|row| self.add(Row::Cells(row)))
+        self.profile_held();
+        Ok(())
     }
 
+    /// Adds the rows held to the profiles, a column per thread at a time.
+    fn profile_held(&mut self) {
+        let rows = &self.held;
+        let mut columns: Vec<(usize, &mut (Option<ColumnProfile>, SplitMix64))> =
+            self.profiles.iter_mut().enumerate().filter(|(_, (profile, _))| profile.is_some()).collect();
+        parallel::for_each_mut(&mut columns, |(index, (profile, rng))| {
+            if let Some(profile) = profile {
+                rows.iter().for_each(|row| profile.add_field(row.row().get(*index), rng));
+            }
+        });
+        self.held.clear();
+    }
+
+    /// The columns' uses and profiles, each sample sorted as it will be stored.
     fn finish(mut self) -> Result<(Vec<ColumnUse>, Vec<Option<ColumnProfile>>)> {
         if self.uses.is_empty() {
             self.start()?;
         }
-        Ok((self.uses, self.profiles))
+        self.profile_held();
+        let mut profiles: Vec<Option<ColumnProfile>> = self.profiles.into_iter().map(|(profile, _)| profile).collect();
+        parallel::for_each_mut(&mut profiles, |profile| profile.iter_mut().for_each(ColumnProfile::sort_sample));
+        Ok((self.uses, profiles))
     }
 }
 

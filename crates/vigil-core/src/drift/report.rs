@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use super::parallel;
 use super::profile::{ColumnProfile, Values};
 use super::reference::ProfiledFile;
 use super::schema::ColumnUse;
@@ -120,27 +121,28 @@ pub fn compare(
     computed_at: DateTime<Utc>,
 ) -> DriftReport {
     let summary = &reference.summary;
-    let mut columns = Vec::new();
+    let mut tested = Vec::new();
     let mut skipped = Vec::new();
     for (column, profile) in summary.columns.iter().zip(&reference.profiles) {
-        let (kind, profile) = match (&column.column_use, profile) {
-            (ColumnUse::Test { kind }, Some(profile)) => (*kind, profile),
+        match (&column.column_use, profile) {
+            (ColumnUse::Test { kind }, Some(profile)) => tested.push((column.name.as_str(), *kind, profile)),
             (ColumnUse::Skip { reason }, _) => {
-                skipped.push(SkippedColumn { column: column.name.clone(), reason: reason.clone() });
-                continue;
+                skipped.push(SkippedColumn { column: column.name.clone(), reason: reason.clone() })
             }
-            (ColumnUse::Test { .. }, None) => continue,
-        };
-        let role = if summary.prediction.as_ref() == Some(&column.name) {
+            (ColumnUse::Test { .. }, None) => {}
+        }
+    }
+    let columns = parallel::map(&tested, |&(name, kind, profile)| {
+        let role = if summary.prediction.as_deref() == Some(name) {
             ColumnRole::Prediction
-        } else if summary.target.as_ref() == Some(&column.name) {
+        } else if summary.target.as_deref() == Some(name) {
             ColumnRole::Target
         } else {
             ColumnRole::Feature
         };
-        let choice = choices.get(&column.name).copied().unwrap_or_default();
-        columns.push(compare_column(&column.name, kind, role, profile, current.get(&column.name), choice));
-    }
+        let choice = choices.get(name).copied().unwrap_or_default();
+        compare_column(name, kind, role, profile, current.get(name), choice)
+    });
     let tested_features: Vec<&ColumnDrift> =
         columns.iter().filter(|column| column.role == ColumnRole::Feature && column.test.is_some()).collect();
     let features = tested_features.len();

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::stats::ColumnKind;
+#[cfg(test)]
 use super::table::Cell;
+use super::table::{Field, Row};
 use crate::{Result, VigilError};
 
 /// How many rows the kinds are inferred from.
@@ -49,7 +51,7 @@ pub fn parse_choice(column: &str, choice: &str) -> Result<ColumnUse> {
 
 /// Infers each column's use from `rows` (the first [`INFER_FROM_ROWS`] of the file), then
 /// applies `chosen` (column name → use), which must name columns of the file.
-pub fn infer(columns: &[String], rows: &[Vec<Cell>], chosen: &BTreeMap<String, ColumnUse>) -> Result<Vec<ColumnUse>> {
+pub fn infer(columns: &[String], rows: &[Row<'_>], chosen: &BTreeMap<String, ColumnUse>) -> Result<Vec<ColumnUse>> {
     if let Some(unknown) = chosen.keys().find(|name| !columns.contains(name)) {
         return Err(VigilError::invalid(
             "columns",
@@ -60,26 +62,26 @@ pub fn infer(columns: &[String], rows: &[Vec<Cell>], chosen: &BTreeMap<String, C
         .iter()
         .enumerate()
         .map(|(index, name)| {
-            chosen.get(name).cloned().unwrap_or_else(|| infer_one(name, rows.iter().map(|row| &row[index])))
+            chosen.get(name).cloned().unwrap_or_else(|| infer_one(name, rows.iter().map(|row| row.get(index))))
         })
         .collect())
 }
 
 /// The use of one column from its values.
-fn infer_one<'a>(name: &str, cells: impl Iterator<Item = &'a Cell>) -> ColumnUse {
+fn infer_one<'a>(name: &str, cells: impl Iterator<Item = Field<'a>>) -> ColumnUse {
     let (mut present, mut numbers, mut integers, mut text_chars) = (0usize, 0usize, 0usize, 0usize);
     // Numbers by value (0.0 and -0.0 as one), texts by content: a text never reads as a number.
     let mut distinct_numbers: HashSet<u64> = HashSet::new();
     let mut distinct_texts: HashSet<&str> = HashSet::new();
     for cell in cells {
         match cell {
-            Cell::Missing => continue,
-            Cell::Number(number) => {
+            Field::Missing => continue,
+            Field::Number(number) => {
                 numbers += 1;
                 integers += usize::from(number.fract() == 0.0);
                 distinct_numbers.insert((number + 0.0).to_bits());
             }
-            Cell::Text(text) => {
+            Field::Text(text) => {
                 text_chars += text.chars().count();
                 distinct_texts.insert(text);
             }
@@ -145,7 +147,7 @@ mod tests {
         let names: Vec<String> = columns.iter().map(|(name, _)| name.to_string()).collect();
         let rows: Vec<Vec<Cell>> =
             (0..columns[0].1.len()).map(|row| columns.iter().map(|(_, cells)| cells[row].clone()).collect()).collect();
-        infer(&names, &rows, chosen)
+        infer(&names, &rows.iter().map(|row| Row::Cells(row)).collect::<Vec<_>>(), chosen)
     }
 
     #[test]
