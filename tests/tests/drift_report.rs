@@ -156,7 +156,12 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     engine.import_inference_log(live, log, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
     let report = engine.drift_report("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
     let income = &report.columns[0];
-    assert_eq!(income.problem.as_deref(), Some("only 50 live values so far; a verdict needs at least 500"));
+    assert_eq!(income.problem.as_deref(), Some("only 50 live values; a verdict needs at least 500"));
     assert!(income.test.is_none() && income.distributions.is_some());
     assert_eq!((report.features, report.current_rows, report.dataset_drift), (0, 50, false));
+    // On the heatmap, the windows holding those rows say how many they had and why no verdict.
+    let timeline = engine.drift_timeline("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
+    let cells: Vec<_> = timeline.cells[0].iter().flatten().collect();
+    assert_eq!(cells.iter().map(|cell| cell.values).sum::<u64>(), 50, "{cells:?}");
+    assert!(cells.iter().all(|cell| !cell.drifted && cell.problem.as_deref().is_some_and(|why| why.contains("500"))));
 }

@@ -284,7 +284,15 @@ prediction_drift: boolean | null,
  */
 skipped: Array<SkippedColumn>, };
 
-export type TimelineCell = { drifted: boolean, severity: number, };
+export type TimelineCell = { 
+/**
+ * Live values of the column in the window.
+ */
+values: number, 
+/**
+ * Why the window was not judged (too few values); None when it was.
+ */
+problem: string | null, drifted: boolean, severity: number, };
 
 export type DriftTimeline = { model: string, 
 /**

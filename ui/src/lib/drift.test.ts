@@ -173,6 +173,9 @@ describe("distributions and heatmap", () => {
 
   it("steps the colour by severity, drifted cells always in the drifted steps", () => {
     expect(heatLevel(null)).toBe("none");
+    expect(heatLevel({ drifted: false, severity: 0, problem: "only 36 live values; a verdict needs at least 500" })).toBe(
+      "unjudged",
+    );
     expect(heatLevel({ drifted: false, severity: 0.1 })).toBe(0);
     expect(heatLevel({ drifted: false, severity: 0.5 })).toBe(1);
     expect(heatLevel({ drifted: false, severity: 0.9 })).toBe(2);

@@ -333,8 +333,11 @@ export const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 // ---- Heatmap -----------------------------------------------------------------------------------
 
 /** A heatmap cell's colour step: 0 far below the threshold … 4 well past it; "none" without data. */
-export function heatLevel(cell: { severity: number; drifted: boolean } | null): "none" | 0 | 1 | 2 | 3 | 4 {
+export function heatLevel(
+  cell: { severity: number; drifted: boolean; problem?: string | null } | null,
+): "none" | "unjudged" | 0 | 1 | 2 | 3 | 4 {
   if (!cell) return "none";
+  if (cell.problem) return "unjudged";
   const s = cell.severity;
   if (cell.drifted || s >= 1) return s >= 2 ? 4 : 3;
   if (s >= 0.75) return 2;

@@ -78,9 +78,9 @@ export function timeline(overrides: Partial<DriftTimeline> = {}): DriftTimeline 
     windows: ["2026-11-28T09:00:00Z", "2026-11-28T10:00:00Z", "2026-11-28T11:00:00Z"],
     window_secs: 3600,
     cells: [
-      [{ drifted: false, severity: 0.2 }, { drifted: false, severity: 0.3 }, null],
-      [{ drifted: false, severity: 0.5 }, { drifted: true, severity: 1.4 }, { drifted: true, severity: 1.8 }],
-      [{ drifted: false, severity: 0.9 }, { drifted: true, severity: 2.5 }, { drifted: true, severity: 3.1 }],
+      [{ values: 900, problem: null, drifted: false, severity: 0.2 }, { values: 900, problem: null, drifted: false, severity: 0.3 }, null],
+      [{ values: 900, problem: null, drifted: false, severity: 0.5 }, { values: 900, problem: null, drifted: true, severity: 1.4 }, { values: 900, problem: null, drifted: true, severity: 1.8 }],
+      [{ values: 900, problem: null, drifted: false, severity: 0.9 }, { values: 900, problem: null, drifted: true, severity: 2.5 }, { values: 900, problem: null, drifted: true, severity: 3.1 }],
     ],
     ...overrides,
   };

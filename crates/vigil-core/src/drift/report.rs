@@ -218,7 +218,7 @@ fn compare_column(
     drift.distributions = Some(distributions(reference, current));
     if current.count < MIN_CURRENT_VALUES {
         drift.problem =
-            Some(format!("only {} live values so far; a verdict needs at least {MIN_CURRENT_VALUES}", current.count));
+            Some(format!("only {} live values; a verdict needs at least {MIN_CURRENT_VALUES}", current.count));
         return drift;
     }
     let outcome = stats::Pair::new(reference_sample, current_sample).and_then(|pair| {
@@ -322,9 +322,14 @@ pub struct DriftTimeline {
     pub cells: Vec<Vec<Option<TimelineCell>>>,
 }
 
-/// One column in one window.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, TS)]
+/// One column in one window that had live values of it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct TimelineCell {
+    /// Live values of the column in the window.
+    #[ts(type = "number")]
+    pub values: u64,
+    /// Why the window was not judged (too few values); None when it was.
+    pub problem: Option<String>,
     pub drifted: bool,
     pub severity: f64,
 }
@@ -340,8 +345,12 @@ impl DriftTimeline {
     /// Fills window `index` from that window's report.
     pub fn fill(&mut self, index: usize, report: &DriftReport) {
         for (row, column) in self.cells.iter_mut().zip(&report.columns) {
-            row[index] =
-                column.test.as_ref().map(|test| TimelineCell { drifted: test.drifted, severity: column.severity });
+            row[index] = (column.current_count > 0).then(|| TimelineCell {
+                values: column.current_count,
+                problem: column.problem.clone(),
+                drifted: drifted(column),
+                severity: column.severity,
+            });
         }
     }
 }
