@@ -100,7 +100,8 @@ bindings:
 # points (writes $(CARGO_TARGET_DIR)/bench/dashboard.json); then a drift report on 20 features x 100,000
 # reference and 100,000 current rows beside Evidently's data drift preset on the same CSV files, time,
 # peak memory and each column's verdict (writes $(CARGO_TARGET_DIR)/bench/drift.json; Evidently in
-# $(CARGO_TARGET_DIR)/driftenv); then the real window (release build, under Xvfb over WebDriver) on the
+# $(CARGO_TARGET_DIR)/driftenv); then the drift ingest endpoint's events per second on one core beside a
+# bare HTTP route (writes $(CARGO_TARGET_DIR)/bench/ingest.json); then the real window (release build, under Xvfb over WebDriver) on the
 # demo fleet: its first overview, a 100,000-point chart beside a bare canvas line, and its memory over
 # 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a table and its ratios.
 bench: test-deps ui
