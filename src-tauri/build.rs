@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "drift_reference",
     "drift_report",
     "drift_set_choice",
+    "drift_set_share",
     "drift_timeline",
     "drift_versions",
     "fleet_snapshot",

@@ -165,6 +165,12 @@ pub async fn drift_set_choice(
     engine.set_drift_choice(&model, version.as_deref(), &column, choice).await.map_err(to_payload)
 }
 
+/// Sets the share of drifted features at which `model`'s data set counts as drifted (None: 0.5 again).
+#[tauri::command]
+pub async fn drift_set_share(engine: State<'_, Engine>, model: String, share: Option<f64>) -> CommandResult<()> {
+    engine.set_drift_share(&model, share).await.map_err(to_payload)
+}
+
 /// The versions of `model` with live data or a reference of their own, newest first.
 #[tauri::command]
 pub async fn drift_versions(engine: State<'_, Engine>, model: String) -> CommandResult<Vec<String>> {

@@ -83,6 +83,7 @@ fn main() -> ExitCode {
             commands::drift_reference,
             commands::drift_report,
             commands::drift_set_choice,
+            commands::drift_set_share,
             commands::drift_timeline,
             commands::drift_versions,
             commands::fleet_snapshot,

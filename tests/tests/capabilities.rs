@@ -24,6 +24,7 @@ const GRANTED_COMMANDS: &[&str] = &[
     "drift_reference",
     "drift_report",
     "drift_set_choice",
+    "drift_set_share",
     "drift_timeline",
     "drift_versions",
     "fleet_snapshot",

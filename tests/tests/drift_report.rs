@@ -107,6 +107,20 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     assert!(seen(1).iter().all(|cell| !cell.drifted), "{:?}", timeline.cells[1]);
     assert!(timeline.cells[0][0].is_none(), "no live data three hours ago");
 
+    // The share of drifted features at which the data set counts as drifted is the model's to choose.
+    engine.set_drift_share("churn", Some(0.8)).await.unwrap();
+    let strict = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    assert_eq!((strict.drifted_features, strict.share_threshold, strict.dataset_drift), (2, 0.8, false));
+    for bad in [0.0, 1.5, f64::NAN] {
+        let err = engine.set_drift_share("churn", Some(bad)).await.unwrap_err();
+        assert_eq!(err.field(), Some("share"), "{bad}: {err}");
+    }
+    engine.set_drift_share("churn", None).await.unwrap();
+    let again = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    assert_eq!((again.share_threshold, again.dataset_drift), (0.5, true));
+    let audited: Vec<String> = engine.audit_log(50).await.unwrap().into_iter().map(|entry| entry.action).collect();
+    assert_eq!(audited.iter().filter(|action| *action == "drift.share").count(), 2, "{audited:?}");
+
     // A column's chosen test replaces the default, and survives a new import of the reference.
     let psi = ColumnChoice { method: Some(Method::Psi), threshold: Some(0.0001) };
     engine.set_drift_choice("churn", None, "tenure", psi).await.unwrap();

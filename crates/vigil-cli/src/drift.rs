@@ -79,6 +79,29 @@ pub enum DriftCommand {
         #[arg(long, conflicts_with_all = ["method", "threshold"])]
         default: bool,
     },
+    /// Set the share of drifted features at which the model's data set counts as drifted
+    /// (Evidently's 0.5 by default); --default goes back to it
+    Share {
+        /// The share: 0.3 or 30%
+        #[arg(value_parser = parse_share, required_unless_present = "default")]
+        share: Option<f64>,
+        /// The model's name, as its server serves it
+        #[arg(long)]
+        model: String,
+        /// Use the default share, 0.5, again
+        #[arg(long, conflicts_with = "share")]
+        default: bool,
+    },
+}
+
+/// A share of features: `0.3` or `30%`.
+fn parse_share(text: &str) -> Result<f64, String> {
+    let text = text.trim();
+    let (number, scale) = match text.strip_suffix('%') {
+        Some(percent) => (percent.trim(), 100.0),
+        None => (text, 1.0),
+    };
+    number.parse::<f64>().map(|share| share / scale).map_err(|_| format!("'{text}' is not a share; write 0.3 or 30%."))
 }
 
 fn parse_method(text: &str) -> Result<Method, String> {
@@ -222,6 +245,14 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                     threshold.map_or("(the test's default)".to_owned(), |t| t.to_string())
                 ),
             }
+        }
+        DriftCommand::Share { share, model, .. } => {
+            engine.set_drift_share(&model, share).await?;
+            let share = share.unwrap_or(vigil_core::drift::report::DATASET_DRIFT_SHARE);
+            println!(
+                "{model}'s data set counts as drifted when {} % of its features have drifted",
+                (share * 100.0 * 10.0).round() / 10.0
+            );
         }
         DriftCommand::Report { target, window, json } => {
             let to = chrono::Utc::now();

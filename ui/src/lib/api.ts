@@ -88,6 +88,8 @@ export const api = {
   /** Chooses the test of one column of the model's reference; both null: Evidently's default again. */
   driftSetChoice: (model: string, version: string | null, column: string, choice: ColumnChoice) =>
     call<null>("drift_set_choice", { model, version, column, choice }),
+  /** Sets the share of drifted features at which the model's data set drifts; null: 0.5 again. */
+  driftSetShare: (model: string, share: number | null) => call<null>("drift_set_share", { model, share }),
   /** The model's versions with live data or a reference of their own, the newest live one first. */
   driftVersions: (model: string) => call<string[]>("drift_versions", { model }),
   driftReference: (model: string, version: string | null) =>

@@ -93,6 +93,15 @@ export function parseThreshold(text: string): { threshold: number | null } | { p
   return { threshold: value };
 }
 
+/** A share of inputs typed as a percentage ("30", "30 %", "12,5") as 0–1; above 0 and at most 100. */
+export function parseSharePercent(text: string): { share: number } | { problem: string } {
+  const value = Number(text.replace("%", "").trim().replace(",", "."));
+  if (text.trim() === "" || !Number.isFinite(value) || value <= 0 || value > 100) {
+    return { problem: "Write a percentage above 0 and at most 100, such as 30." };
+  }
+  return { share: value / 100 };
+}
+
 /** Severity as a multiple of the threshold: "1.8×"; "—" when untested. */
 export function severityText(column: ColumnDrift): string {
   if (!column.test) return "—";

@@ -146,6 +146,35 @@ describe("DriftView", () => {
     unmount(view);
   });
 
+  it("lets a person change the share of drifted inputs at which the data set drifts, then runs the report", async () => {
+    let fresh = report();
+    const { find, text, commands } = await open([report()], {
+      role: "product_manager",
+      more: (command) => (command === "drift_report" ? fresh : undefined),
+    });
+    find<HTMLButtonElement>('[data-testid="drift-share-change"]')!.click();
+    flushSync();
+    const percent = find<HTMLInputElement>('[data-testid="drift-share-percent-input"]')!;
+    expect(percent.value, "starts from the share the report used").toBe("50");
+    type(percent, "0");
+    flushSync();
+    find<HTMLButtonElement>('[data-testid="drift-share-apply"]')!.click();
+    await settle();
+    expect(text('[data-testid="drift-share-percent-error"]')).toBe("Write a percentage above 0 and at most 100, such as 30.");
+    expect(commands.map((c) => c.command)).not.toContain("drift_set_share");
+
+    fresh = { ...report(), share_threshold: 0.8, dataset_drift: false };
+    type(find<HTMLInputElement>('[data-testid="drift-share-percent-input"]')!, "80 %");
+    flushSync();
+    find<HTMLButtonElement>('[data-testid="drift-share-apply"]')!.click();
+    await settle();
+    expect(commands.find((c) => c.command === "drift_set_share")!.args).toEqual({ model: "fraud", share: 0.8 });
+    const order = commands.map((c) => c.command);
+    expect(order.lastIndexOf("drift_report"), "the report runs after the share is stored").toBeGreaterThan(order.indexOf("drift_set_share"));
+    expect(text(".plain")).toContain("The data set as a whole counts as drifted when 80 % of the inputs have; now 67 %.");
+    expect(find('[data-testid="drift-share"]'), "the form closes once applied").toBeNull();
+  });
+
   it("lets a person choose a column's test: applied, the report runs again and the method cell says chosen", async () => {
     let failWith: unknown = null;
     let fresh = report();

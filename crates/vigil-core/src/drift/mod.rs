@@ -129,8 +129,8 @@ impl Engine {
         })?;
         let range = (from.timestamp_millis(), to.timestamp_millis());
         let current = live::merged(&mut conn, model, version, range).await?;
-        let choices = report::choices(&mut conn, model, version).await?;
-        let report = report::compare(&reference, &current, &choices, (from, to), Utc::now());
+        let settings = report::settings(&mut conn, model, version).await?;
+        let report = report::compare(&reference, &current, &settings, (from, to), Utc::now());
         report::store(&mut conn, &report).await?;
         self.publish(EngineEvent::DriftReported {
             model: report.model.clone(),
@@ -164,7 +164,7 @@ impl Engine {
         let reference = reference::load(&mut conn, model, version)
             .await?
             .ok_or_else(|| VigilError::NotFound(format!("{model} has no reference data to compare with.")))?;
-        let choices = report::choices(&mut conn, model, version).await?;
+        let settings = report::settings(&mut conn, model, version).await?;
         let window = if to - from <= chrono::Duration::days(2) { live::WINDOW_MS } else { 24 * live::WINDOW_MS };
         let last = to.timestamp_millis().div_euclid(window) * window;
         let first =
@@ -174,7 +174,7 @@ impl Engine {
         let mut timeline: Option<DriftTimeline> = None;
         for (index, start) in starts.iter().enumerate() {
             let current = live::merged(&mut conn, model, version, (*start, start + window)).await?;
-            let report = report::compare(&reference, &current, &choices, (at(*start), at(start + window)), Utc::now());
+            let report = report::compare(&reference, &current, &settings, (at(*start), at(start + window)), Utc::now());
             timeline
                 .get_or_insert_with(|| {
                     DriftTimeline::new(&report, starts.iter().map(|ms| at(*ms)).collect(), window / 1000)
@@ -247,6 +247,44 @@ impl Engine {
         .await?;
         let detail = serde_json::json!({ "column": column, "method": method, "threshold": choice.threshold });
         let entry = audit::append(&mut tx, &self.options().actor, "drift.choice", model, detail, Utc::now()).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::Audited { entry });
+        Ok(())
+    }
+}
+
+impl Engine {
+    /// Sets the share of drifted features at which `model`'s data set counts as drifted (None:
+    /// Evidently's 0.5 again), for the reports that follow; on the audit trail.
+    pub async fn set_drift_share(&self, model: &str, share: Option<f64>) -> Result<()> {
+        let model = model.trim();
+        if model.is_empty() {
+            return Err(VigilError::invalid("model", "Name the model whose drift share to set."));
+        }
+        if let Some(share) = share.filter(|share| !(share.is_finite() && *share > 0.0 && *share <= 1.0)) {
+            return Err(VigilError::invalid(
+                "share",
+                format!("{share} is not a share of features: give one above 0 and at most 1, such as 0.3 for 30 %."),
+            ));
+        }
+        let mut tx = self.pool().begin().await?;
+        match share {
+            Some(share) => {
+                sqlx::query(
+                    "INSERT INTO drift_settings (model, drift_share) VALUES (?1, ?2)
+                     ON CONFLICT (model) DO UPDATE SET drift_share = excluded.drift_share",
+                )
+                .bind(model)
+                .bind(share)
+                .execute(&mut *tx)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM drift_settings WHERE model = ?1").bind(model).execute(&mut *tx).await?;
+            }
+        }
+        let detail = serde_json::json!({ "drift_share": share.unwrap_or(report::DATASET_DRIFT_SHARE), "default": share.is_none() });
+        let entry = audit::append(&mut tx, &self.options().actor, "drift.share", model, detail, Utc::now()).await?;
         tx.commit().await?;
         self.publish(EngineEvent::Audited { entry });
         Ok(())

@@ -17,7 +17,8 @@ use super::schema::ColumnUse;
 use super::stats::{self, ColumnKind, Method, Sample, TestResult};
 use crate::{Result, VigilError};
 
-/// The share of drifted features at which the dataset counts as drifted, as in Evidently.
+/// The share of drifted features at which the data set counts as drifted unless a person chose
+/// another, as in Evidently.
 pub const DATASET_DRIFT_SHARE: f64 = 0.5;
 /// The fewest live values a column is judged on. A distance between a sample and its own
 /// distribution shrinks only as 1/√n: around 0.08 standard deviations for a normed Wasserstein
@@ -112,14 +113,23 @@ pub struct ColumnChoice {
     pub threshold: Option<f64>,
 }
 
+/// What a person chose for a model's reports: tests of columns, and the dataset drift share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub choices: BTreeMap<String, ColumnChoice>,
+    /// The share of drifted features at which the data set counts as drifted.
+    pub drift_share: f64,
+}
+
 /// Compares `current` (merged live profiles by column) with `reference` as of `computed_at`.
 pub fn compare(
     reference: &ProfiledFile,
     current: &BTreeMap<String, ColumnProfile>,
-    choices: &BTreeMap<String, ColumnChoice>,
+    settings: &Settings,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     computed_at: DateTime<Utc>,
 ) -> DriftReport {
+    let choices = &settings.choices;
     let summary = &reference.summary;
     let mut tested = Vec::new();
     let mut skipped = Vec::new();
@@ -162,8 +172,8 @@ pub fn compare(
         features,
         drifted_features,
         drifted_share,
-        share_threshold: DATASET_DRIFT_SHARE,
-        dataset_drift: features > 0 && drifted_share >= DATASET_DRIFT_SHARE,
+        share_threshold: settings.drift_share,
+        dataset_drift: features > 0 && drifted_share >= settings.drift_share,
         prediction_drift,
         columns,
         skipped,
@@ -392,7 +402,19 @@ pub async fn latest(conn: &mut SqliteConnection) -> Result<Vec<DriftReport>> {
 }
 
 /// The test chosen for each column of the reference `compare` runs against.
-pub async fn choices(
+/// What was chosen for `model`'s reports (of `version`'s reference, else the one for every version).
+pub async fn settings(conn: &mut SqliteConnection, model: &str, version: Option<&str>) -> Result<Settings> {
+    let drift_share: Option<f64> = sqlx::query_scalar("SELECT drift_share FROM drift_settings WHERE model = ?1")
+        .bind(model)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(Settings {
+        choices: choices(conn, model, version).await?,
+        drift_share: drift_share.unwrap_or(DATASET_DRIFT_SHARE),
+    })
+}
+
+async fn choices(
     conn: &mut SqliteConnection,
     model: &str,
     version: Option<&str>,
