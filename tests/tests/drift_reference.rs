@@ -146,3 +146,39 @@ async fn a_cancelled_import_stores_nothing_and_bad_choices_name_the_fix() {
     let summary = import(&engine, &path, chosen, false).await.0.unwrap();
     assert_eq!(summary.columns[0].column_use, ColumnUse::Test { kind: ColumnKind::Categorical });
 }
+
+/// The window imports a reference while the demo fleet's payloads are stored every second and
+/// the poller writes: an import, which reads the choices it carries over before it writes, must
+/// wait its turn rather than fail with "database is locked".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reference_imports_while_other_writes_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let path = write_csv(dir.path(), 2_000, None);
+    engine
+        .import_reference(path.clone(), request(BadRows::Stop), |_| {}, Arc::new(AtomicBool::new(false)))
+        .await
+        .unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (engine, stop) = (engine.clone(), stop.clone());
+        tokio::spawn(async move {
+            let mut writes = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                let share = if writes % 2 == 0 { Some(0.3) } else { None };
+                engine.set_drift_share("other-model", share).await.expect("the other writer's write");
+                writes += 1;
+            }
+            writes
+        })
+    };
+    for _ in 0..30 {
+        let cancel = Arc::new(AtomicBool::new(false));
+        engine
+            .import_reference(path.clone(), request(BadRows::Stop), |_| {}, cancel)
+            .await
+            .expect("an import beside other writes");
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(writer.await.unwrap() > 0, "the other writer wrote meanwhile");
+}

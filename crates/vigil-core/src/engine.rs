@@ -145,6 +145,14 @@ impl Engine {
         &self.inner.pool
     }
 
+    /// A transaction that writes. It takes the write lock as it begins (`BEGIN IMMEDIATE`), so
+    /// it waits for other writers up to the busy timeout. A deferred transaction that reads first
+    /// fails at once when another connection wrote since its read began (SQLITE_BUSY_SNAPSHOT,
+    /// "database is locked"), which no waiting cures.
+    pub(crate) async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+        Ok(self.inner.pool.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
     /// The metrics totals of the last poll of each server. Held for the whole recording of a
     /// round, so overlapping rounds record one after the other.
     pub(crate) fn previous_totals(&self) -> &tokio::sync::Mutex<PreviousTotals> {
@@ -277,7 +285,7 @@ impl Engine {
     pub async fn add_server(&self, new: NewServer) -> Result<Server> {
         let new = new.validate()?;
         let now = Utc::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let server = servers::insert(&mut tx, &new, now).await?;
         let detail = serde_json::json!({ "base_url": server.base_url, "kind": server.kind });
         let entry = audit::append(&mut tx, &self.options().actor, "server.add", &server.name, detail, now).await?;
@@ -293,7 +301,7 @@ impl Engine {
     pub async fn update_server(&self, name: &str, edit: NewServer) -> Result<Server> {
         let edit = edit.validate()?;
         let now = Utc::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let (before, after) = servers::update(&mut tx, name, &edit).await?;
         let changes = setting_changes(&before.settings(), &after.settings());
         let entry = audit::append(&mut tx, &self.options().actor, "server.edit", &after.name, changes, now).await?;
@@ -330,7 +338,7 @@ impl Engine {
     }
 
     async fn audit_secret(&self, action: &str, name: &str) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let entry =
             audit::append(&mut tx, &self.options().actor, action, name, serde_json::json!({}), Utc::now()).await?;
         tx.commit().await?;
@@ -342,7 +350,7 @@ impl Engine {
     /// record that it existed.
     pub async fn remove_server(&self, name: &str) -> Result<()> {
         let now = Utc::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let server = servers::delete(&mut tx, name).await?;
         let detail = serde_json::json!({ "base_url": server.base_url });
         let entry = audit::append(&mut tx, &self.options().actor, "server.remove", &server.name, detail, now).await?;

@@ -313,7 +313,7 @@ async fn record(engine: &Engine, batch: &[(Server, Observation)]) -> Result<()> 
     let batch: Vec<&(Server, Observation)> =
         batch.iter().filter(|(server, _)| registered.contains(&server.id)).collect();
     let mut previous = engine.previous_totals().lock().await;
-    let mut tx = engine.pool().begin().await?;
+    let mut tx = engine.write_transaction().await?;
     let mut news = Vec::new();
     for (server, observation) in batch.iter().copied() {
         let transition = health::record(&mut tx, server.id, &observation.health, now).await?;

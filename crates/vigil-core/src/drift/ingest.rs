@@ -311,7 +311,7 @@ impl Shared {
         if gathered.is_empty() {
             return Ok(());
         }
-        let mut tx = self.engine.pool().begin().await?;
+        let mut tx = self.engine.write_transaction().await?;
         for live in gathered {
             live.store(&mut tx).await?;
         }

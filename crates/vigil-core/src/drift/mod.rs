@@ -47,7 +47,7 @@ impl Engine {
             .await
             .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let summary = &file.summary;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         reference::store(&mut tx, &file).await?;
         let detail = serde_json::json!({
             "version": summary.version, "source": summary.source,
@@ -88,7 +88,7 @@ impl Engine {
             tokio::task::spawn_blocking(move || logs::read(&path, &request, kinds, now, &progress, &cancel))
                 .await
                 .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         live.store(&mut tx).await?;
         tx.commit().await?;
         Ok(summary)
@@ -195,7 +195,7 @@ impl Engine {
         column: &str,
         choice: ColumnChoice,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         let reference = reference::load(&mut tx, model, version).await?.ok_or_else(|| {
             VigilError::NotFound(format!("{model} has no reference data; import some before choosing its tests."))
         })?;
@@ -267,7 +267,7 @@ impl Engine {
                 format!("{share} is not a share of features: give one above 0 and at most 1, such as 0.3 for 30 %."),
             ));
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.write_transaction().await?;
         match share {
             Some(share) => {
                 sqlx::query(
