@@ -122,7 +122,7 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     assert_eq!(audited.iter().filter(|action| *action == "drift.share").count(), 2, "{audited:?}");
 
     // A column's chosen test replaces the default, and survives a new import of the reference.
-    let psi = ColumnChoice { method: Some(Method::Psi), threshold: Some(0.0001) };
+    let psi = ColumnChoice { method: Some(Method::Psi), threshold: Some(0.0001), learned: false };
     engine.set_drift_choice("churn", None, "tenure", psi).await.unwrap();
     let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
     let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
@@ -131,11 +131,28 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     let chosen = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
     let tenure = chosen.columns[1].test.as_ref().unwrap();
     assert_eq!((tenure.method, tenure.threshold, tenure.drifted), (Method::Psi, 0.0001, true));
-    let ks = ColumnChoice { method: Some(Method::Ks), threshold: None };
+    let ks = ColumnChoice { method: Some(Method::Ks), threshold: None, learned: false };
     let err = engine.set_drift_choice("churn", None, "plan", ks).await.unwrap_err();
     assert!(err.to_string().contains("holds labels"), "{err}");
     let err = engine.set_drift_choice("churn", None, "nope", ColumnChoice::default()).await.unwrap_err();
     assert_eq!(err.field(), Some("column"));
+
+    // A threshold learned from the reference (NannyML's mean + 3σ of its chunks, drawn at the
+    // live sample's size) sits far below Evidently's fixed 0.1 on 5,000 rows: income still drifts.
+    let learned = ColumnChoice { method: Some(Method::Wasserstein), threshold: None, learned: true };
+    engine.set_drift_choice("churn", None, "income", learned).await.unwrap();
+    let report = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    assert_eq!(report.columns[0].chosen, learned);
+    let income = report.columns[0].test.as_ref().unwrap();
+    assert!(income.drifted && income.threshold > 0.0 && income.threshold < 0.05, "{income:?}");
+    for bad in [
+        ColumnChoice { method: Some(Method::Ks), threshold: None, learned: true },
+        ColumnChoice { method: None, threshold: None, learned: true },
+        ColumnChoice { method: Some(Method::Psi), threshold: Some(0.2), learned: true },
+    ] {
+        let err = engine.set_drift_choice("churn", None, "income", bad).await.unwrap_err();
+        assert_eq!(err.field(), Some("method"), "{bad:?}: {err}");
+    }
     while let Ok(event) = events.try_recv() {
         drop(event); // the choice's audit entry and the report above
     }

@@ -75,8 +75,12 @@ pub enum DriftCommand {
         /// Drift when the p-value is below it (ks, chi_square, z_test) or the distance reaches it
         #[arg(long)]
         threshold: Option<f64>,
+        /// Learn the threshold from the reference for each report (NannyML's mean + 3σ of
+        /// reference chunks, drawn at the live data's size); needs a distance --method
+        #[arg(long, conflicts_with = "threshold", requires = "method")]
+        learned: bool,
         /// Use Evidently's default test and threshold again
-        #[arg(long, conflicts_with_all = ["method", "threshold"])]
+        #[arg(long, conflicts_with_all = ["method", "threshold", "learned"])]
         default: bool,
     },
     /// Set the share of drifted features at which the model's data set counts as drifted
@@ -230,11 +234,11 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
             print_skipped(summary.skipped_rows, &summary.bad_rows);
         }
-        DriftCommand::Column { column, target, method, threshold, default } => {
+        DriftCommand::Column { column, target, method, threshold, learned, default } => {
             if !default && method.is_none() && threshold.is_none() {
                 return Err(VigilError::invalid("column", "Give --method, --threshold or both, or --default."));
             }
-            let choice = ColumnChoice { method, threshold };
+            let choice = ColumnChoice { method, threshold, learned };
             engine.set_drift_choice(&target.model, target.version.as_deref(), &column, choice).await?;
             match (method, threshold) {
                 (None, None) => println!("{column} of {} uses the default test again", target.model),
@@ -242,7 +246,11 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                     "{column} of {} is tested with {} at threshold {}",
                     target.model,
                     method.map_or("the default test", Method::name),
-                    threshold.map_or("(the test's default)".to_owned(), |t| t.to_string())
+                    match (learned, threshold) {
+                        (true, _) => "learned from the reference".to_owned(),
+                        (false, Some(threshold)) => threshold.to_string(),
+                        (false, None) => "(the test's default)".to_owned(),
+                    }
                 ),
             }
         }

@@ -244,7 +244,11 @@ reference: Array<number>,
  */
 current: Array<number>, };
 
-export type ColumnChoice = { method: Method | null, threshold: number | null, };
+export type ColumnChoice = { method: Method | null, threshold: number | null, 
+/**
+ * The threshold is learned from the reference for each report ([`learned`]), not fixed.
+ */
+learned: boolean, };
 
 export type ColumnDrift = { column: string, kind: ColumnKind, role: ColumnRole, 
 /**

@@ -199,11 +199,14 @@ describe("a column's chosen test", () => {
   });
 
   it("says whether a person chose it, and what", () => {
-    expect(isChosen({ method: null, threshold: null })).toBe(false);
-    expect(isChosen({ method: null, threshold: 0.2 })).toBe(true);
-    expect(choiceWords({ method: "psi", threshold: 0.2 })).toBe("Chosen: PSI, threshold 0.2");
-    expect(choiceWords({ method: "ks", threshold: null })).toBe("Chosen: Kolmogorov–Smirnov, its default threshold");
-    expect(choiceWords({ method: null, threshold: null })).toBe("Evidently's default test and threshold for this column");
+    expect(isChosen({ method: null, threshold: null, learned: false })).toBe(false);
+    expect(isChosen({ method: null, threshold: 0.2, learned: false })).toBe(true);
+    expect(choiceWords({ method: "psi", threshold: 0.2, learned: false })).toBe("Chosen: PSI, threshold 0.2");
+    expect(choiceWords({ method: "ks", threshold: null, learned: false })).toBe("Chosen: Kolmogorov–Smirnov, its default threshold");
+    expect(choiceWords({ method: null, threshold: null, learned: false })).toBe("Evidently's default test and threshold for this column");
+    expect(choiceWords({ method: "wasserstein", threshold: null, learned: true })).toBe(
+      "Chosen: Wasserstein (normed), threshold learned from the reference",
+    );
   });
 
   it("reads a typed threshold: empty for the default, a number, or what is wrong", () => {

@@ -74,13 +74,17 @@ export function methodsFor(kind: ColumnKind): Method[] {
 export const defaultThreshold = (method: Method) => (isPValue(method) ? 0.05 : 0.1);
 
 /** Whether a person chose the column's method or threshold (otherwise Evidently's default holds). */
-export const isChosen = (choice: ColumnChoice) => choice.method !== null || choice.threshold !== null;
+export const isChosen = (choice: ColumnChoice) => choice.method !== null || choice.threshold !== null || choice.learned;
 
 /** What was chosen for a column, in words for a hover: "Chosen: PSI, threshold 0.2". */
 export function choiceWords(choice: ColumnChoice): string {
   if (!isChosen(choice)) return "Evidently's default test and threshold for this column";
   const method = choice.method ? METHOD_NAMES[choice.method] : "the default test";
-  const threshold = choice.threshold !== null ? `threshold ${significant(choice.threshold)}` : "its default threshold";
+  const threshold = choice.learned
+    ? "threshold learned from the reference"
+    : choice.threshold !== null
+      ? `threshold ${significant(choice.threshold)}`
+      : "its default threshold";
   return `Chosen: ${method}, ${threshold}`;
 }
 

@@ -15,7 +15,7 @@ export function column(overrides: Partial<ColumnDrift> = {}): ColumnDrift {
     current_count: 2_000,
     current_missing: 0,
     sampled: false,
-    chosen: { method: null, threshold: null },
+    chosen: { method: null, threshold: null, learned: false },
     distributions: {
       labels: [],
       edges: [0, 50, 100, 150],

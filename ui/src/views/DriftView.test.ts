@@ -175,6 +175,26 @@ describe("DriftView", () => {
     expect(find('[data-testid="drift-share"]'), "the form closes once applied").toBeNull();
   });
 
+  it("lets a person learn a distance's threshold from the reference instead of typing one", async () => {
+    const { find, commands } = await open([report()], { more: (command) => (command === "drift_report" ? report() : undefined) });
+    find('[data-testid="drift-column-amount"]')!.click();
+    flushSync();
+    expect(find('[data-testid="drift-choice-learned"]'), "the default test may be a p-value: nothing to learn yet").toBeNull();
+    choose(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!, "ks");
+    flushSync();
+    expect(find('[data-testid="drift-choice-learned"]'), "KS gives a p-value").toBeNull();
+    choose(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!, "wasserstein");
+    flushSync();
+    const learn = find<HTMLInputElement>('[data-testid="drift-choice-learned"]')!;
+    learn.click();
+    flushSync();
+    expect(find('[data-testid="drift-choice-threshold-input"]'), "a learned threshold is not typed").toBeNull();
+    find<HTMLButtonElement>('[data-testid="drift-choice-apply"]')!.click();
+    await settle();
+    const set = commands.find((c) => c.command === "drift_set_choice")!;
+    expect(set.args.choice).toEqual({ method: "wasserstein", threshold: null, learned: true });
+  });
+
   it("lets a person choose a column's test: applied, the report runs again and the method cell says chosen", async () => {
     let failWith: unknown = null;
     let fresh = report();
@@ -228,7 +248,7 @@ describe("DriftView", () => {
     // Applied: the choice goes to the engine, then the report runs again and shows it.
     failWith = null;
     const chosen = report();
-    chosen.columns[1] = { ...chosen.columns[1], chosen: { method: "psi", threshold: 0.2 }, test: { method: "psi", statistic: 0.35, p_value: null, threshold: 0.2, drifted: true } };
+    chosen.columns[1] = { ...chosen.columns[1], chosen: { method: "psi", threshold: 0.2, learned: false }, test: { method: "psi", statistic: 0.35, p_value: null, threshold: 0.2, drifted: true } };
     fresh = chosen;
     choose(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!, "psi");
     type(find<HTMLInputElement>('[data-testid="drift-choice-threshold-input"]')!, "0.2");
@@ -237,7 +257,7 @@ describe("DriftView", () => {
     apply().click();
     await settle();
     const sets = commands.filter((c) => c.command === "drift_set_choice");
-    expect(sets.at(-1)!.args).toEqual({ model: "fraud", version: null, column: "amount", choice: { method: "psi", threshold: 0.2 } });
+    expect(sets.at(-1)!.args).toEqual({ model: "fraud", version: null, column: "amount", choice: { method: "psi", threshold: 0.2, learned: false } });
     const order = commands.map((c) => c.command);
     expect(order.lastIndexOf("drift_report"), "the report runs after the choice is stored").toBeGreaterThan(order.lastIndexOf("drift_set_choice"));
     expect(methodCell("amount").textContent?.trim()).toBe("PSI chosen");
@@ -255,7 +275,7 @@ describe("DriftView", () => {
       model: "fraud",
       version: null,
       column: "amount",
-      choice: { method: null, threshold: null },
+      choice: { method: null, threshold: null, learned: false },
     });
     expect(commands.filter((c) => c.command === "drift_report")).toHaveLength(reports + 1);
     expect(methodCell("amount").textContent?.trim(), "a default test goes untagged").toBe("Kolmogorov–Smirnov");
@@ -267,7 +287,7 @@ describe("DriftView", () => {
     calmer.columns[2] = {
       ...calmer.columns[2],
       severity: 0.1,
-      chosen: { method: "hellinger", threshold: null },
+      chosen: { method: "hellinger", threshold: null, learned: false },
       test: { method: "hellinger", statistic: 0.02, p_value: null, threshold: 0.1, drifted: false },
     };
     const { view, find, text, commands } = await open([report()], { more: (command) => (command === "drift_report" ? calmer : undefined) });
@@ -280,7 +300,7 @@ describe("DriftView", () => {
       model: "fraud",
       version: null,
       column: "country",
-      choice: { method: "hellinger", threshold: null },
+      choice: { method: "hellinger", threshold: null, learned: false },
     });
     expect(find('[data-testid="drift-columns"] tbody tr')!.dataset.testid, "amount is the worst now").toBe("drift-column-amount");
     expect(text('[data-testid="drift-choice"] h3')).toBe("Test for country");

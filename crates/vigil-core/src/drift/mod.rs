@@ -6,6 +6,7 @@
 //! holds the statistical tests, each checked against scipy and Evidently.
 
 pub mod ingest;
+pub mod learned;
 pub mod live;
 pub mod logs;
 pub mod parallel;
@@ -187,7 +188,8 @@ impl Engine {
 
 impl Engine {
     /// Chooses the test of one column of `model`'s reference (None for both: Evidently's
-    /// default again), kept across later imports of the reference; on the audit trail.
+    /// default again), kept across later imports of the reference; on the audit trail. A learned
+    /// threshold needs a distance method and no fixed threshold.
     pub async fn set_drift_choice(
         &self,
         model: &str,
@@ -224,6 +226,13 @@ impl Engine {
                 ));
             }
         }
+        if choice.learned && (choice.threshold.is_some() || choice.method.is_none_or(|m| m.is_p_value())) {
+            return Err(VigilError::invalid(
+                "method",
+                "A learned threshold needs a distance chosen with it (wasserstein, jensen_shannon, psi or hellinger) \
+                 and no fixed threshold.",
+            ));
+        }
         if let Some(threshold) = choice.threshold {
             let p_value = choice.method.is_some_and(stats::Method::is_p_value);
             if !threshold.is_finite() || threshold <= 0.0 || (p_value && threshold >= 1.0) {
@@ -235,7 +244,7 @@ impl Engine {
         }
         let method = choice.method.map(|method| method.name());
         sqlx::query(
-            "UPDATE drift_columns SET method = ?1, threshold = ?2
+            "UPDATE drift_columns SET method = ?1, threshold = ?2, learned = ?6
              WHERE name = ?3 AND reference_id = (SELECT id FROM drift_references WHERE model = ?4 AND version = ?5)",
         )
         .bind(method)
@@ -243,9 +252,12 @@ impl Engine {
         .bind(column)
         .bind(model)
         .bind(reference.summary.version.clone().unwrap_or_default())
+        .bind(choice.learned)
         .execute(&mut *tx)
         .await?;
-        let detail = serde_json::json!({ "column": column, "method": method, "threshold": choice.threshold });
+        let detail = serde_json::json!({
+            "column": column, "method": method, "threshold": choice.threshold, "learned": choice.learned,
+        });
         let entry = audit::append(&mut tx, &self.options().actor, "drift.choice", model, detail, Utc::now()).await?;
         tx.commit().await?;
         self.publish(EngineEvent::Audited { entry });

@@ -214,9 +214,10 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
     let summary = &file.summary;
     let version = summary.version.clone().unwrap_or_default();
     // The tests chosen for columns of the reference replaced carry over to the same names.
-    let chosen: Vec<(String, Option<String>, Option<f64>)> = sqlx::query_as(
-        "SELECT c.name, c.method, c.threshold FROM drift_columns c JOIN drift_references r ON r.id = c.reference_id
-         WHERE r.model = ? AND r.version = ? AND (c.method IS NOT NULL OR c.threshold IS NOT NULL)",
+    let chosen: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
+        "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
+         JOIN drift_references r ON r.id = c.reference_id
+         WHERE r.model = ? AND r.version = ? AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
     )
     .bind(&summary.model)
     .bind(&version)
@@ -255,14 +256,17 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
         .execute(&mut *conn)
         .await?;
     }
-    for (name, method, threshold) in chosen {
-        sqlx::query("UPDATE drift_columns SET method = ?, threshold = ? WHERE reference_id = ? AND name = ?")
-            .bind(method)
-            .bind(threshold)
-            .bind(id)
-            .bind(name)
-            .execute(&mut *conn)
-            .await?;
+    for (name, method, threshold, learned) in chosen {
+        sqlx::query(
+            "UPDATE drift_columns SET method = ?, threshold = ?, learned = ? WHERE reference_id = ? AND name = ?",
+        )
+        .bind(method)
+        .bind(threshold)
+        .bind(learned)
+        .bind(id)
+        .bind(name)
+        .execute(&mut *conn)
+        .await?;
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use super::learned;
 use super::parallel;
 use super::profile::{ColumnProfile, Values};
 use super::reference::ProfiledFile;
@@ -111,6 +112,9 @@ pub struct SkippedColumn {
 pub struct ColumnChoice {
     pub method: Option<Method>,
     pub threshold: Option<f64>,
+    /// The threshold is learned from the reference for each report ([`learned`]), not fixed.
+    #[serde(default)]
+    pub learned: bool,
 }
 
 /// What a person chose for a model's reports: tests of columns, and the dataset drift share.
@@ -235,7 +239,11 @@ fn compare_column(
         let method = choice
             .method
             .unwrap_or_else(|| stats::default_method(kind, reference.count as usize, pair.unique_values()));
-        pair.run(method, kind, choice.threshold)
+        let threshold = match choice.learned {
+            true => Some(learned::threshold(method, kind, reference_sample, current.count)?),
+            false => choice.threshold,
+        };
+        pair.run(method, kind, threshold)
     });
     match outcome {
         Ok(test) => {
@@ -419,23 +427,23 @@ async fn choices(
     model: &str,
     version: Option<&str>,
 ) -> Result<BTreeMap<String, ColumnChoice>> {
-    let rows: Vec<(String, Option<String>, Option<f64>)> = sqlx::query_as(
-        "SELECT c.name, c.method, c.threshold FROM drift_columns c
+    let rows: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
+        "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
          WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = ?1 AND version IN (?2, '')
                                  ORDER BY version = ?2 DESC LIMIT 1)
-           AND (c.method IS NOT NULL OR c.threshold IS NOT NULL)",
+           AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
     )
     .bind(model)
     .bind(version.unwrap_or(""))
     .fetch_all(conn)
     .await?;
     rows.into_iter()
-        .map(|(name, method, threshold)| {
+        .map(|(name, method, threshold, learned)| {
             let method = method
                 .map(|method| serde_json::from_value(serde_json::Value::String(method)))
                 .transpose()
                 .map_err(|err| VigilError::Internal(format!("a stored drift method is unknown: {err}")))?;
-            Ok((name, ColumnChoice { method, threshold }))
+            Ok((name, ColumnChoice { method, threshold, learned }))
         })
         .collect()
 }
