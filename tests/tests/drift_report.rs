@@ -102,7 +102,9 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     // Window by window, income drifts wherever there is live data, tenure nowhere.
     let timeline = engine.drift_timeline("churn", None, now - Duration::hours(3), now).await.unwrap();
     assert_eq!((timeline.columns.len(), timeline.windows.len(), timeline.window_secs), (4, 4, 3600));
-    let seen = |row: usize| timeline.cells[row].iter().flatten().collect::<Vec<_>>();
+    // (A window holding fewer than 500 of the rows, where they straddle an hour, is not judged.)
+    let seen =
+        |row: usize| timeline.cells[row].iter().flatten().filter(|cell| cell.problem.is_none()).collect::<Vec<_>>();
     assert!(!seen(0).is_empty() && seen(0).iter().all(|cell| cell.drifted), "{:?}", timeline.cells[0]);
     assert!(seen(1).iter().all(|cell| !cell.drifted), "{:?}", timeline.cells[1]);
     assert!(timeline.cells[0][0].is_none(), "no live data three hours ago");
