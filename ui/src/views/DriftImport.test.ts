@@ -1,27 +1,17 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { flushSync, mount, tick, unmount } from "svelte";
+import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { ReferenceRequest, ReferenceSummary } from "../lib/bindings";
 import { referenceSummary } from "../lib/driftFixtures";
 import DriftImport from "./DriftImport.svelte";
+import { settle, type } from "../lib/testDom";
 
 afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
 
-const settle = async () => {
-  for (let i = 0; i < 6; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-};
 
-const type = (input: HTMLInputElement, value: string) => {
-  input.value = value;
-  input.dispatchEvent(new Event("input", { bubbles: true }));
-};
 
 const choose = (select: HTMLSelectElement, value: string) => {
   select.value = value;

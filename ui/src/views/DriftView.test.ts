@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { flushSync, mount, tick, unmount } from "svelte";
+import { flushSync, mount, unmount } from "svelte";
 import type { Channel } from "@tauri-apps/api/core";
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
@@ -12,19 +12,13 @@ import { NOW, revision, server } from "../lib/fixtures";
 import type { Role } from "../lib/preferences.svelte";
 import DriftView from "./DriftView.svelte";
 import FleetView from "./FleetView.svelte";
+import { settle, type } from "../lib/testDom";
 
 afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
 
-const settle = async () => {
-  for (let i = 0; i < 6; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-};
 
 type Handler = (command: string, args: Record<string, unknown>) => unknown;
 
@@ -55,10 +49,6 @@ async function open(reports: DriftReport[], { role = "data_scientist" as Role, m
   return { target, view, drift, commands, find, text };
 }
 
-const type = (input: HTMLInputElement, value: string) => {
-  input.value = value;
-  input.dispatchEvent(new Event("input", { bubbles: true }));
-};
 
 const choose = (select: HTMLSelectElement, value: string) => {
   select.value = value;

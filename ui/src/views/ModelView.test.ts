@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { flushSync, mount, tick, unmount } from "svelte";
+import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { ModelChart } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
@@ -7,6 +7,7 @@ import { Fleet } from "../lib/fleet.svelte";
 import { NOW, revision, server } from "../lib/fixtures";
 import { drawnCharts } from "../testSetup";
 import FleetView from "./FleetView.svelte";
+import { settle } from "../lib/testDom";
 
 afterEach(() => {
   clearMocks();
@@ -34,13 +35,6 @@ const chartOf = (from: number, to: number): ModelChart => ({
   log: [{ at_ms: to - 60_000, kind: "health", version: null, from: "down", to: "up", text: "/v2/health/ready answered HTTP 200" }],
 });
 
-const settle = async () => {
-  for (let i = 0; i < 5; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-};
 
 function open(role: "engineer" | "data_scientist" | "product_manager", answer?: () => unknown) {
   const calls: { fromMs: number; toMs: number; server: string; model: string }[] = [];
