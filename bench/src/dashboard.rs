@@ -334,13 +334,13 @@ async fn measure(options: &Options, db: &Path) -> Result<Outcome, String> {
     println!("{} rows in {:.0} s, {:.2} GB on disk", data.points + data.rollups, data.seconds, data.bytes as f64 / 1e9);
 
     println!("Timing the fleet overview ...");
-    let overview = engine.revision_signals().await.map_err(|error| error.to_string())?;
+    let overview = engine.dashboard().revision_signals().await.map_err(|error| error.to_string())?;
     let mut overview_times: Vec<Duration> = Vec::new();
     while overview_times.len() < options.iterations
         && (overview_times.is_empty() || overview_times.iter().sum::<Duration>() < OVERVIEW_BUDGET)
     {
         let started = Instant::now();
-        engine.revision_signals().await.map_err(|error| error.to_string())?;
+        engine.dashboard().revision_signals().await.map_err(|error| error.to_string())?;
         overview_times.push(started.elapsed());
     }
 
@@ -367,7 +367,8 @@ async fn measure(options: &Options, db: &Path) -> Result<Outcome, String> {
         let now = Utc::now();
         let from = now - chrono::Duration::days(CHART_DAYS);
         let started = Instant::now();
-        let chart = engine.model_chart(server, model, from, now).await.map_err(|error| error.to_string())?;
+        let chart =
+            engine.dashboard().model_chart(server, model, from, now).await.map_err(|error| error.to_string())?;
         let chart_time = started.elapsed();
 
         let started = Instant::now();

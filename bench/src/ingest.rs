@@ -212,6 +212,7 @@ async fn set_up(dir: &Path) -> Result<Started, String> {
     std::fs::write(&csv, reference_csv()).map_err(|error| format!("cannot write {}: {error}", csv.display()))?;
     let request = ReferenceRequest { model: MODEL.into(), prediction: Some(PREDICTION.into()), ..Default::default() };
     let summary = engine
+        .drift()
         .import_reference(csv, request, |_| {}, Arc::new(AtomicBool::new(false)))
         .await
         .map_err(|error| format!("reference import: {error}"))?;
@@ -225,7 +226,8 @@ async fn set_up(dir: &Path) -> Result<Started, String> {
         return Err(format!("the reference import skipped {skipped:?}; every column should be typed"));
     }
     let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let ingest = engine.start_ingest(loopback, TOKEN.into()).await.map_err(|error| format!("start_ingest: {error}"))?;
+    let ingest =
+        engine.drift().start_ingest(loopback, TOKEN.into()).await.map_err(|error| format!("start_ingest: {error}"))?;
 
     let bare = TcpListener::bind(loopback).await.map_err(|error| format!("cannot listen: {error}"))?;
     let bare_axum = bare.local_addr().map_err(|error| error.to_string())?;
@@ -648,7 +650,10 @@ async fn stored_rows(server: &Server) -> Result<u64, String> {
     let report = server
         .on_engine_core(async move {
             let now = chrono::Utc::now();
-            engine.drift_report(MODEL, None, now - chrono::Duration::hours(1), now + chrono::Duration::minutes(1)).await
+            engine
+                .drift()
+                .report(MODEL, None, now - chrono::Duration::hours(1), now + chrono::Duration::minutes(1))
+                .await
         })
         .await?
         .map_err(|error| format!("drift report: {error}"))?;

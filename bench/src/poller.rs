@@ -232,7 +232,7 @@ async fn register(db: &Path, addresses: &[String], interval: Duration) -> Result
             poll_interval_secs: Some(interval.as_secs_f64()),
             ..Default::default()
         };
-        engine.add_server(server).await.map_err(|error| format!("cannot register {address}: {error}"))?;
+        engine.servers().add(server).await.map_err(|error| format!("cannot register {address}: {error}"))?;
     }
     Ok(())
 }
@@ -240,7 +240,7 @@ async fn register(db: &Path, addresses: &[String], interval: Duration) -> Result
 /// How many registered servers the database holds as up.
 async fn servers_up(db: &Path) -> Result<u64, String> {
     let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(|error| error.to_string())?;
-    let servers = engine.list_servers().await.map_err(|error| error.to_string())?;
+    let servers = engine.servers().list().await.map_err(|error| error.to_string())?;
     Ok(servers.iter().filter(|server| server.health == HealthState::Up).count() as u64)
 }
 

@@ -45,7 +45,7 @@ pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSna
 /// Every model revision on the fleet with its latest golden signals.
 #[tauri::command]
 pub async fn revision_signals(engine: State<'_, Engine>) -> CommandResult<Vec<RevisionSignals>> {
-    engine.revision_signals().await.map_err(to_payload)
+    engine.dashboard().revision_signals().await.map_err(to_payload)
 }
 
 /// Model `model` of server `server` from `from_ms` to `to_ms` (Unix ms): every revision's
@@ -62,23 +62,23 @@ pub async fn model_chart(
         chrono::DateTime::from_timestamp_millis(ms)
             .ok_or_else(|| to_payload(VigilError::invalid("range", "The chart's range is not a time Vigil can read.")))
     };
-    engine.model_chart(&server, &model, time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
+    engine.dashboard().model_chart(&server, &model, time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
 }
 
 #[tauri::command]
 pub async fn server_add(engine: State<'_, Engine>, server: NewServer) -> CommandResult<Server> {
-    engine.add_server(server).await.map_err(to_payload)
+    engine.servers().add(server).await.map_err(to_payload)
 }
 
 /// Replaces the settings of the server called `name`; the edit may rename it.
 #[tauri::command]
 pub async fn server_update(engine: State<'_, Engine>, name: String, edit: NewServer) -> CommandResult<Server> {
-    engine.update_server(&name, edit).await.map_err(to_payload)
+    engine.servers().update(&name, edit).await.map_err(to_payload)
 }
 
 #[tauri::command]
 pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandResult<()> {
-    engine.remove_server(&name).await.map_err(to_payload)
+    engine.servers().remove(&name).await.map_err(to_payload)
 }
 
 #[tauri::command]
@@ -110,7 +110,7 @@ pub async fn demo_remove_servers(engine: State<'_, Engine>, demo: State<'_, Demo
 /// The newest drift report of each model.
 #[tauri::command]
 pub async fn drift_latest(engine: State<'_, Engine>) -> CommandResult<Vec<DriftReport>> {
-    engine.latest_drift_reports().await.map_err(to_payload)
+    engine.drift().latest_reports().await.map_err(to_payload)
 }
 
 /// A time from Unix ms, or an error naming the range.
@@ -128,7 +128,7 @@ pub async fn drift_report(
     from_ms: i64,
     to_ms: i64,
 ) -> CommandResult<DriftReport> {
-    engine.drift_report(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
+    engine.drift().report(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
 }
 
 /// Each tested column's drift window by window, for the heatmap.
@@ -140,7 +140,7 @@ pub async fn drift_timeline(
     from_ms: i64,
     to_ms: i64,
 ) -> CommandResult<DriftTimeline> {
-    engine.drift_timeline(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
+    engine.drift().timeline(&model, version.as_deref(), time(from_ms)?, time(to_ms)?).await.map_err(to_payload)
 }
 
 /// The reference data stored for `model`, if any.
@@ -150,7 +150,7 @@ pub async fn drift_reference(
     model: String,
     version: Option<String>,
 ) -> CommandResult<Option<ReferenceSummary>> {
-    engine.reference(&model, version.as_deref()).await.map_err(to_payload)
+    engine.drift().reference(&model, version.as_deref()).await.map_err(to_payload)
 }
 
 /// Chooses the test of `column` in `model`'s reference (both None: Evidently's default again).
@@ -162,19 +162,19 @@ pub async fn drift_set_choice(
     column: String,
     choice: ColumnChoice,
 ) -> CommandResult<()> {
-    engine.set_drift_choice(&model, version.as_deref(), &column, choice).await.map_err(to_payload)
+    engine.drift().set_choice(&model, version.as_deref(), &column, choice).await.map_err(to_payload)
 }
 
 /// Sets the share of drifted features at which `model`'s data set counts as drifted (None: 0.5 again).
 #[tauri::command]
 pub async fn drift_set_share(engine: State<'_, Engine>, model: String, share: Option<f64>) -> CommandResult<()> {
-    engine.set_drift_share(&model, share).await.map_err(to_payload)
+    engine.drift().set_share(&model, share).await.map_err(to_payload)
 }
 
 /// The versions of `model` with live data or a reference of their own, newest first.
 #[tauri::command]
 pub async fn drift_versions(engine: State<'_, Engine>, model: String) -> CommandResult<Vec<String>> {
-    engine.drift_versions(&model).await.map_err(to_payload)
+    engine.drift().versions(&model).await.map_err(to_payload)
 }
 
 /// The import running now, which `drift_cancel_import` stops.
@@ -195,7 +195,7 @@ pub async fn drift_import_reference(
     let report = move |step: ImportProgress| {
         let _ = progress.send(step);
     };
-    engine.import_reference(path.into(), request, report, cancel).await.map_err(to_payload)
+    engine.drift().import_reference(path.into(), request, report, cancel).await.map_err(to_payload)
 }
 
 /// Stops the running import; nothing of it is stored.

@@ -107,10 +107,10 @@ pub async fn start_ingest(
         Some(token) => token,
         None => ingest::new_token()?,
     };
-    match engine.start_ingest(addr, token.clone()).await {
+    match engine.drift().start_ingest(addr, token.clone()).await {
         Err(err) if addr.to_string() == INGEST_ADDR => {
             tracing::warn!("{err}; listening for payloads on a free port instead");
-            engine.start_ingest(SocketAddr::from(([127, 0, 0, 1], 0)), token).await
+            engine.drift().start_ingest(SocketAddr::from(([127, 0, 0, 1], 0)), token).await
         }
         started => started,
     }
@@ -119,13 +119,14 @@ pub async fn start_ingest(
 /// Imports each demo model's reference data, for the models that have none yet.
 async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
     for (model, prediction, csv) in fleet.references(REFERENCE_ROWS) {
-        if engine.reference(&model, None).await?.is_some() {
+        if engine.drift().reference(&model, None).await?.is_some() {
             continue;
         }
         let path = std::env::temp_dir().join(format!("vigil-demo-reference-{model}-{}.csv", std::process::id()));
         std::fs::write(&path, csv).map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
         let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
-        let imported = engine.import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
+        let imported =
+            engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
         let _ = std::fs::remove_file(&path);
         imported?;
     }
@@ -153,7 +154,7 @@ impl Demo {
     /// phase, so they are at least as new as its revision).
     pub async fn status(&self, engine: &Engine) -> Result<DemoStatus, VigilError> {
         let phase = self.phase.borrow().clone();
-        let registered = engine.list_servers().await?.into_iter().filter(is_demo).map(|s| s.name).collect();
+        let registered = engine.servers().list().await?.into_iter().filter(is_demo).map(|s| s.name).collect();
         Ok(DemoStatus {
             revision: phase.revision,
             state: phase.state,
@@ -215,8 +216,8 @@ impl Demo {
         let mut slot = self.fleet.lock().await;
         self.stop_fleet(&mut slot).await;
         let removed = async {
-            for server in engine.list_servers().await?.into_iter().filter(is_demo) {
-                engine.remove_server(&server.name).await?;
+            for server in engine.servers().list().await?.into_iter().filter(is_demo) {
+                engine.servers().remove(&server.name).await?;
             }
             Ok(())
         }
@@ -247,7 +248,7 @@ impl From<ServerInfo> for DemoServer {
 
 /// The demo's registration of `name`, if any; refused when `name` is the person's own server.
 async fn registration(engine: &Engine, name: &str) -> Result<Option<Server>, VigilError> {
-    match engine.server(name).await {
+    match engine.servers().get(name).await {
         Ok(server) if is_demo(&server) => Ok(Some(server)),
         Ok(_) => Err(VigilError::Conflict {
             field: "name",
@@ -284,7 +285,7 @@ async fn register(engine: &Engine, servers: &[ServerInfo]) -> Result<(), VigilEr
             Some(existing) if existing.base_url == info.url => {}
             Some(existing) => {
                 let edit = NewServer { base_url: info.url.clone(), ..existing.settings() };
-                engine.update_server(&info.name, edit).await?;
+                engine.servers().update(&info.name, edit).await?;
             }
             None => {
                 let new = NewServer {
@@ -295,7 +296,7 @@ async fn register(engine: &Engine, servers: &[ServerInfo]) -> Result<(), VigilEr
                     labels: [(LABEL.0.to_owned(), LABEL.1.to_owned())].into(),
                     ..NewServer::default()
                 };
-                engine.add_server(new).await?;
+                engine.servers().add(new).await?;
             }
         }
     }

@@ -100,8 +100,8 @@ fn main() -> ExitCode {
             app.manage(commands::RunningImport::default());
             app.manage(ingest);
             forward::start(app.handle());
-            app.manage(tauri::async_runtime::block_on(async { engine.start_polling() }));
-            app.manage(tauri::async_runtime::block_on(async { engine.start_drift_reports(DRIFT_EVERY) }));
+            app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
+            app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
             if start_demo {
                 let handle = app.handle().clone();
                 tauri::async_runtime::spawn(async move {

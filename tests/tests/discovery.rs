@@ -36,10 +36,10 @@ async fn discover(case: &Case) -> (Vec<RevisionSignals>, vigil_core::Server) {
         management_url: case.management.map(|path| format!("{}{path}", server.url())),
         ..Default::default()
     };
-    engine.add_server(new).await.expect("add");
-    engine.check_all().await.expect("first poll");
-    let servers = engine.check_all().await.expect("second poll");
-    (engine.revision_signals().await.expect("revisions"), servers[0].clone())
+    engine.servers().add(new).await.expect("add");
+    engine.polling().check_all().await.expect("first poll");
+    let servers = engine.polling().check_all().await.expect("second poll");
+    (engine.dashboard().revision_signals().await.expect("revisions"), servers[0].clone())
 }
 
 fn found(revisions: &[RevisionSignals]) -> Vec<(&str, &str, HealthState)> {
@@ -230,12 +230,12 @@ async fn requests_naming_no_version_are_added_to_the_default_version_as_one_seri
     let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
     let new =
         NewServer { name: "iris".into(), base_url: server.url(), kind: ServerKind::Mlserver, ..Default::default() };
-    engine.add_server(new).await.expect("add");
+    engine.servers().add(new).await.expect("add");
     for _ in 0..3 {
-        engine.check_all().await.expect("poll");
+        engine.polling().check_all().await.expect("poll");
     }
     // The page has iris v1 and iris version="None"; the index lists v1 alone, so both are v1's.
-    let revisions = engine.revision_signals().await.expect("revisions");
+    let revisions = engine.dashboard().revision_signals().await.expect("revisions");
     assert_eq!(found(&revisions), [("iris", "v1", HealthState::Up)]);
     let db =
         sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))

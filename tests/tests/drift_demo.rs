@@ -25,7 +25,7 @@ const REQUESTS: u64 = 9_000;
 async fn the_drift_scenario_is_found_on_the_shifted_features_and_only_on_them() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
-    let ingest = engine.start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
+    let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let config = FleetConfig {
         scenarios: vec![Scenario::Drift],
         log_url: Some(ingest.logger_url().parse().unwrap()),
@@ -39,7 +39,7 @@ async fn the_drift_scenario_is_found_on_the_shifted_features_and_only_on_them() 
         let path = dir.path().join(format!("{model}.csv"));
         std::fs::write(&path, csv).unwrap();
         let request = ReferenceRequest { model, prediction: Some(prediction), ..Default::default() };
-        engine.import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.unwrap();
+        engine.drift().import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.unwrap();
     }
     wait_for("the fleet's payloads to arrive", Duration::from_secs(90), || async {
         (ingest.stats().rows >= REQUESTS * 9 / 10).then_some(())
@@ -50,7 +50,7 @@ async fn the_drift_scenario_is_found_on_the_shifted_features_and_only_on_them() 
 
     let now = Utc::now();
     for model in models {
-        let report = engine.drift_report(&model, None, now - chrono::Duration::hours(1), now).await.unwrap();
+        let report = engine.drift().report(&model, None, now - chrono::Duration::hours(1), now).await.unwrap();
         let drifted: BTreeSet<&str> = report
             .columns
             .iter()

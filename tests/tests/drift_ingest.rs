@@ -25,7 +25,7 @@ async fn engine_with_reference(dir: &std::path::Path) -> Engine {
     std::fs::write(&path, text).unwrap();
     let request =
         ReferenceRequest { model: "fraud".into(), prediction: Some("probability".into()), ..Default::default() };
-    engine.import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.unwrap();
+    engine.drift().import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.unwrap();
     engine
 }
 
@@ -33,7 +33,7 @@ async fn engine_with_reference(dir: &std::path::Path) -> Engine {
 async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_with_reference(dir.path()).await;
-    let ingest = engine.start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
+    let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let url = format!("http://{}/ingest", ingest.addr());
     let http = reqwest::Client::new();
 
@@ -82,7 +82,7 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
 
     let now = Utc::now();
     let report =
-        engine.drift_report("fraud", None, now - Duration::hours(1), now + Duration::minutes(1)).await.unwrap();
+        engine.drift().report("fraud", None, now - Duration::hours(1), now + Duration::minutes(1)).await.unwrap();
     let verdict = |name: &str| {
         let column = report.columns.iter().find(|column| column.column == name).unwrap();
         (column.current_count, column.test.as_ref().map(|test| test.drifted))
@@ -90,7 +90,7 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
     assert_eq!(verdict("amount"), (700, Some(true)));
     assert_eq!(verdict("channel").1, Some(false));
     assert_eq!(verdict("probability"), (600, Some(false)), "the prediction came with the 600 responses");
-    let version_13 = engine.drift_report("fraud", Some("13"), now - Duration::hours(1), now + Duration::minutes(1));
+    let version_13 = engine.drift().report("fraud", Some("13"), now - Duration::hours(1), now + Duration::minutes(1));
     assert_eq!(version_13.await.unwrap().current_rows, 600, "KServe's endpoint named the version");
 }
 
@@ -98,9 +98,9 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
 async fn without_the_token_or_with_a_broken_payload_the_endpoint_says_why_and_keeps_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_with_reference(dir.path()).await;
-    let short = engine.start_ingest("127.0.0.1:0".parse().unwrap(), "short".into()).await;
+    let short = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), "short".into()).await;
     assert_eq!(short.err().unwrap().field(), Some("token"));
-    let ingest = engine.start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
+    let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let url = format!("http://{}/ingest/fraud", ingest.addr());
     let http = reqwest::Client::new();
     let body = json!({"inputs": [{"name": "amount", "shape": [1], "data": [1.0]}]});
@@ -124,6 +124,6 @@ async fn without_the_token_or_with_a_broken_payload_the_endpoint_says_why_and_ke
     ingest.flush().await.unwrap();
     assert_eq!(ingest.stats().rows, 0);
     let now = Utc::now();
-    let report = engine.drift_report("fraud", None, now - Duration::hours(1), now).await.unwrap();
+    let report = engine.drift().report("fraud", None, now - Duration::hours(1), now).await.unwrap();
     assert_eq!(report.current_rows, 0);
 }

@@ -58,7 +58,8 @@ async fn import(
         assert!(step.bytes_read <= step.bytes_total, "{step:?}");
         seen.store(step.bytes_read, Ordering::Relaxed);
     };
-    let result = engine.import_reference(path.to_owned(), request, progress, Arc::new(AtomicBool::new(cancel))).await;
+    let result =
+        engine.drift().import_reference(path.to_owned(), request, progress, Arc::new(AtomicBool::new(cancel))).await;
     (result, last_read.load(Ordering::Relaxed))
 }
 
@@ -79,7 +80,8 @@ async fn a_reference_file_is_profiled_with_each_columns_kind_or_the_reason_it_is
     assert_eq!(uses["score"], &ColumnUse::Test { kind: ColumnKind::Numeric });
     assert!(summary.columns.iter().filter(|c| c.name != "transaction_id").all(|c| c.count == 30_000));
 
-    let stored = engine.reference("fraud", Some("7")).await.unwrap().expect("stored, and found for any version");
+    let stored =
+        engine.drift().reference("fraud", Some("7")).await.unwrap().expect("stored, and found for any version");
     assert_eq!((stored.rows, stored.prediction.as_deref()), (30_000, Some("score")));
     assert_eq!(stored.columns, summary.columns);
     let audit = engine.audit_log(5).await.unwrap();
@@ -99,14 +101,18 @@ async fn a_malformed_row_stops_the_import_by_its_line_or_is_skipped_and_counted_
     assert_eq!(err.code(), ErrorCode::InvalidInput);
     assert!(err.to_string().contains("line 15002"), "{err}");
     assert!(err.to_string().contains("Nothing was imported"), "{err}");
-    assert_eq!(engine.reference("fraud", None).await.unwrap().unwrap().rows, 100, "the stored reference is kept");
+    assert_eq!(
+        engine.drift().reference("fraud", None).await.unwrap().unwrap().rows,
+        100,
+        "the stored reference is kept"
+    );
 
     let (skipped, _) = import(&engine, &bad, request(BadRows::Skip), false).await;
     let skipped = skipped.expect("the import leaves the row out");
     assert_eq!((skipped.rows, skipped.skipped_rows), (19_999, 1));
     assert_eq!(skipped.bad_rows[0].line, 15_002);
     assert!(skipped.bad_rows[0].message.contains("expected 5 fields"), "{}", skipped.bad_rows[0].message);
-    assert_eq!(engine.reference("fraud", None).await.unwrap().unwrap().rows, 19_999);
+    assert_eq!(engine.drift().reference("fraud", None).await.unwrap().unwrap().rows, 19_999);
 }
 
 #[tokio::test]
@@ -134,7 +140,7 @@ async fn a_cancelled_import_stores_nothing_and_bad_choices_name_the_fix() {
     let path = write_csv(dir.path(), 1_000, None);
     let (cancelled, _) = import(&engine, &path, request(BadRows::Stop), true).await;
     assert_eq!(cancelled.unwrap_err().code(), ErrorCode::Cancelled);
-    assert!(engine.reference("fraud", None).await.unwrap().is_none());
+    assert!(engine.drift().reference("fraud", None).await.unwrap().is_none());
 
     let no_such_prediction = ReferenceRequest { prediction: Some("proba".into()), ..request(BadRows::Stop) };
     let err = import(&engine, &path, no_such_prediction, false).await.0.unwrap_err();
@@ -156,6 +162,7 @@ async fn a_reference_imports_while_other_writes_go_on() {
     let engine = engine(dir.path()).await;
     let path = write_csv(dir.path(), 2_000, None);
     engine
+        .drift()
         .import_reference(path.clone(), request(BadRows::Stop), |_| {}, Arc::new(AtomicBool::new(false)))
         .await
         .unwrap();
@@ -166,7 +173,7 @@ async fn a_reference_imports_while_other_writes_go_on() {
             let mut writes = 0u32;
             while !stop.load(Ordering::Relaxed) {
                 let share = if writes % 2 == 0 { Some(0.3) } else { None };
-                engine.set_drift_share("other-model", share).await.expect("the other writer's write");
+                engine.drift().set_share("other-model", share).await.expect("the other writer's write");
                 writes += 1;
             }
             writes
@@ -175,6 +182,7 @@ async fn a_reference_imports_while_other_writes_go_on() {
     for _ in 0..30 {
         let cancel = Arc::new(AtomicBool::new(false));
         engine
+            .drift()
             .import_reference(path.clone(), request(BadRows::Stop), |_| {}, cancel)
             .await
             .expect("an import beside other writes");

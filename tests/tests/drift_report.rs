@@ -65,15 +65,15 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     let cancel = Arc::new(AtomicBool::new(false));
     let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
     let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
-    engine.import_reference(reference, request, no_progress, cancel.clone()).await.unwrap();
+    engine.drift().import_reference(reference, request, no_progress, cancel.clone()).await.unwrap();
     let live = write(dir.path(), "live.csv", 5_000, true, true, 2);
     let log = LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
-    let imported = engine.import_inference_log(live, log, no_progress, cancel).await.unwrap();
+    let imported = engine.drift().import_inference_log(live, log, no_progress, cancel).await.unwrap();
     assert_eq!(imported.rows, 5_000);
 
     let mut events = engine.subscribe();
     let now = Utc::now();
-    let report = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    let report = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
     let verdicts: Vec<(&str, bool)> =
         report.columns.iter().map(|column| (column.column.as_str(), column.test.as_ref().unwrap().drifted)).collect();
     assert_eq!(verdicts, [("income", true), ("tenure", false), ("plan", true), ("score", false)]);
@@ -96,11 +96,11 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
         }
         other => panic!("expected a drift report event, got {other:?}"),
     }
-    let stored = engine.latest_drift_reports().await.unwrap();
+    let stored = engine.drift().latest_reports().await.unwrap();
     assert_eq!(stored, vec![report]);
 
     // Window by window, income drifts wherever there is live data, tenure nowhere.
-    let timeline = engine.drift_timeline("churn", None, now - Duration::hours(3), now).await.unwrap();
+    let timeline = engine.drift().timeline("churn", None, now - Duration::hours(3), now).await.unwrap();
     assert_eq!((timeline.columns.len(), timeline.windows.len(), timeline.window_secs), (4, 4, 3600));
     // (A window holding fewer than 500 of the rows, where they straddle an hour, is not judged.)
     let seen =
@@ -110,40 +110,40 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     assert!(timeline.cells[0][0].is_none(), "no live data three hours ago");
 
     // The share of drifted features at which the data set counts as drifted is the model's to choose.
-    engine.set_drift_share("churn", Some(0.8)).await.unwrap();
-    let strict = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    engine.drift().set_share("churn", Some(0.8)).await.unwrap();
+    let strict = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
     assert_eq!((strict.drifted_features, strict.share_threshold, strict.dataset_drift), (2, 0.8, false));
     for bad in [0.0, 1.5, f64::NAN] {
-        let err = engine.set_drift_share("churn", Some(bad)).await.unwrap_err();
+        let err = engine.drift().set_share("churn", Some(bad)).await.unwrap_err();
         assert_eq!(err.field(), Some("share"), "{bad}: {err}");
     }
-    engine.set_drift_share("churn", None).await.unwrap();
-    let again = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    engine.drift().set_share("churn", None).await.unwrap();
+    let again = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
     assert_eq!((again.share_threshold, again.dataset_drift), (0.5, true));
     let audited: Vec<String> = engine.audit_log(50).await.unwrap().into_iter().map(|entry| entry.action).collect();
     assert_eq!(audited.iter().filter(|action| *action == "drift.share").count(), 2, "{audited:?}");
 
     // A column's chosen test replaces the default, and survives a new import of the reference.
     let psi = ColumnChoice { method: Some(Method::Psi), threshold: Some(0.0001), learned: false };
-    engine.set_drift_choice("churn", None, "tenure", psi).await.unwrap();
+    engine.drift().set_choice("churn", None, "tenure", psi).await.unwrap();
     let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
     let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
     let cancel = Arc::new(AtomicBool::new(false));
-    engine.import_reference(reference, request, no_progress, cancel).await.unwrap();
-    let chosen = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    engine.drift().import_reference(reference, request, no_progress, cancel).await.unwrap();
+    let chosen = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
     let tenure = chosen.columns[1].test.as_ref().unwrap();
     assert_eq!((tenure.method, tenure.threshold, tenure.drifted), (Method::Psi, 0.0001, true));
     let ks = ColumnChoice { method: Some(Method::Ks), threshold: None, learned: false };
-    let err = engine.set_drift_choice("churn", None, "plan", ks).await.unwrap_err();
+    let err = engine.drift().set_choice("churn", None, "plan", ks).await.unwrap_err();
     assert!(err.to_string().contains("holds labels"), "{err}");
-    let err = engine.set_drift_choice("churn", None, "nope", ColumnChoice::default()).await.unwrap_err();
+    let err = engine.drift().set_choice("churn", None, "nope", ColumnChoice::default()).await.unwrap_err();
     assert_eq!(err.field(), Some("column"));
 
     // A threshold learned from the reference (NannyML's mean + 3σ of its chunks, drawn at the
     // live sample's size) sits far below Evidently's fixed 0.1 on 5,000 rows: income still drifts.
     let learned = ColumnChoice { method: Some(Method::Wasserstein), threshold: None, learned: true };
-    engine.set_drift_choice("churn", None, "income", learned).await.unwrap();
-    let report = engine.drift_report("churn", None, now - Duration::hours(2), now).await.unwrap();
+    engine.drift().set_choice("churn", None, "income", learned).await.unwrap();
+    let report = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
     assert_eq!(report.columns[0].chosen, learned);
     let income = report.columns[0].test.as_ref().unwrap();
     assert!(income.drifted && income.threshold > 0.0 && income.threshold < 0.05, "{income:?}");
@@ -152,7 +152,7 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
         ColumnChoice { method: None, threshold: None, learned: true },
         ColumnChoice { method: Some(Method::Psi), threshold: Some(0.2), learned: true },
     ] {
-        let err = engine.set_drift_choice("churn", None, "income", bad).await.unwrap_err();
+        let err = engine.drift().set_choice("churn", None, "income", bad).await.unwrap_err();
         assert_eq!(err.field(), Some("method"), "{bad:?}: {err}");
     }
     while let Ok(event) = events.try_recv() {
@@ -160,7 +160,7 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
     }
 
     // The scheduled round reports the model, which had live data since the last round.
-    assert_eq!(engine.drift_round(now - Duration::minutes(5), Utc::now()).await.unwrap(), 1);
+    assert_eq!(engine.drift().round(now - Duration::minutes(5), Utc::now()).await.unwrap(), 1);
     assert!(matches!(events.recv().await.unwrap(), EngineEvent::DriftReported { .. }));
 }
 
@@ -169,31 +169,31 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(dir.path()).await;
     let now = Utc::now();
-    let err = engine.drift_report("churn", None, now - Duration::hours(1), now).await.unwrap_err();
+    let err = engine.drift().report("churn", None, now - Duration::hours(1), now).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(err.to_string().contains("vigil drift reference --model churn"), "{err}");
 
     let reference = write(dir.path(), "train.csv", 500, false, false, 3);
     let request = ReferenceRequest { model: "churn".into(), ..Default::default() };
-    engine.import_reference(reference, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
-    let err = engine.drift_report("churn", None, now, now - Duration::hours(1)).await.unwrap_err();
+    engine.drift().import_reference(reference, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    let err = engine.drift().report("churn", None, now, now - Duration::hours(1)).await.unwrap_err();
     assert_eq!(err.field(), Some("range"));
-    let report = engine.drift_report("churn", None, now - Duration::hours(1), now).await.unwrap();
+    let report = engine.drift().report("churn", None, now - Duration::hours(1), now).await.unwrap();
     assert!(report.columns.iter().all(|column| column.problem.as_deref() == Some("no live values in this range")));
     assert_eq!((report.features, report.dataset_drift), (0, false));
-    assert_eq!(engine.drift_round(now - Duration::minutes(5), now).await.unwrap(), 0, "no live data: no report");
+    assert_eq!(engine.drift().round(now - Duration::minutes(5), now).await.unwrap(), 0, "no live data: no report");
 
     // A handful of live rows is too few to judge: the columns say so, with their bars shown.
     let live = write(dir.path(), "live.csv", 50, true, true, 4);
     let log = LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
-    engine.import_inference_log(live, log, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
-    let report = engine.drift_report("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
+    engine.drift().import_inference_log(live, log, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    let report = engine.drift().report("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
     let income = &report.columns[0];
     assert_eq!(income.problem.as_deref(), Some("only 50 live values; a verdict needs at least 500"));
     assert!(income.test.is_none() && income.distributions.is_some());
     assert_eq!((report.features, report.current_rows, report.dataset_drift), (0, 50, false));
     // On the heatmap, the windows holding those rows say how many they had and why no verdict.
-    let timeline = engine.drift_timeline("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
+    let timeline = engine.drift().timeline("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
     let cells: Vec<_> = timeline.cells[0].iter().flatten().collect();
     assert_eq!(cells.iter().map(|cell| cell.values).sum::<u64>(), 50, "{cells:?}");
     assert!(cells.iter().all(|cell| !cell.drifted && cell.problem.as_deref().is_some_and(|why| why.contains("500"))));

@@ -31,7 +31,7 @@ fn write(dir: &Path, name: &str, rows: usize, hours_ago: Option<i64>) -> PathBuf
 async fn reference(engine: &Engine, dir: &Path, model: &str, version: Option<&str>) {
     let path = write(dir, &format!("{model}-{}.csv", version.unwrap_or("all")), 200, None);
     let request = ReferenceRequest { model: model.into(), version: version.map(Into::into), ..Default::default() };
-    engine.import_reference(path, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    engine.drift().import_reference(path, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
 }
 
 async fn log(engine: &Engine, dir: &Path, model: &str, version: Option<&str>, hours_ago: i64) {
@@ -42,17 +42,17 @@ async fn log(engine: &Engine, dir: &Path, model: &str, version: Option<&str>, ho
         time_column: Some("at".into()),
         ..Default::default()
     };
-    engine.import_inference_log(path, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
+    engine.drift().import_inference_log(path, request, no_progress, Arc::new(AtomicBool::new(false))).await.unwrap();
 }
 
 #[tokio::test]
 async fn a_models_versions_are_those_with_live_windows_newest_first_then_those_with_only_a_reference() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
-    assert!(engine.drift_versions("churn").await.unwrap().is_empty(), "nothing stored yet");
+    assert!(engine.drift().versions("churn").await.unwrap().is_empty(), "nothing stored yet");
 
     reference(&engine, dir.path(), "churn", None).await;
-    assert!(engine.drift_versions("churn").await.unwrap().is_empty(), "a reference for every version names none");
+    assert!(engine.drift().versions("churn").await.unwrap().is_empty(), "a reference for every version names none");
 
     log(&engine, dir.path(), "churn", Some("v1"), 5).await;
     log(&engine, dir.path(), "churn", Some("v2"), 1).await;
@@ -62,8 +62,8 @@ async fn a_models_versions_are_those_with_live_windows_newest_first_then_those_w
     reference(&engine, dir.path(), "churn", Some("v3")).await;
     log(&engine, dir.path(), "fraud", Some("v9"), 0).await; // another model's
 
-    assert_eq!(engine.drift_versions("churn").await.unwrap(), ["v2", "v1", "v3", "v4"]);
-    assert_eq!(engine.drift_versions(" churn ").await.unwrap(), ["v2", "v1", "v3", "v4"], "the name is trimmed");
-    assert_eq!(engine.drift_versions("fraud").await.unwrap(), ["v9"]);
-    assert!(engine.drift_versions("nope").await.unwrap().is_empty());
+    assert_eq!(engine.drift().versions("churn").await.unwrap(), ["v2", "v1", "v3", "v4"]);
+    assert_eq!(engine.drift().versions(" churn ").await.unwrap(), ["v2", "v1", "v3", "v4"], "the name is trimmed");
+    assert_eq!(engine.drift().versions("fraud").await.unwrap(), ["v9"]);
+    assert!(engine.drift().versions("nope").await.unwrap().is_empty());
 }

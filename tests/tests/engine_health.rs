@@ -45,19 +45,15 @@ async fn inspect(path: &Path) -> SqlitePool {
 
 async fn add(engine: &Engine, name: &str, base_url: &str) -> Server {
     engine
-        .add_server(NewServer {
-            name: name.into(),
-            base_url: base_url.into(),
-            kind: ServerKind::OipV2,
-            ..Default::default()
-        })
+        .servers()
+        .add(NewServer { name: name.into(), base_url: base_url.into(), kind: ServerKind::OipV2, ..Default::default() })
         .await
         .unwrap_or_else(|err| panic!("add {name}: {err}"))
 }
 
 /// Checks every server now and returns the one called `name`.
 async fn check(engine: &Engine, name: &str) -> Server {
-    let servers = engine.check_all().await.expect("check all servers");
+    let servers = engine.polling().check_all().await.expect("check all servers");
     find(&servers, name)
 }
 
@@ -186,7 +182,7 @@ async fn hanging_servers_are_down_after_the_timeout_without_delaying_a_healthy_o
     add(&engine, "healthy", &healthy.url()).await;
 
     let started = Instant::now();
-    let servers = engine.check_all().await.expect("check all servers");
+    let servers = engine.polling().check_all().await.expect("check all servers");
     let took = started.elapsed();
 
     for i in 0..hanging.len() {
@@ -239,7 +235,7 @@ async fn listeners_hear_about_additions_health_changes_removals_and_audit_entrie
         other => panic!("expected Audited, got {other:?}"),
     }
 
-    engine.check_all().await.expect("check all servers");
+    engine.polling().check_all().await.expect("check all servers");
     match next_event(&mut events).await {
         EngineEvent::HealthChanged { server, from, to } => {
             assert_eq!((from, to), (HealthState::Unknown, HealthState::Up));
@@ -249,7 +245,7 @@ async fn listeners_hear_about_additions_health_changes_removals_and_audit_entrie
         other => panic!("expected HealthChanged, got {other:?}"),
     }
 
-    engine.remove_server("kserve").await.expect("remove kserve");
+    engine.servers().remove("kserve").await.expect("remove kserve");
     match next_event(&mut events).await {
         EngineEvent::ServerRemoved { name } => assert_eq!(name, "kserve"),
         other => panic!("expected ServerRemoved, got {other:?}"),
@@ -267,7 +263,7 @@ async fn the_background_poller_notices_a_server_going_down_on_its_own() {
     let (_dir, path) = temp_db();
     let engine = open(&path).await;
     let model_server = ReadinessServer::start().await;
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
     add(&engine, "watched", &model_server.url()).await;
 
     let health_of = |wanted: HealthState| {
@@ -275,7 +271,7 @@ async fn the_background_poller_notices_a_server_going_down_on_its_own() {
         move || {
             let engine = engine.clone();
             async move {
-                let servers = engine.list_servers().await.ok()?;
+                let servers = engine.servers().list().await.ok()?;
                 let server = servers.into_iter().find(|s| s.name == "watched")?;
                 (server.health == wanted).then_some(server)
             }
@@ -295,7 +291,7 @@ async fn invalid_or_conflicting_servers_are_rejected_naming_the_field_and_nothin
     let engine = open(&path).await;
     add(&engine, "fraud-prod", "http://127.0.0.1:8080").await;
     let db = inspect(&path).await;
-    let servers_before = engine.list_servers().await.expect("list");
+    let servers_before = engine.servers().list().await.expect("list");
     let audit_before = audit_count(&db).await;
 
     for (name, base_url, field, code) in [
@@ -306,7 +302,8 @@ async fn invalid_or_conflicting_servers_are_rejected_naming_the_field_and_nothin
         ("ftp-one", "ftp://127.0.0.1/models", "base_url", ErrorCode::InvalidInput),
     ] {
         let err = engine
-            .add_server(NewServer {
+            .servers()
+            .add(NewServer {
                 name: name.into(),
                 base_url: base_url.into(),
                 kind: ServerKind::OipV2,
@@ -319,7 +316,7 @@ async fn invalid_or_conflicting_servers_are_rejected_naming_the_field_and_nothin
         assert!(!err.to_string().is_empty());
     }
 
-    assert_eq!(engine.list_servers().await.expect("list"), servers_before, "rejected input must store nothing");
+    assert_eq!(engine.servers().list().await.expect("list"), servers_before, "rejected input must store nothing");
     assert_eq!(audit_count(&db).await, audit_before, "rejected input must not be audited as a change");
 }
 
@@ -329,7 +326,7 @@ async fn removing_an_unknown_server_is_not_found_and_names_it() {
     let engine = open(&path).await;
     let audit_before = audit_count(&inspect(&path).await).await;
 
-    let err = engine.remove_server("ghost").await.expect_err("there is no ghost");
+    let err = engine.servers().remove("ghost").await.expect_err("there is no ghost");
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(err.to_string().contains("'ghost'"), "{err}");
     assert_eq!(audit_count(&inspect(&path).await).await, audit_before);
@@ -342,13 +339,13 @@ async fn removing_a_server_deletes_its_history_but_the_audit_log_remembers() {
     let model_server = ReadinessServer::start().await;
     let added = add(&engine, "retired", &model_server.url()).await;
     let kept = add(&engine, "kept", &model_server.url()).await;
-    engine.check_all().await.expect("check all servers");
+    engine.polling().check_all().await.expect("check all servers");
     let db = inspect(&path).await;
     assert_eq!(health_events(&db, added.id).await.len(), 1);
 
-    engine.remove_server("retired").await.expect("remove retired");
+    engine.servers().remove("retired").await.expect("remove retired");
 
-    let names: Vec<String> = engine.list_servers().await.expect("list").into_iter().map(|s| s.name).collect();
+    let names: Vec<String> = engine.servers().list().await.expect("list").into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["kept"]);
     assert!(health_events(&db, added.id).await.is_empty(), "the removed server's health history is deleted");
     assert_eq!(health_events(&db, kept.id).await.len(), 1, "other servers keep their history");
@@ -378,7 +375,7 @@ async fn servers_and_their_health_survive_reopening_the_database() {
     };
 
     let reopened = open(&path).await;
-    let servers = reopened.list_servers().await.expect("list after reopening");
+    let servers = reopened.servers().list().await.expect("list after reopening");
     assert_eq!(servers, std::slice::from_ref(&before), "the reopened engine sees exactly what was stored");
     assert_eq!(servers[0].health, HealthState::Up);
     assert_eq!(health_events(&inspect(&path).await, before.id).await.len(), 1);

@@ -37,13 +37,13 @@ async fn each_faulty_server_gets_a_clear_error_and_the_healthy_one_keeps_its_sch
         ("healthy", healthy.url(), ServerKind::Mlserver),
     ] {
         let new = NewServer { name: name.into(), base_url: url, kind, ..Default::default() };
-        engine.add_server(new).await.expect("add");
+        engine.servers().add(new).await.expect("add");
     }
 
-    engine.check_all().await.expect("first round");
+    engine.polling().check_all().await.expect("first round");
     healthy.serve(5, 1, 0.01);
     let started = Instant::now();
-    let servers = engine.check_all().await.expect("second round");
+    let servers = engine.polling().check_all().await.expect("second round");
     let took = started.elapsed();
     // Every server is polled at once; the hanging one costs one timeout, not the healthy one's turn.
     assert!(took < TIMEOUT * 4, "a round took {took:?} with a {TIMEOUT:?} timeout");
@@ -62,7 +62,7 @@ async fn each_faulty_server_gets_a_clear_error_and_the_healthy_one_keeps_its_sch
 
     let healthy = find(&servers, "healthy");
     assert_eq!((healthy.health, healthy.metrics_error.as_deref()), (HealthState::Up, None));
-    let revisions = engine.revision_signals().await.expect("signals");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
     let iris = revisions.iter().find(|r| r.server == "healthy").expect("the healthy server's model");
     assert_eq!((iris.requests_seen, iris.errors_seen), (6.0, 1.0));
     assert!(revisions.iter().all(|r| r.server == "healthy"), "nothing read from the faulty pages: {revisions:?}");
@@ -83,12 +83,13 @@ async fn a_hanging_server_never_delays_the_schedule_of_the_others() {
         [("hanging", hanging.url(), ServerKind::OipV2), ("healthy", healthy.url(), ServerKind::Mlserver)]
     {
         engine
-            .add_server(NewServer { name: name.into(), base_url: url, kind, ..Default::default() })
+            .servers()
+            .add(NewServer { name: name.into(), base_url: url, kind, ..Default::default() })
             .await
             .expect("add");
     }
     let mut events = engine.subscribe();
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
 
     // For two seconds the hanging server's first poll is still waiting on its 10 s timeout;
     // the healthy one goes on being polled every 200 ms or so.
@@ -111,8 +112,8 @@ async fn a_metrics_page_that_breaks_while_the_server_stays_up_is_reported_as_it_
     let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
     let new =
         NewServer { name: "iris".into(), base_url: server.url(), kind: ServerKind::Mlserver, ..Default::default() };
-    engine.add_server(new).await.expect("add");
-    engine.check_all().await.expect("first round");
+    engine.servers().add(new).await.expect("add");
+    engine.polling().check_all().await.expect("first round");
     let mut events = engine.subscribe();
 
     let updated = |events: &mut tokio::sync::broadcast::Receiver<EngineEvent>| {
@@ -124,17 +125,17 @@ async fn a_metrics_page_that_breaks_while_the_server_stays_up_is_reported_as_it_
             .collect::<Vec<_>>()
     };
     server.break_metrics(true);
-    engine.check_all().await.expect("second round");
+    engine.polling().check_all().await.expect("second round");
     let broken = updated(&mut events);
     assert_eq!(broken.len(), 1, "one update: {broken:?}");
     assert_eq!(broken[0].health, HealthState::Up, "the server still serves");
     assert_eq!(broken[0].metrics_error.as_deref(), Some("the metrics page answered HTTP 500"));
 
-    engine.check_all().await.expect("third round");
+    engine.polling().check_all().await.expect("third round");
     assert!(updated(&mut events).is_empty(), "no news while nothing changes");
 
     server.break_metrics(false);
-    engine.check_all().await.expect("fourth round");
+    engine.polling().check_all().await.expect("fourth round");
     let mended = updated(&mut events);
     assert_eq!(mended.iter().map(|s| s.metrics_error.clone()).collect::<Vec<_>>(), [None]);
 }

@@ -44,7 +44,7 @@ async fn engine_watching(fleet: &RunningFleet, dir: &Path) -> Engine {
     let engine = Engine::open(options).await.expect("open the engine");
     for server in fleet.servers() {
         let new = NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
-        engine.add_server(new).await.expect("register a fleet server");
+        engine.servers().add(new).await.expect("register a fleet server");
     }
     engine
 }
@@ -62,7 +62,7 @@ async fn every_fleet_server_is_detected_discovered_and_measured_by_vigils_adapte
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine_watching(&fleet, dir.path()).await;
 
-    let servers = engine.check_all().await.expect("first poll");
+    let servers = engine.polling().check_all().await.expect("first poll");
     let detected: Vec<(&str, Option<ServerKind>, HealthState)> =
         servers.iter().map(|s| (s.name.as_str(), s.detected_kind, s.health)).collect();
     assert_eq!(
@@ -75,8 +75,8 @@ async fn every_fleet_server_is_detected_discovered_and_measured_by_vigils_adapte
         "{servers:#?}"
     );
     tokio::time::sleep(Duration::from_secs(3)).await;
-    engine.check_all().await.expect("second poll");
-    let revisions = engine.revision_signals().await.expect("signals");
+    engine.polling().check_all().await.expect("second poll");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
     for (server, model, version) in
         [("fraud", "fraud", "12"), ("fraud", "fraud", "13"), ("churn", "churn", "v3"), ("pricing", "price", "")]
     {
@@ -106,10 +106,10 @@ async fn with_a_bad_canary_v13_has_a_higher_error_rate_and_p99_than_v12() {
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine_watching(&fleet, dir.path()).await;
 
-    engine.check_all().await.expect("first poll");
+    engine.polling().check_all().await.expect("first poll");
     tokio::time::sleep(Duration::from_secs(6)).await;
-    engine.check_all().await.expect("second poll");
-    let revisions = engine.revision_signals().await.expect("signals");
+    engine.polling().check_all().await.expect("second poll");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
     let (stable, canary) = (revision(&revisions, "fraud", "fraud", "12"), revision(&revisions, "fraud", "fraud", "13"));
     for served in [stable, canary] {
         assert!(served.requests_seen > 100.0, "enough traffic to compare: {served:#?}");
@@ -133,7 +133,7 @@ async fn an_outage_is_stored_as_the_server_going_down_and_coming_back_up() {
         Fleet::start(FleetConfig { outage, ..config(&[Scenario::Outage], 20.0) }).await.expect("start the fleet");
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine_watching(&fleet, dir.path()).await;
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
 
     let db = SqlitePool::connect_with(SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
         .await

@@ -15,13 +15,13 @@ async fn engine_with(server: &MlserverLike) -> (tempfile::TempDir, Engine) {
         EngineOptions { request_timeout: Duration::from_secs(2), ..EngineOptions::new(dir.path().join("vigil.db")) };
     let engine = Engine::open(options).await.expect("open the engine");
     let new = NewServer { name: "fraud".into(), base_url: server.url(), kind: ServerKind::Auto, ..Default::default() };
-    engine.add_server(new).await.expect("add");
+    engine.servers().add(new).await.expect("add");
     (dir, engine)
 }
 
 async fn poll(engine: &Engine) -> RevisionSignals {
-    engine.check_all().await.expect("poll");
-    let revisions = engine.revision_signals().await.expect("read signals");
+    engine.polling().check_all().await.expect("poll");
+    let revisions = engine.dashboard().revision_signals().await.expect("read signals");
     assert_eq!(revisions.len(), 1, "one revision discovered: {revisions:?}");
     revisions.into_iter().next().expect("one revision")
 }
@@ -54,14 +54,21 @@ async fn requests_errors_and_latency_between_polls_are_stored_per_revision() {
 
     // The last hour reads at poll resolution: one point per poll after the first.
     let now = chrono::Utc::now();
-    let hour = engine.series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::hours(1), now).await;
+    let hour = engine
+        .dashboard()
+        .series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::hours(1), now)
+        .await;
     let hour = hour.expect("a series");
     assert_eq!(hour.resolution_secs, 0);
     assert_eq!(hour.points.iter().map(|(_, v)| v).collect::<Vec<_>>(), [&9.0, &1.0]);
     // A month reads hourly rollups: both polls fall in one or two hours, their mean per hour.
-    let month = engine.series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::days(30), now);
+    let month =
+        engine.dashboard().series(("fraud", "iris", "v1"), signal::REQUESTS, now - chrono::Duration::days(30), now);
     assert_eq!(month.await.expect("a series").resolution_secs, 3600);
-    let missing = engine.series(("fraud", "iris", "v9"), signal::REQUESTS, now - chrono::Duration::hours(1), now).await;
+    let missing = engine
+        .dashboard()
+        .series(("fraud", "iris", "v9"), signal::REQUESTS, now - chrono::Duration::hours(1), now)
+        .await;
     assert!(missing.unwrap_err().to_string().contains("No revision 'v9' of model 'iris' on server 'fraud'"));
 }
 
@@ -83,11 +90,11 @@ async fn a_server_restart_counts_only_the_requests_since_it() {
 async fn an_unloaded_model_makes_its_server_degraded_and_the_transition_is_stored() {
     let server = MlserverLike::start().await;
     let (dir, engine) = engine_with(&server).await;
-    let servers = engine.check_all().await.expect("poll");
+    let servers = engine.polling().check_all().await.expect("poll");
     assert_eq!(servers[0].health, HealthState::Up, "{servers:?}");
 
     server.unload();
-    let servers = engine.check_all().await.expect("poll");
+    let servers = engine.polling().check_all().await.expect("poll");
     assert_eq!(servers[0].health, HealthState::Degraded);
     let reason = servers[0].health_reason.clone().unwrap_or_default();
     assert_eq!(reason, "model iris v1 is not ready: /v2/models/iris/versions/v1/ready answered HTTP 404");
@@ -121,11 +128,11 @@ async fn server_wide_gpu_cpu_and_memory_are_stored_for_the_server_beside_its_rev
     let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
     let new =
         NewServer { name: "gpu-box".into(), base_url: triton.url(), kind: ServerKind::Triton, ..Default::default() };
-    engine.add_server(new).await.expect("add");
-    engine.check_all().await.expect("first poll");
-    engine.check_all().await.expect("second poll");
+    engine.servers().add(new).await.expect("add");
+    engine.polling().check_all().await.expect("first poll");
+    engine.polling().check_all().await.expect("second poll");
 
-    let resources = engine.server_resources().await.expect("resources");
+    let resources = engine.dashboard().server_resources().await.expect("resources");
     assert_eq!(resources.len(), 1, "{resources:?}");
     let latest = &resources[0].latest;
     assert_eq!((resources[0].server.as_str(), latest[signal::GPU_UTILIZATION]), ("gpu-box", 0.37));
@@ -154,6 +161,6 @@ async fn server_wide_gpu_cpu_and_memory_are_stored_for_the_server_beside_its_rev
     .expect("points");
     assert_eq!((rows, folded), (buckets, 2));
 
-    let revisions = engine.revision_signals().await.expect("revisions");
+    let revisions = engine.dashboard().revision_signals().await.expect("revisions");
     assert!(revisions.iter().any(|r| r.model == "resnet50_trt" && r.version == "2"), "{revisions:?}");
 }

@@ -26,11 +26,11 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
         metrics_url: Some(mlserver.metrics_url.clone()),
         ..Default::default()
     };
-    engine.add_server(new).await.expect("add");
-    let servers = engine.check_all().await.expect("first poll");
+    engine.servers().add(new).await.expect("add");
+    let servers = engine.polling().check_all().await.expect("first poll");
     assert_eq!((servers[0].health, servers[0].detected_kind), (HealthState::Up, Some(ServerKind::Mlserver)));
     // Loaded but not yet called, so not on the metrics page: the repository index names it.
-    let listed = engine.revision_signals().await.expect("revisions");
+    let listed = engine.dashboard().revision_signals().await.expect("revisions");
     let listed: Vec<_> = listed.iter().map(|r| (r.model.as_str(), r.version.as_str(), r.requests_seen)).collect();
     assert_eq!(listed, [("iris", "v1", 0.0)], "discovered before its first request");
 
@@ -54,19 +54,19 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
         }
     }
     mlserver.wait_for_counts(GOOD as f64, BAD as f64).await;
-    engine.check_all().await.expect("second poll");
-    let revisions = engine.revision_signals().await.expect("signals");
+    engine.polling().check_all().await.expect("second poll");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
     let v1 = revisions.iter().find(|r| r.model == "iris" && r.version == "v1").expect("iris v1 discovered");
     assert_eq!(v1.requests_seen, (GOOD + BAD) as f64, "{revisions:?}");
     assert_eq!(v1.errors_seen, BAD as f64, "{revisions:?}");
     assert!(v1.latest.get("latency_mean_s").is_some_and(|&s| s > 0.0), "{revisions:?}");
     assert_eq!(v1.metadata["name"], "iris", "the model's metadata is stored: {revisions:?}");
 
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
     assert_eq!(mlserver.unload().await, 200);
     let degraded =
         wait_for("the server to show its model not ready", POLL_INTERVAL * 2 + Duration::from_secs(3), || async {
-            let servers = engine.list_servers().await.ok()?;
+            let servers = engine.servers().list().await.ok()?;
             (servers[0].health == HealthState::Degraded).then(|| servers[0].clone())
         })
         .await;

@@ -25,7 +25,7 @@ async fn the_prometheus_kind_reports_the_same_signals_as_polling_the_server_dire
         kind: ServerKind::Mlserver,
         ..Default::default()
     };
-    engine.add_server(direct).await.expect("add the server");
+    engine.servers().add(direct).await.expect("add the server");
     let through = NewServer {
         name: "through-prometheus".into(),
         base_url: prometheus.url.clone(),
@@ -34,20 +34,20 @@ async fn the_prometheus_kind_reports_the_same_signals_as_polling_the_server_dire
         selector: Some(r#"job="mlserver""#.into()),
         ..Default::default()
     };
-    engine.add_server(through).await.expect("add Prometheus");
+    engine.servers().add(through).await.expect("add Prometheus");
 
     // A baseline both ways, once Prometheus has scraped it.
     model_server.serve(3, 0, 0.002);
     prometheus.wait_for_value("model_infer_request_success_total", 3.0).await;
-    let servers = engine.check_all().await.expect("first poll");
+    let servers = engine.polling().check_all().await.expect("first poll");
     assert!(servers.iter().all(|s| s.health == HealthState::Up), "{servers:?}");
 
     model_server.serve(6, 2, 0.015);
     prometheus.wait_for_value("model_infer_request_failure_total", 2.0).await;
     prometheus.wait_for_value("model_infer_request_success_total", 9.0).await;
-    engine.check_all().await.expect("second poll");
+    engine.polling().check_all().await.expect("second poll");
 
-    let revisions = engine.revision_signals().await.expect("signals");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
     let of = |server: &str| revisions.iter().find(|r| r.server == server && r.version == "v1").cloned();
     let (direct, through) = (of("direct").expect("direct"), of("through-prometheus").expect("through Prometheus"));
     assert_eq!((direct.requests_seen, direct.errors_seen), (8.0, 2.0));

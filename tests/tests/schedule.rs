@@ -13,11 +13,15 @@ async fn a_server_with_its_own_interval_is_polled_on_it_and_the_others_on_the_de
         EngineOptions { poll_interval: Duration::from_secs(10), ..EngineOptions::new(dir.path().join("vigil.db")) };
     let engine = Engine::open(options).await.expect("open the engine");
     let every = |seconds| NewServer { kind: ServerKind::Mlserver, poll_interval_secs: seconds, ..Default::default() };
-    engine.add_server(NewServer { name: "fast".into(), base_url: fast.url(), ..every(Some(0.2)) }).await.expect("add");
-    engine.add_server(NewServer { name: "slow".into(), base_url: slow.url(), ..every(None) }).await.expect("add");
+    engine
+        .servers()
+        .add(NewServer { name: "fast".into(), base_url: fast.url(), ..every(Some(0.2)) })
+        .await
+        .expect("add");
+    engine.servers().add(NewServer { name: "slow".into(), base_url: slow.url(), ..every(None) }).await.expect("add");
 
     let mut events = engine.subscribe();
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
     let (mut fast_polls, mut slow_polls) = (0, 0);
     let until = tokio::time::Instant::now() + Duration::from_millis(1500);
     while let Ok(Ok(event)) = tokio::time::timeout_at(until, events.recv()).await {
@@ -43,16 +47,16 @@ async fn an_edited_server_is_polled_at_once_at_its_new_address_out_of_its_backof
         kind: ServerKind::Mlserver,
         ..Default::default()
     };
-    engine.add_server(wrong.clone()).await.expect("add");
+    engine.servers().add(wrong.clone()).await.expect("add");
     let mut events = engine.subscribe();
-    let _poller = engine.start_polling();
+    let _poller = engine.polling().start();
     // Refused four times in a row (0.3 + 0.6 + 1.2 s): the next try is 2.4 s away.
     tokio::time::sleep(Duration::from_millis(2_300)).await;
-    assert_eq!(engine.server("iris").await.expect("stored").health, vigil_core::HealthState::Down);
+    assert_eq!(engine.servers().get("iris").await.expect("stored").health, vigil_core::HealthState::Down);
 
     let fixed = NewServer { base_url: live.url(), ..wrong };
     let edited_at = tokio::time::Instant::now();
-    engine.update_server("iris", fixed).await.expect("edit");
+    engine.servers().update("iris", fixed).await.expect("edit");
     let up = async {
         loop {
             match events.recv().await {

@@ -17,10 +17,11 @@ async fn engine() -> (tempfile::TempDir, Engine) {
 /// Registers `url` with `kind`, checks the fleet once and returns the server as stored.
 async fn register_and_check(engine: &Engine, url: &str, kind: ServerKind) -> Server {
     engine
-        .add_server(NewServer { name: "under-test".into(), base_url: url.into(), kind, ..Default::default() })
+        .servers()
+        .add(NewServer { name: "under-test".into(), base_url: url.into(), kind, ..Default::default() })
         .await
         .expect("add");
-    let servers = engine.check_all().await.expect("check");
+    let servers = engine.polling().check_all().await.expect("check");
     servers.into_iter().find(|s| s.name == "under-test").expect("the server is listed")
 }
 
@@ -152,6 +153,6 @@ async fn a_detected_kind_is_stored_and_survives_a_restart() {
     register_and_check(&engine, &server.url(), ServerKind::Auto).await;
     drop(engine);
     let reopened = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("reopen");
-    let servers = reopened.list_servers().await.expect("list");
+    let servers = reopened.servers().list().await.expect("list");
     assert_eq!((servers[0].kind, servers[0].detected_kind), (ServerKind::Auto, Some(ServerKind::Mlserver)));
 }

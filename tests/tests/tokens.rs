@@ -21,14 +21,15 @@ async fn a_token_named_by_an_environment_variable_is_sent_and_never_stored() {
     // SAFETY of the test: the variable names are used by this test alone.
     std::env::set_var("VIGIL_TEST_TOKEN_GIVEN", TOKEN);
     std::env::remove_var("VIGIL_TEST_TOKEN_MISSING");
-    engine.add_server(guarded("with-token", "VIGIL_TEST_TOKEN_GIVEN")).await.expect("add");
-    engine.add_server(guarded("without-token", "VIGIL_TEST_TOKEN_MISSING")).await.expect("add");
+    engine.servers().add(guarded("with-token", "VIGIL_TEST_TOKEN_GIVEN")).await.expect("add");
+    engine.servers().add(guarded("without-token", "VIGIL_TEST_TOKEN_MISSING")).await.expect("add");
     engine
-        .add_server(NewServer { name: "no-token".into(), base_url: server.url(), ..Default::default() })
+        .servers()
+        .add(NewServer { name: "no-token".into(), base_url: server.url(), ..Default::default() })
         .await
         .expect("add");
 
-    let servers = engine.check_all().await.expect("poll");
+    let servers = engine.polling().check_all().await.expect("poll");
     let of = |name: &str| servers.iter().find(|s| s.name == name).cloned().expect("listed");
     assert_eq!(of("with-token").health, HealthState::Up, "{:?}", of("with-token"));
     let missing = of("without-token");

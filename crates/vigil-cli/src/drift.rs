@@ -186,7 +186,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                 columns: columns.into_iter().collect::<BTreeMap<_, _>>(),
                 bad_rows: import.bad_rows(),
             };
-            let summary = engine.import_reference(file, request, progress_line(import.json), cancel).await?;
+            let summary = engine.drift().import_reference(file, request, progress_line(import.json), cancel).await?;
             clear_progress(import.json);
             if import.json {
                 println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
@@ -221,7 +221,8 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
         DriftCommand::Import { file, target, time_column, import } => {
             let request =
                 LogRequest { model: target.model, version: target.version, time_column, bad_rows: import.bad_rows() };
-            let summary = engine.import_inference_log(file, request, progress_line(import.json), cancel).await?;
+            let summary =
+                engine.drift().import_inference_log(file, request, progress_line(import.json), cancel).await?;
             clear_progress(import.json);
             if import.json {
                 println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
@@ -239,7 +240,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                 return Err(VigilError::invalid("column", "Give --method, --threshold or both, or --default."));
             }
             let choice = ColumnChoice { method, threshold, learned };
-            engine.set_drift_choice(&target.model, target.version.as_deref(), &column, choice).await?;
+            engine.drift().set_choice(&target.model, target.version.as_deref(), &column, choice).await?;
             match (method, threshold) {
                 (None, None) => println!("{column} of {} uses the default test again", target.model),
                 _ => println!(
@@ -255,7 +256,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             }
         }
         DriftCommand::Share { share, model, .. } => {
-            engine.set_drift_share(&model, share).await?;
+            engine.drift().set_share(&model, share).await?;
             let share = share.unwrap_or(vigil_core::drift::report::DATASET_DRIFT_SHARE);
             println!(
                 "{model}'s data set counts as drifted when {} % of its features have drifted",
@@ -264,7 +265,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
         }
         DriftCommand::Report { target, window, json } => {
             let to = chrono::Utc::now();
-            let report = engine.drift_report(&target.model, target.version.as_deref(), to - window, to).await?;
+            let report = engine.drift().report(&target.model, target.version.as_deref(), to - window, to).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes"));
             } else {

@@ -215,22 +215,23 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     let engine = Engine::open(options).await?;
     match cli.command {
         Command::Server(ServerCommand::Add { name, url, settings }) => {
-            let server = engine.add_server(settings.apply_to(NewServer { name, base_url: url, ..Default::default() }));
+            let server =
+                engine.servers().add(settings.apply_to(NewServer { name, base_url: url, ..Default::default() }));
             let server = server.await?;
             println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::Edit { name, new_name, url, settings }) => {
-            let current = engine.server(&name).await?.settings();
+            let current = engine.servers().get(&name).await?.settings();
             let edit = NewServer {
                 name: new_name.unwrap_or(current.name.clone()),
                 base_url: url.unwrap_or(current.base_url.clone()),
                 ..current
             };
-            let server = engine.update_server(&name, settings.apply_to(edit)).await?;
+            let server = engine.servers().update(&name, settings.apply_to(edit)).await?;
             println!("updated server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
         }
         Command::Server(ServerCommand::List { json, no_check }) => {
-            let servers = if no_check { engine.list_servers().await? } else { engine.check_all().await? };
+            let servers = if no_check { engine.servers().list().await? } else { engine.polling().check_all().await? };
             if json {
                 println!("{}", serde_json::to_string_pretty(&servers).expect("servers serialize"));
             } else {
@@ -238,13 +239,13 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             }
         }
         Command::Server(ServerCommand::Remove { name }) => {
-            engine.remove_server(&name).await?;
+            engine.servers().remove(&name).await?;
             println!("removed server '{name}'");
         }
         Command::Status { json } => {
-            let servers = engine.check_all().await?;
-            let revisions = engine.revision_signals().await?;
-            let resources = engine.server_resources().await?;
+            let servers = engine.polling().check_all().await?;
+            let revisions = engine.dashboard().revision_signals().await?;
+            let resources = engine.dashboard().server_resources().await?;
             if json {
                 let status = serde_json::json!({ "servers": servers, "revisions": revisions, "resources": resources });
                 println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
@@ -267,13 +268,13 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                         Some(token) => token,
                         None => vigil_core::drift::ingest::new_token()?,
                     };
-                    let server = engine.start_ingest(addr, token).await?;
+                    let server = engine.drift().start_ingest(addr, token).await?;
                     println!("listening for payloads; point payload loggers at {}", server.logger_url());
                     Some(server)
                 }
                 None => None,
             };
-            let _reports = engine.start_drift_reports(DRIFT_EVERY);
+            let _reports = engine.drift().start_reports(DRIFT_EVERY);
             collect(&engine, duration).await?;
             if let Some(server) = ingest {
                 server.flush().await?;
@@ -286,11 +287,11 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             let mut token = String::new();
             std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)
                 .map_err(|_| VigilError::invalid("token", "The token must be UTF-8 text on standard input."))?;
-            engine.store_secret(&name, &token).await?;
+            engine.servers().store_secret(&name, &token).await?;
             println!("stored the token as keyring entry '{name}'; use it with --token-ref keyring:{name}");
         }
         Command::Secret(SecretCommand::Remove { name }) => {
-            engine.remove_secret(&name).await?;
+            engine.servers().remove_secret(&name).await?;
             println!("removed keyring entry '{name}'");
         }
         Command::Audit { limit, json } => {
@@ -321,12 +322,12 @@ fn parse_label(text: &str) -> Result<(String, String), String> {
 /// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds; then
 /// how many polls it made and the worst schedule lag (how late a poll started).
 async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilError> {
-    let servers = engine.list_servers().await?;
+    let servers = engine.servers().list().await?;
     let every = engine.options().poll_interval.as_secs_f64();
     println!("collecting from {} servers every {every} s into {}; Ctrl-C stops", servers.len(), engine.info().db_path);
     let mut events = engine.subscribe();
     let started = std::time::Instant::now();
-    let poller = engine.start_polling();
+    let poller = engine.polling().start();
     print_changes(&mut events, duration).await;
     let stats = poller.stats();
     println!(

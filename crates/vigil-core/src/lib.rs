@@ -1,13 +1,16 @@
 //! Vigil's engine: everything Vigil knows and does.
 //!
 //! The desktop shell (`vigil-desktop`) and the CLI (`vigil`) are thin doors into [`Engine`]:
-//! each parses its input, calls one engine function and shows the result. Behaviour lives here.
+//! each parses its input, calls one function of a domain's front ([`Engine::servers`],
+//! [`Engine::polling`], [`Engine::dashboard`], [`Engine::drift`]) and shows the result.
+//! Behaviour lives here. ARCHITECTURE.md at the top of the repository is the map.
 //!
-//! Data flows one way: the [`poller`] checks each registered server, the result is stored by
-//! [`store`], and a typed [`events::EngineEvent`] tells whoever listens.
+//! Data flows one way: [`polling`] checks each registered server, the result is stored through
+//! the tables' query modules, and a typed [`events::EngineEvent`] tells whoever listens.
 
 pub mod audit;
 pub mod bindings;
+mod context;
 pub mod dashboard;
 pub mod discovery;
 pub mod drift;
@@ -18,7 +21,7 @@ pub mod health;
 pub mod kinds;
 pub mod observe;
 pub mod points;
-pub mod poller;
+pub mod polling;
 pub mod revisions;
 pub mod scrape;
 pub mod secrets;

@@ -65,3 +65,22 @@ pub async fn known(pool: &sqlx::SqlitePool) -> Result<std::collections::HashMap<
     }
     Ok(by_server)
 }
+
+/// The ids of server and revision of `(server, model, version)` by name ("" for the default
+/// version), or a not-found error that says how to list them.
+pub async fn find(conn: &mut SqliteConnection, (server, model, version): (&str, &str, &str)) -> Result<(i64, i64)> {
+    let ids: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT s.id, r.id FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
+         WHERE s.name = ? AND m.name = ? AND r.version = ?",
+    )
+    .bind(server)
+    .bind(model)
+    .bind(version)
+    .fetch_optional(conn)
+    .await?;
+    ids.ok_or_else(|| {
+        crate::VigilError::NotFound(format!(
+            "No revision '{version}' of model '{model}' on server '{server}'. `vigil status` lists them."
+        ))
+    })
+}

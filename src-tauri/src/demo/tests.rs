@@ -23,7 +23,7 @@ fn quiet_demo(port_base: Option<u16>) -> Demo {
 }
 
 async fn demo_servers(engine: &Engine) -> Vec<Server> {
-    engine.list_servers().await.expect("list").into_iter().filter(is_demo).collect()
+    engine.servers().list().await.expect("list").into_iter().filter(is_demo).collect()
 }
 
 fn settings(servers: &[Server]) -> Vec<NewServer> {
@@ -52,7 +52,7 @@ async fn start_registers_the_fleet_servers_labelled_and_a_later_start_points_the
         assert_eq!((server.base_url.as_str(), server.kind), (info.url.as_str(), ServerKind::Auto));
         assert_eq!(server.poll_interval_ms, Some(2000));
     }
-    let checked = engine.check_all().await.expect("poll");
+    let checked = engine.polling().check_all().await.expect("poll");
     assert!(checked.iter().all(|s| s.health == HealthState::Up), "{checked:#?}");
 
     // Starting again while it runs changes nothing.
@@ -62,13 +62,13 @@ async fn start_registers_the_fleet_servers_labelled_and_a_later_start_points_the
     // Stopped, its servers stay registered and go down.
     demo.stop().await;
     assert_eq!(demo.status(&engine).await.expect("status").state, DemoState::Stopped);
-    let checked = engine.check_all().await.expect("poll");
+    let checked = engine.polling().check_all().await.expect("poll");
     assert!(checked.iter().all(|s| s.health == HealthState::Down), "{checked:#?}");
 
     // A person's edit of a demo server survives the next start, which only moves its URL.
     let mut edit = servers[0].settings();
     edit.timeout_secs = Some(1.5);
-    engine.update_server(&servers[0].name, edit).await.expect("edit");
+    engine.servers().update(&servers[0].name, edit).await.expect("edit");
     demo.start(&engine).await.expect("restart");
     let urls: Vec<String> = demo.status(&engine).await.expect("status").servers.into_iter().map(|s| s.url).collect();
     let restarted = demo_servers(&engine).await;
@@ -83,7 +83,7 @@ async fn a_persons_server_of_a_demo_servers_name_is_never_touched_and_nothing_st
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine(&dir).await;
     let own = NewServer { name: "churn".into(), base_url: "http://127.0.0.1:9".into(), ..NewServer::default() };
-    let own = engine.add_server(own).await.expect("the person's server").settings();
+    let own = engine.servers().add(own).await.expect("the person's server").settings();
     let demo = quiet_demo(None);
 
     let err = demo.start(&engine).await.expect_err("refused");
@@ -91,11 +91,11 @@ async fn a_persons_server_of_a_demo_servers_name_is_never_touched_and_nothing_st
     let status = demo.status(&engine).await.expect("status");
     assert_eq!((status.state, status.registered.len()), (DemoState::Stopped, 0));
     assert_eq!(status.error, Some(err.to_string()), "Settings shows why");
-    assert_eq!(settings(&engine.list_servers().await.expect("list")), std::slice::from_ref(&own));
+    assert_eq!(settings(&engine.servers().list().await.expect("list")), std::slice::from_ref(&own));
 
     // Remove demo servers leaves it alone too.
     demo.remove_servers(&engine).await.expect("remove");
-    assert_eq!(settings(&engine.list_servers().await.expect("list")), [own]);
+    assert_eq!(settings(&engine.servers().list().await.expect("list")), [own]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -103,7 +103,7 @@ async fn remove_stops_the_fleet_and_removes_only_demo_servers_each_on_the_audit_
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine(&dir).await;
     let own = NewServer { name: "mine".into(), base_url: "http://127.0.0.1:9".into(), ..NewServer::default() };
-    engine.add_server(own).await.expect("the person's server");
+    engine.servers().add(own).await.expect("the person's server");
     // The fixed ports are taken: the demo starts on free ones.
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let demo = quiet_demo(Some(taken.local_addr().expect("addr").port()));
@@ -118,7 +118,7 @@ async fn remove_stops_the_fleet_and_removes_only_demo_servers_each_on_the_audit_
     assert_eq!(status.revision, running.revision + 2, "one for the stop, one after the removals");
     assert!(changes.has_changed().expect("open"), "the window hears of it");
     assert_eq!((status.state, status.registered.len(), status.servers.len()), (DemoState::Stopped, 0, 0));
-    let names: Vec<String> = engine.list_servers().await.expect("list").into_iter().map(|s| s.name).collect();
+    let names: Vec<String> = engine.servers().list().await.expect("list").into_iter().map(|s| s.name).collect();
     assert_eq!(names, ["mine"]);
     let http = connect(&fraud).await;
     assert!(http.is_err(), "the fleet's ports are closed: {http:?}");

@@ -27,7 +27,8 @@ use super::payload::{self, Columns, Envelope, Part, Payload};
 use super::schema::ColumnUse;
 use super::stats::ColumnKind;
 use super::table::Cell;
-use crate::{Engine, Result, VigilError};
+use super::Drift;
+use crate::{Result, VigilError};
 
 /// The largest payload read, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -100,7 +101,7 @@ struct Known {
 }
 
 struct Shared {
-    engine: Engine,
+    drift: Drift,
     token: String,
     known: Mutex<HashMap<String, (Instant, Arc<Known>)>>,
     waiting: Mutex<HashMap<String, (Instant, Payload)>>,
@@ -110,53 +111,50 @@ struct Shared {
     rows: AtomicU64,
 }
 
-impl Engine {
-    /// Starts the ingest endpoint on `addr` (loopback unless a person chose otherwise),
-    /// accepting payloads that carry `token`.
-    pub async fn start_ingest(&self, addr: SocketAddr, token: String) -> Result<IngestServer> {
-        if token.trim().len() < 16 {
-            return Err(VigilError::invalid("token", "The ingest token must be at least 16 characters."));
-        }
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|err| {
-            VigilError::invalid(
-                "ingest",
-                format!("Vigil could not listen for payloads on {addr}: {err}. Choose another address with --ingest."),
-            )
-        })?;
-        let addr = listener.local_addr().map_err(|err| VigilError::Internal(err.to_string()))?;
-        let shared = Arc::new(Shared {
-            engine: self.clone(),
-            token,
-            known: Mutex::default(),
-            waiting: Mutex::default(),
-            gathered: Mutex::default(),
-            accepted: AtomicU64::new(0),
-            rejected: AtomicU64::new(0),
-            rows: AtomicU64::new(0),
-        });
-        let app = Router::new()
-            .route("/ingest/health", get(|| async { StatusCode::OK }))
-            .route("/ingest", post(receive))
-            .route("/ingest/{model}", post(receive_for))
-            .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-            .with_state(shared.clone());
-        let serve = tokio::spawn(async move {
-            if let Err(err) = axum::serve(listener, app).await {
-                tracing::error!("the ingest endpoint stopped: {err}");
-            }
-        });
-        let storer = shared.clone();
-        let store = tokio::spawn(async move {
-            let mut every = tokio::time::interval(STORE_EVERY);
-            loop {
-                every.tick().await;
-                if let Err(err) = storer.store().await {
-                    tracing::warn!("live drift data could not be stored: {err}");
-                }
-            }
-        });
-        Ok(IngestServer { addr, shared, tasks: vec![serve, store] })
+/// Starts the endpoint on `addr`, accepting payloads that carry `token`.
+pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Result<IngestServer> {
+    if token.trim().len() < 16 {
+        return Err(VigilError::invalid("token", "The ingest token must be at least 16 characters."));
     }
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|err| {
+        VigilError::invalid(
+            "ingest",
+            format!("Vigil could not listen for payloads on {addr}: {err}. Choose another address with --ingest."),
+        )
+    })?;
+    let addr = listener.local_addr().map_err(|err| VigilError::Internal(err.to_string()))?;
+    let shared = Arc::new(Shared {
+        drift,
+        token,
+        known: Mutex::default(),
+        waiting: Mutex::default(),
+        gathered: Mutex::default(),
+        accepted: AtomicU64::new(0),
+        rejected: AtomicU64::new(0),
+        rows: AtomicU64::new(0),
+    });
+    let app = Router::new()
+        .route("/ingest/health", get(|| async { StatusCode::OK }))
+        .route("/ingest", post(receive))
+        .route("/ingest/{model}", post(receive_for))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(shared.clone());
+    let serve = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!("the ingest endpoint stopped: {err}");
+        }
+    });
+    let storer = shared.clone();
+    let store = tokio::spawn(async move {
+        let mut every = tokio::time::interval(STORE_EVERY);
+        loop {
+            every.tick().await;
+            if let Err(err) = storer.store().await {
+                tracing::warn!("live drift data could not be stored: {err}");
+            }
+        }
+    });
+    Ok(IngestServer { addr, shared, tasks: vec![serve, store] })
 }
 
 async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
@@ -255,7 +253,7 @@ impl Shared {
             }
         }
         let mut known = Known::default();
-        if let Some(reference) = self.engine.reference(model, None).await? {
+        if let Some(reference) = self.drift.reference(model, None).await? {
             for column in &reference.columns {
                 if let ColumnUse::Test { kind } = column.column_use {
                     known.kinds.insert(column.name.clone(), kind);
@@ -311,11 +309,11 @@ impl Shared {
         if gathered.is_empty() {
             return Ok(());
         }
-        let mut tx = self.engine.write_transaction().await?;
+        let mut write = self.drift.context().write().await?;
         for live in gathered {
-            live.store(&mut tx).await?;
+            live.store(&mut write).await?;
         }
-        tx.commit().await?;
+        write.commit().await?;
         Ok(())
     }
 }

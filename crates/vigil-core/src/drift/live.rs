@@ -172,6 +172,46 @@ fn read_profile(json: &str, sample: &[u8]) -> Result<ColumnProfile> {
     Ok(profile)
 }
 
+/// The versions of `model` that have live windows or a reference of their own, the one with
+/// the newest live window first (versions with only a reference last, by name); the empty
+/// version (what holds for every version) is left out.
+pub async fn versions(conn: &mut SqliteConnection, model: &str) -> Result<Vec<String>> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT version FROM (
+             SELECT version, MAX(window_start_ms) AS newest FROM drift_windows
+             WHERE model = ?1 AND version <> '' GROUP BY version
+             UNION ALL
+             SELECT version, NULL FROM drift_references WHERE model = ?1 AND version <> ''
+         )
+         GROUP BY version
+         ORDER BY MAX(newest) IS NULL, MAX(newest) DESC, version",
+    )
+    .bind(model)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(version,)| version).collect())
+}
+
+/// The (model, version) of each reference whose live windows gained data in or after the
+/// window holding `since_ms`.
+pub async fn refreshed_since(conn: &mut SqliteConnection, since_ms: i64) -> Result<Vec<(String, String)>> {
+    let since_window = since_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
+    Ok(sqlx::query_as(
+        "SELECT r.model, r.version FROM drift_references r
+         WHERE EXISTS (SELECT 1 FROM drift_windows w WHERE w.model = r.model
+                           AND (r.version = '' OR w.version = r.version) AND w.window_start_ms >= ?)",
+    )
+    .bind(since_window)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Deletes the windows that began before `before_ms`.
+pub async fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM drift_windows WHERE window_start_ms < ?").bind(before_ms).execute(conn).await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 use super::parallel;
 use super::profile::{ColumnProfile, SplitMix64};
+use super::report::ColumnChoice;
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
 use super::table::{BadRows, ImportProgress, KeptRow, Row, SkippedRow, Table};
@@ -330,4 +331,55 @@ pub async fn load(conn: &mut SqliteConnection, model: &str, version: Option<&str
 fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
     serde_json::from_str(json)
         .map_err(|err| VigilError::Internal(format!("a stored drift profile is unreadable: {err}")))
+}
+
+/// The test chosen for each column of `model`'s reference (`version`'s own, else the one for
+/// every version), for the columns where a person chose one.
+pub async fn choices(
+    conn: &mut SqliteConnection,
+    model: &str,
+    version: Option<&str>,
+) -> Result<BTreeMap<String, ColumnChoice>> {
+    let rows: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
+        "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
+         WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = ?1 AND version IN (?2, '')
+                                 ORDER BY version = ?2 DESC LIMIT 1)
+           AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
+    )
+    .bind(model)
+    .bind(version.unwrap_or(""))
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(name, method, threshold, learned)| {
+            let method = method
+                .map(|method| serde_json::from_value(serde_json::Value::String(method)))
+                .transpose()
+                .map_err(|err| VigilError::Internal(format!("a stored drift method is unknown: {err}")))?;
+            Ok((name, ColumnChoice { method, threshold, learned }))
+        })
+        .collect()
+}
+
+/// Stores the test chosen for `column` of the reference of `model` stored under `version`
+/// ("" for every version).
+pub async fn store_choice(
+    conn: &mut SqliteConnection,
+    (model, version): (&str, &str),
+    column: &str,
+    choice: &ColumnChoice,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE drift_columns SET method = ?1, threshold = ?2, learned = ?6
+         WHERE name = ?3 AND reference_id = (SELECT id FROM drift_references WHERE model = ?4 AND version = ?5)",
+    )
+    .bind(choice.method.map(|method| method.name()))
+    .bind(choice.threshold)
+    .bind(column)
+    .bind(model)
+    .bind(version)
+    .bind(choice.learned)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

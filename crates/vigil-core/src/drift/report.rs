@@ -117,6 +117,40 @@ pub struct ColumnChoice {
     pub learned: bool,
 }
 
+impl ColumnChoice {
+    /// Checks the choice fits `column`, of `kind`: a test of numbers for numbers only, a learned
+    /// threshold with a distance and no fixed threshold, a threshold that is positive (and
+    /// below 1 for a p-value). The error names the field at fault and what would do.
+    pub fn check(&self, column: &str, kind: ColumnKind) -> Result<()> {
+        if let Some(method) = self.method {
+            let needs_numbers = matches!(method, Method::Ks | Method::Wasserstein);
+            if needs_numbers && kind != ColumnKind::Numeric {
+                return Err(VigilError::invalid(
+                    "method",
+                    format!("{} compares numbers; {column} holds labels. Use chi_square, z_test, psi, jensen_shannon or hellinger.", method.name()),
+                ));
+            }
+        }
+        if self.learned && (self.threshold.is_some() || self.method.is_none_or(|m| m.is_p_value())) {
+            return Err(VigilError::invalid(
+                "method",
+                "A learned threshold needs a distance chosen with it (wasserstein, jensen_shannon, psi or hellinger) \
+                 and no fixed threshold.",
+            ));
+        }
+        if let Some(threshold) = self.threshold {
+            let p_value = self.method.is_some_and(Method::is_p_value);
+            if !threshold.is_finite() || threshold <= 0.0 || (p_value && threshold >= 1.0) {
+                return Err(VigilError::invalid(
+                    "threshold",
+                    "The threshold must be a positive number (below 1 for a p-value test).",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a person chose for a model's reports: tests of columns, and the dataset drift share.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
@@ -417,33 +451,34 @@ pub async fn settings(conn: &mut SqliteConnection, model: &str, version: Option<
         .fetch_optional(&mut *conn)
         .await?;
     Ok(Settings {
-        choices: choices(conn, model, version).await?,
+        choices: super::reference::choices(conn, model, version).await?,
         drift_share: drift_share.unwrap_or(DATASET_DRIFT_SHARE),
     })
 }
 
-async fn choices(
-    conn: &mut SqliteConnection,
-    model: &str,
-    version: Option<&str>,
-) -> Result<BTreeMap<String, ColumnChoice>> {
-    let rows: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
-        "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
-         WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = ?1 AND version IN (?2, '')
-                                 ORDER BY version = ?2 DESC LIMIT 1)
-           AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
-    )
-    .bind(model)
-    .bind(version.unwrap_or(""))
-    .fetch_all(conn)
-    .await?;
-    rows.into_iter()
-        .map(|(name, method, threshold, learned)| {
-            let method = method
-                .map(|method| serde_json::from_value(serde_json::Value::String(method)))
-                .transpose()
-                .map_err(|err| VigilError::Internal(format!("a stored drift method is unknown: {err}")))?;
-            Ok((name, ColumnChoice { method, threshold, learned }))
-        })
-        .collect()
+/// Sets the share of drifted features at which `model`'s data set counts as drifted; None
+/// removes it (Evidently's default again).
+pub async fn store_share(conn: &mut SqliteConnection, model: &str, share: Option<f64>) -> Result<()> {
+    match share {
+        Some(share) => {
+            sqlx::query(
+                "INSERT INTO drift_settings (model, drift_share) VALUES (?1, ?2)
+                 ON CONFLICT (model) DO UPDATE SET drift_share = excluded.drift_share",
+            )
+            .bind(model)
+            .bind(share)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM drift_settings WHERE model = ?1").bind(model).execute(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the reports of ranges that ended before `before_ms`.
+pub async fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM drift_reports WHERE to_ms < ?").bind(before_ms).execute(conn).await?;
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Registered model servers: what a server is, how a new one is validated, and its table.
+//! What a registered model server is, and how what a person gives for one is validated.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -6,7 +6,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::types::Json;
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::FromRow;
 use ts_rs::TS;
 
 use crate::health::HealthState;
@@ -101,7 +101,7 @@ pub type Labels = BTreeMap<String, String>;
 pub const MAX_LABELS: usize = 16;
 
 /// Checks `seconds` for `field` lies in `range` and gives it in whole milliseconds.
-fn millis(field: &'static str, label: &str, seconds: Option<f64>, range: (f64, f64)) -> Result<Option<i64>> {
+pub(super) fn millis(field: &'static str, label: &str, seconds: Option<f64>, range: (f64, f64)) -> Result<Option<i64>> {
     let Some(seconds) = seconds else { return Ok(None) };
     if !(range.0..=range.1).contains(&seconds) {
         let message = format!("{label} must be between {} and {} seconds, not {seconds}.", range.0, range.1);
@@ -254,99 +254,6 @@ impl Server {
     }
 }
 
-const COLUMNS: &str =
-    "id, name, base_url, kind, detected_kind, metrics_url, management_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
-     source_kind, selector, token_ref, health, health_reason, health_since, checked_at, created_at";
-
-/// A number that changes whenever a server is added, removed or edited, or a revision is added
-/// or removed, by any process (see migration 0004): whoever keeps a copy of the servers to poll
-/// reads it again only when this has moved.
-pub async fn catalog_version(pool: &SqlitePool) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await?)
-}
-
-/// Every registered server, by name.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
-    list_in(&mut *pool.acquire().await?).await
-}
-
-/// Every registered server, by name, read on `conn` (e.g. inside a transaction).
-pub async fn list_in(conn: &mut SqliteConnection) -> Result<Vec<Server>> {
-    Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers ORDER BY name")).fetch_all(conn).await?)
-}
-
-/// The server called `name`, or a not-found error that says how to see the registered ones.
-pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers WHERE name = ?"))
-        .bind(name)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| {
-            VigilError::NotFound(format!(
-                "No server is called '{name}'. `vigil server list` shows the registered ones."
-            ))
-        })
-}
-
-/// The settings columns, in the order [`bind_settings`] binds them.
-const SETTINGS: &str = "name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, \
-                        source_kind, selector, token_ref";
-
-type ServerQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Sqlite, Server, sqlx::sqlite::SqliteArguments<'q>>;
-
-/// Binds a validated server's settings (parameters 1 to 11) to `query`.
-fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<ServerQuery<'q>> {
-    Ok(query
-        .bind(&server.name)
-        .bind(&server.base_url)
-        .bind(server.kind)
-        .bind(&server.metrics_url)
-        .bind(&server.management_url)
-        .bind(millis("poll_interval", "Poll interval", server.poll_interval_secs, (0.1, 86_400.0))?)
-        .bind(millis("timeout", "Timeout", server.timeout_secs, (0.1, 300.0))?)
-        .bind(Json(&server.labels))
-        .bind(server.source_kind)
-        .bind(&server.selector)
-        .bind(&server.token_ref))
-}
-
-/// Stores a validated server. A name already in use is a conflict on the `name` field.
-pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
-    let sql = format!(
-        "INSERT INTO servers ({SETTINGS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-         RETURNING {COLUMNS}"
-    );
-    let inserted = bind_settings(sqlx::query_as(&sql), server)?.bind(now).fetch_one(conn).await;
-    match inserted {
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&server.name)),
-        other => Ok(other?),
-    }
-}
-
-/// Replaces the settings of the server called `name` with the validated `edit`; returns the
-/// server before and after. What polling learned is kept, except the detected kind when the
-/// address or kind changed (it is detected again). A new name already in use is a conflict.
-pub async fn update(conn: &mut SqliteConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
-    let before = get(conn, name).await?;
-    let sql = format!(
-        "UPDATE servers SET ({SETTINGS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11),
-             detected_kind = CASE WHEN base_url = ?2 AND kind = ?3 THEN detected_kind END
-         WHERE id = ?12 RETURNING {COLUMNS}"
-    );
-    let updated = bind_settings(sqlx::query_as(&sql), edit)?.bind(before.id).fetch_one(conn).await;
-    match updated {
-        Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&edit.name)),
-        other => Ok((before, other?)),
-    }
-}
-
-fn name_taken(name: &str) -> VigilError {
-    VigilError::Conflict {
-        field: "name",
-        message: format!("A server called '{name}' already exists: choose another name, or remove that one first."),
-    }
-}
-
 impl Server {
     /// The settings a person gave this server, as they would give them again to edit it.
     pub fn settings(&self) -> NewServer {
@@ -365,13 +272,6 @@ impl Server {
             token_ref: self.token_ref.clone(),
         }
     }
-}
-
-/// Deletes the server called `name` and everything polled from it.
-pub async fn delete(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
-    let server = get(conn, name).await?;
-    sqlx::query("DELETE FROM servers WHERE id = ?").bind(server.id).execute(conn).await?;
-    Ok(server)
 }
 
 #[cfg(test)]

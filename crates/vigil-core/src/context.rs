@@ -1,0 +1,124 @@
+//! What the engine's parts share: the database, the HTTP client, the event bus and the engine's
+//! settings. Every domain front and every background task (the poller, the drift schedule, the
+//! ingest endpoint) holds a clone of one [`Context`]; none holds the `Engine`, so nothing below
+//! the engine reaches back into it.
+//!
+//! A change a person makes is written through [`Context::write`]: one transaction that begins
+//! `IMMEDIATE`, appends its audit entries, commits, and only then publishes its events.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+
+use chrono::Utc;
+use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use tokio::sync::{broadcast, Notify};
+
+use crate::audit::{self, AuditEntry};
+use crate::engine::EngineOptions;
+use crate::events::{EngineEvent, CHANNEL_CAPACITY};
+use crate::Result;
+
+/// The database, HTTP client, event bus and settings the engine's parts share. Cheap to clone.
+#[derive(Clone)]
+pub struct Context {
+    pool: SqlitePool,
+    http: reqwest::Client,
+    events: broadcast::Sender<EngineEvent>,
+    options: Arc<EngineOptions>,
+    catalog_edited: Arc<Notify>,
+}
+
+impl Context {
+    /// A context over an open database.
+    pub(crate) fn new(pool: SqlitePool, http: reqwest::Client, options: EngineOptions) -> Context {
+        let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Context { pool, http, events, options: Arc::new(options), catalog_edited: Arc::default() }
+    }
+
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The engine's shared HTTP client: connect timeout, redirect limit and user agent set.
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// Listens to what changes from now on.
+    pub(crate) fn subscribe(&self) -> broadcast::Receiver<EngineEvent> {
+        self.events.subscribe()
+    }
+
+    /// Tells listeners. No listener is fine: events announce, the database holds the truth.
+    pub(crate) fn publish(&self, event: EngineEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// Says that the servers to poll were changed by this engine, so the poller reads them now.
+    pub(crate) fn catalog_edited(&self) {
+        self.catalog_edited.notify_one();
+    }
+
+    /// Waits until [`Context::catalog_edited`] is called.
+    pub(crate) async fn catalog_edit_announced(&self) {
+        self.catalog_edited.notified().await
+    }
+
+    /// Begins a write. It takes SQLite's write lock as it begins (`BEGIN IMMEDIATE`), so it
+    /// waits for other writers up to the busy timeout. A deferred transaction that reads first
+    /// fails at once when another connection wrote since its read began (SQLITE_BUSY_SNAPSHOT,
+    /// "database is locked"), which no waiting cures.
+    pub(crate) async fn write(&self) -> Result<Write<'_>> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(Write { tx, context: self, events: Vec::new() })
+    }
+}
+
+/// A write in progress: a transaction whose audit entries and events are published, in the
+/// order they were made, only once it commits. Dropped without [`Write::commit`], it rolls back
+/// and announces nothing. It derefs to the connection, for the query modules.
+pub(crate) struct Write<'c> {
+    tx: Transaction<'static, Sqlite>,
+    context: &'c Context,
+    events: Vec<EngineEvent>,
+}
+
+impl Write<'_> {
+    /// Appends a decision to the audit trail, by the engine's actor, now.
+    pub async fn audit(&mut self, action: &str, subject: &str, detail: serde_json::Value) -> Result<AuditEntry> {
+        let actor = &self.context.options.actor;
+        let entry = audit::append(&mut self.tx, actor, action, subject, detail, Utc::now()).await?;
+        self.events.push(EngineEvent::Audited { entry: entry.clone() });
+        Ok(entry)
+    }
+
+    /// Publishes `event` once the write has committed.
+    pub fn announce(&mut self, event: EngineEvent) {
+        self.events.push(event);
+    }
+
+    /// Commits, then publishes what was announced.
+    pub async fn commit(self) -> Result<()> {
+        self.tx.commit().await?;
+        self.events.into_iter().for_each(|event| self.context.publish(event));
+        Ok(())
+    }
+}
+
+impl Deref for Write<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
+    }
+}
