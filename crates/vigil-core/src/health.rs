@@ -1,4 +1,5 @@
 //! Health of a model server: the states, one readiness check, and recording transitions.
+//! Every statement on the `health_events` table.
 //!
 //! Health is decided from the HTTP status code of the readiness endpoint, never from the
 //! body (Triton answers with an empty body, KServe with JSON). Each change of state is stored
@@ -12,7 +13,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::kinds::{self, DetectError, ServerKind};
-use crate::Result;
+use crate::{revisions, servers, Result};
 
 /// What Vigil knows about whether a server can serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
@@ -129,23 +130,9 @@ pub async fn record(
     check: &HealthCheck,
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>> {
-    let stored: Option<HealthState> = sqlx::query_scalar(
-        "UPDATE servers SET checked_at = ?, health_reason = ?, detected_kind = coalesce(?, detected_kind)
-         WHERE id = ? RETURNING health",
-    )
-    .bind(now)
-    .bind(&check.reason)
-    .bind(check.detected)
-    .bind(server_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let stored = servers::queries::record_check(conn, server_id, &check.reason, check.detected, now).await?;
     let Some(from) = stored.filter(|&stored| stored != check.state) else { return Ok(None) };
-    sqlx::query("UPDATE servers SET health = ?, health_since = ? WHERE id = ?")
-        .bind(check.state)
-        .bind(now)
-        .bind(server_id)
-        .execute(&mut *conn)
-        .await?;
+    servers::queries::set_health(conn, server_id, check.state, now).await?;
     let transition = Transition { from, to: check.state, reason: check.reason.clone() };
     insert_event(conn, server_id, None, &transition, now).await?;
     Ok(Some(transition))
@@ -161,20 +148,9 @@ pub async fn record_revision(
     now: DateTime<Utc>,
 ) -> Result<Option<Transition>> {
     // Write first, as in `record`: the returned health is the state before this check.
-    let stored: Option<HealthState> = sqlx::query_scalar(
-        "UPDATE revisions SET health_reason = ? WHERE id = ?
-         RETURNING health",
-    )
-    .bind(&check.reason)
-    .bind(revision_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let stored = revisions::record_readiness(conn, revision_id, &check.reason).await?;
     let Some(from) = stored.filter(|&stored| stored != check.state) else { return Ok(None) };
-    sqlx::query("UPDATE revisions SET health = ? WHERE id = ?")
-        .bind(check.state)
-        .bind(revision_id)
-        .execute(&mut *conn)
-        .await?;
+    revisions::set_health(conn, revision_id, check.state).await?;
     let transition = Transition { from, to: check.state, reason: check.reason.clone() };
     insert_event(conn, server_id, Some(revision_id), &transition, now).await?;
     Ok(Some(transition))
@@ -202,4 +178,41 @@ async fn insert_event(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// A stored change of health, of a server (no revision) or of one of its revisions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HealthEvent {
+    pub at: DateTime<Utc>,
+    pub revision_id: Option<i64>,
+    pub from: HealthState,
+    pub to: HealthState,
+    pub reason: String,
+}
+
+/// Health changes of server `server_id` and of its model `model_id`, from `since` on, newest
+/// first, at most `limit` of them (all for None).
+pub async fn events(
+    conn: &mut SqliteConnection,
+    (server_id, model_id): (i64, i64),
+    since: DateTime<Utc>,
+    limit: Option<i64>,
+) -> Result<Vec<HealthEvent>> {
+    // Stored times are RFC 3339 text, which sorts as time does.
+    type EventRow = (DateTime<Utc>, Option<i64>, HealthState, HealthState, String);
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "SELECT at, revision_id, from_state, to_state, reason FROM health_events
+         WHERE server_id = ?1 AND (model_id = ?2 OR model_id IS NULL) AND at >= ?3
+         ORDER BY at DESC, id DESC LIMIT ?4",
+    )
+    .bind(server_id)
+    .bind(model_id)
+    .bind(since)
+    .bind(limit.unwrap_or(-1))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, revision_id, from, to, reason)| HealthEvent { at, revision_id, from, to, reason })
+        .collect())
 }

@@ -1,9 +1,11 @@
 //! The deployment history as Vigil discovers it: the models each server serves and their
-//! versions (revisions), each with the time it was first seen.
+//! versions (revisions), each with the time it was first seen. Every statement on the `models`
+//! and `revisions` tables.
 
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use crate::health::HealthState;
 use crate::signals::RevisionKey;
 use crate::Result;
 
@@ -83,4 +85,20 @@ pub async fn find(conn: &mut SqliteConnection, (server, model, version): (&str, 
             "No revision '{version}' of model '{model}' on server '{server}'. `vigil status` lists them."
         ))
     })
+}
+
+/// Stores why revision `id` is in its state; returns its readiness as stored before, or None
+/// when it is gone.
+pub async fn record_readiness(conn: &mut SqliteConnection, id: i64, reason: &str) -> Result<Option<HealthState>> {
+    Ok(sqlx::query_scalar("UPDATE revisions SET health_reason = ? WHERE id = ? RETURNING health")
+        .bind(reason)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Stores that revision `id` is now in `state`.
+pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState) -> Result<()> {
+    sqlx::query("UPDATE revisions SET health = ? WHERE id = ?").bind(state).bind(id).execute(conn).await?;
+    Ok(())
 }

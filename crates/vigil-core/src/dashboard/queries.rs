@@ -13,7 +13,8 @@ use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
-use crate::health::HealthState;
+use crate::drift::report;
+use crate::health::{self, HealthState};
 use crate::points::{self, signal, Retention};
 use crate::{Result, VigilError};
 
@@ -320,26 +321,18 @@ async fn drift_changes(
     model: &str,
     (from_ms, to_ms): (i64, i64),
 ) -> Result<Vec<ChartEvent>> {
-    let rows: Vec<(DateTime<Utc>, bool, i64, i64, String)> = sqlx::query_as(
-        "SELECT computed_at, dataset_drift, report ->> '$.drifted_features', report ->> '$.features', version
-         FROM (SELECT *, lag(dataset_drift) OVER (PARTITION BY version ORDER BY id) AS before FROM drift_reports
-               WHERE model = ?1)
-         WHERE dataset_drift IS NOT ifnull(before, 0)",
-    )
-    .bind(model)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
+    Ok(report::verdict_changes(conn, model)
+        .await?
         .into_iter()
-        .filter(|(at, ..)| (from_ms..=to_ms).contains(&at.timestamp_millis()))
-        .map(|(at, drifted, drifted_features, features, version)| ChartEvent {
-            at_ms: at.timestamp_millis(),
+        .filter(|change| (from_ms..=to_ms).contains(&change.at.timestamp_millis()))
+        .map(|change| ChartEvent {
+            at_ms: change.at.timestamp_millis(),
             kind: ChartEventKind::Drift,
-            version: Some(version),
+            version: Some(change.version),
             from: None,
             to: None,
-            text: if drifted {
-                format!("drift: {drifted_features} of {features} inputs moved")
+            text: if change.drifted {
+                format!("drift: {} of {} inputs moved", change.drifted_features, change.features)
             } else {
                 "drift cleared".to_owned()
             },
@@ -359,33 +352,21 @@ fn version_words(version: &str) -> String {
 /// at most `limit` of them. `versions` names the model's revisions by id.
 async fn health_events(
     conn: &mut SqliteConnection,
-    (server_id, model_id): (i64, i64),
+    ids: (i64, i64),
     versions: &HashMap<i64, String>,
     since: DateTime<Utc>,
     limit: Option<i64>,
 ) -> Result<Vec<ChartEvent>> {
-    // Stored times are RFC 3339 text, which sorts as time does.
-    type EventRow = (DateTime<Utc>, Option<i64>, HealthState, HealthState, String);
-    let rows: Vec<EventRow> = sqlx::query_as(
-        "SELECT at, revision_id, from_state, to_state, reason FROM health_events
-         WHERE server_id = ?1 AND (model_id = ?2 OR model_id IS NULL) AND at >= ?3
-         ORDER BY at DESC, id DESC LIMIT ?4",
-    )
-    .bind(server_id)
-    .bind(model_id)
-    .bind(since)
-    .bind(limit.unwrap_or(-1))
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
+    Ok(health::events(conn, ids, since, limit)
+        .await?
         .into_iter()
-        .map(|(at, revision_id, from, to, reason)| ChartEvent {
-            at_ms: at.timestamp_millis(),
+        .map(|event| ChartEvent {
+            at_ms: event.at.timestamp_millis(),
             kind: ChartEventKind::Health,
-            version: revision_id.and_then(|id| versions.get(&id).cloned()),
-            from: Some(from),
-            to: Some(to),
-            text: reason,
+            version: event.revision_id.and_then(|id| versions.get(&id).cloned()),
+            from: Some(event.from),
+            to: Some(event.to),
+            text: event.reason,
         })
         .collect())
 }

@@ -482,3 +482,36 @@ pub async fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<()> {
     sqlx::query("DELETE FROM drift_reports WHERE to_ms < ?").bind(before_ms).execute(conn).await?;
     Ok(())
 }
+
+/// A stored report whose verdict on the data set differs from the report before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerdictChange {
+    pub at: DateTime<Utc>,
+    pub version: String,
+    pub drifted: bool,
+    pub drifted_features: i64,
+    pub features: i64,
+}
+
+/// Every report of `model` whose data-set verdict differs from the one before (per version).
+pub async fn verdict_changes(conn: &mut SqliteConnection, model: &str) -> Result<Vec<VerdictChange>> {
+    let rows: Vec<(DateTime<Utc>, bool, i64, i64, String)> = sqlx::query_as(
+        "SELECT computed_at, dataset_drift, report ->> '$.drifted_features', report ->> '$.features', version
+         FROM (SELECT *, lag(dataset_drift) OVER (PARTITION BY version ORDER BY id) AS before FROM drift_reports
+               WHERE model = ?1)
+         WHERE dataset_drift IS NOT ifnull(before, 0)",
+    )
+    .bind(model)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, drifted, drifted_features, features, version)| VerdictChange {
+            at,
+            version,
+            drifted,
+            drifted_features,
+            features,
+        })
+        .collect())
+}

@@ -8,6 +8,8 @@ use sqlx::types::Json;
 use sqlx::{SqliteConnection, SqlitePool};
 
 use super::server::{millis, NewServer, Server};
+use crate::health::HealthState;
+use crate::kinds::ServerKind;
 use crate::{Result, VigilError};
 
 const COLUMNS: &str =
@@ -113,4 +115,47 @@ pub async fn delete(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 /// The ids of every registered server.
 pub async fn ids(pool: &SqlitePool) -> Result<HashSet<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM servers").fetch_all(pool).await?.into_iter().collect())
+}
+
+/// Stores when server `id` was checked, why it is in its state, and the kind detected (if
+/// any). Returns its health as stored before, or None when it is gone. A write first, so a
+/// transaction that begins with it holds the write lock before it reads.
+pub async fn record_check(
+    conn: &mut SqliteConnection,
+    id: i64,
+    reason: &str,
+    detected: Option<ServerKind>,
+    now: DateTime<Utc>,
+) -> Result<Option<HealthState>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE servers SET checked_at = ?, health_reason = ?, detected_kind = coalesce(?, detected_kind)
+         WHERE id = ? RETURNING health",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(detected)
+    .bind(id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Stores that server `id` entered `state` at `now`.
+pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE servers SET health = ?, health_since = ? WHERE id = ?")
+        .bind(state)
+        .bind(now)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores why server `id`'s metrics could not be read (None: they could). True when that changed.
+pub async fn set_metrics_error(conn: &mut SqliteConnection, id: i64, error: Option<&str>) -> Result<bool> {
+    let updated = sqlx::query("UPDATE servers SET metrics_error = ?1 WHERE id = ?2 AND metrics_error IS NOT ?1")
+        .bind(error)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(updated.rows_affected() > 0)
 }
