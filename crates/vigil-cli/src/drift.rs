@@ -169,13 +169,6 @@ fn parse_column(text: &str) -> Result<(String, ColumnUse), String> {
 }
 
 pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilError> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    let on_interrupt = cancel.clone();
-    tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_interrupt.store(true, Ordering::Relaxed);
-        }
-    });
     match command {
         DriftCommand::Reference { file, target, prediction, outcome, columns, import } => {
             let request = ReferenceRequest {
@@ -186,74 +179,18 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                 columns: columns.into_iter().collect::<BTreeMap<_, _>>(),
                 bad_rows: import.bad_rows(),
             };
-            let summary = engine.drift().import_reference(file, request, progress_line(import.json), cancel).await?;
-            clear_progress(import.json);
-            if import.json {
-                println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
-                return Ok(());
-            }
-            println!(
-                "imported {} rows of {} as the reference of {}{}",
-                summary.rows,
-                summary.source,
-                summary.model,
-                summary.version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default()
-            );
-            print_skipped(summary.skipped_rows, &summary.bad_rows);
-            let rows = summary.columns.iter().map(|column| {
-                let role = if summary.prediction.as_ref() == Some(&column.name) {
-                    " (prediction)"
-                } else if summary.target.as_ref() == Some(&column.name) {
-                    " (target)"
-                } else {
-                    ""
-                };
-                let (kind, note) = match &column.column_use {
-                    ColumnUse::Test { kind } => {
-                        (format!("{kind:?}").to_lowercase(), format!("{} missing", column.missing))
-                    }
-                    ColumnUse::Skip { reason } => ("skipped".to_owned(), reason.clone()),
-                };
-                [format!("{}{role}", column.name), kind, note]
-            });
-            print!("{}", table(["COLUMN", "KIND", "NOTE"], rows));
+            import_reference(engine, file, request, import.json).await
         }
         DriftCommand::Import { file, target, time_column, import } => {
             let request =
                 LogRequest { model: target.model, version: target.version, time_column, bad_rows: import.bad_rows() };
-            let summary =
-                engine.drift().import_inference_log(file, request, progress_line(import.json), cancel).await?;
-            clear_progress(import.json);
-            if import.json {
-                println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
-                return Ok(());
-            }
-            let span = match (summary.first_at, summary.last_at) {
-                (Some(first), Some(last)) => format!(" from {} to {}", first.to_rfc3339(), last.to_rfc3339()),
-                _ => String::new(),
-            };
-            println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
-            print_skipped(summary.skipped_rows, &summary.bad_rows);
+            import_log(engine, file, request, import.json).await
         }
         DriftCommand::Column { column, target, method, threshold, learned, default } => {
             if !default && method.is_none() && threshold.is_none() {
                 return Err(VigilError::invalid("column", "Give --method, --threshold or both, or --default."));
             }
-            let choice = ColumnChoice { method, threshold, learned };
-            engine.drift().set_choice(&target.model, target.version.as_deref(), &column, choice).await?;
-            match (method, threshold) {
-                (None, None) => println!("{column} of {} uses the default test again", target.model),
-                _ => println!(
-                    "{column} of {} is tested with {} at threshold {}",
-                    target.model,
-                    method.map_or("the default test", Method::name),
-                    match (learned, threshold) {
-                        (true, _) => "learned from the reference".to_owned(),
-                        (false, Some(threshold)) => threshold.to_string(),
-                        (false, None) => "(the test's default)".to_owned(),
-                    }
-                ),
-            }
+            choose_test(engine, &target, &column, ColumnChoice { method, threshold, learned }).await
         }
         DriftCommand::Share { share, model, .. } => {
             engine.drift().set_share(&model, share).await?;
@@ -262,6 +199,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
                 "{model}'s data set counts as drifted when {} % of its features have drifted",
                 (share * 100.0 * 10.0).round() / 10.0
             );
+            Ok(())
         }
         DriftCommand::Report { target, window, json } => {
             let to = chrono::Utc::now();
@@ -271,7 +209,100 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             } else {
                 print!("{}", report_text(&report));
             }
+            Ok(())
         }
+    }
+}
+
+/// A flag that Ctrl-C sets, so an import stops with nothing stored.
+fn cancel_on_interrupt() -> Arc<AtomicBool> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let on_interrupt = cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            on_interrupt.store(true, Ordering::Relaxed);
+        }
+    });
+    cancel
+}
+
+/// `vigil drift reference`: imports the file and prints each column's kind.
+async fn import_reference(
+    engine: &Engine,
+    file: PathBuf,
+    request: ReferenceRequest,
+    json: bool,
+) -> Result<(), VigilError> {
+    let summary = engine.drift().import_reference(file, request, progress_line(json), cancel_on_interrupt()).await?;
+    clear_progress(json);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+        return Ok(());
+    }
+    println!(
+        "imported {} rows of {} as the reference of {}{}",
+        summary.rows,
+        summary.source,
+        summary.model,
+        summary.version.as_deref().map(|v| format!(" version {v}")).unwrap_or_default()
+    );
+    print_skipped(summary.skipped_rows, &summary.bad_rows);
+    let rows = summary.columns.iter().map(|column| {
+        let role = if summary.prediction.as_ref() == Some(&column.name) {
+            " (prediction)"
+        } else if summary.target.as_ref() == Some(&column.name) {
+            " (target)"
+        } else {
+            ""
+        };
+        let (kind, note) = match &column.column_use {
+            ColumnUse::Test { kind } => (format!("{kind:?}").to_lowercase(), format!("{} missing", column.missing)),
+            ColumnUse::Skip { reason } => ("skipped".to_owned(), reason.clone()),
+        };
+        [format!("{}{role}", column.name), kind, note]
+    });
+    print!("{}", table(["COLUMN", "KIND", "NOTE"], rows));
+    Ok(())
+}
+
+/// `vigil drift import`: imports an inference log as live data.
+async fn import_log(engine: &Engine, file: PathBuf, request: LogRequest, json: bool) -> Result<(), VigilError> {
+    let summary =
+        engine.drift().import_inference_log(file, request, progress_line(json), cancel_on_interrupt()).await?;
+    clear_progress(json);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+        return Ok(());
+    }
+    let span = match (summary.first_at, summary.last_at) {
+        (Some(first), Some(last)) => format!(" from {} to {}", first.to_rfc3339(), last.to_rfc3339()),
+        _ => String::new(),
+    };
+    println!("imported {} rows of {} as live data of {}{span}", summary.rows, summary.source, summary.model);
+    print_skipped(summary.skipped_rows, &summary.bad_rows);
+    Ok(())
+}
+
+/// `vigil drift column`: chooses a column's test and says what it is now.
+async fn choose_test(
+    engine: &Engine,
+    target: &ModelArgs,
+    column: &str,
+    choice: ColumnChoice,
+) -> Result<(), VigilError> {
+    engine.drift().set_choice(&target.model, target.version.as_deref(), column, choice).await?;
+    match (choice.method, choice.threshold) {
+        (None, None) => println!("{column} of {} uses the default test again", target.model),
+        (method, threshold) => println!(
+            "{column} of {} is tested with {} at threshold {}",
+            target.model,
+            method.map_or("the default test", Method::name),
+            match (choice.learned, threshold) {
+                (true, _) => "learned from the reference".to_owned(),
+                (false, Some(threshold)) => threshold.to_string(),
+                (false, None) => "(the test's default)".to_owned(),
+            }
+        ),
     }
     Ok(())
 }
