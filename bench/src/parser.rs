@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vigil_core::scrape::exposition::{self, Format};
+use vigil_exposition::{self as exposition, Format};
 
 use crate::payload;
 

@@ -3,7 +3,8 @@
 //! A reference file is read by [`table`], its columns' kinds inferred by [`schema`], and its
 //! values kept as bounded [`profile`]s ([`reference`] imports and stores them). Live data,
 //! from inference [`logs`] or payloads, is kept as hourly [`live`] windows of profiles. [`stats`]
-//! holds the statistical tests, each checked against scipy and Evidently.
+//! holds the statistical tests, each checked against scipy and Evidently (the crate
+//! `crates/vigil-drift-stats`, known here by its old path).
 
 pub mod ingest;
 pub mod learned;
@@ -16,8 +17,9 @@ pub mod reference;
 pub mod report;
 pub mod schedule;
 pub mod schema;
-pub mod stats;
 pub mod table;
+
+pub use vigil_drift_stats as stats;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
