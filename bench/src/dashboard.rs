@@ -9,8 +9,9 @@
 //! Usage: `vigil-bench dashboard [--quick] [--out FILE] [--models N] [--days D] [--iterations K]
 //! [--keep]`. Defaults: 100 models, 30 days, 50 timed runs of each query after one warm-up, the
 //! chart and the reference on a model chosen at random each run; the overview stops short of K
-//! runs once its runs have taken a minute. `--quick`: 5 models (one server), still 30 days, 20
-//! runs: each chart reads as much data as at full size, from a database 20 times smaller.
+//! runs once its runs have taken a minute. `--quick`: 5 models (one server), still 30 days, 10
+//! runs (the reference takes about 2 s a run): each chart reads as much data as at full size,
+//! from a database 20 times smaller.
 //! `--keep` keeps the database and prints where it is.
 //!
 //! The data, written by set-based SQL into a database that `Engine::open` migrated, is what Vigil
@@ -114,7 +115,7 @@ struct Options {
 
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let (quick, mut args) = crate::quick(args);
-    let (models, iterations) = if quick { (5, 20) } else { (100, 50) };
+    let (models, iterations) = if quick { (5, 10) } else { (100, 50) };
     let mut options = Options { out: None, models, days: 30, iterations, keep: false };
     while let Some(flag) = args.next() {
         let mut count = || {
