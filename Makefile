@@ -19,12 +19,14 @@ BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev li
 	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
 TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon
 
-.PHONY: help run test bench bindings ui deps test-deps lint check-node
+.PHONY: help run test bench bench-quick drift-env bindings ui deps test-deps lint check-node
 
 help:
 	@echo "make run    open Vigil's desktop app on the demo fleet"
 	@echo "make test   run every test: Rust, UI and the real window end to end"
 	@echo "make bindings   regenerate the UI's TypeScript bindings from the Rust types"
+	@echo "make bench   every benchmark at full size (half an hour or more), for the figures in the notes"
+	@echo "make bench-quick   every benchmark at a short size, in under 5 minutes once built: each figure, its goal, PASS or MISS"
 
 # Installs the Debian packages in $(1) that are missing.
 define apt_install
@@ -103,16 +105,41 @@ bindings:
 # $(CARGO_TARGET_DIR)/driftenv); then the drift ingest endpoint's events per second on one core beside a
 # bare HTTP route (writes $(CARGO_TARGET_DIR)/bench/ingest.json); then the real window (release build, under Xvfb over WebDriver) on the
 # demo fleet: its first overview, a 100,000-point chart beside a bare canvas line, and its memory over
-# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a table and its ratios.
-bench: test-deps ui
+# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a table, its ratios, and its
+# figures against their goals, PASS or MISS.
+bench: test-deps ui drift-env
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
-	$(CARGO_TARGET_DIR)/release/vigil-bench parser --out $(CARGO_TARGET_DIR)/bench/parser.json
-	$(CARGO_TARGET_DIR)/release/vigil-bench poller --out $(CARGO_TARGET_DIR)/bench/poller.json
-	$(CARGO_TARGET_DIR)/release/vigil-bench dashboard --out $(CARGO_TARGET_DIR)/bench/dashboard.json
-	@[ -f $(CARGO_TARGET_DIR)/driftenv/.installed ] || { echo "Installing Evidently and pandas for the drift benchmark"; \
-		rm -rf $(CARGO_TARGET_DIR)/driftenv && python3 -m venv $(CARGO_TARGET_DIR)/driftenv && \
-		$(CARGO_TARGET_DIR)/driftenv/bin/pip install -q --cache-dir $(CACHE)/pip -r tools/drift-fixtures/requirements.txt && \
-		touch $(CARGO_TARGET_DIR)/driftenv/.installed; }
-	$(CARGO_TARGET_DIR)/release/vigil-bench drift --python $(CARGO_TARGET_DIR)/driftenv/bin/python --out $(CARGO_TARGET_DIR)/bench/drift.json
-	$(CARGO_TARGET_DIR)/release/vigil-bench ingest --out $(CARGO_TARGET_DIR)/bench/ingest.json
-	$(CARGO_TARGET_DIR)/release/vigil-bench window --out $(CARGO_TARGET_DIR)/bench/window.json
+	@$(call run_benches,,$(CARGO_TARGET_DIR)/bench)
+
+# Every benchmark above at a short size (`vigil-bench NAME --quick`: the parser 1 s each; 200
+# targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
+# and chart, no memory soak), in under 5 minutes once built and installed (writes
+# $(CARGO_TARGET_DIR)/bench/quick/NAME.json and quick.log), then every figure with its goal and
+# PASS or MISS in one list. A MISS is reported, not an error.
+bench-quick: test-deps ui drift-env
+	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
+	@mkdir -p $(CARGO_TARGET_DIR)/bench/quick
+	@set -o pipefail; started=$$(date +%s); \
+	{ $(call run_benches,--quick,$(CARGO_TARGET_DIR)/bench/quick); } 2>&1 | tee $(CARGO_TARGET_DIR)/bench/quick/quick.log; \
+	status=$$?; seconds=$$(( $$(date +%s) - started )); \
+	echo ""; echo "make bench-quick: the goals, in $$seconds s"; \
+	awk '/^==> vigil-bench / { name = $$3 } /^  (PASS|MISS|----)  / { printf "%-10s%s\n", name, $$0 }' \
+		$(CARGO_TARGET_DIR)/bench/quick/quick.log; \
+	[ $$seconds -le 300 ] && verdict=PASS || verdict=MISS; \
+	printf "%-10s  %s  %s\n" all $$verdict "every quick benchmark within 300 s ($$seconds s)"; \
+	exit $$status
+
+# The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
+# writing $(2)/NAME.json; it stops at the first that fails.
+BENCHES := parser poller dashboard drift ingest window
+BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
+run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
+	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true
+
+# Evidently and pandas for the drift benchmark, in a virtual environment made once.
+DRIFTENV := $(CARGO_TARGET_DIR)/driftenv
+drift-env:
+	@[ -f $(DRIFTENV)/.installed ] || { echo "Installing Evidently and pandas for the drift benchmark"; \
+		rm -rf $(DRIFTENV) && python3 -m venv $(DRIFTENV) && \
+		$(DRIFTENV)/bin/pip install -q --cache-dir $(CACHE)/pip -r tools/drift-fixtures/requirements.txt && \
+		touch $(DRIFTENV)/.installed; }

@@ -7,9 +7,10 @@
 //! 2 s after the load stops. Prints the figures and the goals met or missed, and writes them as
 //! JSON.
 //!
-//! Usage: `vigil-bench ingest [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S]
-//! [--connections N] [--max-events N]`. Defaults: 20 s measured after 3 s of warm-up, each
-//! reference measured 8 s, 32 connections, at most 5,000,000 events a phase.
+//! Usage: `vigil-bench ingest [--quick] [--out FILE] [--seconds S] [--warmup S]
+//! [--reference-seconds S] [--connections N] [--max-events N]`. Defaults: 20 s measured after 3 s
+//! of warm-up, each reference measured 8 s (`--quick`: 6 s after 1 s, references 3 s), 32
+//! connections, at most 5,000,000 events a phase.
 //!
 //! The run, in this process: the engine (a fresh database, the model `churn` given a reference
 //! of 12 features — 7 numeric, 4 categorical, 1 binary — and its prediction) runs on a
@@ -23,6 +24,7 @@
 //! 202 (the ceiling of this HTTP stack on one core). CPU time is each thread's, from
 //! `/proc/self/task/TID/schedstat`, summed by the core it is pinned to.
 
+use crate::goal::{self, Goal};
 use crate::random::Random;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -64,12 +66,14 @@ struct Options {
     max_events: u64,
 }
 
-fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
+fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let (quick, mut args) = crate::quick(args);
+    let seconds = |full: u64, quick_seconds: u64| Duration::from_secs(if quick { quick_seconds } else { full });
     let mut options = Options {
         out: None,
-        measured: Duration::from_secs(20),
-        warmup: Duration::from_secs(3),
-        reference_measured: Duration::from_secs(8),
+        measured: seconds(20, 6),
+        warmup: seconds(3, 1),
+        reference_measured: seconds(8, 3),
         connections: 32,
         max_events: 5_000_000,
     };
@@ -800,13 +804,14 @@ fn report(
         && stats.accepted == ingest.total_events
         && stats.rejected == 0;
     let in_time = outcome.store_lag.is_some_and(|lag| lag <= MAX_STORE_LAG);
-    let goals = [
-        (
+    println!();
+    let goals = goal::print(&[
+        Goal::new(
             format!("ingest at {GOAL_EVENTS_PER_S:.0} events/s or more on one core"),
             ingest.events_per_s() >= GOAL_EVENTS_PER_S && ingest.errors == 0,
             format!("{:.0} events/s, {:.0} rows/s", ingest.events_per_s(), ingest.per_second(ingest.inferences)),
         ),
-        (
+        Goal::new(
             format!(
                 "profiles up to date: stored rows = rows accepted within {} s of the load's end",
                 MAX_STORE_LAG.as_secs()
@@ -814,17 +819,14 @@ fn report(
             rows_match && in_time,
             format!("{} stored of {} accepted, {lag_text}", outcome.stored_rows, stats.rows),
         ),
-        (
-            "the endpoint used at most one core".to_owned(),
+        Goal::new(
+            "the endpoint used at most one core",
             // schedstat is exact; 2 % covers the edges of the window.
             server_share <= 1.02,
             format!("{:.1} % of one core", server_share * 100.0),
         ),
-    ];
-    println!("Goals:");
-    for (goal, met, measured) in &goals {
-        println!("  {}  {goal} ({measured})", if *met { "PASS" } else { "MISS" });
-    }
+        Goal::none("vigil ingest / bare axum route, events/s", format!("{ratio_axum:.2}x")),
+    ]);
 
     let phase_json = |phase: &Phase| {
         json!({
@@ -882,7 +884,7 @@ fn report(
             "rows_after_flush": outcome.stored_rows,
         },
         "ratios": { "ingest_over_bare_axum": ratio_axum, "ingest_over_generator_ceiling": ratio_canned },
-        "goals": goals.iter().map(|(goal, met, measured)| json!({ "goal": goal, "met": met, "measured": measured })).collect::<Vec<_>>(),
+        "goals": goals,
     });
     match &options.out {
         Some(out) => crate::write_results(out, &results),

@@ -19,9 +19,14 @@
 //! - `vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]`: the real
 //!   window's first overview, a 100,000-point chart beside a bare canvas line, and its memory
 //!   on the demo fleet ([`window`]).
+//!
+//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all six
+//! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
+//! to their goals, PASS or MISS ([`goal`]).
 
 mod dashboard;
 mod drift;
+mod goal;
 mod ingest;
 mod parser;
 mod payload;
@@ -32,13 +37,13 @@ mod window;
 use std::path::Path;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: vigil-bench parser [--out FILE] [--seconds S]\n       vigil-bench poller [--out FILE] \
-                     [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]\n       \
-                     vigil-bench dashboard [--out FILE] [--models N] [--days D] [--iterations K] [--keep]\n       \
-                     vigil-bench drift [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH] [--keep]\n       \
-                     vigil-bench ingest [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S] \
+const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds S]\n       vigil-bench poller [--quick] \
+                     [--out FILE] [--targets N] [--interval S] [--seconds S] [--warmup S] [--vigil PATH] [--prometheus PATH]\n       \
+                     vigil-bench dashboard [--quick] [--out FILE] [--models N] [--days D] [--iterations K] [--keep]\n       \
+                     vigil-bench drift [--quick] [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH] [--keep]\n       \
+                     vigil-bench ingest [--quick] [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S] \
                      [--connections N] [--max-events N]\n       \
-                     vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
+                     vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -58,6 +63,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Takes `--quick` out of a benchmark's arguments: whether it was given, and the other arguments
+/// in their order.
+fn quick(args: impl Iterator<Item = String>) -> (bool, std::vec::IntoIter<String>) {
+    let (quick, others): (Vec<String>, Vec<String>) = args.partition(|arg| arg == "--quick");
+    (!quick.is_empty(), others.into_iter())
 }
 
 /// Writes a benchmark's figures as pretty JSON to `out`, creating its folder.

@@ -3,17 +3,18 @@
 //! floor for any parser), on a large realistic page. Prints a table and writes the figures as
 //! JSON.
 //!
-//! Usage: `vigil-bench parser [--out FILE] [--seconds S]`. The parsers take turns, 7 rounds in
-//! all, and each runs for about S seconds in total (default 3), at least once a round; the
-//! median of its runs counts.
+//! Usage: `vigil-bench parser [--quick] [--out FILE] [--seconds S]`. The parsers take turns, 7
+//! rounds in all, and each runs for about S seconds in total (default 3, 1 with `--quick`), at
+//! least once a round; the median of its runs counts.
 
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use vigil_core::scrape::exposition::{self, Format};
+use vigil_exposition::{self as exposition, Format};
 
+use crate::goal::{self, Goal};
 use crate::payload;
 
 /// How many turns each parser gets.
@@ -171,8 +172,9 @@ struct Options {
     budget: Duration,
 }
 
-fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
-    let mut options = Options { out: None, budget: Duration::from_secs(3) };
+fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let (quick, mut args) = crate::quick(args);
+    let mut options = Options { out: None, budget: Duration::from_secs(if quick { 1 } else { 3 }) };
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--out" => options.out = Some(args.next().ok_or("--out needs a file")?.into()),
@@ -181,7 +183,9 @@ fn options(mut args: impl Iterator<Item = String>) -> Result<Options, String> {
                 options.budget = Duration::from_secs_f64(seconds);
             }
             other => {
-                return Err(format!("unknown argument {other}; usage: vigil-bench parser [--out FILE] [--seconds S]"))
+                return Err(format!(
+                    "unknown argument {other}; usage: vigil-bench parser [--quick] [--out FILE] [--seconds S]"
+                ))
             }
         }
     }
@@ -215,7 +219,16 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     let (over_naive, over_openmetrics, over_prometheus_parse) = (ratio(1), ratio(2), ratio(3));
     println!("\nvigil / naive tokenizer:    {over_naive:.2}x   (goal: at least 0.5x)");
     println!("vigil / openmetrics-parser: {over_openmetrics:.0}x   (goal: at least 50x)");
-    println!("vigil / prometheus-parse:   {over_prometheus_parse:.1}x");
+    println!("vigil / prometheus-parse:   {over_prometheus_parse:.1}x\n");
+    goal::print(&[
+        Goal::new("vigil at least 0.5x the naive tokenizer's MB/s", over_naive >= 0.5, format!("{over_naive:.2}x")),
+        Goal::new(
+            "vigil at least 50x openmetrics-parser's MB/s",
+            over_openmetrics >= 50.0,
+            format!("{over_openmetrics:.0}x"),
+        ),
+        Goal::none("vigil / prometheus-parse MB/s", format!("{over_prometheus_parse:.1}x")),
+    ]);
 
     let results = json!({
         "benchmark": "exposition parser throughput",

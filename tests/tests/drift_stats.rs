@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value;
-use vigil_core::drift::stats::{self, ColumnKind, Method, Sample};
+use vigil_drift_stats::{self as stats, ColumnKind, Method, Sample};
 
 fn fixture(name: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/drift").join(name);

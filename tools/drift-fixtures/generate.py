@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the drift-test fixtures in tests/fixtures/drift/ from scipy and Evidently.
 
-Vigil's drift tests (crates/vigil-core/src/drift/stats) must give the numbers Evidently's data
+Vigil's drift tests (crates/vigil-drift-stats) must give the numbers Evidently's data
 drift preset gives: the same default method per column, the same statistic, p-value and verdict.
 This script runs Evidently's own stattest functions (evidently.legacy.calculations.stattests, the
 ones its DataDriftPreset calls through get_one_column_drift) and scipy on a set of columns, and

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use vigil_core::scrape::exposition::{self, Format};
+use vigil_exposition::{self as exposition, Format};
 
 use super::process::Process;
 

@@ -77,6 +77,13 @@ impl VigilError {
     }
 }
 
+/// A drift test that cannot run on its samples is invalid input, with the same field and message.
+impl From<vigil_drift_stats::Error> for VigilError {
+    fn from(err: vigil_drift_stats::Error) -> Self {
+        Self::InvalidInput { field: err.field, message: err.message }
+    }
+}
+
 impl From<sqlx::Error> for VigilError {
     fn from(err: sqlx::Error) -> Self {
         Self::Database {

@@ -49,7 +49,7 @@ pub fn threshold(method: Method, kind: ColumnKind, reference: Sample<'_>, size: 
             }
             .map(|test| test.statistic)
         })
-        .collect::<Result<Vec<f64>>>()?;
+        .collect::<std::result::Result<Vec<f64>, _>>()?;
     let mean = distances.iter().sum::<f64>() / CHUNKS as f64;
     let variance = distances.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (CHUNKS - 1) as f64;
     Ok(mean + SIGMAS * variance.sqrt())

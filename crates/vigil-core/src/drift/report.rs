@@ -269,7 +269,7 @@ fn compare_column(
             Some(format!("only {} live values; a verdict needs at least {MIN_CURRENT_VALUES}", current.count));
         return drift;
     }
-    let outcome = stats::Pair::new(reference_sample, current_sample).and_then(|pair| {
+    let outcome = stats::Pair::new(reference_sample, current_sample).map_err(VigilError::from).and_then(|pair| {
         let method = choice
             .method
             .unwrap_or_else(|| stats::default_method(kind, reference.count as usize, pair.unique_values()));
@@ -277,7 +277,7 @@ fn compare_column(
             true => Some(learned::threshold(method, kind, reference_sample, current.count)?),
             false => choice.threshold,
         };
-        pair.run(method, kind, threshold)
+        Ok(pair.run(method, kind, threshold)?)
     });
     match outcome {
         Ok(test) => {

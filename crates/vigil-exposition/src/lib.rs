@@ -3,7 +3,9 @@
 //!
 //! Vigil reads each server's `/metrics` with [`parse`] (or [`parse_bytes`] for a raw HTTP body)
 //! and gets an [`Exposition`]: every sample with its labels, value and timestamp, and the metric
-//! families that `# HELP`, `# TYPE` and `# UNIT` declared.
+//! families that `# HELP`, `# TYPE` and `# UNIT` declared. The crate depends on nothing but
+//! `memchr` and the standard library; `vigil-core` reads every scrape with it (as
+//! `vigil_core::scrape::exposition`).
 //!
 //! What it takes, beyond the plain grammar: names with `:`; Prometheus 3 quoted UTF-8 names
 //! (`{"a.b",x="y"} 1` and `"a.b"{x="y"} 1`) and quoted label names; label values with the
@@ -312,7 +314,7 @@ impl<'a> Exposition<'a> {
 /// Parses a metrics page. Never fails: malformed lines are skipped and counted.
 ///
 /// ```
-/// use vigil_core::scrape::exposition::{parse, Format, MetricType};
+/// use vigil_exposition::{parse, Format, MetricType};
 ///
 /// let page = parse("# TYPE requests counter\nrequests_total{model=\"iris\"} 7\nbad line\n", Format::Auto);
 /// let sample = page.find("requests_total", &[("model", "iris")]).expect("a sample");
