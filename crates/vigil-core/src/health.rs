@@ -13,6 +13,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::kinds::{self, DetectError, ServerKind};
+use crate::scrape::http::describe_failure;
 use crate::{revisions, servers, Result};
 
 /// What Vigil knows about whether a server can serve.
@@ -90,32 +91,6 @@ pub async fn check_url(
         }
         Err(err) => HealthCheck::down(describe_failure(&err, &path, timeout)),
     }
-}
-
-/// Words for a request to `path` that got no HTTP answer, without the library's internals.
-pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Duration) -> String {
-    if err.is_timeout() {
-        format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())
-    } else if err.is_connect() {
-        if caused_by_refusal(err) {
-            "connection refused".into()
-        } else {
-            "could not connect".into()
-        }
-    } else {
-        "the request failed before an answer came".into()
-    }
-}
-
-fn caused_by_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        if inner.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
-            return true;
-        }
-        cause = inner.source();
-    }
-    false
 }
 
 /// Stores the result of a check on the server with id `server_id`. Returns the transition when

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use crate::health::describe_failure;
-
 /// An answer read up to a cap.
 pub struct Capped {
     pub status: u16,
@@ -116,4 +114,30 @@ async fn read_capped(
     tokio::time::timeout(timeout, read)
         .await
         .unwrap_or_else(|_| Err(format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())))
+}
+
+/// Words for a request to `path` that got no HTTP answer, without the library's internals.
+pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Duration) -> String {
+    if err.is_timeout() {
+        format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())
+    } else if err.is_connect() {
+        if caused_by_refusal(err) {
+            "connection refused".into()
+        } else {
+            "could not connect".into()
+        }
+    } else {
+        "the request failed before an answer came".into()
+    }
+}
+
+fn caused_by_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = err.source();
+    while let Some(inner) = cause {
+        if inner.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
+            return true;
+        }
+        cause = inner.source();
+    }
+    false
 }
