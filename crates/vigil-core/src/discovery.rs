@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::health::{HealthCheck, HealthState};
 use crate::kinds::ServerKind;
-use crate::scrape::http::{fetch_json, fetch_json_answer, JsonError};
+use crate::scrape::http::{fetch_json, fetch_json_answer, JsonError, ServerHttp};
 use crate::servers::Server;
 use crate::signals::RevisionKey;
 
@@ -47,17 +47,17 @@ pub struct Listed {
 /// or from earlier polls, for kinds that can only be asked model by model. None for kinds
 /// that list nothing.
 pub async fn discover(
-    client: &reqwest::Client,
+    http: &ServerHttp,
     server: &Server,
     kind: ServerKind,
     models: &[String],
     timeout: Duration,
 ) -> Option<Result<Vec<Listed>, String>> {
     let base = server.base_url.as_str();
-    let get = |url: String| async move { fetch_json(client, &url, None, timeout, MAX_LISTING_BYTES).await };
+    let get = |url: String| async move { fetch_json(http, &url, None, timeout, MAX_LISTING_BYTES).await };
     Some(match kind {
         ServerKind::Mlserver | ServerKind::Triton => {
-            read_repository_index(client, base, timeout).await.map(|(_, listed)| listed).map_err(JsonError::into_reason)
+            read_repository_index(http, base, timeout).await.map(|(_, listed)| listed).map_err(JsonError::into_reason)
         }
         ServerKind::OipV2 => get(format!("{base}/v2/models")).await.map(|names| model_names(&names["models"])),
         ServerKind::Vllm => get(format!("{base}/v1/models")).await.map(|list| openai_models(&list)),
@@ -108,12 +108,12 @@ pub const REPOSITORY_INDEX_PATH: &str = "/v2/repository/index";
 /// What the repository index of the MLServer or Triton at `base` lists, with the HTTP status
 /// it answered with.
 pub async fn read_repository_index(
-    client: &reqwest::Client,
+    http: &ServerHttp,
     base: &str,
     timeout: Duration,
 ) -> Result<(u16, Vec<Listed>), JsonError> {
     let url = format!("{base}{REPOSITORY_INDEX_PATH}");
-    let (status, index) = fetch_json_answer(client, &url, Some(&json!({})), timeout, MAX_LISTING_BYTES).await?;
+    let (status, index) = fetch_json_answer(http, &url, Some(&json!({})), timeout, MAX_LISTING_BYTES).await?;
     Ok((status, repository_index(&index)))
 }
 

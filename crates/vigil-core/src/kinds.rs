@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::scrape::http::get_capped;
+use crate::scrape::http::{get_capped, ServerHttp};
 
 /// What kind of server a registered server is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type, TS)]
@@ -203,10 +203,10 @@ pub enum DetectError {
 }
 
 /// Probes the server at `base_url` and returns its kind.
-pub async fn detect(client: &reqwest::Client, base_url: &str, timeout: Duration) -> Result<ServerKind, DetectError> {
+pub async fn detect(http: &ServerHttp, base_url: &str, timeout: Duration) -> Result<ServerKind, DetectError> {
     let mut answered = false;
     for probe in PROBES {
-        match fetch_small(client, &format!("{base_url}{}", probe.path), timeout).await {
+        match fetch_small(http, &format!("{base_url}{}", probe.path), timeout).await {
             Ok((status, body)) => {
                 answered = true;
                 if let Some(kind) = (probe.decide)(status, &body) {
@@ -221,8 +221,8 @@ pub async fn detect(client: &reqwest::Client, base_url: &str, timeout: Duration)
 }
 
 /// GETs `url` and returns its status and at most [`MAX_PROBE_BODY`] bytes of body as text.
-async fn fetch_small(client: &reqwest::Client, url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    let answer = get_capped(client, url, timeout, MAX_PROBE_BODY).await?;
+async fn fetch_small(http: &ServerHttp, url: &str, timeout: Duration) -> Result<(u16, String), String> {
+    let answer = get_capped(http, url, timeout, MAX_PROBE_BODY).await?;
     Ok((answer.status, String::from_utf8_lossy(&answer.body).into_owned()))
 }
 

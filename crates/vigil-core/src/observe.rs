@@ -8,14 +8,14 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
+use crate::clients::ServerClient;
 use crate::discovery::{discover, read_repository_index, Listed, REPOSITORY_INDEX_PATH};
 use crate::health::{self, HealthCheck, HealthState};
 use crate::kinds::ServerKind;
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
-use crate::scrape::http::{fetch_json, get_capped, JsonError};
+use crate::scrape::http::{fetch_json, get_capped, JsonError, ServerHttp};
 use crate::scrape::prometheus_api;
-use crate::secrets::TokenRef;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
 use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
@@ -70,29 +70,18 @@ impl Observation {
 /// Polls `server`: readiness first (see [`readiness`]); then, if it is up, its metrics, the models it lists
 /// (see [`discovery`]) and the readiness of each revision it shows or Vigil already knows
 /// (`known`: an unloaded model may vanish from the metrics page, but must still be seen).
-pub async fn observe(
-    client: &reqwest::Client,
-    server: &Server,
-    known: &[RevisionKey],
-    timeout: Duration,
-) -> Observation {
-    let authorized;
-    let client = match &server.token_ref {
-        None => client,
-        Some(reference) => match authorized_client(reference).await {
-            Ok(with_token) => {
-                authorized = with_token;
-                &authorized
-            }
-            Err(reason) => return Observation::down(reason),
-        },
+pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKey], timeout: Duration) -> Observation {
+    let http = match client.authorize().await {
+        Ok(http) => http,
+        Err(reason) => return Observation::down(reason),
     };
-    let (mut health, indexed) = readiness(client, server, timeout).await;
+    let http = &http;
+    let (mut health, indexed) = readiness(http, server, timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     if health.state != HealthState::Up {
         return Observation { health, ..Observation::down(String::new()) };
     }
-    let metrics = read_metrics(client, server, kind, timeout).await;
+    let metrics = read_metrics(http, server, kind, timeout).await;
     let scraped_keys: Vec<&RevisionKey> = match &metrics {
         Some(Ok(scraped)) => scraped.revisions.keys().collect(),
         _ => Vec::new(),
@@ -102,7 +91,7 @@ pub async fn observe(
     models.dedup();
     let discovered = match indexed {
         Some(listed) => Some(Ok(listed)),
-        None => discover(client, server, kind, &models, timeout).await,
+        None => discover(http, server, kind, &models, timeout).await,
     };
     let listed = match discovered {
         Some(Ok(listed)) => Some(listed),
@@ -148,7 +137,7 @@ pub async fn observe(
         let url = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref());
         let check = match (check, url) {
             (None, Some(url)) if index < MAX_MODEL_CHECKS => {
-                Some(health::check_url(client, &url, timeout, |status| (200..300).contains(&status)).await)
+                Some(health::check_url(http, &url, timeout, |status| (200..300).contains(&status)).await)
             }
             (check, _) => check,
         };
@@ -158,7 +147,7 @@ pub async fn observe(
     let new = revisions.iter().map(|(key, _)| key).filter(|key| !known.contains(key) && !metadata.contains_key(*key));
     for key in new.take(MAX_MODEL_CHECKS).cloned().collect::<Vec<_>>() {
         if let Some(url) = kind.model_metadata_url(&server.base_url, &key.model, key.version.as_deref()) {
-            metadata.extend(read_metadata(client, &url, timeout).await.map(|json| (key, json)));
+            metadata.extend(read_metadata(http, &url, timeout).await.map(|json| (key, json)));
         }
     }
     let not_ready = revisions
@@ -177,10 +166,10 @@ pub async fn observe(
 /// index answers only while the server is up, and names each model's state: one request stands
 /// for the readiness check and the listing. A server that answers it with anything but a
 /// listing is asked its readiness endpoint instead.
-async fn readiness(client: &reqwest::Client, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
+async fn readiness(http: &ServerHttp, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
     let kind = server.detected_kind.unwrap_or(server.kind);
     if matches!(kind, ServerKind::Mlserver | ServerKind::Triton) {
-        match read_repository_index(client, &server.base_url, timeout).await {
+        match read_repository_index(http, &server.base_url, timeout).await {
             Ok((status, listed)) => {
                 let reason = format!("{REPOSITORY_INDEX_PATH} answered HTTP {status}");
                 return (HealthCheck { state: HealthState::Up, reason, detected: None }, Some(listed));
@@ -191,7 +180,7 @@ async fn readiness(client: &reqwest::Client, server: &Server, timeout: Duration)
             Err(JsonError::NotJson(_)) => {}
         }
     }
-    (health::check(client, &server.base_url, kind, timeout).await, None)
+    (health::check(http, &server.base_url, kind, timeout).await, None)
 }
 
 /// Which metrics keys that name no version belong to which listed revision: the version the
@@ -225,48 +214,32 @@ fn attribute_unversioned(
 const MAX_METADATA_BYTES: usize = 64 * 1024;
 
 /// A revision's metadata as compact JSON, if the server gives a JSON object within the cap.
-async fn read_metadata(client: &reqwest::Client, url: &str, timeout: Duration) -> Option<String> {
-    let value = fetch_json(client, url, None, timeout, MAX_METADATA_BYTES).await.ok()?;
+async fn read_metadata(http: &ServerHttp, url: &str, timeout: Duration) -> Option<String> {
+    let value = fetch_json(http, url, None, timeout, MAX_METADATA_BYTES).await.ok()?;
     value.is_object().then(|| value.to_string())
-}
-
-/// A client that sends `Authorization: Bearer TOKEN`, the token read now from where
-/// `reference` says (see [`TokenRef`]). The error names the reference, never a token.
-async fn authorized_client(reference: &str) -> std::result::Result<reqwest::Client, String> {
-    let reference = TokenRef::parse(reference)?;
-    let token = reference.read().await?;
-    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.trim()))
-        .map_err(|_| format!("the token in {reference} is not a valid header value"))?;
-    value.set_sensitive(true);
-    let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, value)]);
-    reqwest::Client::builder()
-        .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
-        .default_headers(headers)
-        .build()
-        .map_err(|_| "could not set up an HTTP client with the token".to_owned())
 }
 
 /// Reads the server's metrics as totals per revision: from its metrics page, or for kind
 /// `prometheus` through the query API. None when the kind has no metrics Vigil reads.
 async fn read_metrics(
-    client: &reqwest::Client,
+    http: &ServerHttp,
     server: &Server,
     kind: ServerKind,
     timeout: Duration,
 ) -> Option<std::result::Result<Scraped, String>> {
     if kind == ServerKind::Prometheus {
         let map = server.source_kind.and_then(signal_map)?;
-        let text = prometheus_api::read(client, &server.base_url, map, server.selector.as_deref(), timeout).await;
+        let text = prometheus_api::read(http, &server.base_url, map, server.selector.as_deref(), timeout).await;
         return Some(text.and_then(|text| scraped_from(&text, map)));
     }
     let map = signal_map(kind)?;
     let url =
         server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))?;
-    Some(fetch_page(client, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
+    Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
 }
 
-async fn fetch_page(client: &reqwest::Client, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
-    let page = get_capped(client, url, timeout, MAX_METRICS_BYTES).await?;
+async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
+    let page = get_capped(http, url, timeout, MAX_METRICS_BYTES).await?;
     if page.truncated {
         return Err(format!("the metrics page is larger than {} MB; Vigil reads no more", MAX_METRICS_BYTES >> 20));
     }
