@@ -9,16 +9,16 @@ use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
 use crate::clients::ServerClient;
-use crate::discovery::{discover, read_repository_index, Listed, REPOSITORY_INDEX_PATH};
+use crate::discovery::{discover, read_index, Listed, Listing, Readiness};
 use crate::health::{self, HealthCheck, HealthState};
-use crate::kinds::ServerKind;
+use crate::kinds::{Metrics, ServerKind};
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
 use crate::scrape::http::{fetch_json, get_capped, JsonError, ServerHttp};
 use crate::scrape::prometheus_api;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
-use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
+use crate::signals::{golden, totals, RevisionKey, SignalMap, Totals};
 use crate::{revisions, Result};
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
@@ -91,7 +91,12 @@ pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKe
     models.dedup();
     let discovered = match indexed {
         Some(listed) => Some(Ok(listed)),
-        None => discover(http, server, kind, &models, timeout).await,
+        None => match kind.spec().and_then(|spec| spec.listing.as_ref()) {
+            Some(listing) => {
+                discover(http, &server.base_url, server.management_url.as_deref(), listing, &models, timeout).await
+            }
+            None => None,
+        },
     };
     let listed = match discovered {
         Some(Ok(listed)) => Some(listed),
@@ -102,7 +107,7 @@ pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKe
         None => None,
     };
     let listed_entries = listed.as_deref().unwrap_or_default();
-    let single_model = signal_map(kind).is_some_and(|map| map.model_label.is_none());
+    let single_model = kind.signal_map().is_some_and(|map| map.model_label.is_none());
     let attributed = attribute_unversioned(&scraped_keys, listed_entries, single_model);
 
     // Each revision shown, and whether it is ready: as the listing says, else (OIP kinds) as
@@ -111,7 +116,7 @@ pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKe
     let mut metadata = HashMap::new();
     for entry in listed_entries {
         if entry.loaded || known.contains(&entry.key) || scraped_keys.contains(&&entry.key) {
-            shown.push((entry.key.clone(), entry.ready.clone()));
+            shown.push((entry.key.clone(), entry.ready.as_ref().map(listed_check)));
             metadata.extend(entry.metadata.clone().map(|json| (entry.key.clone(), json)));
         }
     }
@@ -162,22 +167,25 @@ pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKe
     Observation { health, revisions, metadata, metrics, attributed, at: Instant::now() }
 }
 
-/// The server's readiness and, for MLServer and Triton, what their repository index lists. The
-/// index answers only while the server is up, and names each model's state: one request stands
-/// for the readiness check and the listing. A server that answers it with anything but a
-/// listing is asked its readiness endpoint instead.
+/// The server's readiness and, for kinds whose listing stands for it (MLServer and Triton's
+/// repository index), what the listing lists. Such a listing answers only while the server is
+/// up, and names each model's state: one request stands for the readiness check and the
+/// listing. A server that answers it with anything but a listing is asked its readiness
+/// endpoint instead.
 async fn readiness(http: &ServerHttp, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
     let kind = server.detected_kind.unwrap_or(server.kind);
-    if matches!(kind, ServerKind::Mlserver | ServerKind::Triton) {
-        match read_repository_index(http, &server.base_url, timeout).await {
-            Ok((status, listed)) => {
-                let reason = format!("{REPOSITORY_INDEX_PATH} answered HTTP {status}");
+    let listing = kind.spec().and_then(|spec| spec.listing.as_ref());
+    if let Some(index @ Listing::Index { path, stands_for_readiness: true, .. }) = listing {
+        let management = server.management_url.as_deref();
+        match read_index(http, &server.base_url, management, index, timeout).await {
+            Some(Ok((status, listed))) => {
+                let reason = format!("{path} answered HTTP {status}");
                 return (HealthCheck { state: HealthState::Up, reason, detected: None }, Some(listed));
             }
-            Err(JsonError::NoAnswer(reason)) => {
+            Some(Err(JsonError::NoAnswer(reason))) => {
                 return (HealthCheck { state: HealthState::Down, reason, detected: None }, None);
             }
-            Err(JsonError::NotJson(_)) => {}
+            Some(Err(JsonError::NotJson(_))) | None => {}
         }
     }
     (health::check(http, &server.base_url, kind, timeout).await, None)
@@ -191,7 +199,7 @@ fn attribute_unversioned(
     listed: &[Listed],
     single_model: bool,
 ) -> HashMap<RevisionKey, RevisionKey> {
-    let serving = |entry: &&Listed| entry.ready.as_ref().is_none_or(|ready| ready.state == HealthState::Up);
+    let serving = |entry: &&Listed| entry.ready.as_ref().is_none_or(|ready| *ready == Readiness::Ready);
     scraped
         .iter()
         .filter(|key| key.version.is_none())
@@ -210,6 +218,15 @@ fn attribute_unversioned(
         .collect()
 }
 
+/// A listing's word on a revision, as a check.
+fn listed_check(readiness: &Readiness) -> HealthCheck {
+    let (state, reason) = match readiness {
+        Readiness::Ready => (HealthState::Up, "ready".to_owned()),
+        Readiness::NotReady(why) => (HealthState::Down, why.clone()),
+    };
+    HealthCheck { state, reason, detected: None }
+}
+
 /// The most of a model's metadata Vigil reads and stores.
 const MAX_METADATA_BYTES: usize = 64 * 1024;
 
@@ -220,22 +237,25 @@ async fn read_metadata(http: &ServerHttp, url: &str, timeout: Duration) -> Optio
 }
 
 /// Reads the server's metrics as totals per revision: from its metrics page, or for kind
-/// `prometheus` through the query API. None when the kind has no metrics Vigil reads.
+/// `prometheus` through the query API with its source kind's map. None when the kind has no
+/// metrics Vigil reads.
 async fn read_metrics(
     http: &ServerHttp,
     server: &Server,
     kind: ServerKind,
     timeout: Duration,
 ) -> Option<std::result::Result<Scraped, String>> {
-    if kind == ServerKind::Prometheus {
-        let map = server.source_kind.and_then(signal_map)?;
-        let text = prometheus_api::read(http, &server.base_url, map, server.selector.as_deref(), timeout).await;
-        return Some(text.and_then(|text| scraped_from(&text, map)));
+    match kind.spec()?.metrics {
+        Metrics::ThroughPrometheus => {
+            let map = server.source_kind.and_then(ServerKind::signal_map)?;
+            let text = prometheus_api::read(http, &server.base_url, map, server.selector.as_deref(), timeout).await;
+            Some(text.and_then(|text| scraped_from(&text, map)))
+        }
+        Metrics::Page { path, map } => {
+            let url = server.metrics_url.clone().unwrap_or_else(|| format!("{}{path}", server.base_url));
+            Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
+        }
     }
-    let map = signal_map(kind)?;
-    let url =
-        server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))?;
-    Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
 }
 
 async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {

@@ -96,11 +96,11 @@ mod tests {
     use super::*;
     use crate::kinds::ServerKind;
     use crate::scrape::exposition::{parse, Format};
-    use crate::signals::{signal_map, totals, RevisionKey};
+    use crate::signals::{totals, RevisionKey};
 
     #[test]
     fn the_query_asks_for_exactly_the_series_the_source_kind_needs() {
-        let mlserver = signal_map(ServerKind::Mlserver).unwrap();
+        let mlserver = ServerKind::Mlserver.signal_map().unwrap();
         assert_eq!(
             metric_names(mlserver),
             [
@@ -130,7 +130,7 @@ mod tests {
         let text = exposition(&answer["data"]["result"]);
         let page = parse(&text, Format::Prometheus);
         assert_eq!(page.skipped, 0, "{text}");
-        let totals = totals(&page, signal_map(ServerKind::Mlserver).unwrap());
+        let totals = totals(&page, ServerKind::Mlserver.signal_map().unwrap());
         let v1 = &totals[&RevisionKey { model: "iris".into(), version: Some("v1".into()) }];
         assert_eq!((v1.requests, v1.latency_sum_s), (7.0, Some(0.25)));
         assert_eq!(totals[&RevisionKey { model: "iris".into(), version: None }].errors, Some(1.0));

@@ -11,9 +11,11 @@ pub mod quantile;
 pub mod resources;
 pub mod totals;
 
-pub use maps::{signal_map, SignalMap};
+pub use maps::SignalMap;
 pub use quantile::histogram_quantile;
 pub use totals::{totals, RevisionKey, Totals};
+
+use crate::kinds::ServerKind;
 
 /// What one revision did between two scrapes. A signal the server does not expose, or that
 /// had no requests to measure, is None, never 0.
@@ -103,5 +105,11 @@ fn bucket_increase(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64
     after.iter().map(|(le, count)| (*le, count - earlier(*le))).collect()
 }
 
+/// The map of `kind`'s metrics page: [`ServerKind::signal_map`], for callers that look it up
+/// here.
+pub fn signal_map(kind: ServerKind) -> Option<&'static SignalMap> {
+    kind.signal_map()
+}
+
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
