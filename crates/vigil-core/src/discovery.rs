@@ -55,7 +55,7 @@ pub enum Listing {
         /// request stands for the readiness check and the listing.
         stands_for_readiness: bool,
     },
-    /// Each model asked for on its own, at most [`MAX_DETAIL_REQUESTS`] requests a poll.
+    /// Each model asked for on its own, at most 64 requests a poll (`MAX_DETAIL_REQUESTS`).
     PerModel {
         root: Root,
         /// A path that lists the model names, and how to read them; None for the names Vigil

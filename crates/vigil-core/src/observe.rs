@@ -74,7 +74,7 @@ impl Observation {
 /// A revision, and its readiness where known.
 type Checked = (RevisionKey, Option<HealthCheck>);
 
-/// Polls `server` through `client`: readiness first (see [`readiness`]); then, if it is up, its
+/// Polls `server` through `client`: readiness first (see `readiness`); then, if it is up, its
 /// metrics, the models it lists (see [`crate::discovery`]) and the readiness of each revision it
 /// shows or Vigil already knows (`known`: an unloaded model may vanish from the metrics page,
 /// but must still be seen). Each request may take `timeout`.

@@ -1,14 +1,14 @@
 //! The kinds of model server Vigil knows, and what Vigil knows of each.
 //!
 //! Each kind's facts live in one file of this folder, as its [`KindSpec`]: how detection
-//! recognises it, where it answers "are you ready?", how it lists its models (a
-//! [`Listing`](crate::discovery::Listing)), and where its metrics are and which of them hold its
-//! golden signals (a [`SignalMap`]). This module holds the [`ServerKind`] enum (the name stored
-//! in the database and sent to the UI), the list of specs, and the code that reads them;
-//! discovery, health and the poll read a kind only through its spec.
+//! recognises it, where it answers "are you ready?", how it lists its models (a [`Listing`]),
+//! and where its metrics are and which of them hold its golden signals (a [`SignalMap`]). This
+//! module holds the [`ServerKind`] enum (the name stored in the database and sent to the UI), the
+//! list of specs, and the code that reads them; discovery, health and the poll read a kind only
+//! through its spec.
 //!
 //! Adding a kind: a file here with its `SPEC`, its variant in [`ServerKind`], and its line in
-//! [`KINDS`], where it sits in the order detection asks.
+//! `KINDS`, where it sits in the order detection asks.
 //!
 //! Detection asks the endpoints that set the kinds apart, most specific first, and decides from
 //! status codes and small, bounded answers only. Readiness, too, is decided from the HTTP status,
@@ -224,7 +224,7 @@ pub enum DetectError {
 }
 
 /// Probes the server at `base_url` and returns its kind: each kind's probe in the order of
-/// [`KINDS`], each path asked once. A server whose first answer does not come is unreachable.
+/// `KINDS`, each path asked once. A server whose first answer does not come is unreachable.
 pub async fn detect(http: &ServerHttp, base_url: &str, timeout: Duration) -> Result<ServerKind, DetectError> {
     // Each path asked so far, with its status and body; None when no answer came.
     let mut answers: Vec<(&str, Option<(u16, String)>)> = Vec::new();
