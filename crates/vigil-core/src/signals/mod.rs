@@ -105,8 +105,9 @@ fn bucket_increase(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64
     after.iter().map(|(le, count)| (*le, count - earlier(*le))).collect()
 }
 
-/// The map of `kind`'s metrics page: [`ServerKind::signal_map`], for callers that look it up
-/// here.
+/// The map of `kind`'s metrics page: the same as [`ServerKind::signal_map`], which new code
+/// calls. Kept while `servers` looks the map up here; it is the one edge from `signals` back to
+/// `kinds`, whose specs hold the maps.
 pub fn signal_map(kind: ServerKind) -> Option<&'static SignalMap> {
     kind.signal_map()
 }
