@@ -13,6 +13,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use crate::kinds::{self, DetectError, ServerKind};
+use crate::scrape::http::{describe_failure, ServerHttp};
 use crate::{revisions, servers, Result};
 
 /// What Vigil knows about whether a server can serve.
@@ -56,9 +57,9 @@ pub struct Transition {
 
 /// Asks the server at `base_url` whether it is ready, waiting at most `timeout` per request.
 /// A server of kind `auto` is first probed to learn its kind, which the result carries.
-pub async fn check(client: &reqwest::Client, base_url: &str, kind: ServerKind, timeout: Duration) -> HealthCheck {
+pub async fn check(http: &ServerHttp, base_url: &str, kind: ServerKind, timeout: Duration) -> HealthCheck {
     let (kind, detected) = match kind {
-        ServerKind::Auto => match kinds::detect(client, base_url, timeout).await {
+        ServerKind::Auto => match kinds::detect(http, base_url, timeout).await {
             Ok(found) => (found, Some(found)),
             Err(DetectError::Unreachable(reason)) => return HealthCheck::down(reason),
             Err(DetectError::Unrecognised) => {
@@ -70,19 +71,14 @@ pub async fn check(client: &reqwest::Client, base_url: &str, kind: ServerKind, t
         known => (known, None),
     };
     let path = kind.readiness_path().unwrap_or("/");
-    let outcome = check_url(client, &format!("{base_url}{path}"), timeout, |status| kind.is_ready(status)).await;
+    let outcome = check_url(http, &format!("{base_url}{path}"), timeout, |status| kind.is_ready(status)).await;
     HealthCheck { detected, ..outcome }
 }
 
 /// Asks one readiness URL: up when `ready` accepts the HTTP status, else down, with the reason.
-pub async fn check_url(
-    client: &reqwest::Client,
-    url: &str,
-    timeout: Duration,
-    ready: impl Fn(u16) -> bool,
-) -> HealthCheck {
+pub async fn check_url(http: &ServerHttp, url: &str, timeout: Duration, ready: impl Fn(u16) -> bool) -> HealthCheck {
     let path = url::Url::parse(url).map(|u| u.path().to_owned()).unwrap_or_default();
-    match client.get(url).timeout(timeout).send().await {
+    match http.get(url).timeout(timeout).send().await {
         Ok(response) => {
             let status = response.status().as_u16();
             let state = if ready(status) { HealthState::Up } else { HealthState::Down };
@@ -90,32 +86,6 @@ pub async fn check_url(
         }
         Err(err) => HealthCheck::down(describe_failure(&err, &path, timeout)),
     }
-}
-
-/// Words for a request to `path` that got no HTTP answer, without the library's internals.
-pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Duration) -> String {
-    if err.is_timeout() {
-        format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())
-    } else if err.is_connect() {
-        if caused_by_refusal(err) {
-            "connection refused".into()
-        } else {
-            "could not connect".into()
-        }
-    } else {
-        "the request failed before an answer came".into()
-    }
-}
-
-fn caused_by_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = err.source();
-    while let Some(inner) = cause {
-        if inner.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
-            return true;
-        }
-        cause = inner.source();
-    }
-    false
 }
 
 /// Stores the result of a check on the server with id `server_id`. Returns the transition when

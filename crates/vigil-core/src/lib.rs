@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod bindings;
+pub mod clients;
 mod context;
 pub mod dashboard;
 pub mod discovery;

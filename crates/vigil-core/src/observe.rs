@@ -1,6 +1,10 @@
 //! One poll of one server: its readiness, and when it is up and its kind is known, its metrics
-//! page read into cumulative totals per revision. Then, against the previous poll's totals,
-//! what each revision did in between, stored as golden signals.
+//! page read into cumulative totals per revision, the models it lists, and the readiness and
+//! metadata of each revision it shows. Then, against the previous poll's totals, what each
+//! revision did in between, stored as golden signals.
+//!
+//! What differs between kinds comes from the kind's spec (`kinds/`): this module has no branch
+//! on a kind.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -8,17 +12,17 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use sqlx::SqliteConnection;
 
-use crate::discovery::{discover, read_repository_index, Listed, REPOSITORY_INDEX_PATH};
+use crate::clients::ServerClient;
+use crate::discovery::{discover, read_index, Listed, Listing, Readiness};
 use crate::health::{self, HealthCheck, HealthState};
-use crate::kinds::ServerKind;
+use crate::kinds::{Metrics, ServerKind};
 use crate::points::{self, Interval};
 use crate::scrape::exposition::{parse_bytes, Format};
-use crate::scrape::http::{fetch_json, get_capped, JsonError};
+use crate::scrape::http::{fetch_json, get_capped, JsonError, ServerHttp};
 use crate::scrape::prometheus_api;
-use crate::secrets::TokenRef;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
-use crate::signals::{golden, signal_map, totals, RevisionKey, SignalMap, Totals};
+use crate::signals::{golden, totals, RevisionKey, SignalMap, Totals};
 use crate::{revisions, Result};
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
@@ -34,7 +38,7 @@ pub struct Scraped {
     kinds_resources: &'static [Resource],
 }
 
-/// The most model revisions whose readiness one poll checks.
+/// The most model revisions whose readiness, and whose metadata, one poll asks for.
 const MAX_MODEL_CHECKS: usize = 64;
 
 /// What one poll of a server learned.
@@ -67,131 +71,89 @@ impl Observation {
     }
 }
 
-/// Polls `server`: readiness first (see [`readiness`]); then, if it is up, its metrics, the models it lists
-/// (see [`discovery`]) and the readiness of each revision it shows or Vigil already knows
-/// (`known`: an unloaded model may vanish from the metrics page, but must still be seen).
-pub async fn observe(
-    client: &reqwest::Client,
-    server: &Server,
-    known: &[RevisionKey],
-    timeout: Duration,
-) -> Observation {
-    let authorized;
-    let client = match &server.token_ref {
-        None => client,
-        Some(reference) => match authorized_client(reference).await {
-            Ok(with_token) => {
-                authorized = with_token;
-                &authorized
-            }
-            Err(reason) => return Observation::down(reason),
-        },
+/// A revision, and its readiness where known.
+type Checked = (RevisionKey, Option<HealthCheck>);
+
+/// Polls `server` through `client`: readiness first (see `readiness`); then, if it is up, its
+/// metrics, the models it lists (see [`crate::discovery`]) and the readiness of each revision it
+/// shows or Vigil already knows (`known`: an unloaded model may vanish from the metrics page,
+/// but must still be seen). Each request may take `timeout`.
+pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKey], timeout: Duration) -> Observation {
+    let http = match client.authorize().await {
+        Ok(http) => http,
+        Err(reason) => return Observation::down(reason),
     };
-    let (mut health, indexed) = readiness(client, server, timeout).await;
+    let (mut health, indexed) = readiness(&http, server, timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     if health.state != HealthState::Up {
         return Observation { health, ..Observation::down(String::new()) };
     }
-    let metrics = read_metrics(client, server, kind, timeout).await;
-    let scraped_keys: Vec<&RevisionKey> = match &metrics {
+    let metrics = read_metrics(&http, server, kind, timeout).await;
+    let scraped: Vec<&RevisionKey> = match &metrics {
         Some(Ok(scraped)) => scraped.revisions.keys().collect(),
         _ => Vec::new(),
     };
-    let mut models: Vec<String> = scraped_keys.iter().copied().chain(known).map(|key| key.model.clone()).collect();
-    models.sort();
-    models.dedup();
-    let discovered = match indexed {
-        Some(listed) => Some(Ok(listed)),
-        None => discover(client, server, kind, &models, timeout).await,
+    let listed = match indexed {
+        Some(listed) => Some(listed),
+        None => list_models(&http, server, kind, &scraped, known, timeout).await,
     };
-    let listed = match discovered {
-        Some(Ok(listed)) => Some(listed),
-        Some(Err(reason)) => {
-            tracing::debug!("{} lists no models: {reason}", server.name);
-            None
-        }
-        None => None,
-    };
-    let listed_entries = listed.as_deref().unwrap_or_default();
-    let single_model = signal_map(kind).is_some_and(|map| map.model_label.is_none());
-    let attributed = attribute_unversioned(&scraped_keys, listed_entries, single_model);
-
-    // Each revision shown, and whether it is ready: as the listing says, else (OIP kinds) as
-    // its readiness endpoint answers. A known revision a listing no longer names is retired.
-    let mut shown: Vec<(RevisionKey, Option<HealthCheck>)> = Vec::new();
-    let mut metadata = HashMap::new();
-    for entry in listed_entries {
-        if entry.loaded || known.contains(&entry.key) || scraped_keys.contains(&&entry.key) {
-            shown.push((entry.key.clone(), entry.ready.clone()));
-            metadata.extend(entry.metadata.clone().map(|json| (entry.key.clone(), json)));
-        }
-    }
-    let mut unlisted: Vec<&RevisionKey> = scraped_keys
-        .iter()
-        .map(|key| attributed.get(*key).unwrap_or(key))
-        .chain(known)
-        .filter(|key| !shown.iter().any(|(listed, _)| listed == *key))
-        .collect();
-    unlisted.sort();
-    unlisted.dedup();
-    let mut retired = Vec::new();
-    for key in unlisted {
-        if listed.is_some() && known.contains(key) && !scraped_keys.contains(&key) {
-            let reason = "the server no longer lists it".to_owned();
-            retired.push((key.clone(), Some(HealthCheck { state: HealthState::Down, reason, detected: None })));
-        } else {
-            shown.push((key.clone(), None));
-        }
-    }
-    let mut revisions = Vec::with_capacity(shown.len());
-    for (index, (key, check)) in shown.into_iter().enumerate() {
-        let url = kind.model_readiness_url(&server.base_url, &key.model, key.version.as_deref());
-        let check = match (check, url) {
-            (None, Some(url)) if index < MAX_MODEL_CHECKS => {
-                Some(health::check_url(client, &url, timeout, |status| (200..300).contains(&status)).await)
-            }
-            (check, _) => check,
-        };
-        revisions.push((key, check));
-    }
-    // A revision seen for the first time: its metadata, where the listing did not give it.
-    let new = revisions.iter().map(|(key, _)| key).filter(|key| !known.contains(key) && !metadata.contains_key(*key));
-    for key in new.take(MAX_MODEL_CHECKS).cloned().collect::<Vec<_>>() {
-        if let Some(url) = kind.model_metadata_url(&server.base_url, &key.model, key.version.as_deref()) {
-            metadata.extend(read_metadata(client, &url, timeout).await.map(|json| (key, json)));
-        }
-    }
-    let not_ready = revisions
-        .iter()
-        .find_map(|(key, check)| check.as_ref().filter(|c| c.state != HealthState::Up).map(|c| (key, c)));
-    if let Some((key, check)) = not_ready {
-        let version = key.version.as_deref().unwrap_or("default version");
-        health.state = HealthState::Degraded;
-        health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
-    }
+    let single_model = kind.signal_map().is_some_and(|map| map.model_label.is_none());
+    let attributed = attribute_unversioned(&scraped, listed.as_deref().unwrap_or_default(), single_model);
+    let Shown { shown, mut metadata, retired } = shown(listed.as_deref(), &scraped, &attributed, known);
+    let mut revisions = check_revisions(&http, &server.base_url, kind, shown, timeout).await;
+    let new_metadata = read_new_metadata(&http, &server.base_url, kind, &revisions, known, &metadata, timeout).await;
+    metadata.extend(new_metadata);
+    degrade(&mut health, &revisions);
     revisions.extend(retired);
     Observation { health, revisions, metadata, metrics, attributed, at: Instant::now() }
 }
 
-/// The server's readiness and, for MLServer and Triton, what their repository index lists. The
-/// index answers only while the server is up, and names each model's state: one request stands
-/// for the readiness check and the listing. A server that answers it with anything but a
-/// listing is asked its readiness endpoint instead.
-async fn readiness(client: &reqwest::Client, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
+/// The server's readiness and, for kinds whose listing stands for it (MLServer and Triton's
+/// repository index), what the listing lists. Such a listing answers only while the server is
+/// up, and names each model's state: one request stands for the readiness check and the
+/// listing. A server that answers it with anything but a listing is asked its readiness
+/// endpoint instead.
+async fn readiness(http: &ServerHttp, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
     let kind = server.detected_kind.unwrap_or(server.kind);
-    if matches!(kind, ServerKind::Mlserver | ServerKind::Triton) {
-        match read_repository_index(client, &server.base_url, timeout).await {
-            Ok((status, listed)) => {
-                let reason = format!("{REPOSITORY_INDEX_PATH} answered HTTP {status}");
+    let listing = kind.spec().and_then(|spec| spec.listing.as_ref());
+    if let Some(index @ Listing::Index { path, stands_for_readiness: true, .. }) = listing {
+        let management = server.management_url.as_deref();
+        match read_index(http, &server.base_url, management, index, timeout).await {
+            Some(Ok((status, listed))) => {
+                let reason = format!("{path} answered HTTP {status}");
                 return (HealthCheck { state: HealthState::Up, reason, detected: None }, Some(listed));
             }
-            Err(JsonError::NoAnswer(reason)) => {
+            Some(Err(JsonError::NoAnswer(reason))) => {
                 return (HealthCheck { state: HealthState::Down, reason, detected: None }, None);
             }
-            Err(JsonError::NotJson(_)) => {}
+            Some(Err(JsonError::NotJson(_))) | None => {}
         }
     }
-    (health::check(client, &server.base_url, kind, timeout).await, None)
+    (health::check(http, &server.base_url, kind, timeout).await, None)
+}
+
+/// What the server lists, asked as its kind's listing says (model by model for the models in
+/// its metrics and `known`); None when its kind lists nothing or the listing failed.
+async fn list_models(
+    http: &ServerHttp,
+    server: &Server,
+    kind: ServerKind,
+    scraped: &[&RevisionKey],
+    known: &[RevisionKey],
+    timeout: Duration,
+) -> Option<Vec<Listed>> {
+    let listing = kind.spec()?.listing.as_ref()?;
+    let mut models: Vec<String> = scraped.iter().copied().chain(known).map(|key| key.model.clone()).collect();
+    models.sort();
+    models.dedup();
+    let management = server.management_url.as_deref();
+    match discover(http, &server.base_url, management, listing, &models, timeout).await? {
+        Ok(listed) => Some(listed),
+        Err(reason) => {
+            tracing::debug!("{} lists no models: {reason}", server.name);
+            None
+        }
+    }
 }
 
 /// Which metrics keys that name no version belong to which listed revision: the version the
@@ -202,7 +164,7 @@ fn attribute_unversioned(
     listed: &[Listed],
     single_model: bool,
 ) -> HashMap<RevisionKey, RevisionKey> {
-    let serving = |entry: &&Listed| entry.ready.as_ref().is_none_or(|ready| ready.state == HealthState::Up);
+    let serving = |entry: &&Listed| entry.ready.as_ref().is_none_or(|ready| *ready == Readiness::Ready);
     scraped
         .iter()
         .filter(|key| key.version.is_none())
@@ -221,52 +183,152 @@ fn attribute_unversioned(
         .collect()
 }
 
+/// The revisions one poll shows, and those it retires.
+struct Shown {
+    /// Each with its readiness as the listing states it, if it does.
+    shown: Vec<Checked>,
+    /// Metadata the listing gave.
+    metadata: HashMap<RevisionKey, String>,
+    /// Known revisions the listing no longer names (and the metrics do not show): down.
+    retired: Vec<Checked>,
+}
+
+/// The revisions shown: those listed (loaded, or known, or in the metrics), then those in the
+/// metrics (counted against the revision they are attributed to) or `known` that the listing
+/// does not name. A known revision a listing no longer names, and the metrics do not show, is
+/// retired.
+fn shown(
+    listed: Option<&[Listed]>,
+    scraped: &[&RevisionKey],
+    attributed: &HashMap<RevisionKey, RevisionKey>,
+    known: &[RevisionKey],
+) -> Shown {
+    let mut shown: Vec<Checked> = Vec::new();
+    let mut metadata = HashMap::new();
+    for entry in listed.unwrap_or_default() {
+        if entry.loaded || known.contains(&entry.key) || scraped.contains(&&entry.key) {
+            shown.push((entry.key.clone(), entry.ready.as_ref().map(listed_check)));
+            metadata.extend(entry.metadata.clone().map(|json| (entry.key.clone(), json)));
+        }
+    }
+    let mut unlisted: Vec<&RevisionKey> = scraped
+        .iter()
+        .map(|key| attributed.get(*key).unwrap_or(key))
+        .chain(known)
+        .filter(|key| !shown.iter().any(|(listed, _)| listed == *key))
+        .collect();
+    unlisted.sort();
+    unlisted.dedup();
+    let mut retired = Vec::new();
+    for key in unlisted {
+        if listed.is_some() && known.contains(key) && !scraped.contains(&key) {
+            let reason = "the server no longer lists it".to_owned();
+            retired.push((key.clone(), Some(HealthCheck { state: HealthState::Down, reason, detected: None })));
+        } else {
+            shown.push((key.clone(), None));
+        }
+    }
+    Shown { shown, metadata, retired }
+}
+
+/// A listing's word on a revision, as a check.
+fn listed_check(readiness: &Readiness) -> HealthCheck {
+    let (state, reason) = match readiness {
+        Readiness::Ready => (HealthState::Up, "ready".to_owned()),
+        Readiness::NotReady(why) => (HealthState::Down, why.clone()),
+    };
+    HealthCheck { state, reason, detected: None }
+}
+
+/// Each shown revision and whether it is ready: as its listing said, else, for kinds that answer
+/// for one revision, as its readiness endpoint answers (the first [`MAX_MODEL_CHECKS`]).
+async fn check_revisions(
+    http: &ServerHttp,
+    base_url: &str,
+    kind: ServerKind,
+    shown: Vec<Checked>,
+    timeout: Duration,
+) -> Vec<Checked> {
+    let mut revisions = Vec::with_capacity(shown.len());
+    for (index, (key, check)) in shown.into_iter().enumerate() {
+        let url = kind.model_readiness_url(base_url, &key.model, key.version.as_deref());
+        let check = match (check, url) {
+            (None, Some(url)) if index < MAX_MODEL_CHECKS => {
+                Some(health::check_url(http, &url, timeout, |status| (200..300).contains(&status)).await)
+            }
+            (check, _) => check,
+        };
+        revisions.push((key, check));
+    }
+    revisions
+}
+
+/// The metadata of revisions seen for the first time (not `known`) that `listed` (the
+/// listing's) lacks, for kinds that give it: at most [`MAX_MODEL_CHECKS`] requests.
+async fn read_new_metadata(
+    http: &ServerHttp,
+    base_url: &str,
+    kind: ServerKind,
+    revisions: &[Checked],
+    known: &[RevisionKey],
+    listed: &HashMap<RevisionKey, String>,
+    timeout: Duration,
+) -> HashMap<RevisionKey, String> {
+    let mut metadata = HashMap::new();
+    let new = revisions.iter().map(|(key, _)| key).filter(|key| !known.contains(key) && !listed.contains_key(*key));
+    for key in new.take(MAX_MODEL_CHECKS) {
+        if let Some(url) = kind.model_metadata_url(base_url, &key.model, key.version.as_deref()) {
+            metadata.extend(read_metadata(http, &url, timeout).await.map(|json| (key.clone(), json)));
+        }
+    }
+    metadata
+}
+
+/// A ready server one of whose revisions is not ready is degraded, and says which.
+fn degrade(health: &mut HealthCheck, revisions: &[Checked]) {
+    let not_ready = revisions
+        .iter()
+        .find_map(|(key, check)| check.as_ref().filter(|c| c.state != HealthState::Up).map(|c| (key, c)));
+    if let Some((key, check)) = not_ready {
+        let version = key.version.as_deref().unwrap_or("default version");
+        health.state = HealthState::Degraded;
+        health.reason = format!("model {} {version} is not ready: {}", key.model, check.reason);
+    }
+}
+
 /// The most of a model's metadata Vigil reads and stores.
 const MAX_METADATA_BYTES: usize = 64 * 1024;
 
 /// A revision's metadata as compact JSON, if the server gives a JSON object within the cap.
-async fn read_metadata(client: &reqwest::Client, url: &str, timeout: Duration) -> Option<String> {
-    let value = fetch_json(client, url, None, timeout, MAX_METADATA_BYTES).await.ok()?;
+async fn read_metadata(http: &ServerHttp, url: &str, timeout: Duration) -> Option<String> {
+    let value = fetch_json(http, url, None, timeout, MAX_METADATA_BYTES).await.ok()?;
     value.is_object().then(|| value.to_string())
 }
 
-/// A client that sends `Authorization: Bearer TOKEN`, the token read now from where
-/// `reference` says (see [`TokenRef`]). The error names the reference, never a token.
-async fn authorized_client(reference: &str) -> std::result::Result<reqwest::Client, String> {
-    let reference = TokenRef::parse(reference)?;
-    let token = reference.read().await?;
-    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.trim()))
-        .map_err(|_| format!("the token in {reference} is not a valid header value"))?;
-    value.set_sensitive(true);
-    let headers = reqwest::header::HeaderMap::from_iter([(reqwest::header::AUTHORIZATION, value)]);
-    reqwest::Client::builder()
-        .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
-        .default_headers(headers)
-        .build()
-        .map_err(|_| "could not set up an HTTP client with the token".to_owned())
-}
-
 /// Reads the server's metrics as totals per revision: from its metrics page, or for kind
-/// `prometheus` through the query API. None when the kind has no metrics Vigil reads.
+/// `prometheus` through the query API with its source kind's map. None when the kind has no
+/// metrics Vigil reads.
 async fn read_metrics(
-    client: &reqwest::Client,
+    http: &ServerHttp,
     server: &Server,
     kind: ServerKind,
     timeout: Duration,
 ) -> Option<std::result::Result<Scraped, String>> {
-    if kind == ServerKind::Prometheus {
-        let map = server.source_kind.and_then(signal_map)?;
-        let text = prometheus_api::read(client, &server.base_url, map, server.selector.as_deref(), timeout).await;
-        return Some(text.and_then(|text| scraped_from(&text, map)));
+    match kind.spec()?.metrics {
+        Metrics::ThroughPrometheus => {
+            let map = server.source_kind.and_then(ServerKind::signal_map)?;
+            let text = prometheus_api::read(http, &server.base_url, map, server.selector.as_deref(), timeout).await;
+            Some(text.and_then(|text| scraped_from(&text, map)))
+        }
+        Metrics::Page { path, map } => {
+            let url = server.metrics_url.clone().unwrap_or_else(|| format!("{}{path}", server.base_url));
+            Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
+        }
     }
-    let map = signal_map(kind)?;
-    let url =
-        server.metrics_url.clone().or_else(|| kind.metrics_path().map(|path| format!("{}{path}", server.base_url)))?;
-    Some(fetch_page(client, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
 }
 
-async fn fetch_page(client: &reqwest::Client, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
-    let page = get_capped(client, url, timeout, MAX_METRICS_BYTES).await?;
+async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
+    let page = get_capped(http, url, timeout, MAX_METRICS_BYTES).await?;
     if page.truncated {
         return Err(format!("the metrics page is larger than {} MB; Vigil reads no more", MAX_METRICS_BYTES >> 20));
     }

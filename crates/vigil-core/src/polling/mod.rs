@@ -37,6 +37,7 @@ use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 
+use crate::clients::ServerClient;
 use crate::context::Context;
 use crate::observe::{observe, PreviousTotals};
 use crate::servers::{self, Server};
@@ -158,7 +159,7 @@ impl Polling {
         let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
         let mut polls = JoinSet::new();
         for server in servers {
-            let (client, limit) = (context.http().clone(), limit.clone());
+            let (client, limit) = (ServerClient::new(context.http().clone(), &server), limit.clone());
             let known = known.remove(&server.id).unwrap_or_default();
             let timeout = server.timeout(context.options().request_timeout);
             polls.spawn(async move {

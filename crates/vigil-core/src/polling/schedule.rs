@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify, Semaphore};
 
 use super::{PollStats, Polling, MAX_BACKOFF, MAX_CONCURRENT_POLLS, RELIST_EVERY, SCHEDULER_TICK};
+use crate::clients::{Clients, ServerClient};
 use crate::health::HealthState;
 use crate::observe::{observe, Observation};
 use crate::revisions;
@@ -77,9 +78,11 @@ pub(super) async fn run(polling: Polling, finished: mpsc::Sender<(Server, Observ
     // A finished poll sets its server's next due time; the scheduler wakes to honour it.
     let rescheduled = Arc::new(Notify::new());
     let mut fleet = Fleet::default();
+    let mut clients = Clients::new(polling.context().http().clone());
     loop {
         if fleet.listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
             relist(&polling, &mut fleet, &schedule, &stats).await;
+            clients.retain(&fleet.servers);
         }
         let now = Instant::now();
         let next_wake = {
@@ -100,7 +103,7 @@ pub(super) async fn run(polling: Polling, finished: mpsc::Sender<(Server, Observ
                     interval: server.poll_interval(polling.context().options().poll_interval),
                     timeout: server.timeout(polling.context().options().request_timeout),
                 };
-                let (client, limit, schedule) = (polling.context().http().clone(), limit.clone(), schedule.clone());
+                let (client, limit, schedule) = (clients.for_server(server), limit.clone(), schedule.clone());
                 let (finished, rescheduled, stats) = (finished.clone(), rescheduled.clone(), stats.clone());
                 tokio::spawn(async move {
                     let _permit = limit.acquire_owned().await;
@@ -176,7 +179,7 @@ impl Poll {
     /// scheduler when that is before it would look by itself).
     async fn run(
         self,
-        client: &reqwest::Client,
+        client: &ServerClient,
         schedule: &Mutex<Schedule>,
         rescheduled: &Notify,
         stats: &PollStats,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::signals::maps::{Latency, SignalMap};
 
-use super::http::get_capped;
+use super::http::{get_capped, ServerHttp};
 
 /// The largest query answer Vigil reads.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
@@ -50,7 +50,7 @@ pub fn query(names: &[String], selector: Option<&str>) -> String {
 /// Asks the Prometheus at `base_url` for the series `map` needs and returns them as exposition
 /// text.
 pub async fn read(
-    client: &reqwest::Client,
+    http: &ServerHttp,
     base_url: &str,
     map: &SignalMap,
     selector: Option<&str>,
@@ -58,7 +58,7 @@ pub async fn read(
 ) -> Result<Vec<u8>, String> {
     let mut url = url::Url::parse(&format!("{base_url}/api/v1/query")).map_err(|_| "the base URL is not valid")?;
     url.query_pairs_mut().append_pair("query", &query(&metric_names(map), selector));
-    let answer = get_capped(client, url.as_str(), timeout, MAX_ANSWER_BYTES).await?;
+    let answer = get_capped(http, url.as_str(), timeout, MAX_ANSWER_BYTES).await?;
     if answer.truncated {
         return Err(format!("Prometheus answered with more than {} MB; narrow the selector", MAX_ANSWER_BYTES >> 20));
     }
@@ -96,11 +96,11 @@ mod tests {
     use super::*;
     use crate::kinds::ServerKind;
     use crate::scrape::exposition::{parse, Format};
-    use crate::signals::{signal_map, totals, RevisionKey};
+    use crate::signals::{totals, RevisionKey};
 
     #[test]
     fn the_query_asks_for_exactly_the_series_the_source_kind_needs() {
-        let mlserver = signal_map(ServerKind::Mlserver).unwrap();
+        let mlserver = ServerKind::Mlserver.signal_map().unwrap();
         assert_eq!(
             metric_names(mlserver),
             [
@@ -130,7 +130,7 @@ mod tests {
         let text = exposition(&answer["data"]["result"]);
         let page = parse(&text, Format::Prometheus);
         assert_eq!(page.skipped, 0, "{text}");
-        let totals = totals(&page, signal_map(ServerKind::Mlserver).unwrap());
+        let totals = totals(&page, ServerKind::Mlserver.signal_map().unwrap());
         let v1 = &totals[&RevisionKey { model: "iris".into(), version: Some("v1".into()) }];
         assert_eq!((v1.requests, v1.latency_sum_s), (7.0, Some(0.25)));
         assert_eq!(totals[&RevisionKey { model: "iris".into(), version: None }].errors, Some(1.0));

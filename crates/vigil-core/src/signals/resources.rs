@@ -43,6 +43,11 @@ pub struct Resource {
     pub reading: Reading,
 }
 
+/// A server-wide metric `metric`, stored as `signal` after multiplying by `scale`.
+pub const fn server_wide(signal: &'static str, metric: &'static str, scale: f64, reading: Reading) -> Resource {
+    Resource { signal, metric, scale, reading }
+}
+
 /// Resources a Python process exposes through the Prometheus client (KServe, BentoML, vLLM…).
 pub const PROCESS: &[Resource] = &[
     Resource { signal: resource::CPU_CORES, metric: "process_cpu_seconds_total", scale: 1.0, reading: Reading::Rate },
