@@ -1,8 +1,11 @@
 //! The commands the window may call. Each parses its input, calls one engine function and
 //! returns the result; errors cross as `{code, message, field, detail}`.
 //!
-//! Adding a command means listing it in `build.rs` and granting it in
-//! `capabilities/default.json`; `tests/capabilities.rs` fails until all three agree.
+//! Adding a command: write it here, add its name to `src/command_list.rs` (registered with Tauri
+//! from there), grant `allow-<name>` in `capabilities/default.json`, call it from the UI's
+//! `ui/src/lib/api.ts`, and run `make bindings` (the UI's `Command` type). `tests/capabilities.rs`
+//! fails until the capability file grants exactly the list, and the UI's `commands.test.ts` until
+//! the UI calls exactly the list.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

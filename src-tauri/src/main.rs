@@ -6,6 +6,10 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+// First, so that its macros are in scope in the modules below.
+/// The commands the window may call, declared once.
+#[macro_use]
+mod command_list;
 #[cfg(test)]
 mod bindings;
 mod commands;
@@ -22,6 +26,13 @@ use vigil_core::{store, Engine, EngineOptions};
 use vigil_fleet::Scenario;
 
 use crate::demo::Demo;
+
+/// `tauri::generate_handler!` over `command_list!`: each command with its gate.
+macro_rules! invoke_handler {
+    ($($(#[$gate:meta])* $name:ident,)*) => {
+        tauri::generate_handler![$($(#[$gate])* commands::$name),*]
+    };
+}
 
 /// How often the window reports drift of models that received live data.
 const DRIFT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
@@ -70,29 +81,7 @@ fn main() -> ExitCode {
 
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::audit_log,
-            commands::demo_remove_servers,
-            commands::demo_start,
-            commands::demo_status,
-            commands::demo_stop,
-            commands::drift_cancel_import,
-            commands::drift_import_reference,
-            commands::drift_latest,
-            commands::drift_reference,
-            commands::drift_report,
-            commands::drift_set_choice,
-            commands::drift_set_share,
-            commands::drift_timeline,
-            commands::drift_versions,
-            commands::fleet_snapshot,
-            commands::revision_signals,
-            commands::model_chart,
-            commands::server_add,
-            commands::server_remove,
-            commands::server_update,
-        ])
+        .invoke_handler(command_list!(invoke_handler))
         .setup(move |app| {
             lean::apply(app);
             app.manage(engine.clone());
