@@ -8,14 +8,13 @@
 //! when it changed, and "Remove demo servers" removes exactly them. A server of the same name
 //! without that label is the person's own and is never touched.
 
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::Serialize;
 use tokio::sync::{watch, Mutex};
 use ts_rs::TS;
-use vigil_core::drift::ingest::{self, IngestServer};
+use vigil_core::drift::ingest::IngestServer;
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
@@ -25,8 +24,6 @@ use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, Server
 pub const LABEL: (&str, &str) = ("source", "vigil-fleet");
 /// What `--demo` plays when it names no scenario.
 pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
-/// Where the window listens for payloads unless told otherwise (a free port when it is taken).
-pub const INGEST_ADDR: &str = "127.0.0.1:17809";
 /// Rows of reference data the demo imports for each model.
 const REFERENCE_ROWS: usize = 5_000;
 /// The demo's ports (fraud, churn, pricing, router), fixed so its servers keep their URLs from
@@ -94,26 +91,6 @@ pub struct Demo {
 pub fn config(scenarios: Vec<Scenario>, ingest: Option<&IngestServer>) -> FleetConfig {
     let log_url = ingest.and_then(|ingest| url::Url::parse(&ingest.logger_url()).ok());
     FleetConfig { scenarios, port_base: Some(PORT_BASE), log_url, ..FleetConfig::default() }
-}
-
-/// Starts the ingest endpoint on `addr` with `token` (a random one when None); on a free
-/// loopback port when `addr` is the default and taken.
-pub async fn start_ingest(
-    engine: &Engine,
-    addr: SocketAddr,
-    token: Option<String>,
-) -> Result<IngestServer, VigilError> {
-    let token = match token {
-        Some(token) => token,
-        None => ingest::new_token()?,
-    };
-    match engine.start_ingest(addr, token.clone()).await {
-        Err(err) if addr.to_string() == INGEST_ADDR => {
-            tracing::warn!("{err}; listening for payloads on a free port instead");
-            engine.start_ingest(SocketAddr::from(([127, 0, 0, 1], 0)), token).await
-        }
-        started => started,
-    }
 }
 
 /// Imports each demo model's reference data, for the models that have none yet.

@@ -1,6 +1,7 @@
 //! `vigil-desktop`: the desktop window over Vigil's engine.
 //!
-//! This shell opens the engine, starts polling, forwards engine events to the window
+//! This shell opens the engine and its ingest endpoint ([`ingest`]), starts polling, forwards
+//! engine events to the window
 //! ([`forward`]), exposes a few commands ([`commands`]) and runs the demo fleet when asked
 //! ([`demo`]). Behaviour lives in `vigil-core`.
 
@@ -15,6 +16,7 @@ mod bindings;
 mod commands;
 mod demo;
 mod forward;
+mod ingest;
 mod lean;
 
 use std::path::PathBuf;
@@ -51,7 +53,7 @@ struct Args {
     #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     demo: Option<Vec<Scenario>>,
     /// Where model servers' payload loggers post inferences for drift (loopback by default)
-    #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = demo::INGEST_ADDR)]
+    #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = ingest::INGEST_ADDR)]
     ingest: std::net::SocketAddr,
     /// The token payload loggers must send [default: a new random one each run]
     #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
@@ -65,7 +67,7 @@ fn main() -> ExitCode {
     let opened = tauri::async_runtime::block_on(async {
         let options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?).poll_every(args.poll_interval)?;
         let engine = Engine::open(options).await?;
-        let ingest = demo::start_ingest(&engine, args.ingest, args.ingest_token.clone()).await?;
+        let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         Ok::<_, vigil_core::VigilError>((engine, ingest))
     });
     let (engine, ingest) = match opened {
