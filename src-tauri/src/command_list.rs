@@ -11,9 +11,12 @@ macro_rules! command_list {
         $then! {
             app_info,
             audit_log,
+            #[cfg(feature = "demo")]
             demo_remove_servers,
+            #[cfg(feature = "demo")]
             demo_start,
             demo_status,
+            #[cfg(feature = "demo")]
             demo_stop,
             drift_cancel_import,
             drift_import_reference,

@@ -19,6 +19,7 @@ use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
+#[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
@@ -84,12 +85,14 @@ pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandRe
     engine.remove_server(&name).await.map_err(to_payload)
 }
 
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_status(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.status(&engine).await.map_err(to_payload)
 }
 
 /// Starts the demo fleet and registers its servers; answers with the demo's new status.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_start(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.start(&engine).await.map_err(to_payload)?;
@@ -97,6 +100,7 @@ pub async fn demo_start(engine: State<'_, Engine>, demo: State<'_, Demo>) -> Com
 }
 
 /// Stops the demo fleet; its servers stay registered and go down.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.stop().await;
@@ -104,10 +108,20 @@ pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> Comm
 }
 
 /// Stops the demo fleet and removes its servers, each on the audit trail.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_remove_servers(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.remove_servers(&engine).await.map_err(to_payload)?;
     demo_status(engine, demo).await
+}
+
+/// In a build without the demo fleet (no `demo` feature): says so.
+#[cfg(not(feature = "demo"))]
+#[tauri::command]
+pub fn demo_status() -> CommandResult<()> {
+    Err(to_payload(VigilError::NotFound(
+        "This build of Vigil has no demo fleet: it was built without the `demo` feature.".to_owned(),
+    )))
 }
 
 /// The newest drift report of each model.

@@ -1,9 +1,9 @@
 //! `vigil-desktop`: the desktop window over Vigil's engine.
 //!
 //! This shell opens the engine and its ingest endpoint ([`ingest`]), starts polling, forwards
-//! engine events to the window
-//! ([`forward`]), exposes a few commands ([`commands`]) and runs the demo fleet when asked
-//! ([`demo`]). Behaviour lives in `vigil-core`.
+//! engine events to the window ([`forward`]), exposes a few commands ([`commands`]) and, with
+//! the cargo feature `demo` (on by default), runs the demo fleet when asked (`demo`). Behaviour
+//! lives in `vigil-core`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -11,9 +11,10 @@
 /// The commands the window may call, declared once.
 #[macro_use]
 mod command_list;
-#[cfg(test)]
+#[cfg(all(test, feature = "demo"))]
 mod bindings;
 mod commands;
+#[cfg(feature = "demo")]
 mod demo;
 mod forward;
 mod ingest;
@@ -25,9 +26,6 @@ use std::process::ExitCode;
 use clap::Parser;
 use tauri::Manager;
 use vigil_core::{store, Engine, EngineOptions};
-use vigil_fleet::Scenario;
-
-use crate::demo::Demo;
 
 /// `tauri::generate_handler!` over `command_list!`: each command with its gate.
 macro_rules! invoke_handler {
@@ -50,8 +48,9 @@ struct Args {
     poll_interval: f64,
     /// Start the demo fleet on loopback and watch it. SCENARIOS, comma-separated, from healthy,
     /// drift, bad-canary, outage, slow [default: healthy,drift,bad-canary]
+    #[cfg(feature = "demo")]
     #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
-    demo: Option<Vec<Scenario>>,
+    demo: Option<Vec<vigil_fleet::Scenario>>,
     /// Where model servers' payload loggers post inferences for drift (loopback by default)
     #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = ingest::INGEST_ADDR)]
     ingest: std::net::SocketAddr,
@@ -77,30 +76,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let start_demo = args.demo.is_some();
-    let scenarios = args.demo.filter(|s| !s.is_empty()).unwrap_or_else(|| demo::DEFAULT_SCENARIOS.to_vec());
-    let demo = Demo::new(demo::config(scenarios, Some(&ingest)));
-
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(command_list!(invoke_handler))
         .setup(move |app| {
             lean::apply(app);
             app.manage(engine.clone());
-            app.manage(demo);
             app.manage(commands::RunningImport::default());
             app.manage(ingest);
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.start_polling() }));
             app.manage(tauri::async_runtime::block_on(async { engine.start_drift_reports(DRIFT_EVERY) }));
-            if start_demo {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(err) = handle.state::<Demo>().start(&handle.state::<Engine>()).await {
-                        eprintln!("error: {err}");
-                    }
-                });
-            }
+            #[cfg(feature = "demo")]
+            demo::setup(app, args.demo);
             Ok(())
         })
         .run(tauri::generate_context!());
