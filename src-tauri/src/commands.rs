@@ -6,6 +6,8 @@
 //! `ui/src/lib/api.ts`, and run `make bindings` (the UI's `Command` type). `tests/capabilities.rs`
 //! fails until the capability file grants exactly the list, and the UI's `commands.test.ts` until
 //! the UI calls exactly the list.
+//!
+//! A command only the demo fleet has carries `#[cfg(feature = "demo")]` here and in the list.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
