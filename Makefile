@@ -80,6 +80,7 @@ run: ui
 lint: ui
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p vigil-desktop --all-targets --no-default-features -- -D warnings # without the demo fleet
 	cd ui && npm run check
 
 test: test-deps lint

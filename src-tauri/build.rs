@@ -1,31 +1,12 @@
-//! Builds the Tauri context. Every command the window may call is listed here: tauri-build makes
-//! an `allow-<command>` permission for each, and the window gets only those granted in
-//! `capabilities/default.json`. `tests/capabilities.rs` keeps the lists in step.
+//! Builds the Tauri context. tauri-build makes an `allow-<command>` permission for each command
+//! in `src/command_list.rs`, and the window gets only those granted in
+//! `capabilities/default.json`; `tests/tests/capabilities.rs` keeps the two in step.
 
-/// Vigil's own commands, as registered in `src/main.rs`.
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "audit_log",
-    "demo_remove_servers",
-    "demo_start",
-    "demo_status",
-    "demo_stop",
-    "drift_cancel_import",
-    "drift_import_reference",
-    "drift_latest",
-    "drift_reference",
-    "drift_report",
-    "drift_set_choice",
-    "drift_set_share",
-    "drift_timeline",
-    "drift_versions",
-    "fleet_snapshot",
-    "model_chart",
-    "revision_signals",
-    "server_add",
-    "server_remove",
-    "server_update",
-];
+include!("src/command_list.rs");
+
+/// Vigil's own commands, from `src/command_list.rs`: every one, built in this build or not, so
+/// that `capabilities/default.json` is valid for every build.
+const COMMANDS: &[&str] = command_list!(command_names);
 
 fn main() {
     println!("cargo:rerun-if-changed=../ui/dist");

@@ -1,7 +1,7 @@
-//! TypeScript declarations of the shell's own types that cross into the UI (the demo fleet's
-//! status), generated with ts-rs into `ui/src/lib/desktopBindings.ts`; the engine's types are
-//! in `ui/src/lib/bindings.ts`. A test fails when the file is stale; `make bindings`
-//! regenerates both files.
+//! TypeScript declarations of what the shell's own side of the IPC brings into the UI (the
+//! names of its commands, and the demo fleet's status, with ts-rs), generated into
+//! `ui/src/lib/desktopBindings.ts`; the engine's types are in `ui/src/lib/bindings.ts`. A test
+//! fails when the file is stale; `make bindings` regenerates both files.
 
 use ts_rs::{Config, TS};
 
@@ -11,7 +11,15 @@ use crate::demo::{DemoServer, DemoState, DemoStatus};
 fn typescript() -> String {
     let config = Config::default();
     let declarations = [DemoState::decl(&config), DemoServer::decl(&config), DemoStatus::decl(&config)];
-    let mut out = String::from("// Generated from the Rust types in src-tauri by `make bindings`. Do not edit.\n");
+    let mut out =
+        String::from("// Generated from src-tauri's command list and Rust types by `make bindings`. Do not edit.\n");
+    out.push_str("\n/** Every command the shell declares (src-tauri/src/command_list.rs), in any build. */\n");
+    out.push_str("export const COMMANDS = [\n");
+    let names: &[&str] = command_list!(command_names);
+    for name in names {
+        out.push_str(&format!("  \"{name}\",\n"));
+    }
+    out.push_str("] as const;\n\nexport type Command = (typeof COMMANDS)[number];\n");
     for declaration in declarations {
         out.push_str("\nexport ");
         out.push_str(&declaration);

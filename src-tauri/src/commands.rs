@@ -1,8 +1,13 @@
 //! The commands the window may call. Each parses its input, calls one engine function and
 //! returns the result; errors cross as `{code, message, field, detail}`.
 //!
-//! Adding a command means listing it in `build.rs` and granting it in
-//! `capabilities/default.json`; `tests/capabilities.rs` fails until all three agree.
+//! Adding a command: write it here, add its name to `src/command_list.rs` (registered with Tauri
+//! from there), grant `allow-<name>` in `capabilities/default.json`, call it from the UI's
+//! `ui/src/lib/api.ts`, and run `make bindings` (the UI's `Command` type). `tests/capabilities.rs`
+//! fails until the capability file grants exactly the list, and the UI's `commands.test.ts` until
+//! the UI calls exactly the list.
+//!
+//! A command only the demo fleet has carries `#[cfg(feature = "demo")]` here and in the list.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -16,6 +21,7 @@ use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
+#[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 
 type CommandResult<T> = Result<T, ErrorPayload>;
@@ -81,12 +87,14 @@ pub async fn server_remove(engine: State<'_, Engine>, name: String) -> CommandRe
     engine.servers().remove(&name).await.map_err(to_payload)
 }
 
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_status(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.status(&engine).await.map_err(to_payload)
 }
 
 /// Starts the demo fleet and registers its servers; answers with the demo's new status.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_start(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.start(&engine).await.map_err(to_payload)?;
@@ -94,6 +102,7 @@ pub async fn demo_start(engine: State<'_, Engine>, demo: State<'_, Demo>) -> Com
 }
 
 /// Stops the demo fleet; its servers stay registered and go down.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.stop().await;
@@ -101,10 +110,20 @@ pub async fn demo_stop(engine: State<'_, Engine>, demo: State<'_, Demo>) -> Comm
 }
 
 /// Stops the demo fleet and removes its servers, each on the audit trail.
+#[cfg(feature = "demo")]
 #[tauri::command]
 pub async fn demo_remove_servers(engine: State<'_, Engine>, demo: State<'_, Demo>) -> CommandResult<DemoStatus> {
     demo.remove_servers(&engine).await.map_err(to_payload)?;
     demo_status(engine, demo).await
+}
+
+/// In a build without the demo fleet (no `demo` feature): says so.
+#[cfg(not(feature = "demo"))]
+#[tauri::command]
+pub fn demo_status() -> CommandResult<()> {
+    Err(to_payload(VigilError::NotFound(
+        "This build of Vigil has no demo fleet: it was built without the `demo` feature.".to_owned(),
+    )))
 }
 
 /// The newest drift report of each model.

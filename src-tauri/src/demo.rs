@@ -1,6 +1,6 @@
-//! The demo fleet inside the desktop app: `--demo` at launch, or Settings, starts a `vigil-fleet`
-//! on loopback and registers its servers with the engine; Stop closes its ports; quitting the
-//! app drops it with the process.
+//! The demo fleet inside the desktop app (cargo feature `demo`, on by default): `--demo` at
+//! launch, or Settings, starts a `vigil-fleet` on loopback and registers its servers with the
+//! engine; Stop closes its ports; quitting the app drops it with the process.
 //!
 //! Its servers are registered by the fleet's names (`fraud`, `churn`, `pricing`; not the router)
 //! with kind `auto`, a short poll interval so the first screen comes alive quickly, and the
@@ -8,25 +8,27 @@
 //! when it changed, and "Remove demo servers" removes exactly them. A server of the same name
 //! without that label is the person's own and is never touched.
 
-use std::net::SocketAddr;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use serde::Serialize;
+use tauri::Manager;
 use tokio::sync::{watch, Mutex};
 use ts_rs::TS;
-use vigil_core::drift::ingest::{self, IngestServer};
+use vigil_core::drift::ingest::IngestServer;
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
 use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
 
+use crate::forward;
+
 /// The label every demo server carries, as name and value.
 pub const LABEL: (&str, &str) = ("source", "vigil-fleet");
 /// What `--demo` plays when it names no scenario.
 pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
-/// Where the window listens for payloads unless told otherwise (a free port when it is taken).
-pub const INGEST_ADDR: &str = "127.0.0.1:17809";
+/// The name of the event that carries the demo fleet's status to the window.
+const DEMO_EVENT: &str = "demo";
 /// Rows of reference data the demo imports for each model.
 const REFERENCE_ROWS: usize = 5_000;
 /// The demo's ports (fraud, churn, pricing, router), fixed so its servers keep their URLs from
@@ -96,23 +98,32 @@ pub fn config(scenarios: Vec<Scenario>, ingest: Option<&IngestServer>) -> FleetC
     FleetConfig { scenarios, port_base: Some(PORT_BASE), log_url, ..FleetConfig::default() }
 }
 
-/// Starts the ingest endpoint on `addr` with `token` (a random one when None); on a free
-/// loopback port when `addr` is the default and taken.
-pub async fn start_ingest(
-    engine: &Engine,
-    addr: SocketAddr,
-    token: Option<String>,
-) -> Result<IngestServer, VigilError> {
-    let token = match token {
-        Some(token) => token,
-        None => ingest::new_token()?,
-    };
-    match engine.drift().start_ingest(addr, token.clone()).await {
-        Err(err) if addr.to_string() == INGEST_ADDR => {
-            tracing::warn!("{err}; listening for payloads on a free port instead");
-            engine.drift().start_ingest(SocketAddr::from(([127, 0, 0, 1], 0)), token).await
+/// Gives `app` (its engine and ingest endpoint in its state) a demo fleet that plays `launch`'s
+/// scenarios, the default ones when it names none, and tells the window of each change. `launch`
+/// is `--demo`: when given, the fleet starts at once.
+pub fn setup(app: &tauri::App, launch: Option<Vec<Scenario>>) {
+    let start = launch.is_some();
+    let scenarios = launch.filter(|s| !s.is_empty()).unwrap_or_else(|| DEFAULT_SCENARIOS.to_vec());
+    app.manage(Demo::new(config(scenarios, Some(&app.state::<IngestServer>()))));
+
+    let handle = app.handle().clone();
+    let mut changes = app.state::<Demo>().changes();
+    tauri::async_runtime::spawn(async move {
+        while changes.changed().await.is_ok() {
+            match handle.state::<Demo>().status(&handle.state::<Engine>()).await {
+                Ok(status) => forward::emit(&handle, DEMO_EVENT, &status),
+                Err(err) => tracing::warn!("could not read the demo fleet's status: {err}"),
+            }
         }
-        started => started,
+    });
+
+    if start {
+        let handle = app.handle().clone();
+        tauri::async_runtime::spawn(async move {
+            if let Err(err) = handle.state::<Demo>().start(&handle.state::<Engine>()).await {
+                eprintln!("error: {err}");
+            }
+        });
     }
 }
 
@@ -125,8 +136,7 @@ async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), 
         let path = std::env::temp_dir().join(format!("vigil-demo-reference-{model}-{}.csv", std::process::id()));
         std::fs::write(&path, csv).map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
         let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
-        let imported =
-            engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
+        let imported = engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
         let _ = std::fs::remove_file(&path);
         imported?;
     }

@@ -1,16 +1,23 @@
 //! `vigil-desktop`: the desktop window over Vigil's engine.
 //!
-//! This shell opens the engine, starts polling, forwards engine events to the window
-//! ([`forward`]), exposes a few commands ([`commands`]) and runs the demo fleet when asked
-//! ([`demo`]). Behaviour lives in `vigil-core`.
+//! This shell opens the engine and its ingest endpoint ([`ingest`]), starts polling, forwards
+//! engine events to the window ([`forward`]), exposes a few commands ([`commands`]) and, with
+//! the cargo feature `demo` (on by default), runs the demo fleet when asked (`demo`). Behaviour
+//! lives in `vigil-core`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
-#[cfg(test)]
+// First, so that its macros are in scope in the modules below.
+/// The commands the window may call, declared once.
+#[macro_use]
+mod command_list;
+#[cfg(all(test, feature = "demo"))]
 mod bindings;
 mod commands;
+#[cfg(feature = "demo")]
 mod demo;
 mod forward;
+mod ingest;
 mod lean;
 
 use std::path::PathBuf;
@@ -19,9 +26,13 @@ use std::process::ExitCode;
 use clap::Parser;
 use tauri::Manager;
 use vigil_core::{store, Engine, EngineOptions};
-use vigil_fleet::Scenario;
 
-use crate::demo::Demo;
+/// `tauri::generate_handler!` over `command_list!`: each command with its gate.
+macro_rules! invoke_handler {
+    ($($(#[$gate:meta])* $name:ident,)*) => {
+        tauri::generate_handler![$($(#[$gate])* commands::$name),*]
+    };
+}
 
 /// How often the window reports drift of models that received live data.
 const DRIFT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
@@ -37,10 +48,11 @@ struct Args {
     poll_interval: f64,
     /// Start the demo fleet on loopback and watch it. SCENARIOS, comma-separated, from healthy,
     /// drift, bad-canary, outage, slow [default: healthy,drift,bad-canary]
+    #[cfg(feature = "demo")]
     #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
-    demo: Option<Vec<Scenario>>,
+    demo: Option<Vec<vigil_fleet::Scenario>>,
     /// Where model servers' payload loggers post inferences for drift (loopback by default)
-    #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = demo::INGEST_ADDR)]
+    #[arg(long, value_name = "ADDR", env = "VIGIL_INGEST", default_value = ingest::INGEST_ADDR)]
     ingest: std::net::SocketAddr,
     /// The token payload loggers must send [default: a new random one each run]
     #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
@@ -54,7 +66,7 @@ fn main() -> ExitCode {
     let opened = tauri::async_runtime::block_on(async {
         let options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?).poll_every(args.poll_interval)?;
         let engine = Engine::open(options).await?;
-        let ingest = demo::start_ingest(&engine, args.ingest, args.ingest_token.clone()).await?;
+        let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         Ok::<_, vigil_core::VigilError>((engine, ingest))
     });
     let (engine, ingest) = match opened {
@@ -64,52 +76,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let start_demo = args.demo.is_some();
-    let scenarios = args.demo.filter(|s| !s.is_empty()).unwrap_or_else(|| demo::DEFAULT_SCENARIOS.to_vec());
-    let demo = Demo::new(demo::config(scenarios, Some(&ingest)));
-
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::audit_log,
-            commands::demo_remove_servers,
-            commands::demo_start,
-            commands::demo_status,
-            commands::demo_stop,
-            commands::drift_cancel_import,
-            commands::drift_import_reference,
-            commands::drift_latest,
-            commands::drift_reference,
-            commands::drift_report,
-            commands::drift_set_choice,
-            commands::drift_set_share,
-            commands::drift_timeline,
-            commands::drift_versions,
-            commands::fleet_snapshot,
-            commands::revision_signals,
-            commands::model_chart,
-            commands::server_add,
-            commands::server_remove,
-            commands::server_update,
-        ])
+        .invoke_handler(command_list!(invoke_handler))
         .setup(move |app| {
             lean::apply(app);
             app.manage(engine.clone());
-            app.manage(demo);
             app.manage(commands::RunningImport::default());
             app.manage(ingest);
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
             app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
-            if start_demo {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    if let Err(err) = handle.state::<Demo>().start(&handle.state::<Engine>()).await {
-                        eprintln!("error: {err}");
-                    }
-                });
-            }
+            #[cfg(feature = "demo")]
+            demo::setup(app, args.demo);
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -1,6 +1,6 @@
-//! The window may call exactly Vigil's own commands and the plugin permissions it uses, and its
-//! Content-Security-Policy allows no remote code and no network but IPC. Adding a command
-//! without a deliberate grant fails here.
+//! The window may call exactly Vigil's own commands (`src-tauri/src/command_list.rs`) and the
+//! plugin permissions it uses, and its Content-Security-Policy allows no remote code and no
+//! network but IPC. A capability file out of step with the command list fails here.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -10,56 +10,16 @@ fn shell_file(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 
-/// The commands the window is meant to call. Changing this list is the deliberate step.
-const GRANTED_COMMANDS: &[&str] = &[
-    "app_info",
-    "audit_log",
-    "demo_remove_servers",
-    "demo_start",
-    "demo_status",
-    "demo_stop",
-    "drift_cancel_import",
-    "drift_import_reference",
-    "drift_latest",
-    "drift_reference",
-    "drift_report",
-    "drift_set_choice",
-    "drift_set_share",
-    "drift_timeline",
-    "drift_versions",
-    "fleet_snapshot",
-    "model_chart",
-    "revision_signals",
-    "server_add",
-    "server_remove",
-    "server_update",
-];
+include!("../../src-tauri/src/command_list.rs");
+
+/// The commands the window may call: the shell's one list. Changing it is the deliberate step.
+const COMMANDS: &[&str] = command_list!(command_names);
 /// Plugin permissions the window is meant to have.
 const GRANTED_PLUGIN_PERMISSIONS: &[&str] =
     &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-open"];
 
-/// The names inside the first `marker[ ... ]` of `source`, split on commas, last path segment.
-fn listed_after(source: &str, marker: &str) -> BTreeSet<String> {
-    let start = source.find(marker).unwrap_or_else(|| panic!("{marker} not found")) + marker.len();
-    let end = start + source[start..].find(']').expect("closing bracket");
-    source[start..end]
-        .split(',')
-        .map(|item| item.trim().trim_matches('"').rsplit("::").next().unwrap_or_default().to_owned())
-        .filter(|name| !name.is_empty())
-        .collect()
-}
-
 #[test]
-fn every_registered_command_is_listed_in_build_rs_and_granted_deliberately() {
-    let expected: BTreeSet<String> = GRANTED_COMMANDS.iter().map(|s| s.to_string()).collect();
-    let registered = listed_after(&shell_file("src/main.rs"), "generate_handler![");
-    assert_eq!(
-        registered, expected,
-        "commands registered in src-tauri/src/main.rs differ from the granted list in this test"
-    );
-    let manifest = listed_after(&shell_file("build.rs"), "COMMANDS: &[&str] = &[");
-    assert_eq!(manifest, expected, "src-tauri/build.rs COMMANDS must list every registered command");
-
+fn the_capability_grants_exactly_the_command_list_and_the_plugin_permissions() {
     let capability: serde_json::Value = serde_json::from_str(&shell_file("capabilities/default.json")).unwrap();
     let granted: BTreeSet<String> = capability["permissions"]
         .as_array()
@@ -67,11 +27,12 @@ fn every_registered_command_is_listed_in_build_rs_and_granted_deliberately() {
         .iter()
         .map(|p| p.as_str().expect("plain permission").to_owned())
         .collect();
-    let mut wanted: BTreeSet<String> = expected.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
+    let mut wanted: BTreeSet<String> = COMMANDS.iter().map(|c| format!("allow-{}", c.replace('_', "-"))).collect();
     wanted.extend(GRANTED_PLUGIN_PERMISSIONS.iter().map(|s| s.to_string()));
     assert_eq!(
         granted, wanted,
-        "capabilities/default.json must grant exactly the listed commands and plugin permissions"
+        "capabilities/default.json must grant exactly the commands of src-tauri/src/command_list.rs and the \
+         listed plugin permissions"
     );
     assert_eq!(capability["windows"], serde_json::json!(["main"]));
 }

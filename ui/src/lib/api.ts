@@ -21,7 +21,7 @@ import type {
   RevisionSignals,
   Server,
 } from "./bindings";
-import type { DemoStatus } from "./desktopBindings";
+import type { Command, DemoStatus } from "./desktopBindings";
 
 /** An engine error as the UI handles it: a stable code, words for people, the field at fault. */
 export class ApiError extends Error {
@@ -55,7 +55,8 @@ export function toApiError(thrown: unknown): ApiError {
   });
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** Calls one of the commands the shell declares (`Command`, generated from its command list). */
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (thrown) {

@@ -28,6 +28,9 @@ export class Demo {
   busy = $state<DemoAction | null>(null);
   /** What went wrong with the last action or read. */
   error = $state<ApiError | null>(null);
+  /** Why there is no demo fleet, in the shell's words, when it was built without one (its
+   * `demo_status` then answers not_found); null when it has one. */
+  absent = $state<string | null>(null);
   #unlisten: (() => void) | null = null;
 
   /** Whether the fleet is starting, by the shell's word or by this window's own request. */
@@ -55,7 +58,9 @@ export class Demo {
     try {
       this.#take(await api.demoStatus());
     } catch (thrown) {
-      this.error = toApiError(thrown);
+      const error = toApiError(thrown);
+      if (error.code === "not_found") this.absent = error.message;
+      else this.error = error;
     }
   }
 

@@ -1,4 +1,31 @@
-// Generated from the Rust types in src-tauri by `make bindings`. Do not edit.
+// Generated from src-tauri's command list and Rust types by `make bindings`. Do not edit.
+
+/** Every command the shell declares (src-tauri/src/command_list.rs), in any build. */
+export const COMMANDS = [
+  "app_info",
+  "audit_log",
+  "demo_remove_servers",
+  "demo_start",
+  "demo_status",
+  "demo_stop",
+  "drift_cancel_import",
+  "drift_import_reference",
+  "drift_latest",
+  "drift_reference",
+  "drift_report",
+  "drift_set_choice",
+  "drift_set_share",
+  "drift_timeline",
+  "drift_versions",
+  "fleet_snapshot",
+  "model_chart",
+  "revision_signals",
+  "server_add",
+  "server_remove",
+  "server_update",
+] as const;
+
+export type Command = (typeof COMMANDS)[number];
 
 export type DemoState = "stopped" | "starting" | "running";
 

@@ -71,6 +71,25 @@ describe("FleetView", () => {
     unmount(view);
   });
 
+  it("offers no demo fleet in a build without one", async () => {
+    mockIPC(() => {
+      throw { code: "not_found", message: "This build of Vigil has no demo fleet.", field: null, detail: null };
+    });
+    const demo = new Demo();
+    await demo.reload();
+    const fleet = new Fleet();
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo, role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+
+    expect(target.querySelector('[data-testid="fleet-empty"]')?.textContent).not.toContain("demo fleet");
+    expect(target.querySelector('[data-testid="fleet-demo-start"]')).toBeNull();
+    unmount(view);
+  });
+
   it("lists each model with its revisions, numbers and units, a dash with the reason where none was measured", () => {
     const fleet = new Fleet();
     fleet.servers = [server(), server({ id: 2, name: "churn", health: "down" })];

@@ -122,4 +122,17 @@ describe("Settings → Demo fleet", () => {
     expect(find('[data-testid="demo-stop"]')!.disabled).toBe(false);
     unmount(view);
   });
+
+  it("says plainly that a build without the demo fleet has none, and offers nothing", async () => {
+    const absent = "This build of Vigil has no demo fleet: it was built without the `demo` feature.";
+    const { find, text, view } = await mountSection(() => {
+      throw { code: "not_found", message: absent, field: null, detail: null };
+    });
+
+    expect(text('[data-testid="demo-absent"]')).toBe(absent);
+    expect(find('[data-testid="demo-error"]'), "not an error").toBeNull();
+    expect(find('[data-testid="demo-start"]')).toBeNull();
+    expect(find('[data-testid="demo-remove"]')).toBeNull();
+    unmount(view);
+  });
 });

@@ -1,0 +1,47 @@
+// The commands the window may call, declared once. `main.rs` registers them with Tauri,
+// `build.rs` makes tauri-build's `allow-<command>` permission of each, the UI's `Command` type is
+// generated from them (`bindings.rs`), and `tests/tests/capabilities.rs` checks the capability
+// file and the UI's calls against them. build.rs and that test `include!` this file, so it holds
+// only macros and plain comments.
+
+/// Hands `$then!` every command the window may call, by its function's name in
+/// is the one place that gate is written for the command list.
+macro_rules! command_list {
+    ($then:ident) => {
+        $then! {
+            app_info,
+            audit_log,
+            #[cfg(feature = "demo")]
+            demo_remove_servers,
+            #[cfg(feature = "demo")]
+            demo_start,
+            demo_status,
+            #[cfg(feature = "demo")]
+            demo_stop,
+            drift_cancel_import,
+            drift_import_reference,
+            drift_latest,
+            drift_reference,
+            drift_report,
+            drift_set_choice,
+            drift_set_share,
+            drift_timeline,
+            drift_versions,
+            fleet_snapshot,
+            model_chart,
+            revision_signals,
+            server_add,
+            server_remove,
+            server_update,
+        }
+    };
+}
+
+/// The names on the list as `&[&str]`, whatever the build's features, so that one capability
+/// file and one UI serve every build: `command_list!(command_names)`.
+#[allow(unused_macros)] // used by build.rs, the bindings test and tests/capabilities.rs, not by the app
+macro_rules! command_names {
+    ($($(#[$gate:meta])* $name:ident,)*) => {
+        &[$(stringify!($name)),*]
+    };
+}
