@@ -55,7 +55,7 @@ pub struct RevisionSignals {
     /// Why, in words, when the server said.
     pub health_reason: Option<String>,
     /// Signal name → latest value; absent when never measured.
-    #[ts(type = "Record<string, number>")]
+    #[ts(type = "Partial<Record<SignalName, number>>")]
     pub latest: BTreeMap<String, f64>,
     /// When the latest request rate was measured (Unix ms), None when never.
     #[ts(type = "number | null")]
@@ -201,7 +201,7 @@ pub struct ChartRevision {
     #[ts(type = "unknown")]
     pub metadata: serde_json::Value,
     /// Signal name → (Unix ms, value) points; signals with no point in the range are absent.
-    #[ts(type = "Record<string, Array<[number, number]>>")]
+    #[ts(type = "Partial<Record<SignalName, Array<[number, number]>>>")]
     pub series: BTreeMap<String, Vec<(i64, f64)>>,
 }
 

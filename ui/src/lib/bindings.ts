@@ -130,7 +130,7 @@ health_reason: string | null,
 /**
  * Signal name → latest value; absent when never measured.
  */
-latest: Record<string, number>, 
+latest: Partial<Record<SignalName, number>>, 
 /**
  * When the latest request rate was measured (Unix ms), None when never.
  */
@@ -178,7 +178,7 @@ version: string, first_seen_at: string, health: HealthState, health_reason: stri
 /**
  * Signal name → (Unix ms, value) points; signals with no point in the range are absent.
  */
-series: Record<string, Array<[number, number]>>, };
+series: Partial<Record<SignalName, Array<[number, number]>>>, };
 
 export type ChartEvent = { at_ms: number, kind: ChartEventKind, 
 /**
@@ -219,6 +219,17 @@ export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind"
 export type ColumnKind = "numeric" | "categorical" | "binary";
 
 export type Method = "ks" | "chi_square" | "z_test" | "psi" | "jensen_shannon" | "wasserstein" | "hellinger";
+
+export type MethodRule = { method: Method, 
+/**
+ * The threshold it uses when none is chosen (Evidently's).
+ */
+default_threshold: number, 
+/**
+ * Whether its score is a p-value (drift below the threshold) rather than a distance (drift
+ * at or above it).
+ */
+p_value: boolean, };
 
 export type TestResult = { method: Method, 
 /**
@@ -349,3 +360,101 @@ target: string | null,
  * Columns whose use was chosen rather than inferred.
  */
 columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };
+
+/** Every signal a revision can have, as stored. */
+export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";
+
+/** The drift tests each column kind may be given, with their default thresholds. */
+export const DRIFT_METHODS: Record<ColumnKind, Array<MethodRule>> = {
+  "binary": [
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ],
+  "categorical": [
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ],
+  "numeric": [
+    {
+      "default_threshold": 0.05,
+      "method": "ks",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "wasserstein",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ]
+};

@@ -2,7 +2,7 @@
 // model chart from the engine turned into what uPlot draws (one time axis, one line per
 // revision) with its annotations. Pure functions, tested without a window.
 
-import type { ChartEvent, ModelChart } from "./bindings";
+import type { ChartEvent, ModelChart, SignalName } from "./bindings";
 import type { Role } from "./preferences.svelte";
 import { revisionRoles, versionName, type RevisionRole } from "./models";
 
@@ -54,7 +54,7 @@ export interface Panel {
   id: PanelId;
   title: string;
   /** The signals drawn, one line per revision and signal. */
-  signals: { name: string; label: string }[];
+  signals: { name: SignalName; label: string }[];
   unit: Unit;
 }
 
@@ -99,7 +99,7 @@ export interface Line {
   label: string;
   version: string;
   role: RevisionRole;
-  signal: string;
+  signal: SignalName;
 }
 
 /** What uPlot draws for a panel: one time axis (Unix ms), one value array per line, null where a line has no point. */

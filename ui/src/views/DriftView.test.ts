@@ -208,7 +208,7 @@ describe("DriftView", () => {
     flushSync();
     expect(text('[data-testid="drift-choice"] h3')).toBe("Test for amount");
     expect(text('[data-testid="drift-choice-now"]')).toBe("default Evidently's default test and threshold for this column");
-    expect(options()).toEqual(["default", "ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]);
+    expect(options()).toEqual(["default", "ks", "chi_square", "z_test", "psi", "jensen_shannon", "wasserstein", "hellinger"]);
     expect(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!.selectedOptions[0].textContent).toBe("Default (Kolmogorov–Smirnov)");
     const apply = () => find<HTMLButtonElement>('[data-testid="drift-choice-apply"]')!;
     expect(apply().disabled, "nothing changed yet").toBe(true);

@@ -9,6 +9,7 @@ pub mod ingest;
 pub mod learned;
 pub mod live;
 pub mod logs;
+pub mod methods;
 pub mod parallel;
 pub mod payload;
 pub mod profile;
@@ -217,14 +218,12 @@ impl Engine {
                 format!("{model} has no tested column {column}; it has {}.", names.join(", ")),
             )
         })?;
-        if let Some(method) = choice.method {
-            let needs_numbers = matches!(method, stats::Method::Ks | stats::Method::Wasserstein);
-            if needs_numbers && kind != ColumnKind::Numeric {
-                return Err(VigilError::invalid(
-                    "method",
-                    format!("{} compares numbers; {column} holds labels. Use chi_square, z_test, psi, jensen_shannon or hellinger.", method.name()),
-                ));
-            }
+        if let Some(method) = choice.method.filter(|method| !methods::applies(*method, kind)) {
+            let usable: Vec<&str> = methods::for_kind(kind).iter().map(|rule| rule.method.name()).collect();
+            return Err(VigilError::invalid(
+                "method",
+                format!("{} compares numbers; {column} holds labels. Use {}.", method.name(), usable.join(", ")),
+            ));
         }
         if choice.learned && (choice.threshold.is_some() || choice.method.is_none_or(|m| m.is_p_value())) {
             return Err(VigilError::invalid(
