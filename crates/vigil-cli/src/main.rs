@@ -3,6 +3,7 @@
 //! Each subcommand parses its arguments, calls one engine function and prints the result.
 
 mod drift;
+mod objective;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,6 +62,10 @@ enum Command {
     /// Drift: import reference data and inference logs, and report how far live data moved
     #[command(subcommand)]
     Drift(drift::DriftCommand),
+    /// Objectives: the share of requests each model may fail and its slowest p99, its own or
+    /// the fleet's defaults (1% and 1s until changed)
+    #[command(subcommand)]
+    Objective(objective::ObjectiveCommand),
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
         /// How many entries to show
@@ -282,6 +287,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             }
         }
         Command::Drift(command) => drift::run(&engine, command).await?,
+        Command::Objective(command) => objective::run(&engine, command).await?,
         Command::Secret(SecretCommand::Set { name }) => {
             let mut token = String::new();
             std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)
@@ -387,7 +393,7 @@ fn describe(event: &EngineEvent) -> Option<String> {
             "{model} drift report: {drifted_features} of {features} features drifted{}",
             if *dataset_drift { " (dataset drift)" } else { "" }
         )),
-        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } => None,
+        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } | EngineEvent::ObjectivesChanged { .. } => None,
     }
 }
 

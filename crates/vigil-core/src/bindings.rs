@@ -23,6 +23,7 @@ use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
+use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -38,6 +39,11 @@ pub fn typescript() -> String {
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
         RevisionSignals::decl(&config),
+        Bound::decl(&config),
+        Objectives::decl(&config),
+        Breach::decl(&config),
+        ModelObjectives::decl(&config),
+        ObjectiveDefaults::decl(&config),
         ModelChart::decl(&config),
         ChartRevision::decl(&config),
         ChartEvent::decl(&config),

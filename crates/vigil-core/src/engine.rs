@@ -15,6 +15,7 @@ use ts_rs::TS;
 use crate::audit::{self, AuditEntry};
 use crate::dashboard::{self, ModelChart, RevisionSignals};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
+use crate::objectives::{self, ModelObjectives, ObjectiveDefaults, ObjectiveList};
 use crate::observe::PreviousTotals;
 use crate::points::{self, Retention, Series};
 use crate::poller::{self, PollerHandle};
@@ -356,6 +357,32 @@ impl Engine {
         let entry = audit::append(&mut tx, &self.options().actor, "server.remove", &server.name, detail, now).await?;
         tx.commit().await?;
         self.publish(EngineEvent::ServerRemoved { name: server.name });
+        self.publish(EngineEvent::Audited { entry });
+        Ok(())
+    }
+
+    /// The fleet-wide default objectives, and those in force for every model.
+    pub async fn objectives(&self) -> Result<ObjectiveList> {
+        objectives::list(self.pool()).await
+    }
+
+    /// Sets `model`'s own objectives (a bound None follows the fleet default), on the audit trail.
+    pub async fn set_objectives(&self, model: &str, own: ModelObjectives) -> Result<()> {
+        let mut tx = self.write_transaction().await?;
+        let entry = objectives::set(&mut tx, &self.options().actor, model, own, Utc::now()).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::ObjectivesChanged { model: Some(entry.subject.clone()) });
+        self.publish(EngineEvent::Audited { entry });
+        Ok(())
+    }
+
+    /// Sets the fleet-wide default objectives, which hold wherever a model has no bound of its
+    /// own, on the audit trail.
+    pub async fn set_default_objectives(&self, defaults: ObjectiveDefaults) -> Result<()> {
+        let mut tx = self.write_transaction().await?;
+        let entry = objectives::set_defaults(&mut tx, &self.options().actor, defaults, Utc::now()).await?;
+        tx.commit().await?;
+        self.publish(EngineEvent::ObjectivesChanged { model: None });
         self.publish(EngineEvent::Audited { entry });
         Ok(())
     }

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod kinds;
+pub mod objectives;
 pub mod observe;
 pub mod points;
 pub mod poller;

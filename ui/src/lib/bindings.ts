@@ -152,6 +152,28 @@ requests_seen: number,
  */
 errors_seen: number, };
 
+export type Bound = { max: number, 
+/**
+ * Whether it is the fleet default rather than the model's own.
+ */
+is_default: boolean, };
+
+export type Objectives = { error_share: Bound, p99_s: Bound, };
+
+export type Breach = "error_share" | "p99";
+
+export type ModelObjectives = { max_error_share: number | null, max_p99_s: number | null, };
+
+export type ObjectiveDefaults = { 
+/**
+ * The largest share of requests that may fail, 0–1.
+ */
+max_error_share: number, 
+/**
+ * The slowest p99 latency, in seconds.
+ */
+max_p99_s: number, };
+
 export type ModelChart = { server: string, model: string, from_ms: number, to_ms: number, 
 /**
  * Seconds each point stands for: 0 for points at poll resolution, else the rollup width.
@@ -214,7 +236,7 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, };
 
 export type ColumnKind = "numeric" | "categorical" | "binary";
 

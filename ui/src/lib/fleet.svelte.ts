@@ -27,6 +27,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
       return servers.filter((s) => s.name !== event.name);
     case "audited":
     case "drift_reported":
+    case "objectives_changed":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);
