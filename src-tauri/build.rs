@@ -21,7 +21,7 @@ const COMMANDS: &[&str] = &[
     "drift_versions",
     "fleet_snapshot",
     "model_chart",
-    "revision_signals",
+    "model_overviews",
     "server_add",
     "server_remove",
     "server_update",

@@ -9,11 +9,12 @@ use std::sync::{Arc, Mutex};
 
 use tauri::ipc::Channel;
 use tauri::State;
-use vigil_core::dashboard::{ModelChart, RevisionSignals};
+use vigil_core::dashboard::ModelChart;
 use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
 use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
+use vigil_core::overview::ModelOverview;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 use crate::demo::{Demo, DemoStatus};
@@ -42,10 +43,11 @@ pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSna
     engine.fleet().await.map_err(to_payload)
 }
 
-/// Every model revision on the fleet with its latest golden signals.
+/// Every model on the fleet with its revisions' roles and traffic split, its combined figures
+/// against its objectives, its status and its sentence in plain words.
 #[tauri::command]
-pub async fn revision_signals(engine: State<'_, Engine>) -> CommandResult<Vec<RevisionSignals>> {
-    engine.revision_signals().await.map_err(to_payload)
+pub async fn model_overviews(engine: State<'_, Engine>) -> CommandResult<Vec<ModelOverview>> {
+    engine.model_overviews().await.map_err(to_payload)
 }
 
 /// Model `model` of server `server` from `from_ms` to `to_ms` (Unix ms): every revision's

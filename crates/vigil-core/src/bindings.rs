@@ -24,6 +24,7 @@ use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
+use crate::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -39,6 +40,11 @@ pub fn typescript() -> String {
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
         RevisionSignals::decl(&config),
+        RevisionRole::decl(&config),
+        RevisionOverview::decl(&config),
+        ModelState::decl(&config),
+        ModelStatus::decl(&config),
+        ModelOverview::decl(&config),
         Bound::decl(&config),
         Objectives::decl(&config),
         Breach::decl(&config),

@@ -17,6 +17,7 @@ use crate::dashboard::{self, ModelChart, RevisionSignals};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::objectives::{self, ModelObjectives, ObjectiveDefaults, ObjectiveList};
 use crate::observe::PreviousTotals;
+use crate::overview::{self, ModelOverview};
 use crate::points::{self, Retention, Series};
 use crate::poller::{self, PollerHandle};
 use crate::secrets;
@@ -359,6 +360,12 @@ impl Engine {
         self.publish(EngineEvent::ServerRemoved { name: server.name });
         self.publish(EngineEvent::Audited { entry });
         Ok(())
+    }
+
+    /// Every model of the fleet with its revisions' roles and traffic split, its combined rate,
+    /// error share and p99, the objectives each revision breaks, its status and its sentence.
+    pub async fn model_overviews(&self) -> Result<Vec<ModelOverview>> {
+        overview::read(self.pool(), Utc::now().timestamp_millis()).await
     }
 
     /// The fleet-wide default objectives, and those in force for every model.

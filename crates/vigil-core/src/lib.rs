@@ -18,6 +18,7 @@ pub mod health;
 pub mod kinds;
 pub mod objectives;
 pub mod observe;
+pub mod overview;
 pub mod points;
 pub mod poller;
 pub mod revisions;

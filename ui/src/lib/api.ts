@@ -15,10 +15,10 @@ import type {
   FleetSnapshot,
   ImportProgress,
   ModelChart,
+  ModelOverview,
   NewServer,
   ReferenceRequest,
   ReferenceSummary,
-  RevisionSignals,
   Server,
 } from "./bindings";
 import type { DemoStatus } from "./desktopBindings";
@@ -72,7 +72,8 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
-  revisions: () => call<RevisionSignals[]>("revision_signals"),
+  /** Every model with its revisions' roles and traffic split, combined figures, status and sentence. */
+  models: () => call<ModelOverview[]>("model_overviews"),
   modelChart: (server: string, model: string, fromMs: number, toMs: number) =>
     call<ModelChart>("model_chart", { server, model, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),

@@ -152,6 +152,60 @@ requests_seen: number,
  */
 errors_seen: number, };
 
+export type RevisionRole = "stable" | "canary" | "idle";
+
+export type RevisionOverview = { 
+/**
+ * Empty for the model's default version.
+ */
+version: string, role: RevisionRole, 
+/**
+ * Its share of the model's requests, 0–1; None when the model's rate is not measured.
+ */
+share: number | null, health: HealthState, health_reason: string | null, 
+/**
+ * Requests a second, failed share of them and p99 latency in seconds, as last measured.
+ */
+rate: number | null, error_share: number | null, p99_s: number | null, 
+/**
+ * The model's objectives it breaks; an idle revision breaks none.
+ */
+breaches: Array<Breach>, };
+
+export type ModelState = "down" | "degraded" | "breaching" | "up" | "serving";
+
+export type ModelStatus = { state: ModelState, reason: string, };
+
+export type ModelOverview = { server: string, model: string, status: ModelStatus, 
+/**
+ * Newest first.
+ */
+revisions: Array<RevisionOverview>, 
+/**
+ * Requests a second over every revision; None when none is measured.
+ */
+rate: number | null, 
+/**
+ * The failed share of all requests, each revision weighted by its rate; None when not measured.
+ */
+error_share: number | null, 
+/**
+ * The worst p99 latency of any revision, in seconds; None when none reports it.
+ */
+p99_s: number | null, 
+/**
+ * Requests a second over the last hour, every revision added up: (Unix ms, rate).
+ */
+sparkline: Array<[number, number]>, 
+/**
+ * When the newest revision was first seen.
+ */
+deployed_at: string, objectives: Objectives, 
+/**
+ * Its state, traffic, rollout and breaches in one sentence, for the product manager.
+ */
+sentence: string, };
+
 export type Bound = { max: number, 
 /**
  * Whether it is the fleet default rather than the model's own.
@@ -196,7 +250,11 @@ export type ChartRevision = {
 /**
  * Empty for the model's default version.
  */
-version: string, first_seen_at: string, health: HealthState, health_reason: string | null, metadata: unknown, 
+version: string, first_seen_at: string, health: HealthState, health_reason: string | null, 
+/**
+ * Stable, canary or idle, from the traffic it took at the end of the range.
+ */
+role: RevisionRole, metadata: unknown, 
 /**
  * Signal name → (Unix ms, value) points; signals with no point in the range are absent.
  */

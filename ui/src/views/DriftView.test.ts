@@ -8,7 +8,7 @@ import { Demo } from "../lib/demo.svelte";
 import { DriftLatest } from "../lib/driftStore.svelte";
 import { referenceSummary, report, timeline } from "../lib/driftFixtures";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, revision, server } from "../lib/fixtures";
+import { modelOverview, NOW, server } from "../lib/fixtures";
 import type { Role } from "../lib/preferences.svelte";
 import DriftView from "./DriftView.svelte";
 import FleetView from "./FleetView.svelte";
@@ -520,7 +520,7 @@ describe("the models table's drift badge", () => {
     await drift.start();
     const fleet = new Fleet();
     fleet.servers = [server()];
-    fleet.revisions = [revision()];
+    fleet.models = [modelOverview()];
     fleet.loaded = true;
     const opened: string[] = [];
     const target = document.body.appendChild(document.createElement("div"));

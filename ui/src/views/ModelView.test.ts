@@ -4,7 +4,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { ModelChart } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, revision, server } from "../lib/fixtures";
+import { modelOverview, NOW, server } from "../lib/fixtures";
 import { drawnCharts } from "../testSetup";
 import FleetView from "./FleetView.svelte";
 import { settle } from "../lib/testDom";
@@ -27,6 +27,7 @@ const chartOf = (from: number, to: number): ModelChart => ({
       first_seen_at: "2026-11-28T09:00:00Z",
       health: "up",
       health_reason: null,
+      role: "stable",
       metadata: { platform: "sklearn" },
       series: { request_rate: [[to - 10_000, 9]], latency_p99_s: [[to - 10_000, 0.025]], error_rate: [[to - 10_000, 0.01]] },
     },
@@ -46,7 +47,7 @@ function open(role: "engineer" | "data_scientist" | "product_manager", answer?: 
   });
   const fleet = new Fleet();
   fleet.servers = [server()];
-  fleet.revisions = [revision()];
+  fleet.models = [modelOverview()];
   fleet.loaded = true;
   const target = document.body.appendChild(document.createElement("div"));
   const view = mount(FleetView, {
