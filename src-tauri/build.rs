@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "fleet_snapshot",
     "model_chart",
     "model_overviews",
+    "objective_set",
     "server_add",
     "server_remove",
     "server_update",

@@ -14,6 +14,7 @@ use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
 use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
+use vigil_core::objectives::ModelObjectives;
 use vigil_core::overview::ModelOverview;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
@@ -48,6 +49,12 @@ pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSna
 #[tauri::command]
 pub async fn model_overviews(engine: State<'_, Engine>) -> CommandResult<Vec<ModelOverview>> {
     engine.model_overviews().await.map_err(to_payload)
+}
+
+/// Sets `model`'s own objectives; a bound None follows the fleet default.
+#[tauri::command]
+pub async fn objective_set(engine: State<'_, Engine>, model: String, objectives: ModelObjectives) -> CommandResult<()> {
+    engine.set_objectives(&model, objectives).await.map_err(to_payload)
 }
 
 /// Model `model` of server `server` from `from_ms` to `to_ms` (Unix ms): every revision's

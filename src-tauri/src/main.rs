@@ -89,6 +89,7 @@ fn main() -> ExitCode {
             commands::fleet_snapshot,
             commands::model_chart,
             commands::model_overviews,
+            commands::objective_set,
             commands::server_add,
             commands::server_remove,
             commands::server_update,

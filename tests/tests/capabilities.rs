@@ -30,6 +30,7 @@ const GRANTED_COMMANDS: &[&str] = &[
     "fleet_snapshot",
     "model_chart",
     "model_overviews",
+    "objective_set",
     "server_add",
     "server_remove",
     "server_update",

@@ -15,6 +15,7 @@ import type {
   FleetSnapshot,
   ImportProgress,
   ModelChart,
+  ModelObjectives,
   ModelOverview,
   NewServer,
   ReferenceRequest,
@@ -74,6 +75,8 @@ export const api = {
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   /** Every model with its revisions' roles and traffic split, combined figures, status and sentence. */
   models: () => call<ModelOverview[]>("model_overviews"),
+  /** Sets a model's own objectives; a bound null follows the fleet default. */
+  setObjectives: (model: string, objectives: ModelObjectives) => call<null>("objective_set", { model, objectives }),
   modelChart: (server: string, model: string, fromMs: number, toMs: number) =>
     call<ModelChart>("model_chart", { server, model, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ago, modelOverview, NOW, revisionOverview, server } from "./fixtures";
-import { breachWords, filterModels, labelChoices, modelRows, NO_FILTER, sortModels } from "./models";
+import { breachWords, filterModels, labelChoices, modelRows, NO_FILTER, parseBound, sortModels } from "./models";
 
 /** fraud as the engine gives it: v12 stable at 9 req/s (1 % failing), v13 a canary at 1 req/s (10 % failing, slower). */
 const fraud = modelOverview({
@@ -93,5 +93,12 @@ describe("objectives", () => {
   it("names the objectives a revision breaks with their bounds", () => {
     expect(breachWords(["error_share", "p99"], fraud.objectives)).toBe("errors above 10.0 %, p99 above 1000 ms");
     expect(breachWords([], fraud.objectives)).toBe("");
+  });
+
+  it("reads a typed bound in the field's unit: empty for the fleet default, a number, or what is wrong", () => {
+    expect(parseBound(" ", 100)).toEqual({ value: null });
+    expect(parseBound("2,5 %", 100)).toEqual({ value: 0.025 });
+    expect(parseBound("500", 1000)).toEqual({ value: 0.5 });
+    expect(parseBound("fast", 1000)).toEqual({ problem: "Write a number, such as 1, or leave it empty for the fleet default." });
   });
 });

@@ -111,3 +111,15 @@ export function breachWords(breaches: Breach[], objectives: Objectives): string 
   return breaches.map((breach) => words[breach]).join(", ");
 }
 
+/**
+ * A bound as typed in the objectives form, in the field's unit (% or ms), as the engine takes
+ * it (a share, seconds): null when empty (the fleet default), or what is wrong. Whether it is in
+ * range is the engine's to say.
+ */
+export function parseBound(text: string, unitsPerValue: number): { value: number | null } | { problem: string } {
+  const trimmed = text.replace(/%|ms/g, "").trim();
+  if (trimmed === "") return { value: null };
+  const number = Number(trimmed.replace(",", "."));
+  if (!Number.isFinite(number)) return { problem: "Write a number, such as 1, or leave it empty for the fleet default." };
+  return { value: number / unitsPerValue };
+}
