@@ -250,7 +250,7 @@ async fn status_of_model(db: &Path, model: &str) -> Value {
 async fn status_json_gives_each_revisions_role_and_share_and_the_models_figures_against_its_objectives() {
     let (_dir, db) = temp_db();
     // The demo fleet's fraud server: v12 stable, v13 a canary beside it failing 40 % of its requests.
-    let traffic = TrafficConfig { peak_rps: 120.0, start_hour: 16.0, invalid_share: 0.0, ..TrafficConfig::default() };
+    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, ..TrafficConfig::default() };
     let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
     let config = FleetConfig {
         scenarios: vec![Scenario::BadCanary],
@@ -263,7 +263,8 @@ async fn status_json_gives_each_revisions_role_and_share_and_the_models_figures_
     let fleet = Fleet::start(config).await.expect("start the fleet");
     let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("the fraud server");
     assert!(vigil(&db, &["server", "add", "fraud", &fraud.url]).await.success());
-    let collected = vigil(&db, &["collect", "--poll-interval", "0.5", "--for", "3"]).await;
+    // Polls a second apart: each interval holds tens of v13's requests, so its error share is near 40 %.
+    let collected = vigil(&db, &["collect", "--poll-interval", "1", "--for", "3.5"]).await;
     assert!(collected.success(), "{collected:?}");
 
     let model = status_of_model(&db, "fraud").await;
@@ -290,10 +291,10 @@ async fn status_json_gives_each_revisions_role_and_share_and_the_models_figures_
     let sentence = model["sentence"].as_str().unwrap_or_default();
     assert!(sentence.contains("v13 fails") && !sentence.contains("healthy"), "{sentence}");
 
-    // With half its requests allowed to fail, fraud keeps its objectives.
-    assert!(vigil(&db, &["objective", "set", "fraud", "--error-share", "50%"]).await.success());
+    // With nine requests in ten allowed to fail, fraud keeps its objectives.
+    assert!(vigil(&db, &["objective", "set", "fraud", "--error-share", "90%"]).await.success());
     let model = status_of_model(&db, "fraud").await;
-    assert_eq!(model["objectives"]["error_share"], serde_json::json!({ "max": 0.5, "is_default": false }));
+    assert_eq!(model["objectives"]["error_share"], serde_json::json!({ "max": 0.9, "is_default": false }));
     let breaches: Vec<&Value> = model["revisions"].as_array().into_iter().flatten().map(|r| &r["breaches"]).collect();
     assert_eq!(breaches, [&serde_json::json!([]), &serde_json::json!([])], "{model:#}");
     assert!(model["sentence"].as_str().unwrap_or_default().starts_with("fraud on fraud is healthy"), "{model:#}");
