@@ -1,6 +1,7 @@
 //! The dashboard benchmark: the engine queries behind Vigil's dashboard on a month of a fleet's
 //! metrics. A model's 30-day chart (`Engine::model_chart`; goal: median under 50 ms) and the fleet
-//! overview (`Engine::revision_signals`, which the window reads after every poll), beside a
+//! overview (`Engine::revision_signals`, the query behind the model overviews the window reads
+//! after every poll), beside a
 //! reference measured in the same run: the charted model's hourly means of the same signals
 //! straight from its raw points over the 7 days they are kept, one plain `GROUP BY` query per
 //! signal, what the chart would cost without rollups. Prints a table, the ratio and the goal met

@@ -14,11 +14,13 @@ use std::sync::{Arc, Mutex};
 
 use tauri::ipc::Channel;
 use tauri::State;
-use vigil_core::dashboard::{ModelChart, RevisionSignals};
+use vigil_core::dashboard::ModelChart;
+use vigil_core::dashboard::ModelOverview;
 use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
 use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
+use vigil_core::objectives::ModelObjectives;
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 #[cfg(feature = "demo")]
@@ -48,10 +50,17 @@ pub async fn fleet_snapshot(engine: State<'_, Engine>) -> CommandResult<FleetSna
     engine.fleet().await.map_err(to_payload)
 }
 
-/// Every model revision on the fleet with its latest golden signals.
+/// Every model on the fleet with its revisions' roles and traffic split, its combined figures
+/// against its objectives, its status and its sentence in plain words.
 #[tauri::command]
-pub async fn revision_signals(engine: State<'_, Engine>) -> CommandResult<Vec<RevisionSignals>> {
-    engine.dashboard().revision_signals().await.map_err(to_payload)
+pub async fn model_overviews(engine: State<'_, Engine>) -> CommandResult<Vec<ModelOverview>> {
+    engine.dashboard().model_overviews().await.map_err(to_payload)
+}
+
+/// Sets `model`'s own objectives; a bound None follows the fleet default.
+#[tauri::command]
+pub async fn objective_set(engine: State<'_, Engine>, model: String, objectives: ModelObjectives) -> CommandResult<()> {
+    engine.objectives().set(&model, objectives).await.map_err(to_payload)
 }
 
 /// Model `model` of server `server` from `from_ms` to `to_ms` (Unix ms): every revision's

@@ -136,7 +136,8 @@ async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), 
         let path = std::env::temp_dir().join(format!("vigil-demo-reference-{model}-{}.csv", std::process::id()));
         std::fs::write(&path, csv).map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
         let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
-        let imported = engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
+        let imported =
+            engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
         let _ = std::fs::remove_file(&path);
         imported?;
     }

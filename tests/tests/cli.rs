@@ -6,6 +6,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 use tempfile::TempDir;
+use vigil_fleet::config::{BadCanaryConfig, TrafficConfig};
+use vigil_fleet::{Fleet, FleetConfig, Scenario};
 use vigil_tests::loopback::{MlserverLike, ReadinessServer};
 use vigil_tests::workspace_binary;
 
@@ -233,6 +235,70 @@ async fn collect_polls_until_its_time_is_up_prints_changes_and_stores_signals() 
 
     let bad = vigil(&db, &["collect", "--poll-interval", "0"]).await;
     assert!(!bad.success() && bad.stderr.contains("Poll interval must be between 0.1 and 86400"), "{bad:?}");
+}
+
+/// `vigil status --json` as a script reads it: the model called `model`.
+async fn status_of_model(db: &Path, model: &str) -> Value {
+    let run = vigil(db, &["status", "--json"]).await;
+    assert!(run.success(), "{run:?}");
+    let status: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|err| panic!("not JSON ({err}): {run:?}"));
+    let models = status["models"].as_array().cloned().unwrap_or_default();
+    models.into_iter().find(|m| m["model"] == model).unwrap_or_else(|| panic!("no model {model} in {status:#}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_json_gives_each_revisions_role_and_share_and_the_models_figures_against_its_objectives() {
+    let (_dir, db) = temp_db();
+    // The demo fleet's fraud server: v12 stable, v13 a canary beside it failing 40 % of its requests.
+    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, ..TrafficConfig::default() };
+    let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
+    let config = FleetConfig {
+        scenarios: vec![Scenario::BadCanary],
+        canary_percent: 30,
+        traffic,
+        bad_canary,
+        seed: 7,
+        ..FleetConfig::default()
+    };
+    let fleet = Fleet::start(config).await.expect("start the fleet");
+    let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("the fraud server");
+    assert!(vigil(&db, &["server", "add", "fraud", &fraud.url]).await.success());
+    // Polls a second apart: each interval holds tens of v13's requests, so its error share is near 40 %.
+    let collected = vigil(&db, &["collect", "--poll-interval", "1", "--for", "3.5"]).await;
+    assert!(collected.success(), "{collected:?}");
+
+    let model = status_of_model(&db, "fraud").await;
+    let revision = |version: &str| {
+        let revisions = model["revisions"].as_array().cloned().unwrap_or_default();
+        revisions.into_iter().find(|r| r["version"] == version).unwrap_or_else(|| panic!("no v{version}: {model:#}"))
+    };
+    let (canary, stable) = (revision("13"), revision("12"));
+    assert_eq!((canary["role"].as_str(), stable["role"].as_str()), (Some("canary"), Some("stable")), "{model:#}");
+    let figure = |value: &Value| value.as_f64().unwrap_or_else(|| panic!("a number, not {value}: {model:#}"));
+    assert!((figure(&canary["share"]) + figure(&stable["share"]) - 1.0).abs() < 1e-9, "{model:#}");
+    assert!((0.05..0.5).contains(&figure(&canary["share"])), "the canary takes the smaller part: {model:#}");
+    assert!((figure(&model["rate"]) - figure(&canary["rate"]) - figure(&stable["rate"])).abs() < 1e-9, "{model:#}");
+    let error_share = figure(&model["error_share"]);
+    assert!(figure(&stable["error_share"]) < error_share && error_share < figure(&canary["error_share"]), "{model:#}");
+    assert_eq!(figure(&model["p99_s"]), figure(&canary["p99_s"]).max(figure(&stable["p99_s"])), "{model:#}");
+
+    // v13 breaks the fleet's default of 1 % errors, so fraud is not healthy.
+    assert_eq!(
+        (canary["breaches"].clone(), stable["breaches"].clone()),
+        (serde_json::json!(["error_share"]), serde_json::json!([]))
+    );
+    assert_eq!(model["status"]["state"], "breaching", "{model:#}");
+    let sentence = model["sentence"].as_str().unwrap_or_default();
+    assert!(sentence.contains("v13 fails") && !sentence.contains("healthy"), "{sentence}");
+
+    // With nine requests in ten allowed to fail, fraud keeps its objectives.
+    assert!(vigil(&db, &["objective", "set", "fraud", "--error-share", "90%"]).await.success());
+    let model = status_of_model(&db, "fraud").await;
+    assert_eq!(model["objectives"]["error_share"], serde_json::json!({ "max": 0.9, "is_default": false }));
+    let breaches: Vec<&Value> = model["revisions"].as_array().into_iter().flatten().map(|r| &r["breaches"]).collect();
+    assert_eq!(breaches, [&serde_json::json!([]), &serde_json::json!([])], "{model:#}");
+    assert!(model["sentence"].as_str().unwrap_or_default().starts_with("fraud on fraud is healthy"), "{model:#}");
+    fleet.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

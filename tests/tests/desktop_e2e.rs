@@ -146,8 +146,11 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
 
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     wait_for_demo_servers(&app, &DEMO, "Down", Duration::from_secs(10)).await;
-    let model_health = text_of(&app, &format!(r#"{fraud} [data-testid="model-health"]"#)).await;
-    assert_eq!(model_health.as_deref(), Some("Down"), "its models are down with it");
+    // Its models are down with it, as the engine says once the poll that found them down is stored.
+    vigil_tests::wait_for("fraud down with its server", Duration::from_secs(5), || async {
+        text_of(&app, &format!(r#"{fraud} [data-testid="model-health"]"#)).await.filter(|health| health == "Down")
+    })
+    .await;
 
     // Remove demo servers asks first, then the fleet is empty and each removal is audited.
     app.click(r#"[data-testid="nav-settings"]"#).await;

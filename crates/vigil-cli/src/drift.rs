@@ -98,8 +98,8 @@ pub enum DriftCommand {
     },
 }
 
-/// A share of features: `0.3` or `30%`.
-fn parse_share(text: &str) -> Result<f64, String> {
+/// A share: `0.3` or `30%`.
+pub(crate) fn parse_share(text: &str) -> Result<f64, String> {
     let text = text.trim();
     let (number, scale) = match text.strip_suffix('%') {
         Some(percent) => (percent.trim(), 100.0),

@@ -3,12 +3,14 @@
 //! Each subcommand parses its arguments, calls one engine function and prints the result.
 
 mod drift;
+mod objective;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use vigil_core::dashboard::ModelOverview;
 use vigil_core::dashboard::RevisionSignals;
 use vigil_core::points::{signal, ServerResources};
 use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, Server, ServerKind, VigilError};
@@ -33,7 +35,9 @@ enum Command {
     /// Register, list and remove model servers
     #[command(subcommand)]
     Server(ServerCommand),
-    /// Show the fleet: each server's health and each model revision's golden signals, read now
+    /// Show the fleet: each server's health, each model's status, combined figures and the
+    /// objectives its revisions break, and each revision's role, traffic share and golden
+    /// signals, read now
     Status {
         /// Print JSON for scripts
         #[arg(long)]
@@ -61,6 +65,10 @@ enum Command {
     /// Drift: import reference data and inference logs, and report how far live data moved
     #[command(subcommand)]
     Drift(drift::DriftCommand),
+    /// Objectives: the share of requests each model may fail and its slowest p99, its own or
+    /// the fleet's defaults (1% and 1s until changed)
+    #[command(subcommand)]
+    Objective(objective::ObjectiveCommand),
     /// Show the audit trail: who changed what, and when, newest first
     Audit {
         /// How many entries to show
@@ -245,15 +253,20 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Status { json } => {
             let servers = engine.polling().check_all().await?;
             let revisions = engine.dashboard().revision_signals().await?;
+            let models = engine.dashboard().model_overviews().await?;
             let resources = engine.dashboard().server_resources().await?;
             if json {
-                let status = serde_json::json!({ "servers": servers, "revisions": revisions, "resources": resources });
+                let status = serde_json::json!({
+                    "servers": servers, "models": models, "revisions": revisions, "resources": resources,
+                });
                 println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
             } else {
                 print!("{}", server_table(&servers));
-                if !revisions.is_empty() {
+                if !models.is_empty() {
                     println!();
-                    print!("{}", revision_table(&revisions));
+                    print!("{}", model_table(&models));
+                    println!();
+                    print!("{}", revision_table(&revisions, &models));
                 }
                 if !resources.is_empty() {
                     println!();
@@ -283,6 +296,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             }
         }
         Command::Drift(command) => drift::run(&engine, command).await?,
+        Command::Objective(command) => objective::run(&engine, command).await?,
         Command::Secret(SecretCommand::Set { name }) => {
             let mut token = String::new();
             std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)
@@ -388,7 +402,7 @@ fn describe(event: &EngineEvent) -> Option<String> {
             "{model} drift report: {drifted_features} of {features} features drifted{}",
             if *dataset_drift { " (dataset drift)" } else { "" }
         )),
-        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } => None,
+        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } | EngineEvent::ObjectivesChanged { .. } => None,
     }
 }
 
@@ -436,14 +450,63 @@ fn resource_table(resources: &[ServerResources]) -> String {
     table(["SERVER", "CPU", "MEMORY", "GPU", "GPU MEMORY"], rows)
 }
 
-fn revision_table(revisions: &[RevisionSignals]) -> String {
+/// Each model's status, combined figures and the objectives its revisions break.
+fn model_table(models: &[ModelOverview]) -> String {
+    let figure = |value: Option<f64>, scale: f64, unit: &str| {
+        value.map_or("—".to_owned(), |v| format!("{:.2}{unit}", v * scale))
+    };
+    let rows = models.iter().map(|m| {
+        let breaches: Vec<String> = m
+            .revisions
+            .iter()
+            .filter(|r| !r.breaches.is_empty())
+            .map(|r| {
+                let broken: Vec<String> = r
+                    .breaches
+                    .iter()
+                    .map(|b| serde_json::json!(b).as_str().map(str::to_owned).unwrap_or_default())
+                    .collect();
+                format!("{}:{}", version_name(&r.version), broken.join("+"))
+            })
+            .collect();
+        [
+            m.server.clone(),
+            m.model.clone(),
+            format!("{:?}", m.status.state).to_lowercase(),
+            figure(m.rate, 1.0, "/s"),
+            figure(m.error_share, 100.0, "%"),
+            figure(m.p99_s, 1000.0, "ms"),
+            if breaches.is_empty() { "—".to_owned() } else { breaches.join(",") },
+        ]
+    });
+    table(["SERVER", "MODEL", "STATUS", "REQ/S", "ERRORS", "P99", "BREACHES"], rows)
+}
+
+fn version_name(version: &str) -> String {
+    if version.is_empty() {
+        "default".to_owned()
+    } else {
+        version.to_owned()
+    }
+}
+
+/// Each revision's role, traffic share and latest golden signals.
+fn revision_table(revisions: &[RevisionSignals], models: &[ModelOverview]) -> String {
     let value = |r: &RevisionSignals, name: &str, scale: f64, unit: &str| shown(&r.latest, name, scale, unit);
     let rows = revisions.iter().map(|r| {
-        let version = if r.version.is_empty() { "default".to_owned() } else { r.version.clone() };
+        let overview = models
+            .iter()
+            .filter(|m| m.server == r.server && m.model == r.model)
+            .flat_map(|m| &m.revisions)
+            .find(|o| o.version == r.version);
+        let role = overview.map_or("—".to_owned(), |o| format!("{:?}", o.role).to_lowercase());
+        let share = overview.and_then(|o| o.share).map_or("—".to_owned(), |share| format!("{:.0}%", share * 100.0));
         [
             r.server.clone(),
             r.model.clone(),
-            version,
+            version_name(&r.version),
+            role,
+            share,
             format!("{:?}", r.health).to_lowercase(),
             value(r, signal::REQUEST_RATE, 1.0, "/s"),
             value(r, signal::ERROR_RATE, 100.0, "%"),
@@ -452,7 +515,7 @@ fn revision_table(revisions: &[RevisionSignals]) -> String {
             format!("{}", r.requests_seen),
         ]
     });
-    table(["SERVER", "MODEL", "VERSION", "HEALTH", "REQ/S", "ERRORS", "MEAN", "P99", "REQUESTS"], rows)
+    table(["SERVER", "MODEL", "VERSION", "ROLE", "SHARE", "HEALTH", "REQ/S", "ERRORS", "MEAN", "P99", "REQUESTS"], rows)
 }
 
 /// Rows of cells as left-aligned columns under a header.

@@ -1,13 +1,17 @@
 //! TypeScript declarations of every type that crosses into the UI, generated from the Rust
 //! types with ts-rs so the UI never holds a hand-written copy.
 //!
-//! The generated file is `ui/src/lib/bindings.ts`. A test fails when it is stale; regenerate it
-//! with `make bindings` (which runs that test with `VIGIL_UPDATE_BINDINGS=1`).
+//! The generated file is `ui/src/lib/bindings.ts`. Beside the types it holds the engine's lists
+//! the UI must not copy: the signal names (`SignalName`) and the drift tests each column kind may
+//! be given (`DRIFT_METHODS`). A test fails when it is stale; regenerate it with `make bindings`
+//! (which runs that test with `VIGIL_UPDATE_BINDINGS=1`).
 
 use ts_rs::{Config, TS};
 
 use crate::audit::AuditEntry;
-use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals};
+use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
+use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
+use crate::drift::methods::{self, MethodRule};
 use crate::drift::reference::{ReferenceColumn, ReferenceRequest, ReferenceSummary};
 use crate::drift::report::{
     ColumnChoice, ColumnDrift, ColumnRole, Distributions, DriftReport, DriftTimeline, SkippedColumn, TimelineCell,
@@ -20,6 +24,7 @@ use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
+use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -35,6 +40,16 @@ pub fn typescript() -> String {
         NewServer::decl(&config),
         FleetSnapshot::decl(&config),
         RevisionSignals::decl(&config),
+        RevisionRole::decl(&config),
+        RevisionOverview::decl(&config),
+        ModelState::decl(&config),
+        ModelStatus::decl(&config),
+        ModelOverview::decl(&config),
+        Bound::decl(&config),
+        Objectives::decl(&config),
+        Breach::decl(&config),
+        ModelObjectives::decl(&config),
+        ObjectiveDefaults::decl(&config),
         ModelChart::decl(&config),
         ChartRevision::decl(&config),
         ChartEvent::decl(&config),
@@ -43,6 +58,7 @@ pub fn typescript() -> String {
         EngineEvent::decl(&config),
         ColumnKind::decl(&config),
         Method::decl(&config),
+        MethodRule::decl(&config),
         TestResult::decl(&config),
         ColumnRole::decl(&config),
         Distributions::decl(&config),
@@ -67,7 +83,29 @@ pub fn typescript() -> String {
         out.push_str(&declaration);
         out.push('\n');
     }
+    let signals: Vec<String> = REVISION_SIGNALS.iter().map(|name| format!("\"{name}\"")).collect();
+    out.push_str(&format!(
+        "\n/** Every signal a revision can have, as stored. */\nexport type SignalName = {};\n",
+        signals.join(" | ")
+    ));
+    out.push_str(&format!(
+        "\n/** The drift tests each column kind may be given, with their default thresholds. */\n\
+         export const DRIFT_METHODS: Record<ColumnKind, Array<MethodRule>> = {};\n",
+        drift_methods()
+    ));
     out
+}
+
+/// Each column kind's tests, as a JSON object keyed by the kind's name.
+fn drift_methods() -> String {
+    let by_kind: serde_json::Map<String, serde_json::Value> = methods::KINDS
+        .into_iter()
+        .map(|kind| {
+            let name = serde_json::json!(kind).as_str().unwrap_or_default().to_owned();
+            (name, serde_json::json!(methods::for_kind(kind)))
+        })
+        .collect();
+    serde_json::to_string_pretty(&by_kind).unwrap_or_default()
 }
 
 #[cfg(test)]

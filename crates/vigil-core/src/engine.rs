@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::path::PathBuf;
@@ -17,6 +17,7 @@ use crate::context::Context;
 use crate::dashboard::Dashboard;
 use crate::drift::Drift;
 use crate::events::EngineEvent;
+use crate::objectives::ObjectivesFront;
 use crate::points::Retention;
 use crate::polling::Polling;
 use crate::servers::{Server, Servers};
@@ -95,6 +96,7 @@ struct Inner {
     polling: Polling,
     dashboard: Dashboard,
     drift: Drift,
+    objectives: ObjectivesFront,
 }
 
 impl Engine {
@@ -115,6 +117,7 @@ impl Engine {
                 polling: Polling::new(context.clone()),
                 dashboard: Dashboard::new(context.clone()),
                 drift: Drift::new(context.clone()),
+                objectives: ObjectivesFront::new(context.clone()),
                 context,
             }),
         })
@@ -138,6 +141,11 @@ impl Engine {
     /// Drift: reference data, live data, reports and the tests people choose.
     pub fn drift(&self) -> &Drift {
         &self.inner.drift
+    }
+
+    /// Objectives: the error-share and p99 bounds each model keeps, and the fleet's defaults.
+    pub fn objectives(&self) -> &ObjectivesFront {
+        &self.inner.objectives
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

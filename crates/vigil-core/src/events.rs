@@ -39,4 +39,6 @@ pub enum EngineEvent {
     },
     /// The polls of these servers (by name) were stored at `at`.
     Polled { at: DateTime<Utc>, servers: Vec<String> },
+    /// A model's objectives changed (`model` None: the fleet-wide defaults).
+    ObjectivesChanged { model: Option<String> },
 }

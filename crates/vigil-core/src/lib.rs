@@ -20,6 +20,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod kinds;
+pub mod objectives;
 pub mod observe;
 pub mod points;
 pub mod polling;

@@ -15,10 +15,11 @@ import type {
   FleetSnapshot,
   ImportProgress,
   ModelChart,
+  ModelObjectives,
+  ModelOverview,
   NewServer,
   ReferenceRequest,
   ReferenceSummary,
-  RevisionSignals,
   Server,
 } from "./bindings";
 import type { Command, DemoStatus } from "./desktopBindings";
@@ -73,7 +74,10 @@ export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
-  revisions: () => call<RevisionSignals[]>("revision_signals"),
+  /** Every model with its revisions' roles and traffic split, combined figures, status and sentence. */
+  models: () => call<ModelOverview[]>("model_overviews"),
+  /** Sets a model's own objectives; a bound null follows the fleet default. */
+  setObjectives: (model: string, objectives: ModelObjectives) => call<null>("objective_set", { model, objectives }),
   modelChart: (server: string, model: string, fromMs: number, toMs: number) =>
     call<ModelChart>("model_chart", { server, model, fromMs: Math.round(fromMs), toMs: Math.round(toMs) }),
   addServer: (server: NewServer) => call<Server>("server_add", { server }),

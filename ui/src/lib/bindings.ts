@@ -130,7 +130,7 @@ health_reason: string | null,
 /**
  * Signal name → latest value; absent when never measured.
  */
-latest: Record<string, number>, 
+latest: Partial<Record<SignalName, number>>, 
 /**
  * When the latest request rate was measured (Unix ms), None when never.
  */
@@ -151,6 +151,82 @@ requests_seen: number,
  * Every failed request seen since Vigil began polling.
  */
 errors_seen: number, };
+
+export type RevisionRole = "stable" | "canary" | "idle";
+
+export type RevisionOverview = { 
+/**
+ * Empty for the model's default version.
+ */
+version: string, role: RevisionRole, 
+/**
+ * Its share of the model's requests, 0–1; None when the model's rate is not measured.
+ */
+share: number | null, health: HealthState, health_reason: string | null, 
+/**
+ * Requests a second, failed share of them and p99 latency in seconds, as last measured.
+ */
+rate: number | null, error_share: number | null, p99_s: number | null, 
+/**
+ * The model's objectives it breaks; an idle revision breaks none.
+ */
+breaches: Array<Breach>, };
+
+export type ModelState = "down" | "degraded" | "breaching" | "up" | "serving";
+
+export type ModelStatus = { state: ModelState, reason: string, };
+
+export type ModelOverview = { server: string, model: string, status: ModelStatus, 
+/**
+ * Newest first.
+ */
+revisions: Array<RevisionOverview>, 
+/**
+ * Requests a second over every revision; None when none is measured.
+ */
+rate: number | null, 
+/**
+ * The failed share of all requests, each revision weighted by its rate; None when not measured.
+ */
+error_share: number | null, 
+/**
+ * The worst p99 latency of any revision, in seconds; None when none reports it.
+ */
+p99_s: number | null, 
+/**
+ * Requests a second over the last hour, every revision added up: (Unix ms, rate).
+ */
+sparkline: Array<[number, number]>, 
+/**
+ * When the newest revision was first seen.
+ */
+deployed_at: string, objectives: Objectives, 
+/**
+ * Its state, traffic, rollout and breaches in one sentence, for the product manager.
+ */
+sentence: string, };
+
+export type Bound = { max: number, 
+/**
+ * Whether it is the fleet default rather than the model's own.
+ */
+is_default: boolean, };
+
+export type Objectives = { error_share: Bound, p99_s: Bound, };
+
+export type Breach = "error_share" | "p99";
+
+export type ModelObjectives = { max_error_share: number | null, max_p99_s: number | null, };
+
+export type ObjectiveDefaults = { 
+/**
+ * The largest share of requests that may fail, 0–1.
+ */
+max_error_share: number, 
+/**
+ * The slowest p99 latency, in seconds.
+ */
+max_p99_s: number, };
 
 export type ModelChart = { server: string, model: string, from_ms: number, to_ms: number, 
 /**
@@ -174,11 +250,15 @@ export type ChartRevision = {
 /**
  * Empty for the model's default version.
  */
-version: string, first_seen_at: string, health: HealthState, health_reason: string | null, metadata: unknown, 
+version: string, first_seen_at: string, health: HealthState, health_reason: string | null, 
+/**
+ * Stable, canary or idle, from the traffic it took at the end of the range.
+ */
+role: RevisionRole, metadata: unknown, 
 /**
  * Signal name → (Unix ms, value) points; signals with no point in the range are absent.
  */
-series: Record<string, Array<[number, number]>>, };
+series: Partial<Record<SignalName, Array<[number, number]>>>, };
 
 export type ChartEvent = { at_ms: number, kind: ChartEventKind, 
 /**
@@ -214,11 +294,22 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, };
 
 export type ColumnKind = "numeric" | "categorical" | "binary";
 
 export type Method = "ks" | "chi_square" | "z_test" | "psi" | "jensen_shannon" | "wasserstein" | "hellinger";
+
+export type MethodRule = { method: Method, 
+/**
+ * The threshold it uses when none is chosen (Evidently's).
+ */
+default_threshold: number, 
+/**
+ * Whether its score is a p-value (drift below the threshold) rather than a distance (drift
+ * at or above it).
+ */
+p_value: boolean, };
 
 export type TestResult = { method: Method, 
 /**
@@ -349,3 +440,101 @@ target: string | null,
  * Columns whose use was chosen rather than inferred.
  */
 columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };
+
+/** Every signal a revision can have, as stored. */
+export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";
+
+/** The drift tests each column kind may be given, with their default thresholds. */
+export const DRIFT_METHODS: Record<ColumnKind, Array<MethodRule>> = {
+  "binary": [
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ],
+  "categorical": [
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ],
+  "numeric": [
+    {
+      "default_threshold": 0.05,
+      "method": "ks",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "chi_square",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.05,
+      "method": "z_test",
+      "p_value": true
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "psi",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "jensen_shannon",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "wasserstein",
+      "p_value": false
+    },
+    {
+      "default_threshold": 0.1,
+      "method": "hellinger",
+      "p_value": false
+    }
+  ]
+};

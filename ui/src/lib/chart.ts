@@ -2,9 +2,9 @@
 // model chart from the engine turned into what uPlot draws (one time axis, one line per
 // revision) with its annotations. Pure functions, tested without a window.
 
-import type { ChartEvent, ModelChart } from "./bindings";
+import type { ChartEvent, ModelChart, RevisionRole, SignalName } from "./bindings";
 import type { Role } from "./preferences.svelte";
-import { revisionRoles, versionName, type RevisionRole } from "./models";
+import { versionName } from "./models";
 
 export type RangeId = "15m" | "1h" | "24h" | "7d" | "30d";
 
@@ -54,7 +54,7 @@ export interface Panel {
   id: PanelId;
   title: string;
   /** The signals drawn, one line per revision and signal. */
-  signals: { name: string; label: string }[];
+  signals: { name: SignalName; label: string }[];
   unit: Unit;
 }
 
@@ -99,7 +99,7 @@ export interface Line {
   label: string;
   version: string;
   role: RevisionRole;
-  signal: string;
+  signal: SignalName;
 }
 
 /** What uPlot draws for a panel: one time axis (Unix ms), one value array per line, null where a line has no point. */
@@ -113,19 +113,12 @@ export interface PanelData {
 
 /** The lines of `panel` for every revision of `chart`, on one time axis. */
 export function panelData(chart: ModelChart, panel: Panel): PanelData {
-  const roles = revisionRoles(
-    chart.revisions.map((r) => ({
-      version: r.version,
-      first_seen_at: r.first_seen_at,
-      latest: { request_rate: r.series.request_rate?.at(-1)?.[1] ?? 0 },
-    })),
-  );
   const series: { line: Line; points: [number, number][] }[] = [];
   for (const revision of chart.revisions) {
     for (const signal of panel.signals) {
       const points = revision.series[signal.name];
       if (!points?.length) continue;
-      const role = roles.get(revision.version) ?? "idle";
+      const role = revision.role;
       const many = panel.signals.length > 1;
       const label = `${versionName(revision.version)}${role === "idle" ? "" : ` (${role})`}${many ? ` ${signal.label}` : ""}`;
       series.push({ line: { label, version: revision.version, role, signal: signal.name }, points });

@@ -20,7 +20,7 @@ function wave(points: number): PanelData {
   const start = Date.now() - 86_400_000;
   const xs = Array.from({ length: half }, (_, i) => start + (i * 86_400_000) / half);
   const line = (phase: number) => xs.map((_, i) => 5 + 4 * Math.sin(i / 500 + phase) + Math.random());
-  const lines = ["12", "13"].map((version) => ({ label: `v${version}`, version, role: "stable" as const, signal: "request_rate" }));
+  const lines = ["12", "13"].map((version) => ({ label: `v${version}`, version, role: "stable" as const, signal: "request_rate" as const }));
   return { xs, ys: [line(0), line(1)], lines, points: half * 2 };
 }
 

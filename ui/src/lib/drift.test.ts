@@ -21,7 +21,9 @@ import {
   windowLabel,
   bytesText,
   choiceWords,
+  defaultThreshold,
   isChosen,
+  isPValue,
   methodsFor,
   parseThreshold,
 } from "./drift";
@@ -192,10 +194,12 @@ describe("distributions and heatmap", () => {
 });
 
 describe("a column's chosen test", () => {
-  it("offers only the tests the engine accepts for the column's kind", () => {
-    expect(methodsFor("numeric")).toEqual(["ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]);
+  it("offers the tests the engine accepts for the column's kind, with the engine's default thresholds", () => {
+    expect(methodsFor("numeric")).toEqual(["ks", "chi_square", "z_test", "psi", "jensen_shannon", "wasserstein", "hellinger"]);
     expect(methodsFor("categorical")).toEqual(["chi_square", "z_test", "psi", "jensen_shannon", "hellinger"]);
     expect(methodsFor("binary")).toEqual(methodsFor("categorical"));
+    expect([defaultThreshold("chi_square"), defaultThreshold("hellinger")]).toEqual([0.05, 0.1]);
+    expect([isPValue("z_test"), isPValue("wasserstein")]).toEqual([true, false]);
   });
 
   it("says whether a person chose it, and what", () => {

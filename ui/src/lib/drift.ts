@@ -2,7 +2,8 @@
 // summary for product managers, the ranges offered, and the latest verdict of each model as the
 // engine's drift_reported events update it. Pure functions, tested without a window.
 
-import type { ColumnChoice, ColumnDrift, ColumnKind, DriftReport, Distributions, EngineEvent, Method, TestResult } from "./bindings";
+import { DRIFT_METHODS } from "./bindings";
+import type { ColumnChoice, ColumnDrift, ColumnKind, DriftReport, Distributions, EngineEvent, Method, MethodRule, TestResult } from "./bindings";
 import type { StatusView } from "./format";
 
 const MINUTE = 60_000;
@@ -25,8 +26,11 @@ export const METHOD_NAMES: Record<Method, string> = {
   hellinger: "Hellinger",
 };
 
+/** Each test's rule as the engine defines it; a numeric column may be given every test. */
+const RULES = new Map<Method, MethodRule>(DRIFT_METHODS.numeric.map((rule) => [rule.method, rule]));
+
 /** Tests whose score is a p-value (drifted below the threshold); the others give a distance (drifted at or above). */
-export const isPValue = (method: Method) => method === "ks" || method === "chi_square" || method === "z_test";
+export const isPValue = (method: Method) => RULES.get(method)?.p_value ?? false;
 
 /** A number with `digits` significant digits, without trailing noise: 0.0123, 1.5, 120. */
 function significant(value: number, digits = 3): string {
@@ -64,14 +68,10 @@ export function testWords(test: TestResult | null, problem: string | null = null
 }
 
 /** The tests a column of `kind` may be given, as the engine accepts them. */
-export function methodsFor(kind: ColumnKind): Method[] {
-  return kind === "numeric"
-    ? ["ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]
-    : ["chi_square", "z_test", "psi", "jensen_shannon", "hellinger"];
-}
+export const methodsFor = (kind: ColumnKind): Method[] => DRIFT_METHODS[kind].map((rule) => rule.method);
 
 /** The threshold Evidently uses for `method` when none is chosen. */
-export const defaultThreshold = (method: Method) => (isPValue(method) ? 0.05 : 0.1);
+export const defaultThreshold = (method: Method) => RULES.get(method)?.default_threshold ?? Number.NaN;
 
 /** Whether a person chose the column's method or threshold (otherwise Evidently's default holds). */
 export const isChosen = (choice: ColumnChoice) => choice.method !== null || choice.threshold !== null || choice.learned;

@@ -1,7 +1,7 @@
-// Test data shared by the UI's unit tests: a registered server and a model revision as the
-// engine sends them.
+// Test data shared by the UI's unit tests: a registered server and a model as the engine sends
+// them.
 
-import type { RevisionSignals, Server } from "./bindings";
+import type { ModelOverview, RevisionOverview, Server } from "./bindings";
 
 export const NOW = Date.parse("2026-11-28T12:00:00Z");
 export const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -31,20 +31,36 @@ export function server(overrides: Partial<Server> = {}): Server {
   };
 }
 
-export function revision(overrides: Partial<RevisionSignals> = {}): RevisionSignals {
+/** A revision of a model as the engine's overview gives it: fraud v12, stable, taking all the traffic. */
+export function revisionOverview(overrides: Partial<RevisionOverview> = {}): RevisionOverview {
+  return {
+    version: "12",
+    role: "stable",
+    share: 1,
+    health: "up",
+    health_reason: "/v2/models/fraud/versions/12/ready answered HTTP 200",
+    rate: 10.08,
+    error_share: 0.0125,
+    p99_s: 0.02522,
+    breaches: [],
+    ...overrides,
+  };
+}
+
+/** A model as the engine's overview gives it: fraud on fraud-prod, one revision, within objectives of its own. */
+export function modelOverview(overrides: Partial<ModelOverview> = {}): ModelOverview {
   return {
     server: "fraud-prod",
     model: "fraud",
-    version: "12",
-    first_seen_at: ago(7200),
-    health: "up",
-    health_reason: "/v2/models/fraud/versions/12/ready answered HTTP 200",
-    latest: { request_rate: 10.08, error_rate: 0.0125, latency_mean_s: 0.00981, latency_p99_s: 0.02522 },
-    latest_at_ms: NOW - 2000,
+    status: { state: "up", reason: "fraud v12 is ready" },
+    revisions: [revisionOverview()],
+    rate: 10.08,
+    error_share: 0.0125,
+    p99_s: 0.02522,
     sparkline: [],
-    metadata: {},
-    requests_seen: 263,
-    errors_seen: 3,
+    deployed_at: ago(7200),
+    objectives: { error_share: { max: 0.02, is_default: false }, p99_s: { max: 1, is_default: true } },
+    sentence: "fraud on fraud-prod is healthy (10.1 requests a second, 1.3 % failing).",
     ...overrides,
   };
 }

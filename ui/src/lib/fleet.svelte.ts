@@ -3,7 +3,7 @@
 
 import { api, ApiError, toApiError } from "./api";
 import { EngineListener } from "./engineListener";
-import type { EngineEvent, RevisionSignals, Server } from "./bindings";
+import type { EngineEvent, ModelOverview, Server } from "./bindings";
 import { elapsed } from "./format";
 
 const byName = (a: Server, b: Server) => a.name.localeCompare(b.name);
@@ -27,6 +27,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
       return servers.filter((s) => s.name !== event.name);
     case "audited":
     case "drift_reported":
+    case "objectives_changed":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);
@@ -79,17 +80,18 @@ export function plainStatus(server: Server, now: number): string {
 }
 
 /**
- * The live fleet: servers, their model revisions with the latest signals, when the engine last
- * polled, and what went wrong loading. Revisions are read again after each poll.
+ * The live fleet: servers, their models as the engine sees them (roles, traffic split, combined
+ * figures against their objectives), when the engine last polled, and what went wrong loading.
+ * Models are read again after each poll and each change of objectives.
  */
 export class Fleet extends EngineListener {
   servers = $state<Server[]>([]);
-  revisions = $state<RevisionSignals[]>([]);
+  models = $state<ModelOverview[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
-  /** Counts revision reads, so an older answer arriving late is dropped. */
-  #revisionReads = 0;
+  /** Counts model reads, so an older answer arriving late is dropped. */
+  #modelReads = 0;
 
 
   async reload(): Promise<void> {
@@ -98,7 +100,7 @@ export class Fleet extends EngineListener {
       this.servers = snapshot.servers.sort(byName);
       this.lastPolledAt ??= snapshot.polled_at;
       this.loadError = null;
-      await this.readRevisions();
+      await this.readModels();
     } catch (thrown) {
       this.loadError = toApiError(thrown);
     } finally {
@@ -109,21 +111,22 @@ export class Fleet extends EngineListener {
   apply(event: EngineEvent): void {
     if (event.kind === "polled") {
       this.lastPolledAt = event.at;
-      void this.readRevisions();
+      void this.readModels();
     }
+    if (event.kind === "objectives_changed") void this.readModels();
     if (event.kind === "server_removed") {
-      this.#revisionReads++; // a read under way may still hold the removed server's revisions
-      this.revisions = this.revisions.filter((r) => r.server !== event.name);
+      this.#modelReads++; // a read under way may still hold the removed server's models
+      this.models = this.models.filter((m) => m.server !== event.name);
     }
     this.servers = applyEvent(this.servers, event);
   }
 
-  /** Reads every revision's latest signals; a failure keeps the last ones (the next poll retries). */
-  async readRevisions(): Promise<void> {
-    const read = ++this.#revisionReads;
+  /** Reads every model as the engine works it out; a failure keeps the last ones (the next poll retries). */
+  async readModels(): Promise<void> {
+    const read = ++this.#modelReads;
     try {
-      const revisions = await api.revisions();
-      if (read === this.#revisionReads) this.revisions = revisions;
+      const models = await api.models();
+      if (read === this.#modelReads) this.models = models;
     } catch {
       // The server list says what is wrong; the numbers stay as last read.
     }

@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { EngineEvent, FleetSnapshot } from "./bindings";
 import { applyEvent, byAttention, Fleet, needsAttention, plainStatus } from "./fleet.svelte";
-import { revision, server } from "./fixtures";
+import { modelOverview, server } from "./fixtures";
 
 afterEach(() => clearMocks());
 
@@ -84,7 +84,7 @@ describe("Fleet", () => {
     mockIPC(
       (command) => {
         calls.push(command);
-        return command === "fleet_snapshot" ? snapshot : command === "revision_signals" ? [revision()] : null;
+        return command === "fleet_snapshot" ? snapshot : command === "model_overviews" ? [modelOverview()] : null;
       },
       { shouldMockEvents: true },
     );
@@ -100,10 +100,12 @@ describe("Fleet", () => {
     expect(fleet.servers[0].health).toBe("down");
     expect(fleet.lastPolledAt).toBe("2026-11-28T12:00:10Z");
     expect(calls.filter((c) => c === "fleet_snapshot")).toHaveLength(1);
-    expect(calls.filter((c) => c === "revision_signals"), "read at load and after each poll").toHaveLength(2);
-    expect(fleet.revisions.map((r) => r.model)).toEqual(["fraud"]);
+    expect(calls.filter((c) => c === "model_overviews"), "read at load and after each poll").toHaveLength(2);
+    expect(fleet.models.map((m) => m.model)).toEqual(["fraud"]);
+    await emit("engine", { kind: "objectives_changed", model: "fraud" } satisfies EngineEvent);
+    expect(calls.filter((c) => c === "model_overviews"), "read again when objectives change").toHaveLength(3);
     await emit("engine", { kind: "server_removed", name: "fraud-prod" } satisfies EngineEvent);
-    expect(fleet.revisions, "a removed server's revisions go with it").toEqual([]);
+    expect(fleet.models, "a removed server's models go with it").toEqual([]);
     fleet.stop();
   });
 

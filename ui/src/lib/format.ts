@@ -86,6 +86,8 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "server.add": "Added server",
   "server.edit": "Edited server",
   "server.remove": "Removed server",
+  "objective.set": "Set a model's objectives",
+  "objective.defaults": "Set the fleet's default objectives",
 };
 
 /** An audit action in words; an action this window does not know yet is shown as recorded. */

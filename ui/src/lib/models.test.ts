@@ -1,78 +1,72 @@
 import { describe, expect, it } from "vitest";
-import { ago, NOW, revision, server } from "./fixtures";
-import { filterModels, labelChoices, modelRows, modelSentence, NO_FILTER, revisionRoles, sortModels } from "./models";
+import { ago, modelOverview, NOW, revisionOverview, server } from "./fixtures";
+import { breachWords, filterModels, labelChoices, modelRows, NO_FILTER, parseBound, sortModels } from "./models";
 
-/** fraud: v12 stable at 9 req/s (1 % failing), v13 a canary at 1 req/s (10 % failing, slower). */
-const fraud = [
-  revision({
-    version: "12",
-    first_seen_at: ago(86_400),
-    latest: { request_rate: 9, error_rate: 0.01, latency_p99_s: 0.02 },
-    sparkline: [
-      [NOW - 120_000, 8],
-      [NOW - 60_000, 9],
-    ],
-  }),
-  revision({
-    version: "13",
-    first_seen_at: ago(600),
-    latest: { request_rate: 1, error_rate: 0.1, latency_p99_s: 0.2 },
-    sparkline: [[NOW - 60_000, 1]],
-  }),
-];
-const churn = revision({ server: "churn-prod", model: "churn", version: "3", latest: { request_rate: 5 } });
+/** fraud as the engine gives it: v12 stable at 9 req/s (1 % failing), v13 a canary at 1 req/s (10 % failing, slower). */
+const fraud = modelOverview({
+  status: { state: "up", reason: "v12 and v13 are ready" },
+  revisions: [
+    revisionOverview({ version: "13", role: "canary", share: 0.1, rate: 1, error_share: 0.1, p99_s: 0.2 }),
+    revisionOverview({ version: "12", role: "stable", share: 0.9, rate: 9, error_share: 0.01, p99_s: 0.02 }),
+  ],
+  rate: 10,
+  error_share: 0.019,
+  p99_s: 0.2,
+  sparkline: [
+    [NOW - 120_000, 8],
+    [NOW - 60_000, 10],
+  ],
+  deployed_at: ago(600),
+  objectives: { error_share: { max: 0.1, is_default: false }, p99_s: { max: 1, is_default: true } },
+  sentence: "fraud on fraud-prod is healthy (10.0 requests a second, 1.9 % failing); v13 is being tried on 10 % of traffic beside v12.",
+});
+const churn = modelOverview({
+  server: "churn-prod",
+  model: "churn",
+  status: { state: "up", reason: "churn v3 is ready" },
+  revisions: [revisionOverview({ version: "3", rate: 5, error_share: null, p99_s: null })],
+  rate: 5,
+  error_share: null,
+  p99_s: null,
+  deployed_at: ago(7200),
+  sentence: "churn on churn-prod is healthy (5.0 requests a second).",
+});
 const servers = [server({ labels: { team: "risk" } }), server({ id: 2, name: "churn-prod", labels: { team: "growth" } })];
 
 describe("modelRows", () => {
-  const rows = modelRows([...fraud, churn], servers, NOW, 10);
-  const row = rows.find((r) => r.model === "fraud")!;
+  const rows = modelRows([fraud, churn], servers, NOW, 10);
 
-  it("groups revisions into one row per model with the traffic split, stable and canary", () => {
+  it("keeps the engine's figures, split and sentence, with each model's key and its server's labels", () => {
     expect(rows.map((r) => r.key)).toEqual(["fraud-prod/fraud", "churn-prod/churn"]);
-    expect(row.revisions).toEqual([
-      { version: "13", share: 0.1, role: "canary", health: "up" },
-      { version: "12", share: 0.9, role: "stable", health: "up" },
+    const [row] = rows;
+    expect(row.revisions.map((r) => [r.version, r.role, r.share])).toEqual([
+      ["13", "canary", 0.1],
+      ["12", "stable", 0.9],
     ]);
-  });
-
-  it("adds up the rate, weights the error rate by traffic, keeps the worst p99 and sums the sparklines", () => {
-    expect(row.rate).toBe(10);
-    expect(row.errorRate).toBeCloseTo((9 * 0.01 + 1 * 0.1) / 10, 12);
-    expect(row.p99).toBe(0.2);
-    expect(row.sparkline).toEqual([
-      [NOW - 120_000, 8],
-      [NOW - 60_000, 10],
-    ]);
+    expect([row.rate, row.error_share, row.p99_s]).toEqual([10, 0.019, 0.2]);
     expect(row.labels).toEqual({ team: "risk" });
+    expect(row.sentence).toBe(fraud.sentence);
   });
 
-  it("is down when its server is, and stale when its server has not been checked lately", () => {
-    const down = modelRows(fraud, [server({ health: "down", health_reason: "connection refused" })], NOW, 10)[0];
-    expect(down.status).toMatchObject({ word: "Down", tone: "bad" });
-    expect(down.status.why).toContain("connection refused");
-    const stale = modelRows(fraud, [server({ checked_at: ago(3600) })], NOW, 10)[0];
+  it("shows the engine's status as a word, a tone and why", () => {
+    expect(rows[0].status).toEqual({ word: "Up", tone: "ok", why: "v12 and v13 are ready" });
+    const breaching = modelOverview({ status: { state: "breaching", reason: "fraud v13 fails 40.0 % of its requests" } });
+    expect(modelRows([breaching], servers, NOW, 10)[0].status).toEqual({
+      word: "Breaching",
+      tone: "warn",
+      why: "fraud v13 fails 40.0 % of its requests",
+    });
+  });
+
+  it("is stale when its server has not been checked lately, whatever the engine last worked out", () => {
+    const [stale] = modelRows([fraud], [server({ checked_at: ago(3600) })], NOW, 10);
     expect(stale.status.word).toBe("Stale");
-  });
-
-  it("says every revision taking traffic is ready, or which one is not", () => {
-    expect(modelRows(fraud, servers, NOW, 10)[0].status).toEqual({ word: "Up", tone: "ok", why: "v12 and v13 are ready" });
-    const sick = [fraud[0], { ...fraud[1], health: "degraded" as const, health_reason: "LOADING" }];
-    const status = modelRows(sick, servers, NOW, 10)[0].status;
-    expect(status).toMatchObject({ word: "Degraded", tone: "warn" });
-    expect(status.why).toBe("fraud v13: LOADING");
-  });
-});
-
-describe("revisionRoles", () => {
-  it("makes the oldest revision with traffic stable, newer ones canaries, the rest idle", () => {
-    const retired = revision({ version: "11", first_seen_at: ago(999_999), latest: {} });
-    const roles = revisionRoles([...fraud, retired]);
-    expect(Object.fromEntries(roles)).toEqual({ "11": "idle", "12": "stable", "13": "canary" });
+    expect(stale.sentence).toBe("fraud on fraud-prod: Vigil has not heard from its server lately.");
   });
 });
 
 describe("filterModels and sortModels", () => {
-  const rows = modelRows([...fraud, churn], servers, NOW, 10);
+  const rows = modelRows([fraud, churn], servers, NOW, 10);
 
   it("searches model, server and version, and filters by label and health", () => {
     expect(filterModels(rows, { ...NO_FILTER, query: "13" }).map((r) => r.model)).toEqual(["fraud"]);
@@ -91,16 +85,20 @@ describe("filterModels and sortModels", () => {
     expect(sortModels(rows, "rate", true).map((r) => r.model)).toEqual(["churn", "fraud"]);
     expect(sortModels(rows, "p99").map((r) => r.model)).toEqual(["fraud", "churn"]);
     expect(sortModels(rows, "model").map((r) => r.model)).toEqual(["churn", "fraud"]);
+    expect(sortModels(rows, "deployed").map((r) => r.model), "newest deployment first").toEqual(["fraud", "churn"]);
   });
 });
 
-describe("modelSentence", () => {
-  it("tells a product manager the state, the traffic and a rollout in progress in plain words", () => {
-    const [row] = modelRows(fraud, servers, NOW, 10);
-    expect(modelSentence(row)).toBe(
-      "fraud on fraud-prod is healthy (10.0 requests a second, 1.9 % failing); v13 is being tried on 10 % of traffic beside v12.",
-    );
-    const down = modelRows(fraud, [server({ health: "down", health_reason: "connection refused" })], NOW, 10)[0];
-    expect(modelSentence(down)).toMatch(/^fraud on fraud-prod is down: .*connection refused\.$/);
+describe("objectives", () => {
+  it("names the objectives a revision breaks with their bounds", () => {
+    expect(breachWords(["error_share", "p99"], fraud.objectives)).toBe("errors above 10.0 %, p99 above 1000 ms");
+    expect(breachWords([], fraud.objectives)).toBe("");
+  });
+
+  it("reads a typed bound in the field's unit: empty for the fleet default, a number, or what is wrong", () => {
+    expect(parseBound(" ", 100)).toEqual({ value: null });
+    expect(parseBound("2,5 %", 100)).toEqual({ value: 0.025 });
+    expect(parseBound("500", 1000)).toEqual({ value: 0.5 });
+    expect(parseBound("fast", 1000)).toEqual({ problem: "Write a number, such as 1, or leave it empty for the fleet default." });
   });
 });

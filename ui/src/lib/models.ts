@@ -1,144 +1,45 @@
-// The fleet overview's models: each model on its server with its revisions, traffic split,
-// combined signals and last hour of traffic; filtered, searched and sorted as the person asks.
+// The fleet overview's models as the engine works them out (roles, traffic split, combined
+// figures, status, plain-words sentence), shown as the person asks: with their servers' labels,
+// a status badge that says when the server has gone quiet, filtered, searched and sorted.
 // Pure functions, so the view logic is tested without a window.
 
-import type { HealthState, RevisionSignals, Server } from "./bindings";
-import { serverStatus, type StatusView } from "./format";
-
-/** What a revision does for its model: the oldest one taking traffic is stable; a newer one beside it is a canary. */
-export type RevisionRole = "stable" | "canary" | "idle";
-
-export interface RevisionShare {
-  version: string;
-  /** Share of the model's requests, 0–1; null when nothing was measured. */
-  share: number | null;
-  role: RevisionRole;
-  health: HealthState;
-}
+import type { Breach, ModelOverview, ModelState, Objectives, Server } from "./bindings";
+import { serverStatus, type StatusView, type Tone } from "./format";
 
 /** One model on one server, as the overview shows it. */
-export interface ModelRow {
+export interface ModelRow extends Omit<ModelOverview, "status"> {
   key: string;
-  server: string;
-  model: string;
   status: StatusView;
-  /** Newest first. */
-  revisions: RevisionShare[];
-  /** Requests per second over all revisions; null when none measured. */
-  rate: number | null;
-  /** Failed share of all requests, weighted by each revision's rate; null when not measured. */
-  errorRate: number | null;
-  /** The worst p99 latency of any revision, seconds; null when none reports it. */
-  p99: number | null;
-  /** Requests per second over the last hour, all revisions added up: (Unix ms, rate). */
-  sparkline: [number, number][];
   labels: Record<string, string>;
-  /** When the newest revision was first seen (ISO). */
-  deployedAt: string;
 }
 
-const WORST: Record<string, number> = { bad: 3, warn: 2, muted: 1, ok: 0 };
+const WORST: Record<Tone, number> = { bad: 3, warn: 2, muted: 1, ok: 0 };
+
+const STATES: Record<ModelState, { word: string; tone: Tone }> = {
+  up: { word: "Up", tone: "ok" },
+  serving: { word: "Serving", tone: "ok" },
+  degraded: { word: "Degraded", tone: "warn" },
+  breaching: { word: "Breaching", tone: "warn" },
+  down: { word: "Down", tone: "bad" },
+};
 
 /** A version as people say it: "v12" (kept as given when it already starts with a v), "default" for none. */
 export const versionName = (version: string) => (!version ? "default" : /^v/i.test(version) ? version : `v${version}`);
 
-/** The stable and canary revisions among a model's, from the traffic each takes now. */
-export function revisionRoles(revisions: { version: string; first_seen_at: string; latest: Record<string, number> }[]): Map<string, RevisionRole> {
-  const serving = revisions
-    .filter((r) => (r.latest.request_rate ?? 0) > 0)
-    .sort((a, b) => Date.parse(a.first_seen_at) - Date.parse(b.first_seen_at));
-  const roles = new Map<string, RevisionRole>(revisions.map((r) => [r.version, "idle"]));
-  serving.forEach((r, index) => roles.set(r.version, index === 0 ? "stable" : "canary"));
-  return roles;
-}
-
-/** Every model of the fleet, one row per model and server, in the order of `revisions`. */
-export function modelRows(revisions: RevisionSignals[], servers: Server[], now: number, intervalSecs: number): ModelRow[] {
-  const groups = new Map<string, RevisionSignals[]>();
-  for (const revision of revisions) {
-    const key = `${revision.server}/${revision.model}`;
-    groups.set(key, [...(groups.get(key) ?? []), revision]);
-  }
-  return [...groups.entries()].map(([key, group]) => {
-    const server = servers.find((s) => s.name === group[0].server);
-    const roles = revisionRoles(group);
-    const rates = group.map((r) => r.latest.request_rate);
-    const measured = rates.filter((r): r is number => r !== undefined);
-    const rate = measured.length ? measured.reduce((a, b) => a + b, 0) : null;
-    const newestFirst = [...group].sort((a, b) => Date.parse(b.first_seen_at) - Date.parse(a.first_seen_at));
-    return {
-      key,
-      server: group[0].server,
-      model: group[0].model,
-      status: modelStatus(group, server, now, intervalSecs),
-      revisions: newestFirst.map((r) => ({
-        version: r.version,
-        share: rate ? (r.latest.request_rate ?? 0) / rate : null,
-        role: roles.get(r.version) ?? "idle",
-        health: r.health,
-      })),
-      rate,
-      errorRate: weightedErrorRate(group),
-      p99: maxOf(group.map((r) => r.latest.latency_p99_s)),
-      sparkline: addedUp(group.map((r) => r.sparkline)),
-      labels: server?.labels ?? {},
-      deployedAt: newestFirst[0].first_seen_at,
-    };
+/**
+ * Every model of the fleet, one row per model and server, in the engine's order. A model whose
+ * server has not been checked lately is Stale, as its server is: what the engine last worked
+ * out may no longer hold.
+ */
+export function modelRows(models: ModelOverview[], servers: Server[], now: number, intervalSecs: number): ModelRow[] {
+  return models.map((model) => {
+    const server = servers.find((s) => s.name === model.server);
+    const stale = server ? serverStatus(server, now, intervalSecs) : null;
+    const status = stale?.word === "Stale" ? stale : { ...STATES[model.status.state], why: model.status.reason };
+    const sentence =
+      stale?.word === "Stale" ? `${model.model} on ${model.server}: Vigil has not heard from its server lately.` : model.sentence;
+    return { ...model, key: `${model.server}/${model.model}`, status, sentence, labels: server?.labels ?? {} };
   });
-}
-
-/** A model's status: its server's when the server is down or stale, else its worst serving revision's. */
-function modelStatus(group: RevisionSignals[], server: Server | undefined, now: number, intervalSecs: number): StatusView {
-  if (server) {
-    const status = serverStatus(server, now, intervalSecs);
-    if (status.word === "Stale" || server.health === "down") {
-      return status.word === "Stale" ? status : { ...status, why: `Server ${server.name} is down: ${status.why}` };
-    }
-  }
-  const roles = revisionRoles(group);
-  const watched = group.filter((r) => roles.get(r.version) !== "idle" || r.health !== "down");
-  const views: StatusView[] = (watched.length ? watched : group).map((r) => {
-    const name = `${r.model} ${versionName(r.version)}`;
-    switch (r.health) {
-      case "up":
-        return { word: "Up", tone: "ok", why: `${name} is ready` };
-      case "degraded":
-        return { word: "Degraded", tone: "warn", why: `${name}: ${r.health_reason ?? "not fully ready"}` };
-      case "down":
-        return { word: "Down", tone: "bad", why: `${name}: ${r.health_reason ?? "not ready"}` };
-      case "unknown":
-        return { word: "Serving", tone: "ok", why: "The server does not report each model's readiness" };
-    }
-  });
-  const worst = views.reduce((a, b) => (WORST[b.tone] > WORST[a.tone] ? b : a));
-  if (worst.word === "Up" && watched.length > 1) {
-    return { ...worst, why: `${watched.map((r) => versionName(r.version)).join(" and ")} are ready` };
-  }
-  return worst;
-}
-
-function weightedErrorRate(group: RevisionSignals[]): number | null {
-  let requests = 0;
-  let failed = 0;
-  for (const r of group) {
-    const { request_rate: rate, error_rate: errors } = r.latest;
-    if (rate === undefined || errors === undefined) continue;
-    requests += rate;
-    failed += rate * errors;
-  }
-  return requests > 0 ? failed / requests : null;
-}
-
-function maxOf(values: (number | undefined)[]): number | null {
-  const measured = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-  return measured.length ? Math.max(...measured) : null;
-}
-
-/** Several sparklines added up bucket by bucket. */
-function addedUp(lines: [number, number][][]): [number, number][] {
-  const sums = new Map<number, number>();
-  for (const line of lines) for (const [at, value] of line) sums.set(at, (sums.get(at) ?? 0) + value);
-  return [...sums.entries()].sort((a, b) => a[0] - b[0]);
 }
 
 /** What the person narrowed the overview to. */
@@ -180,7 +81,7 @@ export type SortKey = "attention" | "model" | "rate" | "errors" | "p99" | "deplo
 /** Rows sorted by `key`: attention puts the worst first; numbers sort largest first, missing last. */
 export function sortModels(rows: ModelRow[], key: SortKey, ascending = false): ModelRow[] {
   const number = (row: ModelRow): number | null =>
-    key === "rate" ? row.rate : key === "errors" ? row.errorRate : key === "p99" ? row.p99 : null;
+    key === "rate" ? row.rate : key === "errors" ? row.error_share : key === "p99" ? row.p99_s : null;
   const byName = (a: ModelRow, b: ModelRow) => a.model.localeCompare(b.model) || a.server.localeCompare(b.server);
   const compare = (a: ModelRow, b: ModelRow): number => {
     switch (key) {
@@ -189,7 +90,7 @@ export function sortModels(rows: ModelRow[], key: SortKey, ascending = false): M
       case "model":
         return byName(a, b);
       case "deployed":
-        return Date.parse(b.deployedAt) - Date.parse(a.deployedAt) || byName(a, b);
+        return Date.parse(b.deployed_at) - Date.parse(a.deployed_at) || byName(a, b);
       default: {
         const [x, y] = [number(a), number(b)];
         if (x === null || y === null) return (x === null ? 1 : 0) - (y === null ? 1 : 0) || byName(a, b);
@@ -201,21 +102,24 @@ export function sortModels(rows: ModelRow[], key: SortKey, ascending = false): M
   return ascending ? sorted.reverse() : sorted;
 }
 
-/** One sentence per model in plain words, for the product manager. */
-export function modelSentence(row: ModelRow): string {
-  const name = `${row.model} on ${row.server}`;
-  const canary = row.revisions.find((r) => r.role === "canary");
-  const stable = row.revisions.find((r) => r.role === "stable");
-  if (row.status.tone === "bad") return `${name} is down: ${row.status.why}.`;
-  if (row.status.word === "Stale") return `${name}: Vigil has not heard from its server lately.`;
-  const traffic =
-    row.rate === null
-      ? "no traffic measured yet"
-      : `${row.rate.toFixed(1)} requests a second${row.errorRate !== null ? `, ${(row.errorRate * 100).toFixed(1)} % failing` : ""}`;
-  const rollout =
-    canary && stable
-      ? `; ${versionName(canary.version)} is being tried on ${Math.round((canary.share ?? 0) * 100)} % of traffic beside ${versionName(stable.version)}`
-      : "";
-  const state = row.status.tone === "warn" ? "is serving with a problem" : "is healthy";
-  return `${name} ${state} (${traffic})${rollout}.`;
+/** The objectives a revision breaks, in words: "errors above 1.0 %, p99 above 1000 ms"; "" when none. */
+export function breachWords(breaches: Breach[], objectives: Objectives): string {
+  const words: Record<Breach, string> = {
+    error_share: `errors above ${(objectives.error_share.max * 100).toFixed(1)} %`,
+    p99: `p99 above ${Math.round(objectives.p99_s.max * 1000)} ms`,
+  };
+  return breaches.map((breach) => words[breach]).join(", ");
+}
+
+/**
+ * A bound as typed in the objectives form, in the field's unit (% or ms), as the engine takes
+ * it (a share, seconds): null when empty (the fleet default), or what is wrong. Whether it is in
+ * range is the engine's to say.
+ */
+export function parseBound(text: string, unitsPerValue: number): { value: number | null } | { problem: string } {
+  const trimmed = text.replace(/%|ms/g, "").trim();
+  if (trimmed === "") return { value: null };
+  const number = Number(trimmed.replace(",", "."));
+  if (!Number.isFinite(number)) return { problem: "Write a number, such as 1, or leave it empty for the fleet default." };
+  return { value: number / unitsPerValue };
 }

@@ -8,7 +8,7 @@ import { Demo } from "../lib/demo.svelte";
 import { DriftLatest } from "../lib/driftStore.svelte";
 import { referenceSummary, report, timeline } from "../lib/driftFixtures";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, revision, server } from "../lib/fixtures";
+import { modelOverview, NOW, server } from "../lib/fixtures";
 import type { Role } from "../lib/preferences.svelte";
 import DriftView from "./DriftView.svelte";
 import FleetView from "./FleetView.svelte";
@@ -208,7 +208,7 @@ describe("DriftView", () => {
     flushSync();
     expect(text('[data-testid="drift-choice"] h3')).toBe("Test for amount");
     expect(text('[data-testid="drift-choice-now"]')).toBe("default Evidently's default test and threshold for this column");
-    expect(options()).toEqual(["default", "ks", "wasserstein", "psi", "jensen_shannon", "hellinger"]);
+    expect(options()).toEqual(["default", "ks", "chi_square", "z_test", "psi", "jensen_shannon", "wasserstein", "hellinger"]);
     expect(find<HTMLSelectElement>('[data-testid="drift-choice-method-select"]')!.selectedOptions[0].textContent).toBe("Default (Kolmogorov–Smirnov)");
     const apply = () => find<HTMLButtonElement>('[data-testid="drift-choice-apply"]')!;
     expect(apply().disabled, "nothing changed yet").toBe(true);
@@ -520,7 +520,7 @@ describe("the models table's drift badge", () => {
     await drift.start();
     const fleet = new Fleet();
     fleet.servers = [server()];
-    fleet.revisions = [revision()];
+    fleet.models = [modelOverview()];
     fleet.loaded = true;
     const opened: string[] = [];
     const target = document.body.appendChild(document.createElement("div"));

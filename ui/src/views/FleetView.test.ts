@@ -3,7 +3,7 @@ import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, revision, server } from "../lib/fixtures";
+import { modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
 import FleetView from "./FleetView.svelte";
 
 afterEach(() => {
@@ -93,9 +93,17 @@ describe("FleetView", () => {
   it("lists each model with its revisions, numbers and units, a dash with the reason where none was measured", () => {
     const fleet = new Fleet();
     fleet.servers = [server(), server({ id: 2, name: "churn", health: "down" })];
-    fleet.revisions = [
-      revision(),
-      revision({ server: "churn", model: "churn", version: "v3", latest: { request_rate: 4.84, latency_mean_s: 0.01664 } }),
+    fleet.models = [
+      modelOverview(),
+      modelOverview({
+        server: "churn",
+        model: "churn",
+        status: { state: "down", reason: "Server churn is down: connection refused" },
+        revisions: [revisionOverview({ version: "v3", rate: 4.84, error_share: null, p99_s: null })],
+        rate: 4.84,
+        error_share: null,
+        p99_s: null,
+      }),
     ];
     fleet.loaded = true;
     const target = document.body.appendChild(document.createElement("div"));
@@ -118,7 +126,7 @@ describe("FleetView", () => {
   it("puts first what the role cares about: servers for engineers, models for data scientists, plain words for PMs", () => {
     const fleet = new Fleet();
     fleet.servers = [server()];
-    fleet.revisions = [revision()];
+    fleet.models = [modelOverview()];
     fleet.loaded = true;
     const first = (role: "engineer" | "data_scientist" | "product_manager") => {
       const target = document.body.appendChild(document.createElement("div"));

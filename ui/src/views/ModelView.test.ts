@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { ModelChart } from "../lib/bindings";
+import type { ModelChart, ModelOverview } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
-import { NOW, revision, server } from "../lib/fixtures";
+import { modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
 import { drawnCharts } from "../testSetup";
 import FleetView from "./FleetView.svelte";
-import { settle } from "../lib/testDom";
+import { settle, type } from "../lib/testDom";
 
 afterEach(() => {
   clearMocks();
@@ -27,6 +27,7 @@ const chartOf = (from: number, to: number): ModelChart => ({
       first_seen_at: "2026-11-28T09:00:00Z",
       health: "up",
       health_reason: null,
+      role: "stable",
       metadata: { platform: "sklearn" },
       series: { request_rate: [[to - 10_000, 9]], latency_p99_s: [[to - 10_000, 0.025]], error_rate: [[to - 10_000, 0.01]] },
     },
@@ -36,7 +37,7 @@ const chartOf = (from: number, to: number): ModelChart => ({
 });
 
 
-function open(role: "engineer" | "data_scientist" | "product_manager", answer?: () => unknown) {
+function open(role: "engineer" | "data_scientist" | "product_manager", answer?: () => unknown, model: ModelOverview = modelOverview()) {
   const calls: { fromMs: number; toMs: number; server: string; model: string }[] = [];
   mockIPC((command, args) => {
     if (command !== "model_chart") return null;
@@ -46,7 +47,7 @@ function open(role: "engineer" | "data_scientist" | "product_manager", answer?: 
   });
   const fleet = new Fleet();
   fleet.servers = [server()];
-  fleet.revisions = [revision()];
+  fleet.models = [model];
   fleet.loaded = true;
   const target = document.body.appendChild(document.createElement("div"));
   const view = mount(FleetView, {
@@ -115,6 +116,46 @@ describe("ModelView", () => {
     expect(calls).toHaveLength(2);
     expect(target.querySelector('[data-testid="model-error"]')).toBeNull();
     expect(target.querySelector('[data-testid="chart-latency"]')).not.toBeNull();
+    unmount(view);
+  });
+
+  it("shows the model's objectives and whose they are, saves a change, and puts the engine's objection under the field", async () => {
+    const breaking = modelOverview({ revisions: [revisionOverview({ breaches: ["error_share"] })] });
+    const { target, view } = open("data_scientist", undefined, breaking);
+    await settle();
+    const find = <T extends HTMLElement = HTMLElement>(css: string) => target.querySelector<T>(css);
+    expect(find('[data-testid="revision-breaches"]')?.textContent).toBe("breaks its objectives: errors above 2.0 %");
+    expect(find('[data-testid="objectives-now"]')?.textContent?.replace(/\s+/g, " ").trim()).toBe(
+      "Errors at most 2 % (this model's own); p99 at most 1000 ms (the fleet default).",
+    );
+    const share = find<HTMLInputElement>('[data-testid="objective-error-share-input"]')!;
+    const p99 = find<HTMLInputElement>('[data-testid="objective-p99-input"]')!;
+    expect([share.value, p99.value, p99.placeholder]).toEqual(["2", "", "1000"]);
+
+    const sent: unknown[] = [];
+    mockIPC((command, args) => {
+      if (command !== "objective_set") return null;
+      sent.push(args);
+      const { objectives } = args as { objectives: { max_error_share: number | null } };
+      if ((objectives.max_error_share ?? 0) <= 1) return null;
+      throw { code: "invalid_input", message: "An error share is a percentage from 0 to 100 %, not 150 %.", field: "max_error_share", detail: null };
+    });
+    type(p99, "soon");
+    find('[data-testid="objectives-save"]')!.click();
+    await settle();
+    expect(find('[data-testid="objective-p99-error"]')?.textContent).toContain("Write a number");
+    expect(sent, "nothing sent while a field is unreadable").toEqual([]);
+
+    type(share, "150");
+    type(p99, "500");
+    find('[data-testid="objectives-save"]')!.click();
+    await settle();
+    expect(sent).toEqual([{ model: "fraud", objectives: { max_error_share: 1.5, max_p99_s: 0.5 } }]);
+    expect(find('[data-testid="objective-error-share-error"]')?.textContent).toBe("An error share is a percentage from 0 to 100 %, not 150 %.");
+
+    find('[data-testid="objectives-reset"]')!.click();
+    await settle();
+    expect(sent.at(-1)).toEqual({ model: "fraud", objectives: { max_error_share: null, max_p99_s: null } });
     unmount(view);
   });
 });

@@ -3,10 +3,13 @@
 //! over a range with what happened meanwhile (the model detail), one signal's series, and each
 //! server's resource use.
 //!
-//! [`queries`] holds the reads themselves.
+//! [`queries`] holds the reads themselves; [`overview`] what the engine derives from them per
+//! model (roles, traffic split, combined figures, status and the plain-words sentence).
 
+pub mod overview;
 pub mod queries;
 
+pub use overview::ModelOverview;
 pub use queries::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 
 use chrono::{DateTime, Utc};
@@ -30,6 +33,12 @@ impl Dashboard {
     /// last hour of its traffic.
     pub async fn revision_signals(&self) -> Result<Vec<RevisionSignals>> {
         queries::revisions(self.context.pool(), Utc::now().timestamp_millis()).await
+    }
+
+    /// Every model of the fleet with its revisions' roles and traffic split, its combined rate,
+    /// error share and p99, the objectives each revision breaks, its status and its sentence.
+    pub async fn model_overviews(&self) -> Result<Vec<ModelOverview>> {
+        overview::read(self.context.pool(), Utc::now().timestamp_millis()).await
     }
 
     /// Model `model` of server `server` from `from` to `to`: every revision's signals at the

@@ -13,6 +13,7 @@ use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
+use super::overview::{self, RevisionRole};
 use crate::drift::report;
 use crate::health::{self, HealthState};
 use crate::points::{self, signal, Retention};
@@ -56,7 +57,7 @@ pub struct RevisionSignals {
     /// Why, in words, when the server said.
     pub health_reason: Option<String>,
     /// Signal name → latest value; absent when never measured.
-    #[ts(type = "Record<string, number>")]
+    #[ts(type = "Partial<Record<SignalName, number>>")]
     pub latest: BTreeMap<String, f64>,
     /// When the latest request rate was measured (Unix ms), None when never.
     #[ts(type = "number | null")]
@@ -199,10 +200,12 @@ pub struct ChartRevision {
     pub first_seen_at: DateTime<Utc>,
     pub health: HealthState,
     pub health_reason: Option<String>,
+    /// Stable, canary or idle, from the traffic it took at the end of the range.
+    pub role: RevisionRole,
     #[ts(type = "unknown")]
     pub metadata: serde_json::Value,
     /// Signal name → (Unix ms, value) points; signals with no point in the range are absent.
-    #[ts(type = "Record<string, Array<[number, number]>>")]
+    #[ts(type = "Partial<Record<SignalName, Array<[number, number]>>>")]
     pub series: BTreeMap<String, Vec<(i64, f64)>>,
 }
 
@@ -282,7 +285,15 @@ pub async fn model_chart(
         }
         versions.insert(id, version.clone());
         let metadata = serde_json::from_str(&metadata).unwrap_or_default();
-        revisions.push(ChartRevision { version, first_seen_at, health, health_reason, metadata, series });
+        let role = RevisionRole::Idle; // until the range's traffic is known, below
+        revisions.push(ChartRevision { version, first_seen_at, health, health_reason, role, metadata, series });
+    }
+    let last_rates: Vec<(DateTime<Utc>, Option<f64>)> = revisions
+        .iter()
+        .map(|r| (r.first_seen_at, r.series.get(signal::REQUEST_RATE).and_then(|points| points.last()).map(|p| p.1)))
+        .collect();
+    for (revision, role) in revisions.iter_mut().zip(overview::roles(&last_rates)) {
+        revision.role = role;
     }
     let deployed = revisions.iter().filter_map(|revision| {
         let at_ms = revision.first_seen_at.timestamp_millis();
@@ -456,8 +467,9 @@ mod tests {
 
         let last_hour = model_chart(&pool, ("s", "m"), (now - HOUR, now), now, keep).await.unwrap();
         assert_eq!(last_hour.resolution_secs, 0, "an hour: every point");
-        let versions: Vec<&str> = last_hour.revisions.iter().map(|r| r.version.as_str()).collect();
-        assert_eq!(versions, ["1", "2"]);
+        let versions: Vec<(&str, RevisionRole)> =
+            last_hour.revisions.iter().map(|r| (r.version.as_str(), r.role)).collect();
+        assert_eq!(versions, [("1", RevisionRole::Stable), ("2", RevisionRole::Canary)]);
         assert_eq!(last_hour.revisions[0].series[signal::REQUEST_RATE].len(), 360);
         assert_eq!(last_hour.revisions[1].series[signal::ERROR_RATE].len(), 360);
         assert!(!last_hour.revisions[0].series.contains_key(signal::LATENCY_P99), "no points: no series");
@@ -481,6 +493,7 @@ mod tests {
 
         let before = model_chart(&pool, ("s", "m"), (start - 2 * HOUR, start - HOUR), now, keep).await.unwrap();
         assert!(before.events.is_empty() && before.revisions.iter().all(|r| r.series.is_empty()));
+        assert!(before.revisions.iter().all(|r| r.role == RevisionRole::Idle), "no traffic in the range: idle");
         assert_eq!(before.log.len(), 1, "the log reaches past the range");
     }
 

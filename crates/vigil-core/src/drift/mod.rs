@@ -12,6 +12,7 @@ pub mod ingest;
 pub mod learned;
 pub mod live;
 pub mod logs;
+pub mod methods;
 pub mod parallel;
 pub mod payload;
 pub mod profile;

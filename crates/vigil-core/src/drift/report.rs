@@ -11,6 +11,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::learned;
+use super::methods;
 use super::parallel;
 use super::profile::{ColumnProfile, Values};
 use super::reference::ProfiledFile;
@@ -122,14 +123,12 @@ impl ColumnChoice {
     /// threshold with a distance and no fixed threshold, a threshold that is positive (and
     /// below 1 for a p-value). The error names the field at fault and what would do.
     pub fn check(&self, column: &str, kind: ColumnKind) -> Result<()> {
-        if let Some(method) = self.method {
-            let needs_numbers = matches!(method, Method::Ks | Method::Wasserstein);
-            if needs_numbers && kind != ColumnKind::Numeric {
-                return Err(VigilError::invalid(
-                    "method",
-                    format!("{} compares numbers; {column} holds labels. Use chi_square, z_test, psi, jensen_shannon or hellinger.", method.name()),
-                ));
-            }
+        if let Some(method) = self.method.filter(|method| !methods::applies(*method, kind)) {
+            let usable: Vec<&str> = methods::for_kind(kind).iter().map(|rule| rule.method.name()).collect();
+            return Err(VigilError::invalid(
+                "method",
+                format!("{} compares numbers; {column} holds labels. Use {}.", method.name(), usable.join(", ")),
+            ));
         }
         if self.learned && (self.threshold.is_some() || self.method.is_none_or(|m| m.is_p_value())) {
             return Err(VigilError::invalid(
