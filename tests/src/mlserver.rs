@@ -104,7 +104,7 @@ impl RealMlserver {
 
     /// What MLServer's own metrics page counts for iris v1: (successes, failures).
     pub async fn counted(&self) -> Option<(f64, f64)> {
-        use vigil_core::scrape::exposition::{parse, Format};
+        use vigil_exposition::{parse, Format};
         let text = self.http.get(&self.metrics_url).send().await.ok()?.text().await.ok()?;
         let page = parse(&text, Format::Auto);
         let count = |name| page.find(name, &[("model", "iris"), ("version", "v1")]).map(|s| s.value);

@@ -222,58 +222,8 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     }
     let engine = Engine::open(options).await?;
     match cli.command {
-        Command::Server(ServerCommand::Add { name, url, settings }) => {
-            let server =
-                engine.servers().add(settings.apply_to(NewServer { name, base_url: url, ..Default::default() }));
-            let server = server.await?;
-            println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
-        }
-        Command::Server(ServerCommand::Edit { name, new_name, url, settings }) => {
-            let current = engine.servers().get(&name).await?.settings();
-            let edit = NewServer {
-                name: new_name.unwrap_or(current.name.clone()),
-                base_url: url.unwrap_or(current.base_url.clone()),
-                ..current
-            };
-            let server = engine.servers().update(&name, settings.apply_to(edit)).await?;
-            println!("updated server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
-        }
-        Command::Server(ServerCommand::List { json, no_check }) => {
-            let servers = if no_check { engine.servers().list().await? } else { engine.polling().check_all().await? };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&servers).expect("servers serialize"));
-            } else {
-                print!("{}", server_table(&servers));
-            }
-        }
-        Command::Server(ServerCommand::Remove { name }) => {
-            engine.servers().remove(&name).await?;
-            println!("removed server '{name}'");
-        }
-        Command::Status { json } => {
-            let servers = engine.polling().check_all().await?;
-            let revisions = engine.dashboard().revision_signals().await?;
-            let models = engine.dashboard().model_overviews().await?;
-            let resources = engine.dashboard().server_resources().await?;
-            if json {
-                let status = serde_json::json!({
-                    "servers": servers, "models": models, "revisions": revisions, "resources": resources,
-                });
-                println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
-            } else {
-                print!("{}", server_table(&servers));
-                if !models.is_empty() {
-                    println!();
-                    print!("{}", model_table(&models));
-                    println!();
-                    print!("{}", revision_table(&revisions, &models));
-                }
-                if !resources.is_empty() {
-                    println!();
-                    print!("{}", resource_table(&resources));
-                }
-            }
-        }
+        Command::Server(command) => server(&engine, command).await,
+        Command::Status { json } => status(&engine, json).await,
         Command::Collect { duration, ingest, ingest_token, .. } => {
             let ingest = match ingest {
                 Some(addr) => {
@@ -294,34 +244,108 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 let stats = server.stats();
                 println!("payloads: {} accepted, {} refused, {} rows kept", stats.accepted, stats.rejected, stats.rows);
             }
+            Ok(())
         }
-        Command::Drift(command) => drift::run(&engine, command).await?,
-        Command::Objective(command) => objective::run(&engine, command).await?,
-        Command::Secret(SecretCommand::Set { name }) => {
+        Command::Drift(command) => drift::run(&engine, command).await,
+        Command::Objective(command) => objective::run(&engine, command).await,
+        Command::Secret(command) => secret(&engine, command).await,
+        Command::Audit { limit, json } => audit(&engine, limit, json).await,
+    }
+}
+
+/// `vigil server …`: registers, edits, lists or removes a server.
+async fn server(engine: &Engine, command: ServerCommand) -> Result<(), VigilError> {
+    match command {
+        ServerCommand::Add { name, url, settings } => {
+            let new = settings.apply_to(NewServer { name, base_url: url, ..Default::default() });
+            let server = engine.servers().add(new).await?;
+            println!("added server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
+        }
+        ServerCommand::Edit { name, new_name, url, settings } => {
+            let current = engine.servers().get(&name).await?.settings();
+            let edit = NewServer {
+                name: new_name.unwrap_or(current.name.clone()),
+                base_url: url.unwrap_or(current.base_url.clone()),
+                ..current
+            };
+            let server = engine.servers().update(&name, settings.apply_to(edit)).await?;
+            println!("updated server '{}' ({}) at {}", server.name, server.kind.as_str(), server.base_url);
+        }
+        ServerCommand::List { json, no_check } => {
+            let servers = if no_check { engine.servers().list().await? } else { engine.polling().check_all().await? };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&servers).expect("servers serialize"));
+            } else {
+                print!("{}", server_table(&servers));
+            }
+        }
+        ServerCommand::Remove { name } => {
+            engine.servers().remove(&name).await?;
+            println!("removed server '{name}'");
+        }
+    }
+    Ok(())
+}
+
+/// `vigil status`: checks every server now, then prints the servers, each model with its
+/// combined figures, each revision with its role and share, and resource use.
+async fn status(engine: &Engine, json: bool) -> Result<(), VigilError> {
+    let servers = engine.polling().check_all().await?;
+    let revisions = engine.dashboard().revision_signals().await?;
+    let models = engine.dashboard().model_overviews().await?;
+    let resources = engine.dashboard().server_resources().await?;
+    if json {
+        let status = serde_json::json!({
+            "servers": servers, "models": models, "revisions": revisions, "resources": resources,
+        });
+        println!("{}", serde_json::to_string_pretty(&status).expect("status serializes"));
+        return Ok(());
+    }
+    print!("{}", server_table(&servers));
+    if !models.is_empty() {
+        println!();
+        print!("{}", model_table(&models));
+        println!();
+        print!("{}", revision_table(&revisions, &models));
+    }
+    if !resources.is_empty() {
+        println!();
+        print!("{}", resource_table(&resources));
+    }
+    Ok(())
+}
+
+/// `vigil secret …`: keeps a token in the OS keyring, or removes it.
+async fn secret(engine: &Engine, command: SecretCommand) -> Result<(), VigilError> {
+    match command {
+        SecretCommand::Set { name } => {
             let mut token = String::new();
             std::io::Read::read_to_string(&mut std::io::Read::take(std::io::stdin(), 64 * 1024), &mut token)
                 .map_err(|_| VigilError::invalid("token", "The token must be UTF-8 text on standard input."))?;
             engine.servers().store_secret(&name, &token).await?;
             println!("stored the token as keyring entry '{name}'; use it with --token-ref keyring:{name}");
         }
-        Command::Secret(SecretCommand::Remove { name }) => {
+        SecretCommand::Remove { name } => {
             engine.servers().remove_secret(&name).await?;
             println!("removed keyring entry '{name}'");
         }
-        Command::Audit { limit, json } => {
-            let entries = engine.audit_log(limit).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&entries).expect("entries serialize"));
-            } else if entries.is_empty() {
-                println!("The audit trail is empty: nothing has been changed yet.");
-            } else {
-                let rows = entries.iter().map(|e| {
-                    let at = e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
-                    [at, e.actor.clone(), e.action.clone(), e.subject.clone()]
-                });
-                print!("{}", table(["TIME", "ACTOR", "ACTION", "SUBJECT"], rows));
-            }
-        }
+    }
+    Ok(())
+}
+
+/// `vigil audit`: the newest decisions on the audit trail.
+async fn audit(engine: &Engine, limit: u32, json: bool) -> Result<(), VigilError> {
+    let entries = engine.audit_log(limit).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&entries).expect("entries serialize"));
+    } else if entries.is_empty() {
+        println!("The audit trail is empty: nothing has been changed yet.");
+    } else {
+        let rows = entries.iter().map(|e| {
+            let at = e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+            [at, e.actor.clone(), e.action.clone(), e.subject.clone()]
+        });
+        print!("{}", table(["TIME", "ACTOR", "ACTION", "SUBJECT"], rows));
     }
     Ok(())
 }

@@ -14,8 +14,8 @@ use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
 use tokio::sync::{broadcast, Notify};
 
 use crate::audit::{self, AuditEntry};
-use crate::engine::EngineOptions;
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
+use crate::options::EngineOptions;
 use crate::Result;
 
 /// The database, HTTP client, event bus and settings the engine's parts share. Cheap to clone.

@@ -3,9 +3,7 @@
 //! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -18,54 +16,11 @@ use crate::dashboard::Dashboard;
 use crate::drift::Drift;
 use crate::events::EngineEvent;
 use crate::objectives::ObjectivesFront;
-use crate::points::Retention;
 use crate::polling::Polling;
 use crate::servers::{Server, Servers};
 use crate::{store, Result};
 
-/// How often servers are polled unless configured otherwise.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(10);
-/// How long one request to a server may take unless configured otherwise.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How an engine is set up.
-#[derive(Debug, Clone)]
-pub struct EngineOptions {
-    pub db_path: PathBuf,
-    pub poll_interval: Duration,
-    pub request_timeout: Duration,
-    /// Who is acting, for the audit log.
-    pub actor: String,
-    /// How long metrics are kept.
-    pub retention: Retention,
-}
-
-impl EngineOptions {
-    /// Sets how often each server is polled, from a number of seconds a person gave.
-    pub fn poll_every(mut self, seconds: f64) -> Result<Self> {
-        if !(0.1..=86_400.0).contains(&seconds) {
-            let message = format!("Poll interval must be between 0.1 and 86400 seconds, not {seconds}.");
-            return Err(crate::VigilError::invalid("poll_interval", message));
-        }
-        self.poll_interval = Duration::from_secs_f64(seconds);
-        Ok(self)
-    }
-
-    /// Defaults for a database at `db_path`, acting as the OS user.
-    pub fn new(db_path: PathBuf) -> Self {
-        let actor = ["USER", "USERNAME"]
-            .iter()
-            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| "unknown".into());
-        Self {
-            db_path,
-            poll_interval: DEFAULT_POLL_INTERVAL,
-            request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            actor,
-            retention: Retention::default(),
-        }
-    }
-}
+pub use crate::options::{EngineOptions, DEFAULT_POLL_INTERVAL, DEFAULT_REQUEST_TIMEOUT};
 
 /// What the Settings view shows about this instance.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]

@@ -9,7 +9,7 @@ use ts_rs::TS;
 
 use crate::audit::AuditEntry;
 use crate::health::HealthState;
-use crate::servers::Server;
+use crate::servers::server::Server;
 
 /// How many events a listener may fall behind before it misses some.
 pub const CHANNEL_CAPACITY: usize = 1024;

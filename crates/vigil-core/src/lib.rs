@@ -22,6 +22,7 @@ pub mod health;
 pub mod kinds;
 pub mod objectives;
 pub mod observe;
+mod options;
 pub mod points;
 pub mod polling;
 pub mod revisions;

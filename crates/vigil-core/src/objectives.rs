@@ -291,7 +291,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_model_sets_one_bound_of_its_own_and_follows_the_default_for_the_other() {
-        let (_dir, engine) = engine().await;
+        let (dir, engine) = engine().await;
         let own = ModelObjectives { max_error_share: Some(0.02), max_p99_s: None };
         engine.objectives().set(" fraud ", own).await.unwrap();
         let entry = engine.audit_log(1).await.unwrap().remove(0);
@@ -306,7 +306,11 @@ mod tests {
         assert_eq!(fraud.p99_s, Bound { max: 0.5, is_default: true }, "the new default reaches it");
 
         engine.objectives().set("fraud", ModelObjectives::default()).await.unwrap();
-        assert_eq!(engine.objectives().list().await.unwrap().models["fraud"], bounds(0.05, 0.5, true), "reset");
+        let list = engine.objectives().list().await.unwrap();
+        assert!(!list.models.contains_key("fraud"), "reset: fraud has no bounds of its own, and is not served");
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let fraud = book(&mut pool.acquire().await.unwrap()).await.unwrap().for_model("fraud");
+        assert_eq!(fraud, bounds(0.05, 0.5, true), "reset: the fleet defaults hold for fraud again");
     }
 
     #[tokio::test]

@@ -337,7 +337,7 @@ current: Array<number>, };
 
 export type ColumnChoice = { method: Method | null, threshold: number | null, 
 /**
- * The threshold is learned from the reference for each report ([`learned`]), not fixed.
+ * The threshold is learned from the reference for each report (see `drift::learned`), not fixed.
  */
 learned: boolean, };
 

@@ -90,9 +90,9 @@ export class Fleet extends EngineListener {
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
-  /** Counts model reads, so an older answer arriving late is dropped. */
-  #modelReads = 0;
-
+  /** The model read under way, if any, and whether another must follow it. */
+  #reading: Promise<void> | null = null;
+  #readAgain = false;
 
   async reload(): Promise<void> {
     try {
@@ -115,20 +115,33 @@ export class Fleet extends EngineListener {
     }
     if (event.kind === "objectives_changed") void this.readModels();
     if (event.kind === "server_removed") {
-      this.#modelReads++; // a read under way may still hold the removed server's models
       this.models = this.models.filter((m) => m.server !== event.name);
     }
     this.servers = applyEvent(this.servers, event);
   }
 
-  /** Reads every model as the engine works it out; a failure keeps the last ones (the next poll retries). */
-  async readModels(): Promise<void> {
-    const read = ++this.#modelReads;
-    try {
-      const models = await api.models();
-      if (read === this.#modelReads) this.models = models;
-    } catch {
-      // The server list says what is wrong; the numbers stay as last read.
+  /**
+   * Reads every model as the engine works it out. Reads do not overlap: one asked for while
+   * another is under way runs once that one is done, so polls faster than a read still show
+   * fresh numbers. A failure keeps the last ones (the next poll retries). Models of servers no
+   * longer listed are left out (one may be removed while a read is under way).
+   */
+  readModels(): Promise<void> {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return this.#reading;
     }
+    this.#reading = (async () => {
+      do {
+        this.#readAgain = false;
+        try {
+          const models = await api.models();
+          this.models = models.filter((m) => this.servers.some((s) => s.name === m.server));
+        } catch {
+          // The server list says what is wrong; the numbers stay as last read.
+        }
+      } while (this.#readAgain);
+    })().finally(() => (this.#reading = null));
+    return this.#reading;
   }
 }

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { EngineEvent, FleetSnapshot } from "./bindings";
@@ -79,7 +79,10 @@ describe("plainStatus", () => {
 
 describe("Fleet", () => {
   it("loads the fleet once and then follows engine events without asking again", async () => {
-    const snapshot: FleetSnapshot = { servers: [server({ name: "beta", id: 2 })], polled_at: "2026-11-28T12:00:00Z" };
+    const snapshot: FleetSnapshot = {
+      servers: [server({ name: "beta", id: 2 }), server({ name: "fraud-prod", id: 3 })],
+      polled_at: "2026-11-28T12:00:00Z",
+    };
     const calls: string[] = [];
     mockIPC(
       (command) => {
@@ -91,7 +94,7 @@ describe("Fleet", () => {
     const fleet = new Fleet();
     await fleet.start();
     expect(fleet.loaded).toBe(true);
-    expect(fleet.servers.map((s) => s.name)).toEqual(["beta"]);
+    expect(fleet.servers.map((s) => s.name)).toEqual(["beta", "fraud-prod"]);
     expect(fleet.lastPolledAt).toBe("2026-11-28T12:00:00Z");
 
     const event: EngineEvent = { kind: "health_changed", server: server({ id: 2, name: "beta", health: "down" }), from: "up", to: "down" };
@@ -106,6 +109,35 @@ describe("Fleet", () => {
     expect(calls.filter((c) => c === "model_overviews"), "read again when objectives change").toHaveLength(3);
     await emit("engine", { kind: "server_removed", name: "fraud-prod" } satisfies EngineEvent);
     expect(fleet.models, "a removed server's models go with it").toEqual([]);
+    fleet.stop();
+  });
+
+  it("shows fresh models while polls come faster than the engine answers a read", async () => {
+    const snapshot: FleetSnapshot = { servers: [server({ name: "fraud-prod", id: 3 })], polled_at: null };
+    let answered = 0;
+    const pending: (() => void)[] = [];
+    mockIPC(
+      (command) => {
+        if (command === "fleet_snapshot") return snapshot;
+        if (command !== "model_overviews") return null;
+        // Each read answers only when the test lets it, numbered by the order of answers.
+        return new Promise((resolve) => pending.push(() => resolve([modelOverview({ rate: ++answered })])));
+      },
+      { shouldMockEvents: true },
+    );
+    const fleet = new Fleet();
+    const started = fleet.start();
+    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    for (let poll = 0; poll < 5; poll++) {
+      await emit("engine", { kind: "polled", at: "2026-11-28T12:00:10Z", servers: ["fraud-prod"] } satisfies EngineEvent);
+    }
+    pending.shift()!();
+    await vi.waitFor(() => expect(fleet.models.map((m) => m.rate), "the first answer shows").toEqual([1]));
+    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    pending.shift()!();
+    await started;
+    expect(fleet.models.map((m) => m.rate), "then the answer read after the polls").toEqual([2]);
+    expect(pending, "five polls during one read cost one more read, not five").toHaveLength(0);
     fleet.stop();
   });
 

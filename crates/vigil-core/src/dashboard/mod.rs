@@ -8,6 +8,7 @@
 
 pub mod overview;
 pub mod queries;
+pub mod roles;
 
 pub use overview::ModelOverview;
 pub use queries::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};

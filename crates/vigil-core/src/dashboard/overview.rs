@@ -18,17 +18,7 @@ use crate::points::signal;
 use crate::servers::{self, Server};
 use crate::Result;
 
-/// What a revision does for its model, from the traffic it takes now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
-#[serde(rename_all = "snake_case")]
-pub enum RevisionRole {
-    /// The oldest revision taking traffic.
-    Stable,
-    /// A newer revision taking traffic beside the stable one.
-    Canary,
-    /// Taking no traffic.
-    Idle,
-}
+pub use super::roles::{roles, RevisionRole};
 
 /// One revision of a model, as the overview shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -121,18 +111,6 @@ pub fn models(revisions: &[RevisionSignals], servers: &[Server], book: &Objectiv
         .chunk_by(|a, b| (&a.server, &a.model) == (&b.server, &b.model))
         .map(|group| model(group, servers.iter().find(|s| s.name == group[0].server), book.for_model(&group[0].model)))
         .collect()
-}
-
-/// The role of each revision, given when it was first seen and the requests a second it takes
-/// now: the oldest taking traffic is stable, newer ones taking traffic are canaries, the rest idle.
-pub fn roles(revisions: &[(DateTime<Utc>, Option<f64>)]) -> Vec<RevisionRole> {
-    let mut serving: Vec<usize> = (0..revisions.len()).filter(|&i| revisions[i].1.unwrap_or(0.0) > 0.0).collect();
-    serving.sort_by_key(|&i| revisions[i].0);
-    let mut roles = vec![RevisionRole::Idle; revisions.len()];
-    for (rank, index) in serving.into_iter().enumerate() {
-        roles[index] = if rank == 0 { RevisionRole::Stable } else { RevisionRole::Canary };
-    }
-    roles
 }
 
 /// A model from its revisions (at least one), its server and its objectives.

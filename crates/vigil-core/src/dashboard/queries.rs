@@ -13,7 +13,7 @@ use serde::Serialize;
 use sqlx::{SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
-use super::overview::{self, RevisionRole};
+use super::roles::{self, RevisionRole};
 use crate::drift::report;
 use crate::health::{self, HealthState};
 use crate::points::{self, signal, Retention};
@@ -292,7 +292,7 @@ pub async fn model_chart(
         .iter()
         .map(|r| (r.first_seen_at, r.series.get(signal::REQUEST_RATE).and_then(|points| points.last()).map(|p| p.1)))
         .collect();
-    for (revision, role) in revisions.iter_mut().zip(overview::roles(&last_rates)) {
+    for (revision, role) in revisions.iter_mut().zip(roles::roles(&last_rates)) {
         revision.role = role;
     }
     let deployed = revisions.iter().filter_map(|revision| {
@@ -429,7 +429,7 @@ mod tests {
         }
         let down =
             HealthCheck { state: HealthState::Down, reason: "the server no longer lists it".into(), detected: None };
-        crate::health::record_revision(&mut conn, 1, v2, &down, at(start + 90 * MINUTE)).await.unwrap();
+        crate::polling::checks::record_revision(&mut conn, 1, v2, &down, at(start + 90 * MINUTE)).await.unwrap();
         pool
     }
 

@@ -7,6 +7,7 @@
 //! `crates/vigil-drift-stats`, known here by its old path). [`Drift`] is the domain's front:
 //! imports, reports, choices, the ingest endpoint and the report schedule.
 
+pub mod choice;
 mod front;
 pub mod ingest;
 pub mod learned;

@@ -12,9 +12,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
+use super::choice::ColumnChoice;
 use super::parallel;
 use super::profile::{ColumnProfile, SplitMix64};
-use super::report::ColumnChoice;
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
 use super::table::{BadRows, ImportProgress, KeptRow, Row, SkippedRow, Table};

@@ -5,11 +5,11 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::scrape::exposition::{parse, Format};
 use crate::signals::maps::gauge;
 use crate::signals::resources;
 use crate::signals::tests::close;
 use crate::signals::{golden, totals, RevisionKey, Totals};
+use vigil_exposition::{parse, Format};
 
 #[test]
 fn kinds_round_trip_through_their_names_and_bad_names_list_the_valid_ones() {

@@ -26,7 +26,9 @@
 //! polls gather into larger transactions. Once a minute it also folds the minutes that closed into
 //! rollups and prunes metrics older than the retention allows.
 
+pub(crate) mod checks;
 mod record;
+mod remembered;
 mod schedule;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -39,9 +41,10 @@ use tokio::task::JoinSet;
 
 use crate::clients::ServerClient;
 use crate::context::Context;
-use crate::observe::{observe, PreviousTotals};
+use crate::observe::observe;
 use crate::servers::{self, Server};
 use crate::{revisions, Result};
+use remembered::PreviousTotals;
 
 /// How many servers are polled at the same time.
 pub const MAX_CONCURRENT_POLLS: usize = 64;

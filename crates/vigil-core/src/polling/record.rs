@@ -7,9 +7,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use tokio::sync::mpsc;
 
+use super::checks;
 use super::{Polling, MAX_BATCH, RECORD_EVERY};
 use crate::events::EngineEvent;
-use crate::health::{self, Transition};
+use crate::health::Transition;
 use crate::observe::Observation;
 use crate::servers::{self, Server};
 use crate::{points, Result, VigilError};
@@ -42,7 +43,7 @@ impl Polling {
         let now = Utc::now();
         // A server removed while it was being polled is simply gone: nothing is recorded for it
         // (its revisions could not be stored without it). Read before the transaction, whose
-        // first statement must be a write (see `health::record`).
+        // first statement must be a write (see `checks::record`).
         let registered: HashSet<i64> = servers::ids(self.context().pool()).await?;
         let batch: Vec<&(Server, Observation)> =
             batch.iter().filter(|(server, _)| registered.contains(&server.id)).collect();
@@ -50,7 +51,7 @@ impl Polling {
         let mut write = self.context().write().await?;
         let mut news = Vec::new();
         for (server, observation) in batch.iter().copied() {
-            let transition = health::record(&mut write, server.id, &observation.health, now).await?;
+            let transition = checks::record(&mut write, server.id, &observation.health, now).await?;
             let metrics_error_changed = previous.record(&mut write, server.id, observation, now).await?;
             let detected = observation.health.detected.is_some_and(|kind| Some(kind) != server.detected_kind);
             if transition.is_some() || metrics_error_changed || detected {

@@ -1,8 +1,6 @@
-//! Reading model servers: bounded HTTP ([`http`]), the metrics text format ([`exposition`], the
-//! crate `crates/vigil-exposition`, known here by its old path), and the same metrics through a
-//! Prometheus that scrapes them ([`prometheus_api`]).
+//! Reading model servers: bounded HTTP ([`http`]) and the metrics through a Prometheus that
+//! scrapes them ([`prometheus_api`]). The metrics text format itself is read by the crate
+//! `vigil-exposition`.
 
 pub mod http;
 pub mod prometheus_api;
-
-pub use vigil_exposition as exposition;

@@ -95,8 +95,8 @@ fn exposition(result: &Value) -> String {
 mod tests {
     use super::*;
     use crate::kinds::ServerKind;
-    use crate::scrape::exposition::{parse, Format};
     use crate::signals::{totals, RevisionKey};
+    use vigil_exposition::{parse, Format};
 
     #[test]
     fn the_query_asks_for_exactly_the_series_the_source_kind_needs() {

@@ -7,7 +7,7 @@
 pub mod queries;
 pub mod server;
 
-pub use queries::{catalog_version, delete, get, ids, insert, list, list_in, update};
+pub use queries::{catalog_version, delete, get, ids, insert, list, list_in, set_metrics_error, update};
 pub use server::{Labels, NewServer, Server, MAX_LABELS, MAX_NAME_LEN, MAX_URL_LEN};
 
 use chrono::Utc;

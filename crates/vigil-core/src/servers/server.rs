@@ -195,7 +195,7 @@ impl NewServer {
             return Ok((None, None));
         }
         let source = match self.source_kind {
-            Some(kind) if crate::signals::signal_map(kind).is_some() => kind,
+            Some(kind) if kind.signal_map().is_some() => kind,
             _ => {
                 let message =
                     "Source kind must say what kind of servers this Prometheus scrapes, e.g. mlserver or triton.";

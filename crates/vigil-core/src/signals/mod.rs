@@ -15,8 +15,6 @@ pub use maps::SignalMap;
 pub use quantile::histogram_quantile;
 pub use totals::{totals, RevisionKey, Totals};
 
-use crate::kinds::ServerKind;
-
 /// What one revision did between two scrapes. A signal the server does not expose, or that
 /// had no requests to measure, is None, never 0.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -103,13 +101,6 @@ fn bucket_increase(before: &[(f64, f64)], after: &[(f64, f64)]) -> Vec<(f64, f64
         return after.to_vec();
     }
     after.iter().map(|(le, count)| (*le, count - earlier(*le))).collect()
-}
-
-/// The map of `kind`'s metrics page: the same as [`ServerKind::signal_map`], which new code
-/// calls. Kept while `servers` looks the map up here; it is the one edge from `signals` back to
-/// `kinds`, whose specs hold the maps.
-pub fn signal_map(kind: ServerKind) -> Option<&'static SignalMap> {
-    kind.signal_map()
 }
 
 #[cfg(test)]

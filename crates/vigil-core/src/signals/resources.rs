@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::scrape::exposition::Exposition;
+use vigil_exposition::Exposition;
 
 /// Stored names of the server-wide signals.
 pub mod resource {

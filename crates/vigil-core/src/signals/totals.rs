@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::scrape::exposition::{Exposition, Sample};
+use vigil_exposition::{Exposition, Sample};
 
 use super::maps::{Counted, LabelFilter, Latency, SignalMap};
 
