@@ -486,10 +486,7 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "generation_s": data.seconds,
             "database_bytes": data.bytes,
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "model_chart_30_days": timing(&outcome.chart),
         "reference_hourly_means_from_raw_points": timing(&outcome.reference),
         "fleet_overview": timing(&outcome.overview),

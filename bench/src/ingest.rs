@@ -870,10 +870,7 @@ fn report(
             "store_lag": "from the last answer until a drift report over the last hour has current_rows = rows accepted, \
                           with no flush (the endpoint stores once a second)",
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "generator_ceiling": phase_json(canned),
         "bare_axum": phase_json(bare_axum),
         "vigil_ingest": phase_json(ingest),

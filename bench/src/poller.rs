@@ -396,10 +396,7 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "vigil_lag": "worst of any poll over the whole run: start minus due time, from vigil collect's summary",
             "prometheus_lag": "p99 of prometheus_target_interval_length_seconds over the whole run, minus the interval",
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "vigil": {
             "summary": summary.line,
             "polls": summary.polls,
