@@ -159,21 +159,13 @@ struct Data {
     bytes: u64,
 }
 
-/// Writes D days of polls of the fleet into the migrated database at `db`, as of `now_ms`.
-async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i64) -> Result<Data, String> {
-    let sql = |error: sqlx::Error| format!("generating the data: {error}");
-    let started = Instant::now();
-    let connect = SqliteConnectOptions::new()
-        .filename(db)
-        .synchronous(SqliteSynchronous::Off)
-        .foreign_keys(false)
-        .pragma("cache_size", "-262144");
-    let mut conn = SqliteConnection::connect_with(&connect).await.map_err(sql)?;
-    let start_ms = (now_ms - options.days * 24 * HOUR_MS).div_euclid(HOUR_MS) * HOUR_MS;
-    // Rollups are written up to the start of this hour; `points::fold` takes it from there. They
-    // are written series by series, the order of their table's key, which is much the faster.
-    let fold_from_ms = (now_ms - 2 * MINUTE_MS).div_euclid(HOUR_MS) * HOUR_MS;
-    let first_seen = DateTime::from_timestamp_millis(start_ms).unwrap_or_default();
+/// How a failed statement that writes the data reads.
+fn generating(error: sqlx::Error) -> String {
+    format!("generating the data: {error}")
+}
+
+/// The statements that write the fleet: its servers (bound to when first seen), then the rest.
+fn fleet_statements(options: &Options, fold_from_ms: i64) -> (String, [String; 4]) {
     let scales: Vec<String> = SIGNALS.iter().map(|(name, scale)| format!("('{name}', {scale:?})")).collect();
     let servers = format!(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {})
@@ -204,7 +196,17 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
         ),
         format!("UPDATE rollup_progress SET folded_until_ms = {fold_from_ms}"),
     ];
-    let tables = [
+    (servers, setup)
+}
+
+/// The statements that fill the tables from `start_ms`, each named: points and both rollups.
+fn table_statements(
+    retention: Retention,
+    start_ms: i64,
+    fold_from_ms: i64,
+    now_ms: i64,
+) -> [(&'static str, String); 3] {
+    [
         ("metric_points", polls(start_ms.max(now_ms - retention.points.num_milliseconds()), now_ms - POLL_MS)),
         (
             "metric_rollups, 1 minute",
@@ -240,33 +242,57 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
                 last_slot = slot_offset("5", "hour * 60 + 59"),
             ),
         ),
-    ];
-    let mut tx = conn.begin().await.map_err(sql)?;
-    sqlx::query(&servers).bind(first_seen).execute(&mut *tx).await.map_err(sql)?;
+    ]
+}
+
+/// Folds the data as of `now_ms`, adds the polls made since as Vigil would, prunes, checkpoints.
+async fn catch_up(conn: &mut SqliteConnection, retention: Retention, now_ms: i64) -> Result<(), String> {
+    let upkeep = |error: vigil_core::VigilError| format!("folding and pruning: {error}");
+    points::fold(&mut *conn, now_ms).await.map_err(upkeep)?;
+    // Vigil went on polling meanwhile: the polls since, folded and pruned as it would.
+    let caught_up_ms = Utc::now().timestamp_millis();
+    sqlx::query(&polls(now_ms - POLL_MS, caught_up_ms - POLL_MS)).execute(&mut *conn).await.map_err(generating)?;
+    points::fold(&mut *conn, caught_up_ms).await.map_err(upkeep)?;
+    points::prune(&mut *conn, retention, caught_up_ms).await.map_err(upkeep)?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut *conn).await.map_err(generating)?;
+    Ok(())
+}
+
+/// Writes D days of polls of the fleet into the migrated database at `db`, as of `now_ms`.
+async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i64) -> Result<Data, String> {
+    let started = Instant::now();
+    let connect = SqliteConnectOptions::new()
+        .filename(db)
+        .synchronous(SqliteSynchronous::Off)
+        .foreign_keys(false)
+        .pragma("cache_size", "-262144");
+    let mut conn = SqliteConnection::connect_with(&connect).await.map_err(generating)?;
+    let start_ms = (now_ms - options.days * 24 * HOUR_MS).div_euclid(HOUR_MS) * HOUR_MS;
+    // Rollups are written up to the start of this hour; `points::fold` takes it from there. They
+    // are written series by series, the order of their table's key, which is much the faster.
+    let fold_from_ms = (now_ms - 2 * MINUTE_MS).div_euclid(HOUR_MS) * HOUR_MS;
+    let first_seen = DateTime::from_timestamp_millis(start_ms).unwrap_or_default();
+    let (servers, setup) = fleet_statements(options, fold_from_ms);
+    let tables = table_statements(retention, start_ms, fold_from_ms, now_ms);
+    let mut tx = conn.begin().await.map_err(generating)?;
+    sqlx::query(&servers).bind(first_seen).execute(&mut *tx).await.map_err(generating)?;
     for statement in &setup {
-        sqlx::query(statement).execute(&mut *tx).await.map_err(sql)?;
+        sqlx::query(statement).execute(&mut *tx).await.map_err(generating)?;
     }
     for (table, statement) in &tables {
         let written = Instant::now();
-        let rows = sqlx::query(statement).execute(&mut *tx).await.map_err(sql)?.rows_affected();
+        let rows = sqlx::query(statement).execute(&mut *tx).await.map_err(generating)?.rows_affected();
         println!("  {rows} rows into {table} in {:.0} s", written.elapsed().as_secs_f64());
     }
-    tx.commit().await.map_err(sql)?;
-    let upkeep = |error: vigil_core::VigilError| format!("folding and pruning: {error}");
-    points::fold(&mut conn, now_ms).await.map_err(upkeep)?;
-    // Vigil went on polling meanwhile: the polls since, folded and pruned as it would.
-    let caught_up_ms = Utc::now().timestamp_millis();
-    sqlx::query(&polls(now_ms - POLL_MS, caught_up_ms - POLL_MS)).execute(&mut conn).await.map_err(sql)?;
-    points::fold(&mut conn, caught_up_ms).await.map_err(upkeep)?;
-    points::prune(&mut conn, retention, caught_up_ms).await.map_err(upkeep)?;
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&mut conn).await.map_err(sql)?;
+    tx.commit().await.map_err(generating)?;
+    catch_up(&mut conn, retention, now_ms).await?;
     let seconds = started.elapsed().as_secs_f64();
     let (points, rollups): (i64, i64) =
         sqlx::query_as("SELECT (SELECT count(*) FROM metric_points), (SELECT count(*) FROM metric_rollups)")
             .fetch_one(&mut conn)
             .await
-            .map_err(sql)?;
-    conn.close().await.map_err(sql)?;
+            .map_err(generating)?;
+    conn.close().await.map_err(generating)?;
     let size = |suffix: &str| std::fs::metadata(format!("{}{suffix}", db.display())).map_or(0, |file| file.len());
     Ok(Data { points, rollups, seconds, bytes: size("") + size("-wal") })
 }
@@ -486,10 +512,7 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "generation_s": data.seconds,
             "database_bytes": data.bytes,
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "model_chart_30_days": timing(&outcome.chart),
         "reference_hourly_means_from_raw_points": timing(&outcome.reference),
         "fleet_overview": timing(&outcome.overview),

@@ -766,26 +766,74 @@ fn megabytes(bytes: u64) -> f64 {
     bytes as f64 / 1_048_576.0
 }
 
-fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
-    let data = &outcome.data;
-    let [reference_step, import_step, report_step] = &outcome.vigil_steps;
-    let vigil_total = reference_step.seconds + import_step.seconds + report_step.seconds;
-    let vigil_peak = outcome.vigil_steps.iter().map(|step| step.peak_memory_bytes).max().unwrap_or(0);
-    let ev = &outcome.evidently;
-    let number = |key: &str| ev[key].as_f64().unwrap_or(f64::NAN);
-    let (ev_import, ev_read, ev_report) = (number("import_seconds"), number("read_seconds"), number("report_seconds"));
-    let ev_path = ev_read + ev_report;
-    let ev_whole = outcome.evidently_child.seconds;
-    let ev_peak = outcome.evidently_child.peak_memory_bytes;
-    let speedup = ev_path / vigil_total;
-    let whole_speedup = ev_whole / vigil_total;
-    let report_speedup = ev_report / report_step.seconds;
-    let memory_ratio = ev_peak as f64 / vigil_peak.max(1) as f64;
+/// The times, peak memory and ratios of both sides, and which goals they meet.
+struct Figures {
+    vigil_total: f64,
+    vigil_peak: u64,
+    /// Vigil's `drift report` step alone.
+    vigil_report: f64,
+    ev_import: f64,
+    ev_read: f64,
+    ev_report: f64,
+    /// Evidently's read_csv + report in its process.
+    ev_path: f64,
+    ev_whole: f64,
+    ev_peak: u64,
+    speedup: f64,
+    whole_speedup: f64,
+    report_speedup: f64,
+    memory_ratio: f64,
+    /// Columns whose verdicts agree.
+    agreeing: usize,
+    speed_met: bool,
+    csv_speed_met: bool,
+    verdicts_met: bool,
+}
 
-    let verdicts = verdicts(options, &outcome.vigil_report, ev);
-    let agreeing = verdicts.iter().filter(|verdict| verdict.agree()).count();
-    let any_sampled = verdicts.iter().any(|verdict| verdict.sampled);
+impl Figures {
+    /// Reads both sides' times and memory off `outcome`, and holds them and `verdicts` to the goals.
+    fn of(outcome: &Outcome, verdicts: &[Verdict]) -> Figures {
+        let [reference_step, import_step, report_step] = &outcome.vigil_steps;
+        let vigil_total = reference_step.seconds + import_step.seconds + report_step.seconds;
+        let vigil_peak = outcome.vigil_steps.iter().map(|step| step.peak_memory_bytes).max().unwrap_or(0);
+        let number = |key: &str| outcome.evidently[key].as_f64().unwrap_or(f64::NAN);
+        let (ev_import, ev_read, ev_report) =
+            (number("import_seconds"), number("read_seconds"), number("report_seconds"));
+        let ev_path = ev_read + ev_report;
+        let ev_whole = outcome.evidently_child.seconds;
+        let ev_peak = outcome.evidently_child.peak_memory_bytes;
+        let speedup = ev_path / vigil_total;
+        let report_speedup = ev_report / report_step.seconds;
+        let agreeing = verdicts.iter().filter(|verdict| verdict.agree()).count();
+        Figures {
+            vigil_total,
+            vigil_peak,
+            vigil_report: report_step.seconds,
+            ev_import,
+            ev_read,
+            ev_report,
+            ev_path,
+            ev_whole,
+            ev_peak,
+            speedup,
+            whole_speedup: ev_whole / vigil_total,
+            report_speedup,
+            memory_ratio: ev_peak as f64 / vigil_peak.max(1) as f64,
+            agreeing,
+            speed_met: report_speedup >= SPEEDUP_GOAL,
+            csv_speed_met: speedup >= SPEEDUP_GOAL,
+            verdicts_met: agreeing == verdicts.len(),
+        }
+    }
+}
 
+/// The columns Vigil's report tested on a sample of their values.
+fn sampled(verdicts: &[Verdict]) -> Vec<&str> {
+    verdicts.iter().filter(|verdict| verdict.sampled).map(|verdict| verdict.column.as_str()).collect()
+}
+
+/// Prints the data both sides read, and whether Vigil's hourly windows kept every value.
+fn print_data(options: &Options, data: &Data, sampled: &[&str]) {
     println!(
         "\nData: {} rows × {} features + prediction on each side; reference.csv {:.1} MB, current.csv {:.1} MB \
          (generated in {:.1} s).",
@@ -800,12 +848,14 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
          of a numeric column): {}; sampled columns in Vigil's report: {}.",
         data.most_in_a_window,
         if data.most_in_a_window <= WINDOW_SAMPLE { "every value kept" } else { "windows SAMPLED" },
-        if any_sampled {
-            verdicts.iter().filter(|verdict| verdict.sampled).map(|verdict| verdict.column.as_str()).collect::<Vec<_>>().join(", ")
-        } else {
-            "none".to_owned()
-        }
+        if sampled.is_empty() { "none".to_owned() } else { sampled.join(", ") }
     );
+}
+
+/// Prints the table of each side's steps, their times and peak memory.
+fn print_times(outcome: &Outcome, figures: &Figures) {
+    let [reference_step, import_step, report_step] = &outcome.vigil_steps;
+    let Figures { vigil_total, vigil_peak, ev_import, ev_read, ev_report, ev_path, ev_whole, ev_peak, .. } = *figures;
     println!("\n{:<54} {:>10} {:>12}", "", "time (s)", "peak memory");
     let row = |label: &str, seconds: f64, bytes: Option<u64>| {
         let memory = bytes.map_or_else(String::new, |bytes| format!("{:.0} MB", megabytes(bytes)));
@@ -820,11 +870,28 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
     row("Evidently  Report([DataDriftPreset()]) (report only)", ev_report, None);
     row("Evidently  CSV files → report (read + report)", ev_path, Some(ev_peak));
     row("Evidently  whole process (imports included)", ev_whole, Some(ev_peak));
+}
+
+/// Prints the ratios of Evidently's times and peak memory over Vigil's.
+fn print_ratios(figures: &Figures) {
+    let Figures {
+        vigil_total,
+        vigil_peak,
+        ev_report,
+        ev_path,
+        ev_whole,
+        ev_peak,
+        speedup,
+        whole_speedup,
+        report_speedup,
+        memory_ratio,
+        ..
+    } = *figures;
     println!(
         "\nThe drift report, each side on the data as it holds it: Evidently's Report.run on the two DataFrames \
          in memory / Vigil's `drift report` process (start, stored profiles read from SQLite, tests, report stored \
          and printed; median of {REPORT_RUNS}): {ev_report:.2} s / {:.3} s = {report_speedup:.1}×",
-        report_step.seconds
+        figures.vigil_report
     );
     println!(
         "From the two CSV files: Evidently's read_csv + report in its process / Vigil's three processes end to end: \
@@ -834,7 +901,10 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         "  whole processes, Python's imports included: {ev_whole:.2} s / {vigil_total:.3} s = {whole_speedup:.1}×"
     );
     println!("  peak memory: {:.0} MB / {:.0} MB = {memory_ratio:.1}×", megabytes(ev_peak), megabytes(vigil_peak));
+}
 
+/// Prints every column's method, score and verdict on both sides, and the drifted columns counted.
+fn print_verdicts(verdicts: &[Verdict], vigil_report: &Value) {
     println!(
         "\n{:<22} {:<10} {:<26} {:<14} {:>10} {:<7} {:<14} {:>10} {:<7} VERDICTS",
         "COLUMN", "ROLE", "SHIFT (generated)", "VIGIL METHOD", "SCORE", "DRIFT", "EVIDENTLY", "SCORE", "DRIFT"
@@ -845,7 +915,7 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         None => "-",
     };
     let score = |score: Option<f64>| score.map_or_else(|| "-".to_owned(), |score| format!("{score:.4}"));
-    for verdict in &verdicts {
+    for verdict in verdicts {
         let method_note = if verdict.vigil_method == verdict.evidently_method { "" } else { " (methods differ)" };
         println!(
             "{:<22} {:<10} {:<26} {:<14} {:>10} {:<7} {:<14} {:>10} {:<7} {}{}{}",
@@ -870,37 +940,42 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         drifted(|verdict| verdict.vigil_drifted),
         drifted(|verdict| verdict.evidently_drifted),
         verdicts.len(),
-        outcome.vigil_report["dataset_drift"],
-        outcome.vigil_report["drifted_features"],
-        outcome.vigil_report["features"],
+        vigil_report["dataset_drift"],
+        vigil_report["drifted_features"],
+        vigil_report["features"],
     );
+}
 
-    let speed_met = report_speedup >= SPEEDUP_GOAL;
-    let csv_speed_met = speedup >= SPEEDUP_GOAL;
-    let verdicts_met = agreeing == verdicts.len();
+/// Prints the `Goals:` block: both speed ratios, the verdicts of all `columns`, and peak memory.
+fn print_goals(figures: &Figures, columns: usize) {
+    let Figures { speedup, report_speedup, memory_ratio, agreeing, .. } = *figures;
     println!();
     goal::print(&[
         Goal::new(
             format!("speed: the drift report, Evidently / Vigil, {SPEEDUP_GOAL:.0}× or more"),
-            speed_met,
+            figures.speed_met,
             format!("{report_speedup:.1}×"),
         ),
         Goal::new(
             format!("speed: from the CSV files, imports included, Evidently / Vigil, {SPEEDUP_GOAL:.0}× or more"),
-            csv_speed_met,
+            figures.csv_speed_met,
             format!("{speedup:.1}×"),
         ),
         Goal::new(
             "verdicts: every column (features and prediction) drifted/not drifted alike",
-            verdicts_met,
-            format!("{agreeing} of {}", verdicts.len()),
+            figures.verdicts_met,
+            format!("{agreeing} of {columns}"),
         ),
         Goal::none("peak memory, Evidently / Vigil", format!("{memory_ratio:.1}×")),
     ]);
+}
 
-    let Some(out) = &options.out else { return Ok(()) };
+/// The figures as the JSON that `--out` writes.
+fn results(options: &Options, outcome: &Outcome, figures: &Figures, verdicts: &[Verdict], sampled: &[&str]) -> Value {
+    let (data, ev) = (&outcome.data, &outcome.evidently);
+    let [reference_step, import_step, report_step] = &outcome.vigil_steps;
     let step = |child: &Child| json!({ "seconds": child.seconds, "peak_memory_bytes": child.peak_memory_bytes });
-    let results = json!({
+    json!({
         "benchmark": "drift",
         "rows": options.rows,
         "features": options.features,
@@ -911,35 +986,35 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "current_span_hours": SPAN_HOURS,
             "most_rows_in_an_hourly_window": data.most_in_a_window,
             "window_sample": WINDOW_SAMPLE,
-            "every_value_kept": data.most_in_a_window <= WINDOW_SAMPLE && !any_sampled,
-            "sampled_columns": verdicts.iter().filter(|verdict| verdict.sampled).map(|verdict| verdict.column.clone()).collect::<Vec<_>>(),
+            "every_value_kept": data.most_in_a_window <= WINDOW_SAMPLE && sampled.is_empty(),
+            "sampled_columns": sampled,
         },
         "vigil": {
             "reference_import": step(reference_step),
             "log_import": step(import_step),
             "report": step(report_step),
-            "total_seconds": vigil_total,
-            "peak_memory_bytes": vigil_peak,
+            "total_seconds": figures.vigil_total,
+            "peak_memory_bytes": figures.vigil_peak,
             "drifted_features": outcome.vigil_report["drifted_features"],
             "dataset_drift": outcome.vigil_report["dataset_drift"],
         },
         "evidently": {
             "version": outcome.evidently_version,
-            "import_seconds": ev_import,
-            "read_seconds": ev_read,
-            "report_seconds": ev_report,
-            "csv_to_report_seconds": ev_path,
-            "process_seconds": ev_whole,
-            "peak_memory_bytes": ev_peak,
+            "import_seconds": figures.ev_import,
+            "read_seconds": figures.ev_read,
+            "report_seconds": figures.ev_report,
+            "csv_to_report_seconds": figures.ev_path,
+            "process_seconds": figures.ev_whole,
+            "peak_memory_bytes": figures.ev_peak,
             "drifted_columns": ev["drifted_columns"],
         },
         "ratios": {
-            "csv_to_report": speedup,
+            "csv_to_report": figures.speedup,
             "csv_to_report_compares": "Evidently read_csv + report in its process / Vigil's three processes end to end",
-            "whole_process": whole_speedup,
-            "report_only": report_speedup,
+            "whole_process": figures.whole_speedup,
+            "report_only": figures.report_speedup,
             "report_runs": REPORT_RUNS,
-            "peak_memory": memory_ratio,
+            "peak_memory": figures.memory_ratio,
         },
         "columns": verdicts.iter().map(|verdict| json!({
             "column": verdict.column,
@@ -951,13 +1026,26 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         })).collect::<Vec<_>>(),
         "goals": {
             "speedup": SPEEDUP_GOAL,
-            "speedup_met": speed_met,
+            "speedup_met": figures.speed_met,
             "speedup_compares": "the drift report: Evidently's Report.run on DataFrames / Vigil's drift report process",
-            "csv_to_report_speedup_met": csv_speed_met,
-            "verdicts_agree": agreeing,
+            "csv_to_report_speedup_met": figures.csv_speed_met,
+            "verdicts_agree": figures.agreeing,
             "verdicts_total": verdicts.len(),
-            "verdicts_met": verdicts_met,
+            "verdicts_met": figures.verdicts_met,
         },
-    });
-    crate::write_results(out, &results)
+    })
+}
+
+/// Prints the data, times, ratios, verdicts and goals, and writes the JSON to `--out` if given.
+fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
+    let verdicts = verdicts(options, &outcome.vigil_report, &outcome.evidently);
+    let figures = Figures::of(outcome, &verdicts);
+    let sampled = sampled(&verdicts);
+    print_data(options, &outcome.data, &sampled);
+    print_times(outcome, &figures);
+    print_ratios(&figures);
+    print_verdicts(&verdicts, &outcome.vigil_report);
+    print_goals(&figures, verdicts.len());
+    let Some(out) = &options.out else { return Ok(()) };
+    crate::write_results(out, &results(options, outcome, &figures, &verdicts, &sampled))
 }

@@ -736,12 +736,9 @@ fn thread_cpu_seconds(task: &Path) -> Option<f64> {
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-fn report(
-    options: &Options,
-    (server_core, generator_cores): (usize, &[usize]),
-    outcome: &Outcome,
-) -> Result<(), String> {
-    let Outcome { canned, bare_axum, ingest, stats, .. } = outcome;
+/// Prints the table of the three phases: rates, latencies, CPU shares and errors.
+fn print_phases(options: &Options, (server_core, generator_cores): (usize, &[usize]), outcome: &Outcome) {
+    let Outcome { canned, bare_axum, ingest, .. } = outcome;
     println!(
         "\nIngest throughput: {} keep-alive connections on loopback, KServe CloudEvents (request + response per \
          inference, 12 features); endpoint on core {server_core}, load on core(s) {generator_cores:?}\n",
@@ -766,8 +763,19 @@ fn report(
             phase.errors
         );
     }
-    let ratio_axum = ingest.events_per_s() / bare_axum.events_per_s();
-    let ratio_canned = ingest.events_per_s() / canned.events_per_s();
+}
+
+/// How long after the last answer the stored rows caught up, or that they did not in time.
+fn lag_text(outcome: &Outcome) -> String {
+    outcome.store_lag.map_or(
+        format!("not within {} s ({} rows stored)", GIVE_UP_AFTER.as_secs(), outcome.stored_rows_at_lag),
+        |lag| format!("{} ms", lag.as_millis()),
+    )
+}
+
+/// Prints the `ratios` (over bare axum, over the ceiling), per-core rates, counts and stored rows.
+fn print_counts(outcome: &Outcome, (ratio_axum, ratio_canned): (f64, f64), lag_text: &str) {
+    let Outcome { canned, bare_axum, ingest, stats, .. } = outcome;
     println!(
         "\nvigil ingest / bare axum: {ratio_axum:.2}x; vigil ingest / generator ceiling: {ratio_canned:.2}x \
          (the generator reached {:.0} events/s against the canned responder)",
@@ -785,10 +793,6 @@ fn report(
         "Endpoint's own count: {} accepted, {} rejected, {} rows; the generator had {} events answered 202, {} inferences",
         stats.accepted, stats.rejected, stats.rows, ingest.total_events, ingest.total_inferences
     );
-    let lag_text = outcome.store_lag.map_or(
-        format!("not within {} s ({} rows stored)", GIVE_UP_AFTER.as_secs(), outcome.stored_rows_at_lag),
-        |lag| format!("{} ms", lag.as_millis()),
-    );
     println!(
         "Stored rows (drift report over the last hour, current_rows): {} after the load, {lag_text} after the last \
          answer ({} reports read); {} after flush()",
@@ -797,7 +801,11 @@ fn report(
     if let Some(error) = [canned, bare_axum, ingest].iter().find_map(|phase| phase.first_error.as_ref()) {
         println!("First error: {error}");
     }
+}
 
+/// Prints the `Goals:` block and returns it as JSON.
+fn print_goals(outcome: &Outcome, lag_text: &str, ratio_axum: f64) -> Value {
+    let Outcome { ingest, stats, .. } = outcome;
     let server_share = ingest.server_cpu_s / ingest.window.as_secs_f64();
     let rows_match = outcome.stored_rows == stats.rows
         && stats.rows == ingest.total_inferences
@@ -805,7 +813,7 @@ fn report(
         && stats.rejected == 0;
     let in_time = outcome.store_lag.is_some_and(|lag| lag <= MAX_STORE_LAG);
     println!();
-    let goals = goal::print(&[
+    goal::print(&[
         Goal::new(
             format!("ingest at {GOAL_EVENTS_PER_S:.0} events/s or more on one core"),
             ingest.events_per_s() >= GOAL_EVENTS_PER_S && ingest.errors == 0,
@@ -826,26 +834,38 @@ fn report(
             format!("{:.1} % of one core", server_share * 100.0),
         ),
         Goal::none("vigil ingest / bare axum route, events/s", format!("{ratio_axum:.2}x")),
-    ]);
+    ])
+}
 
-    let phase_json = |phase: &Phase| {
-        json!({
-            "window_s": phase.window.as_secs_f64(),
-            "events": phase.events,
-            "inferences": phase.inferences,
-            "events_per_s": phase.events_per_s(),
-            "rows_per_s": phase.per_second(phase.inferences),
-            "latency_p50_ms": phase.latency_ms(0.5),
-            "latency_p99_ms": phase.latency_ms(0.99),
-            "latency_max_ms": phase.latency_ms(1.0),
-            "server_cpu_share_of_one_core": phase.server_cpu_s / phase.window.as_secs_f64(),
-            "events_per_server_cpu_second": phase.events as f64 / phase.server_cpu_s.max(1e-9),
-            "generator_cpu_share_of_one_core": phase.generator_cpu_s / phase.window.as_secs_f64(),
-            "errors": phase.errors,
-            "first_error": phase.first_error,
-        })
-    };
-    let results = json!({
+/// One phase's figures as JSON.
+fn phase_json(phase: &Phase) -> Value {
+    json!({
+        "window_s": phase.window.as_secs_f64(),
+        "events": phase.events,
+        "inferences": phase.inferences,
+        "events_per_s": phase.events_per_s(),
+        "rows_per_s": phase.per_second(phase.inferences),
+        "latency_p50_ms": phase.latency_ms(0.5),
+        "latency_p99_ms": phase.latency_ms(0.99),
+        "latency_max_ms": phase.latency_ms(1.0),
+        "server_cpu_share_of_one_core": phase.server_cpu_s / phase.window.as_secs_f64(),
+        "events_per_server_cpu_second": phase.events as f64 / phase.server_cpu_s.max(1e-9),
+        "generator_cpu_share_of_one_core": phase.generator_cpu_s / phase.window.as_secs_f64(),
+        "errors": phase.errors,
+        "first_error": phase.first_error,
+    })
+}
+
+/// The figures, `ratios` and `goals` as the JSON that `--out` writes.
+fn results(
+    options: &Options,
+    (server_core, generator_cores): (usize, &[usize]),
+    outcome: &Outcome,
+    (ratio_axum, ratio_canned): (f64, f64),
+    goals: Value,
+) -> Value {
+    let Outcome { canned, bare_axum, ingest, stats, .. } = outcome;
+    json!({
         "benchmark": "drift ingest endpoint throughput on one core",
         "setup": {
             "connections": options.connections,
@@ -870,10 +890,7 @@ fn report(
             "store_lag": "from the last answer until a drift report over the last hour has current_rows = rows accepted, \
                           with no flush (the endpoint stores once a second)",
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "generator_ceiling": phase_json(canned),
         "bare_axum": phase_json(bare_axum),
         "vigil_ingest": phase_json(ingest),
@@ -885,7 +902,18 @@ fn report(
         },
         "ratios": { "ingest_over_bare_axum": ratio_axum, "ingest_over_generator_ceiling": ratio_canned },
         "goals": goals,
-    });
+    })
+}
+
+/// Prints the phases, the counts, the ratios and the goals, and writes the JSON to `--out` if given.
+fn report(options: &Options, cores: (usize, &[usize]), outcome: &Outcome) -> Result<(), String> {
+    let Outcome { canned, bare_axum, ingest, .. } = outcome;
+    print_phases(options, cores, outcome);
+    let ratios = (ingest.events_per_s() / bare_axum.events_per_s(), ingest.events_per_s() / canned.events_per_s());
+    let lag_text = lag_text(outcome);
+    print_counts(outcome, ratios, &lag_text);
+    let goals = print_goals(outcome, &lag_text, ratios.0);
+    let results = results(options, cores, outcome, ratios, goals);
     match &options.out {
         Some(out) => crate::write_results(out, &results),
         None => Ok(()),

@@ -72,6 +72,14 @@ fn quick(args: impl Iterator<Item = String>) -> (bool, std::vec::IntoIter<String
     (!quick.is_empty(), others.into_iter())
 }
 
+/// The machine a benchmark ran on: its CPUs, and its load average at the end (how busy it was).
+fn machine() -> serde_json::Value {
+    serde_json::json!({
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
+    })
+}
+
 /// Writes a benchmark's figures as pretty JSON to `out`, creating its folder.
 fn write_results(out: &Path, results: &serde_json::Value) -> Result<(), String> {
     if let Some(folder) = out.parent() {

@@ -235,11 +235,7 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         "payload": { "bytes": bytes, "sample_lines": payload.sample_lines },
         "megabyte": "10^6 bytes",
         "method": { "rounds": ROUNDS, "seconds_per_parser": options.budget.as_secs_f64(), "statistic": "median run" },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            // Other work on the machine slows every parser; the load says how busy it was.
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "parsers": measurements.iter().map(|m| json!({
             "name": m.name,
             "note": m.note,

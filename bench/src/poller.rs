@@ -26,7 +26,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
+use serde_json::{json, Value};
 use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 
 use crate::goal::{self, Goal};
@@ -123,6 +123,18 @@ struct Side {
     metrics_reads: u64,
     /// Targets it found up at the end.
     up: u64,
+}
+
+impl Side {
+    /// Its CPU time as a share of one core over `window` seconds.
+    fn share(&self, window: f64) -> f64 {
+        self.cpu_seconds / window
+    }
+
+    /// Its peak memory in MB (10^6 bytes).
+    fn megabytes(&self) -> f64 {
+        self.peak_memory_bytes as f64 / 1e6
+    }
 }
 
 struct Outcome {
@@ -307,11 +319,9 @@ impl Summary {
     }
 }
 
-fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
+/// Prints the table of both sides, and the targets' own CPU.
+fn print_table(options: &Options, outcome: &Outcome) {
     let window = outcome.window.as_secs_f64();
-    let share = |side: &Side| side.cpu_seconds / window;
-    let megabytes = |side: &Side| side.peak_memory_bytes as f64 / 1e6;
-    let (vigil, prometheus) = (&outcome.vigil, &outcome.prometheus);
     println!(
         "\nPoller capacity: {} loopback MLServer-like targets, each polled every {} s; CPU over {window:.0} s after {:.0} s of start-up\n",
         options.targets,
@@ -326,24 +336,22 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         let lag = side.lag.map_or("—".to_owned(), |lag| format!("{} ms {which_lag}", lag.as_millis()));
         println!(
             "{name:<20} {:>8.1} % {:>10.1} MB {lag:>20} {:>15} {:>11}",
-            share(side) * 100.0,
-            megabytes(side),
+            side.share(window) * 100.0,
+            side.megabytes(),
             side.metrics_reads,
             side.up
         );
     };
-    row("vigil collect", vigil, "(max)");
-    row(&outcome.prometheus_version, prometheus, "(p99)");
+    row("vigil collect", &outcome.vigil, "(max)");
+    row(&outcome.prometheus_version, &outcome.prometheus, "(p99)");
     println!("{:<20} {:>8.1} %   (the targets, this process)", "targets", outcome.targets_cpu_seconds / window * 100.0);
+}
 
-    let cpu_ratio = share(vigil) / share(prometheus);
-    let memory_ratio = megabytes(vigil) / megabytes(prometheus);
-    println!("\nvigil / prometheus: CPU {cpu_ratio:.2}x, peak memory {memory_ratio:.2}x");
-    let vigil_lag = vigil.lag.unwrap_or_default();
-    // Issue 3's CPU goal, for the polls per second of this run.
+/// Issue 3's CPU goal scaled to the polls per second of this run: its text, and the share of one core.
+fn cpu_goal(options: &Options) -> (String, f64) {
     let scale = options.targets as f64 / options.interval.as_secs_f64() / GOAL_POLLS_PER_S;
     let max_cpu_share = MAX_CPU_SHARE * scale;
-    let cpu_goal = if scale == 1.0 {
+    let text = if scale == 1.0 {
         format!("vigil CPU under {:.0} % of one core", max_cpu_share * 100.0)
     } else {
         format!(
@@ -354,9 +362,18 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             options.interval.as_secs_f64()
         )
     };
+    (text, max_cpu_share)
+}
+
+/// Prints the `Goals:` block, `memory_ratio` (vigil / prometheus) beside them, and returns it as JSON.
+fn print_goals(options: &Options, outcome: &Outcome, memory_ratio: f64) -> Value {
+    let window = outcome.window.as_secs_f64();
+    let (vigil_share, prometheus_share) = (outcome.vigil.share(window), outcome.prometheus.share(window));
+    let vigil_lag = outcome.vigil.lag.unwrap_or_default();
+    let (cpu_goal, max_cpu_share) = cpu_goal(options);
     println!();
-    let goals = goal::print(&[
-        Goal::new(cpu_goal, share(vigil) < max_cpu_share, format!("{:.1} %", share(vigil) * 100.0)),
+    goal::print(&[
+        Goal::new(cpu_goal, vigil_share < max_cpu_share, format!("{:.1} %", vigil_share * 100.0)),
         Goal::new(
             format!("vigil worst schedule lag under {} ms", MAX_LAG.as_millis()),
             vigil_lag < MAX_LAG,
@@ -364,24 +381,30 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
         ),
         Goal::new(
             "vigil CPU less than Prometheus'",
-            share(vigil) < share(prometheus),
-            format!("{:.1} % against {:.1} %", share(vigil) * 100.0, share(prometheus) * 100.0),
+            vigil_share < prometheus_share,
+            format!("{:.1} % against {:.1} %", vigil_share * 100.0, prometheus_share * 100.0),
         ),
         Goal::none("vigil / prometheus peak memory", format!("{memory_ratio:.2}x")),
-    ]);
+    ])
+}
 
-    let side_json = |side: &Side| {
-        json!({
-            "cpu_seconds": side.cpu_seconds,
-            "cpu_share_of_one_core": share(side),
-            "peak_rss_mb": megabytes(side),
-            "worst_schedule_lag_ms": side.lag.map(|lag| lag.as_secs_f64() * 1e3),
-            "metrics_reads_in_window": side.metrics_reads,
-            "targets_up_at_end": side.up,
-        })
-    };
+/// One side's figures over a `window` of seconds, as JSON.
+fn side_json(side: &Side, window: f64) -> Value {
+    json!({
+        "cpu_seconds": side.cpu_seconds,
+        "cpu_share_of_one_core": side.share(window),
+        "peak_rss_mb": side.megabytes(),
+        "worst_schedule_lag_ms": side.lag.map(|lag| lag.as_secs_f64() * 1e3),
+        "metrics_reads_in_window": side.metrics_reads,
+        "targets_up_at_end": side.up,
+    })
+}
+
+/// The figures, `ratios` (CPU, peak memory) and `goals` as the JSON that `--out` writes.
+fn results(options: &Options, outcome: &Outcome, (cpu_ratio, memory_ratio): (f64, f64), goals: Value) -> Value {
+    let window = outcome.window.as_secs_f64();
     let (summary, intervals) = (&outcome.vigil_summary, &outcome.prometheus_intervals);
-    let results = json!({
+    json!({
         "benchmark": "poller capacity beside Prometheus",
         "setup": {
             "targets": options.targets,
@@ -396,27 +419,36 @@ fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
             "vigil_lag": "worst of any poll over the whole run: start minus due time, from vigil collect's summary",
             "prometheus_lag": "p99 of prometheus_target_interval_length_seconds over the whole run, minus the interval",
         },
-        "machine": {
-            "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
-            "load_average_at_end": std::fs::read_to_string("/proc/loadavg").ok().map(|l| l.trim().to_string()),
-        },
+        "machine": crate::machine(),
         "vigil": {
             "summary": summary.line,
             "polls": summary.polls,
             "servers": summary.servers,
-            "figures": side_json(vigil),
+            "figures": side_json(&outcome.vigil, window),
         },
         "prometheus": {
             "version": outcome.prometheus_version,
             "interval_p50_s": intervals.p50_s,
             "interval_p99_s": intervals.p99_s,
             "scrapes": intervals.scrapes,
-            "figures": side_json(prometheus),
+            "figures": side_json(&outcome.prometheus, window),
         },
         "targets_cpu_share_of_one_core": outcome.targets_cpu_seconds / window,
         "ratios": { "cpu_vigil_over_prometheus": cpu_ratio, "peak_memory_vigil_over_prometheus": memory_ratio },
         "goals": goals,
-    });
+    })
+}
+
+/// Prints the table, the ratios and the goals, and writes the JSON to `--out` if given.
+fn report(options: &Options, outcome: &Outcome) -> Result<(), String> {
+    let window = outcome.window.as_secs_f64();
+    let (vigil, prometheus) = (&outcome.vigil, &outcome.prometheus);
+    print_table(options, outcome);
+    let cpu_ratio = vigil.share(window) / prometheus.share(window);
+    let memory_ratio = vigil.megabytes() / prometheus.megabytes();
+    println!("\nvigil / prometheus: CPU {cpu_ratio:.2}x, peak memory {memory_ratio:.2}x");
+    let goals = print_goals(options, outcome, memory_ratio);
+    let results = results(options, outcome, (cpu_ratio, memory_ratio), goals);
     match &options.out {
         Some(out) => crate::write_results(out, &results),
         None => Ok(()),
