@@ -404,6 +404,34 @@ async fn audit_lists_who_added_and_removed_what_newest_first() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn audit_verify_holds_on_the_trail_vigil_wrote_and_names_the_first_entry_edited_in_a_copy() {
+    let (dir, db) = temp_db();
+    for name in ["a", "b", "c"] {
+        assert!(vigil(&db, &["server", "add", name, "http://127.0.0.1:9"]).await.success());
+    }
+    let holds = vigil(&db, &["audit", "verify"]).await;
+    assert!(holds.success() && holds.stdout.contains("holds: 3 entries"), "{holds:?}");
+
+    // Someone edits a copy of the file by hand, around the log's triggers.
+    let copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &copy).expect("copy the database");
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&copy);
+    let pool =
+        sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("open copy");
+    for sql in ["DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE id = 2"] {
+        sqlx::query(sql).execute(&pool).await.expect("tamper");
+    }
+    pool.close().await;
+    let broken = vigil(&copy, &["audit", "verify"]).await;
+    assert_eq!(broken.code, Some(1), "{broken:?}");
+    assert!(broken.stderr.contains("broken at entry 2"), "{broken:?}");
+    let json = vigil(&copy, &["audit", "verify", "--json"]).await;
+    let check: Value = serde_json::from_str(&json.stdout).expect("verify --json is JSON");
+    assert_eq!(check["first_broken"]["id"], 2, "{json:?}");
+    assert!(vigil(&db, &["audit", "verify"]).await.success(), "the original still holds");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn vigil_db_selects_the_database_when_db_is_absent() {
     let (_dir, db) = temp_db();
     let model_server = ReadinessServer::start().await;

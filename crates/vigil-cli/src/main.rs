@@ -67,11 +67,26 @@ enum Command {
     /// the fleet's defaults (1% and 1s until changed)
     #[command(subcommand)]
     Objective(objective::ObjectiveCommand),
-    /// Show the audit trail: who changed what, and when, newest first
+    /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
+    /// checks that no entry was edited, removed or reordered
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        check: Option<AuditCommand>,
         /// How many entries to show
         #[arg(long, default_value_t = 50)]
         limit: u32,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the trail's hash chain from its first entry; exits 1 naming the first entry that
+    /// was edited, removed, reordered or written around Vigil
+    Verify {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
@@ -247,7 +262,8 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Drift(command) => drift::run(&engine, command).await,
         Command::Objective(command) => objective::run(&engine, command).await,
         Command::Secret(command) => secret(&engine, command).await,
-        Command::Audit { limit, json } => audit(&engine, limit, json).await,
+        Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
+        Command::Audit { check: None, limit, json } => audit(&engine, limit, json).await,
     }
 }
 
@@ -318,6 +334,29 @@ async fn audit(engine: &Engine, limit: u32, json: bool) -> Result<(), VigilError
         print!("{}", table(["TIME", "ACTOR", "ACTION", "SUBJECT"], rows));
     }
     Ok(())
+}
+
+/// `vigil audit verify`: the chain holds, or which entry breaks it (an error, so the exit is 1).
+async fn verify_audit(engine: &Engine, json: bool) -> Result<(), VigilError> {
+    let check = engine.verify_audit().await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&check).expect("the check serializes"));
+    }
+    match check.first_broken {
+        None => {
+            if !json {
+                println!("the audit trail holds: {} entries, each chained to the one before it", check.entries);
+            }
+            Ok(())
+        }
+        Some(broken) => Err(VigilError::invalid(
+            "audit",
+            format!(
+                "The audit trail is broken at entry {}: {}. Entries from there on cannot be trusted.",
+                broken.id, broken.reason
+            ),
+        )),
+    }
 }
 
 /// `name=value` as a label.

@@ -1,8 +1,11 @@
 //! The audit log: an append-only record of every change a person made, with who and when.
-//! The table refuses updates and deletes (a trigger in the first migration).
+//! The table refuses updates and deletes (triggers in the migrations), and the trail is
+//! tamper-evident: each entry carries the SHA-256 of the entry before it and of its own
+//! canonical content with that, so [`verify`] finds an edited, deleted or reordered row.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 use ts_rs::TS;
 
@@ -10,6 +13,9 @@ use crate::Result;
 
 /// The most entries one read returns.
 pub const MAX_ENTRIES: u32 = 10_000;
+
+/// What the first entry's `prev_hash` is: there is no entry before it.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One recorded decision.
 #[derive(Debug, Clone, PartialEq, Serialize, FromRow, TS)]
@@ -27,7 +33,29 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
-/// Appends one entry and returns it as stored.
+/// A stored entry as the chain sees it: its content as stored, and its two hashes.
+#[derive(FromRow)]
+struct Stored {
+    id: i64,
+    at: String,
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+    prev_hash: Option<String>,
+    hash: Option<String>,
+}
+
+/// The SHA-256, in hex, of an entry's canonical content (a JSON array of its fields as stored,
+/// in a fixed order) after the hash of the entry before it.
+fn entry_hash(prev_hash: &str, id: i64, at: &str, actor: &str, action: &str, subject: &str, detail: &str) -> String {
+    let content = serde_json::json!([id, at, actor, action, subject, detail]).to_string();
+    let digest = Sha256::new().chain_update(prev_hash).chain_update(b"\n").chain_update(content).finalize();
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Appends one entry, chained to the newest, and returns it as stored. `conn` must be in a
+/// write transaction (it is, through `Context::write`), so no other entry comes in between.
 pub async fn append(
     conn: &mut SqliteConnection,
     actor: &str,
@@ -36,17 +64,106 @@ pub async fn append(
     detail: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<AuditEntry> {
+    let newest: Option<(i64, Option<String>)> =
+        sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
+    let (id, prev_hash) = match newest {
+        Some((id, hash)) => (id + 1, hash.unwrap_or_else(|| GENESIS.to_owned())),
+        None => (1, GENESIS.to_owned()),
+    };
+    let (at_text, detail) = (at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), detail.to_string());
+    let hash = entry_hash(&prev_hash, id, &at_text, actor, action, subject, &detail);
     Ok(sqlx::query_as(
-        "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          RETURNING id, at, actor, action, subject, detail",
     )
-    .bind(at)
+    .bind(id)
+    .bind(&at_text)
     .bind(actor)
     .bind(action)
     .bind(subject)
-    .bind(detail.to_string())
+    .bind(&detail)
+    .bind(&prev_hash)
+    .bind(&hash)
     .fetch_one(conn)
     .await?)
+}
+
+/// Chains the entries stored before the trail had hashes (those older than the first entry
+/// with a hash, or all when none has one), in one transaction. The migration that added the
+/// hashes lets only these be filled in, with their content unchanged. `Engine::open` calls it.
+pub async fn chain_legacy(pool: &SqlitePool) -> Result<()> {
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let legacy: Vec<Stored> = sqlx::query_as(
+        "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+         WHERE hash IS NULL AND id < coalesce((SELECT min(id) FROM audit_log WHERE hash IS NOT NULL), 1 << 62)
+         ORDER BY id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    if legacy.is_empty() {
+        return Ok(());
+    }
+    let mut prev_hash = GENESIS.to_owned();
+    for entry in legacy {
+        let hash =
+            entry_hash(&prev_hash, entry.id, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail);
+        sqlx::query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?")
+            .bind(&prev_hash)
+            .bind(&hash)
+            .bind(entry.id)
+            .execute(&mut *tx)
+            .await?;
+        prev_hash = hash;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What checking the trail found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainCheck {
+    /// How many entries were checked.
+    pub entries: u64,
+    /// The first entry that breaks the chain, and how; None when the whole trail holds.
+    pub first_broken: Option<BrokenEntry>,
+}
+
+/// An entry whose hashes do not match the trail.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BrokenEntry {
+    pub id: i64,
+    pub reason: String,
+}
+
+/// Recomputes the chain from the first entry: each entry's `prev_hash` must be the hash of the
+/// entry before it, and its `hash` that of its own content. Names the first entry that breaks it.
+pub async fn verify(pool: &SqlitePool) -> Result<ChainCheck> {
+    let stored: Vec<Stored> =
+        sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    let mut prev_hash = GENESIS.to_owned();
+    for (checked, entry) in stored.iter().enumerate() {
+        let broken = |reason: String| ChainCheck {
+            entries: checked as u64 + 1,
+            first_broken: Some(BrokenEntry { id: entry.id, reason }),
+        };
+        let (Some(prev), Some(hash)) = (&entry.prev_hash, &entry.hash) else {
+            return Ok(broken("it has no hash: it was written around Vigil".into()));
+        };
+        if *prev != prev_hash {
+            return Ok(broken(
+                "it does not follow the entry before it: an entry before it was removed, added or changed".into(),
+            ));
+        }
+        let expected =
+            entry_hash(prev, entry.id, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail);
+        if *hash != expected {
+            return Ok(broken("its content is not what was recorded: it was edited or moved".into()));
+        }
+        prev_hash = expected;
+    }
+    Ok(ChainCheck { entries: stored.len() as u64, first_broken: None })
 }
 
 /// The newest `limit` entries (at most [`MAX_ENTRIES`]), newest first.
@@ -55,4 +172,103 @@ pub async fn newest(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>> {
         .bind(limit.min(MAX_ENTRIES))
         .fetch_all(pool)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A trail of five entries in a fresh database, and the pool.
+    async fn trail() -> (tempfile::TempDir, SqlitePool) {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        for n in 1..=5 {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            let detail = serde_json::json!({ "n": n });
+            append(&mut tx, "ana", "server.add", &format!("s{n}"), detail, Utc::now()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        (dir, pool)
+    }
+
+    /// Runs `statements` around the triggers, as someone editing the file by hand would.
+    async fn tamper(pool: &SqlitePool, statements: &[&str]) {
+        let mut conn = pool.acquire().await.unwrap();
+        let triggers = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"];
+        for statement in triggers.iter().chain(statements) {
+            sqlx::query(statement).execute(&mut *conn).await.unwrap();
+        }
+    }
+
+    fn first_broken(check: &ChainCheck) -> Option<i64> {
+        check.first_broken.as_ref().map(|broken| broken.id)
+    }
+
+    #[tokio::test]
+    async fn a_trail_written_by_vigil_holds() {
+        let (_dir, pool) = trail().await;
+        assert_eq!(verify(&pool).await.unwrap(), ChainCheck { entries: 5, first_broken: None });
+    }
+
+    #[tokio::test]
+    async fn an_edited_entry_is_named() {
+        let (_dir, pool) = trail().await;
+        tamper(&pool, &["UPDATE audit_log SET actor = 'mallory' WHERE id = 3"]).await;
+        let check = verify(&pool).await.unwrap();
+        assert_eq!(first_broken(&check), Some(3));
+        assert!(check.first_broken.unwrap().reason.contains("edited"));
+    }
+
+    #[tokio::test]
+    async fn a_deleted_entry_breaks_the_one_after_it() {
+        let (_dir, pool) = trail().await;
+        tamper(&pool, &["DELETE FROM audit_log WHERE id = 2"]).await;
+        let check = verify(&pool).await.unwrap();
+        assert_eq!(first_broken(&check), Some(3));
+        assert!(check.first_broken.unwrap().reason.contains("removed"));
+    }
+
+    #[tokio::test]
+    async fn reordered_entries_are_named() {
+        let (_dir, pool) = trail().await;
+        let swap = ["UPDATE audit_log SET id = 99 WHERE id = 2", "UPDATE audit_log SET id = 2 WHERE id = 4"];
+        tamper(&pool, &[swap[0], swap[1], "UPDATE audit_log SET id = 4 WHERE id = 99"]).await;
+        assert_eq!(first_broken(&verify(&pool).await.unwrap()), Some(2));
+    }
+
+    #[tokio::test]
+    async fn an_entry_written_around_vigil_is_named_and_the_log_still_refuses_edits() {
+        let (_dir, pool) = trail().await;
+        sqlx::query("INSERT INTO audit_log (at, actor, action, subject) VALUES ('t', 'eve', 'server.add', 'x')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        crate::audit::chain_legacy(&pool).await.unwrap();
+        assert_eq!(first_broken(&verify(&pool).await.unwrap()), Some(6), "an entry after the chain is not blessed");
+        let edit = sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE id = 1").execute(&pool).await;
+        assert!(edit.unwrap_err().to_string().contains("append-only"));
+    }
+
+    #[tokio::test]
+    async fn entries_from_before_the_chain_are_chained_once_with_their_content_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        for subject in ["a", "b"] {
+            sqlx::query(
+                "INSERT INTO audit_log (at, actor, action, subject) VALUES ('2026-01-01T00:00:00Z', 'ana', 'x', ?)",
+            )
+            .bind(subject)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        chain_legacy(&pool).await.unwrap();
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        append(&mut tx, "ana", "server.add", "c", serde_json::json!({}), Utc::now()).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(verify(&pool).await.unwrap(), ChainCheck { entries: 3, first_broken: None });
+        let subjects: Vec<String> =
+            sqlx::query_scalar("SELECT subject FROM audit_log ORDER BY id").fetch_all(&pool).await.unwrap();
+        assert_eq!(subjects, ["a", "b", "c"]);
+    }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
-use crate::audit::{self, AuditEntry};
+use crate::audit::{self, AuditEntry, ChainCheck};
 use crate::context::Context;
 use crate::dashboard::Dashboard;
 use crate::drift::Drift;
@@ -59,6 +59,8 @@ impl Engine {
     /// Polling starts only with [`Polling::start`].
     pub async fn open(options: EngineOptions) -> Result<Engine> {
         let pool = store::open(&options.db_path).await?;
+        // Entries from before the trail was a hash chain join it, once.
+        audit::chain_legacy(&pool).await?;
         let http = reqwest::Client::builder()
             .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(options.request_timeout)
@@ -127,6 +129,12 @@ impl Engine {
     /// (None until this engine has polled once).
     pub async fn fleet(&self) -> Result<FleetSnapshot> {
         Ok(FleetSnapshot { servers: self.servers().list().await?, polled_at: self.polling().polled_at() })
+    }
+
+    /// Checks the audit trail's hash chain from its first entry, naming the first entry that
+    /// was edited, removed, reordered or written around Vigil.
+    pub async fn verify_audit(&self) -> Result<ChainCheck> {
+        audit::verify(self.inner.context.pool()).await
     }
 
     /// The newest `limit` decisions on the audit trail, newest first.
