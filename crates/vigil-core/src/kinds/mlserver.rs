@@ -6,23 +6,16 @@
 //! requests that named no version (they belong to the model's default version), and time
 //! requests in a summary of which only `_sum` and `_count` are given.
 
-use super::{oip_v2, success, KindSpec, Metrics, Probe, ServerKind};
+use super::{oip_v2, KindSpec, ServerKind};
 use crate::signals::maps::{counted, Latency, SignalMap};
 use crate::signals::resources::PROCESS;
 
-pub(super) static SPEC: KindSpec = KindSpec {
-    kind: ServerKind::Mlserver,
-    name: "mlserver",
-    probe: Probe {
-        path: oip_v2::SERVER_METADATA,
-        recognise: |status, body| status == 200 && oip_v2::implementation(body).as_deref() == Some("mlserver"),
-    },
-    readiness_path: oip_v2::READY,
-    is_ready: success,
-    metrics: Metrics::Page { path: "/metrics", map: &MAP },
-    listing: Some(oip_v2::REPOSITORY_INDEX),
-    model_endpoints: Some(oip_v2::MODEL_ENDPOINTS),
-};
+pub(super) static SPEC: KindSpec = oip_v2::repository_server(
+    ServerKind::Mlserver,
+    "mlserver",
+    |status, body| status == 200 && oip_v2::implementation(body).as_deref() == Some("mlserver"),
+    &MAP,
+);
 
 const MAP: SignalMap = SignalMap {
     model_label: Some("model"),

@@ -53,6 +53,26 @@ pub(super) const REPOSITORY_INDEX: Listing = Listing::Index {
     stands_for_readiness: true,
 };
 
+/// The spec of a server that speaks OIP v2 with the repository extension and names itself in
+/// its server metadata (MLServer, Triton): recognised by `recognise`, its metrics on `/metrics`.
+pub(super) const fn repository_server(
+    kind: ServerKind,
+    name: &'static str,
+    recognise: fn(status: u16, body: &str) -> bool,
+    map: &'static SignalMap,
+) -> KindSpec {
+    KindSpec {
+        kind,
+        name,
+        probe: Probe { path: SERVER_METADATA, recognise },
+        readiness_path: READY,
+        is_ready: success,
+        metrics: Metrics::Page { path: "/metrics", map },
+        listing: Some(REPOSITORY_INDEX),
+        model_endpoints: Some(MODEL_ENDPOINTS),
+    }
+}
+
 /// The implementation the server metadata names, in lower case, if the body is OIP metadata.
 pub(super) fn implementation(body: &str) -> Option<String> {
     let metadata: Value = serde_json::from_str(body).ok()?;

@@ -8,23 +8,16 @@
 //! inferences and model executions (their ratio is the batch size), and reports the host's CPU
 //! and memory and each GPU's utilization and memory.
 
-use super::{oip_v2, success, KindSpec, Metrics, Probe, ServerKind};
+use super::{oip_v2, KindSpec, ServerKind};
 use crate::signals::maps::{counted, gauge, Latency, SignalMap};
 use crate::signals::resources::{resource, server_wide, Reading, Resource};
 
-pub(super) static SPEC: KindSpec = KindSpec {
-    kind: ServerKind::Triton,
-    name: "triton",
-    probe: Probe {
-        path: oip_v2::SERVER_METADATA,
-        recognise: |status, body| status == 200 && oip_v2::implementation(body).as_deref() == Some("triton"),
-    },
-    readiness_path: oip_v2::READY,
-    is_ready: success,
-    metrics: Metrics::Page { path: "/metrics", map: &MAP },
-    listing: Some(oip_v2::REPOSITORY_INDEX),
-    model_endpoints: Some(oip_v2::MODEL_ENDPOINTS),
-};
+pub(super) static SPEC: KindSpec = oip_v2::repository_server(
+    ServerKind::Triton,
+    "triton",
+    |status, body| status == 200 && oip_v2::implementation(body).as_deref() == Some("triton"),
+    &MAP,
+);
 
 const MAP: SignalMap = SignalMap {
     model_label: Some("model"),
