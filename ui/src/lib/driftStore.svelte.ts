@@ -11,27 +11,20 @@ export class DriftLatest extends EngineListener {
   latest = $state<LatestDrift[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
-  /** Counts reads, so an older answer arriving late is dropped. */
-  #reads = 0;
 
-
-  async reload(): Promise<void> {
-    const read = ++this.#reads;
+  protected async read(): Promise<void> {
     try {
-      const reports = await api.driftLatest();
-      if (read !== this.#reads) return;
-      this.latest = latestFrom(reports);
+      this.latest = latestFrom(await api.driftLatest());
       this.loadError = null;
     } catch (thrown) {
-      if (read === this.#reads) this.loadError = toApiError(thrown);
+      this.loadError = toApiError(thrown);
     } finally {
-      if (read === this.#reads) this.loaded = true;
+      this.loaded = true;
     }
   }
 
   apply(event: EngineEvent): void {
     if (event.kind !== "drift_reported") return;
-    this.#reads++; // a read under way may hold the older report
     this.latest = mergeReported(this.latest, event);
   }
 

@@ -6,9 +6,12 @@ import type { EngineEvent } from "./bindings";
 
 export abstract class EngineListener {
   #unlisten: (() => void) | null = null;
+  /** How many reads are under way, and the events that arrived meanwhile. */
+  #reading = 0;
+  #held: EngineEvent[] = [];
 
   async start(): Promise<void> {
-    this.#unlisten = await api.onEngineEvent((event) => this.apply(event));
+    this.#unlisten = await api.onEngineEvent((event) => this.#receive(event));
     await this.reload();
   }
 
@@ -17,8 +20,32 @@ export abstract class EngineListener {
     this.#unlisten = null;
   }
 
-  /** Reads the whole state from the engine. */
-  abstract reload(): Promise<void>;
+  /**
+   * Reads the whole state from the engine. An event that arrives while a read is under way may be
+   * newer than what the read returns (or older: the engine took the snapshot after it), so it is
+   * held and folded in after the read; every change has its event, so the last one folded in for
+   * a thing is its newest state.
+   */
+  async reload(): Promise<void> {
+    this.#reading++;
+    try {
+      await this.read();
+    } finally {
+      if (--this.#reading === 0) {
+        const held = this.#held;
+        this.#held = [];
+        for (const event of held) this.apply(event);
+      }
+    }
+  }
+
+  #receive(event: EngineEvent): void {
+    if (this.#reading > 0) this.#held.push(event);
+    else this.apply(event);
+  }
+
+  /** Reads the whole state from the engine, replacing what the store holds. */
+  protected abstract read(): Promise<void>;
 
   /** Folds one engine event into the state. */
   abstract apply(event: EngineEvent): void;

@@ -94,18 +94,23 @@ export class Fleet extends EngineListener {
   #reading: Promise<void> | null = null;
   #readAgain = false;
 
-  async reload(): Promise<void> {
+  protected async read(): Promise<void> {
     try {
       const snapshot = await api.fleet();
       this.servers = snapshot.servers.sort(byName);
       this.lastPolledAt ??= snapshot.polled_at;
       this.loadError = null;
-      await this.readModels();
     } catch (thrown) {
       this.loadError = toApiError(thrown);
     } finally {
       this.loaded = true;
     }
+  }
+
+  /** Reads the servers, then their models (after any events held meanwhile are folded in). */
+  async reload(): Promise<void> {
+    await super.reload();
+    if (!this.loadError) await this.readModels();
   }
 
   apply(event: EngineEvent): void {

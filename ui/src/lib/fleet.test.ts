@@ -112,6 +112,29 @@ describe("Fleet", () => {
     fleet.stop();
   });
 
+  it("keeps a health change that arrives while the first read is under way", async () => {
+    // The engine took its snapshot before the server came up; the event says so before the
+    // answer arrives. The server must not stay "checking" until its health changes again.
+    const snapshot: FleetSnapshot = { servers: [server({ name: "fraud", id: 3, health: "unknown" })], polled_at: null };
+    let answer: ((value: FleetSnapshot) => void) | null = null;
+    mockIPC(
+      (command) => {
+        if (command === "fleet_snapshot") return new Promise((resolve) => (answer = resolve));
+        return command === "model_overviews" ? [] : null;
+      },
+      { shouldMockEvents: true },
+    );
+    const fleet = new Fleet();
+    const started = fleet.start();
+    await vi.waitFor(() => expect(answer).not.toBeNull());
+    const up = server({ name: "fraud", id: 3, health: "up" });
+    await emit("engine", { kind: "health_changed", server: up, from: "unknown", to: "up" } satisfies EngineEvent);
+    answer!(snapshot);
+    await started;
+    expect(fleet.servers.map((s) => s.health)).toEqual(["up"]);
+    fleet.stop();
+  });
+
   it("shows fresh models while polls come faster than the engine answers a read", async () => {
     const snapshot: FleetSnapshot = { servers: [server({ name: "fraud-prod", id: 3 })], polled_at: null };
     let answered = 0;
