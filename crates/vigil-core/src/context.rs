@@ -16,6 +16,7 @@ use tokio::sync::{broadcast, Notify};
 use crate::audit::{self, AuditEntry};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::options::EngineOptions;
+use crate::rollouts::people::Person;
 use crate::Result;
 
 /// The database, HTTP client, event bus and settings the engine's parts share. Cheap to clone.
@@ -92,6 +93,36 @@ impl Write<'_> {
     pub async fn audit(&mut self, action: &str, subject: &str, detail: serde_json::Value) -> Result<AuditEntry> {
         let actor = &self.context.options.actor;
         let entry = audit::append(&mut self.tx, actor, action, subject, detail, Utc::now()).await?;
+        self.events.push(EngineEvent::Audited { entry: entry.clone() });
+        Ok(entry)
+    }
+
+    /// Appends a decision to the audit trail by `person`, now: their name as the actor, and their
+    /// role and OS user beside the detail's own fields. None: Vigil decided on its own (a gate,
+    /// a plan, a policy), recorded as the actor `vigil`.
+    pub async fn audit_by(
+        &mut self,
+        person: Option<&Person>,
+        action: &str,
+        subject: &str,
+        detail: serde_json::Value,
+    ) -> Result<AuditEntry> {
+        let mut detail = match detail {
+            serde_json::Value::Object(fields) => fields,
+            other => serde_json::Map::from_iter([("detail".to_owned(), other)]),
+        };
+        let actor = match person {
+            Some(person) => {
+                detail.insert("role".into(), person.role.key().into());
+                detail.insert("os_user".into(), person.os_user.clone().into());
+                person.name.as_str()
+            }
+            None => {
+                detail.insert("automatic".into(), true.into());
+                "vigil"
+            }
+        };
+        let entry = audit::append(&mut self.tx, actor, action, subject, detail.into(), Utc::now()).await?;
         self.events.push(EngineEvent::Audited { entry: entry.clone() });
         Ok(entry)
     }

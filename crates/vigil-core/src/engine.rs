@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use crate::drift::Drift;
 use crate::events::EngineEvent;
 use crate::objectives::ObjectivesFront;
 use crate::polling::Polling;
+use crate::rollouts::Rollouts;
 use crate::servers::{Server, Servers};
 use crate::{store, Result};
 
@@ -52,6 +53,7 @@ struct Inner {
     dashboard: Dashboard,
     drift: Drift,
     objectives: ObjectivesFront,
+    rollouts: Rollouts,
 }
 
 impl Engine {
@@ -75,6 +77,7 @@ impl Engine {
                 dashboard: Dashboard::new(context.clone()),
                 drift: Drift::new(context.clone()),
                 objectives: ObjectivesFront::new(context.clone()),
+                rollouts: Rollouts::new(context.clone()),
                 context,
             }),
         })
@@ -103,6 +106,12 @@ impl Engine {
     /// Objectives: the error-share and p99 bounds each model keeps, and the fleet's defaults.
     pub fn objectives(&self) -> &ObjectivesFront {
         &self.inner.objectives
+    }
+
+    /// Rollouts, approvals and rollback: deployment targets, plans, policies, profiles, the
+    /// driver, people's actions, each model's deployment history and the reports.
+    pub fn rollouts(&self) -> &Rollouts {
+        &self.inner.rollouts
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

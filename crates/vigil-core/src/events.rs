@@ -41,4 +41,7 @@ pub enum EngineEvent {
     Polled { at: DateTime<Utc>, servers: Vec<String> },
     /// A model's objectives changed (`model` None: the fleet-wide defaults).
     ObjectivesChanged { model: Option<String> },
+    /// A rollout of `model` changed: started, stepped, waited, was signed, ended; or the model's
+    /// target, plan or policy changed (`rollout` None).
+    RolloutChanged { model: String, rollout: Option<i64> },
 }

@@ -26,6 +26,7 @@ mod options;
 pub mod points;
 pub mod polling;
 pub mod revisions;
+pub mod rollouts;
 pub mod scrape;
 pub mod secrets;
 pub mod servers;

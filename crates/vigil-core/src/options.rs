@@ -37,10 +37,7 @@ impl EngineOptions {
 
     /// Defaults for a database at `db_path`, acting as the OS user.
     pub fn new(db_path: PathBuf) -> Self {
-        let actor = ["USER", "USERNAME"]
-            .iter()
-            .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
-            .unwrap_or_else(|| "unknown".into());
+        let actor = os_user();
         Self {
             db_path,
             poll_interval: DEFAULT_POLL_INTERVAL,
@@ -49,4 +46,12 @@ impl EngineOptions {
             retention: Retention::default(),
         }
     }
+}
+
+/// The OS user running this process.
+pub(crate) fn os_user() -> String {
+    ["USER", "USERNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
 }

@@ -124,7 +124,7 @@ fn path_of(url: &str) -> String {
 }
 
 /// Sends `request` (to `url`) and reads its answer as [`get_capped`] does.
-async fn read_capped(
+pub(crate) async fn read_capped(
     request: reqwest::RequestBuilder,
     url: &str,
     timeout: Duration,

@@ -1,0 +1,432 @@
+//! Driving rollouts: each step's traffic set at the target and confirmed, gates measured at every
+//! stored poll of the model, steps advanced, sign-offs awaited, and failures rolled back or
+//! paused as the plan says. Exactly one engine drives the rollouts of a database: the one that
+//! holds the lease (`rollout_lease`), renewed while it runs and taken over once it lapses.
+//!
+//! Every change at a target is made outside any transaction, confirmed by reading back, and only
+//! then recorded; a target that refuses, times out or reads back wrong leaves the rollout paused
+//! (or failed, when going back) with the target's own words, and the recorded state what the
+//! target really serves.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::gates::{self, Evidence, Verdict};
+use super::people::Person;
+use super::record::{Rollout, RolloutState};
+use super::targets::{self, TargetFailure, Traffic};
+use super::{queries, Rollouts};
+use crate::events::EngineEvent;
+use crate::{Result, VigilError};
+
+/// How long a lease lasts unless renewed.
+pub const LEASE: Duration = Duration::from_secs(10);
+/// How often the driver renews its lease and looks for work no poll brings: a rollout just
+/// started, an approval signed, a late approval.
+pub const TICK: Duration = Duration::from_millis(500);
+
+/// Why a rollout ends, and with what.
+pub(super) enum Ending {
+    RolledBack { to: String },
+    Aborted,
+}
+
+impl Rollouts {
+    /// Takes or renews the lease; whether this engine drives.
+    pub(super) async fn hold_lease(&self) -> Result<bool> {
+        let now_ms = Utc::now().timestamp_millis();
+        let mut write = self.context.write().await?;
+        let held = queries::take_lease(&mut write, &self.shared.holder, now_ms, now_ms + LEASE.as_millis() as i64).await?;
+        write.commit().await?;
+        Ok(held)
+    }
+
+    /// Gives the lease up after an action, unless this engine runs a driver: a CLI command that
+    /// acted leaves the driving to whoever runs one.
+    pub(super) async fn let_lease_go(&self) {
+        if self.shared.driving.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let released = async {
+            let mut write = self.context.write().await?;
+            queries::release_lease(&mut write, &self.shared.holder).await?;
+            write.commit().await
+        };
+        if let Err(err) = released.await {
+            tracing::warn!("the rollout lease could not be given up: {err}");
+        }
+    }
+
+    /// Drives every rollout under way once: `polled` names the servers whose polls were just
+    /// stored (their models' gates are measured), None on a tick.
+    pub async fn drive(&self, polled: Option<&[String]>) -> Result<()> {
+        let _acting = self.shared.acting.lock().await;
+        let active = queries::active(&mut *self.context.pool().acquire().await?).await?;
+        if active.is_empty() {
+            return Ok(());
+        }
+        let measured: HashSet<String> = match polled {
+            Some(servers) => self.models_on(servers).await?,
+            None => HashSet::new(),
+        };
+        for rollout in active {
+            let measure = measured.contains(&rollout.model);
+            if let Err(err) = self.drive_one(rollout, measure).await {
+                tracing::warn!("driving a rollout failed: {err}");
+            }
+        }
+        Ok(())
+    }
+
+    /// The models served by `servers`.
+    async fn models_on(&self, servers: &[String]) -> Result<HashSet<String>> {
+        let mut models = HashSet::new();
+        let mut conn = self.context.pool().acquire().await?;
+        for server in servers {
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT m.name FROM models m JOIN servers s ON s.id = m.server_id WHERE s.name = ?")
+                    .bind(server)
+                    .fetch_all(&mut *conn)
+                    .await?;
+            models.extend(names);
+        }
+        Ok(models)
+    }
+
+    /// One rollout's next move.
+    async fn drive_one(&self, mut rollout: Rollout, measure: bool) -> Result<()> {
+        if rollout.state == RolloutState::Paused {
+            return Ok(());
+        }
+        if rollout.step < 0 {
+            return self.enter_step(rollout, 0, None).await;
+        }
+        let now = Utc::now();
+        if measure {
+            let evidence = self.measure(&rollout, now).await?;
+            let verdict = evidence.verdict;
+            rollout.evidence = Some(evidence);
+            if verdict == Verdict::Fail {
+                rollout.failures += 1;
+                if rollout.failures > rollout.plan.failure_limit {
+                    return self.fail(rollout).await;
+                }
+                return self.save(rollout, "rollout.gate_failed").await;
+            }
+        }
+        let passed = rollout.evidence.as_ref().is_some_and(|e| e.verdict == Verdict::Pass);
+        let step = &rollout.plan.steps[rollout.step as usize];
+        let held_long_enough = now - rollout.step_started_at >= chrono::Duration::seconds(step.min_duration_s as i64);
+        let Some((next, next_step)) = rollout.next_step() else { return Ok(()) };
+        let next_weight = next_step.weight;
+        if !(passed && held_long_enough) && rollout.state != RolloutState::Waiting {
+            return if measure { self.save(rollout, "").await } else { Ok(()) };
+        }
+        let policy = self.policy(&rollout.model).await?;
+        let needs_sign_off = step.approval || next_weight == 100;
+        let roles = if needs_sign_off { policy.roles_for(next_weight) } else { Vec::new() };
+        let signed = self.signed_roles(rollout.id, next as i32).await?;
+        let missing: Vec<_> = roles.iter().filter(|role| !signed.contains(role)).copied().collect();
+        if missing.is_empty() {
+            return self.enter_step(rollout, next, None).await;
+        }
+        if rollout.state != RolloutState::Waiting {
+            rollout.state = RolloutState::Waiting;
+            rollout.waiting_since = Some(now);
+            let words: Vec<&str> = missing.iter().map(|r| r.words()).collect();
+            let detail = json!({ "step": next + 1, "weight": next_weight, "needs": words });
+            return self.save_with(rollout, "rollout.waiting", detail).await;
+        }
+        if let (Some(limit), Some(since)) = (policy.approval_timeout_s, rollout.waiting_since) {
+            if now - since >= chrono::Duration::seconds(limit as i64) && !rollout.reminded {
+                rollout.reminded = true;
+                if policy.abort_on_timeout {
+                    let reason = format!("no sign-off from {} within {limit} s", words(&missing));
+                    return self.end(rollout, Ending::Aborted, None, &reason).await;
+                }
+                let detail = json!({ "waited_s": (now - since).num_seconds(), "needs": words(&missing) });
+                return self.save_with(rollout, "rollout.approval_late", detail).await;
+            }
+        }
+        if measure {
+            self.save(rollout, "").await?;
+        }
+        Ok(())
+    }
+
+    /// The roles that approved entering `step` of rollout `id`.
+    async fn signed_roles(&self, id: i64, step: i32) -> Result<Vec<super::people::Role>> {
+        let approvals = queries::approvals(&mut *self.context.pool().acquire().await?, id).await?;
+        Ok(approvals.into_iter().filter(|a| a.step == step && a.approved).map(|a| a.role).collect())
+    }
+
+    /// Measures the step so far: the candidate and the stable over the same polls.
+    async fn measure(&self, rollout: &Rollout, now: DateTime<Utc>) -> Result<Evidence> {
+        let mut conn = self.context.pool().acquire().await?;
+        let since_ms = rollout.step_started_at.timestamp_millis();
+        let (candidate, candidate_ms) = gates::window(&mut conn, &rollout.model, &rollout.candidate, since_ms).await?;
+        let (stable, stable_ms) = gates::window(&mut conn, &rollout.model, &rollout.stable, since_ms).await?;
+        let drift = gates::drift_share(&mut conn, &rollout.model).await?;
+        let (results, verdict) = gates::judge(&rollout.plan, candidate, stable, drift);
+        Ok(Evidence { at: now, poll_ms: candidate_ms.max(stable_ms), candidate, stable, gates: results, verdict })
+    }
+
+    /// Stores the rollout as it stands; with an `action`, audits it with the evidence.
+    async fn save(&self, rollout: Rollout, action: &str) -> Result<()> {
+        let detail = json!({ "failures": rollout.failures, "limit": rollout.plan.failure_limit });
+        self.save_with(rollout, action, detail).await
+    }
+
+    async fn save_with(&self, mut rollout: Rollout, action: &str, detail: serde_json::Value) -> Result<()> {
+        rollout.updated_at = Utc::now();
+        let mut write = self.context.write().await?;
+        queries::update(&mut write, &rollout).await?;
+        if !action.is_empty() {
+            let detail = with_evidence(detail, &rollout);
+            write.audit_by(None, action, &subject(&rollout), detail).await?;
+        }
+        write.announce(changed(&rollout));
+        write.commit().await
+    }
+
+    /// The failure limit was reached: roll back or pause, as the plan says.
+    async fn fail(&self, mut rollout: Rollout) -> Result<()> {
+        rollout.failed_at_ms = rollout.evidence.as_ref().map(|e| e.poll_ms);
+        let failures = rollout.evidence.as_ref().map(Evidence::failures).unwrap_or_default().join(", ");
+        let reason = format!("gates failed {} times: {failures}", rollout.failures);
+        match rollout.plan.on_failure {
+            super::plan::OnFailure::Rollback => {
+                let to = rollout.stable.clone();
+                self.end(rollout, Ending::RolledBack { to }, None, &reason).await
+            }
+            super::plan::OnFailure::Pause => {
+                rollout.state = RolloutState::Paused;
+                rollout.reason = Some(reason.clone());
+                self.save_with(rollout, "rollout.pause", json!({ "reason": reason })).await
+            }
+        }
+    }
+
+    /// Sets step `index`'s traffic at the target, confirms it, and records it; `person` is who
+    /// asked (None: the plan). A target failure pauses the rollout with the target's words.
+    pub(super) async fn enter_step(&self, mut rollout: Rollout, index: usize, person: Option<&Person>) -> Result<()> {
+        let step = rollout.plan.steps[index].clone();
+        let mut wanted = Traffic::split(&rollout.stable, &rollout.candidate, step.weight);
+        if step.shadow {
+            wanted.mirror = Some(rollout.candidate.clone());
+        }
+        match self.change_target(&rollout.model, &wanted).await {
+            Ok(confirmed) => {
+                let now = Utc::now();
+                rollout.step = index as i32;
+                rollout.weight = step.weight;
+                rollout.step_started_at = now;
+                rollout.waiting_since = None;
+                rollout.reminded = false;
+                rollout.evidence = None;
+                rollout.error = None;
+                rollout.state = RolloutState::Running;
+                let promoted = step.weight == 100;
+                if promoted {
+                    rollout.state = RolloutState::Promoted;
+                    rollout.ended_at = Some(now);
+                }
+                rollout.updated_at = now;
+                let (action, cause) = if promoted { ("rollout.promote", "promote") } else { ("rollout.step", "step") };
+                let detail = json!({ "step": index + 1, "weight": step.weight, "traffic": confirmed.describe() });
+                let detail = with_evidence(detail, &rollout);
+                let mut write = self.context.write().await?;
+                queries::update(&mut write, &rollout).await?;
+                queries::insert_traffic(&mut write, &rollout.model, Some(rollout.id), &confirmed, cause).await?;
+                write.audit_by(person, action, &subject(&rollout), detail).await?;
+                write.announce(changed(&rollout));
+                write.commit().await
+            }
+            Err(failure) => self.target_failed(rollout, RolloutState::Paused, &failure, &wanted).await,
+        }
+    }
+
+    /// Sends all traffic to one revision and ends the rollout as `ending` says; `person` is who
+    /// asked (None: the plan or the policy). A target failure leaves it failed, with the target's
+    /// words.
+    pub(super) async fn end(&self, mut rollout: Rollout, ending: Ending, person: Option<&Person>, reason: &str) -> Result<()> {
+        let (serve, state, action, cause) = match &ending {
+            Ending::RolledBack { to } => (to.clone(), RolloutState::RolledBack, "rollout.rollback", "rollback"),
+            Ending::Aborted => (rollout.stable.clone(), RolloutState::Aborted, "rollout.abort", "abort"),
+        };
+        let wanted = Traffic::only(&serve);
+        match self.change_target(&rollout.model, &wanted).await {
+            Ok(confirmed) => {
+                let now = Utc::now();
+                rollout.state = state;
+                rollout.weight = confirmed.weight_of(&rollout.candidate);
+                rollout.reason = Some(reason.to_owned()).filter(|r| !r.is_empty());
+                rollout.error = None;
+                rollout.ended_at = Some(now);
+                rollout.updated_at = now;
+                let detail = json!({ "serving": serve, "traffic": confirmed.describe(), "reason": reason });
+                let detail = with_evidence(detail, &rollout);
+                let mut write = self.context.write().await?;
+                queries::update(&mut write, &rollout).await?;
+                queries::insert_traffic(&mut write, &rollout.model, Some(rollout.id), &confirmed, cause).await?;
+                write.audit_by(person, action, &subject(&rollout), detail).await?;
+                write.announce(changed(&rollout));
+                write.commit().await
+            }
+            Err(failure) => {
+                rollout.reason = Some(reason.to_owned()).filter(|r| !r.is_empty());
+                self.target_failed(rollout, RolloutState::Failed, &failure, &wanted).await
+            }
+        }
+    }
+
+    /// Records that the target did not do what was asked: the rollout in `state`, the target's
+    /// error, and what it serves as far as a read can tell.
+    async fn target_failed(&self, mut rollout: Rollout, state: RolloutState, failure: &TargetFailure, wanted: &Traffic) -> Result<()> {
+        let serving = match self.read_target(&rollout.model).await {
+            Ok(traffic) => traffic.describe(),
+            Err(_) => "unknown (it cannot be read)".to_owned(),
+        };
+        rollout.state = state;
+        rollout.error = Some(format!("{} (asked for {}; the target serves {serving})", failure.message, wanted.describe()));
+        if !state.active() {
+            rollout.ended_at = Some(Utc::now());
+        }
+        let detail = json!({ "error": failure.message, "kind": failure.kind, "wanted": wanted.describe(), "serving": serving });
+        self.save_with(rollout, "rollout.target_failed", detail).await
+    }
+
+    /// Asks `model`'s target to serve `wanted` and confirms it by reading back.
+    pub(super) async fn change_target(&self, model: &str, wanted: &Traffic) -> Result<Traffic, TargetFailure> {
+        let (target, settle) = self.connect(model).await?;
+        targets::change(target.as_ref(), wanted, settle).await
+    }
+
+    /// What `model`'s target serves now.
+    pub async fn read_target(&self, model: &str) -> Result<Traffic, TargetFailure> {
+        let (target, _) = self.connect(model).await?;
+        target.read().await.map(Traffic::normalized)
+    }
+
+    async fn connect(&self, model: &str) -> Result<(Box<dyn targets::DeploymentTarget>, Duration), TargetFailure> {
+        let stored = async { queries::target(&mut *self.context.pool().acquire().await?, model).await };
+        let stored = stored.await.map_err(|err: VigilError| TargetFailure::config(err.to_string()))?;
+        let stored = stored.ok_or_else(|| TargetFailure::config(format!("{model} has no deployment target")))?;
+        let timeout = Duration::from_millis(stored.timeout_ms as u64);
+        Ok((targets::connect(&stored.spec, self.context.http().clone(), timeout), timeout))
+    }
+
+    /// After taking the lease: each rollout under way is checked against what its target really
+    /// serves. A step whose change landed but was not recorded (the engine stopped in between)
+    /// is recorded; anything else unexpected pauses the rollout, saying what the target serves.
+    pub(super) async fn reconcile(&self) -> Result<()> {
+        let _acting = self.shared.acting.lock().await;
+        let active = queries::active(&mut *self.context.pool().acquire().await?).await?;
+        for mut rollout in active.into_iter().filter(|r| r.step >= 0 && r.state != RolloutState::Paused) {
+            let Ok(serving) = self.read_target(&rollout.model).await else { continue };
+            if serving == rollout.traffic() {
+                continue;
+            }
+            let landed = rollout.next_step().filter(|(_, step)| serving == Traffic::split(&rollout.stable, &rollout.candidate, step.weight));
+            if let Some((next, step)) = landed {
+                let weight = step.weight;
+                rollout.step = next as i32;
+                rollout.weight = weight;
+                rollout.step_started_at = Utc::now();
+                rollout.state = if weight == 100 { RolloutState::Promoted } else { RolloutState::Running };
+                if weight == 100 {
+                    rollout.ended_at = Some(Utc::now());
+                }
+                let mut write = self.context.write().await?;
+                queries::insert_traffic(&mut write, &rollout.model, Some(rollout.id), &serving, "read").await?;
+                drop(write);
+                self.save_with(rollout, "rollout.resumed", json!({ "serving": serving.describe(), "recorded_step": next + 1 })).await?;
+            } else {
+                rollout.state = RolloutState::Paused;
+                rollout.reason = Some(format!(
+                    "on restart the target serves {}, not the {} the rollout set; resume to set it again",
+                    serving.describe(),
+                    rollout.traffic().describe()
+                ));
+                self.save_with(rollout, "rollout.pause", json!({ "serving": serving.describe() })).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `fraud 12 → 13`
+pub(super) fn subject(rollout: &Rollout) -> String {
+    format!("{} {} → {}", rollout.model, rollout.stable, rollout.candidate)
+}
+
+pub(super) fn changed(rollout: &Rollout) -> EngineEvent {
+    EngineEvent::RolloutChanged { model: rollout.model.clone(), rollout: Some(rollout.id) }
+}
+
+fn words(roles: &[super::people::Role]) -> String {
+    roles.iter().map(|r| r.words()).collect::<Vec<_>>().join(" and ")
+}
+
+/// `detail` with the rollout's latest measurement beside it, as evidence.
+pub(super) fn with_evidence(detail: serde_json::Value, rollout: &Rollout) -> serde_json::Value {
+    let mut detail = detail;
+    if let (Some(fields), Some(evidence)) = (detail.as_object_mut(), &rollout.evidence) {
+        let gates: Vec<String> = evidence.gates.iter().map(gates::describe).collect();
+        fields.insert("gates".into(), json!(gates));
+        fields.insert("candidate_requests".into(), json!(evidence.candidate.requests));
+        fields.insert("stable_requests".into(), json!(evidence.stable.requests));
+        fields.insert("verdict".into(), json!(evidence.verdict));
+    }
+    detail
+}
+
+/// Drives rollouts until dropped: renews the lease every tick, reconciles when it takes it,
+/// measures gates when polls are stored, and looks for new work each tick.
+pub struct RolloutDriver(tokio::task::JoinHandle<()>);
+
+impl Drop for RolloutDriver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+pub(super) fn start(rollouts: Rollouts) -> RolloutDriver {
+    rollouts.shared.driving.store(true, std::sync::atomic::Ordering::Relaxed);
+    RolloutDriver(tokio::spawn(async move {
+        let mut events = rollouts.context.subscribe();
+        let mut ticks = tokio::time::interval(TICK);
+        let mut holding = false;
+        loop {
+            let polled = tokio::select! {
+                _ = ticks.tick() => None,
+                event = events.recv() => match event {
+                    Ok(EngineEvent::Polled { servers, .. }) => Some(servers),
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => None,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+            };
+            if polled.is_none() {
+                let held = rollouts.hold_lease().await.unwrap_or_else(|err| {
+                    tracing::warn!("the rollout lease could not be renewed: {err}");
+                    false
+                });
+                if held && !holding {
+                    if let Err(err) = rollouts.reconcile().await {
+                        tracing::warn!("reading rollouts' targets back failed: {err}");
+                    }
+                }
+                holding = held;
+            }
+            if holding {
+                if let Err(err) = rollouts.drive(polled.as_deref()).await {
+                    tracing::warn!("driving rollouts failed: {err}");
+                }
+            }
+        }
+    }))
+}

@@ -1,0 +1,229 @@
+//! Gate measurements: what the candidate and the stable revision did since the step began, read
+//! from the stored golden signals, and each gate's verdict with the measured value next to its
+//! threshold. A measurement is kept as the rollout's evidence and, when it decides something,
+//! on the audit trail.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::SqliteConnection;
+use ts_rs::TS;
+
+use super::plan::{Gate, Metric, Plan};
+use crate::points::signal;
+use crate::Result;
+
+/// The outcome of one gate, or of a whole measurement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Too few requests (or no stable to compare with) to say.
+    Inconclusive,
+}
+
+/// What one revision did over a span of polls.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, TS)]
+pub struct Window {
+    pub requests: f64,
+    pub errors: f64,
+    /// Request-weighted means of the per-poll quantiles, in seconds.
+    pub p99_s: Option<f64>,
+    pub p50_s: Option<f64>,
+}
+
+impl Window {
+    fn value(&self, metric: Metric) -> Option<f64> {
+        match metric {
+            Metric::ErrorShare => (self.requests > 0.0).then(|| self.errors / self.requests),
+            Metric::P99S => self.p99_s,
+            Metric::P50S => self.p50_s,
+            Metric::DriftShare => None,
+        }
+    }
+}
+
+/// One gate's result: the measured value next to the threshold it had to keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct GateResult {
+    pub gate: Gate,
+    /// The candidate's value (the model's, for drift).
+    pub measured: Option<f64>,
+    /// The stable revision's value over the same polls, where the gate compares with it.
+    pub stable: Option<f64>,
+    /// The bound in force: `max`, or `max_vs_stable` × the stable's value, whichever is lower.
+    pub threshold: Option<f64>,
+    pub verdict: Verdict,
+}
+
+/// One measurement of a rollout's step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Evidence {
+    pub at: DateTime<Utc>,
+    /// The newest stored poll it read, in Unix ms.
+    #[ts(type = "number")]
+    pub poll_ms: i64,
+    pub candidate: Window,
+    pub stable: Window,
+    pub gates: Vec<GateResult>,
+    pub verdict: Verdict,
+}
+
+impl Evidence {
+    /// The failing gates in words: "error share 41.2 % > 5.0 %".
+    pub fn failures(&self) -> Vec<String> {
+        self.gates.iter().filter(|g| g.verdict == Verdict::Fail).map(describe).collect()
+    }
+}
+
+/// A gate's result in words.
+pub fn describe(result: &GateResult) -> String {
+    let value = |v: Option<f64>| v.map_or("—".to_owned(), |v| format_value(result.gate.metric, v));
+    let sign = match result.verdict {
+        Verdict::Pass => "≤",
+        Verdict::Fail => ">",
+        Verdict::Inconclusive => "?",
+    };
+    format!("{} {} {sign} {}", result.gate.metric.words(), value(result.measured), value(result.threshold))
+}
+
+fn format_value(metric: Metric, value: f64) -> String {
+    match metric {
+        Metric::ErrorShare | Metric::DriftShare => format!("{:.1} %", value * 100.0),
+        Metric::P99S | Metric::P50S => format!("{:.0} ms", value * 1000.0),
+    }
+}
+
+/// Judges the windows against the plan's gates. Fewer candidate requests than the plan's
+/// minimum make the whole measurement inconclusive; else any failed gate fails it.
+pub fn judge(plan: &Plan, candidate: Window, stable: Window, drift_share: Option<f64>) -> (Vec<GateResult>, Verdict) {
+    let results: Vec<GateResult> = plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, drift_share)).collect();
+    let verdict = if candidate.requests < plan.min_requests as f64 {
+        Verdict::Inconclusive
+    } else if results.iter().any(|r| r.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else if results.iter().any(|r| r.verdict == Verdict::Inconclusive) {
+        Verdict::Inconclusive
+    } else {
+        Verdict::Pass
+    };
+    (results, verdict)
+}
+
+fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Option<f64>) -> GateResult {
+    let (measured, stable_value) = match gate.metric {
+        Metric::DriftShare => (drift_share, None),
+        metric => (candidate.value(metric), stable.value(metric)),
+    };
+    let relative = gate.max_vs_stable.and_then(|factor| stable_value.map(|s| factor * s));
+    let threshold = match (gate.max, relative) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    // A relative bound with no stable to compare with cannot be judged on its own.
+    let unjudged = gate.max.is_none() && relative.is_none();
+    let verdict = match (measured, threshold) {
+        (Some(value), Some(bound)) if !unjudged => {
+            if value <= bound + f64::EPSILON {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            }
+        }
+        _ => Verdict::Inconclusive,
+    };
+    GateResult { gate: gate.clone(), measured, stable: stable_value, threshold, verdict }
+}
+
+/// What `version` of `model` did in the polls stored after `since_ms` (on every server serving
+/// it), and the newest poll time read.
+pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, since_ms: i64) -> Result<(Window, i64)> {
+    let series: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT m.server_id, r.id FROM revisions r JOIN models m ON m.id = r.model_id WHERE m.name = ? AND r.version = ?",
+    )
+    .bind(model)
+    .bind(version)
+    .fetch_all(&mut *conn)
+    .await?;
+    // Per poll: requests, errors, p99, p50.
+    let mut polls: std::collections::BTreeMap<(i64, i64), [Option<f64>; 4]> = Default::default();
+    for (server_id, revision_id) in series {
+        let points: Vec<(i64, String, f64)> = sqlx::query_as(
+            "SELECT at_ms, signal, value FROM metric_points
+             WHERE server_id = ? AND revision_id = ? AND signal IN (?, ?, ?, ?) AND at_ms > ?",
+        )
+        .bind(server_id)
+        .bind(revision_id)
+        .bind(signal::REQUESTS)
+        .bind(signal::ERRORS)
+        .bind(signal::LATENCY_P99)
+        .bind(signal::LATENCY_P50)
+        .bind(since_ms)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (at_ms, name, value) in points {
+            let slot = match name.as_str() {
+                signal::REQUESTS => 0,
+                signal::ERRORS => 1,
+                signal::LATENCY_P99 => 2,
+                _ => 3,
+            };
+            polls.entry((server_id, at_ms)).or_default()[slot] = Some(value);
+        }
+    }
+    let newest_ms = polls.keys().map(|(_, at_ms)| *at_ms).max().unwrap_or(since_ms);
+    let mut window = Window::default();
+    let (mut p99_weighted, mut p50_weighted, mut p99_weight, mut p50_weight) = (0.0, 0.0, 0.0, 0.0);
+    for [requests, errors, p99, p50] in polls.into_values() {
+        let requests = requests.unwrap_or(0.0);
+        window.requests += requests;
+        window.errors += errors.unwrap_or(0.0);
+        if let (Some(p99), true) = (p99, requests > 0.0) {
+            p99_weighted += p99 * requests;
+            p99_weight += requests;
+        }
+        if let (Some(p50), true) = (p50, requests > 0.0) {
+            p50_weighted += p50 * requests;
+            p50_weight += requests;
+        }
+    }
+    window.p99_s = (p99_weight > 0.0).then(|| p99_weighted / p99_weight);
+    window.p50_s = (p50_weight > 0.0).then(|| p50_weighted / p50_weight);
+    Ok((window, newest_ms))
+}
+
+/// The share of `model`'s features drifted in its latest drift report, if it has one.
+pub async fn drift_share(conn: &mut SqliteConnection, model: &str) -> Result<Option<f64>> {
+    Ok(sqlx::query_scalar("SELECT drifted_share FROM drift_reports WHERE model = ? ORDER BY computed_at DESC LIMIT 1")
+        .bind(model)
+        .fetch_optional(conn)
+        .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(requests: f64, errors: f64, p99: f64) -> Window {
+        Window { requests, errors, p99_s: Some(p99), p50_s: Some(p99 / 4.0) }
+    }
+
+    #[test]
+    fn a_failing_canary_fails_with_its_value_next_to_the_threshold() {
+        let plan = Plan::default();
+        let (results, verdict) = judge(&plan, window(100.0, 40.0, 0.5), window(900.0, 9.0, 0.4), None);
+        assert_eq!(verdict, Verdict::Fail);
+        assert_eq!(describe(&results[0]), "error share 40.0 % > 5.0 %");
+        assert_eq!(describe(&results[1]), "p99 latency 500 ms ≤ 600 ms", "1.5 × the stable's 400 ms");
+    }
+
+    #[test]
+    fn too_few_requests_or_no_stable_to_compare_with_is_inconclusive_not_passed() {
+        let plan = Plan::default();
+        assert_eq!(judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), None).1, Verdict::Inconclusive);
+        let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), None);
+        assert_eq!(results[1].verdict, Verdict::Inconclusive, "p99 relative to a stable that served nothing");
+        assert_eq!(verdict, Verdict::Inconclusive);
+        assert_eq!(judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), None).1, Verdict::Pass);
+    }
+}

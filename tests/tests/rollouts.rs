@@ -1,0 +1,195 @@
+//! Rollouts on the demo fleet, driven by the engine against the fleet's real traffic router:
+//! a bad canary fails its gates and is rolled back (the router read back at 100 % stable, the
+//! failing values on the audit trail); a healthy one climbs its steps and waits for both roles
+//! before promotion; a late approval aborts when the policy says so; a restart in the middle of
+//! a step resumes from what the router really serves.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::Value;
+use vigil_core::rollouts::people::{Person, Policy, Role};
+use vigil_core::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
+use vigil_core::rollouts::record::RolloutState;
+use vigil_core::rollouts::targets::TargetSpec;
+use vigil_core::rollouts::view::RolloutView;
+use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
+use vigil_fleet::config::{BadCanaryConfig, TrafficConfig};
+use vigil_fleet::{Fleet, FleetConfig, RunningFleet, Scenario};
+use vigil_tests::wait_for;
+
+/// fraud on the demo fleet with all traffic on v12, v13 loaded beside it.
+async fn fleet(scenario: Scenario) -> RunningFleet {
+    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, max_requests: Some(20_000), ..TrafficConfig::default() };
+    let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
+    let config =
+        FleetConfig { scenarios: vec![scenario], canary_percent: 0, traffic, bad_canary, seed: 7, ..FleetConfig::default() };
+    Fleet::start(config).await.expect("start the fleet")
+}
+
+/// An engine polling fraud every 200 ms, with the fleet's router as fraud's target.
+async fn engine(fleet: &RunningFleet, db: &Path) -> Engine {
+    let options = EngineOptions { poll_interval: Duration::from_millis(200), ..EngineOptions::new(db.to_path_buf()) };
+    let engine = Engine::open(options).await.expect("open the engine");
+    let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("fraud");
+    if engine.servers().list().await.expect("list").is_empty() {
+        let new = NewServer { name: fraud.name, base_url: fraud.url, kind: ServerKind::Auto, ..Default::default() };
+        engine.servers().add(new).await.expect("register fraud");
+        let url = format!("{}/admin/routes/fraud", fleet.router_url());
+        engine.rollouts().set_target(&engineer(), "fraud", TargetSpec::Router { url }, None).await.expect("target");
+    }
+    engine
+}
+
+fn engineer() -> Person {
+    Person::new("ada", Role::Engineer, "tester").expect("a person")
+}
+
+fn data_scientist() -> Person {
+    Person::new("bo", Role::DataScientist, "tester").expect("a person")
+}
+
+/// Steps of `weights`, each held `hold_s`; the error share at most 5 %; `limit` failures tolerated.
+fn plan(weights: &[u32], hold_s: u64, limit: u32) -> Plan {
+    Plan {
+        steps: weights.iter().map(|&weight| Step { weight, min_duration_s: hold_s, approval: false, shadow: false }).collect(),
+        gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None }],
+        min_requests: 10,
+        failure_limit: limit,
+        on_failure: OnFailure::Rollback,
+    }
+}
+
+/// Waits until fraud's v13 has been seen, so a rollout may name it.
+async fn seen(engine: &Engine) {
+    wait_for("fraud v13 seen", Duration::from_secs(20), || async {
+        let history = engine.rollouts().history("fraud").await.ok()?;
+        history.revisions.iter().any(|r| r.version == "13").then_some(())
+    })
+    .await;
+}
+
+async fn until(engine: &Engine, id: i64, what: &str, deadline: Duration, done: impl Fn(&RolloutView) -> bool) -> RolloutView {
+    wait_for(what, deadline, || async {
+        let view = engine.rollouts().view(id).await.expect("view");
+        done(&view).then_some(view)
+    })
+    .await
+}
+
+async fn router_weights(fleet: &RunningFleet) -> Value {
+    let route: Value = reqwest::get(format!("{}/admin/routes/fraud", fleet.router_url())).await.expect("router").json().await.expect("json");
+    route["weights"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values_on_the_trail() {
+    let fleet = fleet(Scenario::BadCanary).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    engine.rollouts().set_plan(&engineer(), "fraud", plan(&[10, 50, 100], 1, 1)).await.expect("plan");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    let started = engine.rollouts().start(&engineer(), "fraud", "13", None, Some("new features")).await.expect("start");
+    assert_eq!((started.rollout.stable.as_str(), started.rollout.candidate.as_str()), ("12", "13"));
+    let ended = until(&engine, started.rollout.id, "rolled back", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
+    assert_eq!(ended.rollout.state, RolloutState::RolledBack, "{ended:#?}");
+    assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 100, "13": 0}), "the router serves v12 only");
+    assert!(ended.sentence.contains("stopped at 10 % and rolled back"), "{}", ended.sentence);
+    assert!(ended.rollout.failed_at_ms.is_some());
+
+    let trail = engine.audit_log(100).await.expect("audit");
+    let rollback = trail.iter().find(|e| e.action == "rollout.rollback").expect("the rollback is on the trail");
+    assert_eq!(rollback.actor, "vigil");
+    let detail: Value = serde_json::from_str(&rollback.detail).expect("json");
+    let gates = detail["gates"].as_array().expect("the gates with their values");
+    assert!(gates[0].as_str().unwrap_or_default().starts_with("error share") && gates[0].as_str().unwrap_or_default().contains("> 5.0 %"), "{detail:#}");
+    assert!(detail["reason"].as_str().unwrap_or_default().contains("gates failed"), "{detail:#}");
+    let report = engine.rollouts().report().await.expect("report");
+    assert_eq!((report.overall.rolled_back, report.overall.change_failure_rate), (1, Some(1.0)));
+    assert!(report.overall.time_to_roll_back_mean_s.is_some_and(|s| s < 5.0), "{report:#?}");
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scientist_before_promotion() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    engine.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
+    let waiting = until(&engine, id, "waiting for sign-off", Duration::from_secs(30), |v| v.rollout.state == RolloutState::Waiting).await;
+    assert_eq!(waiting.waiting_for, vec![Role::Engineer, Role::DataScientist]);
+    assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 75, "13": 25}));
+
+    let after_one = engine.rollouts().approve(&engineer(), id, Some("latency fine")).await.expect("approve");
+    assert_eq!(after_one.waiting_for, vec![Role::DataScientist], "still waiting for the data scientist");
+    let twice = Person::new("ada", Role::DataScientist, "tester").expect("person");
+    let refused = engine.rollouts().approve(&twice, id, None).await.unwrap_err().to_string();
+    assert!(refused.contains("cannot sign for two roles"), "{refused}");
+    engine.rollouts().approve(&data_scientist(), id, None).await.expect("approve");
+    let done = until(&engine, id, "promoted", Duration::from_secs(10), |v| v.rollout.state == RolloutState::Promoted).await;
+    assert!(done.sentence.contains("replaced 12"), "{}", done.sentence);
+    assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 0, "13": 100}));
+    let history = engine.rollouts().history("fraud").await.expect("history");
+    let causes: Vec<&str> = history.traffic.iter().map(|t| t.cause.as_str()).collect();
+    assert_eq!(causes, ["step", "promote"]);
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_approval_waiting_past_the_policys_limit_aborts_the_rollout() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    engine.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
+    let policy = Policy { approval_timeout_s: Some(2), abort_on_timeout: true, ..Policy::default() };
+    engine.rollouts().set_policy(&engineer(), "fraud", policy).await.expect("policy");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
+    let ended = until(&engine, id, "aborted", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
+    assert_eq!(ended.rollout.state, RolloutState::Aborted);
+    assert!(ended.rollout.reason.as_deref().unwrap_or_default().contains("no sign-off from engineer and data scientist"), "{ended:#?}");
+    assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 100, "13": 0}));
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_restart_in_the_middle_of_a_step_resumes_from_what_the_router_serves() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("vigil.db");
+    let id = {
+        let engine = engine(&fleet, &db).await;
+        engine.rollouts().set_plan(&engineer(), "fraud", plan(&[10, 50, 100], 3600, 1)).await.expect("plan");
+        engine.polling().check_all().await.expect("a poll");
+        seen(&engine).await;
+        let view = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start");
+        assert_eq!(view.rollout.weight, 10, "set and read back at once");
+        view.rollout.id
+    };
+    // The engine stopped just after setting the next step, before recording it.
+    let set = reqwest::Client::new()
+        .put(format!("{}/admin/routes/fraud", fleet.router_url()))
+        .json(&serde_json::json!({"weights": {"12": 50, "13": 50}}))
+        .send()
+        .await
+        .expect("router");
+    assert!(set.status().is_success());
+    let engine = engine(&fleet, &db).await;
+    // The old engine's lease lapses; the new one takes over and reads the router back.
+    let _driver = engine.rollouts().start_driver();
+    let resumed = until(&engine, id, "the landed step recorded", Duration::from_secs(20), |v| v.rollout.weight == 50).await;
+    assert_eq!(resumed.rollout.state, RolloutState::Running);
+    assert_eq!(resumed.rollout.step, 1);
+    fleet.stop().await;
+}
