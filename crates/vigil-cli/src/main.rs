@@ -4,6 +4,7 @@
 
 mod drift;
 mod objective;
+mod rollout;
 mod status;
 
 use std::path::PathBuf;
@@ -22,6 +23,8 @@ struct Cli {
     /// The database file [default: $VIGIL_DB, else the OS app-data folder]
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
+    #[command(flatten)]
+    actor: rollout::Actor,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,6 +70,21 @@ enum Command {
     /// the fleet's defaults (1% and 1s until changed)
     #[command(subcommand)]
     Objective(objective::ObjectiveCommand),
+    /// Rollouts: start, sign off, promote, pause, resume, abort, roll back, wait, report
+    #[command(subcommand)]
+    Rollout(rollout::RolloutCommand),
+    /// Deployment targets: where each model's rollouts take effect
+    #[command(subcommand)]
+    Target(rollout::TargetCommand),
+    /// A model's deployment history: revisions, traffic over time, rollouts and rollbacks
+    History {
+        model: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Profiles: the people who act, each with a role
+    #[command(subcommand)]
+    Profile(rollout::ProfileCommand),
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -251,6 +269,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 None => None,
             };
             let _reports = engine.drift().start_reports(DRIFT_EVERY);
+            let _rollouts = engine.rollouts().start_driver();
             collect(&engine, duration).await?;
             if let Some(server) = ingest {
                 server.flush().await?;
@@ -262,6 +281,10 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Drift(command) => drift::run(&engine, command).await,
         Command::Objective(command) => objective::run(&engine, command).await,
         Command::Secret(command) => secret(&engine, command).await,
+        Command::Rollout(command) => rollout::run(&engine, &cli.actor, command).await,
+        Command::Target(command) => rollout::target(&engine, &cli.actor, command).await,
+        Command::History { model, json } => rollout::history(&engine, &model, json).await,
+        Command::Profile(command) => rollout::profile(&engine, &cli.actor, command).await,
         Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
         Command::Audit { check: None, limit, json } => audit(&engine, limit, json).await,
     }
@@ -435,7 +458,10 @@ fn describe(event: &EngineEvent) -> Option<String> {
             "{model} drift report: {drifted_features} of {features} features drifted{}",
             if *dataset_drift { " (dataset drift)" } else { "" }
         )),
-        EngineEvent::Audited { .. } | EngineEvent::Polled { .. } | EngineEvent::ObjectivesChanged { .. } => None,
+        EngineEvent::Audited { .. }
+        | EngineEvent::Polled { .. }
+        | EngineEvent::ObjectivesChanged { .. }
+        | EngineEvent::RolloutChanged { .. } => None,
     }
 }
 
