@@ -10,12 +10,15 @@ macro_rules! command_list {
     ($then:ident) => {
         $then! {
             app_info,
+            audit_export,
             audit_log,
+            audit_verify,
             #[cfg(feature = "demo")]
             demo_remove_servers,
             #[cfg(feature = "demo")]
             demo_start,
             demo_status,
+            deployment_history,
             #[cfg(feature = "demo")]
             demo_stop,
             drift_cancel_import,
@@ -31,9 +34,22 @@ macro_rules! command_list {
             model_chart,
             model_overviews,
             objective_set,
+            profile_set,
+            profiles_list,
+            rollout_act,
+            rollout_plan_set,
+            rollout_policy_set,
+            rollout_report,
+            rollout_rollback,
+            rollout_settings,
+            rollout_start,
+            rollouts_list,
             server_add,
             server_remove,
             server_update,
+            target_remove,
+            target_set,
+            targets_list,
         }
     };
 }

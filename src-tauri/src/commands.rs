@@ -21,6 +21,13 @@ use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::objectives::ModelObjectives;
+use vigil_core::audit::{ChainCheck, ExportFormat};
+use vigil_core::rollouts::history::{DeploymentHistory, RolloutReport};
+use vigil_core::rollouts::people::{Person, Policy, Profile};
+use vigil_core::rollouts::plan::Plan;
+use vigil_core::rollouts::targets::TargetSpec;
+use vigil_core::rollouts::view::RolloutView;
+use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
 #[cfg(feature = "demo")]
@@ -232,4 +239,148 @@ pub fn drift_cancel_import(running: State<'_, RunningImport>) {
     if let Some(cancel) = running.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take() {
         cancel.store(true, Ordering::Relaxed);
     }
+}
+
+/// The person acting in the window: their profile, and the OS user running Vigil.
+fn acting(profile: Profile) -> CommandResult<Person> {
+    Person::new(&profile.name, profile.role, &std::env::var("USER").unwrap_or_default()).map_err(to_payload)
+}
+
+/// Rollouts (of `model`, or all), under way first, each with its gates, sign-offs and sentence.
+#[tauri::command]
+pub async fn rollouts_list(engine: State<'_, Engine>, model: Option<String>) -> CommandResult<Vec<RolloutView>> {
+    engine.rollouts().list(model.as_deref(), 200).await.map_err(to_payload)
+}
+
+/// Starts a rollout of `candidate` for `model`, as `profile`.
+#[tauri::command]
+pub async fn rollout_start(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    model: String,
+    candidate: String,
+    reason: Option<String>,
+) -> CommandResult<RolloutView> {
+    let person = acting(profile)?;
+    engine.rollouts().start(&person, &model, &candidate, None, reason.as_deref()).await.map_err(to_payload)
+}
+
+/// Approves, rejects, promotes, pauses, resumes or aborts rollout `id`, as `profile`.
+#[tauri::command]
+pub async fn rollout_act(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    id: i64,
+    action: RolloutAction,
+    reason: Option<String>,
+) -> CommandResult<RolloutView> {
+    let person = acting(profile)?;
+    engine.rollouts().act_on(&person, id, action, reason.as_deref()).await.map_err(to_payload)
+}
+
+/// Sends all of `model`'s traffic to `to` (None: its last rollout's stable revision), as `profile`.
+#[tauri::command]
+pub async fn rollout_rollback(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    model: String,
+    to: Option<String>,
+    reason: Option<String>,
+) -> CommandResult<RolloutView> {
+    let person = acting(profile)?;
+    engine.rollouts().rollback(&person, &model, to.as_deref(), reason.as_deref()).await.map_err(to_payload)
+}
+
+/// Rollbacks, time to roll back, change-failure rate and time to promote, per model and overall.
+#[tauri::command]
+pub async fn rollout_report(engine: State<'_, Engine>) -> CommandResult<RolloutReport> {
+    engine.rollouts().report().await.map_err(to_payload)
+}
+
+/// `model`'s deployment history: revisions, traffic over time, rollouts and rollbacks.
+#[tauri::command]
+pub async fn deployment_history(engine: State<'_, Engine>, model: String) -> CommandResult<DeploymentHistory> {
+    engine.rollouts().history(&model).await.map_err(to_payload)
+}
+
+/// Every model's deployment target.
+#[tauri::command]
+pub async fn targets_list(engine: State<'_, Engine>) -> CommandResult<Vec<StoredTarget>> {
+    engine.rollouts().targets().await.map_err(to_payload)
+}
+
+/// Sets `model`'s deployment target, as `profile`.
+#[tauri::command]
+pub async fn target_set(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    model: String,
+    spec: TargetSpec,
+    timeout_secs: Option<f64>,
+) -> CommandResult<StoredTarget> {
+    let person = acting(profile)?;
+    let timeout = match timeout_secs {
+        Some(secs) if !(0.1..=600.0).contains(&secs) => {
+            return Err(to_payload(VigilError::invalid("timeout", "A target's timeout is between 0.1 and 600 seconds.")))
+        }
+        secs => secs.map(std::time::Duration::from_secs_f64),
+    };
+    engine.rollouts().set_target(&person, &model, spec, timeout).await.map_err(to_payload)
+}
+
+/// Removes `model`'s deployment target, as `profile`.
+#[tauri::command]
+pub async fn target_remove(engine: State<'_, Engine>, profile: Profile, model: String) -> CommandResult<()> {
+    let person = acting(profile)?;
+    engine.rollouts().remove_target(&person, &model).await.map_err(to_payload)
+}
+
+/// `model`'s plan and policy (its own, or the defaults).
+#[tauri::command]
+pub async fn rollout_settings(engine: State<'_, Engine>, model: String) -> CommandResult<(Plan, Policy)> {
+    let rollouts = engine.rollouts();
+    Ok((rollouts.plan(&model).await.map_err(to_payload)?, rollouts.policy(&model).await.map_err(to_payload)?))
+}
+
+/// Sets `model`'s plan, from the window's form or an imported TOML/JSON text, as `profile`.
+#[tauri::command]
+pub async fn rollout_plan_set(engine: State<'_, Engine>, profile: Profile, model: String, plan: String) -> CommandResult<()> {
+    let person = acting(profile)?;
+    let plan = Plan::parse(&plan).map_err(to_payload)?;
+    engine.rollouts().set_plan(&person, &model, plan).await.map_err(to_payload)
+}
+
+/// Sets `model`'s approval policy, as `profile`.
+#[tauri::command]
+pub async fn rollout_policy_set(engine: State<'_, Engine>, profile: Profile, model: String, policy: Policy) -> CommandResult<()> {
+    let person = acting(profile)?;
+    engine.rollouts().set_policy(&person, &model, policy).await.map_err(to_payload)
+}
+
+/// Every profile.
+#[tauri::command]
+pub async fn profiles_list(engine: State<'_, Engine>) -> CommandResult<Vec<Profile>> {
+    engine.rollouts().profiles().await.map_err(to_payload)
+}
+
+/// Adds a profile, or changes its role.
+#[tauri::command]
+pub async fn profile_set(engine: State<'_, Engine>, profile: Profile) -> CommandResult<Vec<Profile>> {
+    engine.rollouts().set_profile(&profile.name, profile.role).await.map_err(to_payload)?;
+    engine.rollouts().profiles().await.map_err(to_payload)
+}
+
+/// Checks the audit trail's hash chain, naming the first broken entry.
+#[tauri::command]
+pub async fn audit_verify(engine: State<'_, Engine>) -> CommandResult<ChainCheck> {
+    engine.verify_audit().await.map_err(to_payload)
+}
+
+/// Writes the whole audit trail, with its hashes, to `path` as CSV or JSON.
+#[tauri::command]
+pub async fn audit_export(engine: State<'_, Engine>, path: std::path::PathBuf, format: ExportFormat) -> CommandResult<()> {
+    let text = engine.export_audit(format).await.map_err(to_payload)?;
+    std::fs::write(&path, text).map_err(|err| {
+        to_payload(VigilError::invalid("path", format!("{} could not be written: {err}", path.display())))
+    })
 }

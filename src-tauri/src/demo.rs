@@ -17,6 +17,9 @@ use tokio::sync::{watch, Mutex};
 use ts_rs::TS;
 use vigil_core::drift::ingest::IngestServer;
 use vigil_core::drift::reference::ReferenceRequest;
+use vigil_core::rollouts::people::{Person, Role};
+use vigil_core::rollouts::plan::{Plan, Step};
+use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
 use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
@@ -144,6 +147,39 @@ async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), 
     Ok(())
 }
 
+/// The demo's release pipeline: fraud's rollouts take effect at the fleet's router, by a plan
+/// whose steps last 20 s so a rollout plays out in minutes; once fraud's version 13 has been seen,
+/// the pipeline starts rolling it out (unless a rollout of fraud is under way).
+async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
+    let pipeline = Person::new("release pipeline", Role::Engineer, "vigil-demo")?;
+    let url = format!("{}/admin/routes/fraud", fleet.router_url());
+    let rollouts = engine.rollouts();
+    let current = rollouts.targets().await?.into_iter().find(|t| t.model == "fraud");
+    if current.is_none_or(|t| t.spec != TargetSpec::Router { url: url.clone() }) {
+        rollouts.set_target(&pipeline, "fraud", TargetSpec::Router { url }, None).await?;
+    }
+    if rollouts.plan("fraud").await? == Plan::default() {
+        let step = |weight| Step { weight, min_duration_s: 20, approval: false, shadow: false };
+        let plan = Plan { steps: vec![step(10), step(25), step(50), step(100)], ..Plan::default() };
+        rollouts.set_plan(&pipeline, "fraud", plan).await?;
+    }
+    let engine = engine.clone();
+    tauri::async_runtime::spawn(async move {
+        for _ in 0..60 {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let under_way = engine.rollouts().list(Some("fraud"), 1).await.map(|r| r.iter().any(|v| v.rollout.state.active()));
+            if under_way.unwrap_or(true) {
+                return;
+            }
+            let reason = Some("the demo's release pipeline deploys fraud 13");
+            if engine.rollouts().start(&pipeline, "fraud", "13", Some("12"), reason).await.is_ok() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}
+
 /// Whether `server` was registered by the demo.
 pub fn is_demo(server: &Server) -> bool {
     server.labels.get(LABEL.0).is_some_and(|value| value == LABEL.1)
@@ -191,7 +227,8 @@ impl Demo {
             let fleet = start_fleet(&self.config).await?;
             let registered = async {
                 register(engine, &fleet.servers()).await?;
-                import_references(engine, &fleet).await
+                import_references(engine, &fleet).await?;
+                deploy_through_router(engine, &fleet).await
             };
             match registered.await {
                 Ok(()) => Ok(fleet),

@@ -87,6 +87,7 @@ fn main() -> ExitCode {
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
             app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
+            app.manage(tauri::async_runtime::block_on(async { engine.rollouts().start_driver() }));
             #[cfg(feature = "demo")]
             demo::setup(app, args.demo);
             Ok(())

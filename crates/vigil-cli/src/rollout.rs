@@ -345,7 +345,7 @@ pub async fn profile(engine: &Engine, actor: &Actor, command: ProfileCommand) ->
             println!("profile {name} is a {}", Role::parse(&role)?.words());
         }
         ProfileCommand::List => {
-            let rows = rollouts.profiles().await?.into_iter().map(|(name, role)| [name, role.words().to_owned()]);
+            let rows = rollouts.profiles().await?.into_iter().map(|p| [p.name, p.role.words().to_owned()]);
             print!("{}", table(["NAME", "ROLE"], rows));
         }
         ProfileCommand::Remove { name } => {

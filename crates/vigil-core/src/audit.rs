@@ -120,17 +120,19 @@ pub async fn chain_legacy(pool: &SqlitePool) -> Result<()> {
 }
 
 /// What checking the trail found.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct ChainCheck {
     /// How many entries were checked.
+    #[ts(type = "number")]
     pub entries: u64,
     /// The first entry that breaks the chain, and how; None when the whole trail holds.
     pub first_broken: Option<BrokenEntry>,
 }
 
 /// An entry whose hashes do not match the trail.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct BrokenEntry {
+    #[ts(type = "number")]
     pub id: i64,
     pub reason: String,
 }
@@ -174,6 +176,48 @@ pub async fn newest(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>> {
         .await?)
 }
 
+/// The forms the whole trail exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// The whole trail, oldest first, with each entry's two hashes, so that a copy can be checked
+/// the way [`verify`] checks the database: CSV with a header row, or a JSON array.
+pub async fn export(pool: &SqlitePool, format: ExportFormat) -> Result<String> {
+    let stored: Vec<Stored> =
+        sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    let fields = |e: &Stored| {
+        [e.id.to_string(), e.at.clone(), e.actor.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()]
+            .into_iter()
+            .chain([e.prev_hash.clone().unwrap_or_default(), e.hash.clone().unwrap_or_default()])
+            .collect::<Vec<String>>()
+    };
+    const HEADER: [&str; 8] = ["id", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"];
+    match format {
+        ExportFormat::Json => {
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> = stored
+                .iter()
+                .map(|e| HEADER.iter().zip(fields(e)).map(|(k, v)| ((*k).to_owned(), v.into())).collect())
+                .collect();
+            serde_json::to_string_pretty(&rows).map_err(|err| crate::VigilError::Internal(err.to_string()))
+        }
+        ExportFormat::Csv => {
+            let mut writer = csv::Writer::from_writer(Vec::new());
+            let written = std::iter::once(HEADER.map(String::from).to_vec())
+                .chain(stored.iter().map(fields))
+                .try_for_each(|row| writer.write_record(row));
+            written.map_err(|err| crate::VigilError::Internal(err.to_string()))?;
+            let bytes = writer.into_inner().map_err(|err| crate::VigilError::Internal(err.to_string()))?;
+            String::from_utf8(bytes).map_err(|err| crate::VigilError::Internal(err.to_string()))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,6 +246,19 @@ mod tests {
 
     fn first_broken(check: &ChainCheck) -> Option<i64> {
         check.first_broken.as_ref().map(|broken| broken.id)
+    }
+
+    #[tokio::test]
+    async fn an_export_holds_every_entry_with_its_hashes_in_csv_and_json() {
+        let (_dir, pool) = trail().await;
+        let csv = export(&pool, ExportFormat::Csv).await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 6, "a header and five entries: {csv}");
+        assert_eq!(lines[0], "id,at,actor,action,subject,detail,prev_hash,hash");
+        assert!(lines[1].starts_with("1,") && lines[1].contains(r#""{""n"":1}""#) && lines[1].contains(GENESIS), "{}", lines[1]);
+        let json: Vec<serde_json::Value> = serde_json::from_str(&export(&pool, ExportFormat::Json).await.unwrap()).unwrap();
+        assert_eq!(json.len(), 5);
+        assert_eq!(json[1]["prev_hash"], json[0]["hash"], "each entry names the one before it");
     }
 
     #[tokio::test]

@@ -8,7 +8,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::audit::AuditEntry;
+use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
 use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 use crate::drift::methods::{self, MethodRule};
@@ -25,6 +25,14 @@ use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
+use crate::rollouts::gates::{Evidence, GateResult, Verdict, Window};
+use crate::rollouts::history::{DeploymentHistory, RevisionSeen, RolloutFigures, RolloutReport, TrafficChange};
+use crate::rollouts::people::{Person, Policy, Profile, Role};
+use crate::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
+use crate::rollouts::record::{Approval, Rollout, RolloutState};
+use crate::rollouts::targets::{Capabilities, TargetSpec, Traffic};
+use crate::rollouts::view::RolloutView;
+use crate::rollouts::{RolloutAction, StoredTarget};
 use crate::servers::{NewServer, Server};
 
 /// The contents of `ui/src/lib/bindings.ts`.
@@ -75,6 +83,36 @@ pub fn typescript() -> String {
         ReferenceColumn::decl(&config),
         ReferenceSummary::decl(&config),
         ReferenceRequest::decl(&config),
+        ChainCheck::decl(&config),
+        BrokenEntry::decl(&config),
+        ExportFormat::decl(&config),
+        Role::decl(&config),
+        Person::decl(&config),
+        Profile::decl(&config),
+        Policy::decl(&config),
+        Step::decl(&config),
+        Metric::decl(&config),
+        Gate::decl(&config),
+        OnFailure::decl(&config),
+        Plan::decl(&config),
+        Verdict::decl(&config),
+        Window::decl(&config),
+        GateResult::decl(&config),
+        Evidence::decl(&config),
+        RolloutState::decl(&config),
+        Rollout::decl(&config),
+        Approval::decl(&config),
+        RolloutView::decl(&config),
+        RolloutAction::decl(&config),
+        Capabilities::decl(&config),
+        Traffic::decl(&config),
+        TargetSpec::decl(&config),
+        StoredTarget::decl(&config),
+        RevisionSeen::decl(&config),
+        TrafficChange::decl(&config),
+        DeploymentHistory::decl(&config),
+        RolloutFigures::decl(&config),
+        RolloutReport::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

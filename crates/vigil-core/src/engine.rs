@@ -146,6 +146,11 @@ impl Engine {
         audit::verify(self.inner.context.pool()).await
     }
 
+    /// The whole audit trail with its hashes, as CSV or JSON.
+    pub async fn export_audit(&self, format: audit::ExportFormat) -> Result<String> {
+        audit::export(self.inner.context.pool(), format).await
+    }
+
     /// The newest `limit` decisions on the audit trail, newest first.
     pub async fn audit_log(&self, limit: u32) -> Result<Vec<AuditEntry>> {
         audit::newest(self.inner.context.pool(), limit).await

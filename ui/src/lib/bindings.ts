@@ -294,7 +294,7 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: bigint | null, };
 
 export type ColumnKind = "numeric" | "categorical" | "binary";
 
@@ -440,6 +440,209 @@ target: string | null,
  * Columns whose use was chosen rather than inferred.
  */
 columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };
+
+export type ChainCheck = { 
+/**
+ * How many entries were checked.
+ */
+entries: number, 
+/**
+ * The first entry that breaks the chain, and how; None when the whole trail holds.
+ */
+first_broken: BrokenEntry | null, };
+
+export type BrokenEntry = { id: number, reason: string, };
+
+export type ExportFormat = "csv" | "json";
+
+export type Role = "engineer" | "data_scientist" | "product_manager";
+
+export type Person = { name: string, role: Role, os_user: string, };
+
+export type Profile = { name: string, role: Role, };
+
+export type Policy = { 
+/**
+ * The roles that must each approve a promotion (and any step that asks for approval).
+ */
+approvers: Array<Role>, 
+/**
+ * Whether a product manager must also sign off before the candidate takes 100 %.
+ */
+product_manager_before_full: boolean, 
+/**
+ * Whether a rollback must give a reason.
+ */
+rollback_needs_reason: boolean, 
+/**
+ * How long an approval may wait, in seconds, before the roles are asked again; None: no limit.
+ */
+approval_timeout_s: number | null, 
+/**
+ * Whether a rollout whose approval waited past the limit is aborted.
+ */
+abort_on_timeout: boolean, };
+
+export type Step = { 
+/**
+ * The candidate's share, in whole percent; 100 promotes it.
+ */
+weight: number, 
+/**
+ * The least time the step lasts, in seconds, before the rollout may go on.
+ */
+min_duration_s: number, 
+/**
+ * Whether people must approve before the rollout goes on from this step.
+ */
+approval: boolean, 
+/**
+ * Whether the candidate receives a copy of live traffic without serving its answers
+ * (its weight is then 0 and the target must mirror).
+ */
+shadow: boolean, };
+
+export type Metric = "error_share" | "p99_s" | "p50_s" | "drift_share";
+
+export type Gate = { metric: Metric, max?: number | null, max_vs_stable?: number | null, };
+
+export type OnFailure = "rollback" | "pause";
+
+export type Plan = { steps: Array<Step>, gates: Array<Gate>, 
+/**
+ * The fewest candidate requests in a step below which a measurement is inconclusive rather
+ * than passed or failed (as Argo Rollouts' inconclusive results).
+ */
+min_requests: number, 
+/**
+ * How many failed measurements the rollout tolerates; the next one fails it.
+ */
+failure_limit: number, on_failure: OnFailure, };
+
+export type Verdict = "pass" | "fail" | "inconclusive";
+
+export type Window = { requests: number, errors: number, 
+/**
+ * Request-weighted means of the per-poll quantiles, in seconds.
+ */
+p99_s: number | null, p50_s: number | null, };
+
+export type GateResult = { gate: Gate, 
+/**
+ * The candidate's value (the model's, for drift).
+ */
+measured: number | null, 
+/**
+ * The stable revision's value over the same polls, where the gate compares with it.
+ */
+stable: number | null, 
+/**
+ * The bound in force: `max`, or `max_vs_stable` × the stable's value, whichever is lower.
+ */
+threshold: number | null, verdict: Verdict, };
+
+export type Evidence = { at: string, 
+/**
+ * The newest stored poll it read, in Unix ms.
+ */
+poll_ms: number, candidate: Window, stable: Window, gates: Array<GateResult>, verdict: Verdict, };
+
+export type RolloutState = "running" | "waiting" | "paused" | "promoted" | "rolled_back" | "aborted" | "failed";
+
+export type Rollout = { id: number, model: string, stable: string, candidate: string, plan: Plan, state: RolloutState, 
+/**
+ * The index of the step in force (-1: none yet).
+ */
+step: number, 
+/**
+ * The candidate's share confirmed at the target, in percent.
+ */
+weight: number, step_started_at: string, waiting_since: string | null, reminded: boolean, failures: number, 
+/**
+ * The stored poll in which the failure limit was reached (Unix ms).
+ */
+failed_at_ms: number | null, evidence: Evidence | null, error: string | null, reason: string | null, started_by: string, started_at: string, ended_at: string | null, updated_at: string, };
+
+export type Approval = { 
+/**
+ * The index of the step it lets the rollout enter.
+ */
+step: number, actor: string, role: Role, os_user: string, approved: boolean, reason: string | null, at: string, };
+
+export type RolloutView = { rollout: Rollout, approvals: Array<Approval>, 
+/**
+ * The roles whose sign-off the next step still needs (empty when it needs none, or has all).
+ */
+waiting_for: Array<Role>, 
+/**
+ * The candidate's share in the next step, if there is one.
+ */
+next_weight: number | null, 
+/**
+ * Each gate's latest result in words: "error share 40.0 % > 5.0 %".
+ */
+gate_lines: Array<string>, 
+/**
+ * One plain sentence about where it stands.
+ */
+sentence: string, };
+
+export type RolloutAction = "approve" | "reject" | "promote" | "promote_full" | "pause" | "resume" | "abort";
+
+export type Capabilities = { 
+/**
+ * Share traffic between versions by weight (a canary at 10 %).
+ */
+weights: boolean, 
+/**
+ * Serve one version instead of another, all at once.
+ */
+switch: boolean, 
+/**
+ * Send a copy of live traffic to a version without serving its answers.
+ */
+mirror: boolean, };
+
+export type Traffic = { weights: { [key in string]: number }, mirror: string | null, };
+
+export type TargetSpec = { "kind": "router", url: string, };
+
+export type StoredTarget = { model: string, spec: TargetSpec, timeout_ms: number, updated_at: string, };
+
+export type RevisionSeen = { version: string, server: string, first_seen_at: string, 
+/**
+ * What the server said of it (platform, inputs, outputs, artifact), as JSON.
+ */
+metadata: unknown, };
+
+export type TrafficChange = { at: string, traffic: Traffic, 
+/**
+ * `step`, `promote`, `rollback`, `abort`, `read`
+ */
+cause: string, rollout: number | null, };
+
+export type DeploymentHistory = { model: string, revisions: Array<RevisionSeen>, traffic: Array<TrafficChange>, 
+/**
+ * Every rollout, oldest first, with its outcome and (for a rollback) its reason.
+ */
+rollouts: Array<Rollout>, };
+
+export type RolloutFigures = { started: number, ended: number, promoted: number, rolled_back: number, aborted: number, 
+/**
+ * Rollouts that ended in rollback or abort ÷ rollouts that ended.
+ */
+change_failure_rate: number | null, 
+/**
+ * From the stored poll that reached the failure limit to the confirmed rollback, in
+ * seconds: the mean and the longest.
+ */
+time_to_roll_back_mean_s: number | null, time_to_roll_back_max_s: number | null, 
+/**
+ * From start to full promotion, in seconds (mean).
+ */
+time_to_promote_mean_s: number | null, };
+
+export type RolloutReport = { overall: RolloutFigures, models: { [key in string]: RolloutFigures }, };
 
 /** Every signal a revision can have, as stored. */
 export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";

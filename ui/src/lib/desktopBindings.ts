@@ -3,10 +3,13 @@
 /** Every command the shell declares (src-tauri/src/command_list.rs), in any build. */
 export const COMMANDS = [
   "app_info",
+  "audit_export",
   "audit_log",
+  "audit_verify",
   "demo_remove_servers",
   "demo_start",
   "demo_status",
+  "deployment_history",
   "demo_stop",
   "drift_cancel_import",
   "drift_import_reference",
@@ -21,9 +24,22 @@ export const COMMANDS = [
   "model_chart",
   "model_overviews",
   "objective_set",
+  "profile_set",
+  "profiles_list",
+  "rollout_act",
+  "rollout_plan_set",
+  "rollout_policy_set",
+  "rollout_report",
+  "rollout_rollback",
+  "rollout_settings",
+  "rollout_start",
+  "rollouts_list",
   "server_add",
   "server_remove",
   "server_update",
+  "target_remove",
+  "target_set",
+  "targets_list",
 ] as const;
 
 export type Command = (typeof COMMANDS)[number];

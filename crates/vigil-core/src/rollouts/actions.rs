@@ -16,7 +16,35 @@ use super::view::RolloutView;
 use super::{model_name, queries, Rollouts};
 use crate::{Result, VigilError};
 
+/// What a person may ask of a rollout under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum RolloutAction {
+    Approve,
+    Reject,
+    /// Into the next step now.
+    Promote,
+    /// Straight to 100 %.
+    PromoteFull,
+    Pause,
+    Resume,
+    Abort,
+}
+
 impl Rollouts {
+    /// Does `action` on rollout `id` as `person`, with `reason`.
+    pub async fn act_on(&self, person: &Person, id: i64, action: RolloutAction, reason: Option<&str>) -> Result<RolloutView> {
+        match action {
+            RolloutAction::Approve => self.approve(person, id, reason).await,
+            RolloutAction::Reject => self.reject(person, id, reason).await,
+            RolloutAction::Promote => self.promote(person, id, false, reason).await,
+            RolloutAction::PromoteFull => self.promote(person, id, true, reason).await,
+            RolloutAction::Pause => self.pause(person, id, reason).await,
+            RolloutAction::Resume => self.resume(person, id, reason).await,
+            RolloutAction::Abort => self.abort(person, id, reason).await,
+        }
+    }
+
     /// Starts a rollout of `candidate` for `model` over what its target serves now (or `stable`,
     /// when given), by the model's plan. The first step is set at once when this engine drives.
     pub async fn start(&self, person: &Person, model: &str, candidate: &str, stable: Option<&str>, reason: Option<&str>) -> Result<RolloutView> {

@@ -30,6 +30,7 @@ use crate::events::EngineEvent;
 use crate::{Result, VigilError};
 use people::{Person, Policy, Role};
 use plan::Plan;
+pub use actions::RolloutAction;
 pub use queries::StoredTarget;
 use targets::TargetSpec;
 
@@ -145,8 +146,8 @@ impl Rollouts {
         write.commit().await
     }
 
-    /// Every profile: (name, role).
-    pub async fn profiles(&self) -> Result<Vec<(String, Role)>> {
+    /// Every profile.
+    pub async fn profiles(&self) -> Result<Vec<people::Profile>> {
         queries::profiles(&mut *self.context.pool().acquire().await?).await
     }
 

@@ -75,6 +75,13 @@ impl Person {
     }
 }
 
+/// A person's profile as stored: who they are on the team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Profile {
+    pub name: String,
+    pub role: Role,
+}
+
 /// Who must sign off a model's rollouts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection};
 
 use super::gates::Evidence;
-use super::people::{Person, Policy, Role};
+use super::people::{Person, Policy, Profile, Role};
 use super::plan::Plan;
 use super::record::{Approval, Rollout, RolloutState};
 use super::targets::{TargetSpec, Traffic};
@@ -356,9 +356,9 @@ pub async fn set_policy(conn: &mut SqliteConnection, model: &str, policy: &Polic
 }
 
 /// Every profile, by name.
-pub async fn profiles(conn: &mut SqliteConnection) -> Result<Vec<(String, Role)>> {
+pub async fn profiles(conn: &mut SqliteConnection) -> Result<Vec<Profile>> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, role FROM profiles ORDER BY name").fetch_all(conn).await?;
-    rows.into_iter().map(|(name, role)| Ok((name, Role::parse(&role)?))).collect()
+    rows.into_iter().map(|(name, role)| Ok(Profile { name, role: Role::parse(&role)? })).collect()
 }
 
 /// Adds a profile or changes its role.
