@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use tauri::ipc::Channel;
 use tauri::State;
+use vigil_core::audit::{ChainCheck, ExportFormat};
 use vigil_core::dashboard::ModelChart;
 use vigil_core::dashboard::ModelOverview;
 use vigil_core::drift::reference::{ReferenceRequest, ReferenceSummary};
@@ -21,7 +22,6 @@ use vigil_core::drift::report::{ColumnChoice, DriftReport, DriftTimeline};
 use vigil_core::drift::table::ImportProgress;
 use vigil_core::error::ErrorPayload;
 use vigil_core::objectives::ModelObjectives;
-use vigil_core::audit::{ChainCheck, ExportFormat};
 use vigil_core::rollouts::history::{DeploymentHistory, RolloutReport};
 use vigil_core::rollouts::people::{Person, Policy, Profile};
 use vigil_core::rollouts::plan::Plan;
@@ -321,7 +321,10 @@ pub async fn target_set(
     let person = acting(profile)?;
     let timeout = match timeout_secs {
         Some(secs) if !(0.1..=600.0).contains(&secs) => {
-            return Err(to_payload(VigilError::invalid("timeout", "A target's timeout is between 0.1 and 600 seconds.")))
+            return Err(to_payload(VigilError::invalid(
+                "timeout",
+                "A target's timeout is between 0.1 and 600 seconds.",
+            )))
         }
         secs => secs.map(std::time::Duration::from_secs_f64),
     };
@@ -344,7 +347,12 @@ pub async fn rollout_settings(engine: State<'_, Engine>, model: String) -> Comma
 
 /// Sets `model`'s plan, from the window's form or an imported TOML/JSON text, as `profile`.
 #[tauri::command]
-pub async fn rollout_plan_set(engine: State<'_, Engine>, profile: Profile, model: String, plan: String) -> CommandResult<()> {
+pub async fn rollout_plan_set(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    model: String,
+    plan: String,
+) -> CommandResult<()> {
     let person = acting(profile)?;
     let plan = Plan::parse(&plan).map_err(to_payload)?;
     engine.rollouts().set_plan(&person, &model, plan).await.map_err(to_payload)
@@ -352,7 +360,12 @@ pub async fn rollout_plan_set(engine: State<'_, Engine>, profile: Profile, model
 
 /// Sets `model`'s approval policy, as `profile`.
 #[tauri::command]
-pub async fn rollout_policy_set(engine: State<'_, Engine>, profile: Profile, model: String, policy: Policy) -> CommandResult<()> {
+pub async fn rollout_policy_set(
+    engine: State<'_, Engine>,
+    profile: Profile,
+    model: String,
+    policy: Policy,
+) -> CommandResult<()> {
     let person = acting(profile)?;
     engine.rollouts().set_policy(&person, &model, policy).await.map_err(to_payload)
 }
@@ -378,7 +391,11 @@ pub async fn audit_verify(engine: State<'_, Engine>) -> CommandResult<ChainCheck
 
 /// Writes the whole audit trail, with its hashes, to `path` as CSV or JSON.
 #[tauri::command]
-pub async fn audit_export(engine: State<'_, Engine>, path: std::path::PathBuf, format: ExportFormat) -> CommandResult<()> {
+pub async fn audit_export(
+    engine: State<'_, Engine>,
+    path: std::path::PathBuf,
+    format: ExportFormat,
+) -> CommandResult<()> {
     let text = engine.export_audit(format).await.map_err(to_payload)?;
     std::fs::write(&path, text).map_err(|err| {
         to_payload(VigilError::invalid("path", format!("{} could not be written: {err}", path.display())))

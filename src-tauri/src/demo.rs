@@ -167,7 +167,8 @@ async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<
     tauri::async_runtime::spawn(async move {
         for _ in 0..60 {
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            let under_way = engine.rollouts().list(Some("fraud"), 1).await.map(|r| r.iter().any(|v| v.rollout.state.active()));
+            let under_way =
+                engine.rollouts().list(Some("fraud"), 1).await.map(|r| r.iter().any(|v| v.rollout.state.active()));
             if under_way.unwrap_or(true) {
                 return;
             }

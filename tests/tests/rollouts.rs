@@ -20,10 +20,22 @@ use vigil_tests::wait_for;
 
 /// fraud on the demo fleet with all traffic on v12, v13 loaded beside it.
 async fn fleet(scenario: Scenario) -> RunningFleet {
-    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, max_requests: Some(20_000), ..TrafficConfig::default() };
+    let traffic = TrafficConfig {
+        peak_rps: 150.0,
+        start_hour: 16.0,
+        invalid_share: 0.0,
+        max_requests: Some(20_000),
+        ..TrafficConfig::default()
+    };
     let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
-    let config =
-        FleetConfig { scenarios: vec![scenario], canary_percent: 0, traffic, bad_canary, seed: 7, ..FleetConfig::default() };
+    let config = FleetConfig {
+        scenarios: vec![scenario],
+        canary_percent: 0,
+        traffic,
+        bad_canary,
+        seed: 7,
+        ..FleetConfig::default()
+    };
     Fleet::start(config).await.expect("start the fleet")
 }
 
@@ -52,7 +64,10 @@ fn data_scientist() -> Person {
 /// Steps of `weights`, each held `hold_s`; the error share at most 5 %; `limit` failures tolerated.
 fn plan(weights: &[u32], hold_s: u64, limit: u32) -> Plan {
     Plan {
-        steps: weights.iter().map(|&weight| Step { weight, min_duration_s: hold_s, approval: false, shadow: false }).collect(),
+        steps: weights
+            .iter()
+            .map(|&weight| Step { weight, min_duration_s: hold_s, approval: false, shadow: false })
+            .collect(),
         gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None }],
         min_requests: 10,
         failure_limit: limit,
@@ -69,7 +84,13 @@ async fn seen(engine: &Engine) {
     .await;
 }
 
-async fn until(engine: &Engine, id: i64, what: &str, deadline: Duration, done: impl Fn(&RolloutView) -> bool) -> RolloutView {
+async fn until(
+    engine: &Engine,
+    id: i64,
+    what: &str,
+    deadline: Duration,
+    done: impl Fn(&RolloutView) -> bool,
+) -> RolloutView {
     wait_for(what, deadline, || async {
         let view = engine.rollouts().view(id).await.expect("view");
         done(&view).then_some(view)
@@ -78,7 +99,12 @@ async fn until(engine: &Engine, id: i64, what: &str, deadline: Duration, done: i
 }
 
 async fn router_weights(fleet: &RunningFleet) -> Value {
-    let route: Value = reqwest::get(format!("{}/admin/routes/fraud", fleet.router_url())).await.expect("router").json().await.expect("json");
+    let route: Value = reqwest::get(format!("{}/admin/routes/fraud", fleet.router_url()))
+        .await
+        .expect("router")
+        .json()
+        .await
+        .expect("json");
     route["weights"].clone()
 }
 
@@ -94,7 +120,8 @@ async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values
 
     let started = engine.rollouts().start(&engineer(), "fraud", "13", None, Some("new features")).await.expect("start");
     assert_eq!((started.rollout.stable.as_str(), started.rollout.candidate.as_str()), ("12", "13"));
-    let ended = until(&engine, started.rollout.id, "rolled back", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
+    let ended =
+        until(&engine, started.rollout.id, "rolled back", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
     assert_eq!(ended.rollout.state, RolloutState::RolledBack, "{ended:#?}");
     assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 100, "13": 0}), "the router serves v12 only");
     assert!(ended.sentence.contains("stopped at 10 % and rolled back"), "{}", ended.sentence);
@@ -105,7 +132,11 @@ async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values
     assert_eq!(rollback.actor, "vigil");
     let detail: Value = serde_json::from_str(&rollback.detail).expect("json");
     let gates = detail["gates"].as_array().expect("the gates with their values");
-    assert!(gates[0].as_str().unwrap_or_default().starts_with("error share") && gates[0].as_str().unwrap_or_default().contains("> 5.0 %"), "{detail:#}");
+    assert!(
+        gates[0].as_str().unwrap_or_default().starts_with("error share")
+            && gates[0].as_str().unwrap_or_default().contains("> 5.0 %"),
+        "{detail:#}"
+    );
     assert!(detail["reason"].as_str().unwrap_or_default().contains("gates failed"), "{detail:#}");
     let report = engine.rollouts().report().await.expect("report");
     assert_eq!((report.overall.rolled_back, report.overall.change_failure_rate), (1, Some(1.0)));
@@ -124,7 +155,10 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     seen(&engine).await;
 
     let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
-    let waiting = until(&engine, id, "waiting for sign-off", Duration::from_secs(30), |v| v.rollout.state == RolloutState::Waiting).await;
+    let waiting = until(&engine, id, "waiting for sign-off", Duration::from_secs(30), |v| {
+        v.rollout.state == RolloutState::Waiting
+    })
+    .await;
     assert_eq!(waiting.waiting_for, vec![Role::Engineer, Role::DataScientist]);
     assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 75, "13": 25}));
 
@@ -134,7 +168,8 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     let refused = engine.rollouts().approve(&twice, id, None).await.unwrap_err().to_string();
     assert!(refused.contains("cannot sign for two roles"), "{refused}");
     engine.rollouts().approve(&data_scientist(), id, None).await.expect("approve");
-    let done = until(&engine, id, "promoted", Duration::from_secs(10), |v| v.rollout.state == RolloutState::Promoted).await;
+    let done =
+        until(&engine, id, "promoted", Duration::from_secs(10), |v| v.rollout.state == RolloutState::Promoted).await;
     assert!(done.sentence.contains("replaced 12"), "{}", done.sentence);
     assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 0, "13": 100}));
     let history = engine.rollouts().history("fraud").await.expect("history");
@@ -158,7 +193,10 @@ async fn an_approval_waiting_past_the_policys_limit_aborts_the_rollout() {
     let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
     let ended = until(&engine, id, "aborted", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
     assert_eq!(ended.rollout.state, RolloutState::Aborted);
-    assert!(ended.rollout.reason.as_deref().unwrap_or_default().contains("no sign-off from engineer and data scientist"), "{ended:#?}");
+    assert!(
+        ended.rollout.reason.as_deref().unwrap_or_default().contains("no sign-off from engineer and data scientist"),
+        "{ended:#?}"
+    );
     assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 100, "13": 0}));
     fleet.stop().await;
 }
@@ -188,7 +226,8 @@ async fn a_restart_in_the_middle_of_a_step_resumes_from_what_the_router_serves()
     let engine = engine(&fleet, &db).await;
     // The old engine's lease lapses; the new one takes over and reads the router back.
     let _driver = engine.rollouts().start_driver();
-    let resumed = until(&engine, id, "the landed step recorded", Duration::from_secs(20), |v| v.rollout.weight == 50).await;
+    let resumed =
+        until(&engine, id, "the landed step recorded", Duration::from_secs(20), |v| v.rollout.weight == 50).await;
     assert_eq!(resumed.rollout.state, RolloutState::Running);
     assert_eq!(resumed.rollout.step, 1);
     fleet.stop().await;

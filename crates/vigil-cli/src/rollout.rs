@@ -57,17 +57,43 @@ pub enum RolloutCommand {
         json: bool,
     },
     /// Sign off the step a rollout waits to enter, as your role
-    Approve { id: i64, #[arg(long)] reason: Option<String> },
+    Approve {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Refuse the step a rollout waits to enter (it is aborted); a reason is required
-    Reject { id: i64, #[arg(long)] reason: Option<String> },
+    Reject {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Move a rollout into its next step now, or with --full to 100 % (sign-offs still needed)
-    Promote { id: i64, #[arg(long)] full: bool, #[arg(long)] reason: Option<String> },
+    Promote {
+        id: i64,
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Stop a rollout where it is
-    Pause { id: i64, #[arg(long)] reason: Option<String> },
+    Pause {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Go on with a paused rollout (its step's traffic is set again)
-    Resume { id: i64, #[arg(long)] reason: Option<String> },
+    Resume {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Stop a rollout and send all traffic back to its stable revision
-    Abort { id: i64, #[arg(long)] reason: Option<String> },
+    Abort {
+        id: i64,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Send all of a model's traffic to an earlier revision [default: its last rollout's stable]
     Rollback {
         model: String,
@@ -86,7 +112,10 @@ pub enum RolloutCommand {
         json: bool,
     },
     /// Rollbacks, time to roll back, change-failure rate and time to promote, per model and overall
-    Report { #[arg(long)] json: bool },
+    Report {
+        #[arg(long)]
+        json: bool,
+    },
     /// Show a model's plan, or set it from a TOML or JSON file
     Plan {
         model: String,
@@ -122,7 +151,10 @@ pub enum TargetCommand {
         timeout: Option<f64>,
     },
     /// List every model's target
-    List { #[arg(long)] json: bool },
+    List {
+        #[arg(long)]
+        json: bool,
+    },
     /// Remove a model's target
     Remove { model: String },
     /// Read back what a model's target serves now
@@ -176,7 +208,9 @@ pub async fn run(engine: &Engine, actor: &Actor, command: RolloutCommand) -> Res
         }
         RolloutCommand::Approve { id, reason } => rollouts.approve(&actor.person()?, id, reason.as_deref()).await?,
         RolloutCommand::Reject { id, reason } => rollouts.reject(&actor.person()?, id, reason.as_deref()).await?,
-        RolloutCommand::Promote { id, full, reason } => rollouts.promote(&actor.person()?, id, full, reason.as_deref()).await?,
+        RolloutCommand::Promote { id, full, reason } => {
+            rollouts.promote(&actor.person()?, id, full, reason.as_deref()).await?
+        }
         RolloutCommand::Pause { id, reason } => rollouts.pause(&actor.person()?, id, reason.as_deref()).await?,
         RolloutCommand::Resume { id, reason } => rollouts.resume(&actor.person()?, id, reason.as_deref()).await?,
         RolloutCommand::Abort { id, reason } => rollouts.abort(&actor.person()?, id, reason.as_deref()).await?,
@@ -224,14 +258,23 @@ async fn wait(engine: &Engine, id: i64, timeout: Option<f64>, json: bool) -> Res
     loop {
         let view = engine.rollouts().view(id).await?;
         if !view.rollout.state.active() {
-            if json { print_json(&view) } else { show(&view) }
+            if json {
+                print_json(&view)
+            } else {
+                show(&view)
+            }
             return match view.rollout.state {
                 RolloutState::Promoted => Ok(()),
-                state => Err(VigilError::invalid("rollout", format!("Rollout {id} ended {}, not promoted.", state.key()))),
+                state => {
+                    Err(VigilError::invalid("rollout", format!("Rollout {id} ended {}, not promoted.", state.key())))
+                }
             };
         }
         if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
-            return Err(VigilError::invalid("timeout", format!("Rollout {id} is still {} after the time given.", view.rollout.state.key())));
+            return Err(VigilError::invalid(
+                "timeout",
+                format!("Rollout {id} is still {} after the time given.", view.rollout.state.key()),
+            ));
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -258,7 +301,22 @@ async fn report(engine: &Engine, json: bool) -> Result<(), VigilError> {
             seconds(f.time_to_promote_mean_s),
         ]
     });
-    print!("{}", table(["MODEL", "ROLLOUTS", "PROMOTED", "ROLLED BACK", "ABORTED", "CHANGE FAILURE", "TIME TO ROLL BACK", "TIME TO PROMOTE"], rows));
+    print!(
+        "{}",
+        table(
+            [
+                "MODEL",
+                "ROLLOUTS",
+                "PROMOTED",
+                "ROLLED BACK",
+                "ABORTED",
+                "CHANGE FAILURE",
+                "TIME TO ROLL BACK",
+                "TIME TO PROMOTE"
+            ],
+            rows
+        )
+    );
     Ok(())
 }
 
@@ -282,7 +340,11 @@ pub async fn target(engine: &Engine, actor: &Actor, command: TargetCommand) -> R
                 .map_err(|err| VigilError::invalid("kind", format!("Not a target this Vigil knows: {err}")))?;
             let timeout = timeout.map(Duration::from_secs_f64);
             let stored = rollouts.set_target(&actor.person()?, &model, spec, timeout).await?;
-            println!("{model}'s rollouts now take effect at the {} {}", stored.spec.kind_name(), stored.spec.location());
+            println!(
+                "{model}'s rollouts now take effect at the {} {}",
+                stored.spec.kind_name(),
+                stored.spec.location()
+            );
         }
         TargetCommand::List { json } => {
             let targets = rollouts.targets().await?;
@@ -290,7 +352,12 @@ pub async fn target(engine: &Engine, actor: &Actor, command: TargetCommand) -> R
                 print_json(&targets);
             } else {
                 let rows = targets.iter().map(|t| {
-                    [t.model.clone(), t.spec.kind_name().to_owned(), t.spec.location().to_owned(), format!("{:.1} s", t.timeout_ms as f64 / 1000.0)]
+                    [
+                        t.model.clone(),
+                        t.spec.kind_name().to_owned(),
+                        t.spec.location().to_owned(),
+                        format!("{:.1} s", t.timeout_ms as f64 / 1000.0),
+                    ]
                 });
                 print!("{}", table(["MODEL", "KIND", "AT", "TIMEOUT"], rows));
             }
@@ -300,7 +367,8 @@ pub async fn target(engine: &Engine, actor: &Actor, command: TargetCommand) -> R
             println!("removed {model}'s target");
         }
         TargetCommand::Read { model } => {
-            let traffic = rollouts.read_target(&model).await.map_err(|failure| VigilError::invalid("target", failure.message))?;
+            let traffic =
+                rollouts.read_target(&model).await.map_err(|failure| VigilError::invalid("target", failure.message))?;
             println!("{model}: {}", traffic.describe());
         }
     }
@@ -318,13 +386,20 @@ pub async fn history(engine: &Engine, model: &str, json: bool) -> Result<(), Vig
     let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
     let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
     for revision in &history.revisions {
-        lines.push((revision.first_seen_at, format!("revision {} first seen on {}", revision.version, revision.server)));
+        lines
+            .push((revision.first_seen_at, format!("revision {} first seen on {}", revision.version, revision.server)));
     }
     for change in &history.traffic {
         lines.push((change.at, format!("traffic {} ({})", change.traffic.describe(), change.cause)));
     }
     for rollout in &history.rollouts {
-        lines.push((rollout.started_at, format!("rollout {} of {} over {} started by {}", rollout.id, rollout.candidate, rollout.stable, rollout.started_by)));
+        lines.push((
+            rollout.started_at,
+            format!(
+                "rollout {} of {} over {} started by {}",
+                rollout.id, rollout.candidate, rollout.stable, rollout.started_by
+            ),
+        ));
         if let Some(ended) = rollout.ended_at {
             let why = rollout.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
             lines.push((ended, format!("rollout {} {}{why}", rollout.id, rollout.state.key())));

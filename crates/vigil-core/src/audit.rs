@@ -255,8 +255,13 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 6, "a header and five entries: {csv}");
         assert_eq!(lines[0], "id,at,actor,action,subject,detail,prev_hash,hash");
-        assert!(lines[1].starts_with("1,") && lines[1].contains(r#""{""n"":1}""#) && lines[1].contains(GENESIS), "{}", lines[1]);
-        let json: Vec<serde_json::Value> = serde_json::from_str(&export(&pool, ExportFormat::Json).await.unwrap()).unwrap();
+        assert!(
+            lines[1].starts_with("1,") && lines[1].contains(r#""{""n"":1}""#) && lines[1].contains(GENESIS),
+            "{}",
+            lines[1]
+        );
+        let json: Vec<serde_json::Value> =
+            serde_json::from_str(&export(&pool, ExportFormat::Json).await.unwrap()).unwrap();
         assert_eq!(json.len(), 5);
         assert_eq!(json[1]["prev_hash"], json[0]["hash"], "each entry names the one before it");
     }

@@ -21,6 +21,17 @@ import type {
   ReferenceRequest,
   ReferenceSummary,
   Server,
+  ChainCheck,
+  DeploymentHistory,
+  ExportFormat,
+  Plan,
+  Policy,
+  Profile,
+  RolloutAction,
+  RolloutReport,
+  RolloutView,
+  StoredTarget,
+  TargetSpec,
 } from "./bindings";
 import type { Command, DemoStatus } from "./desktopBindings";
 
@@ -105,6 +116,32 @@ export const api = {
     return call<ReferenceSummary>("drift_import_reference", { path, request, progress });
   },
   driftCancelImport: () => call<null>("drift_cancel_import"),
+  /** Rollouts (of one model, or all), under way first, each with its gates, sign-offs and sentence. */
+  rollouts: (model: string | null = null) => call<RolloutView[]>("rollouts_list", { model }),
+  rolloutStart: (profile: Profile, model: string, candidate: string, reason: string | null) =>
+    call<RolloutView>("rollout_start", { profile, model, candidate, reason }),
+  /** Approves, rejects, promotes, pauses, resumes or aborts a rollout as `profile`. */
+  rolloutAct: (profile: Profile, id: number, action: RolloutAction, reason: string | null) =>
+    call<RolloutView>("rollout_act", { profile, id, action, reason }),
+  /** Sends all of a model's traffic to `to` (null: its last rollout's stable revision). */
+  rollback: (profile: Profile, model: string, to: string | null, reason: string | null) =>
+    call<RolloutView>("rollout_rollback", { profile, model, to, reason }),
+  rolloutReport: () => call<RolloutReport>("rollout_report"),
+  deploymentHistory: (model: string) => call<DeploymentHistory>("deployment_history", { model }),
+  targets: () => call<StoredTarget[]>("targets_list"),
+  setTarget: (profile: Profile, model: string, spec: TargetSpec, timeoutSecs: number | null) =>
+    call<StoredTarget>("target_set", { profile, model, spec, timeoutSecs }),
+  removeTarget: (profile: Profile, model: string) => call<null>("target_remove", { profile, model }),
+  /** A model's plan and approval policy: its own, or the defaults. */
+  rolloutSettings: (model: string) => call<[Plan, Policy]>("rollout_settings", { model }),
+  /** Sets a model's plan from TOML or JSON text. */
+  setPlan: (profile: Profile, model: string, plan: string) => call<null>("rollout_plan_set", { profile, model, plan }),
+  setPolicy: (profile: Profile, model: string, policy: Policy) => call<null>("rollout_policy_set", { profile, model, policy }),
+  profiles: () => call<Profile[]>("profiles_list"),
+  /** Adds a profile (or changes its role); answers every profile. */
+  setProfile: (profile: Profile) => call<Profile[]>("profile_set", { profile }),
+  verifyAudit: () => call<ChainCheck>("audit_verify"),
+  exportAudit: (path: string, format: ExportFormat) => call<null>("audit_export", { path, format }),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),

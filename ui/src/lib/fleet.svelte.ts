@@ -28,6 +28,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "audited":
     case "drift_reported":
     case "objectives_changed":
+    case "rollout_changed":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);

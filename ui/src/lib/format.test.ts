@@ -102,7 +102,7 @@ describe("audit entries", () => {
   it("names known actions in words and shows unknown ones as recorded", () => {
     expect(auditActionLabel("server.add")).toBe("Added server");
     expect(auditActionLabel("server.edit")).toBe("Edited server");
-    expect(auditActionLabel("rollout.promote")).toBe("rollout.promote");
+    expect(auditActionLabel("cost.set")).toBe("cost.set");
   });
 
   it("shows the detail JSON as readable pairs, and text that is not JSON as it is", () => {

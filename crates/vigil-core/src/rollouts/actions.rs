@@ -33,7 +33,13 @@ pub enum RolloutAction {
 
 impl Rollouts {
     /// Does `action` on rollout `id` as `person`, with `reason`.
-    pub async fn act_on(&self, person: &Person, id: i64, action: RolloutAction, reason: Option<&str>) -> Result<RolloutView> {
+    pub async fn act_on(
+        &self,
+        person: &Person,
+        id: i64,
+        action: RolloutAction,
+        reason: Option<&str>,
+    ) -> Result<RolloutView> {
         match action {
             RolloutAction::Approve => self.approve(person, id, reason).await,
             RolloutAction::Reject => self.reject(person, id, reason).await,
@@ -47,11 +53,21 @@ impl Rollouts {
 
     /// Starts a rollout of `candidate` for `model` over what its target serves now (or `stable`,
     /// when given), by the model's plan. The first step is set at once when this engine drives.
-    pub async fn start(&self, person: &Person, model: &str, candidate: &str, stable: Option<&str>, reason: Option<&str>) -> Result<RolloutView> {
+    pub async fn start(
+        &self,
+        person: &Person,
+        model: &str,
+        candidate: &str,
+        stable: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<RolloutView> {
         let model = model_name(model)?;
         let candidate = candidate.trim();
         let target = queries::target(&mut *self.context.pool().acquire().await?, model).await?.ok_or_else(|| {
-            VigilError::invalid("model", format!("{model} has no deployment target: add one (Settings → Targets, or `vigil target add`)."))
+            VigilError::invalid(
+                "model",
+                format!("{model} has no deployment target: add one (Settings → Targets, or `vigil target add`)."),
+            )
         })?;
         let serving = self.read_target(model).await.map_err(|failure| {
             VigilError::invalid("target", format!("{model}'s target could not be read: {}", failure.message))
@@ -64,10 +80,18 @@ impl Rollouts {
                 .filter(|(version, _)| version.as_str() != candidate)
                 .max_by_key(|(_, weight)| **weight)
                 .map(|(version, _)| version.clone())
-                .ok_or_else(|| VigilError::invalid("stable", format!("{model}'s target serves only {candidate}: name the stable revision.")))?,
+                .ok_or_else(|| {
+                    VigilError::invalid(
+                        "stable",
+                        format!("{model}'s target serves only {candidate}: name the stable revision."),
+                    )
+                })?,
         };
         if stable == candidate || candidate.is_empty() {
-            return Err(VigilError::invalid("candidate", format!("The candidate must be a revision other than the stable {stable}.")));
+            return Err(VigilError::invalid(
+                "candidate",
+                format!("The candidate must be a revision other than the stable {stable}."),
+            ));
         }
         self.known_revision(model, candidate).await?;
         let plan = self.plan(model).await?;
@@ -132,7 +156,10 @@ impl Rollouts {
         write.commit().await?;
         if !approved {
             let reason = format!("rejected by {}: {}", person.describe(), reason.unwrap_or_default());
-            self.act(rollout, |rollouts, rollout| async move { rollouts.end(rollout, Ending::Aborted, None, &reason).await }).await?;
+            self.act(rollout, |rollouts, rollout| async move {
+                rollouts.end(rollout, Ending::Aborted, None, &reason).await
+            })
+            .await?;
         } else {
             self.act_now().await;
         }
@@ -143,7 +170,8 @@ impl Rollouts {
     /// policy's sign-offs for that step are still needed.
     pub async fn promote(&self, person: &Person, id: i64, full: bool, reason: Option<&str>) -> Result<RolloutView> {
         let rollout = self.active(id).await?;
-        let (next, step) = rollout.next_step().ok_or_else(|| VigilError::invalid("rollout", "This rollout has no step left."))?;
+        let (next, step) =
+            rollout.next_step().ok_or_else(|| VigilError::invalid("rollout", "This rollout has no step left."))?;
         let index = if full { rollout.plan.steps.len() - 1 } else { next };
         let weight = if full { 100 } else { step.weight };
         let policy = self.policy(&rollout.model).await?;
@@ -153,14 +181,23 @@ impl Rollouts {
             .filter(|a| a.step == index as i32 && a.approved)
             .map(|a| a.role)
             .collect();
-        let missing: Vec<&str> = policy.roles_for(weight).into_iter().filter(|r| weight == 100 && !signed.contains(r)).map(|r| r.words()).collect();
+        let missing: Vec<&str> = policy
+            .roles_for(weight)
+            .into_iter()
+            .filter(|r| weight == 100 && !signed.contains(r))
+            .map(|r| r.words())
+            .collect();
         if !missing.is_empty() {
             let message = format!("Going to 100 % needs the sign-off of the {} first.", missing.join(" and "));
             return Err(VigilError::Conflict { field: "rollout", message });
         }
         let _ = reason;
         let person = person.clone();
-        self.act(rollout, move |rollouts, rollout| async move { rollouts.enter_step(rollout, index, Some(&person)).await }).await?;
+        self.act(
+            rollout,
+            move |rollouts, rollout| async move { rollouts.enter_step(rollout, index, Some(&person)).await },
+        )
+        .await?;
         self.view(id).await
     }
 
@@ -180,11 +217,22 @@ impl Rollouts {
         let step = view.rollout.step.max(0) as usize;
         let person = person.clone();
         let rollout = self.active(id).await?;
-        self.act(rollout, move |rollouts, rollout| async move { rollouts.enter_step(rollout, step, Some(&person)).await }).await?;
+        self.act(
+            rollout,
+            move |rollouts, rollout| async move { rollouts.enter_step(rollout, step, Some(&person)).await },
+        )
+        .await?;
         self.view(id).await
     }
 
-    async fn set_state(&self, person: &Person, id: i64, state: RolloutState, action: &str, reason: Option<&str>) -> Result<RolloutView> {
+    async fn set_state(
+        &self,
+        person: &Person,
+        id: i64,
+        state: RolloutState,
+        action: &str,
+        reason: Option<&str>,
+    ) -> Result<RolloutView> {
         let _acting = self.shared.acting.lock().await;
         let mut rollout = self.active(id).await?;
         rollout.state = state;
@@ -193,7 +241,9 @@ impl Rollouts {
         rollout.updated_at = Utc::now();
         let mut write = self.context.write().await?;
         queries::update(&mut write, &rollout).await?;
-        write.audit_by(Some(person), action, &subject(&rollout), with_evidence(json!({ "reason": reason }), &rollout)).await?;
+        write
+            .audit_by(Some(person), action, &subject(&rollout), with_evidence(json!({ "reason": reason }), &rollout))
+            .await?;
         write.announce(super::drive::changed(&rollout));
         write.commit().await?;
         drop(_acting);
@@ -205,20 +255,32 @@ impl Rollouts {
         let rollout = self.active(id).await?;
         let reason = reason.unwrap_or_default().to_owned();
         let person = person.clone();
-        self.act(rollout, move |rollouts, rollout| async move { rollouts.end(rollout, Ending::Aborted, Some(&person), &reason).await })
-            .await?;
+        self.act(rollout, move |rollouts, rollout| async move {
+            rollouts.end(rollout, Ending::Aborted, Some(&person), &reason).await
+        })
+        .await?;
         self.view(id).await
     }
 
     /// Sends all of `model`'s traffic to `to` (an earlier revision; None: the stable revision of
     /// its rollout under way, or of its last one), ending any rollout under way. The policy says
     /// whether a reason is needed (by default it is). Returns the rollout it ended or reverted.
-    pub async fn rollback(&self, person: &Person, model: &str, to: Option<&str>, reason: Option<&str>) -> Result<RolloutView> {
+    pub async fn rollback(
+        &self,
+        person: &Person,
+        model: &str,
+        to: Option<&str>,
+        reason: Option<&str>,
+    ) -> Result<RolloutView> {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if reason.is_none() && self.policy(model).await?.rollback_needs_reason {
-            return Err(VigilError::invalid("reason", format!("{model}'s policy asks for a reason with every rollback.")));
+            return Err(VigilError::invalid(
+                "reason",
+                format!("{model}'s policy asks for a reason with every rollback."),
+            ));
         }
-        let latest = queries::list(&mut *self.context.pool().acquire().await?, Some(model), 1).await?.into_iter().next();
+        let latest =
+            queries::list(&mut *self.context.pool().acquire().await?, Some(model), 1).await?.into_iter().next();
         let Some(mut rollout) = latest else {
             return Err(VigilError::NotFound(format!("{model} has had no rollout yet; start one first.")));
         };
@@ -259,7 +321,10 @@ impl Rollouts {
             return Ok(());
         }
         let known = if known.is_empty() { "none yet".to_owned() } else { known.join(", ") };
-        Err(VigilError::invalid("version", format!("{model} has no revision '{version}' on any server Vigil polls (seen: {known}).")))
+        Err(VigilError::invalid(
+            "version",
+            format!("{model} has no revision '{version}' on any server Vigil polls (seen: {known})."),
+        ))
     }
 
     /// Does `change` to `rollout` now when this engine drives (or can take the lease); otherwise

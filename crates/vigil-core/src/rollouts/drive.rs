@@ -39,7 +39,8 @@ impl Rollouts {
     pub(super) async fn hold_lease(&self) -> Result<bool> {
         let now_ms = Utc::now().timestamp_millis();
         let mut write = self.context.write().await?;
-        let held = queries::take_lease(&mut write, &self.shared.holder, now_ms, now_ms + LEASE.as_millis() as i64).await?;
+        let held =
+            queries::take_lease(&mut write, &self.shared.holder, now_ms, now_ms + LEASE.as_millis() as i64).await?;
         write.commit().await?;
         Ok(held)
     }
@@ -252,7 +253,13 @@ impl Rollouts {
     /// Sends all traffic to one revision and ends the rollout as `ending` says; `person` is who
     /// asked (None: the plan or the policy). A target failure leaves it failed, with the target's
     /// words.
-    pub(super) async fn end(&self, mut rollout: Rollout, ending: Ending, person: Option<&Person>, reason: &str) -> Result<()> {
+    pub(super) async fn end(
+        &self,
+        mut rollout: Rollout,
+        ending: Ending,
+        person: Option<&Person>,
+        reason: &str,
+    ) -> Result<()> {
         let (serve, state, action, cause) = match &ending {
             Ending::RolledBack { to } => (to.clone(), RolloutState::RolledBack, "rollout.rollback", "rollback"),
             Ending::Aborted => (rollout.stable.clone(), RolloutState::Aborted, "rollout.abort", "abort"),
@@ -285,17 +292,25 @@ impl Rollouts {
 
     /// Records that the target did not do what was asked: the rollout in `state`, the target's
     /// error, and what it serves as far as a read can tell.
-    async fn target_failed(&self, mut rollout: Rollout, state: RolloutState, failure: &TargetFailure, wanted: &Traffic) -> Result<()> {
+    async fn target_failed(
+        &self,
+        mut rollout: Rollout,
+        state: RolloutState,
+        failure: &TargetFailure,
+        wanted: &Traffic,
+    ) -> Result<()> {
         let serving = match self.read_target(&rollout.model).await {
             Ok(traffic) => traffic.describe(),
             Err(_) => "unknown (it cannot be read)".to_owned(),
         };
         rollout.state = state;
-        rollout.error = Some(format!("{} (asked for {}; the target serves {serving})", failure.message, wanted.describe()));
+        rollout.error =
+            Some(format!("{} (asked for {}; the target serves {serving})", failure.message, wanted.describe()));
         if !state.active() {
             rollout.ended_at = Some(Utc::now());
         }
-        let detail = json!({ "error": failure.message, "kind": failure.kind, "wanted": wanted.describe(), "serving": serving });
+        let detail =
+            json!({ "error": failure.message, "kind": failure.kind, "wanted": wanted.describe(), "serving": serving });
         self.save_with(rollout, "rollout.target_failed", detail).await
     }
 
@@ -330,7 +345,9 @@ impl Rollouts {
             if serving == rollout.traffic() {
                 continue;
             }
-            let landed = rollout.next_step().filter(|(_, step)| serving == Traffic::split(&rollout.stable, &rollout.candidate, step.weight));
+            let landed = rollout
+                .next_step()
+                .filter(|(_, step)| serving == Traffic::split(&rollout.stable, &rollout.candidate, step.weight));
             if let Some((next, step)) = landed {
                 let weight = step.weight;
                 rollout.step = next as i32;
@@ -343,7 +360,12 @@ impl Rollouts {
                 let mut write = self.context.write().await?;
                 queries::insert_traffic(&mut write, &rollout.model, Some(rollout.id), &serving, "read").await?;
                 drop(write);
-                self.save_with(rollout, "rollout.resumed", json!({ "serving": serving.describe(), "recorded_step": next + 1 })).await?;
+                self.save_with(
+                    rollout,
+                    "rollout.resumed",
+                    json!({ "serving": serving.describe(), "recorded_step": next + 1 }),
+                )
+                .await?;
             } else {
                 rollout.state = RolloutState::Paused;
                 rollout.reason = Some(format!(

@@ -97,7 +97,8 @@ fn format_value(metric: Metric, value: f64) -> String {
 /// Judges the windows against the plan's gates. Fewer candidate requests than the plan's
 /// minimum make the whole measurement inconclusive; else any failed gate fails it.
 pub fn judge(plan: &Plan, candidate: Window, stable: Window, drift_share: Option<f64>) -> (Vec<GateResult>, Verdict) {
-    let results: Vec<GateResult> = plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, drift_share)).collect();
+    let results: Vec<GateResult> =
+        plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, drift_share)).collect();
     let verdict = if candidate.requests < plan.min_requests as f64 {
         Verdict::Inconclusive
     } else if results.iter().any(|r| r.verdict == Verdict::Fail) {

@@ -28,9 +28,9 @@ use serde_json::json;
 use crate::context::Context;
 use crate::events::EngineEvent;
 use crate::{Result, VigilError};
+pub use actions::RolloutAction;
 use people::{Person, Policy, Role};
 use plan::Plan;
-pub use actions::RolloutAction;
 pub use queries::StoredTarget;
 use targets::TargetSpec;
 
@@ -59,7 +59,10 @@ impl Rollouts {
         let mut nonce = [0u8; 8];
         let _ = getrandom::fill(&mut nonce);
         let holder = format!("{}@{}#{}", crate::options::os_user(), std::process::id(), hex(&nonce));
-        Rollouts { context, shared: Arc::new(Shared { holder, acting: tokio::sync::Mutex::new(()), driving: Default::default() }) }
+        Rollouts {
+            context,
+            shared: Arc::new(Shared { holder, acting: tokio::sync::Mutex::new(()), driving: Default::default() }),
+        }
     }
 
     /// Starts driving rollouts in the background (when this engine holds, or can take, the
@@ -74,7 +77,13 @@ impl Rollouts {
     }
 
     /// Sets `model`'s target (checked, not yet called); audited.
-    pub async fn set_target(&self, person: &Person, model: &str, spec: TargetSpec, timeout: Option<Duration>) -> Result<StoredTarget> {
+    pub async fn set_target(
+        &self,
+        person: &Person,
+        model: &str,
+        spec: TargetSpec,
+        timeout: Option<Duration>,
+    ) -> Result<StoredTarget> {
         let model = model_name(model)?;
         spec.validate()?;
         let timeout_ms = timeout.unwrap_or(DEFAULT_TARGET_TIMEOUT).as_millis() as i64;

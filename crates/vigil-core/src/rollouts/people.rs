@@ -64,7 +64,10 @@ impl Person {
     pub fn new(name: &str, role: Role, os_user: &str) -> Result<Person> {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-            return Err(VigilError::invalid("name", "A profile's name is 1 to 64 characters, without control characters."));
+            return Err(VigilError::invalid(
+                "name",
+                "A profile's name is 1 to 64 characters, without control characters.",
+            ));
         }
         Ok(Person { name: name.to_owned(), role, os_user: os_user.to_owned() })
     }

@@ -124,9 +124,11 @@ impl Plan {
     /// Reads a plan from TOML or JSON text (JSON when it starts with `{`).
     pub fn parse(text: &str) -> Result<Plan> {
         let plan: Plan = if text.trim_start().starts_with('{') {
-            serde_json::from_str(text).map_err(|err| VigilError::invalid("plan", format!("The plan is not valid JSON: {err}")))?
+            serde_json::from_str(text)
+                .map_err(|err| VigilError::invalid("plan", format!("The plan is not valid JSON: {err}")))?
         } else {
-            toml::from_str(text).map_err(|err| VigilError::invalid("plan", format!("The plan is not valid TOML: {err}")))?
+            toml::from_str(text)
+                .map_err(|err| VigilError::invalid("plan", format!("The plan is not valid TOML: {err}")))?
         };
         plan.validate(None)?;
         Ok(plan)
@@ -139,7 +141,10 @@ impl Plan {
         let invalid = |message: String| Err(VigilError::invalid("plan", message));
         let Some(last) = self.steps.last() else { return invalid("A plan needs at least one step.".into()) };
         if last.weight != 100 || last.shadow {
-            return invalid(format!("The last step must send 100 % of traffic to the candidate, not {} %.", last.weight));
+            return invalid(format!(
+                "The last step must send 100 % of traffic to the candidate, not {} %.",
+                last.weight
+            ));
         }
         if self.steps.len() > 20 {
             return invalid(format!("A plan has at most 20 steps, not {}.", self.steps.len()));
@@ -148,10 +153,15 @@ impl Plan {
         for (index, step) in self.steps.iter().enumerate() {
             let number = index + 1;
             if step.weight > 100 || (step.weight < previous && !step.shadow) {
-                return invalid(format!("Step {number}'s weight {} % must be at most 100 and not below the step before.", step.weight));
+                return invalid(format!(
+                    "Step {number}'s weight {} % must be at most 100 and not below the step before.",
+                    step.weight
+                ));
             }
             if step.shadow && step.weight != 0 {
-                return invalid(format!("Step {number} is a shadow step: its weight must be 0 (the candidate's answers are not served)."));
+                return invalid(format!(
+                    "Step {number} is a shadow step: its weight must be 0 (the candidate's answers are not served)."
+                ));
             }
             if step.min_duration_s > 7 * 86_400 {
                 return invalid(format!("Step {number} lasts at most a week, not {} s.", step.min_duration_s));
@@ -167,7 +177,9 @@ impl Plan {
                 return invalid(format!("The {} gate's bounds must be numbers of at least 0.", gate.metric.words()));
             }
             if gate.metric == Metric::DriftShare && gate.max_vs_stable.is_some() {
-                return invalid("The drifted-features gate is about the model, not a revision: give it max only.".into());
+                return invalid(
+                    "The drifted-features gate is about the model, not a revision: give it max only.".into(),
+                );
             }
         }
         if self.failure_limit > 1000 {
@@ -184,7 +196,9 @@ impl Plan {
                 }
             }
             if self.steps.iter().any(|s| s.shadow) && !can.mirror {
-                return invalid(format!("The model's target ({kind}) cannot mirror traffic, so a shadow step cannot be made."));
+                return invalid(format!(
+                    "The model's target ({kind}) cannot mirror traffic, so a shadow step cannot be made."
+                ));
             }
         }
         Ok(())

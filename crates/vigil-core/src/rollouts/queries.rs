@@ -201,14 +201,15 @@ pub async fn insert_approval(
     approved: bool,
     reason: Option<&str>,
 ) -> Result<()> {
-    let existing: Option<(String, String)> =
-        sqlx::query_as("SELECT actor, role FROM rollout_approvals WHERE rollout_id = ? AND step = ? AND (actor = ? OR role = ?)")
-            .bind(id)
-            .bind(step)
-            .bind(&person.name)
-            .bind(person.role.key())
-            .fetch_optional(&mut *conn)
-            .await?;
+    let existing: Option<(String, String)> = sqlx::query_as(
+        "SELECT actor, role FROM rollout_approvals WHERE rollout_id = ? AND step = ? AND (actor = ? OR role = ?)",
+    )
+    .bind(id)
+    .bind(step)
+    .bind(&person.name)
+    .bind(person.role.key())
+    .fetch_optional(&mut *conn)
+    .await?;
     if let Some((actor, role)) = existing {
         let role = Role::parse(&role)?.words();
         let message = if actor == person.name {
@@ -235,7 +236,13 @@ pub async fn insert_approval(
 }
 
 /// Records the traffic `model`'s target was confirmed to serve.
-pub async fn insert_traffic(conn: &mut SqliteConnection, model: &str, rollout: Option<i64>, traffic: &Traffic, cause: &str) -> Result<()> {
+pub async fn insert_traffic(
+    conn: &mut SqliteConnection,
+    model: &str,
+    rollout: Option<i64>,
+    traffic: &Traffic,
+    cause: &str,
+) -> Result<()> {
     let traffic = serde_json::to_string(traffic).map_err(|err| VigilError::Internal(err.to_string()))?;
     sqlx::query("INSERT INTO traffic_changes (model, rollout_id, at, traffic, cause) VALUES (?, ?, ?, ?, ?)")
         .bind(model)
@@ -249,7 +256,10 @@ pub async fn insert_traffic(conn: &mut SqliteConnection, model: &str, rollout: O
 }
 
 /// `model`'s confirmed traffic over time, oldest first: (when, traffic, cause, rollout).
-pub async fn traffic_history(conn: &mut SqliteConnection, model: &str) -> Result<Vec<(DateTime<Utc>, Traffic, String, Option<i64>)>> {
+pub async fn traffic_history(
+    conn: &mut SqliteConnection,
+    model: &str,
+) -> Result<Vec<(DateTime<Utc>, Traffic, String, Option<i64>)>> {
     let rows: Vec<(DateTime<Utc>, String, String, Option<i64>)> = sqlx::query_as(
         "SELECT at, traffic, cause, rollout_id FROM traffic_changes WHERE model = ? ORDER BY id LIMIT 10000",
     )
@@ -316,18 +326,32 @@ pub async fn set_target(conn: &mut SqliteConnection, model: &str, spec: &TargetS
 
 /// Removes `model`'s target; false when it had none.
 pub async fn remove_target(conn: &mut SqliteConnection, model: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM deployment_targets WHERE model = ?").bind(model).execute(conn).await?.rows_affected() > 0)
+    Ok(sqlx::query("DELETE FROM deployment_targets WHERE model = ?").bind(model).execute(conn).await?.rows_affected()
+        > 0)
 }
 
 /// A JSON document stored per model (`rollout_plans`, `rollout_policies`).
-async fn document<T: serde::de::DeserializeOwned>(conn: &mut SqliteConnection, table: &str, column: &str, model: &str) -> Result<Option<T>> {
+async fn document<T: serde::de::DeserializeOwned>(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    model: &str,
+) -> Result<Option<T>> {
     let sql = format!("SELECT {column} FROM {table} WHERE model = ?");
     let text: Option<String> = sqlx::query_scalar(&sql).bind(model).fetch_optional(conn).await?;
-    text.map(|text| serde_json::from_str(&text).map_err(|err| VigilError::Internal(format!("{table} of {model}: {err}"))))
-        .transpose()
+    text.map(|text| {
+        serde_json::from_str(&text).map_err(|err| VigilError::Internal(format!("{table} of {model}: {err}")))
+    })
+    .transpose()
 }
 
-async fn set_document<T: serde::Serialize>(conn: &mut SqliteConnection, table: &str, column: &str, model: &str, value: &T) -> Result<()> {
+async fn set_document<T: serde::Serialize>(
+    conn: &mut SqliteConnection,
+    table: &str,
+    column: &str,
+    model: &str,
+    value: &T,
+) -> Result<()> {
     let text = serde_json::to_string(value).map_err(|err| VigilError::Internal(err.to_string()))?;
     let sql = format!(
         "INSERT INTO {table} (model, {column}, updated_at) VALUES (?, ?, ?)
@@ -357,7 +381,8 @@ pub async fn set_policy(conn: &mut SqliteConnection, model: &str, policy: &Polic
 
 /// Every profile, by name.
 pub async fn profiles(conn: &mut SqliteConnection) -> Result<Vec<Profile>> {
-    let rows: Vec<(String, String)> = sqlx::query_as("SELECT name, role FROM profiles ORDER BY name").fetch_all(conn).await?;
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, role FROM profiles ORDER BY name").fetch_all(conn).await?;
     rows.into_iter().map(|(name, role)| Ok(Profile { name, role: Role::parse(&role)? })).collect()
 }
 

@@ -47,7 +47,8 @@ impl Rollouts {
     async fn shown(&self, rollout: Rollout) -> Result<RolloutView> {
         let approvals = queries::approvals(&mut *self.context.pool().acquire().await?, rollout.id).await?;
         let next = rollout.next_step().map(|(index, step)| (index, step.weight, step.approval));
-        let current_asks = rollout.step >= 0 && rollout.plan.steps.get(rollout.step as usize).is_some_and(|s| s.approval);
+        let current_asks =
+            rollout.step >= 0 && rollout.plan.steps.get(rollout.step as usize).is_some_and(|s| s.approval);
         let waiting_for = match next {
             Some((index, weight, _)) if rollout.state.active() && (current_asks || weight == 100) => {
                 let policy = self.policy(&rollout.model).await?;
@@ -57,9 +58,17 @@ impl Rollouts {
             }
             _ => Vec::new(),
         };
-        let gate_lines = rollout.evidence.as_ref().map(|e| e.gates.iter().map(gates::describe).collect()).unwrap_or_default();
+        let gate_lines =
+            rollout.evidence.as_ref().map(|e| e.gates.iter().map(gates::describe).collect()).unwrap_or_default();
         let sentence = sentence(&rollout, &waiting_for);
-        Ok(RolloutView { next_weight: next.map(|(_, weight, _)| weight), rollout, approvals, waiting_for, gate_lines, sentence })
+        Ok(RolloutView {
+            next_weight: next.map(|(_, weight, _)| weight),
+            rollout,
+            approvals,
+            waiting_for,
+            gate_lines,
+            sentence,
+        })
     }
 }
 
@@ -89,11 +98,19 @@ pub fn sentence(rollout: &Rollout, waiting_for: &[Role]) -> String {
     match rollout.state {
         RolloutState::Running if rollout.step < 0 => format!("{model} {candidate} is about to start taking traffic."),
         RolloutState::Running => {
-            format!("{model} {candidate} is being tried on {} % of traffic; so far {}.", rollout.weight, verdict_words(rollout))
+            format!(
+                "{model} {candidate} is being tried on {} % of traffic; so far {}.",
+                rollout.weight,
+                verdict_words(rollout)
+            )
         }
         RolloutState::Waiting => {
             let who: Vec<&str> = waiting_for.iter().map(|r| r.words()).collect();
-            format!("{model} {candidate} passed {} % and waits for the {} to approve.", rollout.weight, who.join(" and "))
+            format!(
+                "{model} {candidate} passed {} % and waits for the {} to approve.",
+                rollout.weight,
+                who.join(" and ")
+            )
         }
         RolloutState::Paused => format!(
             "{model} {candidate} is paused at {} %{}.",
@@ -103,9 +120,13 @@ pub fn sentence(rollout: &Rollout, waiting_for: &[Role]) -> String {
         RolloutState::Promoted => format!("{model} {candidate} replaced {stable} at {ended}."),
         RolloutState::RolledBack => {
             let stopped = rollout.plan.steps.get(rollout.step.max(0) as usize).map_or(0, |s| s.weight);
-            capitalized(&format!("{because}the rollout of {model} {candidate} stopped at {stopped} % and rolled back at {ended}."))
+            capitalized(&format!(
+                "{because}the rollout of {model} {candidate} stopped at {stopped} % and rolled back at {ended}."
+            ))
         }
-        RolloutState::Aborted => format!("The rollout of {model} {candidate} was stopped at {ended}; {stable} serves all traffic."),
+        RolloutState::Aborted => {
+            format!("The rollout of {model} {candidate} was stopped at {ended}; {stable} serves all traffic.")
+        }
         RolloutState::Failed => format!(
             "Going back to {stable} failed for {model}: {}.",
             rollout.error.as_deref().unwrap_or("the target did not confirm")

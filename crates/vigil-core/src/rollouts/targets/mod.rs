@@ -50,8 +50,7 @@ impl Traffic {
     pub fn split(stable: &str, candidate: &str, weight: u32) -> Traffic {
         let weight = weight.min(100);
         let weights = [(stable, 100 - weight), (candidate, weight)];
-        Traffic { weights: weights.into_iter().map(|(v, w)| (v.to_owned(), w)).collect(), mirror: None }
-            .normalized()
+        Traffic { weights: weights.into_iter().map(|(v, w)| (v.to_owned(), w)).collect(), mirror: None }.normalized()
     }
 
     /// The same traffic with versions at 0 left out, so two reads compare equal.
@@ -197,7 +196,11 @@ const ATTEMPTS: u32 = 3;
 /// Makes `target` serve `wanted` and confirms it: the call (sent again after no answer when the
 /// target is idempotent), then reads until the state matches, for at most `settle`. Returns the
 /// confirmed state.
-pub async fn change(target: &dyn DeploymentTarget, wanted: &Traffic, settle: Duration) -> Result<Traffic, TargetFailure> {
+pub async fn change(
+    target: &dyn DeploymentTarget,
+    wanted: &Traffic,
+    settle: Duration,
+) -> Result<Traffic, TargetFailure> {
     let wanted = wanted.clone().normalized();
     let attempts = if target.idempotent() { ATTEMPTS } else { 1 };
     let mut attempt = 1;
@@ -241,7 +244,11 @@ const MAX_ANSWER_BYTES: usize = 1 << 20;
 impl TargetHttp {
     /// Sends `request` to `url` and returns the answer's status and JSON body (Null when empty
     /// or not JSON). A non-2xx answer is [`FailureKind::Refused`] with the target's own words.
-    pub async fn exchange(&self, request: reqwest::RequestBuilder, url: &str) -> Result<(u16, serde_json::Value), TargetFailure> {
+    pub async fn exchange(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+    ) -> Result<(u16, serde_json::Value), TargetFailure> {
         let answer = read_capped(request, url, self.timeout, MAX_ANSWER_BYTES).await.map_err(|reason| {
             let kind = if reason.starts_with("no answer") { FailureKind::Timeout } else { FailureKind::Unreachable };
             TargetFailure::new(kind, format!("{url}: {reason}"))

@@ -1,0 +1,69 @@
+// Rollouts as the window knows them: read once, then read again whenever the engine says a
+// rollout changed (a step, a measurement, a sign-off, an end). Reads never overlap.
+
+import { api, ApiError, toApiError } from "./api";
+import type { EngineEvent, Role, RolloutReport, RolloutView } from "./bindings";
+import { EngineListener } from "./engineListener";
+
+export class Rollouts extends EngineListener {
+  views = $state<RolloutView[]>([]);
+  report = $state<RolloutReport | null>(null);
+  loaded = $state(false);
+  loadError = $state<ApiError | null>(null);
+  #reading: Promise<void> | null = null;
+  #readAgain = false;
+
+  get active(): RolloutView[] {
+    return this.views.filter((v) => ["running", "waiting", "paused"].includes(v.rollout.state));
+  }
+
+  get ended(): RolloutView[] {
+    return this.views.filter((v) => !["running", "waiting", "paused"].includes(v.rollout.state));
+  }
+
+  /** The rollout of `model` under way, if any. */
+  activeFor(model: string): RolloutView | undefined {
+    return this.active.find((v) => v.rollout.model === model);
+  }
+
+  /** Whether `role`'s sign-off is awaited on `model`'s rollout. */
+  awaits(model: string, role: Role | undefined): boolean {
+    const view = this.activeFor(model);
+    return !!view && !!role && view.rollout.state === "waiting" && view.waiting_for.includes(role);
+  }
+
+  protected async read(): Promise<void> {
+    try {
+      [this.views, this.report] = await Promise.all([api.rollouts(), api.rolloutReport()]);
+      this.loadError = null;
+    } catch (thrown) {
+      this.loadError = toApiError(thrown);
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  apply(event: EngineEvent): void {
+    if (event.kind === "rollout_changed") void this.readAgain();
+  }
+
+  /** Puts an answer the window got from an action in place at once. */
+  put(view: RolloutView): void {
+    this.views = [view, ...this.views.filter((v) => v.rollout.id !== view.rollout.id)];
+    void this.readAgain();
+  }
+
+  readAgain(): Promise<void> {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return this.#reading;
+    }
+    this.#reading = (async () => {
+      do {
+        this.#readAgain = false;
+        await this.read();
+      } while (this.#readAgain);
+    })().finally(() => (this.#reading = null));
+    return this.#reading;
+  }
+}
