@@ -12,7 +12,9 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{endpoint, switched_to, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic};
+use super::{
+    endpoint, switched_to, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic,
+};
 use crate::secrets::TokenRef;
 use crate::VigilError;
 
@@ -27,9 +29,13 @@ const MAX_VERSION: usize = 64;
 /// Checks a target's registered model name, alias and token reference.
 pub fn validate(model: &str, alias: &str, token_ref: Option<&str>) -> crate::Result<()> {
     if model.trim().is_empty() || model.len() > 256 || model.chars().any(char::is_control) {
-        return Err(VigilError::invalid("model", "Give the registered model's name as MLflow shows it (1 to 256 characters)."));
+        return Err(VigilError::invalid(
+            "model",
+            "Give the registered model's name as MLflow shows it (1 to 256 characters).",
+        ));
     }
-    let plain = (1..=255).contains(&alias.len()) && alias.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
+    let plain =
+        (1..=255).contains(&alias.len()) && alias.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
     if !plain || reserved_alias(alias) {
         return Err(VigilError::invalid(
             "alias",
@@ -161,7 +167,8 @@ mod tests {
     #[tokio::test]
     async fn a_reference_that_is_not_one_fails_as_configuration_without_calling() {
         let http = TargetHttp { client: reqwest::Client::new(), timeout: std::time::Duration::from_secs(1) };
-        let target = MlflowAlias::new(http, "http://127.0.0.1:9".into(), "fraud".into(), "champion".into(), Some("oops"));
+        let target =
+            MlflowAlias::new(http, "http://127.0.0.1:9".into(), "fraud".into(), "champion".into(), Some("oops"));
         let failure = target.read().await.unwrap_err();
         assert_eq!(failure.kind, FailureKind::Config, "{failure}");
         assert!(failure.message.contains("by reference"), "{failure}");

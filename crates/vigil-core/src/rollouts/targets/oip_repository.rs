@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{endpoint, switched_to, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic};
+use super::{
+    endpoint, switched_to, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic,
+};
 use crate::VigilError;
 
 /// It switches all traffic from one version to another; no weights, no mirror.
@@ -52,8 +54,10 @@ pub fn validate(versions: &BTreeMap<String, String>) -> crate::Result<()> {
     Ok(())
 }
 
+/// 1 to [`MAX_NAME`] letters, digits, `.`, `_` or `-`: safe in a URL path and in a message.
 fn plain_name(name: &str) -> bool {
-    (1..=MAX_NAME).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    (1..=MAX_NAME).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
 pub struct OipRepository {
@@ -107,9 +111,8 @@ impl OipRepository {
         let url = endpoint(&self.url, &["v2", "repository", "index"])?;
         let request = self.http.client.post(url.clone()).json(&json!({}));
         let (_, answer) = self.http.exchange(request, url.as_str()).await?;
-        let lines: Vec<IndexLine> = serde_json::from_value(answer).map_err(|_| {
-            TargetFailure::new(FailureKind::Refused, format!("{url} did not answer a list of models"))
-        })?;
+        let lines: Vec<IndexLine> = serde_json::from_value(answer)
+            .map_err(|_| TargetFailure::new(FailureKind::Refused, format!("{url} did not answer a list of models")))?;
         Ok(Index::of(lines, &self.versions))
     }
 
