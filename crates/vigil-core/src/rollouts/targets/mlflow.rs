@@ -173,4 +173,14 @@ mod tests {
         assert_eq!(failure.kind, FailureKind::Config, "{failure}");
         assert!(failure.message.contains("by reference"), "{failure}");
     }
+
+    #[test]
+    fn a_stored_spec_is_tagged_mlflow_and_needs_no_token() {
+        use super::super::{capabilities_of, TargetSpec};
+        let stored = json!({"kind": "mlflow", "url": "https://mlflow.internal", "model": "fraud", "alias": "champion"});
+        let spec: TargetSpec = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&spec).unwrap(), stored, "no token_ref when there is none");
+        assert!(spec.validate().is_ok());
+        assert_eq!(capabilities_of(&spec), CAPABILITIES);
+    }
 }

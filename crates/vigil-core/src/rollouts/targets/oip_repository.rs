@@ -215,4 +215,16 @@ mod tests {
         assert_eq!(url.as_str(), "http://h:8080/seldon/v2/repository/models/a%20b%2Fc/load");
         assert_eq!(endpoint("not a url", &["v2"]).unwrap_err().kind, FailureKind::Config);
     }
+
+    #[test]
+    fn a_stored_spec_is_tagged_oip_repository_and_its_url_checked() {
+        use super::super::{capabilities_of, TargetSpec};
+        let stored = json!({"kind": "oip_repository", "url": "http://mlserver:8080", "versions": {"v1": "iris-v1"}});
+        let spec: TargetSpec = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&spec).unwrap(), stored);
+        assert!(spec.validate().is_ok());
+        assert_eq!(capabilities_of(&spec), CAPABILITIES);
+        let ftp = TargetSpec::OipRepository { url: "ftp://mlserver".into(), versions: versions(&[("v1", "iris-v1")]) };
+        assert!(matches!(ftp.validate(), Err(VigilError::InvalidInput { field: "url", .. })));
+    }
 }
