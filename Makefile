@@ -14,6 +14,9 @@ export TAURI_DRIVER
 # Real Seldon MLServer for the tests that run one (uvloop pinned: 1.7.1 fails to start without).
 MLSERVER_VERSION := 1.7.1
 export VIGIL_MLSERVER_VENV := $(CACHE)/mlserver-$(MLSERVER_VERSION)
+# Real MLflow tracking server (its Model Registry) for the tests of the MLflow alias target.
+MLFLOW_VERSION := 3.17.2
+export VIGIL_MLFLOW_VENV := $(CACHE)/mlflow-$(MLFLOW_VERSION)
 
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
@@ -61,6 +64,10 @@ test-deps: deps
 		$(VIGIL_MLSERVER_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip "mlserver==$(MLSERVER_VERSION)" \
 			"mlserver-sklearn==$(MLSERVER_VERSION)" scikit-learn "uvloop<0.22" && \
 		touch $(VIGIL_MLSERVER_VENV)/.installed; }
+	@[ -f $(VIGIL_MLFLOW_VENV)/.installed ] || { echo "Installing MLflow $(MLFLOW_VERSION) for the tests"; \
+		rm -rf $(VIGIL_MLFLOW_VENV) && python3 -m venv $(VIGIL_MLFLOW_VENV) && \
+		$(VIGIL_MLFLOW_VENV)/bin/pip install -q --cache-dir $(CACHE)/pip "mlflow==$(MLFLOW_VERSION)" && \
+		touch $(VIGIL_MLFLOW_VENV)/.installed; }
 
 # The demo fleet's scenarios for `make run` (see crates/vigil-fleet); `make run DEMO=` opens
 # the app without it.

@@ -4,6 +4,7 @@
 pub mod desktop;
 pub mod keyring;
 pub mod loopback;
+pub mod mlflow;
 pub mod mlserver;
 pub mod prometheus;
 pub mod webdriver;
@@ -23,6 +24,11 @@ pub fn workspace_binary(name: &str) -> PathBuf {
         path.display()
     );
     path
+}
+
+/// A loopback port free now, for a server started next.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
 /// Sends `signal` to the process group that `leader` leads (spawned with `process_group(0)`).

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{signal_group, wait_for};
+use crate::{free_port, signal_group, wait_for};
 
 /// The virtual environment with MLServer, mlserver-sklearn and scikit-learn.
 pub fn venv() -> PathBuf {
@@ -41,26 +41,20 @@ pub struct RealMlserver {
     http: reqwest::Client,
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
-}
-
 impl RealMlserver {
     /// Trains the model, starts MLServer on free loopback ports and waits until it is ready.
     pub async fn start() -> RealMlserver {
+        RealMlserver::serving(&[("iris", "v1")]).await
+    }
+
+    /// MLServer with one repository entry per `(name, version)`, each its own folder and iris
+    /// model, all loaded and ready.
+    pub async fn serving(entries: &[(&str, &str)]) -> RealMlserver {
         let venv = venv();
         let dir = tempfile::tempdir().expect("temp dir");
-        let model_dir = dir.path().join("iris");
-        std::fs::create_dir_all(&model_dir).expect("model folder");
-        let trained = Command::new(venv.join("bin/python"))
-            .args(["-c", TRAIN])
-            .arg(model_dir.join("model.joblib"))
-            .status()
-            .expect("run python");
-        assert!(trained.success(), "training the iris model failed");
-        let settings = json!({"name": "iris", "implementation": "mlserver_sklearn.SKLearnModel",
-                              "parameters": {"uri": "./model.joblib", "version": "v1"}});
-        std::fs::write(model_dir.join("model-settings.json"), settings.to_string()).expect("model settings");
+        for (name, version) in entries {
+            write_model(&venv, &dir.path().join(name), name, version);
+        }
         let (http_port, grpc_port, metrics_port) = (free_port(), free_port(), free_port());
         let server = json!({"host": "127.0.0.1", "http_port": http_port, "grpc_port": grpc_port,
                             "metrics_port": metrics_port, "parallel_workers": 0});
@@ -85,12 +79,14 @@ impl RealMlserver {
             _dir: dir,
             http: reqwest::Client::new(),
         };
-        let ready = format!("{}/v2/models/iris/versions/v1/ready", server.http_url);
-        wait_for("MLServer to be ready", Duration::from_secs(120), || async {
-            let answer = server.http.get(&ready).send().await.ok()?;
-            answer.status().is_success().then_some(())
-        })
-        .await;
+        for (name, version) in entries {
+            let ready = format!("{}/v2/models/{name}/versions/{version}/ready", server.http_url);
+            wait_for("MLServer to be ready", Duration::from_secs(120), || async {
+                let answer = server.http.get(&ready).send().await.ok()?;
+                answer.status().is_success().then_some(())
+            })
+            .await;
+        }
         server
     }
 
@@ -127,6 +123,20 @@ impl RealMlserver {
         let url = format!("{}/v2/repository/models/iris/unload", self.http_url);
         self.http.post(url).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
     }
+}
+
+/// Trains an iris model into `folder` and writes its settings: entry `name`, `version`.
+fn write_model(venv: &std::path::Path, folder: &std::path::Path, name: &str, version: &str) {
+    std::fs::create_dir_all(folder).expect("model folder");
+    let trained = Command::new(venv.join("bin/python"))
+        .args(["-c", TRAIN])
+        .arg(folder.join("model.joblib"))
+        .status()
+        .expect("run python");
+    assert!(trained.success(), "training the iris model failed");
+    let settings = json!({"name": name, "implementation": "mlserver_sklearn.SKLearnModel",
+                          "parameters": {"uri": "./model.joblib", "version": version}});
+    std::fs::write(folder.join("model-settings.json"), settings.to_string()).expect("model settings");
 }
 
 impl Drop for RealMlserver {

@@ -7,6 +7,8 @@
 //! back until it matches. Only a confirmed read-back counts as done; anything else is a
 //! [`TargetFailure`] carrying the target's own words.
 
+mod mlflow;
+mod oip_repository;
 mod router;
 
 use std::collections::BTreeMap;
@@ -146,6 +148,18 @@ pub enum TargetSpec {
     /// A traffic router with weights over HTTP: `GET`/`PUT {url}` with `{"weights": {...}}`, the
     /// URL naming the model's route (the demo fleet's `/admin/routes/{model}`).
     Router { url: String },
+    /// An Open Inference Protocol repository (MLServer, Triton): each version is its own
+    /// repository entry, `versions` maps the version to the entry's name (see `oip_repository`).
+    OipRepository { url: String, versions: BTreeMap<String, String> },
+    /// An MLflow Model Registry alias (e.g. `champion`) of registered model `model`, pointed at a
+    /// version; `token_ref` (`env:NAME` or `keyring:NAME`) names a bearer token, never holds it.
+    Mlflow {
+        url: String,
+        model: String,
+        alias: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token_ref: Option<String>,
+    },
 }
 
 impl TargetSpec {
@@ -153,6 +167,8 @@ impl TargetSpec {
     pub fn kind_name(&self) -> &'static str {
         match self {
             TargetSpec::Router { .. } => "traffic router",
+            TargetSpec::OipRepository { .. } => "OIP model repository",
+            TargetSpec::Mlflow { .. } => "MLflow registry alias",
         }
     }
 
@@ -160,6 +176,8 @@ impl TargetSpec {
     pub fn location(&self) -> &str {
         match self {
             TargetSpec::Router { url } => url,
+            TargetSpec::OipRepository { url, .. } => url,
+            TargetSpec::Mlflow { url, .. } => url,
         }
     }
 
@@ -167,8 +185,13 @@ impl TargetSpec {
     pub fn validate(&self) -> crate::Result<()> {
         let url = self.location();
         match url::Url::parse(url) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
-            _ => Err(VigilError::invalid("url", format!("'{url}' is not an http:// or https:// URL."))),
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
+            _ => return Err(VigilError::invalid("url", format!("'{url}' is not an http:// or https:// URL."))),
+        }
+        match self {
+            TargetSpec::Router { .. } => Ok(()),
+            TargetSpec::OipRepository { versions, .. } => oip_repository::validate(versions),
+            TargetSpec::Mlflow { model, alias, token_ref, .. } => mlflow::validate(model, alias, token_ref.as_deref()),
         }
     }
 }
@@ -177,6 +200,8 @@ impl TargetSpec {
 pub fn capabilities_of(spec: &TargetSpec) -> Capabilities {
     match spec {
         TargetSpec::Router { .. } => router::CAPABILITIES,
+        TargetSpec::OipRepository { .. } => oip_repository::CAPABILITIES,
+        TargetSpec::Mlflow { .. } => mlflow::CAPABILITIES,
     }
 }
 
@@ -185,6 +210,12 @@ pub fn connect(spec: &TargetSpec, http: reqwest::Client, timeout: Duration) -> B
     let http = TargetHttp { client: http, timeout };
     match spec {
         TargetSpec::Router { url } => Box::new(router::Router::new(http, url.clone())),
+        TargetSpec::OipRepository { url, versions } => {
+            Box::new(oip_repository::OipRepository::new(http, url.clone(), versions.clone()))
+        }
+        TargetSpec::Mlflow { url, model, alias, token_ref } => {
+            Box::new(mlflow::MlflowAlias::new(http, url.clone(), model.clone(), alias.clone(), token_ref.as_deref()))
+        }
     }
 }
 
@@ -276,5 +307,29 @@ fn own_words(json: &serde_json::Value, body: &[u8]) -> String {
         "no reason given".to_owned()
     } else {
         text
+    }
+}
+
+/// `base` with `segments` added to its path, each escaped: the URL a target calls. A `base` that
+/// is not a URL is a [`FailureKind::Config`] failure.
+fn endpoint(base: &str, segments: &[&str]) -> Result<url::Url, TargetFailure> {
+    let mut url = url::Url::parse(base).map_err(|_| TargetFailure::config(format!("'{base}' is not a URL")))?;
+    url.path_segments_mut()
+        .map_err(|()| TargetFailure::config(format!("'{base}' cannot take a path")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url)
+}
+
+/// The one version a target that only switches is asked to serve: `wanted` must give one
+/// version all the traffic and mirror nothing.
+fn switched_to(wanted: &Traffic) -> Result<&str, TargetFailure> {
+    let mut served = wanted.weights.iter().filter(|(_, weight)| **weight > 0);
+    match (served.next(), served.next(), &wanted.mirror) {
+        (Some((version, 100)), None, None) => Ok(version),
+        _ => Err(TargetFailure::config(format!(
+            "this target only switches all traffic to one version; it cannot serve {}",
+            wanted.describe()
+        ))),
     }
 }
