@@ -18,7 +18,7 @@ use ts_rs::TS;
 use vigil_core::drift::ingest::IngestServer;
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::rollouts::people::{Person, Role};
-use vigil_core::rollouts::plan::{Plan, Step};
+use vigil_core::rollouts::plan::{Gate, Metric, Plan, Step};
 use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
@@ -148,8 +148,9 @@ async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), 
 }
 
 /// The demo's release pipeline: fraud's rollouts take effect at the fleet's router, by a plan
-/// whose steps last 20 s so a rollout plays out in minutes; once fraud's version 13 has been seen,
-/// the pipeline starts rolling it out (unless a rollout of fraud is under way).
+/// whose steps last 10 s (and need 10 requests) so a rollout plays out in about a minute; once
+/// fraud's version 13 has been seen, the pipeline starts rolling it out (unless a rollout of fraud
+/// is under way). With bad-canary it is rolled back; healthy, it waits for sign-off before 100 %.
 async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
     let pipeline = Person::new("release pipeline", Role::Engineer, "vigil-demo")?;
     let url = format!("{}/admin/routes/fraud", fleet.router_url());
@@ -159,8 +160,12 @@ async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<
         rollouts.set_target(&pipeline, "fraud", TargetSpec::Router { url }, None).await?;
     }
     if rollouts.plan("fraud").await? == Plan::default() {
-        let step = |weight| Step { weight, min_duration_s: 20, approval: false, shadow: false };
-        let plan = Plan { steps: vec![step(10), step(25), step(50), step(100)], ..Plan::default() };
+        let step = |weight| Step { weight, min_duration_s: 10, approval: false, shadow: false };
+        let gates = vec![
+            Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None },
+            Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(2.0) },
+        ];
+        let plan = Plan { steps: vec![step(10), step(25), step(50), step(100)], gates, min_requests: 10, ..Plan::default() };
         rollouts.set_plan(&pipeline, "fraud", plan).await?;
     }
     let engine = engine.clone();

@@ -308,3 +308,80 @@ async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_fil
     app.screenshot("drift-import");
     app.session.close().await;
 }
+
+/// Sets the `<select>` matching `css` to `value` as a person choosing it would.
+async fn choose(app: &DesktopApp, css: &str, value: &str) {
+    app.element(css, Duration::from_secs(10)).await;
+    let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                  s.dispatchEvent(new Event('change', { bubbles: true }));";
+    app.session.execute(script, vec![css.into(), value.into()]).await.expect("choose an option");
+}
+
+/// Adds a profile in Settings; it becomes the window's.
+async fn add_profile(app: &DesktopApp, name: &str, role: &str) {
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.type_into(r#"[data-testid="profile-name"]"#, name).await;
+    choose(app, r#"[data-testid="profile-role"]"#, role).await;
+    app.click(r#"[data-testid="profile-save"]"#).await;
+    app.element(&format!(r#"[data-testid="profile-option"][data-name="{name}"]"#), Duration::from_secs(5)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_reason_on_the_trail() {
+    let app = DesktopApp::launch("rollout", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
+    add_profile(&app, "Bo", "data_scientist").await;
+    add_profile(&app, "Ada", "engineer").await;
+    app.wait_for_text(r#"[data-testid="profile-chip"]"#, "Ada · Engineer", Duration::from_secs(5)).await;
+
+    // The demo's pipeline rolls fraud 13 out; its steps pass, and promotion waits for sign-off.
+    app.click(r#"[data-testid="nav-rollouts"]"#).await;
+    let card = r#"[data-testid="rollout-card"][data-model="fraud"]"#;
+    app.element(&format!(r#"{card}[data-state="waiting"]"#), Duration::from_secs(150)).await;
+    let waiting_for = format!(r#"{card} [data-testid="rollout-waiting-for"]"#);
+    app.wait_for_text(&waiting_for, "Waiting for: Engineer, Data scientist", Duration::from_secs(5)).await;
+    let gates = app.session.find_all(&format!(r#"{card} [data-testid="gate-row"][data-verdict="pass"]"#)).await.unwrap();
+    assert_eq!(gates.len(), 2, "each gate shown passing, measured against its threshold");
+
+    // Ada approves as the engineer; the data scientist is still needed.
+    app.type_into(&format!(r#"{card} [data-testid="rollout-reason"]"#), "latency and errors as v12").await;
+    app.click(&format!(r#"{card} [data-testid="rollout-approve"]"#)).await;
+    app.wait_for_text(&waiting_for, "Waiting for: Data scientist", Duration::from_secs(10)).await;
+    app.screenshot("waiting-for-the-data-scientist");
+
+    // Bo, the data scientist, approves: fraud 13 is promoted.
+    app.click(r#"[data-testid="nav-settings"]"#).await;
+    app.click(r#"[data-testid="profile-option"][data-name="Bo"]"#).await;
+    app.wait_for_text(r#"[data-testid="profile-chip"]"#, "Bo · Data scientist", Duration::from_secs(5)).await;
+    app.click(r#"[data-testid="nav-rollouts"]"#).await;
+    app.click(&format!(r#"{card} [data-testid="rollout-approve"]"#)).await;
+    app.element(r#"[data-testid="rollout-history-row"][data-state="promoted"]"#, Duration::from_secs(20)).await;
+    app.screenshot("promoted");
+
+    // Bo rolls fraud back to 12 from its model view, with a reason.
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    app.click(r#"[data-testid="model-row"][data-model="fraud"] [data-testid="open-model"]"#).await;
+    app.click(r#"[data-testid="rollback-open"][data-version="12"]"#).await;
+    app.type_into(r#"[data-testid="rollback-reason"]"#, "fraud team saw more false positives").await;
+    app.click(r#"[data-testid="rollback-confirm"]"#).await;
+    app.element(r#"[data-testid="rollback-open"][data-version="13"]"#, Duration::from_secs(10)).await;
+
+    // The trail has it: who, in which role, why, and the evidence the promotion was made on.
+    app.click(r#"[data-testid="nav-audit"]"#).await;
+    let rolled_back = vigil_tests::wait_for("the rollback on the trail", Duration::from_secs(10), || async {
+        for row in app.session.find_all(r#"[data-testid="audit-row"]"#).await.ok()? {
+            let text = app.session.text(&row).await.ok()?;
+            if text.contains("Rolled back") {
+                return Some(text);
+            }
+        }
+        None
+    })
+    .await;
+    for expected in ["Bo · Data scientist", "fraud team saw more false positives", "error share", "serving: 12"] {
+        assert!(rolled_back.contains(expected), "{expected:?} in {rolled_back:?}");
+    }
+    app.click(r#"[data-testid="audit-verify"]"#).await;
+    let check = app.element(r#"[data-testid="audit-check"]"#, Duration::from_secs(5)).await;
+    assert!(app.session.text(&check).await.unwrap().starts_with("The trail holds"));
+    app.screenshot("audit");
+}

@@ -227,10 +227,13 @@ impl Rollouts {
                 rollout.step_started_at = now;
                 rollout.waiting_since = None;
                 rollout.reminded = false;
-                rollout.evidence = None;
                 rollout.error = None;
                 rollout.state = RolloutState::Running;
                 let promoted = step.weight == 100;
+                if !promoted {
+                    // A new step is measured afresh; a promotion keeps the evidence it was made on.
+                    rollout.evidence = None;
+                }
                 if promoted {
                     rollout.state = RolloutState::Promoted;
                     rollout.ended_at = Some(now);
