@@ -9,6 +9,14 @@
 
 mod router;
 
+// The webhook, TorchServe and KServe targets.
+mod kserve;
+mod torchserve;
+mod webhook;
+pub use kserve::KserveSpec;
+pub use torchserve::TorchServeSpec;
+pub use webhook::WebhookSpec;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
@@ -147,6 +155,13 @@ pub enum TargetSpec {
     /// A traffic router with weights over HTTP: `GET`/`PUT {url}` with `{"weights": {...}}`, the
     /// URL naming the model's route (the demo fleet's `/admin/routes/{model}`).
     Router { url: String },
+
+    /// A generic HTTP webhook: a JSON body from a template, POSTed (see `webhook.rs`).
+    Webhook(WebhookSpec),
+    /// TorchServe's management API: one default version per model (see `torchserve.rs`).
+    Torchserve(TorchServeSpec),
+    /// A KServe InferenceService through the Kubernetes API (see `kserve.rs`).
+    Kserve(KserveSpec),
 }
 
 impl TargetSpec {
@@ -154,6 +169,10 @@ impl TargetSpec {
     pub fn kind_name(&self) -> &'static str {
         match self {
             TargetSpec::Router { .. } => "traffic router",
+
+            TargetSpec::Webhook(_) => "webhook",
+            TargetSpec::Torchserve(_) => "TorchServe",
+            TargetSpec::Kserve(_) => "KServe InferenceService",
         }
     }
 
@@ -161,16 +180,30 @@ impl TargetSpec {
     pub fn location(&self) -> &str {
         match self {
             TargetSpec::Router { url } => url,
+
+            TargetSpec::Webhook(spec) => &spec.url,
+            TargetSpec::Torchserve(spec) => &spec.url,
+            TargetSpec::Kserve(spec) => spec.location(),
         }
     }
 
     /// Checks what can be checked without calling it.
     pub fn validate(&self) -> crate::Result<()> {
-        let url = self.location();
-        match url::Url::parse(url) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
-            _ => Err(VigilError::invalid("url", format!("'{url}' is not an http:// or https:// URL."))),
+        match self {
+            TargetSpec::Router { url } => http_url("url", url),
+
+            TargetSpec::Webhook(spec) => spec.validate(),
+            TargetSpec::Torchserve(spec) => spec.validate(),
+            TargetSpec::Kserve(spec) => spec.validate(),
         }
+    }
+}
+
+/// Checks that `field`'s value `url` is an http:// or https:// URL.
+fn http_url(field: &'static str, url: &str) -> crate::Result<()> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+        _ => Err(VigilError::invalid(field, format!("'{url}' is not an http:// or https:// URL."))),
     }
 }
 
@@ -178,6 +211,10 @@ impl TargetSpec {
 pub fn capabilities_of(spec: &TargetSpec) -> Capabilities {
     match spec {
         TargetSpec::Router { .. } => router::CAPABILITIES,
+
+        TargetSpec::Webhook(_) => webhook::CAPABILITIES,
+        TargetSpec::Torchserve(_) => torchserve::CAPABILITIES,
+        TargetSpec::Kserve(_) => kserve::CAPABILITIES,
     }
 }
 
@@ -186,6 +223,10 @@ pub fn connect(spec: &TargetSpec, http: reqwest::Client, timeout: Duration) -> B
     let http = TargetHttp { client: http, timeout };
     match spec {
         TargetSpec::Router { url } => Box::new(router::Router::new(http, url.clone())),
+
+        TargetSpec::Webhook(spec) => Box::new(webhook::Webhook::new(http, spec.clone())),
+        TargetSpec::Torchserve(spec) => Box::new(torchserve::TorchServe::new(http, spec.clone())),
+        TargetSpec::Kserve(spec) => Box::new(kserve::Kserve::new(http, spec.clone())),
     }
 }
 
@@ -213,6 +254,7 @@ pub async fn change(target: &dyn DeploymentTarget, wanted: &Traffic, settle: Dur
         let found = target.read().await.map(Traffic::normalized);
         match found {
             Ok(found) if found == wanted => return Ok(found),
+            Err(failure) if failure.kind == FailureKind::Config => return Err(failure),
             Ok(found) if tokio::time::Instant::now() >= deadline => {
                 let message = format!(
                     "the target accepted the change but reads back {} instead of {}",
@@ -242,12 +284,23 @@ impl TargetHttp {
     /// Sends `request` to `url` and returns the answer's status and JSON body (Null when empty
     /// or not JSON). A non-2xx answer is [`FailureKind::Refused`] with the target's own words.
     pub async fn exchange(&self, request: reqwest::RequestBuilder, url: &str) -> Result<(u16, serde_json::Value), TargetFailure> {
+        self.exchange_accepting(request, url, &[]).await
+    }
+
+    /// As [`TargetHttp::exchange`], but an answer whose status is in `also_accepted` is returned
+    /// rather than refused (a 404 that means "none yet", a 409 that means "already done").
+    pub async fn exchange_accepting(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+        also_accepted: &[u16],
+    ) -> Result<(u16, serde_json::Value), TargetFailure> {
         let answer = read_capped(request, url, self.timeout, MAX_ANSWER_BYTES).await.map_err(|reason| {
             let kind = if reason.starts_with("no answer") { FailureKind::Timeout } else { FailureKind::Unreachable };
             TargetFailure::new(kind, format!("{url}: {reason}"))
         })?;
         let json = serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null);
-        if !(200..300).contains(&answer.status) {
+        if !(200..300).contains(&answer.status) && !also_accepted.contains(&answer.status) {
             return Err(TargetFailure::new(
                 FailureKind::Refused,
                 format!("{url} answered HTTP {}: {}", answer.status, own_words(&json, &answer.body)),
@@ -270,4 +323,37 @@ fn own_words(json: &serde_json::Value, body: &[u8]) -> String {
     } else {
         text
     }
+}
+
+/// `base` with `segments` appended to its path, each escaped, so a model or version name cannot
+/// reach another path.
+fn endpoint(base: &str, segments: &[&str]) -> Result<String, TargetFailure> {
+    let mut url = url::Url::parse(base).map_err(|_| TargetFailure::config(format!("'{base}' is not a URL")))?;
+    url.path_segments_mut()
+        .map_err(|_| TargetFailure::config(format!("'{base}' cannot have a path")))?
+        .pop_if_empty()
+        .extend(segments);
+    Ok(url.into())
+}
+
+/// `json` read as a `T`, or [`FailureKind::Refused`] saying that `url` did not answer `what`.
+fn decode<T: serde::de::DeserializeOwned>(json: serde_json::Value, url: &str, what: &str) -> Result<T, TargetFailure> {
+    serde_json::from_value(json)
+        .map_err(|_| TargetFailure::new(FailureKind::Refused, format!("{url} did not answer {what}")))
+}
+
+/// The token `reference` (`env:NAME` or `keyring:NAME`) points at, read now. Errors name the
+/// reference, never a token.
+async fn read_token(reference: &str) -> Result<String, TargetFailure> {
+    let reference = crate::secrets::TokenRef::parse(reference).map_err(TargetFailure::config)?;
+    reference.read().await.map_err(TargetFailure::config)
+}
+
+/// `value` as a header value marked sensitive (kept out of debug output); the error says
+/// `whence` the value came from, never the value.
+fn secret_header(value: &str, whence: &str) -> Result<reqwest::header::HeaderValue, TargetFailure> {
+    let mut header = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| TargetFailure::config(format!("the token in {whence} is not a valid header value")))?;
+    header.set_sensitive(true);
+    Ok(header)
 }
