@@ -28,15 +28,15 @@
 
 use std::collections::BTreeMap;
 
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tokio::io::AsyncReadExt;
 use ts_rs::TS;
 
 use super::{
-    decode, endpoint, http_url, read_token, secret_header, Answer, Capabilities, DeploymentTarget, FailureKind,
-    TargetFailure, TargetHttp, Traffic,
+    decode, endpoint, http_url, read_token, secret_header, without_secret, Answer, Capabilities, DeploymentTarget,
+    FailureKind, TargetFailure, TargetHttp, Traffic,
 };
 use crate::secrets::TokenRef;
 use crate::VigilError;
@@ -230,8 +230,8 @@ impl Kserve {
         Kserve { http, spec }
     }
 
-    /// The resource's URL and the authorization header, read now.
-    async fn access(&self) -> Result<(String, Option<HeaderValue>), TargetFailure> {
+    /// The resource's URL and the bearer token (empty when none), read now.
+    async fn access(&self) -> Result<(String, String), TargetFailure> {
         let (server, token) = match (&self.spec.kubeconfig, &self.spec.token) {
             (Some(path), _) => kubeconfig_access(path).await?,
             (None, Some(reference)) => (String::new(), read_token(reference).await?),
@@ -247,15 +247,27 @@ impl Kserve {
             "inferenceservices",
             &self.spec.name,
         ];
-        let url = endpoint(&server, &segments)?;
-        let whence = self.spec.token.as_deref().or(self.spec.kubeconfig.as_deref()).unwrap_or_default();
-        let header = if token.is_empty() { None } else { Some(secret_header(&format!("Bearer {token}"), whence)?) };
-        Ok((url, header))
+        Ok((endpoint(&server, &segments)?, token))
+    }
+
+    /// Sends the request `build` makes for the resource's URL, with the bearer token; returns
+    /// the URL and the answer's JSON.
+    async fn send(
+        &self,
+        build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> Result<(String, Value), TargetFailure> {
+        let (url, token) = self.access().await?;
+        let mut request = build(&self.http.client, &url);
+        if !token.is_empty() {
+            let whence = self.spec.token.as_deref().or(self.spec.kubeconfig.as_deref()).unwrap_or_default();
+            request = request.header(AUTHORIZATION, secret_header(&format!("Bearer {token}"), whence)?);
+        }
+        let answer = self.http.exchange(request, &url).await.map_err(|failure| without_secret(failure, &token))?;
+        Ok((url, answer.1))
     }
 
     async fn fetch(&self) -> Result<InferenceService, TargetFailure> {
-        let (url, auth) = self.access().await?;
-        let (_, json) = self.http.exchange(with_auth(self.http.client.get(&url), auth), &url).await?;
+        let (url, json) = self.send(|client, url| client.get(url)).await?;
         decode(json, &url, "an InferenceService")
     }
 
@@ -358,13 +370,6 @@ fn patch(stable: &str, uri: &str, canary: Option<u32>) -> Value {
     })
 }
 
-fn with_auth(request: reqwest::RequestBuilder, auth: Option<HeaderValue>) -> reqwest::RequestBuilder {
-    match auth {
-        Some(header) => request.header(AUTHORIZATION, header),
-        None => request,
-    }
-}
-
 /// The server and token of the current context of the kubeconfig at `path` (JSON form).
 async fn kubeconfig_access(path: &str) -> Result<(String, String), TargetFailure> {
     let unreadable = |reason: String| TargetFailure::config(format!("the kubeconfig {path} cannot be used: {reason}"));
@@ -420,14 +425,10 @@ impl DeploymentTarget for Kserve {
     fn apply<'a>(&'a self, wanted: &'a Traffic) -> Answer<'a, ()> {
         Box::pin(async move {
             let body = self.patch_for(wanted).await?;
-            let (url, auth) = self.access().await?;
-            let request = self
-                .http
-                .client
-                .patch(&url)
-                .header(CONTENT_TYPE, "application/merge-patch+json")
-                .body(body.to_string());
-            self.http.exchange(with_auth(request, auth), &url).await.map(|_| ())
+            let merge_patch = |client: &reqwest::Client, url: &str| {
+                client.patch(url).header(CONTENT_TYPE, "application/merge-patch+json").body(body.to_string())
+            };
+            self.send(merge_patch).await.map(|_| ())
         })
     }
 }

@@ -29,8 +29,8 @@ use serde_json::Value;
 use ts_rs::TS;
 
 use super::{
-    http_url, read_token, router, secret_header, Answer, Capabilities, DeploymentTarget, TargetFailure, TargetHttp,
-    Traffic,
+    http_url, read_token, router, secret_header, without_secret, Answer, Capabilities, DeploymentTarget, TargetFailure,
+    TargetHttp, Traffic,
 };
 use crate::secrets::TokenRef;
 use crate::VigilError;
@@ -103,16 +103,30 @@ impl Webhook {
         Webhook { http, spec }
     }
 
-    /// `request` with the token added, when the webhook has one.
-    async fn authorized(&self, request: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, TargetFailure> {
-        let Some(reference) = &self.spec.auth else { return Ok(request) };
+    /// Sends `request` to `url` with the token, when the webhook has one, and returns the
+    /// answer's JSON.
+    async fn send(&self, request: reqwest::RequestBuilder, url: &str) -> Result<Value, TargetFailure> {
+        let Some(reference) = &self.spec.auth else {
+            return self.http.exchange(request, url).await.map(|(_, json)| json);
+        };
         let token = read_token(reference).await?;
+        let request = self.with_token(request, &token, reference)?;
+        self.http.exchange(request, url).await.map(|(_, json)| json).map_err(|failure| without_secret(failure, &token))
+    }
+
+    /// `request` with `token` (read from `reference`) in its header.
+    fn with_token(
+        &self,
+        request: reqwest::RequestBuilder,
+        token: &str,
+        reference: &str,
+    ) -> Result<reqwest::RequestBuilder, TargetFailure> {
         match &self.spec.auth_header {
             None => Ok(request.header(AUTHORIZATION, secret_header(&format!("Bearer {token}"), reference)?)),
             Some(name) => {
                 let name = HeaderName::from_bytes(name.as_bytes())
                     .map_err(|_| TargetFailure::config(format!("'{name}' is not an HTTP header name")))?;
-                Ok(request.header(name, secret_header(&token, reference)?))
+                Ok(request.header(name, secret_header(token, reference)?))
             }
         }
     }
@@ -136,8 +150,7 @@ impl DeploymentTarget for Webhook {
                     self.spec.url
                 )));
             };
-            let request = self.authorized(self.http.client.get(url)).await?;
-            let (_, json) = self.http.exchange(request, url).await?;
+            let json = self.send(self.http.client.get(url), url).await?;
             router::route_traffic(json, url)
         })
     }
@@ -145,8 +158,7 @@ impl DeploymentTarget for Webhook {
     fn apply<'a>(&'a self, wanted: &'a Traffic) -> Answer<'a, ()> {
         Box::pin(async move {
             let body = render(&self.spec.body, &self.spec.model, wanted).map_err(TargetFailure::config)?;
-            let request = self.authorized(self.http.client.post(&self.spec.url).json(&body)).await?;
-            self.http.exchange(request, &self.spec.url).await.map(|_| ())
+            self.send(self.http.client.post(&self.spec.url).json(&body), &self.spec.url).await.map(|_| ())
         })
     }
 }
