@@ -47,7 +47,10 @@ impl IntoResponse for Json {
 
 /// What a receiver saw: each request's method, path, headers and body, in order.
 #[derive(Clone, Default)]
-struct Seen(Arc<Mutex<Vec<(String, String, HeaderMap, Bytes)>>>);
+struct Seen(Arc<Mutex<Vec<Request>>>);
+
+/// One request seen: method, path, headers, body.
+type Request = (String, String, HeaderMap, Bytes);
 
 impl Seen {
     fn record(&self, method: &str, path: &str, headers: &HeaderMap, body: &Bytes) {
@@ -58,15 +61,15 @@ impl Seen {
         self.0.lock().unwrap().iter().filter(|(m, ..)| m == method).count()
     }
 
-    fn last(&self) -> (String, String, HeaderMap, Bytes) {
+    fn last(&self) -> Request {
         self.0.lock().unwrap().last().cloned().expect("a request")
     }
 
-    fn last_of(&self, method: &str) -> (String, String, HeaderMap, Bytes) {
+    fn last_of(&self, method: &str) -> Request {
         self.all().into_iter().rev().find(|(m, ..)| m == method).expect("a request with that method")
     }
 
-    fn all(&self) -> Vec<(String, String, HeaderMap, Bytes)> {
+    fn all(&self) -> Vec<Request> {
         self.0.lock().unwrap().clone()
     }
 }
