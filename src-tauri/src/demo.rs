@@ -165,7 +165,8 @@ async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<
             Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None },
             Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(2.0) },
         ];
-        let plan = Plan { steps: vec![step(10), step(25), step(50), step(100)], gates, min_requests: 10, ..Plan::default() };
+        let plan =
+            Plan { steps: vec![step(10), step(25), step(50), step(100)], gates, min_requests: 10, ..Plan::default() };
         rollouts.set_plan(&pipeline, "fraud", plan).await?;
     }
     let engine = engine.clone();

@@ -339,7 +339,8 @@ async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_r
     app.element(&format!(r#"{card}[data-state="waiting"]"#), Duration::from_secs(150)).await;
     let waiting_for = format!(r#"{card} [data-testid="rollout-waiting-for"]"#);
     app.wait_for_text(&waiting_for, "Waiting for: Engineer, Data scientist", Duration::from_secs(5)).await;
-    let gates = app.session.find_all(&format!(r#"{card} [data-testid="gate-row"][data-verdict="pass"]"#)).await.unwrap();
+    let gates =
+        app.session.find_all(&format!(r#"{card} [data-testid="gate-row"][data-verdict="pass"]"#)).await.unwrap();
     assert_eq!(gates.len(), 2, "each gate shown passing, measured against its threshold");
 
     // Ada approves as the engineer; the data scientist is still needed.

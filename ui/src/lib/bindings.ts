@@ -605,7 +605,7 @@ mirror: boolean, };
 
 export type Traffic = { weights: { [key in string]: number }, mirror: string | null, };
 
-export type TargetSpec = { "kind": "router", url: string, };
+export type TargetSpec = { "kind": "router", url: string, } | { "kind": "oip_repository", url: string, versions: { [key in string]: string }, } | { "kind": "mlflow", url: string, model: string, alias: string, token_ref?: string | null, } | { "kind": "webhook" } & WebhookSpec | { "kind": "torchserve" } & TorchServeSpec | { "kind": "kserve" } & KserveSpec;
 
 export type StoredTarget = { model: string, spec: TargetSpec, timeout_ms: number, updated_at: string, };
 

@@ -7,9 +7,16 @@
 //! back until it matches. Only a confirmed read-back counts as done; anything else is a
 //! [`TargetFailure`] carrying the target's own words.
 
+mod kserve;
 mod mlflow;
 mod oip_repository;
 mod router;
+mod torchserve;
+mod webhook;
+
+pub use kserve::KserveSpec;
+pub use torchserve::TorchServeSpec;
+pub use webhook::WebhookSpec;
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -160,6 +167,12 @@ pub enum TargetSpec {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token_ref: Option<String>,
     },
+    /// A generic HTTP webhook: a JSON body from a template, POSTed (see `webhook.rs`).
+    Webhook(WebhookSpec),
+    /// TorchServe's management API: one default version per model (see `torchserve.rs`).
+    Torchserve(TorchServeSpec),
+    /// A KServe InferenceService through the Kubernetes API (see `kserve.rs`).
+    Kserve(KserveSpec),
 }
 
 impl TargetSpec {
@@ -169,6 +182,9 @@ impl TargetSpec {
             TargetSpec::Router { .. } => "traffic router",
             TargetSpec::OipRepository { .. } => "OIP model repository",
             TargetSpec::Mlflow { .. } => "MLflow registry alias",
+            TargetSpec::Webhook(_) => "webhook",
+            TargetSpec::Torchserve(_) => "TorchServe",
+            TargetSpec::Kserve(_) => "KServe InferenceService",
         }
     }
 
@@ -178,21 +194,36 @@ impl TargetSpec {
             TargetSpec::Router { url } => url,
             TargetSpec::OipRepository { url, .. } => url,
             TargetSpec::Mlflow { url, .. } => url,
+            TargetSpec::Webhook(spec) => &spec.url,
+            TargetSpec::Torchserve(spec) => &spec.url,
+            TargetSpec::Kserve(spec) => spec.location(),
         }
     }
 
     /// Checks what can be checked without calling it.
     pub fn validate(&self) -> crate::Result<()> {
-        let url = self.location();
-        match url::Url::parse(url) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
-            _ => return Err(VigilError::invalid("url", format!("'{url}' is not an http:// or https:// URL."))),
-        }
         match self {
-            TargetSpec::Router { .. } => Ok(()),
-            TargetSpec::OipRepository { versions, .. } => oip_repository::validate(versions),
-            TargetSpec::Mlflow { model, alias, token_ref, .. } => mlflow::validate(model, alias, token_ref.as_deref()),
+            TargetSpec::Router { url } => http_url("url", url),
+            TargetSpec::OipRepository { url, versions } => {
+                http_url("url", url)?;
+                oip_repository::validate(versions)
+            }
+            TargetSpec::Mlflow { url, model, alias, token_ref } => {
+                http_url("url", url)?;
+                mlflow::validate(model, alias, token_ref.as_deref())
+            }
+            TargetSpec::Webhook(spec) => spec.validate(),
+            TargetSpec::Torchserve(spec) => spec.validate(),
+            TargetSpec::Kserve(spec) => spec.validate(),
         }
+    }
+}
+
+/// Checks that `field`'s value `url` is an http:// or https:// URL.
+fn http_url(field: &'static str, url: &str) -> crate::Result<()> {
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(()),
+        _ => Err(VigilError::invalid(field, format!("'{url}' is not an http:// or https:// URL."))),
     }
 }
 
@@ -202,6 +233,9 @@ pub fn capabilities_of(spec: &TargetSpec) -> Capabilities {
         TargetSpec::Router { .. } => router::CAPABILITIES,
         TargetSpec::OipRepository { .. } => oip_repository::CAPABILITIES,
         TargetSpec::Mlflow { .. } => mlflow::CAPABILITIES,
+        TargetSpec::Webhook(_) => webhook::CAPABILITIES,
+        TargetSpec::Torchserve(_) => torchserve::CAPABILITIES,
+        TargetSpec::Kserve(_) => kserve::CAPABILITIES,
     }
 }
 
@@ -216,6 +250,9 @@ pub fn connect(spec: &TargetSpec, http: reqwest::Client, timeout: Duration) -> B
         TargetSpec::Mlflow { url, model, alias, token_ref } => {
             Box::new(mlflow::MlflowAlias::new(http, url.clone(), model.clone(), alias.clone(), token_ref.as_deref()))
         }
+        TargetSpec::Webhook(spec) => Box::new(webhook::Webhook::new(http, spec.clone())),
+        TargetSpec::Torchserve(spec) => Box::new(torchserve::TorchServe::new(http, spec.clone())),
+        TargetSpec::Kserve(spec) => Box::new(kserve::Kserve::new(http, spec.clone())),
     }
 }
 
@@ -247,6 +284,7 @@ pub async fn change(
         let found = target.read().await.map(Traffic::normalized);
         match found {
             Ok(found) if found == wanted => return Ok(found),
+            Err(failure) if failure.kind == FailureKind::Config => return Err(failure),
             Ok(found) if tokio::time::Instant::now() >= deadline => {
                 let message = format!(
                     "the target accepted the change but reads back {} instead of {}",
@@ -280,12 +318,23 @@ impl TargetHttp {
         request: reqwest::RequestBuilder,
         url: &str,
     ) -> Result<(u16, serde_json::Value), TargetFailure> {
+        self.exchange_accepting(request, url, &[]).await
+    }
+
+    /// As [`TargetHttp::exchange`], but an answer whose status is in `also_accepted` is returned
+    /// rather than refused (a 404 that means "none yet", a 409 that means "already done").
+    pub async fn exchange_accepting(
+        &self,
+        request: reqwest::RequestBuilder,
+        url: &str,
+        also_accepted: &[u16],
+    ) -> Result<(u16, serde_json::Value), TargetFailure> {
         let answer = read_capped(request, url, self.timeout, MAX_ANSWER_BYTES).await.map_err(|reason| {
             let kind = if reason.starts_with("no answer") { FailureKind::Timeout } else { FailureKind::Unreachable };
             TargetFailure::new(kind, format!("{url}: {reason}"))
         })?;
         let json = serde_json::from_slice(&answer.body).unwrap_or(serde_json::Value::Null);
-        if !(200..300).contains(&answer.status) {
+        if !(200..300).contains(&answer.status) && !also_accepted.contains(&answer.status) {
             return Err(TargetFailure::new(
                 FailureKind::Refused,
                 format!("{url} answered HTTP {}: {}", answer.status, own_words(&json, &answer.body)),
@@ -332,4 +381,35 @@ fn switched_to(wanted: &Traffic) -> Result<&str, TargetFailure> {
             wanted.describe()
         ))),
     }
+}
+
+/// `json` read as a `T`, or [`FailureKind::Refused`] saying that `url` did not answer `what`.
+fn decode<T: serde::de::DeserializeOwned>(json: serde_json::Value, url: &str, what: &str) -> Result<T, TargetFailure> {
+    serde_json::from_value(json)
+        .map_err(|_| TargetFailure::new(FailureKind::Refused, format!("{url} did not answer {what}")))
+}
+
+/// The token `reference` (`env:NAME` or `keyring:NAME`) points at, read now. Errors name the
+/// reference, never a token.
+async fn read_token(reference: &str) -> Result<String, TargetFailure> {
+    let reference = crate::secrets::TokenRef::parse(reference).map_err(TargetFailure::config)?;
+    reference.read().await.map_err(TargetFailure::config)
+}
+
+/// `value` as a header value marked sensitive (kept out of debug output); the error says
+/// `whence` the value came from, never the value.
+fn secret_header(value: &str, whence: &str) -> Result<reqwest::header::HeaderValue, TargetFailure> {
+    let mut header = reqwest::header::HeaderValue::from_str(value)
+        .map_err(|_| TargetFailure::config(format!("the token in {whence} is not a valid header value")))?;
+    header.set_sensitive(true);
+    Ok(header)
+}
+
+/// `failure` with `secret` cut out of its message, so a target that repeats the token in its
+/// error cannot put it in Vigil's records.
+fn without_secret(mut failure: TargetFailure, secret: &str) -> TargetFailure {
+    if !secret.is_empty() {
+        failure.message = failure.message.replace(secret, "[token]");
+    }
+    failure
 }

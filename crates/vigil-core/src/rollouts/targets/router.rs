@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic};
+use super::{Answer, Capabilities, DeploymentTarget, TargetFailure, TargetHttp, Traffic};
 
 /// It splits by weight, switches, and mirrors.
 pub const CAPABILITIES: Capabilities = Capabilities { weights: true, switch: true, mirror: true };
@@ -30,6 +30,13 @@ struct Route {
     mirror: Option<String>,
 }
 
+/// The traffic in a route answered by `url`: `{"weights": {...}, "mirror": ...}`. Other targets
+/// that read back in the router's shape (the webhook's read-back URL) read it here too.
+pub(super) fn route_traffic(json: serde_json::Value, url: &str) -> Result<Traffic, TargetFailure> {
+    let route: Route = super::decode(json, url, "a route with weights")?;
+    Ok(Traffic { weights: route.weights, mirror: route.mirror })
+}
+
 impl DeploymentTarget for Router {
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
@@ -42,10 +49,7 @@ impl DeploymentTarget for Router {
     fn read(&self) -> Answer<'_, Traffic> {
         Box::pin(async move {
             let (_, json) = self.http.exchange(self.http.client.get(&self.url), &self.url).await?;
-            let route: Route = serde_json::from_value(json).map_err(|_| {
-                TargetFailure::new(FailureKind::Refused, format!("{} did not answer a route with weights", self.url))
-            })?;
-            Ok(Traffic { weights: route.weights, mirror: route.mirror })
+            route_traffic(json, &self.url)
         })
     }
 
