@@ -30,7 +30,7 @@ use crate::rollouts::history::{DeploymentHistory, RevisionSeen, RolloutFigures, 
 use crate::rollouts::people::{Person, Policy, Profile, Role};
 use crate::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use crate::rollouts::record::{Approval, Rollout, RolloutState};
-use crate::rollouts::targets::{Capabilities, TargetSpec, Traffic};
+use crate::rollouts::targets::{Capabilities, KserveSpec, TargetSpec, TorchServeSpec, Traffic, WebhookSpec};
 use crate::rollouts::view::RolloutView;
 use crate::rollouts::{RolloutAction, StoredTarget};
 use crate::servers::{NewServer, Server};
@@ -106,6 +106,9 @@ pub fn typescript() -> String {
         RolloutAction::decl(&config),
         Capabilities::decl(&config),
         Traffic::decl(&config),
+        WebhookSpec::decl(&config),
+        TorchServeSpec::decl(&config),
+        KserveSpec::decl(&config),
         TargetSpec::decl(&config),
         StoredTarget::decl(&config),
         RevisionSeen::decl(&config),

@@ -605,6 +605,65 @@ mirror: boolean, };
 
 export type Traffic = { weights: { [key in string]: number }, mirror: string | null, };
 
+export type WebhookSpec = { 
+/**
+ * Where changes are POSTed.
+ */
+url: string, 
+/**
+ * The model's name as the receiver knows it, for `{{model}}`.
+ */
+model: string, 
+/**
+ * The JSON body template.
+ */
+body: string, 
+/**
+ * The token's reference, `env:NAME` or `keyring:NAME`.
+ */
+auth: string | null, 
+/**
+ * The header the token goes in, bare; `Authorization: Bearer <token>` when not given.
+ */
+auth_header: string | null, 
+/**
+ * Where what is served is read back, in the router's shape.
+ */
+read_back_url: string | null, };
+
+export type TorchServeSpec = { 
+/**
+ * The management API, e.g. `http://torchserve:8081`.
+ */
+url: string, 
+/**
+ * The model's name on the server.
+ */
+model: string, 
+/**
+ * Each version's model archive (a `.mar` URL or a file in the model store), for versions
+ * that must be registered before they can become the default.
+ */
+archives: { [key in string]: string }, };
+
+export type KserveSpec = { 
+/**
+ * The Kubernetes API server; when not given, the kubeconfig's.
+ */
+api_url: string | null, namespace: string, name: string, 
+/**
+ * The bearer token's reference, `env:NAME` or `keyring:NAME`.
+ */
+token: string | null, 
+/**
+ * A kubeconfig (JSON form) whose current context gives the server and the token.
+ */
+kubeconfig: string | null, 
+/**
+ * Each version's storage URI, e.g. `"13": "gs://models/fraud/13"`.
+ */
+storage_uris: { [key in string]: string }, };
+
 export type TargetSpec = { "kind": "router", url: string, } | { "kind": "oip_repository", url: string, versions: { [key in string]: string }, } | { "kind": "mlflow", url: string, model: string, alias: string, token_ref?: string | null, } | { "kind": "webhook" } & WebhookSpec | { "kind": "torchserve" } & TorchServeSpec | { "kind": "kserve" } & KserveSpec;
 
 export type StoredTarget = { model: string, spec: TargetSpec, timeout_ms: number, updated_at: string, };
