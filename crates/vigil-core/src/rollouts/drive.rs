@@ -109,8 +109,11 @@ impl Rollouts {
         if measure {
             let evidence = self.measure(&rollout, now).await?;
             let verdict = evidence.verdict;
+            // A measurement counts again only with new requests: polls that bring none repeat it.
+            let seen = rollout.evidence.as_ref().map_or(0.0, |e| e.candidate.requests);
+            let fresh = evidence.candidate.requests > seen;
             rollout.evidence = Some(evidence);
-            if verdict == Verdict::Fail {
+            if verdict == Verdict::Fail && fresh {
                 rollout.failures += 1;
                 if rollout.failures > rollout.plan.failure_limit {
                     return self.fail(rollout).await;

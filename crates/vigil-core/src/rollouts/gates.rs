@@ -79,12 +79,12 @@ impl Evidence {
 /// A gate's result in words.
 pub fn describe(result: &GateResult) -> String {
     let value = |v: Option<f64>| v.map_or("—".to_owned(), |v| format_value(result.gate.metric, v));
-    let sign = match result.verdict {
-        Verdict::Pass => "≤",
-        Verdict::Fail => ">",
-        Verdict::Inconclusive => "?",
-    };
-    format!("{} {} {sign} {}", result.gate.metric.words(), value(result.measured), value(result.threshold))
+    let (metric, measured, threshold) = (result.gate.metric.words(), value(result.measured), value(result.threshold));
+    match result.verdict {
+        Verdict::Pass => format!("{metric} {measured} ≤ {threshold}"),
+        Verdict::Fail => format!("{metric} {measured} > {threshold}"),
+        Verdict::Inconclusive => format!("{metric} {measured}, not yet judged against {threshold}"),
+    }
 }
 
 fn format_value(metric: Metric, value: f64) -> String {
@@ -127,6 +127,10 @@ fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Opt
         (Some(value), Some(bound)) if !unjudged => {
             if value <= bound + f64::EPSILON {
                 Verdict::Pass
+            } else if gate.metric == Metric::ErrorShare && wilson_lower(candidate.errors, candidate.requests) <= bound {
+                // Above the bound, but too few requests to be sure: one failed request in ten
+                // is not a canary failing ten times as often.
+                Verdict::Inconclusive
             } else {
                 Verdict::Fail
             }
@@ -134,6 +138,19 @@ fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Opt
         _ => Verdict::Inconclusive,
     };
     GateResult { gate: gate.clone(), measured, stable: stable_value, threshold, verdict }
+}
+
+/// The lower end of the 95 % Wilson score interval of a share of `errors` in `requests`: the
+/// least error share that is still likely given what was seen.
+pub fn wilson_lower(errors: f64, requests: f64) -> f64 {
+    if requests <= 0.0 {
+        return 0.0;
+    }
+    let (z, share) = (1.96_f64, (errors / requests).clamp(0.0, 1.0));
+    let z2 = z * z;
+    let centre = share + z2 / (2.0 * requests);
+    let spread = z * (share * (1.0 - share) / requests + z2 / (4.0 * requests * requests)).sqrt();
+    ((centre - spread) / (1.0 + z2 / requests)).max(0.0)
 }
 
 /// What `version` of `model` did in the polls stored after `since_ms` (on every server serving
@@ -216,6 +233,16 @@ mod tests {
         assert_eq!(verdict, Verdict::Fail);
         assert_eq!(describe(&results[0]), "error share 40.0 % > 5.0 %");
         assert_eq!(describe(&results[1]), "p99 latency 500 ms ≤ 600 ms", "1.5 × the stable's 400 ms");
+    }
+
+    #[test]
+    fn an_error_share_above_its_bound_fails_only_once_enough_requests_make_it_sure() {
+        let plan = Plan { min_requests: 10, ..Plan::default() };
+        let stable = window(900.0, 4.0, 0.1);
+        assert_eq!(judge(&plan, window(10.0, 1.0, 0.1), stable, None).1, Verdict::Inconclusive, "1 in 10");
+        assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, None).1, Verdict::Fail, "4 in 10");
+        assert_eq!(judge(&plan, window(400.0, 40.0, 0.1), stable, None).1, Verdict::Fail, "10 % of 400");
+        assert!((wilson_lower(4.0, 10.0) - 0.168).abs() < 0.001, "{}", wilson_lower(4.0, 10.0));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use ts_rs::TS;
 
 use super::gates::{self, Verdict};
 use super::people::Role;
+use super::plan::Metric;
 use super::record::{Approval, Rollout, RolloutState};
 use super::{queries, Rollouts};
 use crate::Result;
@@ -77,21 +78,28 @@ pub fn sentence(rollout: &Rollout, waiting_for: &[Role]) -> String {
     let (model, stable, candidate) = (&rollout.model, &rollout.stable, &rollout.candidate);
     let at = |time: chrono::DateTime<chrono::Utc>| time.format("%H:%M").to_string();
     let comparison = rollout.evidence.as_ref().and_then(|evidence| {
+        let failed = |metric| evidence.gates.iter().any(|g| g.gate.metric == metric && g.verdict == Verdict::Fail);
         let (c, s) = (&evidence.candidate, &evidence.stable);
-        if c.requests <= 0.0 || s.requests <= 0.0 {
-            return None;
+        let share = |w: &gates::Window| (w.requests > 0.0).then(|| w.errors / w.requests);
+        let ms = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{:.0} ms", v * 1000.0));
+        if failed(Metric::ErrorShare) {
+            return Some(match (share(c), share(s)) {
+                (Some(c), Some(s)) if s > 0.0 => format!("{candidate} fails {:.0}× more often than {stable}", c / s),
+                (Some(c), _) => {
+                    format!("{candidate} fails {:.0} % of its requests where {stable} fails none", c * 100.0)
+                }
+                _ => format!("{candidate} fails too often"),
+            });
         }
-        let (c_share, s_share) = (c.errors / c.requests, s.errors / s.requests);
-        let failing = evidence.gates.iter().any(|g| g.verdict == Verdict::Fail);
-        if failing && c_share > s_share && s_share > 0.0 {
-            Some(format!("{candidate} fails {:.0}× more often than {stable}", c_share / s_share))
-        } else if failing && c_share > s_share {
-            Some(format!("{candidate} fails {:.0} % of requests where {stable} fails none", c_share * 100.0))
-        } else if failing {
-            Some(format!("{candidate} is slower than allowed"))
-        } else {
-            None
+        if failed(Metric::P99S) || failed(Metric::P50S) {
+            return Some(format!(
+                "{candidate} is slower than allowed (p99 {} against {}'s {})",
+                ms(c.p99_s),
+                stable,
+                ms(s.p99_s)
+            ));
         }
+        failed(Metric::DriftShare).then(|| format!("the inputs of {model} drifted too far"))
     });
     let because = comparison.map(|c| format!("{c}; ")).unwrap_or_default();
     let ended = rollout.ended_at.map(at).unwrap_or_default();
