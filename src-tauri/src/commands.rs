@@ -243,7 +243,7 @@ pub fn drift_cancel_import(running: State<'_, RunningImport>) {
 
 /// The person acting in the window: their profile, and the OS user running Vigil.
 fn acting(profile: Profile) -> CommandResult<Person> {
-    Person::new(&profile.name, profile.role, &std::env::var("USER").unwrap_or_default()).map_err(to_payload)
+    Person::here(&profile.name, profile.role).map_err(to_payload)
 }
 
 /// Rollouts (of `model`, or all), under way first, each with its gates, sign-offs and sentence.

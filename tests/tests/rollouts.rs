@@ -7,7 +7,12 @@
 use std::path::Path;
 use std::time::Duration;
 
-use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use serde_json::{json, Value};
 use vigil_core::rollouts::people::{Person, Policy, Role};
 use vigil_core::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use vigil_core::rollouts::record::RolloutState;
@@ -230,5 +235,112 @@ async fn a_restart_in_the_middle_of_a_step_resumes_from_what_the_router_serves()
         until(&engine, id, "the landed step recorded", Duration::from_secs(20), |v| v.rollout.weight == 50).await;
     assert_eq!(resumed.rollout.state, RolloutState::Running);
     assert_eq!(resumed.rollout.step, 1);
+    fleet.stop().await;
+}
+
+/// How the stand-in router misbehaves.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Works,
+    Refuses,
+    Hangs,
+    IgnoresChanges,
+}
+
+/// What the stand-in router holds: how it behaves, and the weights it serves.
+type RouterState = Arc<(Mutex<Mode>, Mutex<Value>)>;
+
+/// A router with one route at `GET/PUT /route`, as the fleet's, that misbehaves as told.
+struct FaultyRouter {
+    url: String,
+    state: RouterState,
+    _task: tokio::task::JoinHandle<()>,
+}
+
+impl FaultyRouter {
+    async fn start() -> FaultyRouter {
+        let state: RouterState = Arc::new((Mutex::new(Mode::Works), Mutex::new(json!({"12": 100, "13": 0}))));
+        let read = |State(state): State<RouterState>| async move {
+            let weights = state.1.lock().expect("lock").clone();
+            json!({ "weights": weights }).to_string()
+        };
+        let write = |State(state): State<RouterState>, body: axum::body::Bytes| async move {
+            let body: Value = serde_json::from_slice(&body).unwrap_or_default();
+            let mode = *state.0.lock().expect("lock");
+            match mode {
+                Mode::Refuses => return (StatusCode::INTERNAL_SERVER_ERROR, r#"{"error":"the router is on fire"}"#),
+                Mode::Hangs => tokio::time::sleep(Duration::from_secs(3)).await,
+                Mode::IgnoresChanges => {}
+                Mode::Works => *state.1.lock().expect("lock") = body["weights"].clone(),
+            }
+            (StatusCode::OK, "{}")
+        };
+        let app = axum::Router::new().route("/route", get(read).put(write)).with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}/route", listener.local_addr().expect("addr"));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FaultyRouter { url, state, _task: task }
+    }
+
+    fn behave(&self, mode: Mode) {
+        *self.state.0.lock().expect("lock") = mode;
+    }
+
+    fn weights(&self) -> Value {
+        self.state.1.lock().expect("lock").clone()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_target_that_refuses_hangs_or_ignores_a_change_never_leaves_the_rollout_marked_done_and_retrying_is_safe() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let router = FaultyRouter::start().await;
+    let spec = TargetSpec::Router { url: router.url.clone() };
+    engine.rollouts().set_target(&engineer(), "fraud", spec, Some(Duration::from_millis(500))).await.expect("target");
+    engine.rollouts().set_plan(&engineer(), "fraud", plan(&[10, 100], 3600, 1)).await.expect("plan");
+    engine.polling().check_all().await.expect("a poll");
+    seen(&engine).await;
+    let steps_recorded = || async {
+        let trail = engine.audit_log(200).await.expect("audit");
+        trail.iter().filter(|e| e.action == "rollout.step").count()
+    };
+
+    router.behave(Mode::Refuses);
+    let view = engine.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await.expect("start");
+    let id = view.rollout.id;
+    assert_eq!(view.rollout.state, RolloutState::Paused);
+    let error = view.rollout.error.clone().unwrap_or_default();
+    assert!(error.contains("answered HTTP 500: the router is on fire"), "the target's own words: {error}");
+
+    for (mode, words) in
+        [(Mode::Hangs, "no answer"), (Mode::IgnoresChanges, "reads back 12 100 % instead of 12 90 % · 13 10 %")]
+    {
+        router.behave(mode);
+        let view = engine.rollouts().resume(&engineer(), id, None).await.expect("resume");
+        assert_eq!(view.rollout.state, RolloutState::Paused, "not done");
+        assert_eq!(view.rollout.weight, 0);
+        let error = view.rollout.error.clone().unwrap_or_default();
+        assert!(error.contains(words), "{words:?} in {error}");
+    }
+    assert_eq!(steps_recorded().await, 0, "no step was recorded as done");
+    assert!(engine.rollouts().history("fraud").await.expect("history").traffic.is_empty());
+    assert_eq!(router.weights(), json!({"12": 100, "13": 0}), "the recorded state matches the real one");
+
+    // Once the router works, resuming sets the same step again: safe to repeat.
+    router.behave(Mode::Works);
+    let view = engine.rollouts().resume(&engineer(), id, None).await.expect("resume");
+    assert_eq!((view.rollout.state, view.rollout.weight), (RolloutState::Running, 10));
+    assert_eq!(router.weights(), json!({"12": 90, "13": 10}));
+    assert_eq!(steps_recorded().await, 1);
+
+    // A rollback the router refuses leaves the rollout failed, not rolled back.
+    router.behave(Mode::Refuses);
+    let view = engine.rollouts().rollback(&engineer(), "fraud", None, Some("errors")).await.expect("rollback asked");
+    assert_eq!(view.rollout.state, RolloutState::Failed);
+    assert!(view.rollout.error.unwrap_or_default().contains("the target serves 12 90 % · 13 10 %"));
     fleet.stop().await;
 }

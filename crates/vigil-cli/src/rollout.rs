@@ -28,11 +28,10 @@ pub struct Actor {
 
 impl Actor {
     fn person(&self) -> Result<Person, VigilError> {
-        let os_user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
         let missing = || VigilError::invalid("as", "Say who acts: --as NAME --role ROLE (or VIGIL_AS and VIGIL_ROLE).");
         let name = self.name.as_deref().ok_or_else(missing)?;
         let role = Role::parse(self.role.as_deref().ok_or_else(missing)?)?;
-        Person::new(name, role, &os_user)
+        Person::here(name, role)
     }
 }
 

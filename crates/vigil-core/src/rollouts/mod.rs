@@ -162,7 +162,7 @@ impl Rollouts {
 
     /// Adds a profile, or changes its role; audited.
     pub async fn set_profile(&self, name: &str, role: Role) -> Result<()> {
-        let person = Person::new(name, role, &crate::options::os_user())?;
+        let person = Person::here(name, role)?;
         let mut write = self.context.write().await?;
         queries::set_profile(&mut write, &person.name, role).await?;
         write.audit_by(Some(&person), "profile.set", &person.name, json!({})).await?;

@@ -72,6 +72,11 @@ impl Person {
         Ok(Person { name: name.to_owned(), role, os_user: os_user.to_owned() })
     }
 
+    /// `name` acting as `role`, as the OS user running this process.
+    pub fn here(name: &str, role: Role) -> Result<Person> {
+        Person::new(name, role, &crate::options::os_user())
+    }
+
     /// `ana (data scientist)`
     pub fn describe(&self) -> String {
         format!("{} ({})", self.name, self.role.words())
