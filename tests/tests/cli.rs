@@ -453,3 +453,62 @@ async fn vigil_db_selects_the_database_when_db_is_absent() {
     assert!(listed.success(), "{listed:?}");
     assert!(listed.stdout.contains("vigil server add"), "--db should select the empty database: {listed:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pipeline_rolls_out_from_the_cli_the_collector_drives_and_wait_fails_when_it_rolled_back() {
+    let (dir, db) = temp_db();
+    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, ..TrafficConfig::default() };
+    let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
+    let config = FleetConfig {
+        scenarios: vec![Scenario::BadCanary],
+        canary_percent: 0,
+        traffic,
+        bad_canary,
+        seed: 7,
+        ..FleetConfig::default()
+    };
+    let fleet = Fleet::start(config).await.expect("start the fleet");
+    let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("the fraud server");
+    assert!(vigil(&db, &["server", "add", "fraud", &fraud.url]).await.success());
+    assert!(vigil(&db, &["server", "list"]).await.success(), "a check finds fraud's versions");
+
+    // Who acts is required, and named.
+    let route = format!("{}/admin/routes/fraud", fleet.router_url());
+    let anonymous = vigil(&db, &["target", "add", "fraud", "--kind", "router", "--url", &route]).await;
+    assert!(!anonymous.success() && anonymous.stderr.contains("--as NAME --role ROLE"), "{anonymous:?}");
+    let as_ci = ["--as", "ci", "--role", "engineer"];
+    let add =
+        vigil(&db, &[&as_ci[..], &["target", "add", "fraud", "--kind", "router", "--url", &route]].concat()).await;
+    assert!(add.success(), "{add:?}");
+    let plan = dir.path().join("plan.toml");
+    std::fs::write(&plan, "failure_limit = 1\nmin_requests = 10\nsteps = [{ weight = 20, min_duration_s = 1 }, { weight = 100 }]\ngates = [{ metric = \"error_share\", max = 0.05 }]\n")
+        .expect("plan file");
+    let set =
+        vigil(&db, &[&as_ci[..], &["rollout", "plan", "fraud", "--set", plan.to_str().expect("path")]].concat()).await;
+    assert!(set.success(), "{set:?}");
+
+    // Started from the CLI, with no collector running: the first step is set and read back at once.
+    let started =
+        vigil(&db, &[&as_ci[..], &["rollout", "start", "fraud", "--to", "13", "--reason", "build 481"]].concat()).await;
+    assert!(started.success() && started.stdout.contains("running at 20 %"), "{started:?}");
+    let weights: Value = reqwest::get(&route).await.expect("router").json().await.expect("json");
+    assert_eq!(weights["weights"], serde_json::json!({"12": 80, "13": 20}));
+
+    // The collector drives it; `wait` exits 1 because it was rolled back, not promoted.
+    let collector = vigil(&db, &["collect", "--poll-interval", "0.5", "--for", "12"]);
+    let waited = vigil(&db, &["rollout", "wait", "1", "--timeout", "30"]);
+    let (collected, waited) = tokio::join!(collector, waited);
+    assert!(collected.success(), "{collected:?}");
+    assert_eq!(waited.code, Some(1), "{waited:?}");
+    assert!(waited.stderr.contains("ended rolled_back, not promoted"), "{waited:?}");
+
+    let history = vigil(&db, &["history", "fraud", "--json"]).await;
+    let history: Value = serde_json::from_str(&history.stdout).expect("history JSON");
+    assert_eq!(history["rollouts"][0]["state"], "rolled_back");
+    assert_eq!(history["traffic"].as_array().map(Vec::len), Some(2), "the step, then the rollback: {history:#}");
+    let report: Value =
+        serde_json::from_str(&vigil(&db, &["rollout", "report", "--json"]).await.stdout).expect("report");
+    assert_eq!(report["overall"]["change_failure_rate"], 1.0);
+    assert!(vigil(&db, &["audit", "verify"]).await.success());
+    fleet.stop().await;
+}
