@@ -458,6 +458,11 @@ fn describe(event: &EngineEvent) -> Option<String> {
             "{model} drift report: {drifted_features} of {features} features drifted{}",
             if *dataset_drift { " (dataset drift)" } else { "" }
         )),
+        EngineEvent::ApprovalNeeded { model, roles, late, .. } => Some(format!(
+            "{model} rollout waits for {}{}",
+            roles.iter().map(|r| r.words()).collect::<Vec<_>>().join(" and "),
+            if *late { " (late)" } else { "" }
+        )),
         EngineEvent::Audited { .. }
         | EngineEvent::Polled { .. }
         | EngineEvent::ObjectivesChanged { .. }

@@ -9,6 +9,7 @@ use ts_rs::TS;
 
 use crate::audit::AuditEntry;
 use crate::health::HealthState;
+use crate::rollouts::people::Role;
 use crate::servers::server::Server;
 
 /// How many events a listener may fall behind before it misses some.
@@ -44,4 +45,7 @@ pub enum EngineEvent {
     /// A rollout of `model` changed: started, stepped, waited, was signed, ended; or the model's
     /// target, plan or policy changed (`rollout` None).
     RolloutChanged { model: String, rollout: Option<i64> },
+    /// Rollout `rollout` of `model` waits for the sign-off of `roles` (again, when `late`: it
+    /// waited past its policy's limit). `sentence` says where it stands in plain words.
+    ApprovalNeeded { model: String, rollout: i64, roles: Vec<Role>, late: bool, sentence: String },
 }

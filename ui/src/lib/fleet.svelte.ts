@@ -29,6 +29,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "drift_reported":
     case "objectives_changed":
     case "rollout_changed":
+    case "approval_needed":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);

@@ -142,7 +142,10 @@ impl Rollouts {
             rollout.waiting_since = Some(now);
             let words: Vec<&str> = missing.iter().map(|r| r.words()).collect();
             let detail = json!({ "step": next + 1, "weight": next_weight, "needs": words });
-            return self.save_with(rollout, "rollout.waiting", detail).await;
+            let asked = ask(&rollout, missing, false);
+            self.save_with(rollout, "rollout.waiting", detail).await?;
+            self.context.publish(asked);
+            return Ok(());
         }
         if let (Some(limit), Some(since)) = (policy.approval_timeout_s, rollout.waiting_since) {
             if now - since >= chrono::Duration::seconds(limit as i64) && !rollout.reminded {
@@ -152,7 +155,10 @@ impl Rollouts {
                     return self.end(rollout, Ending::Aborted, None, &reason).await;
                 }
                 let detail = json!({ "waited_s": (now - since).num_seconds(), "needs": words(&missing) });
-                return self.save_with(rollout, "rollout.approval_late", detail).await;
+                let asked = ask(&rollout, missing, true);
+                self.save_with(rollout, "rollout.approval_late", detail).await?;
+                self.context.publish(asked);
+                return Ok(());
             }
         }
         if measure {
@@ -389,6 +395,12 @@ impl Rollouts {
 /// `fraud 12 → 13`
 pub(super) fn subject(rollout: &Rollout) -> String {
     format!("{} {} → {}", rollout.model, rollout.stable, rollout.candidate)
+}
+
+/// The event that asks `roles` to sign `rollout` off (again, when `late`).
+fn ask(rollout: &Rollout, roles: Vec<super::people::Role>, late: bool) -> EngineEvent {
+    let sentence = super::view::sentence(rollout, &roles);
+    EngineEvent::ApprovalNeeded { model: rollout.model.clone(), rollout: rollout.id, roles, late, sentence }
 }
 
 pub(super) fn changed(rollout: &Rollout) -> EngineEvent {
