@@ -15,6 +15,7 @@ use super::queries::{self as dashboard, RevisionSignals};
 use crate::health::HealthState;
 use crate::objectives::{self, Breach, ObjectiveBook, Objectives};
 use crate::points::signal;
+use crate::rollouts;
 use crate::servers::{self, Server};
 use crate::Result;
 
@@ -100,21 +101,53 @@ pub struct ModelOverview {
 pub async fn read(pool: &SqlitePool, now_ms: i64) -> Result<Vec<ModelOverview>> {
     let revisions = dashboard::revisions(pool, now_ms).await?;
     let servers = servers::list(pool).await?;
-    let book = objectives::book(&mut *pool.acquire().await?).await?;
-    Ok(models(&revisions, &servers, &book))
+    let mut conn = pool.acquire().await?;
+    let book = objectives::book(&mut conn).await?;
+    let rollouts = rollouts::under_way(&mut conn).await?;
+    Ok(models(&revisions, &servers, &book, &rollouts))
 }
 
+/// A rollout under way: model, stable, candidate, and the candidate's confirmed share in percent.
+pub type UnderWay = (String, String, String, u32);
+
 /// One overview per model and server, from `revisions` ordered by server and model (as
-/// [`dashboard::revisions`] gives them).
-pub fn models(revisions: &[RevisionSignals], servers: &[Server], book: &ObjectiveBook) -> Vec<ModelOverview> {
+/// [`dashboard::revisions`] gives them). A model with a rollout under way takes its revisions'
+/// roles from the rollout.
+pub fn models(
+    revisions: &[RevisionSignals],
+    servers: &[Server],
+    book: &ObjectiveBook,
+    rollouts: &[UnderWay],
+) -> Vec<ModelOverview> {
     revisions
         .chunk_by(|a, b| (&a.server, &a.model) == (&b.server, &b.model))
-        .map(|group| model(group, servers.iter().find(|s| s.name == group[0].server), book.for_model(&group[0].model)))
+        .map(|group| {
+            let server = servers.iter().find(|s| s.name == group[0].server);
+            let rollout = rollouts.iter().find(|r| r.0 == group[0].model);
+            model(group, server, book.for_model(&group[0].model), rollout)
+        })
         .collect()
 }
 
-/// A model from its revisions (at least one), its server and its objectives.
-fn model(group: &[RevisionSignals], server: Option<&Server>, objectives: Objectives) -> ModelOverview {
+/// The role a rollout gives `version`, if it names it: the stable one while it still takes
+/// traffic, the candidate once it does.
+fn rollout_role(rollout: Option<&UnderWay>, version: &str) -> Option<RevisionRole> {
+    let (_, stable, candidate, weight) = rollout?;
+    match version {
+        v if v == stable && *weight < 100 => Some(RevisionRole::Stable),
+        v if v == candidate && *weight > 0 => Some(RevisionRole::Canary),
+        v if v == stable || v == candidate => Some(RevisionRole::Idle),
+        _ => None,
+    }
+}
+
+/// A model from its revisions (at least one), its server, its objectives and its rollout.
+fn model(
+    group: &[RevisionSignals],
+    server: Option<&Server>,
+    objectives: Objectives,
+    rollout: Option<&UnderWay>,
+) -> ModelOverview {
     let latest = |revision: &RevisionSignals, name: &str| revision.latest.get(name).copied();
     let rates: Vec<Option<f64>> = group.iter().map(|r| latest(r, signal::REQUEST_RATE)).collect();
     let rate = rates.iter().flatten().copied().reduce(|a, b| a + b);
@@ -124,6 +157,7 @@ fn model(group: &[RevisionSignals], server: Option<&Server>, objectives: Objecti
         .iter()
         .zip(roles(&seen_and_rate))
         .map(|(revision, role)| {
+            let role = rollout_role(rollout, &revision.version).unwrap_or(role);
             let (error_share, p99_s) = (latest(revision, signal::ERROR_RATE), latest(revision, signal::LATENCY_P99));
             let own_rate = latest(revision, signal::REQUEST_RATE);
             RevisionOverview {
@@ -164,7 +198,7 @@ fn model(group: &[RevisionSignals], server: Option<&Server>, objectives: Objecti
         objectives,
         sentence: String::new(),
     };
-    overview.sentence = sentence(&overview);
+    overview.sentence = sentence(&overview, rollout);
     overview
 }
 
@@ -238,9 +272,10 @@ fn breach_words(who: &str, revision: &RevisionOverview, objectives: &Objectives)
     format!("{who} {}", words.join(", and "))
 }
 
-/// One sentence in plain words: the state, the traffic, a rollout in progress, and every
-/// objective broken. Never "healthy" while a revision it serves breaks an objective.
-fn sentence(overview: &ModelOverview) -> String {
+/// One sentence in plain words: the state, the traffic, a rollout in progress (at the share its
+/// target confirmed, when Vigil drives it), and every objective broken. Never "healthy" while a
+/// revision it serves breaks an objective.
+fn sentence(overview: &ModelOverview, driven: Option<&UnderWay>) -> String {
     let name = format!("{} on {}", overview.model, overview.server);
     let state = match overview.status.state {
         ModelState::Down => return format!("{name} is down: {}.", overview.status.reason),
@@ -256,8 +291,14 @@ fn sentence(overview: &ModelOverview) -> String {
         }
     };
     let with_role = |role| overview.revisions.iter().find(|r| r.role == role);
-    let rollout = match (with_role(RevisionRole::Canary), with_role(RevisionRole::Stable)) {
-        (Some(canary), Some(stable)) => format!(
+    let driven = driven.filter(|(_, _, _, weight)| (1..100).contains(weight));
+    let rollout = match (driven, with_role(RevisionRole::Canary), with_role(RevisionRole::Stable)) {
+        (Some((_, stable, candidate, weight)), _, _) => format!(
+            "; {} is being rolled out, on {weight} % of traffic beside {}",
+            version_name(candidate),
+            version_name(stable)
+        ),
+        (None, Some(canary), Some(stable)) => format!(
             "; {} is being tried on {} % of traffic beside {}",
             version_name(&canary.version),
             (canary.share.unwrap_or(0.0) * 100.0).round(),

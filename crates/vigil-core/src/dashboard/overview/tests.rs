@@ -86,7 +86,7 @@ fn fraud() -> Vec<RevisionSignals> {
 fn fraud_within_objectives() -> ModelOverview {
     let mut book = defaults();
     book.models.insert("fraud".into(), ModelObjectives { max_error_share: Some(0.1), max_p99_s: None });
-    models(&fraud(), &up(), &book).remove(0)
+    models(&fraud(), &up(), &book, &[]).remove(0)
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn each_model_gets_its_traffic_split_with_the_oldest_revision_taking_traffic_as_
     };
     let mut revisions = fraud();
     revisions.push(churn);
-    let overviews = models(&revisions, &up(), &defaults());
+    let overviews = models(&revisions, &up(), &defaults(), &[]);
     let names: Vec<(&str, &str)> = overviews.iter().map(|o| (o.server.as_str(), o.model.as_str())).collect();
     assert_eq!(names, [("fraud-prod", "fraud"), ("churn-prod", "churn")]);
     let split: Vec<(&str, RevisionRole, Option<f64>)> =
@@ -119,7 +119,7 @@ fn a_model_adds_up_the_rate_weights_errors_by_traffic_keeps_the_worst_p99_and_su
 
 #[test]
 fn a_model_without_measured_traffic_has_no_figures_and_no_split() {
-    let quiet = models(&[revision("1", Duration::hours(1), &[])], &up(), &defaults()).remove(0);
+    let quiet = models(&[revision("1", Duration::hours(1), &[])], &up(), &defaults(), &[]).remove(0);
     assert_eq!((quiet.rate, quiet.error_share, quiet.p99_s), (None, None, None));
     assert_eq!((quiet.revisions[0].role, quiet.revisions[0].share), (RevisionRole::Idle, None));
     assert_eq!(quiet.sentence, "fraud on fraud-prod is healthy (no traffic measured yet).");
@@ -132,7 +132,7 @@ fn only_revisions_taking_traffic_are_stable_or_canary() {
     assert_eq!(roles(&seen), [RevisionRole::Idle, RevisionRole::Stable, RevisionRole::Canary]);
     let mut revisions = vec![retired];
     revisions.extend(fraud());
-    let overview = models(&revisions, &up(), &defaults()).remove(0);
+    let overview = models(&revisions, &up(), &defaults(), &[]).remove(0);
     let roles: Vec<(&str, RevisionRole)> = overview.revisions.iter().map(|r| (r.version.as_str(), r.role)).collect();
     assert_eq!(roles, [("13", RevisionRole::Canary), ("12", RevisionRole::Stable), ("11", RevisionRole::Idle)]);
 }
@@ -140,7 +140,7 @@ fn only_revisions_taking_traffic_are_stable_or_canary() {
 #[test]
 fn a_model_is_down_with_its_server_and_otherwise_as_its_worst_serving_revision() {
     let down = [server("fraud-prod", HealthState::Down, "connection refused")];
-    let overview = models(&fraud(), &down, &defaults()).remove(0);
+    let overview = models(&fraud(), &down, &defaults(), &[]).remove(0);
     assert_eq!(overview.status.state, ModelState::Down);
     assert_eq!(overview.status.reason, "Server fraud-prod is down: connection refused");
     assert_eq!(overview.sentence, "fraud on fraud-prod is down: Server fraud-prod is down: connection refused.");
@@ -153,7 +153,7 @@ fn a_model_is_down_with_its_server_and_otherwise_as_its_worst_serving_revision()
     sick[1].health_reason = Some("LOADING".into());
     let mut book = defaults();
     book.models.insert("fraud".into(), ModelObjectives { max_error_share: Some(0.1), max_p99_s: None });
-    let degraded = models(&sick, &up(), &book).remove(0);
+    let degraded = models(&sick, &up(), &book, &[]).remove(0);
     assert_eq!(degraded.status, ModelStatus { state: ModelState::Degraded, reason: "fraud v13: LOADING".into() });
     assert!(degraded.sentence.starts_with("fraud on fraud-prod is serving with a problem ("), "{}", degraded.sentence);
 }
@@ -166,7 +166,7 @@ fn an_idle_revision_that_is_down_does_not_make_its_model_down() {
     revisions.insert(0, retired);
     let mut book = defaults();
     book.models.insert("fraud".into(), ModelObjectives { max_error_share: Some(0.1), max_p99_s: None });
-    assert_eq!(models(&revisions, &up(), &book)[0].status.state, ModelState::Up);
+    assert_eq!(models(&revisions, &up(), &book, &[])[0].status.state, ModelState::Up);
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn a_model_whose_canary_fails_40_percent_of_its_requests_is_never_called_healthy
         revision("12", Duration::days(1), &[(signal::REQUEST_RATE, 8.5), (signal::ERROR_RATE, 0.002)]),
         revision("13", Duration::minutes(10), &[(signal::REQUEST_RATE, 1.5), (signal::ERROR_RATE, 0.4)]),
     ];
-    let fraud = models(&revisions, &up(), &defaults()).remove(0);
+    let fraud = models(&revisions, &up(), &defaults(), &[]).remove(0);
     assert_eq!(fraud.revisions[0].breaches, [Breach::ErrorShare], "v13 breaks the 1 % default");
     assert_eq!(fraud.revisions[1].breaches, [], "v12 keeps it");
     assert_eq!(fraud.status.state, ModelState::Breaching);
@@ -202,7 +202,7 @@ fn a_model_whose_canary_fails_40_percent_of_its_requests_is_never_called_healthy
 fn a_slow_p99_breaks_the_latency_objective_the_model_sets_for_itself() {
     let mut book = defaults();
     book.models.insert("fraud".into(), ModelObjectives { max_error_share: Some(0.5), max_p99_s: Some(0.1) });
-    let fraud = models(&fraud(), &up(), &book).remove(0);
+    let fraud = models(&fraud(), &up(), &book, &[]).remove(0);
     assert_eq!(fraud.objectives.p99_s.max, 0.1);
     assert!(!fraud.objectives.p99_s.is_default);
     assert_eq!(fraud.revisions[0].breaches, [Breach::P99]);
@@ -215,7 +215,23 @@ fn an_idle_revision_breaks_no_objective_whatever_it_last_measured() {
     revisions.insert(0, revision("11", Duration::days(30), &[(signal::ERROR_RATE, 0.9)]));
     let mut book = defaults();
     book.models.insert("fraud".into(), ModelObjectives { max_error_share: Some(0.1), max_p99_s: None });
-    let fraud = models(&revisions, &up(), &book).remove(0);
+    let fraud = models(&revisions, &up(), &book, &[]).remove(0);
     assert_eq!(fraud.revisions[2].breaches, []);
     assert_eq!(fraud.status.state, ModelState::Up);
+}
+
+#[test]
+fn a_canary_under_a_rollout_keeps_its_role_through_a_poll_in_which_it_served_nothing() {
+    // 1 s polls at 10 %: some intervals hold no request to v13 at all.
+    let revisions = [
+        revision("12", Duration::days(1), &[(signal::REQUEST_RATE, 9.0)]),
+        revision("13", Duration::minutes(10), &[(signal::REQUEST_RATE, 0.0)]),
+    ];
+    let without = models(&revisions, &up(), &defaults(), &[]).remove(0);
+    assert_eq!(without.revisions[0].role, RevisionRole::Idle, "from the rate alone it flickers to idle");
+    let rollout = ("fraud".to_owned(), "12".to_owned(), "13".to_owned(), 10);
+    let fraud = models(&revisions, &up(), &defaults(), &[rollout]).remove(0);
+    assert_eq!(fraud.revisions[0].role, RevisionRole::Canary, "the rollout says v13 takes 10 %");
+    assert_eq!(fraud.revisions[1].role, RevisionRole::Stable);
+    assert!(fraud.sentence.contains("v13 is being rolled out, on 10 % of traffic beside v12"), "{}", fraud.sentence);
 }
