@@ -344,3 +344,49 @@ async fn a_target_that_refuses_hangs_or_ignores_a_change_never_leaves_the_rollou
     assert!(view.rollout.error.unwrap_or_default().contains("the target serves 12 90 % · 13 10 %"));
     fleet.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn of_two_engines_on_one_database_exactly_one_drives_and_the_other_takes_over_when_it_stops() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("vigil.db");
+    let (desktop, collector) = (engine(&fleet, &db).await, engine(&fleet, &db).await);
+    let desktop_driver = desktop.rollouts().start_driver();
+    let holder = wait_for("a driver to take the lease", Duration::from_secs(5), || async {
+        desktop.rollouts().lease().await.expect("lease").map(|(holder, _)| holder)
+    })
+    .await;
+    assert_eq!(holder, desktop.rollouts().holder());
+    let collector_driver = collector.rollouts().start_driver();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (still, _) = collector.rollouts().lease().await.expect("lease").expect("held");
+    assert_eq!(still, desktop.rollouts().holder(), "the second engine does not drive while the first does");
+
+    // The collector acts through the store: a start is recorded and the driver sets its first
+    // step; an action at the target itself is refused, naming who drives.
+    collector.polling().check_all().await.expect("a poll");
+    seen(&collector).await;
+    collector.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 3600, 1)).await.expect("plan");
+    let started = collector.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await;
+    let id = started.expect("a start is recorded through the store").rollout.id;
+    let view = wait_for("the driver to set the first step", Duration::from_secs(5), || async {
+        let view = collector.rollouts().view(id).await.ok()?;
+        (view.rollout.weight == 25).then_some(view)
+    })
+    .await;
+    assert_eq!(view.rollout.state, RolloutState::Running);
+    let abort = collector.rollouts().abort(&engineer(), id, Some("wrong build")).await.unwrap_err().to_string();
+    assert!(abort.contains(desktop.rollouts().holder()), "names who drives: {abort}");
+
+    // The desktop quits: its lease lapses and the collector takes over.
+    drop(desktop_driver);
+    wait_for("the collector to take over", Duration::from_secs(20), || async {
+        let (holder, _) = collector.rollouts().lease().await.ok()??;
+        (holder == collector.rollouts().holder()).then_some(())
+    })
+    .await;
+    collector.rollouts().abort(&engineer(), id, Some("wrong build")).await.expect("the new driver acts");
+    assert_eq!(router_weights(&fleet).await, json!({"12": 100, "13": 0}));
+    drop(collector_driver);
+    fleet.stop().await;
+}
