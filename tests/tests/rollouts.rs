@@ -390,3 +390,41 @@ async fn of_two_engines_on_one_database_exactly_one_drives_and_the_other_takes_o
     drop(collector_driver);
     fleet.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_shadow_step_mirrors_live_traffic_to_the_candidate_and_its_measurements_gate_the_first_real_step() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let mut shadow = plan(&[0, 50, 100], 1, 1);
+    shadow.steps[0].shadow = true;
+    engine.rollouts().set_plan(&engineer(), "fraud", shadow).await.expect("a shadow step on a router that mirrors");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    let started = engine.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await.expect("start");
+    let route: Value = reqwest::get(format!("{}/admin/routes/fraud", fleet.router_url()))
+        .await
+        .expect("router")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!((route["weights"].clone(), route["mirror"].clone()), (json!({"12": 100, "13": 0}), json!("13")));
+    // v13 answers only copies, yet it is measured: the first real step follows its passing gates.
+    let stepped =
+        until(&engine, started.rollout.id, "the 50 % step", Duration::from_secs(30), |v| v.rollout.weight == 50).await;
+    let trail = engine.audit_log(50).await.expect("audit");
+    let entered =
+        trail.iter().find(|e| e.action == "rollout.step" && e.detail.contains("\"weight\":50")).expect("on the trail");
+    assert!(entered.detail.contains("candidate_requests"), "the shadow step's evidence: {}", entered.detail);
+    assert_eq!(stepped.rollout.state, RolloutState::Running);
+    let route: Value = reqwest::get(format!("{}/admin/routes/fraud", fleet.router_url()))
+        .await
+        .expect("router")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!((route["weights"].clone(), route["mirror"].clone()), (json!({"12": 50, "13": 50}), Value::Null));
+    fleet.stop().await;
+}

@@ -231,6 +231,9 @@ impl Rollouts {
         match self.change_target(&rollout.model, &wanted).await {
             Ok(confirmed) => {
                 let now = Utc::now();
+                // The evidence the step was entered on, before the new step is measured afresh.
+                let detail = json!({ "step": index + 1, "weight": step.weight, "traffic": confirmed.describe() });
+                let detail = with_evidence(detail, &rollout);
                 rollout.step = index as i32;
                 rollout.weight = step.weight;
                 rollout.step_started_at = now;
@@ -240,7 +243,7 @@ impl Rollouts {
                 rollout.state = RolloutState::Running;
                 let promoted = step.weight == 100;
                 if !promoted {
-                    // A new step is measured afresh; a promotion keeps the evidence it was made on.
+                    // A promotion keeps the evidence it was made on, for a rollback to show.
                     rollout.evidence = None;
                 }
                 if promoted {
@@ -249,8 +252,6 @@ impl Rollouts {
                 }
                 rollout.updated_at = now;
                 let (action, cause) = if promoted { ("rollout.promote", "promote") } else { ("rollout.step", "step") };
-                let detail = json!({ "step": index + 1, "weight": step.weight, "traffic": confirmed.describe() });
-                let detail = with_evidence(detail, &rollout);
                 let mut write = self.context.write().await?;
                 queries::update(&mut write, &rollout).await?;
                 queries::insert_traffic(&mut write, &rollout.model, Some(rollout.id), &confirmed, cause).await?;

@@ -5,7 +5,9 @@
 //! - `GET /admin/routes` lists every model's split and backends;
 //! - `GET /admin/routes/{model}` reads one, `PUT /admin/routes/{model}` with
 //!   `{"weights": {"12": 50, "13": 50}}` sets it (whole percent adding up to 100; versions not
-//!   named get 0). A refused split answers 400, an unknown model 404, both `{"error": "..."}`.
+//!   named get 0), and `"mirror": "13"` (optional) sends a copy of every request to version 13,
+//!   whose answer is dropped (shadow traffic). A refused split answers 400, an unknown model 404,
+//!   both `{"error": "..."}`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -68,6 +70,8 @@ async fn read(State(shared): AppState, Path(model): Path<String>) -> Response {
 #[derive(Deserialize)]
 struct NewSplit {
     weights: BTreeMap<String, u32>,
+    #[serde(default)]
+    mirror: Option<String>,
 }
 
 async fn set(State(shared): AppState, Path(model): Path<String>, body: Bytes) -> Response {
@@ -78,17 +82,25 @@ async fn set(State(shared): AppState, Path(model): Path<String>, body: Bytes) ->
             return json_answer(StatusCode::BAD_REQUEST, json!({ "error": message }));
         }
     };
-    match shared.router.set_split(&model, split.weights).and_then(|_| shared.router.info(&model)) {
+    match shared.router.set_route(&model, split.weights, split.mirror).and_then(|_| shared.router.info(&model)) {
         Ok(info) => json_answer(StatusCode::OK, json!(info)),
         Err(error) => refused(error),
     }
 }
 
 async fn forward(State(shared): AppState, Path(model): Path<String>, body: Bytes) -> Response {
-    let backend = match shared.router.choose(&model) {
-        Ok(backend) => backend,
+    let (backend, mirror) = match shared.router.choose_with_mirror(&model) {
+        Ok(chosen) => chosen,
         Err(error) => return refused(error),
     };
+    if let Some(mirror) = mirror {
+        // The copy's answer is dropped: the person sees only the chosen version's.
+        let url = format!("{}/v2/models/{model}/versions/{}/infer", mirror.url, mirror.version);
+        let copy = shared.client.post(url).header(header::CONTENT_TYPE, "application/json").body(body.clone());
+        tokio::spawn(async move {
+            let _ = copy.send().await;
+        });
+    }
     let url = format!("{}/v2/models/{model}/versions/{}/infer", backend.url, backend.version);
     let sent = shared.client.post(url).header(header::CONTENT_TYPE, "application/json").body(body).send().await;
     let answer = match sent {

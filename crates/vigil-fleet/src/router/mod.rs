@@ -26,10 +26,13 @@ pub struct Backend {
     pub url: String,
 }
 
-/// How requests for one model are shared between its versions: whole percent, summing to 100.
+/// How requests for one model are shared between its versions: whole percent, summing to 100,
+/// and the version that receives a copy of every request without its answer being served
+/// (shadow traffic), if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Split {
     pub weights: BTreeMap<String, u32>,
+    pub mirror: Option<String>,
     pub changed_at: DateTime<Utc>,
 }
 
@@ -57,9 +60,10 @@ impl Split {
         self.weights.iter().rev().find(|(_, weight)| **weight > 0).map(|(version, _)| version.as_str())
     }
 
-    /// `12=90 13=10`
+    /// `12=90 13=10`, and `mirror=13` when one is mirrored to
     pub fn describe(&self) -> String {
-        self.weights.iter().map(|(version, weight)| format!("{version}={weight}")).collect::<Vec<_>>().join(" ")
+        let weights = self.weights.iter().map(|(version, weight)| format!("{version}={weight}"));
+        weights.chain(self.mirror.iter().map(|m| format!("mirror={m}"))).collect::<Vec<_>>().join(" ")
     }
 }
 
@@ -73,8 +77,13 @@ struct Route {
 }
 
 impl Route {
-    fn validate(&self, model: &str, weights: BTreeMap<String, u32>) -> Result<Split, RouteError> {
-        for version in weights.keys() {
+    fn validate(
+        &self,
+        model: &str,
+        weights: BTreeMap<String, u32>,
+        mirror: Option<String>,
+    ) -> Result<Split, RouteError> {
+        for version in weights.keys().chain(mirror.iter()) {
             if !self.backends.iter().any(|b| &b.version == version) {
                 let known: Vec<&str> = self.backends.iter().map(|b| b.version.as_str()).collect();
                 let (model, version, known) = (model.to_owned(), version.clone(), known.join(", "));
@@ -90,7 +99,7 @@ impl Route {
         for backend in &self.backends {
             weights.entry(backend.version.clone()).or_insert(0);
         }
-        Ok(Split { weights, changed_at: Utc::now() })
+        Ok(Split { weights, mirror, changed_at: Utc::now() })
     }
 
     fn current(&self) -> Arc<Split> {
@@ -103,6 +112,7 @@ impl Route {
 pub struct RouteInfo {
     pub model: String,
     pub weights: BTreeMap<String, u32>,
+    pub mirror: Option<String>,
     pub changed_at: DateTime<Utc>,
     pub backends: Vec<Backend>,
 }
@@ -122,9 +132,9 @@ impl Router {
     ) -> Result<Router, RouteError> {
         let mut built = BTreeMap::new();
         for (model, backends, weights) in routes {
-            let placeholder = Split { weights: BTreeMap::new(), changed_at: Utc::now() };
+            let placeholder = Split { weights: BTreeMap::new(), mirror: None, changed_at: Utc::now() };
             let route = Route { backends, split: RwLock::new(Arc::new(placeholder)), routed: AtomicU64::new(0) };
-            let split = route.validate(&model, weights)?;
+            let split = route.validate(&model, weights, None)?;
             *route.split.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(split);
             built.insert(model, route);
         }
@@ -146,6 +156,7 @@ impl Router {
         Ok(RouteInfo {
             model: model.to_owned(),
             weights: split.weights.clone(),
+            mirror: split.mirror.clone(),
             changed_at: split.changed_at,
             backends: route.backends.clone(),
         })
@@ -158,8 +169,18 @@ impl Router {
 
     /// Replaces `model`'s split, all at once, and logs the change. Versions not named get 0.
     pub fn set_split(&self, model: &str, weights: BTreeMap<String, u32>) -> Result<Arc<Split>, RouteError> {
+        self.set_route(model, weights, None)
+    }
+
+    /// Replaces `model`'s split and the version mirrored to (None: none), all at once.
+    pub fn set_route(
+        &self,
+        model: &str,
+        weights: BTreeMap<String, u32>,
+        mirror: Option<String>,
+    ) -> Result<Arc<Split>, RouteError> {
         let route = self.route(model)?;
-        let split = Arc::new(route.validate(model, weights)?);
+        let split = Arc::new(route.validate(model, weights, mirror)?);
         let old = std::mem::replace(&mut *route.split.write().unwrap_or_else(|p| p.into_inner()), split.clone());
         tracing::info!("router: {model} split {} -> {}", old.describe(), split.describe());
         Ok(split)
@@ -167,17 +188,21 @@ impl Router {
 
     /// Where the next request for `model` goes, by the split in force.
     pub fn choose(&self, model: &str) -> Result<Backend, RouteError> {
+        Ok(self.choose_with_mirror(model)?.0)
+    }
+
+    /// Where the next request for `model` goes, and where its copy goes when another version is
+    /// mirrored to.
+    pub fn choose_with_mirror(&self, model: &str) -> Result<(Backend, Option<Backend>), RouteError> {
         let route = self.route(model)?;
         let split = route.current();
         let index = route.routed.fetch_add(1, Ordering::Relaxed);
         let roll = Rng::item(self.seed, &format!("route/{model}"), index).uniform();
         let version = split.pick(roll).unwrap_or_default();
-        route
-            .backends
-            .iter()
-            .find(|backend| backend.version == version)
-            .cloned()
-            .ok_or_else(|| RouteError::UnknownModel(model.to_owned()))
+        let backend = |version: &str| route.backends.iter().find(|backend| backend.version == version).cloned();
+        let chosen = backend(version).ok_or_else(|| RouteError::UnknownModel(model.to_owned()))?;
+        let mirror = split.mirror.as_deref().filter(|m| *m != version).and_then(backend);
+        Ok((chosen, mirror))
     }
 }
 
@@ -212,6 +237,8 @@ mod tests {
         assert_eq!(router.set_split("fraud", weights(&[("12", 60), ("13", 60)])), Err(RouteError::BadTotal(120)));
         let unknown = router.set_split("fraud", weights(&[("12", 50), ("14", 50)])).unwrap_err();
         assert_eq!(unknown.to_string(), "model 'fraud' has no version '14': its versions are 12, 13");
+        let mirrored = router.set_route("fraud", weights(&[("12", 100)]), Some("14".into())).unwrap_err();
+        assert!(matches!(mirrored, RouteError::UnknownVersion { .. }), "a mirror must be a known version");
         assert_eq!(router.set_split("churn", weights(&[("v3", 100)])), Err(RouteError::UnknownModel("churn".into())));
         assert_eq!(router.split("fraud").expect("known"), before);
         let named_one = router.set_split("fraud", weights(&[("12", 100)])).expect("valid");
