@@ -44,8 +44,19 @@ pub enum EngineEvent {
     ObjectivesChanged { model: Option<String> },
     /// A rollout of `model` changed: started, stepped, waited, was signed, ended; or the model's
     /// target, plan or policy changed (`rollout` None).
-    RolloutChanged { model: String, rollout: Option<i64> },
+    RolloutChanged {
+        model: String,
+        #[ts(type = "number | null")]
+        rollout: Option<i64>,
+    },
     /// Rollout `rollout` of `model` waits for the sign-off of `roles` (again, when `late`: it
     /// waited past its policy's limit). `sentence` says where it stands in plain words.
-    ApprovalNeeded { model: String, rollout: i64, roles: Vec<Role>, late: bool, sentence: String },
+    ApprovalNeeded {
+        model: String,
+        #[ts(type = "number")]
+        rollout: i64,
+        roles: Vec<Role>,
+        late: bool,
+        sentence: String,
+    },
 }

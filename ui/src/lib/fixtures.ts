@@ -1,7 +1,7 @@
 // Test data shared by the UI's unit tests: a registered server and a model as the engine sends
 // them.
 
-import type { ModelOverview, RevisionOverview, Server } from "./bindings";
+import type { ModelOverview, RevisionOverview, RolloutView, Server } from "./bindings";
 
 export const NOW = Date.parse("2026-11-28T12:00:00Z");
 export const ago = (seconds: number) => new Date(NOW - seconds * 1000).toISOString();
@@ -61,6 +61,61 @@ export function modelOverview(overrides: Partial<ModelOverview> = {}): ModelOver
     deployed_at: ago(7200),
     objectives: { error_share: { max: 0.02, is_default: false }, p99_s: { max: 1, is_default: true } },
     sentence: "fraud on fraud-prod is healthy (10.1 requests a second, 1.3 % failing).",
+    ...overrides,
+  };
+}
+
+/** A rollout of fraud 13 over 12 at 50 %, waiting for the engineer and the data scientist. */
+export function rolloutView(overrides: Partial<RolloutView> = {}): RolloutView {
+  const gate = (metric: "error_share" | "p99_s", measured: number, threshold: number) => ({
+    gate: metric === "error_share" ? { metric, max: 0.05 } : { metric, max_vs_stable: 2 },
+    measured,
+    stable: measured / 2,
+    threshold,
+    verdict: "pass" as const,
+  });
+  const window = { requests: 120, errors: 1, p99_s: 0.022, p50_s: 0.01 };
+  return {
+    rollout: {
+      id: 7,
+      model: "fraud",
+      stable: "12",
+      candidate: "13",
+      plan: {
+        steps: [10, 50, 100].map((weight) => ({ weight, min_duration_s: 10, approval: false, shadow: false })),
+        gates: [{ metric: "error_share", max: 0.05 }, { metric: "p99_s", max_vs_stable: 2 }],
+        min_requests: 10,
+        failure_limit: 2,
+        on_failure: "rollback",
+      },
+      state: "waiting",
+      step: 1,
+      weight: 50,
+      step_started_at: "2026-11-28T11:59:00Z",
+      waiting_since: "2026-11-28T11:59:30Z",
+      reminded: false,
+      failures: 0,
+      failed_at_ms: null,
+      evidence: {
+        at: "2026-11-28T11:59:50Z",
+        poll_ms: 0,
+        candidate: window,
+        stable: window,
+        gates: [gate("error_share", 0.008, 0.05), gate("p99_s", 0.022, 0.035)],
+        verdict: "pass",
+      },
+      error: null,
+      reason: null,
+      started_by: "release pipeline",
+      started_at: "2026-11-28T11:58:00Z",
+      ended_at: null,
+      updated_at: "2026-11-28T11:59:50Z",
+    },
+    approvals: [],
+    waiting_for: ["engineer", "data_scientist"],
+    next_weight: 100,
+    gate_lines: ["error share 0.8 % ≤ 5.0 %", "p99 latency 22 ms ≤ 35 ms"],
+    sentence: "fraud 13 passed 50 % and waits for the engineer and data scientist to approve.",
     ...overrides,
   };
 }
