@@ -97,7 +97,7 @@ mod tests {
                 .await
                 .unwrap();
         for table in [
-            "approvals",
+            "rollout_approvals",
             "audit_log",
             "health_events",
             "metric_points",
