@@ -43,7 +43,7 @@ pub struct Run {
     pub with_rollouts: bool,
     pub cpu_seconds: f64,
     pub window: Duration,
-    /// Rollouts whose gates were measured on a poll stored during the window (with rollouts).
+    /// Rollouts whose gates this run's `vigil collect` measured (with rollouts).
     pub measured_rollouts: usize,
 }
 
@@ -72,11 +72,12 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
         let with_rollouts = round % 2 == 1;
         let db = if with_rollouts { &with } else { &without };
         let mut collect = spawn_collect(options, db, dir, round)?;
+        let spawned_ms = chrono::Utc::now().timestamp_millis();
         if with_rollouts {
             previous_holder = Some(wait_for_lease(db, &mut collect, previous_holder.as_deref()).await?);
         }
         tokio::time::sleep(options.warmup).await;
-        let (before, started_ms) = (collect.cpu_seconds()?, chrono::Utc::now().timestamp_millis());
+        let before = collect.cpu_seconds()?;
         let start = Instant::now();
         tokio::time::sleep(options.measured).await;
         let (after, window) = (collect.cpu_seconds()?, start.elapsed());
@@ -84,7 +85,7 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
             return Err(format!("vigil collect stopped early; see {}", dir.join(format!("collect-{round}.err")).display()));
         }
         collect.stop();
-        let measured_rollouts = if with_rollouts { measured_since(db, &ids, started_ms).await? } else { 0 };
+        let measured_rollouts = if with_rollouts { measured_since(db, &ids, spawned_ms).await? } else { 0 };
         let run = Run { with_rollouts, cpu_seconds: after - before, window, measured_rollouts };
         println!(
             "  run {} {}: vigil collect {:.1} % of one core over {:.0} s{}",
@@ -92,7 +93,7 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
             if with_rollouts { "with rollouts   " } else { "without rollouts" },
             run.share() * 100.0,
             window.as_secs_f64(),
-            if with_rollouts { format!(" ({measured_rollouts} of {} rollouts measured in the window)", ids.len()) } else { String::new() }
+            if with_rollouts { format!(" ({measured_rollouts} of {} rollouts measured by this run)", ids.len()) } else { String::new() }
         );
         runs.push(run);
     }
