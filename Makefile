@@ -113,16 +113,20 @@ bindings:
 # $(CARGO_TARGET_DIR)/driftenv); then the drift ingest endpoint's events per second on one core beside a
 # bare HTTP route (writes $(CARGO_TARGET_DIR)/bench/ingest.json); then the real window (release build, under Xvfb over WebDriver) on the
 # demo fleet: its first overview, a 100,000-point chart beside a bare canvas line, and its memory over
-# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json). Each prints a table, its ratios, and its
-# figures against their goals, PASS or MISS.
+# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json); then rollouts: a bad canary on the demo
+# fleet rolled back 10 times, timed from the poll that failed it to the router back at 100 % stable,
+# beside Flagger's defaults, and vigil collect's CPU on 1000 targets with and without 100 rollouts
+# under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json).
+# Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench: test-deps ui drift-env
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
 	@$(call run_benches,,$(CARGO_TARGET_DIR)/bench)
 
 # Every benchmark above at a short size (`vigil-bench NAME --quick`: the parser 1 s each; 200
 # targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
-# and chart, no memory soak), in under 5 minutes once built and installed (writes
-# $(CARGO_TARGET_DIR)/bench/quick/NAME.json and quick.log), then every figure with its goal and
+# and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run), in
+# under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
+# quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
 bench-quick: test-deps ui drift-env
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
@@ -139,7 +143,7 @@ bench-quick: test-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window
+BENCHES := parser poller dashboard drift ingest window rollouts
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
 	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true

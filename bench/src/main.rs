@@ -19,8 +19,12 @@
 //! - `vigil-bench window [--out FILE] [--points N] [--minutes M] [--desktop PATH]`: the real
 //!   window's first overview, a 100,000-point chart beside a bare canvas line, and its memory
 //!   on the demo fleet ([`window`]).
+//! - `vigil-bench rollouts [--out FILE] [--rollbacks N] [--targets N] [--rollouts R] [--interval S]
+//!   [--seconds S] [--warmup S] [--runs K] [--vigil PATH]`: the time to roll a failing canary back
+//!   on the demo fleet beside Flagger's defaults, and the poller's CPU with and without rollouts
+//!   under way ([`rollouts`]).
 //!
-//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all six
+//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all seven
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
@@ -32,6 +36,7 @@ mod parser;
 mod payload;
 mod poller;
 mod random;
+mod rollouts;
 mod window;
 
 use std::path::Path;
@@ -43,7 +48,9 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench drift [--quick] [--out FILE] [--rows N] [--features F] [--vigil PATH] [--python PATH] [--keep]\n       \
                      vigil-bench ingest [--quick] [--out FILE] [--seconds S] [--warmup S] [--reference-seconds S] \
                      [--connections N] [--max-events N]\n       \
-                     vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]";
+                     vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]\n       \
+                     vigil-bench rollouts [--quick] [--out FILE] [--rollbacks N] [--targets N] [--rollouts R] [--interval S] \
+                     [--seconds S] [--warmup S] [--runs K] [--vigil PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -54,6 +61,7 @@ fn main() -> ExitCode {
         Some("drift") => drift::run(args),
         Some("ingest") => ingest::run(args),
         Some("window") => window::run(args),
+        Some("rollouts") => rollouts::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

@@ -17,9 +17,9 @@
 //! of any poll, from its own summary line; Prometheus gives no maximum, so its lag is the 99th
 //! percentile of its time between two scrapes of a target, less the interval.
 
-mod process;
+pub(crate) mod process;
 mod prometheus;
-mod targets;
+pub(crate) mod targets;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -239,7 +239,7 @@ async fn measure(options: &Options, dir: &Path) -> Result<Outcome, String> {
 }
 
 /// Registers each target as an MLServer polled every `interval`, into the database at `db`.
-async fn register(db: &Path, addresses: &[String], interval: Duration) -> Result<(), String> {
+pub(crate) async fn register(db: &Path, addresses: &[String], interval: Duration) -> Result<(), String> {
     let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(|error| error.to_string())?;
     for (number, address) in addresses.iter().enumerate() {
         let server = NewServer {

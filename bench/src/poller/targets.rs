@@ -2,7 +2,9 @@
 //! this process. Each answers what Vigil and Prometheus ask an MLServer 1.7.1: server metadata,
 //! readiness of the server and of each model revision, the model repository index, model
 //! metadata, and a metrics page (the one captured from a real MLServer) whose request counters
-//! grow as if the model were serving.
+//! grow as if the model were serving. A target may instead serve a model of its own in two
+//! revisions, v1 and v2, both serving (what a rollout of v2 over v1 measures; the rollouts
+//! benchmark's).
 //! Every metrics read is counted by who made it.
 
 use std::fmt::Write as _;
@@ -47,10 +49,39 @@ struct Page {
 
 impl Page {
     fn from_captured() -> Page {
+        let growing: Vec<(String, f64)> = GROWING.iter().map(|(series, per)| ((*series).to_owned(), *per)).collect();
+        Page::from_text(CAPTURED_PAGE, &growing)
+    }
+
+    /// The captured page with model iris v1 renamed `model`, and each of its series twice: for
+    /// revision v1 and for v2, both growing.
+    fn two_revisions(model: &str) -> Page {
+        const IRIS_V1: &str = "model=\"iris\",version=\"v1\"";
+        let revision = |version: &str| format!("model=\"{model}\",version=\"{version}\"");
+        let mut text = String::with_capacity(CAPTURED_PAGE.len() * 2);
+        for line in CAPTURED_PAGE.lines() {
+            if line.contains(IRIS_V1) {
+                for version in ["v1", "v2"] {
+                    text.push_str(&line.replace(IRIS_V1, &revision(version)));
+                    text.push('\n');
+                }
+            } else {
+                text.push_str(&line.replace("model=\"iris\"", &format!("model=\"{model}\"")));
+                text.push('\n');
+            }
+        }
+        let growing: Vec<(String, f64)> = GROWING
+            .iter()
+            .flat_map(|(series, per)| ["v1", "v2"].map(|version| (series.replace(IRIS_V1, &revision(version)), *per)))
+            .collect();
+        Page::from_text(&text, &growing)
+    }
+
+    fn from_text(page: &str, growing: &[(String, f64)]) -> Page {
         let mut parts = Vec::new();
         let mut text = String::new();
-        for line in CAPTURED_PAGE.lines() {
-            let growing = GROWING.iter().find_map(|(series, per_request)| {
+        for line in page.lines() {
+            let growing = growing.iter().find_map(|(series, per_request)| {
                 let value = line.strip_prefix(series)?.strip_prefix(' ')?;
                 Some((series, value.parse::<f64>().ok()?, *per_request))
             });
@@ -111,42 +142,66 @@ impl Reads {
 
 struct Shared {
     page: Page,
-    reads: Reads,
+    /// What `POST /v2/repository/index` answers.
+    index: String,
+    reads: Arc<Reads>,
 }
 
 /// The running targets; they stop serving when this is dropped.
 pub struct Targets {
     /// `127.0.0.1:PORT` of each target.
     pub addresses: Vec<String>,
-    shared: Arc<Shared>,
+    reads: Arc<Reads>,
     _serving: JoinSet<()>,
 }
 
 impl Targets {
     /// Starts `count` targets, each on its own free loopback port.
     pub async fn start(count: usize) -> Result<Targets, String> {
-        let shared = Arc::new(Shared { page: Page::from_captured(), reads: Reads::default() });
-        let app = Router::new().fallback(answer).with_state(shared.clone());
+        Targets::start_with_models(count, 0).await
+    }
+
+    /// Starts `count` targets, each on its own free loopback port; the first `models` of them
+    /// serve a model of their own ([`model_name`]) in revisions v1 and v2, the others iris v1.
+    pub async fn start_with_models(count: usize, models: usize) -> Result<Targets, String> {
+        let reads = Arc::new(Reads::default());
+        let iris = Arc::new(Shared { page: Page::from_captured(), index: REPOSITORY_INDEX.to_owned(), reads: reads.clone() });
+        let iris = Router::new().fallback(answer).with_state(iris);
         let mut serving = JoinSet::new();
         let mut addresses = Vec::with_capacity(count);
-        for _ in 0..count {
+        for number in 0..count {
+            let app = if number < models {
+                let model = model_name(number);
+                let index = serde_json::json!(["v1", "v2"].map(|version| serde_json::json!({
+                    "name": model, "version": version, "state": "READY", "reason": ""
+                })))
+                .to_string();
+                let shared = Arc::new(Shared { page: Page::two_revisions(&model), index, reads: reads.clone() });
+                Router::new().fallback(answer).with_state(shared)
+            } else {
+                iris.clone()
+            };
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
                 .map_err(|error| format!("cannot open a loopback port for a target: {error}"))?;
             let address = listener.local_addr().map_err(|error| format!("a target's port: {error}"))?;
             addresses.push(address.to_string());
-            let app = app.clone();
             serving.spawn(async move {
                 let _ = axum::serve(listener, app).await;
             });
         }
-        Ok(Targets { addresses, shared, _serving: serving })
+        Ok(Targets { addresses, reads, _serving: serving })
     }
 
     /// Metrics pages read so far, by whom.
     pub fn reads(&self) -> &Reads {
-        &self.shared.reads
+        &self.reads
     }
+}
+
+/// The model that target `number` serves when it serves one of its own: `model-007`.
+pub fn model_name(number: usize) -> String {
+    format!("model-{number:03}")
 }
 
 /// Answers one request as MLServer 1.7.1 would.
@@ -164,7 +219,7 @@ async fn answer(
             (text_format, shared.page.render()).into_response()
         }
         "/v2" => (JSON, SERVER_METADATA).into_response(),
-        "/v2/repository/index" => (JSON, REPOSITORY_INDEX).into_response(),
+        "/v2/repository/index" => (JSON, shared.index.clone()).into_response(),
         "/v2/health/ready" | "/v2/health/live" => StatusCode::OK.into_response(),
         _ => match path.strip_prefix("/v2/models/") {
             Some(_) if path.ends_with("/ready") => StatusCode::OK.into_response(),

@@ -82,19 +82,16 @@ impl Rollouts {
         Ok(())
     }
 
-    /// The models served by `servers`.
+    /// The models served by `servers`, in one query however many servers were polled.
     async fn models_on(&self, servers: &[String]) -> Result<HashSet<String>> {
-        let mut models = HashSet::new();
-        let mut conn = self.context.pool().acquire().await?;
-        for server in servers {
-            let names: Vec<String> =
-                sqlx::query_scalar("SELECT m.name FROM models m JOIN servers s ON s.id = m.server_id WHERE s.name = ?")
-                    .bind(server)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            models.extend(names);
-        }
-        Ok(models)
+        let servers = serde_json::to_string(servers).map_err(|err| VigilError::Internal(err.to_string()))?;
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT m.name FROM json_each(?) n JOIN servers s ON s.name = n.value JOIN models m ON m.server_id = s.id",
+        )
+        .bind(servers)
+        .fetch_all(self.context.pool())
+        .await?;
+        Ok(names.into_iter().collect())
     }
 
     /// One rollout's next move.

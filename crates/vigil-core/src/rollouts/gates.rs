@@ -155,59 +155,51 @@ pub fn wilson_lower(errors: f64, requests: f64) -> f64 {
 
 /// What `version` of `model` did in the polls stored after `since_ms` (on every server serving
 /// it), and the newest poll time read.
+///
+/// One query, summed in SQLite: each poll (a server at a time) gives its requests, errors, p99 and
+/// p50; the window adds the requests and errors of every poll, and weighs each poll's quantiles
+/// by its requests where it had some. One row comes back however long the step has lasted.
 pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, since_ms: i64) -> Result<(Window, i64)> {
-    let series: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT m.server_id, r.id FROM revisions r JOIN models m ON m.id = r.model_id WHERE m.name = ? AND r.version = ?",
+    type Sums = (Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<i64>);
+    // The joins in this order (CROSS JOIN keeps it), so the points are read by their series index.
+    let (requests, errors, p99_weighted, p99_weight, p50_weighted, p50_weight, newest_ms): Sums = sqlx::query_as(
+        "SELECT SUM(COALESCE(requests, 0)), SUM(COALESCE(errors, 0)),
+                SUM(CASE WHEN requests > 0 THEN p99 * requests END),
+                SUM(CASE WHEN requests > 0 AND p99 IS NOT NULL THEN requests END),
+                SUM(CASE WHEN requests > 0 THEN p50 * requests END),
+                SUM(CASE WHEN requests > 0 AND p50 IS NOT NULL THEN requests END),
+                MAX(at_ms)
+         FROM (SELECT p.at_ms AS at_ms,
+                      MAX(CASE WHEN p.signal = ?3 THEN p.value END) AS requests,
+                      MAX(CASE WHEN p.signal = ?4 THEN p.value END) AS errors,
+                      MAX(CASE WHEN p.signal = ?5 THEN p.value END) AS p99,
+                      MAX(CASE WHEN p.signal = ?6 THEN p.value END) AS p50
+               FROM models m CROSS JOIN revisions r CROSS JOIN metric_points p
+               WHERE m.name = ?1 AND r.model_id = m.id AND r.version = ?2
+                 AND p.server_id = m.server_id AND p.revision_id = r.id
+                 AND p.signal IN (?3, ?4, ?5, ?6) AND p.at_ms > ?7
+               GROUP BY p.server_id, p.at_ms)",
     )
     .bind(model)
     .bind(version)
-    .fetch_all(&mut *conn)
+    .bind(signal::REQUESTS)
+    .bind(signal::ERRORS)
+    .bind(signal::LATENCY_P99)
+    .bind(signal::LATENCY_P50)
+    .bind(since_ms)
+    .fetch_one(&mut *conn)
     .await?;
-    // Per poll: requests, errors, p99, p50.
-    let mut polls: std::collections::BTreeMap<(i64, i64), [Option<f64>; 4]> = Default::default();
-    for (server_id, revision_id) in series {
-        let points: Vec<(i64, String, f64)> = sqlx::query_as(
-            "SELECT at_ms, signal, value FROM metric_points
-             WHERE server_id = ? AND revision_id = ? AND signal IN (?, ?, ?, ?) AND at_ms > ?",
-        )
-        .bind(server_id)
-        .bind(revision_id)
-        .bind(signal::REQUESTS)
-        .bind(signal::ERRORS)
-        .bind(signal::LATENCY_P99)
-        .bind(signal::LATENCY_P50)
-        .bind(since_ms)
-        .fetch_all(&mut *conn)
-        .await?;
-        for (at_ms, name, value) in points {
-            let slot = match name.as_str() {
-                signal::REQUESTS => 0,
-                signal::ERRORS => 1,
-                signal::LATENCY_P99 => 2,
-                _ => 3,
-            };
-            polls.entry((server_id, at_ms)).or_default()[slot] = Some(value);
-        }
-    }
-    let newest_ms = polls.keys().map(|(_, at_ms)| *at_ms).max().unwrap_or(since_ms);
-    let mut window = Window::default();
-    let (mut p99_weighted, mut p50_weighted, mut p99_weight, mut p50_weight) = (0.0, 0.0, 0.0, 0.0);
-    for [requests, errors, p99, p50] in polls.into_values() {
-        let requests = requests.unwrap_or(0.0);
-        window.requests += requests;
-        window.errors += errors.unwrap_or(0.0);
-        if let (Some(p99), true) = (p99, requests > 0.0) {
-            p99_weighted += p99 * requests;
-            p99_weight += requests;
-        }
-        if let (Some(p50), true) = (p50, requests > 0.0) {
-            p50_weighted += p50 * requests;
-            p50_weight += requests;
-        }
-    }
-    window.p99_s = (p99_weight > 0.0).then(|| p99_weighted / p99_weight);
-    window.p50_s = (p50_weight > 0.0).then(|| p50_weighted / p50_weight);
-    Ok((window, newest_ms))
+    let mean = |weighted: Option<f64>, weight: Option<f64>| match (weighted, weight) {
+        (Some(weighted), Some(weight)) if weight > 0.0 => Some(weighted / weight),
+        _ => None,
+    };
+    let window = Window {
+        requests: requests.unwrap_or(0.0),
+        errors: errors.unwrap_or(0.0),
+        p99_s: mean(p99_weighted, p99_weight),
+        p50_s: mean(p50_weighted, p50_weight),
+    };
+    Ok((window, newest_ms.unwrap_or(since_ms)))
 }
 
 /// The share of `model`'s features drifted in its latest drift report, if it has one.
