@@ -90,6 +90,9 @@ CREATE TABLE traffic_changes (
 );
 CREATE INDEX traffic_changes_by_model ON traffic_changes (model, at);
 
+-- Gates find a model's revisions by the model's name at every poll.
+CREATE INDEX models_by_name ON models (name);
+
 -- Which engine drives rollouts; taken over once `expires_at_ms` has passed.
 CREATE TABLE rollout_lease (
     id            INTEGER PRIMARY KEY CHECK (id = 1),

@@ -66,7 +66,9 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Duration::from_secs_f64(seconds)),
             _ => Err(format!("{flag} needs a number of seconds, not {text}")),
         };
-        let count = |text: String| text.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("{flag} needs a count, not {text}"));
+        let count = |text: String| {
+            text.parse::<usize>().ok().filter(|n| *n > 0).ok_or(format!("{flag} needs a count, not {text}"))
+        };
         match flag.as_str() {
             "--out" => options.out = Some(value()?.into()),
             "--rollbacks" => options.rollbacks = count(value()?)?,
@@ -128,7 +130,8 @@ fn median_and_worst(times: &[Duration]) -> (Duration, Duration) {
     let mut sorted = times.to_vec();
     sorted.sort();
     let middle = sorted.len() / 2;
-    let median = if sorted.len() % 2 == 0 && middle > 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
+    let median =
+        if sorted.len() % 2 == 0 && middle > 0 { (sorted[middle - 1] + sorted[middle]) / 2 } else { sorted[middle] };
     (median, sorted[sorted.len() - 1])
 }
 
@@ -172,11 +175,17 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
     println!();
     let goals = goal::print(&[
         Goal::new(
-            format!("failing canary rolled back within {} ms of the poll that failed it (worst)", MAX_ROLLBACK.as_millis()),
+            format!(
+                "failing canary rolled back within {} ms of the poll that failed it (worst)",
+                MAX_ROLLBACK.as_millis()
+            ),
             worst <= MAX_ROLLBACK,
             format!("median {} ms, worst {} ms of {}", median.as_millis(), worst.as_millis(), rollbacks.len()),
         ),
-        Goal::none("Flagger's defaults for the same failure / Vigil's median", format!("{flagger_s:.0} s, {flagger_ratio:.0}x")),
+        Goal::none(
+            "Flagger's defaults for the same failure / Vigil's median",
+            format!("{flagger_s:.0} s, {flagger_ratio:.0}x"),
+        ),
         Goal::new(
             format!(
                 "{} rollouts under way cost the poller of {} targets under {:.0} % more CPU",

@@ -165,7 +165,8 @@ impl Targets {
     /// serve a model of their own ([`model_name`]) in revisions v1 and v2, the others iris v1.
     pub async fn start_with_models(count: usize, models: usize) -> Result<Targets, String> {
         let reads = Arc::new(Reads::default());
-        let iris = Arc::new(Shared { page: Page::from_captured(), index: REPOSITORY_INDEX.to_owned(), reads: reads.clone() });
+        let iris =
+            Arc::new(Shared { page: Page::from_captured(), index: REPOSITORY_INDEX.to_owned(), reads: reads.clone() });
         let iris = Router::new().fallback(answer).with_state(iris);
         let mut serving = JoinSet::new();
         let mut addresses = Vec::with_capacity(count);

@@ -60,7 +60,11 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
     let models: Vec<String> = (0..options.rollouts).map(targets::model_name).collect();
     let router = Router::start(&models).await?;
     let (without, with) = (dir.join("without.db"), dir.join("with.db"));
-    println!("Registering {} targets in two databases, {} with rollouts under way ...", targets.addresses.len(), options.rollouts);
+    println!(
+        "Registering {} targets in two databases, {} with rollouts under way ...",
+        targets.addresses.len(),
+        options.rollouts
+    );
     let mut ids = Vec::new();
     for (db, start) in [(&without, false), (&with, true)] {
         crate::poller::register(db, &targets.addresses, options.interval).await?;
@@ -82,7 +86,10 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
         tokio::time::sleep(options.measured).await;
         let (after, window) = (collect.cpu_seconds()?, start.elapsed());
         if !collect.running() {
-            return Err(format!("vigil collect stopped early; see {}", dir.join(format!("collect-{round}.err")).display()));
+            return Err(format!(
+                "vigil collect stopped early; see {}",
+                dir.join(format!("collect-{round}.err")).display()
+            ));
         }
         collect.stop();
         let measured_rollouts = if with_rollouts { measured_since(db, &ids, spawned_ms).await? } else { 0 };
@@ -93,7 +100,11 @@ pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> 
             if with_rollouts { "with rollouts   " } else { "without rollouts" },
             run.share() * 100.0,
             window.as_secs_f64(),
-            if with_rollouts { format!(" ({measured_rollouts} of {} rollouts measured by this run)", ids.len()) } else { String::new() }
+            if with_rollouts {
+                format!(" ({measured_rollouts} of {} rollouts measured by this run)", ids.len())
+            } else {
+                String::new()
+            }
         );
         runs.push(run);
     }
@@ -108,14 +119,19 @@ async fn prepare(db: &Path, models: &[String], router: &Router, start: bool) -> 
     let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(text)?;
     let person = Person::new("bench", Role::Engineer, "vigil-bench").map_err(text)?;
     for model in models {
-        engine.rollouts().set_target(&person, model, TargetSpec::Router { url: router.url(model) }, None).await.map_err(text)?;
+        engine
+            .rollouts()
+            .set_target(&person, model, TargetSpec::Router { url: router.url(model) }, None)
+            .await
+            .map_err(text)?;
         engine.rollouts().set_plan(&person, model, plan()).await.map_err(text)?;
     }
     engine.polling().check_all().await.map_err(text)?;
     let mut ids = Vec::new();
     if start {
         for model in models {
-            let view = engine.rollouts().start(&person, model, "v2", Some("v1"), Some("vigil-bench")).await.map_err(text)?;
+            let view =
+                engine.rollouts().start(&person, model, "v2", Some("v1"), Some("vigil-bench")).await.map_err(text)?;
             if view.rollout.state != RolloutState::Running || view.rollout.weight != 10 {
                 return Err(format!("{model}'s rollout did not enter its first step: {}", view.sentence));
             }
@@ -150,7 +166,9 @@ async fn wait_for_lease(db: &Path, collect: &mut Process, previous: Option<&str>
     let deadline = Instant::now() + LEASE_WAIT;
     loop {
         let lease = engine.rollouts().lease().await.map_err(|error| error.to_string())?;
-        if let Some((holder, _)) = lease.filter(|(holder, _)| holder.contains(&pid) && Some(holder.as_str()) != previous) {
+        if let Some((holder, _)) =
+            lease.filter(|(holder, _)| holder.contains(&pid) && Some(holder.as_str()) != previous)
+        {
             return Ok(holder);
         }
         if Instant::now() > deadline || !collect.running() {
@@ -169,7 +187,10 @@ async fn measured_since(db: &Path, ids: &[i64], since_ms: i64) -> Result<usize, 
     for id in ids {
         let rollout = engine.rollouts().view(*id).await.map_err(text)?.rollout;
         if rollout.state != RolloutState::Running || rollout.step != 0 {
-            return Err(format!("rollout {id} of {} left its first step: {:?}, {:?}", rollout.model, rollout.state, rollout.error));
+            return Err(format!(
+                "rollout {id} of {} left its first step: {:?}, {:?}",
+                rollout.model, rollout.state, rollout.error
+            ));
         }
         if rollout.evidence.is_some_and(|evidence| evidence.poll_ms >= since_ms) {
             measured += 1;

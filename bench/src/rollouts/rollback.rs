@@ -66,7 +66,11 @@ async fn measure_on(fleet: &RunningFleet, runs: usize, dir: &Path) -> Result<Vec
     engine.servers().add(new).await.map_err(text)?;
     let route = format!("{}/admin/routes/fraud", fleet.router_url());
     let person = Person::new("bench", Role::Engineer, "vigil-bench").map_err(text)?;
-    engine.rollouts().set_target(&person, "fraud", TargetSpec::Router { url: route.clone() }, None).await.map_err(text)?;
+    engine
+        .rollouts()
+        .set_target(&person, "fraud", TargetSpec::Router { url: route.clone() }, None)
+        .await
+        .map_err(text)?;
     engine.rollouts().set_plan(&person, "fraud", plan()).await.map_err(text)?;
     let _poller = engine.polling().start();
     let _driver = engine.rollouts().start_driver();
@@ -76,7 +80,8 @@ async fn measure_on(fleet: &RunningFleet, runs: usize, dir: &Path) -> Result<Vec
     let mut rollbacks = Vec::with_capacity(runs);
     for run in 1..=runs {
         set_route(&http, &route, json!({"12": 100, "13": 0})).await?;
-        let started = engine.rollouts().start(&person, "fraud", "13", Some("12"), Some("vigil-bench")).await.map_err(text)?;
+        let started =
+            engine.rollouts().start(&person, "fraud", "13", Some("12"), Some("vigil-bench")).await.map_err(text)?;
         let id = started.rollout.id;
         let deadline = Instant::now() + ROLLOUT_DEADLINE;
         let ended = loop {
@@ -85,12 +90,19 @@ async fn measure_on(fleet: &RunningFleet, runs: usize, dir: &Path) -> Result<Vec
                 break view.rollout;
             }
             if Instant::now() > deadline {
-                return Err(format!("rollout {run} was not rolled back within {} s: {}", ROLLOUT_DEADLINE.as_secs(), view.sentence));
+                return Err(format!(
+                    "rollout {run} was not rolled back within {} s: {}",
+                    ROLLOUT_DEADLINE.as_secs(),
+                    view.sentence
+                ));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         if ended.state != RolloutState::RolledBack {
-            return Err(format!("rollout {run} ended {:?}, not rolled back: {:?} {:?}", ended.state, ended.reason, ended.error));
+            return Err(format!(
+                "rollout {run} ended {:?}, not rolled back: {:?} {:?}",
+                ended.state, ended.reason, ended.error
+            ));
         }
         let weights = route_weights(&http, &route).await?;
         let serving_stable_only =

@@ -27,8 +27,9 @@ impl Router {
         let routes: HashMap<String, Value> =
             models.iter().map(|model| (model.clone(), json!({ "weights": { "v1": 100 } }))).collect();
         let app = axum::Router::new().fallback(answer).with_state(Arc::new(Mutex::new(routes)));
-        let listener =
-            TcpListener::bind("127.0.0.1:0").await.map_err(|error| format!("cannot open a loopback port for the router: {error}"))?;
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|error| format!("cannot open a loopback port for the router: {error}"))?;
         let address = listener.local_addr().map_err(|error| format!("the router's port: {error}"))?.to_string();
         let serving = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -53,12 +54,14 @@ async fn answer(State(routes): State<Routes>, method: Method, uri: Uri, body: By
     let Some(model) = uri.path().strip_prefix("/routes/") else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(mut routes) = routes.lock() else { return StatusCode::INTERNAL_SERVER_ERROR.into_response() };
     let Some(route) = routes.get_mut(model) else {
-        return (StatusCode::NOT_FOUND, JSON, json!({ "error": format!("no route {model}") }).to_string()).into_response();
+        return (StatusCode::NOT_FOUND, JSON, json!({ "error": format!("no route {model}") }).to_string())
+            .into_response();
     };
     if method == Method::PUT {
         let asked: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if !asked["weights"].is_object() {
-            return (StatusCode::BAD_REQUEST, JSON, json!({ "error": "a route needs weights" }).to_string()).into_response();
+            return (StatusCode::BAD_REQUEST, JSON, json!({ "error": "a route needs weights" }).to_string())
+                .into_response();
         }
         *route = json!({ "weights": asked["weights"], "mirror": asked.get("mirror").cloned().unwrap_or(Value::Null) });
     } else if method != Method::GET {

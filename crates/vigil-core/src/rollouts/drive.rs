@@ -27,6 +27,8 @@ pub const LEASE: Duration = Duration::from_secs(10);
 /// How often the driver renews its lease and looks for work no poll brings: a rollout just
 /// started, an approval signed, a late approval.
 pub const TICK: Duration = Duration::from_millis(500);
+/// Every how many ticks the lease is renewed (2 s; it lasts [`LEASE`]).
+const RENEW_EVERY_TICKS: u64 = 4;
 
 /// Why a rollout ends, and with what.
 pub(super) enum Ending {
@@ -73,13 +75,30 @@ impl Rollouts {
             Some(servers) => self.models_on(servers).await?,
             None => HashSet::new(),
         };
+        let mut measured_only = Vec::new();
         for rollout in active {
             let measure = measured.contains(&rollout.model);
-            if let Err(err) = self.drive_one(rollout, measure).await {
-                tracing::warn!("driving a rollout failed: {err}");
+            match self.drive_one(rollout, measure).await {
+                Ok(Some(rollout)) => measured_only.push(rollout),
+                Ok(None) => {}
+                Err(err) => tracing::warn!("driving a rollout failed: {err}"),
             }
         }
-        Ok(())
+        self.store_measurements(measured_only).await
+    }
+
+    /// Stores the round's new measurements of rollouts that did not move, in one write.
+    async fn store_measurements(&self, rollouts: Vec<Rollout>) -> Result<()> {
+        if rollouts.is_empty() {
+            return Ok(());
+        }
+        let mut write = self.context.write().await?;
+        for mut rollout in rollouts {
+            rollout.updated_at = Utc::now();
+            queries::update(&mut write, &rollout).await?;
+            write.announce(changed(&rollout));
+        }
+        write.commit().await
     }
 
     /// The models served by `servers`, in one query however many servers were polled.
@@ -94,13 +113,14 @@ impl Rollouts {
         Ok(names.into_iter().collect())
     }
 
-    /// One rollout's next move.
-    async fn drive_one(&self, mut rollout: Rollout, measure: bool) -> Result<()> {
+    /// One rollout's next move. A rollout whose only news is a new measurement comes back, to
+    /// be stored with the others of the round in one write.
+    async fn drive_one(&self, mut rollout: Rollout, measure: bool) -> Result<Option<Rollout>> {
         if rollout.state == RolloutState::Paused {
-            return Ok(());
+            return Ok(None);
         }
         if rollout.step < 0 {
-            return self.enter_step(rollout, 0, None).await;
+            return self.enter_step(rollout, 0, None).await.map(|()| None);
         }
         let now = Utc::now();
         if measure {
@@ -113,18 +133,18 @@ impl Rollouts {
             if verdict == Verdict::Fail && fresh {
                 rollout.failures += 1;
                 if rollout.failures > rollout.plan.failure_limit {
-                    return self.fail(rollout).await;
+                    return self.fail(rollout).await.map(|()| None);
                 }
-                return self.save(rollout, "rollout.gate_failed").await;
+                return self.save(rollout, "rollout.gate_failed").await.map(|()| None);
             }
         }
         let passed = rollout.evidence.as_ref().is_some_and(|e| e.verdict == Verdict::Pass);
         let step = &rollout.plan.steps[rollout.step as usize];
         let held_long_enough = now - rollout.step_started_at >= chrono::Duration::seconds(step.min_duration_s as i64);
-        let Some((next, next_step)) = rollout.next_step() else { return Ok(()) };
+        let Some((next, next_step)) = rollout.next_step() else { return Ok(None) };
         let next_weight = next_step.weight;
         if !(passed && held_long_enough) && rollout.state != RolloutState::Waiting {
-            return if measure { self.save(rollout, "").await } else { Ok(()) };
+            return Ok(measure.then_some(rollout));
         }
         let policy = self.policy(&rollout.model).await?;
         let needs_sign_off = step.approval || next_weight == 100;
@@ -132,7 +152,7 @@ impl Rollouts {
         let signed = self.signed_roles(rollout.id, next as i32).await?;
         let missing: Vec<_> = roles.iter().filter(|role| !signed.contains(role)).copied().collect();
         if missing.is_empty() {
-            return self.enter_step(rollout, next, None).await;
+            return self.enter_step(rollout, next, None).await.map(|()| None);
         }
         if rollout.state != RolloutState::Waiting {
             rollout.state = RolloutState::Waiting;
@@ -142,26 +162,23 @@ impl Rollouts {
             let asked = ask(&rollout, missing, false);
             self.save_with(rollout, "rollout.waiting", detail).await?;
             self.context.publish(asked);
-            return Ok(());
+            return Ok(None);
         }
         if let (Some(limit), Some(since)) = (policy.approval_timeout_s, rollout.waiting_since) {
             if now - since >= chrono::Duration::seconds(limit as i64) && !rollout.reminded {
                 rollout.reminded = true;
                 if policy.abort_on_timeout {
                     let reason = format!("no sign-off from {} within {limit} s", words(&missing));
-                    return self.end(rollout, Ending::Aborted, None, &reason).await;
+                    return self.end(rollout, Ending::Aborted, None, &reason).await.map(|()| None);
                 }
                 let detail = json!({ "waited_s": (now - since).num_seconds(), "needs": words(&missing) });
                 let asked = ask(&rollout, missing, true);
                 self.save_with(rollout, "rollout.approval_late", detail).await?;
                 self.context.publish(asked);
-                return Ok(());
+                return Ok(None);
             }
         }
-        if measure {
-            self.save(rollout, "").await?;
-        }
-        Ok(())
+        Ok(measure.then_some(rollout))
     }
 
     /// The roles that approved entering `step` of rollout `id`.
@@ -438,6 +455,7 @@ pub(super) fn start(rollouts: Rollouts) -> RolloutDriver {
         let mut events = rollouts.context.subscribe();
         let mut ticks = tokio::time::interval(TICK);
         let mut holding = false;
+        let mut tick_count: u64 = 0;
         loop {
             let polled = tokio::select! {
                 _ = ticks.tick() => None,
@@ -448,7 +466,10 @@ pub(super) fn start(rollouts: Rollouts) -> RolloutDriver {
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 },
             };
-            if polled.is_none() {
+            // The lease is renewed every few ticks: a write each time, and it lasts far longer.
+            let renew_now = polled.is_none() && tick_count % RENEW_EVERY_TICKS == 0;
+            tick_count += u64::from(polled.is_none());
+            if renew_now {
                 let held = rollouts.hold_lease().await.unwrap_or_else(|err| {
                     tracing::warn!("the rollout lease could not be renewed: {err}");
                     false
