@@ -78,6 +78,7 @@ fn main() -> ExitCode {
     };
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(command_list!(invoke_handler))
         .setup(move |app| {
             lean::apply(app);

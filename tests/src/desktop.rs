@@ -95,8 +95,30 @@ impl DesktopApp {
         Self::launch_binary(&workspace_binary("vigil-desktop"), name, poll_interval_secs, args).await
     }
 
+    /// As [`launch`](Self::launch), with `env` added to the app's environment (e.g. a private
+    /// `DBUS_SESSION_BUS_ADDRESS`).
+    pub async fn launch_with_env(
+        name: &str,
+        poll_interval_secs: f64,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> DesktopApp {
+        Self::start(&workspace_binary("vigil-desktop"), name, poll_interval_secs, args, env).await
+    }
+
     /// As [`launch`](Self::launch), with the `vigil-desktop` binary at `app_binary`.
     pub async fn launch_binary(app_binary: &Path, name: &str, poll_interval_secs: f64, args: &[&str]) -> DesktopApp {
+        Self::start(app_binary, name, poll_interval_secs, args, &[]).await
+    }
+
+    /// Starts Xvfb, then tauri-driver with the app's environment (inherited by the app).
+    async fn start(
+        app_binary: &Path,
+        name: &str,
+        poll_interval_secs: f64,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> DesktopApp {
         let turn = ONE_AT_A_TIME.lock().await;
         let artifacts =
             app_binary.parent().and_then(Path::parent).expect("target dir").join("e2e-artifacts").join(name);
@@ -116,6 +138,7 @@ impl DesktopApp {
             .env("NO_AT_BRIDGE", "1")
             .env("VIGIL_DB", &db_path)
             .env("VIGIL_POLL_INTERVAL", poll_interval_secs.to_string())
+            .envs(env.iter().copied())
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .process_group(0)

@@ -1,11 +1,13 @@
 //! What Vigil's integration and end-to-end tests share: real servers on loopback, paths of the
-//! built binaries, and the real desktop window driven over WebDriver.
+//! built binaries, the real desktop window driven over WebDriver, and a stand-in for the
+//! desktop's notification service on a private D-Bus bus.
 
 pub mod desktop;
 pub mod keyring;
 pub mod loopback;
 pub mod mlflow;
 pub mod mlserver;
+pub mod notifications;
 pub mod prometheus;
 pub mod webdriver;
 

@@ -1,6 +1,7 @@
 //! The window may call exactly Vigil's own commands (`src-tauri/src/command_list.rs`) and the
-//! plugin permissions it uses, and its Content-Security-Policy allows no remote code and no
-//! network but IPC. A capability file out of step with the command list fails here.
+//! plugin permissions it uses (each of a plugin the shell registers), and its
+//! Content-Security-Policy allows no remote code and no network but IPC. A capability file out of
+//! step with the command list fails here.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,9 +15,17 @@ include!("../../src-tauri/src/command_list.rs");
 
 /// The commands the window may call: the shell's one list. Changing it is the deliberate step.
 const COMMANDS: &[&str] = command_list!(command_names);
-/// Plugin permissions the window is meant to have.
-const GRANTED_PLUGIN_PERMISSIONS: &[&str] =
-    &["core:event:allow-listen", "core:event:allow-unlisten", "dialog:allow-open"];
+/// Plugin permissions the window is meant to have: engine events, the open- and save-file
+/// dialogs, and desktop notifications of sign-offs (`ui/src/lib/notify.ts`).
+const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &[
+    "core:event:allow-listen",
+    "core:event:allow-unlisten",
+    "dialog:allow-open",
+    "dialog:allow-save",
+    "notification:allow-is-permission-granted",
+    "notification:allow-request-permission",
+    "notification:allow-notify",
+];
 
 #[test]
 fn the_capability_grants_exactly_the_command_list_and_the_plugin_permissions() {
@@ -35,6 +44,21 @@ fn the_capability_grants_exactly_the_command_list_and_the_plugin_permissions() {
          listed plugin permissions"
     );
     assert_eq!(capability["windows"], serde_json::json!(["main"]));
+}
+
+/// Each plugin permission names a plugin the shell registers (`tauri_plugin_NAME::init()` in
+/// main.rs): a permission for a plugin that is not there grants nothing and hides a mistake.
+#[test]
+fn every_plugin_permission_belongs_to_a_registered_plugin() {
+    let main = shell_file("src/main.rs");
+    for permission in GRANTED_PLUGIN_PERMISSIONS {
+        let Some((plugin, _)) = permission.split_once(':') else { panic!("{permission} names no plugin") };
+        if plugin == "core" {
+            continue;
+        }
+        let registered = format!(".plugin(tauri_plugin_{}::init())", plugin.replace('-', "_"));
+        assert!(main.contains(&registered), "{permission}: main.rs does not register the plugin ({registered})");
+    }
 }
 
 #[test]

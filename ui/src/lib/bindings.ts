@@ -481,7 +481,11 @@ approval_timeout_s: number | null,
 /**
  * Whether a rollout whose approval waited past the limit is aborted.
  */
-abort_on_timeout: boolean, };
+abort_on_timeout: boolean, 
+/**
+ * Where to post each request for sign-off (`rollouts/notify.rs`), http or https; None: nowhere.
+ */
+notify_url: string | null, };
 
 export type Step = { 
 /**

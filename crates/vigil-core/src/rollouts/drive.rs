@@ -15,10 +15,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::gates::{self, Evidence, Verdict};
-use super::people::Person;
+use super::people::{Person, Policy};
 use super::record::{Rollout, RolloutState};
 use super::targets::{self, TargetFailure, Traffic};
-use super::{queries, Rollouts};
+use super::{notify, queries, Rollouts};
 use crate::events::EngineEvent;
 use crate::{Result, VigilError};
 
@@ -161,7 +161,7 @@ impl Rollouts {
             let detail = json!({ "step": next + 1, "weight": next_weight, "needs": words });
             let asked = ask(&rollout, missing, false);
             self.save_with(rollout, "rollout.waiting", detail).await?;
-            self.context.publish(asked);
+            self.ask_for_sign_off(&policy, asked);
             return Ok(None);
         }
         if let (Some(limit), Some(since)) = (policy.approval_timeout_s, rollout.waiting_since) {
@@ -174,7 +174,7 @@ impl Rollouts {
                 let detail = json!({ "waited_s": (now - since).num_seconds(), "needs": words(&missing) });
                 let asked = ask(&rollout, missing, true);
                 self.save_with(rollout, "rollout.approval_late", detail).await?;
-                self.context.publish(asked);
+                self.ask_for_sign_off(&policy, asked);
                 return Ok(None);
             }
         }
@@ -404,6 +404,15 @@ impl Rollouts {
             }
         }
         Ok(())
+    }
+}
+
+impl Rollouts {
+    /// Tells the roles `asked` names: the event to every listener (the window notifies its
+    /// person), and a post to the policy's webhook, if it has one.
+    fn ask_for_sign_off(&self, policy: &Policy, asked: EngineEvent) {
+        notify::post_in_background(self.context.http(), policy.notify_url.as_deref(), &asked);
+        self.context.publish(asked);
     }
 }
 

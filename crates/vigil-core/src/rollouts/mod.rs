@@ -5,14 +5,15 @@
 //!
 //! [`Rollouts`] is the domain's one front. Below it: `plan` (steps and gates), `gates` (measuring
 //! a step), `people` (profiles, roles, policies), `targets` (one file per kind of target),
-//! `drive` (the driver and its lease), `actions` (what people ask), `view` (what is shown),
-//! `history` (a model's deployment history and the reports), and `queries` (every statement on
-//! the rollout tables).
+//! `drive` (the driver and its lease), `notify` (a policy's webhook for sign-offs), `actions`
+//! (what people ask), `view` (what is shown), `history` (a model's deployment history and the
+//! reports), and `queries` (every statement on the rollout tables).
 
 mod actions;
 pub mod drive;
 pub mod gates;
 pub mod history;
+mod notify;
 pub mod people;
 pub mod plan;
 mod queries;

@@ -109,6 +109,10 @@ pub struct Policy {
     /// Whether a rollout whose approval waited past the limit is aborted.
     #[serde(default)]
     pub abort_on_timeout: bool,
+    /// Where to post each request for sign-off (`rollouts/notify.rs`), http or https; None: nowhere.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub notify_url: Option<String>,
 }
 
 fn yes() -> bool {
@@ -124,6 +128,7 @@ impl Default for Policy {
             rollback_needs_reason: true,
             approval_timeout_s: None,
             abort_on_timeout: false,
+            notify_url: None,
         }
     }
 }
@@ -147,6 +152,33 @@ impl Policy {
         if self.abort_on_timeout && self.approval_timeout_s.is_none() {
             return Err(VigilError::invalid("abort_on_timeout", "Aborting on a late approval needs a time limit."));
         }
+        if let Some(url) = &self.notify_url {
+            check_notify_url(url)?;
+        }
         Ok(())
+    }
+}
+
+/// Refuses a notification URL that is not an absolute http or https URL with a host.
+fn check_notify_url(url: &str) -> Result<()> {
+    let refused = || VigilError::invalid("notify_url", "The notification URL must be an http or https URL.");
+    let parsed = url::Url::parse(url.trim()).map_err(|_| refused())?;
+    match parsed.scheme() {
+        "http" | "https" if parsed.host().is_some() => Ok(()),
+        _ => Err(refused()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_notify_url;
+
+    #[test]
+    fn only_absolute_http_and_https_notification_urls_are_accepted() {
+        assert!(check_notify_url("http://127.0.0.1:9000/hooks/sign-off").is_ok());
+        assert!(check_notify_url("https://chat.example.com/hook").is_ok());
+        for refused in ["", "chat.example.com/hook", "ftp://example.com/x", "file:///tmp/x", "mailto:a@b.c"] {
+            assert!(check_notify_url(refused).is_err(), "{refused:?} was accepted");
+        }
     }
 }

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { emit } from "@tauri-apps/api/event";
+import type { EngineEvent, Profile, Role } from "./bindings";
+import { approvalNotice, notifyApprovals, type Notice, type Notifier } from "./notify";
+
+afterEach(() => clearMocks());
+
+const SENTENCE = "fraud 12 → 13 is at 25 % and waits for the engineer and data scientist to sign off.";
+
+function asked(roles: Role[], late = false): EngineEvent {
+  return { kind: "approval_needed", model: "fraud", rollout: 7n, roles, late, sentence: SENTENCE };
+}
+
+function profile(role: Role): Profile {
+  return { name: "ada", role };
+}
+
+/** A notifier that records what it shows and how often it was asked for permission. */
+function recordingNotifier(allowed = true): Notifier & { shown: Notice[]; asks: number } {
+  const notifier = {
+    shown: [] as Notice[],
+    asks: 0,
+    async allowed() {
+      notifier.asks++;
+      return allowed;
+    },
+    show(notice: Notice) {
+      notifier.shown.push(notice);
+    },
+  };
+  return notifier;
+}
+
+/** Lets the notifier's awaited permission settle. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe("approvalNotice", () => {
+  it("tells a person whose role is asked that the model waits, in the engine's words", () => {
+    const notice = approvalNotice(asked(["engineer", "data_scientist"]), profile("engineer"));
+    expect(notice).toEqual({ title: "fraud waits for your approval", body: SENTENCE });
+    expect(approvalNotice(asked(["data_scientist"]), profile("data_scientist"))?.title).toBe("fraud waits for your approval");
+  });
+
+  it("says it still waits when the engine asks again after the limit", () => {
+    expect(approvalNotice(asked(["engineer"], true), profile("engineer"))).toEqual({
+      title: "fraud still waits for your approval",
+      body: SENTENCE,
+    });
+  });
+
+  it("tells nobody whose role is not asked, nor a window without a profile, nor of other events", () => {
+    expect(approvalNotice(asked(["engineer", "data_scientist"]), profile("product_manager"))).toBeNull();
+    expect(approvalNotice(asked(["engineer"]), null)).toBeNull();
+    expect(approvalNotice({ kind: "rollout_changed", model: "fraud", rollout: 7n }, profile("engineer"))).toBeNull();
+  });
+});
+
+describe("notifyApprovals", () => {
+  it("notifies the window's current person of each sign-off asked of their role, asking permission once", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    let here: Profile | null = profile("engineer");
+    const notifier = recordingNotifier();
+    const stop = await notifyApprovals(() => here, notifier);
+
+    await emit("engine", asked(["engineer", "data_scientist"]));
+    await emit("engine", asked(["engineer", "data_scientist"], true));
+    await settle();
+    expect(notifier.shown.map((n) => n.title)).toEqual(["fraud waits for your approval", "fraud still waits for your approval"]);
+    expect(notifier.asks).toBe(1);
+
+    here = profile("product_manager");
+    await emit("engine", asked(["engineer", "data_scientist"]));
+    await settle();
+    expect(notifier.shown, "the profile chosen now counts, not the one at start").toHaveLength(2);
+
+    here = profile("data_scientist");
+    stop();
+    await emit("engine", asked(["data_scientist"]));
+    await settle();
+    expect(notifier.shown, "nothing after stopping").toHaveLength(2);
+  });
+
+  it("shows nothing when the person declined notifications, and does not ask again", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const notifier = recordingNotifier(false);
+    await notifyApprovals(() => profile("engineer"), notifier);
+    await emit("engine", asked(["engineer"]));
+    await emit("engine", asked(["engineer"], true));
+    await settle();
+    expect(notifier.shown).toEqual([]);
+    expect(notifier.asks).toBe(1);
+  });
+});

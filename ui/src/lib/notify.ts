@@ -1,0 +1,56 @@
+// Desktop notifications of sign-offs: when the engine says a rollout waits for some roles
+// (`approval_needed`), this window tells its person, and only when their profile's role is among
+// them. The words come from the engine (its sentence); permission is asked once, when the first
+// notice is due, not at launch.
+
+import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
+import { api } from "./api";
+import type { EngineEvent, Profile } from "./bindings";
+
+/** One desktop notification. */
+export interface Notice {
+  title: string;
+  body: string;
+}
+
+/** How notices reach the person. */
+export interface Notifier {
+  /** Whether notifications may be shown, asking the person if they were never asked. */
+  allowed(): Promise<boolean>;
+  show(notice: Notice): void;
+}
+
+/** What to tell `profile` about `event`: null unless it asks for their role's sign-off. */
+export function approvalNotice(event: EngineEvent, profile: Profile | null): Notice | null {
+  if (event.kind !== "approval_needed" || !profile || !event.roles.includes(profile.role)) return null;
+  const waits = event.late ? "still waits" : "waits";
+  return { title: `${event.model} ${waits} for your approval`, body: event.sentence };
+}
+
+/** The desktop's own notifications, through the notification plugin. */
+export const desktopNotifier: Notifier = {
+  async allowed() {
+    if (await isPermissionGranted()) return true;
+    return (await requestPermission()) === "granted";
+  },
+  show: (notice) => sendNotification(notice),
+};
+
+/**
+ * Notifies the person `whoIsHere()` names of each sign-off asked of their role, from now on;
+ * resolves to a function that stops listening. Permission is asked at most once per window.
+ */
+export async function notifyApprovals(
+  whoIsHere: () => Profile | null,
+  notifier: Notifier = desktopNotifier,
+): Promise<() => void> {
+  let permission: Promise<boolean> | null = null;
+  const deliver = async (notice: Notice) => {
+    permission ??= notifier.allowed().catch(() => false);
+    if (await permission) notifier.show(notice);
+  };
+  return api.onEngineEvent((event) => {
+    const notice = approvalNotice(event, whoIsHere());
+    if (notice) void deliver(notice);
+  });
+}
