@@ -9,7 +9,7 @@ afterEach(() => clearMocks());
 const SENTENCE = "fraud 12 → 13 is at 25 % and waits for the engineer and data scientist to sign off.";
 
 function asked(roles: Role[], late = false): EngineEvent {
-  return { kind: "approval_needed", model: "fraud", rollout: 7n, roles, late, sentence: SENTENCE };
+  return { kind: "approval_needed", model: "fraud", rollout: 7, roles, late, sentence: SENTENCE };
 }
 
 function profile(role: Role): Profile {
@@ -52,7 +52,7 @@ describe("approvalNotice", () => {
   it("tells nobody whose role is not asked, nor a window without a profile, nor of other events", () => {
     expect(approvalNotice(asked(["engineer", "data_scientist"]), profile("product_manager"))).toBeNull();
     expect(approvalNotice(asked(["engineer"]), null)).toBeNull();
-    expect(approvalNotice({ kind: "rollout_changed", model: "fraud", rollout: 7n }, profile("engineer"))).toBeNull();
+    expect(approvalNotice({ kind: "rollout_changed", model: "fraud", rollout: 7 }, profile("engineer"))).toBeNull();
   });
 });
 
