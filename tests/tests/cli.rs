@@ -404,30 +404,52 @@ async fn audit_lists_who_added_and_removed_what_newest_first() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn audit_verify_holds_on_the_trail_vigil_wrote_and_names_the_first_entry_edited_in_a_copy() {
+async fn audit_verify_holds_on_the_trail_vigil_wrote_and_names_the_first_entry_edited_deleted_or_reordered_in_a_copy() {
     let (dir, db) = temp_db();
-    for name in ["a", "b", "c"] {
+    for name in ["a", "b", "c", "d"] {
         assert!(vigil(&db, &["server", "add", name, "http://127.0.0.1:9"]).await.success());
     }
     let holds = vigil(&db, &["audit", "verify"]).await;
-    assert!(holds.success() && holds.stdout.contains("holds: 3 entries"), "{holds:?}");
+    assert!(holds.success() && holds.stdout.contains("holds: 4 entries"), "{holds:?}");
 
-    // Someone edits a copy of the file by hand, around the log's triggers.
-    let copy = dir.path().join("copy.db");
-    std::fs::copy(&db, &copy).expect("copy the database");
-    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&copy);
-    let pool =
-        sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("open copy");
-    for sql in ["DROP TRIGGER audit_log_no_update", "UPDATE audit_log SET actor = 'mallory' WHERE id = 2"] {
-        sqlx::query(sql).execute(&pool).await.expect("tamper");
+    // Someone changes a copy of the file by hand, around the log's triggers: edits entry 2,
+    // deletes entry 3, or swaps the contents of entries 2 and 3.
+    let tampered = [
+        ("edited", vec!["UPDATE audit_log SET actor = 'mallory' WHERE id = 2"], 2),
+        ("deleted", vec!["DELETE FROM audit_log WHERE id = 3"], 4),
+        (
+            "reordered",
+            vec![
+                "UPDATE audit_log SET id = -2 WHERE id = 2",
+                "UPDATE audit_log SET id = 2 WHERE id = 3",
+                "UPDATE audit_log SET id = 3 WHERE id = -2",
+            ],
+            2,
+        ),
+    ];
+    for (how, statements, first_broken) in tampered {
+        let copy = dir.path().join(format!("{how}.db"));
+        std::fs::copy(&db, &copy).expect("copy the database");
+        // With its write-ahead log, which holds the newest entries until a checkpoint.
+        let wal = |path: &Path| PathBuf::from(format!("{}-wal", path.display()));
+        if wal(&db).exists() {
+            std::fs::copy(wal(&db), wal(&copy)).expect("copy the write-ahead log");
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&copy);
+        let pool =
+            sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("open copy");
+        let triggers = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"];
+        for sql in triggers.iter().chain(&statements) {
+            sqlx::query(sql).execute(&pool).await.expect("tamper");
+        }
+        pool.close().await;
+        let broken = vigil(&copy, &["audit", "verify"]).await;
+        assert_eq!(broken.code, Some(1), "{how}: {broken:?}");
+        assert!(broken.stderr.contains(&format!("broken at entry {first_broken}")), "{how}: {broken:?}");
+        let json = vigil(&copy, &["audit", "verify", "--json"]).await;
+        let check: Value = serde_json::from_str(&json.stdout).expect("verify --json is JSON");
+        assert_eq!(check["first_broken"]["id"], first_broken, "{how}: {json:?}");
     }
-    pool.close().await;
-    let broken = vigil(&copy, &["audit", "verify"]).await;
-    assert_eq!(broken.code, Some(1), "{broken:?}");
-    assert!(broken.stderr.contains("broken at entry 2"), "{broken:?}");
-    let json = vigil(&copy, &["audit", "verify", "--json"]).await;
-    let check: Value = serde_json::from_str(&json.stdout).expect("verify --json is JSON");
-    assert_eq!(check["first_broken"]["id"], 2, "{json:?}");
     assert!(vigil(&db, &["audit", "verify"]).await.success(), "the original still holds");
 }
 
