@@ -451,6 +451,11 @@ async fn audit_verify_holds_on_the_trail_vigil_wrote_and_names_the_first_entry_e
         assert_eq!(check["first_broken"]["id"], first_broken, "{how}: {json:?}");
     }
     assert!(vigil(&db, &["audit", "verify"]).await.success(), "the original still holds");
+    let csv = vigil(&db, &["audit", "export"]).await;
+    assert_eq!(csv.stdout.lines().count(), 5, "a header and four entries: {csv:?}");
+    let json: Value =
+        serde_json::from_str(&vigil(&db, &["audit", "export", "--format", "json"]).await.stdout).expect("JSON");
+    assert_eq!(json[1]["prev_hash"], json[0]["hash"], "the export carries the chain");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -71,8 +71,7 @@ enum Command {
     #[command(subcommand)]
     Objective(objective::ObjectiveCommand),
     /// Rollouts: start, sign off, promote, pause, resume, abort, roll back, wait, report
-    #[command(subcommand)]
-    Rollout(rollout::RolloutCommand),
+    Rollout(rollout::RolloutArgs),
     /// Deployment targets: where each model's rollouts take effect
     #[command(subcommand)]
     Target(rollout::TargetCommand),
@@ -102,6 +101,13 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
+    /// Print the whole trail, oldest first, with each entry's hashes, so a copy can be checked:
+    /// CSV with a header row, or a JSON array
+    Export {
+        /// csv or json
+        #[arg(long, default_value = "csv", value_parser = parse_export_format)]
+        format: vigil_core::audit::ExportFormat,
+    },
     /// Check the trail's hash chain from its first entry; exits 1 naming the first entry that
     /// was edited, removed, reordered or written around Vigil
     Verify {
@@ -286,6 +292,10 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::History { model, json } => rollout::history(&engine, &model, json).await,
         Command::Profile(command) => rollout::profile(&engine, &cli.actor, command).await,
         Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
+        Command::Audit { check: Some(AuditCommand::Export { format }), .. } => {
+            print!("{}", engine.export_audit(format).await?);
+            Ok(())
+        }
         Command::Audit { check: None, limit, json } => audit(&engine, limit, json).await,
     }
 }
@@ -379,6 +389,15 @@ async fn verify_audit(engine: &Engine, json: bool) -> Result<(), VigilError> {
                 broken.id, broken.reason
             ),
         )),
+    }
+}
+
+/// `csv` or `json`.
+fn parse_export_format(text: &str) -> Result<vigil_core::audit::ExportFormat, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "csv" => Ok(vigil_core::audit::ExportFormat::Csv),
+        "json" => Ok(vigil_core::audit::ExportFormat::Json),
+        other => Err(format!("'{other}' is not an export format: use csv or json.")),
     }
 }
 

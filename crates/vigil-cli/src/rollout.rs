@@ -35,6 +35,16 @@ impl Actor {
     }
 }
 
+/// `vigil rollout …`: the command, and whether to print JSON for scripts.
+#[derive(Args)]
+pub struct RolloutArgs {
+    /// Print JSON for scripts (the rollout as the engine sees it after the command)
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: RolloutCommand,
+}
+
 #[derive(Subcommand)]
 pub enum RolloutCommand {
     /// Start a rollout of a model's candidate revision by its plan
@@ -50,11 +60,7 @@ pub enum RolloutCommand {
         reason: Option<String>,
     },
     /// Show rollouts (of one model), under way first, with their gates and who must sign
-    Status {
-        model: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Status { model: Option<String> },
     /// Sign off the step a rollout waits to enter, as your role
     Approve {
         id: i64,
@@ -107,14 +113,9 @@ pub enum RolloutCommand {
         /// Give up after this many seconds (exit 1)
         #[arg(long, value_name = "SECONDS")]
         timeout: Option<f64>,
-        #[arg(long)]
-        json: bool,
     },
     /// Rollbacks, time to roll back, change-failure rate and time to promote, per model and overall
-    Report {
-        #[arg(long)]
-        json: bool,
-    },
+    Report,
     /// Show a model's plan, or set it from a TOML or JSON file
     Plan {
         model: String,
@@ -199,9 +200,9 @@ fn read_file(path: &std::path::Path) -> Result<String, VigilError> {
         .map_err(|err| VigilError::invalid("file", format!("{} could not be read: {err}", path.display())))
 }
 
-pub async fn run(engine: &Engine, actor: &Actor, command: RolloutCommand) -> Result<(), VigilError> {
-    let rollouts = engine.rollouts();
-    let view = match command {
+pub async fn run(engine: &Engine, actor: &Actor, args: RolloutArgs) -> Result<(), VigilError> {
+    let (rollouts, json) = (engine.rollouts(), args.json);
+    let view = match args.command {
         RolloutCommand::Start { model, to, from, reason } => {
             rollouts.start(&actor.person()?, &model, &to, from.as_deref(), reason.as_deref()).await?
         }
@@ -216,7 +217,7 @@ pub async fn run(engine: &Engine, actor: &Actor, command: RolloutCommand) -> Res
         RolloutCommand::Rollback { model, to, reason } => {
             rollouts.rollback(&actor.person()?, &model, to.as_deref(), reason.as_deref()).await?
         }
-        RolloutCommand::Status { model, json } => {
+        RolloutCommand::Status { model } => {
             let views = rollouts.list(model.as_deref(), 50).await?;
             if json {
                 print_json(&views);
@@ -228,8 +229,8 @@ pub async fn run(engine: &Engine, actor: &Actor, command: RolloutCommand) -> Res
             }
             return Ok(());
         }
-        RolloutCommand::Wait { id, timeout, json } => return wait(engine, id, timeout, json).await,
-        RolloutCommand::Report { json } => return report(engine, json).await,
+        RolloutCommand::Wait { id, timeout } => return wait(engine, id, timeout, json).await,
+        RolloutCommand::Report => return report(engine, json).await,
         RolloutCommand::Plan { model, set } => {
             if let Some(path) = set {
                 rollouts.set_plan(&actor.person()?, &model, Plan::parse(&read_file(&path)?)?).await?;
@@ -247,7 +248,11 @@ pub async fn run(engine: &Engine, actor: &Actor, command: RolloutCommand) -> Res
             return Ok(());
         }
     };
-    show(&view);
+    if json {
+        print_json(&view);
+    } else {
+        show(&view);
+    }
     Ok(())
 }
 
