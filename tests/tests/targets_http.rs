@@ -373,7 +373,7 @@ async fn torchserve_cannot_split_or_serve_a_version_it_has_no_archive_for() {
     let ts = target(&torchserve_spec(&url), TIMEOUT);
     let split = change(ts.as_ref(), &Traffic::split("12", "13", 10), SETTLE).await.unwrap_err();
     assert_eq!(split.kind, FailureKind::Config);
-    assert!(split.message.contains("one version at a time"), "{split}");
+    assert!(split.message.contains("only switches all traffic to one version"), "{split}");
     let unknown = change(ts.as_ref(), &Traffic::only("14"), SETTLE).await.unwrap_err();
     assert_eq!(unknown.kind, FailureKind::Config);
     assert!(unknown.message.contains("no model archive for it"), "{unknown}");

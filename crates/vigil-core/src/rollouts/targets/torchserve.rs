@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{
-    decode, endpoint, http_url, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure, TargetHttp, Traffic,
+    decode, endpoint, http_url, switched_to, Answer, Capabilities, DeploymentTarget, FailureKind, TargetFailure,
+    TargetHttp, Traffic,
 };
 use crate::VigilError;
 
@@ -112,17 +113,6 @@ impl TorchServe {
     }
 }
 
-/// The one version `wanted` serves, or why TorchServe cannot serve it.
-fn only_version(wanted: &Traffic) -> Result<&str, TargetFailure> {
-    match wanted.weights.iter().collect::<Vec<_>>()[..] {
-        [(version, 100)] if wanted.mirror.is_none() => Ok(version),
-        _ => Err(TargetFailure::config(format!(
-            "TorchServe serves one version at a time: it cannot serve {}",
-            wanted.describe()
-        ))),
-    }
-}
-
 impl DeploymentTarget for TorchServe {
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
@@ -146,7 +136,7 @@ impl DeploymentTarget for TorchServe {
 
     fn apply<'a>(&'a self, wanted: &'a Traffic) -> Answer<'a, ()> {
         Box::pin(async move {
-            let version = only_version(wanted)?;
+            let version = switched_to(wanted)?;
             if !self.registered().await?.iter().any(|registered| registered == version) {
                 self.register(version).await?;
             }
