@@ -175,7 +175,7 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     engine.rollouts().approve(&data_scientist(), id, None).await.expect("approve");
     let done =
         until(&engine, id, "promoted", Duration::from_secs(10), |v| v.rollout.state == RolloutState::Promoted).await;
-    assert!(done.sentence.contains("replaced 12"), "{}", done.sentence);
+    assert!(done.sentence.contains("fraud v13 replaced v12"), "{}", done.sentence);
     assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 0, "13": 100}));
     let history = engine.rollouts().history("fraud").await.expect("history");
     let causes: Vec<&str> = history.traffic.iter().map(|t| t.cause.as_str()).collect();

@@ -102,3 +102,12 @@ pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState
     sqlx::query("UPDATE revisions SET health = ? WHERE id = ?").bind(state).bind(id).execute(conn).await?;
     Ok(())
 }
+
+/// A version as people say it: "v12" (kept as given when it starts with a v), "default" for none.
+pub fn version_name(version: &str) -> String {
+    match version {
+        "" => "default".to_owned(),
+        _ if version.starts_with(['v', 'V']) => version.to_owned(),
+        _ => format!("v{version}"),
+    }
+}

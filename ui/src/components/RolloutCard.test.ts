@@ -28,7 +28,7 @@ describe("RolloutCard", () => {
     expect(rows[0]).toContain("5.0 %");
     expect(rows[0]).toContain("Pass");
     expect(find("rollout-waiting-for")?.textContent).toContain("Engineer, Data scientist");
-    expect(find("rollout-sentence")?.textContent).toBe("fraud 13 passed 50 % and waits for the engineer and data scientist to approve.");
+    expect(find("rollout-sentence")?.textContent).toBe("fraud v13 passed 50 % and waits for the engineer and data scientist to approve.");
   });
 
   it("lets only a role the step waits for approve, and asks the engine as that profile with the reason", async () => {

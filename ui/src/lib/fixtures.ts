@@ -115,7 +115,7 @@ export function rolloutView(overrides: Partial<RolloutView> = {}): RolloutView {
     waiting_for: ["engineer", "data_scientist"],
     next_weight: 100,
     gate_lines: ["error share 0.8 % ≤ 5.0 %", "p99 latency 22 ms ≤ 35 ms"],
-    sentence: "fraud 13 passed 50 % and waits for the engineer and data scientist to approve.",
+    sentence: "fraud v13 passed 50 % and waits for the engineer and data scientist to approve.",
     ...overrides,
   };
 }

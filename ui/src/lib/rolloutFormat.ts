@@ -50,9 +50,10 @@ export function gateRow(result: GateResult) {
 
 export const VERDICT_WORDS = { pass: "Pass", fail: "Fail", inconclusive: "Too few requests" } as const;
 
-/** Seconds as "0.4 s", "2 min", "1.5 h"; "—" when unknown. */
+/** Seconds as "4 ms", "2.5 s", "2 min", "1.5 h"; "—" when unknown. */
 export function duration(seconds: number | null): string {
   if (seconds === null || !Number.isFinite(seconds)) return "—";
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;

@@ -15,6 +15,7 @@ use super::queries::{self as dashboard, RevisionSignals};
 use crate::health::HealthState;
 use crate::objectives::{self, Breach, ObjectiveBook, Objectives};
 use crate::points::signal;
+use crate::revisions::version_name;
 use crate::rollouts;
 use crate::servers::{self, Server};
 use crate::Result;
@@ -313,15 +314,6 @@ fn sentence(overview: &ModelOverview, driven: Option<&UnderWay>) -> String {
         .map(|r| format!("; {}", breach_words(&version_name(&r.version), r, &overview.objectives)))
         .collect();
     format!("{name} {state} ({traffic}){rollout}{breaches}.")
-}
-
-/// A version as people say it: "v12" (kept as given when it starts with a v), "default" for none.
-fn version_name(version: &str) -> String {
-    match version {
-        "" => "default".to_owned(),
-        _ if version.starts_with(['v', 'V']) => version.to_owned(),
-        _ => format!("v{version}"),
-    }
 }
 
 /// A share as a percentage with one decimal: "1.9 %".

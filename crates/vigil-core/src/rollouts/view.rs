@@ -10,6 +10,7 @@ use super::people::Role;
 use super::plan::Metric;
 use super::record::{Approval, Rollout, RolloutState};
 use super::{queries, Rollouts};
+use crate::revisions::version_name;
 use crate::Result;
 
 /// A rollout with what is needed to act on it.
@@ -75,7 +76,7 @@ impl Rollouts {
 
 /// Where a rollout stands, in one sentence a product manager reads without a glossary.
 pub fn sentence(rollout: &Rollout, waiting_for: &[Role]) -> String {
-    let (model, stable, candidate) = (&rollout.model, &rollout.stable, &rollout.candidate);
+    let (model, stable, candidate) = (&rollout.model, version_name(&rollout.stable), version_name(&rollout.candidate));
     let at = |time: chrono::DateTime<chrono::Utc>| time.format("%H:%M").to_string();
     let comparison = rollout.evidence.as_ref().and_then(|evidence| {
         let failed = |metric| evidence.gates.iter().any(|g| g.gate.metric == metric && g.verdict == Verdict::Fail);
