@@ -172,7 +172,8 @@ fn check_header(header: &csv::StringRecord) -> Result<()> {
     if given == COLUMNS {
         return Ok(());
     }
-    let first_wrong = COLUMNS.iter().zip(given.iter().chain(std::iter::repeat(&""))).position(|(want, got)| want != got);
+    let first_wrong =
+        COLUMNS.iter().zip(given.iter().chain(std::iter::repeat(&""))).position(|(want, got)| want != got);
     let detail = match first_wrong {
         Some(i) if i < given.len() => format!("column {} is '{}' where '{}' belongs", i + 1, given[i], COLUMNS[i]),
         Some(i) => format!("column {} ('{}') is missing", i + 1, COLUMNS[i]),
@@ -197,7 +198,10 @@ fn parse_row(line: u64, record: &csv::StringRecord) -> Result<InstanceType> {
     }
     let region = cell(1);
     if region.is_empty() || region.contains(char::is_whitespace) {
-        return Err(bad(1, format!("region '{region}' is not a region: give the provider's name for it, such as us-east-1.")));
+        return Err(bad(
+            1,
+            format!("region '{region}' is not a region: give the provider's name for it, such as us-east-1."),
+        ));
     }
     let name = cell(2);
     if name.is_empty() || name.contains(char::is_whitespace) {
@@ -220,7 +224,10 @@ fn parse_row(line: u64, record: &csv::StringRecord) -> Result<InstanceType> {
     let gpu_type = Some(cell(5)).filter(|t| !t.is_empty()).map(str::to_owned);
     match (&gpu_type, gpu_count) {
         (None, count) if count > 0 => {
-            return Err(bad(5, format!("gpu_type is empty but gpu_count is {count}: name the GPU, such as NVIDIA V100.")))
+            return Err(bad(
+                5,
+                format!("gpu_type is empty but gpu_count is {count}: name the GPU, such as NVIDIA V100."),
+            ))
         }
         (Some(gpu), 0) => {
             return Err(bad(6, format!("gpu_count is 0 but gpu_type is '{gpu}': give how many GPUs it has.")));
@@ -254,7 +261,11 @@ fn price(line: u64, record: &csv::StringRecord, first: usize) -> Result<Option<P
         if let Some(offset) = [date, source].iter().position(|cell| !cell.is_empty()) {
             return Err(bad(
                 first + 1 + offset,
-                format!("{} is given but {} is empty: give the price too, or neither.", COLUMNS[first + 1 + offset], COLUMNS[first]),
+                format!(
+                    "{} is given but {} is empty: give the price too, or neither.",
+                    COLUMNS[first + 1 + offset],
+                    COLUMNS[first]
+                ),
             ));
         }
         return Ok(None);
@@ -339,7 +350,11 @@ mod tests {
     fn a_malformed_row_names_its_line_its_column_and_what_to_give() {
         let good = "aws,us-east-1,m5.xlarge,4,16,,0,0.192,2026-12-03,illustrative,,,,,,";
         let cases = [
-            ("aws,us-east-1,x,4,16,,0,abc,2026-12-03,illustrative,,,,,,", "on_demand_hourly", "'abc' is not a price in dollars an hour, such as 24.48"),
+            (
+                "aws,us-east-1,x,4,16,,0,abc,2026-12-03,illustrative,,,,,,",
+                "on_demand_hourly",
+                "'abc' is not a price in dollars an hour, such as 24.48",
+            ),
             ("aws,us-east-1,x,4,16,,0,-1,2026-12-03,illustrative,,,,,,", "on_demand_hourly", "'-1' is not a price"),
             ("aws,us-east-1,x,4,16,,0,,,,,,,,,", "on_demand_hourly", "on_demand_hourly is empty"),
             ("aws,us-east-1,x,4,16,,0,1,2026-13-03,illustrative,,,,,,", "on_demand_date", "'2026-13-03' is not a date"),
@@ -351,7 +366,11 @@ mod tests {
             ("aws,us-east-1,x,4,16,,2,1,2026-12-03,illustrative,,,,,,", "gpu_type", "name the GPU"),
             ("aws,us-east-1,x,4,16,NVIDIA T4,0,1,2026-12-03,illustrative,,,,,,", "gpu_count", "how many GPUs"),
             ("aws,us-east-1,x,4,16,,0,1,2026-12-03,illustrative,,2026-12-03,,,,", "spot_date", "give the price too"),
-            ("aws,us-east-1,x,4,16,,0,1,2026-12-03,illustrative,0.5,2026-12-03,,,,", "spot_source", "spot_source is empty"),
+            (
+                "aws,us-east-1,x,4,16,,0,1,2026-12-03,illustrative,0.5,2026-12-03,,,,",
+                "spot_source",
+                "spot_source is empty",
+            ),
             ("aws,us-east-1,x,4,16,,0,1,2026-12-03,illustrative,,,,1,2026-12-03", "file", "the row has 15 cells"),
         ];
         for (row, field, words) in cases {

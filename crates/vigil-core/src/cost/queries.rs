@@ -51,9 +51,8 @@ impl From<Row> for InstanceType {
 
 /// Every instance type, by provider, region and name.
 pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<InstanceType>> {
-    let rows: Vec<Row> = sqlx::query_as("SELECT * FROM instance_types ORDER BY provider, region, name")
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<Row> =
+        sqlx::query_as("SELECT * FROM instance_types ORDER BY provider, region, name").fetch_all(conn).await?;
     Ok(rows.into_iter().map(InstanceType::from).collect())
 }
 
