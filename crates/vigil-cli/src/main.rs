@@ -2,6 +2,7 @@
 //!
 //! Each subcommand parses its arguments, calls one engine function and prints the result.
 
+mod cost;
 mod drift;
 mod objective;
 mod rollout;
@@ -84,6 +85,9 @@ enum Command {
     /// Profiles: the people who act, each with a role
     #[command(subcommand)]
     Profile(rollout::ProfileCommand),
+    /// Cost: the price catalog of instance types (list, import and export CSV)
+    #[command(subcommand)]
+    Cost(cost::CostCommand),
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -291,6 +295,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Target(command) => rollout::target(&engine, &cli.actor, command).await,
         Command::History { model, json } => rollout::history(&engine, &model, json).await,
         Command::Profile(command) => rollout::profile(&engine, &cli.actor, command).await,
+        Command::Cost(command) => cost::run(&engine, &cli.actor, command).await,
         Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
         Command::Audit { check: Some(AuditCommand::Export { format }), .. } => {
             print!("{}", engine.export_audit(format).await?);

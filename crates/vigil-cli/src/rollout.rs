@@ -27,7 +27,7 @@ pub struct Actor {
 }
 
 impl Actor {
-    fn person(&self) -> Result<Person, VigilError> {
+    pub(crate) fn person(&self) -> Result<Person, VigilError> {
         let missing = || VigilError::invalid("as", "Say who acts: --as NAME --role ROLE (or VIGIL_AS and VIGIL_ROLE).");
         let name = self.name.as_deref().ok_or_else(missing)?;
         let role = Role::parse(self.role.as_deref().ok_or_else(missing)?)?;
@@ -195,7 +195,7 @@ fn show(view: &RolloutView) {
     }
 }
 
-fn read_file(path: &std::path::Path) -> Result<String, VigilError> {
+pub(crate) fn read_file(path: &std::path::Path) -> Result<String, VigilError> {
     std::fs::read_to_string(path)
         .map_err(|err| VigilError::invalid("file", format!("{} could not be read: {err}", path.display())))
 }

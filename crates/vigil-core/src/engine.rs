@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -12,6 +12,7 @@ use ts_rs::TS;
 
 use crate::audit::{self, AuditEntry, ChainCheck};
 use crate::context::Context;
+use crate::cost::Cost;
 use crate::dashboard::Dashboard;
 use crate::drift::Drift;
 use crate::events::EngineEvent;
@@ -54,6 +55,7 @@ struct Inner {
     drift: Drift,
     objectives: ObjectivesFront,
     rollouts: Rollouts,
+    cost: Cost,
 }
 
 impl Engine {
@@ -70,6 +72,8 @@ impl Engine {
             .build()
             .map_err(|err| crate::VigilError::Internal(format!("HTTP client: {err}")))?;
         let context = Context::new(pool, http, options);
+        let cost = Cost::new(context.clone());
+        cost.seed_default_catalog().await?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 servers: Servers::new(context.clone()),
@@ -78,6 +82,7 @@ impl Engine {
                 drift: Drift::new(context.clone()),
                 objectives: ObjectivesFront::new(context.clone()),
                 rollouts: Rollouts::new(context.clone()),
+                cost,
                 context,
             }),
         })
@@ -112,6 +117,11 @@ impl Engine {
     /// driver, people's actions, each model's deployment history and the reports.
     pub fn rollouts(&self) -> &Rollouts {
         &self.inner.rollouts
+    }
+
+    /// Cost: the price catalog of instance types, with each price's date and source.
+    pub fn cost(&self) -> &Cost {
+        &self.inner.cost
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

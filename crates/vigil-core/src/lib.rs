@@ -12,6 +12,7 @@ pub mod audit;
 pub mod bindings;
 pub mod clients;
 mod context;
+pub mod cost;
 pub mod dashboard;
 pub mod discovery;
 pub mod drift;
