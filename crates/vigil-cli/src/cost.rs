@@ -1,7 +1,8 @@
-//! `vigil cost …`: what the machines that serve models cost. So far the price catalog:
-//! `vigil cost catalog list`, `export` (CSV, to standard output or a file) and `import` (CSV; one
-//! bad row refuses the whole file, naming its line, and changes nothing). An import is taken as
-//! a person (`--as NAME --role ROLE`, as for rollouts) and goes on the audit trail.
+//! `vigil cost …`: what the machines that serve models cost. The price catalog: `vigil cost
+//! catalog list`, `export` (CSV, to standard output or a file) and `import` (CSV; one bad row
+//! refuses the whole file, naming its line, and changes nothing). What runs where: `vigil cost
+//! place SERVER --instance PROVIDER/REGION/TYPE --replicas N`. What it costs: `vigil cost report`.
+//! A change is taken as a person (`--as NAME --role ROLE`, as for rollouts) and audited.
 
 use std::path::PathBuf;
 
@@ -18,6 +19,25 @@ pub enum CostCommand {
     /// dollars an hour, each with its date and source
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Say what a server runs on from now: an instance type of the catalog and how many replicas
+    Place {
+        server: String,
+        /// PROVIDER/REGION/TYPE as in the catalog, e.g. aws/us-east-1/p3.16xlarge
+        #[arg(long, value_name = "PROVIDER/REGION/TYPE")]
+        instance: String,
+        #[arg(long, default_value_t = 1)]
+        replicas: u32,
+    },
+    /// Each server's cost an hour, a day and a 30-day projection, and each revision's cost per
+    /// 1,000 successful predictions over the window
+    Report {
+        /// Hours the report covers, ending now
+        #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
+        window: f64,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -43,7 +63,60 @@ pub enum CatalogCommand {
 }
 
 pub async fn run(engine: &Engine, actor: &Actor, command: CostCommand) -> Result<(), VigilError> {
-    let CostCommand::Catalog(command) = command;
+    match command {
+        CostCommand::Catalog(command) => catalog(engine, actor, command).await,
+        CostCommand::Place { server, instance, replicas } => {
+            let parts: Vec<&str> = instance.splitn(3, '/').collect();
+            let [provider, region, name] = parts[..] else {
+                let message = format!("'{instance}' must be PROVIDER/REGION/TYPE, e.g. aws/us-east-1/p3.16xlarge.");
+                return Err(VigilError::invalid("instance", message));
+            };
+            let placed = engine.cost().place(&actor.person()?, &server, (provider, region, name), replicas).await?;
+            let price = placed.hourly.map_or("no price".to_owned(), |h| format!("${:.2} an hour each", h));
+            println!("{server} runs {replicas} × {provider} {region} {name} from now ({price})");
+            Ok(())
+        }
+        CostCommand::Report { window, json } => report(engine, window, json).await,
+    }
+}
+
+/// `vigil cost report`.
+async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), VigilError> {
+    if !(window_hours > 0.0 && window_hours <= 24.0 * 400.0) {
+        return Err(VigilError::invalid("window", "The window is between a few minutes and 400 days, in hours."));
+    }
+    let report = engine.cost().report(chrono::Duration::milliseconds((window_hours * 3_600_000.0) as i64)).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        return Ok(());
+    }
+    if report.servers.is_empty() {
+        println!("No server has a placement yet: say what one runs on with `vigil cost place SERVER --instance …`.");
+        return Ok(());
+    }
+    let dollars = |d: f64| format!("${d:.2}");
+    let servers = report.servers.iter().map(|s| {
+        [s.server.clone(), s.placement.clone(), dollars(s.hourly), dollars(s.monthly), dollars(s.window_cost)]
+    });
+    print!("{}", table(["SERVER", "RUNS ON", "AN HOUR", "30 DAYS", "THIS WINDOW"], servers));
+    println!();
+    let revisions = report.revisions.iter().map(|r| {
+        let per_thousand = r.per_thousand.map_or("no predictions".to_owned(), |d| format!("${d:.4}"));
+        [
+            format!("{} {}", r.model, r.version),
+            r.server.clone(),
+            format!("{:.0}", r.successful),
+            dollars(r.cost),
+            per_thousand,
+            r.split.clone(),
+        ]
+    });
+    print!("{}", table(["REVISION", "SERVER", "PREDICTIONS", "COST", "PER 1,000", "SPLIT BY"], revisions));
+    Ok(())
+}
+
+/// `vigil cost catalog …`.
+async fn catalog(engine: &Engine, actor: &Actor, command: CatalogCommand) -> Result<(), VigilError> {
     let cost = engine.cost();
     match command {
         CatalogCommand::List { json } => {

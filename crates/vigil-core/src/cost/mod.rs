@@ -1,14 +1,17 @@
 //! Cost and capacity: what the machines that serve models cost. The domain will hold the price
 //! catalog, what runs where (each server's instance type and replicas over time), the costs
 //! computed from the stored signals (per hour, per day, per 1,000 successful predictions), load
-//! tests and the capacity planner. So far it holds the first of these, the catalog.
+//! tests and the capacity planner. So far it holds the catalog, what runs where, and the costs.
 //!
 //! [`Cost`] is the domain's one front. Below it: `catalog` (instance types and their dated,
-//! sourced prices; the CSV they are imported and exported as) and `queries` (every statement
-//! on the catalog's tables).
+//! sourced prices; the CSV they are imported and exported as), `queries` (every statement on
+//! the catalog's tables), `spend` (the arithmetic) and `report` (placements, and the cost report
+//! from them and the stored signals).
 
 pub mod catalog;
 mod queries;
+pub mod report;
+pub mod spend;
 
 use serde::Serialize;
 use serde_json::json;
@@ -80,5 +83,39 @@ impl Cost {
         write.audit_by(Some(person), "cost.catalog.import", "price catalog", json!(summary)).await?;
         write.commit().await?;
         Ok(summary)
+    }
+
+    /// Records that `server` runs `replicas` of the catalog's `provider region instance_type`
+    /// from now on, as `person`; audited. The catalog must hold the instance type.
+    pub async fn place(
+        &self,
+        person: &Person,
+        server: &str,
+        (provider, region, instance_type): (&str, &str, &str),
+        replicas: u32,
+    ) -> Result<report::Placement> {
+        crate::servers::queries::get(&mut *self.context.pool().acquire().await?, server).await?;
+        let placement = report::Placement {
+            server: server.to_owned(),
+            provider: provider.trim().to_owned(),
+            region: region.trim().to_owned(),
+            instance_type: instance_type.trim().to_owned(),
+            replicas,
+            since: chrono::Utc::now(),
+            hourly: None,
+        };
+        let mut write = self.context.write().await?;
+        report::insert_placement(&mut write, &placement).await?;
+        let detail = json!({ "instance": format!("{provider} {region} {instance_type}"), "replicas": replicas });
+        write.audit_by(Some(person), "cost.place", server, detail).await?;
+        let placed = report::placements(&mut write, Some(server)).await?.pop();
+        write.commit().await?;
+        placed.ok_or_else(|| crate::VigilError::Internal("a placement just stored was not found".into()))
+    }
+
+    /// What each server and revision cost over the last `window` (see [`report::report`]).
+    pub async fn report(&self, window: chrono::Duration) -> Result<report::CostReport> {
+        let to = chrono::Utc::now();
+        report::report(&mut *self.context.pool().acquire().await?, to - window, to).await
     }
 }
