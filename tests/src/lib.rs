@@ -4,6 +4,7 @@
 
 pub mod desktop;
 pub mod keyring;
+pub mod load_targets;
 pub mod loopback;
 pub mod mlflow;
 pub mod mlserver;
