@@ -61,7 +61,9 @@ async fn the_in_flight_cap_delays_sending_but_the_wait_still_counts() {
     let result = run(&capped).await;
     assert!(result.sent_late >= 100, "requests due during a stall wait for a slot: {result:?}");
     assert!(result.latency.p99 >= Duration::from_millis(850), "{result:?}");
-    assert!((1_150..=1_210).contains(&result.sent), "every request due is still sent: {result:?}");
+    // Those due in the last stall, at the end of the run, are never sent: counted as unsent.
+    let due = result.sent + result.unsent;
+    assert!((1_195..=1_205).contains(&due), "every request due is sent or counted unsent: {result:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

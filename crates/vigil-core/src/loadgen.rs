@@ -10,8 +10,10 @@
 //! latencies still count from their due times, so the wait shows in the quantiles; how many were
 //! sent more than [`LATE_SEND`] after their due time is reported ([`LoadResult::sent_late`]).
 //!
-//! A run is bounded in time ([`LoadPlan::duration`]: no request is due after it) and in count
-//! ([`LoadPlan::max_requests`]); each request has its own timeout. Setting the cancel flag stops
+//! A run is bounded in time ([`LoadPlan::duration`]: no request is due after it, and none is
+//! sent after it) and in count ([`LoadPlan::max_requests`]); each request has its own timeout.
+//! A request due within the duration but not sent by its end (the server or the generator could
+//! not keep up) is counted as [`LoadResult::unsent`], and counts against the error share. Setting the cancel flag stops
 //! the schedule and abandons the requests under way (they are counted as
 //! [`LoadResult::abandoned`], not as errors).
 //!
@@ -76,6 +78,8 @@ pub struct LoadResult {
     pub connection_errors: u64,
     /// Under way when the run was cancelled, and never answered.
     pub abandoned: u64,
+    /// Due within the duration but not sent by its end: the rate was not kept.
+    pub unsent: u64,
     /// Sent more than [`LATE_SEND`] after their due time (the in-flight cap was reached, or the
     /// generator could not keep up).
     pub sent_late: u64,
@@ -97,13 +101,15 @@ impl LoadResult {
         self.http_errors + self.timeouts + self.connection_errors
     }
 
-    /// The share of finished requests that were errors (0 when none finished).
+    /// The share of errors and unsent requests among the finished and the unsent (0 when
+    /// there are none).
     pub fn error_share(&self) -> f64 {
-        let finished = self.ok + self.errors();
+        let failed = self.errors() + self.unsent;
+        let finished = self.ok + failed;
         if finished == 0 {
             0.0
         } else {
-            self.errors() as f64 / finished as f64
+            failed as f64 / finished as f64
         }
     }
 }
@@ -196,39 +202,39 @@ pub async fn run(
     let client = client_for(plan)?;
     let tally = Arc::new(Tally::new(Instant::now()));
     let reporter = tokio::spawn(report_progress(tally.clone(), plan.rate, progress));
-    let mut under_way = send_on_schedule(plan, &client, &tally, &cancel).await;
+    let (mut under_way, unsent) = send_on_schedule(plan, &client, &tally, &cancel).await;
     let abandoned = finish(&mut under_way, &cancel).await;
     reporter.abort();
     let mut result = tally.snapshot(plan.rate);
     result.abandoned = abandoned;
+    result.unsent = unsent;
     result.in_flight = 0;
     result.cancelled = cancel.load(Ordering::Relaxed);
     Ok(result)
 }
 
 /// Sends every request when it is due until the duration, the count or a cancel ends the
-/// schedule; returns the requests still under way.
+/// schedule; returns the requests still under way, and how many were due but not sent by the
+/// end of the duration.
 async fn send_on_schedule(
     plan: &LoadPlan,
     client: &reqwest::Client,
     tally: &Arc<Tally>,
     cancel: &AtomicBool,
-) -> JoinSet<()> {
+) -> (JoinSet<()>, u64) {
     let slots = Arc::new(Semaphore::new(plan.max_in_flight));
     let mut under_way = JoinSet::new();
     let end = tally.start + plan.duration;
     for index in 0..plan.max_requests {
         let due = tally.start + Duration::from_secs_f64(index as f64 / plan.rate);
-        if due > end || cancel.load(Ordering::Relaxed) {
+        if due > end || !wait_until(due, cancel).await {
             break;
         }
-        if due > Instant::now() {
-            tokio::time::sleep_until(due).await;
-        }
-        let Ok(slot) = slots.clone().acquire_owned().await else { break };
-        if cancel.load(Ordering::Relaxed) {
-            break;
-        }
+        let slot = match free_slot(&slots, end, cancel).await {
+            Slot::Free(slot) => slot,
+            Slot::Cancelled => break,
+            Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
+        };
         while under_way.try_join_next().is_some() {}
         let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
         let request = client.post(plan.url.clone()).header("content-type", &plan.content_type).body(body);
@@ -240,7 +246,54 @@ async fn send_on_schedule(
             drop(slot);
         });
     }
-    under_way
+    (under_way, 0)
+}
+
+/// How often a wait looks at the cancel flag.
+const CANCEL_CHECK: Duration = Duration::from_millis(50);
+
+/// Sleeps until `due` unless cancelled first; whether it was not cancelled.
+async fn wait_until(due: Instant, cancel: &AtomicBool) -> bool {
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return false;
+        }
+        let now = Instant::now();
+        if now >= due {
+            return true;
+        }
+        tokio::time::sleep_until(due.min(now + CANCEL_CHECK)).await;
+    }
+}
+
+enum Slot {
+    Free(tokio::sync::OwnedSemaphorePermit),
+    Cancelled,
+    TimeUp,
+}
+
+/// Waits for a slot under the in-flight cap, at most until `end` or a cancel.
+async fn free_slot(slots: &Arc<Semaphore>, end: Instant, cancel: &AtomicBool) -> Slot {
+    loop {
+        if cancel.load(Ordering::Relaxed) {
+            return Slot::Cancelled;
+        }
+        let now = Instant::now();
+        if now > end {
+            return Slot::TimeUp;
+        }
+        match tokio::time::timeout_at(end.min(now + CANCEL_CHECK), slots.clone().acquire_owned()).await {
+            Ok(Ok(slot)) => return Slot::Free(slot),
+            Ok(Err(_)) => return Slot::Cancelled,
+            Err(_) => {}
+        }
+    }
+}
+
+/// How many requests are due within the duration (and the count).
+fn due_by_end(plan: &LoadPlan) -> u64 {
+    let due = (plan.duration.as_secs_f64() * plan.rate).floor() as u64 + 1;
+    due.min(plan.max_requests)
 }
 
 /// Waits for the requests under way (each bounded by its timeout), or abandons them at a
@@ -338,6 +391,7 @@ impl Tally {
             timeouts: self.timeouts.load(Ordering::Relaxed),
             connection_errors: self.connection_errors.load(Ordering::Relaxed),
             abandoned: 0,
+            unsent: 0,
             sent_late: self.sent_late.load(Ordering::Relaxed),
             in_flight: sent.saturating_sub(finished),
             elapsed,
