@@ -176,16 +176,84 @@ fn check_plan(plan: &LoadPlan) -> Result<()> {
     Ok(())
 }
 
-/// The HTTP client of a load test: no proxy (loopback must stay loopback), keep-alive
-/// connections for every slot, no delay on small writes.
-fn client_for(plan: &LoadPlan) -> Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .no_proxy()
-        .pool_max_idle_per_host(plan.max_in_flight)
-        .tcp_nodelay(true)
-        .timeout(plan.timeout)
-        .build()
-        .map_err(|error| VigilError::Internal(format!("cannot build the load test's HTTP client: {error}")))
+/// How one request ended.
+enum Outcome {
+    Answered(hyper::StatusCode),
+    TimedOut,
+    Failed,
+}
+
+/// The keep-alive HTTP/1.1 connections of a load test, to one host, opened as they are needed
+/// (at most one per request under way) and reused. No proxy: loopback stays loopback.
+struct Connections {
+    host: String,
+    port: u16,
+    authority: String,
+    path: String,
+    content_type: hyper::header::HeaderValue,
+    timeout: Duration,
+    idle: Mutex<Vec<hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>>>,
+}
+
+impl Connections {
+    fn new(plan: &LoadPlan) -> Result<Connections> {
+        if plan.url.scheme() != "http" {
+            return Err(invalid("url", format!("load tests speak plain HTTP for now, not {}", plan.url.scheme())));
+        }
+        let host = plan.url.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+        let port = plan.url.port_or_known_default().unwrap_or(80);
+        let authority = plan.url[url::Position::BeforeHost..url::Position::AfterPort].to_owned();
+        let path = plan.url[url::Position::BeforePath..url::Position::AfterQuery].to_owned();
+        let content_type = hyper::header::HeaderValue::from_str(&plan.content_type)
+            .map_err(|_| invalid("content_type", format!("{:?} is not a header value", plan.content_type)))?;
+        Ok(Connections {
+            host,
+            port,
+            authority,
+            path,
+            content_type,
+            timeout: plan.timeout,
+            idle: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// POSTs `body`, within the timeout.
+    async fn post(&self, body: bytes::Bytes) -> Outcome {
+        match tokio::time::timeout(self.timeout, self.exchange(body)).await {
+            Ok(Some(status)) => Outcome::Answered(status),
+            Ok(None) => Outcome::Failed,
+            Err(_) => Outcome::TimedOut,
+        }
+    }
+
+    async fn exchange(&self, body: bytes::Bytes) -> Option<hyper::StatusCode> {
+        let mut sender = match self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
+            Some(sender) => sender,
+            None => self.connect().await?,
+        };
+        let request = hyper::Request::post(self.path.as_str())
+            .header(hyper::header::HOST, self.authority.as_str())
+            .header(hyper::header::CONTENT_TYPE, self.content_type.clone())
+            .body(http_body_util::Full::new(body))
+            .ok()?;
+        sender.ready().await.ok()?;
+        let response = sender.send_request(request).await.ok()?;
+        let status = response.status();
+        http_body_util::BodyExt::collect(response.into_body()).await.ok()?;
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(sender);
+        }
+        Some(status)
+    }
+
+    async fn connect(&self) -> Option<hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>> {
+        let stream = tokio::net::TcpStream::connect((self.host.as_str(), self.port)).await.ok()?;
+        stream.set_nodelay(true).ok()?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.ok()?;
+        tokio::spawn(connection);
+        Some(sender)
+    }
 }
 
 /// Runs one open-loop load test. `allowed_hosts` are the non-loopback hosts the user allowed;
@@ -199,10 +267,10 @@ pub async fn run(
 ) -> Result<LoadResult> {
     check_host(&plan.url, allowed_hosts)?;
     check_plan(plan)?;
-    let client = client_for(plan)?;
+    let connections = Arc::new(Connections::new(plan)?);
     let tally = Arc::new(Tally::new(Instant::now()));
     let reporter = tokio::spawn(report_progress(tally.clone(), plan.rate, progress));
-    let (mut under_way, unsent) = send_on_schedule(plan, &client, &tally, &cancel).await;
+    let (mut under_way, unsent) = send_on_schedule(plan, &connections, &tally, &cancel).await;
     let abandoned = finish(&mut under_way, &cancel).await;
     reporter.abort();
     let mut result = tally.snapshot(plan.rate);
@@ -218,7 +286,7 @@ pub async fn run(
 /// end of the duration.
 async fn send_on_schedule(
     plan: &LoadPlan,
-    client: &reqwest::Client,
+    connections: &Arc<Connections>,
     tally: &Arc<Tally>,
     cancel: &AtomicBool,
 ) -> (JoinSet<()>, u64) {
@@ -237,11 +305,10 @@ async fn send_on_schedule(
         };
         while under_way.try_join_next().is_some() {}
         let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
-        let request = client.post(plan.url.clone()).header("content-type", &plan.content_type).body(body);
         tally.sent(due);
-        let tally = tally.clone();
+        let (tally, connections) = (tally.clone(), connections.clone());
         under_way.spawn(async move {
-            let outcome = request.send().await;
+            let outcome = connections.post(body).await;
             tally.finished(due, outcome);
             drop(slot);
         });
@@ -358,19 +425,18 @@ impl Tally {
         }
     }
 
-    fn finished(&self, due: Instant, outcome: reqwest::Result<reqwest::Response>) {
+    fn finished(&self, due: Instant, outcome: Outcome) {
         let now = Instant::now();
         let counter = match &outcome {
-            Ok(response) if response.status().is_success() => &self.ok,
-            Ok(_) => &self.http_errors,
-            Err(error) if error.is_timeout() => &self.timeouts,
-            Err(_) => &self.connection_errors,
+            Outcome::Answered(status) if status.is_success() => &self.ok,
+            Outcome::Answered(_) => &self.http_errors,
+            Outcome::TimedOut => &self.timeouts,
+            Outcome::Failed => &self.connection_errors,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         self.finished.fetch_add(1, Ordering::Relaxed);
         self.last_answer_us.fetch_max(micros(now - self.start), Ordering::Relaxed);
-        let timed = outcome.as_ref().map_or_else(|error| error.is_timeout(), |_| true);
-        if timed {
+        if !matches!(outcome, Outcome::Failed) {
             if let Ok(mut latencies) = self.latencies.lock() {
                 latencies.record(micros(now - due));
             }
