@@ -372,9 +372,8 @@ async fn finish(under_way: &mut JoinSet<()>, cancel: &AtomicBool) -> u64 {
             under_way.abort_all();
             return abandoned;
         }
-        match tokio::time::timeout(Duration::from_millis(20), under_way.join_next()).await {
-            Ok(None) => return 0,
-            Ok(Some(_)) | Err(_) => {}
+        if let Ok(None) = tokio::time::timeout(CANCEL_CHECK, under_way.join_next()).await {
+            return 0;
         }
     }
 }
