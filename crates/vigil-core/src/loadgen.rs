@@ -11,7 +11,7 @@
 //! sent more than [`LATE_SEND`] after their due time is reported ([`LoadResult::sent_late`]).
 //!
 //! A run is bounded in time ([`LoadPlan::duration`]: no request is due after it, and none is
-//! sent after it) and in count ([`LoadPlan::max_requests`]); each request has its own timeout.
+//! sent more than [`LATE_SEND`] after it) and in count ([`LoadPlan::max_requests`]); each request has its own timeout.
 //! A request due within the duration but not sent by its end (the server or the generator could
 //! not keep up) is counted as [`LoadResult::unsent`], and counts against the error share. Setting the cancel flag stops
 //! the schedule and abandons the requests under way (they are counted as
@@ -298,7 +298,7 @@ async fn send_on_schedule(
         if due > end || !wait_until(due, cancel).await {
             break;
         }
-        let slot = match free_slot(&slots, end, cancel).await {
+        let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
             Slot::Free(slot) => slot,
             Slot::Cancelled => break,
             Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
@@ -339,17 +339,17 @@ enum Slot {
     TimeUp,
 }
 
-/// Waits for a slot under the in-flight cap, at most until `end` or a cancel.
-async fn free_slot(slots: &Arc<Semaphore>, end: Instant, cancel: &AtomicBool) -> Slot {
+/// Waits for a slot under the in-flight cap, at most until `last_send` or a cancel.
+async fn free_slot(slots: &Arc<Semaphore>, last_send: Instant, cancel: &AtomicBool) -> Slot {
     loop {
         if cancel.load(Ordering::Relaxed) {
             return Slot::Cancelled;
         }
         let now = Instant::now();
-        if now > end {
+        if now > last_send {
             return Slot::TimeUp;
         }
-        match tokio::time::timeout_at(end.min(now + CANCEL_CHECK), slots.clone().acquire_owned()).await {
+        match tokio::time::timeout_at(last_send.min(now + CANCEL_CHECK), slots.clone().acquire_owned()).await {
             Ok(Ok(slot)) => return Slot::Free(slot),
             Ok(Err(_)) => return Slot::Cancelled,
             Err(_) => {}
