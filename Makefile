@@ -21,8 +21,10 @@ export VIGIL_MLFLOW_VENV := $(CACHE)/mlflow-$(MLFLOW_VERSION)
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
 TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon
+# For the benchmarks only: wrk, the closed-loop HTTP load tool the load generator is measured beside.
+BENCH_PACKAGES := wrk
 
-.PHONY: help run test bench bench-quick drift-env bindings ui deps test-deps lint check-node
+.PHONY: help run test bench bench-quick bench-deps drift-env bindings ui deps test-deps lint check-node
 
 help:
 	@echo "make run    open Vigil's desktop app on the demo fleet"
@@ -116,19 +118,26 @@ bindings:
 # 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json); then rollouts: a bad canary on the demo
 # fleet rolled back 10 times, timed from the poll that failed it to the router back at 100 % stable,
 # beside Flagger's defaults, and vigil collect's CPU on 1000 targets with and without 100 rollouts
-# under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json).
+# under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json);
+# then the load generator beside wrk on one loopback server (server and load on different cores):
+# requests/s at saturation, 10 s each, and each one's p99 against a server stalling 1 s every 10 s,
+# 30 s each (writes $(CARGO_TARGET_DIR)/bench/loadgen.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
-bench: test-deps ui drift-env
+bench-deps: test-deps
+	$(call apt_install,$(BENCH_PACKAGES))
+
+bench: bench-deps ui drift-env
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
 	@$(call run_benches,,$(CARGO_TARGET_DIR)/bench)
 
 # Every benchmark above at a short size (`vigil-bench NAME --quick`: the parser 1 s each; 200
 # targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
-# and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run), in
+# and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
+# the load generator 3 s at saturation, 6 s on a server stalling every 3 s), in
 # under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
-bench-quick: test-deps ui drift-env
+bench-quick: bench-deps ui drift-env
 	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
 	@mkdir -p $(CARGO_TARGET_DIR)/bench/quick
 	@set -o pipefail; started=$$(date +%s); \
@@ -143,7 +152,7 @@ bench-quick: test-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
 	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true

@@ -667,7 +667,7 @@ async fn stored_rows(server: &Server) -> Result<u64, String> {
 // ---------------------------------------------------------------------------------------------
 // Cores and CPU time.
 
-fn allowed_cpus() -> Result<Vec<usize>, String> {
+pub(crate) fn allowed_cpus() -> Result<Vec<usize>, String> {
     affinity_of(0)
 }
 
@@ -684,7 +684,7 @@ fn affinity_of(tid: libc::pid_t) -> Result<Vec<usize>, String> {
 }
 
 /// Pins the calling thread (and the threads it starts afterwards) to `cpus`.
-fn pin_this_thread(cpus: &[usize]) -> Result<(), String> {
+pub(crate) fn pin_this_thread(cpus: &[usize]) -> Result<(), String> {
     // SAFETY: a zeroed cpu_set_t is a valid empty set; CPU_SET writes within it.
     let mut set: libc::cpu_set_t = unsafe { std::mem::zeroed() };
     for cpu in cpus {

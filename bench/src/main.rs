@@ -23,8 +23,12 @@
 //!   [--seconds S] [--warmup S] [--runs K] [--vigil PATH]`: the time to roll a failing canary back
 //!   on the demo fleet beside Flagger's defaults, and the poller's CPU with and without rollouts
 //!   under way ([`rollouts`]).
+//! - `vigil-bench loadgen [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R]
+//!   [--connections N] [--wrk PATH]`: Vigil's open-loop load generator beside wrk on the same
+//!   loopback server: requests/s at saturation, and the p99 each reports against a server that
+//!   stalls 1 s every P seconds ([`loadgen`]).
 //!
-//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all seven
+//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all eight
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
@@ -32,6 +36,7 @@ mod dashboard;
 mod drift;
 mod goal;
 mod ingest;
+mod loadgen;
 mod parser;
 mod payload;
 mod poller;
@@ -50,7 +55,9 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      [--connections N] [--max-events N]\n       \
                      vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]\n       \
                      vigil-bench rollouts [--quick] [--out FILE] [--rollbacks N] [--targets N] [--rollouts R] [--interval S] \
-                     [--seconds S] [--warmup S] [--runs K] [--vigil PATH]";
+                     [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
+                     vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R] \
+                     [--connections N] [--wrk PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -62,6 +69,7 @@ fn main() -> ExitCode {
         Some("ingest") => ingest::run(args),
         Some("window") => window::run(args),
         Some("rollouts") => rollouts::run(args),
+        Some("loadgen") => loadgen::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod desktop;
 pub mod keyring;
+pub mod load_targets;
 pub mod loopback;
 pub mod mlflow;
 pub mod mlserver;

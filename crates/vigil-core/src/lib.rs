@@ -21,6 +21,8 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod kinds;
+/// The open-loop load generator behind load tests (the cost domain will hold it).
+pub mod loadgen;
 pub mod objectives;
 pub mod observe;
 mod options;
