@@ -180,6 +180,8 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     let history = engine.rollouts().history("fraud").await.expect("history");
     let causes: Vec<&str> = history.traffic.iter().map(|t| t.cause.as_str()).collect();
     assert_eq!(causes, ["step", "promote"]);
+    let newest: Vec<&str> = history.timeline[..2].iter().map(|e| e.text.as_str()).collect();
+    assert!(newest.contains(&"Rollout of v13 promoted"), "newest first, in words: {:?}", history.timeline);
     fleet.stop().await;
 }
 

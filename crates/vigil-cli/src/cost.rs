@@ -10,7 +10,7 @@ use clap::Subcommand;
 use vigil_core::cost::catalog::{InstanceType, Price};
 use vigil_core::{Engine, VigilError};
 
-use crate::rollout::{read_file, Actor};
+use crate::rollout::{print_json, read_file, Actor};
 use crate::table;
 
 #[derive(Subcommand)]
@@ -87,7 +87,7 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
     }
     let report = engine.cost().report(chrono::Duration::milliseconds((window_hours * 3_600_000.0) as i64)).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+        print_json(&report);
         return Ok(());
     }
     if report.servers.is_empty() {
@@ -122,7 +122,7 @@ async fn catalog(engine: &Engine, actor: &Actor, command: CatalogCommand) -> Res
         CatalogCommand::List { json } => {
             let types = cost.catalog().await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&types).expect("the catalog serializes"));
+                print_json(&types);
             } else if types.is_empty() {
                 println!("The price catalog is empty: add instance types with `vigil cost catalog import FILE`.");
             } else {

@@ -171,7 +171,8 @@ pub enum ProfileCommand {
     Remove { name: String },
 }
 
-fn print_json<T: serde::Serialize>(value: &T) {
+/// Prints `value` as JSON for scripts.
+pub(crate) fn print_json<T: serde::Serialize>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
@@ -387,31 +388,8 @@ pub async fn history(engine: &Engine, model: &str, json: bool) -> Result<(), Vig
         return Ok(());
     }
     println!("{model}: {} revisions, {} rollouts", history.revisions.len(), history.rollouts.len());
-    let at = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M:%S").to_string();
-    let mut lines: Vec<(chrono::DateTime<chrono::Utc>, String)> = Vec::new();
-    for revision in &history.revisions {
-        lines
-            .push((revision.first_seen_at, format!("revision {} first seen on {}", revision.version, revision.server)));
-    }
-    for change in &history.traffic {
-        lines.push((change.at, format!("traffic {} ({})", change.traffic.describe(), change.cause)));
-    }
-    for rollout in &history.rollouts {
-        lines.push((
-            rollout.started_at,
-            format!(
-                "rollout {} of {} over {} started by {}",
-                rollout.id, rollout.candidate, rollout.stable, rollout.started_by
-            ),
-        ));
-        if let Some(ended) = rollout.ended_at {
-            let why = rollout.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default();
-            lines.push((ended, format!("rollout {} {}{why}", rollout.id, rollout.state.key())));
-        }
-    }
-    lines.sort_by_key(|(t, _)| *t);
-    for (t, line) in lines {
-        println!("{}  {line}", at(t));
+    for entry in history.timeline.iter().rev() {
+        println!("{}  {}", entry.at.format("%Y-%m-%d %H:%M:%S"), entry.text);
     }
     Ok(())
 }

@@ -26,7 +26,9 @@ use crate::health::HealthState;
 use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
 use crate::rollouts::gates::{Evidence, GateResult, Verdict, Window};
-use crate::rollouts::history::{DeploymentHistory, RevisionSeen, RolloutFigures, RolloutReport, TrafficChange};
+use crate::rollouts::history::{
+    DeploymentHistory, RevisionSeen, RolloutFigures, RolloutReport, TimelineEntry, TrafficChange,
+};
 use crate::rollouts::people::{Person, Policy, Profile, Role};
 use crate::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use crate::rollouts::record::{Approval, Rollout, RolloutState};
@@ -113,6 +115,7 @@ pub fn typescript() -> String {
         StoredTarget::decl(&config),
         RevisionSeen::decl(&config),
         TrafficChange::decl(&config),
+        TimelineEntry::decl(&config),
         DeploymentHistory::decl(&config),
         RolloutFigures::decl(&config),
         RolloutReport::decl(&config),

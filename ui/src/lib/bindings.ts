@@ -684,11 +684,21 @@ export type TrafficChange = { at: string, traffic: Traffic,
  */
 cause: string, rollout: number | null, };
 
+export type TimelineEntry = { at: string, text: string, 
+/**
+ * What kind of event: `seen`, `traffic`, `started`, or the state a rollout ended in.
+ */
+kind: string, };
+
 export type DeploymentHistory = { model: string, revisions: Array<RevisionSeen>, traffic: Array<TrafficChange>, 
 /**
  * Every rollout, oldest first, with its outcome and (for a rollback) its reason.
  */
-rollouts: Array<Rollout>, };
+rollouts: Array<Rollout>, 
+/**
+ * All of it as one timeline in words, newest first, for the window and the CLI.
+ */
+timeline: Array<TimelineEntry>, };
 
 export type RolloutFigures = { started: number, ended: number, promoted: number, rolled_back: number, aborted: number, 
 /**

@@ -130,13 +130,15 @@ pub fn parse_csv(text: &str) -> Result<Vec<InstanceType>> {
 }
 
 /// Writes `types` as CSV with the header row [`COLUMNS`]; [`parse_csv`] reads it back unchanged.
-pub fn to_csv(types: &[InstanceType]) -> String {
+pub fn to_csv(types: &[InstanceType]) -> crate::Result<String> {
+    let failed =
+        |err: &dyn std::fmt::Display| crate::VigilError::Internal(format!("writing the catalog as CSV: {err}"));
     let mut writer = csv::Writer::from_writer(Vec::new());
     let price = |price: &Option<Price>| match price {
         Some(price) => [price.hourly.to_string(), price.date.to_string(), price.source.clone()],
         None => Default::default(),
     };
-    writer.write_record(COLUMNS).expect("writing to memory succeeds");
+    writer.write_record(COLUMNS).map_err(|err| failed(&err))?;
     for t in types {
         let mut row = vec![
             t.provider.clone(),
@@ -150,9 +152,10 @@ pub fn to_csv(types: &[InstanceType]) -> String {
         row.extend(price(&Some(t.on_demand.clone())));
         row.extend(price(&t.spot));
         row.extend(price(&t.reserved));
-        writer.write_record(&row).expect("writing to memory succeeds");
+        writer.write_record(&row).map_err(|err| failed(&err))?;
     }
-    String::from_utf8(writer.into_inner().expect("flushing to memory succeeds")).expect("the cells are UTF-8")
+    let bytes = writer.into_inner().map_err(|err| failed(&err))?;
+    String::from_utf8(bytes).map_err(|err| failed(&err))
 }
 
 fn header_hint() -> String {
@@ -397,11 +400,11 @@ mod tests {
     #[test]
     fn a_catalog_written_out_reads_back_the_same() {
         let types = parse_csv(DEFAULT_CATALOG).unwrap();
-        let text = to_csv(&types);
+        let text = to_csv(&types).unwrap();
         assert_eq!(parse_csv(&text).unwrap(), types);
-        assert_eq!(to_csv(&parse_csv(&text).unwrap()), text, "writing is stable");
+        assert_eq!(to_csv(&parse_csv(&text).unwrap()).unwrap(), text, "writing is stable");
         let quoted = catalog(&["aws,us-east-1,x,4,16,,0,1.5,2026-12-03,\"AWS price list, 3 Dec 2026\",,,,,,"]);
-        assert_eq!(parse_csv(&to_csv(&parse_csv(&quoted).unwrap())).unwrap(), parse_csv(&quoted).unwrap());
+        assert_eq!(parse_csv(&to_csv(&parse_csv(&quoted).unwrap()).unwrap()).unwrap(), parse_csv(&quoted).unwrap());
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl Cost {
 
     /// The catalog as CSV ([`catalog::COLUMNS`]), which [`Cost::import_catalog`] reads back.
     pub async fn export_catalog(&self) -> Result<String> {
-        Ok(catalog::to_csv(&self.catalog().await?))
+        catalog::to_csv(&self.catalog().await?)
     }
 
     /// Imports a catalog in CSV, as `person`. Every row is checked first: one bad row refuses

@@ -12,6 +12,7 @@ use ts_rs::TS;
 use super::record::{Rollout, RolloutState};
 use super::targets::Traffic;
 use super::{queries, Rollouts};
+use crate::revisions::version_name;
 use crate::Result;
 
 /// A revision as first seen.
@@ -44,6 +45,40 @@ pub struct DeploymentHistory {
     pub traffic: Vec<TrafficChange>,
     /// Every rollout, oldest first, with its outcome and (for a rollback) its reason.
     pub rollouts: Vec<Rollout>,
+    /// All of it as one timeline in words, newest first, for the window and the CLI.
+    pub timeline: Vec<TimelineEntry>,
+}
+
+/// One event of a model's deployment history, in words.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub text: String,
+    /// What kind of event: `seen`, `traffic`, `started`, or the state a rollout ended in.
+    pub kind: String,
+}
+
+/// The history's events, newest first.
+fn timeline(revisions: &[RevisionSeen], traffic: &[TrafficChange], rollouts: &[Rollout]) -> Vec<TimelineEntry> {
+    let entry = |at, text: String, kind: &str| TimelineEntry { at, text, kind: kind.to_owned() };
+    let mut entries: Vec<TimelineEntry> = revisions
+        .iter()
+        .map(|r| entry(r.first_seen_at, format!("{} first seen on {}", version_name(&r.version), r.server), "seen"))
+        .chain(traffic.iter().map(|t| {
+            entry(t.at, format!("Traffic {} ({}), confirmed at the target", t.traffic.describe(), t.cause), "traffic")
+        }))
+        .collect();
+    for r in rollouts {
+        let (candidate, stable) = (version_name(&r.candidate), version_name(&r.stable));
+        let started = format!("Rollout of {candidate} over {stable} started by {}", r.started_by);
+        entries.push(entry(r.started_at, started, "started"));
+        if let Some(ended) = r.ended_at {
+            let why = r.reason.as_deref().map(|reason| format!(": {reason}")).unwrap_or_default();
+            entries.push(entry(ended, format!("Rollout of {candidate} {}{why}", r.state.words()), r.state.key()));
+        }
+    }
+    entries.sort_by_key(|entry| std::cmp::Reverse(entry.at));
+    entries
 }
 
 /// Rollout figures for one model, or for all.
@@ -82,7 +117,7 @@ impl Rollouts {
         .bind(model)
         .fetch_all(&mut *conn)
         .await?;
-        let revisions = rows
+        let revisions: Vec<RevisionSeen> = rows
             .into_iter()
             .map(|(version, server, first_seen_at, metadata)| RevisionSeen {
                 version,
@@ -91,14 +126,15 @@ impl Rollouts {
                 metadata: serde_json::from_str(&metadata).unwrap_or_default(),
             })
             .collect();
-        let traffic = queries::traffic_history(&mut conn, model)
+        let traffic: Vec<TrafficChange> = queries::traffic_history(&mut conn, model)
             .await?
             .into_iter()
             .map(|(at, traffic, cause, rollout)| TrafficChange { at, traffic, cause, rollout })
             .collect();
         let mut rollouts = queries::list(&mut conn, Some(model), 10_000).await?;
         rollouts.reverse();
-        Ok(DeploymentHistory { model: model.to_owned(), revisions, traffic, rollouts })
+        let timeline = timeline(&revisions, &traffic, &rollouts);
+        Ok(DeploymentHistory { model: model.to_owned(), revisions, traffic, rollouts, timeline })
     }
 
     /// Rollbacks, time to roll back, change-failure rate and time to promote, per model and overall.

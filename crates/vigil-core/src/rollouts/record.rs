@@ -55,6 +55,19 @@ impl RolloutState {
         }
     }
 
+    /// The state in words: `rolled back`.
+    pub fn words(self) -> &'static str {
+        match self {
+            RolloutState::Running => "in progress",
+            RolloutState::Waiting => "waiting for approval",
+            RolloutState::Paused => "paused",
+            RolloutState::Promoted => "promoted",
+            RolloutState::RolledBack => "rolled back",
+            RolloutState::Aborted => "aborted",
+            RolloutState::Failed => "failed",
+        }
+    }
+
     /// Whether the rollout is still under way.
     pub fn active(self) -> bool {
         matches!(self, RolloutState::Running | RolloutState::Waiting | RolloutState::Paused)
