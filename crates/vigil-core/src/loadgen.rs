@@ -143,7 +143,7 @@ pub fn check_host(url: &Url, allowed: &[String]) -> Result<()> {
         "url",
         format!(
             "Vigil load-tests only loopback hosts (127.0.0.1, ::1, localhost), and {name} is not one; \
-             to load-test {name}, add it to the hosts allowed for load tests in Settings"
+             to load-test {name}, add it to the hosts allowed for load tests in Settings (or: vigil loadtest hosts --allow {name})"
         ),
     ))
 }

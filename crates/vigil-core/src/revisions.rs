@@ -87,6 +87,19 @@ pub async fn find(conn: &mut SqliteConnection, (server, model, version): (&str, 
     })
 }
 
+/// Each revision of `model` on `server` ("" for the default version), oldest first, with its
+/// metadata as the server gave it (`{}` when it gave none).
+pub async fn of_model(conn: &mut SqliteConnection, server: &str, model: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT r.version, r.metadata FROM revisions r JOIN models m ON m.id = r.model_id
+         JOIN servers s ON s.id = m.server_id WHERE s.name = ? AND m.name = ? ORDER BY r.first_seen_at, r.id",
+    )
+    .bind(server)
+    .bind(model)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Stores why revision `id` is in its state; returns its readiness as stored before, or None
 /// when it is gone.
 pub async fn record_readiness(conn: &mut SqliteConnection, id: i64, reason: &str) -> Result<Option<HealthState>> {

@@ -1,17 +1,24 @@
-//! Cost and capacity: what the machines that serve models cost. The domain will hold the price
+//! Cost and capacity: what the machines that serve models cost. The domain holds the price
 //! catalog, what runs where (each server's instance type and replicas over time), the costs
 //! computed from the stored signals (per hour, per day, per 1,000 successful predictions), load
-//! tests and the capacity planner. So far it holds the catalog, what runs where, and the costs.
+//! tests and the capacity planner.
 //!
 //! [`Cost`] is the domain's one front. Below it: `catalog` (instance types and their dated,
 //! sourced prices; the CSV they are imported and exported as), `queries` (every statement on
-//! the catalog's tables), `spend` (the arithmetic) and `report` (placements, and the cost report
-//! from them and the stored signals).
+//! the catalog's tables), `spend` (the arithmetic), `report` (placements, and the cost report
+//! from them and the stored signals), `loadtest` and `payloads` (load tests of one revision and
+//! the bodies they send; the stored results), and `capacity` (the planner).
 
+pub mod capacity;
 pub mod catalog;
+pub mod loadtest;
+pub mod payloads;
 mod queries;
 pub mod report;
 pub mod spend;
+
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::json;
@@ -19,7 +26,9 @@ use serde_json::json;
 use crate::context::Context;
 use crate::rollouts::people::Person;
 use crate::Result;
+use capacity::{CapacityPlan, CapacityRequest};
 use catalog::InstanceType;
+use loadtest::{LoadTestProgress, LoadTestRequest, LoadTestResult};
 
 /// What one catalog import changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,5 +126,136 @@ impl Cost {
     pub async fn report(&self, window: chrono::Duration) -> Result<report::CostReport> {
         let to = chrono::Utc::now();
         report::report(&mut *self.context.pool().acquire().await?, to - window, to).await
+    }
+
+    /// Load-tests one model revision as `person`: steps of rising rate against its infer
+    /// endpoint with bodies from `request.payload_file` or built from the model's reference
+    /// data, until a step misses the p99 objective or the error bound (see [`loadtest`]).
+    /// Only loopback hosts and those allowed ([`Cost::allowed_hosts`]) are load-tested.
+    /// `progress` hears how it goes; `cancel` stops it. The result is stored (a cancelled one
+    /// too, marked so) and audited.
+    pub async fn load_test(
+        &self,
+        person: &Person,
+        request: LoadTestRequest,
+        progress: impl Fn(LoadTestProgress) + Send + Sync + 'static,
+        cancel: Arc<AtomicBool>,
+    ) -> Result<LoadTestResult> {
+        let mut conn = self.context.pool().acquire().await?;
+        let server = crate::servers::queries::get(&mut conn, &request.server).await?;
+        let (version, metadata) = pick_revision(&mut conn, &request).await?;
+        let kind = server.detected_kind.unwrap_or(server.kind);
+        let url = kind
+            .model_infer_url(&server.base_url, &request.model, Some(version.as_str()).filter(|v| !v.is_empty()))
+            .and_then(|url| url::Url::parse(&url).ok())
+            .ok_or_else(|| {
+                let message = format!(
+                    "Load tests speak the Open Inference Protocol (Triton, MLServer, KServe); server {} is {}.",
+                    server.name,
+                    kind.as_str()
+                );
+                crate::VigilError::invalid("server", message)
+            })?;
+        let objectives = crate::objectives::book(&mut conn).await?.for_model(&request.model);
+        let settled = loadtest::settle(&request, (Some(objectives.p99_s.max), Some(objectives.error_share.max)))?;
+        let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
+        crate::loadgen::check_host(&url, &allowed_hosts)?;
+        let bodies = match &request.payload_file {
+            Some(path) => payloads::from_file(std::path::Path::new(path))?,
+            None => {
+                let reference = crate::drift::reference::load(&mut conn, &request.model, Some(&version)).await?;
+                let reference = reference.ok_or_else(|| {
+                    let message = format!(
+                        "{} has no reference data to build requests from: import it (vigil drift reference) or give a payload file.",
+                        request.model
+                    );
+                    crate::VigilError::invalid("payload_file", message)
+                })?;
+                payloads::from_reference(&request.model, &reference, &metadata)?
+            }
+        };
+        let placement = report::placements(&mut conn, Some(&server.name)).await?.pop();
+        drop(conn);
+        let started_at = chrono::Utc::now();
+        let target = loadtest::Target { url, bodies, allowed_hosts };
+        let outcome = loadtest::run((&request.model, &version), &settled, target, progress, cancel).await?;
+        let replicas = placement.as_ref().map_or(1, |p| p.replicas.max(1));
+        let mut result = LoadTestResult {
+            id: 0,
+            server: server.name.clone(),
+            model: request.model.clone(),
+            version: version.clone(),
+            instance: placement.as_ref().map(loadtest::instance_key),
+            replicas,
+            started_at,
+            person: person.name.clone(),
+            p99_objective_ms: settled.p99_objective.as_secs_f64() * 1000.0,
+            max_error_share: settled.max_error_share,
+            steps: outcome.steps.iter().map(|step| loadtest::step_figures(&step.result, step.within)).collect(),
+            sustainable_rate: outcome.sustainable_rate,
+            per_replica_rate: outcome.sustainable_rate.map(|rate| rate / f64::from(replicas)),
+            cancelled: outcome.cancelled,
+            sentence: String::new(),
+        };
+        result.sentence = loadtest::sentence(&result);
+        let mut write = self.context.write().await?;
+        result.id = loadtest::insert(&mut write, &result, placement.as_ref()).await?;
+        let detail = json!({ "sustainable_rate": result.sustainable_rate, "instance": result.instance, "cancelled": result.cancelled });
+        let subject = format!("{} {}", result.model, crate::revisions::version_name(&version));
+        write.audit_by(Some(person), "cost.loadtest", &subject, detail).await?;
+        write.commit().await?;
+        Ok(result)
+    }
+
+    /// Stored load tests (of `model`, or all), newest first.
+    pub async fn load_tests(&self, model: Option<&str>) -> Result<Vec<LoadTestResult>> {
+        loadtest::list(&mut *self.context.pool().acquire().await?, model, 200).await
+    }
+
+    /// The hosts outside loopback that load tests may reach.
+    pub async fn allowed_hosts(&self) -> Result<Vec<String>> {
+        loadtest::allowed_hosts(&mut *self.context.pool().acquire().await?).await
+    }
+
+    /// Replaces the hosts outside loopback that load tests may reach, as `person`; audited.
+    pub async fn set_allowed_hosts(&self, person: &Person, hosts: &[String]) -> Result<Vec<String>> {
+        let mut write = self.context.write().await?;
+        let stored = loadtest::store_allowed_hosts(&mut write, hosts).await?;
+        write.audit_by(Some(person), "cost.loadtest.hosts", "load test hosts", json!({ "hosts": stored })).await?;
+        write.commit().await?;
+        Ok(stored)
+    }
+
+    /// The capacity plan for `request` from the model's load tests and the catalog.
+    pub async fn capacity_plan(&self, request: &CapacityRequest) -> Result<CapacityPlan> {
+        let mut conn = self.context.pool().acquire().await?;
+        let tests = loadtest::list(&mut conn, Some(&request.model), 1_000).await?;
+        let catalog = queries::list(&mut conn).await?;
+        capacity::plan(request, &tests, &catalog)
+    }
+}
+
+/// The revision `request` names (or the model's only one), with its metadata.
+async fn pick_revision(conn: &mut sqlx::SqliteConnection, request: &LoadTestRequest) -> Result<(String, String)> {
+    let revisions = crate::revisions::of_model(conn, &request.server, &request.model).await?;
+    let versions = || revisions.iter().map(|(v, _)| crate::revisions::version_name(v)).collect::<Vec<_>>().join(", ");
+    match &request.version {
+        Some(wanted) => revisions.iter().find(|(version, _)| version == wanted).cloned().ok_or_else(|| {
+            crate::VigilError::NotFound(format!(
+                "Server {} serves no revision '{wanted}' of {}; it serves: {}.",
+                request.server,
+                request.model,
+                versions()
+            ))
+        }),
+        None if revisions.len() == 1 => Ok(revisions[0].clone()),
+        None if revisions.is_empty() => Err(crate::VigilError::NotFound(format!(
+            "Server {} serves no model '{}' that Vigil has seen: `vigil status` lists what it serves.",
+            request.server, request.model
+        ))),
+        None => Err(crate::VigilError::invalid(
+            "version",
+            format!("{} has several revisions on {} ({}): name the one to load-test.", request.model, request.server, versions()),
+        )),
     }
 }

@@ -111,12 +111,14 @@ pub enum Metrics {
 }
 
 /// Where a kind answers for one model revision: `BASE/PREFIX…/MODEL[/VERSIONS/VERSION]` gives
-/// its metadata (platform, inputs, outputs), and that with `/READY` appended says by its HTTP
-/// status whether it is ready. Names are path-encoded.
+/// its metadata (platform, inputs, outputs), that with `/READY` appended says by its HTTP
+/// status whether it is ready, and that with `/INFER` appended takes inference requests (POST).
+/// Names are path-encoded.
 pub struct ModelEndpoints {
     pub prefix: &'static [&'static str],
     pub versions: &'static str,
     pub ready: &'static str,
+    pub infer: &'static str,
 }
 
 /// A 2xx status: what most readiness endpoints answer when ready.
@@ -187,6 +189,13 @@ impl ServerKind {
     pub fn model_readiness_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {
         let ready = self.spec()?.model_endpoints.as_ref()?.ready;
         self.model_url(base_url, model, version, Some(ready))
+    }
+
+    /// The URL that takes one model revision's inference requests, for kinds whose inference
+    /// protocol Vigil speaks (the Open Inference Protocol's `infer`). Names are path-encoded.
+    pub fn model_infer_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {
+        let infer = self.spec()?.model_endpoints.as_ref()?.infer;
+        self.model_url(base_url, model, version, Some(infer))
     }
 
     /// The URL of one model revision's metadata (platform, inputs, outputs), for kinds that

@@ -39,9 +39,9 @@ pub(super) const SERVER_METADATA: &str = "/v2";
 /// The server's readiness.
 pub(super) const READY: &str = "/v2/health/ready";
 
-/// `/v2/models/{m}[/versions/{v}]` and its `/ready`.
+/// `/v2/models/{m}[/versions/{v}]`, its `/ready` and its `/infer`.
 pub(super) const MODEL_ENDPOINTS: ModelEndpoints =
-    ModelEndpoints { prefix: &["v2", "models"], versions: "versions", ready: "ready" };
+    ModelEndpoints { prefix: &["v2", "models"], versions: "versions", ready: "ready", infer: "infer" };
 
 /// The repository extension's index (`POST /v2/repository/index` with `{}`): every model with
 /// its version and state in one request, answered only while the server is up.

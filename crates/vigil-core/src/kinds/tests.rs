@@ -72,6 +72,11 @@ fn model_readiness_urls_encode_names_and_exist_only_for_oip_kinds() {
         ServerKind::OipV2.model_metadata_url("http://h/", "iris", Some("v1")).as_deref(),
         Some("http://h/v2/models/iris/versions/v1")
     );
+    assert_eq!(
+        ServerKind::Triton.model_infer_url("http://h/", "fraud", Some("13")).as_deref(),
+        Some("http://h/v2/models/fraud/versions/13/infer")
+    );
+    assert_eq!(ServerKind::Tfserving.model_infer_url("http://h/", "iris", None), None);
 }
 
 #[test]
