@@ -480,7 +480,7 @@ mod tests {
              That is 50 req/s per replica of aws/us-east-1/c5.xlarge."
         );
         result.steps = vec![step(5.0, 20.0, 0.3, false)];
-        (result.sustainable_rate, result.instance) = (None, None);
+        (result.sustainable_rate, result.per_replica_rate, result.instance) = (None, None, None);
         assert_eq!(
             sentence(&result),
             "fraud v13 missed its bounds (p99 ≤ 200 ms, errors ≤ 1.0 %) already at 5 req/s: 30.0 % of requests failed."
