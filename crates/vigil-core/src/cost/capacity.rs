@@ -89,7 +89,10 @@ pub fn check(request: &CapacityRequest) -> Result<()> {
         return bad("growth", "Growth is a share from 0 (none) up; 0.5 plans for 50 % more traffic.");
     }
     if !(request.target_utilization > 0.0 && request.target_utilization <= 1.0) {
-        return bad("target_utilization", "Target utilization is a share above 0 and at most 1 (a replica's measured limit).");
+        return bad(
+            "target_utilization",
+            "Target utilization is a share above 0 and at most 1 (a replica's measured limit).",
+        );
     }
     if !(0.0..24.0).contains(&request.hours_off_per_day) {
         return bad("hours_off_per_day", "Hours scaled to zero are from 0 to less than 24 a day.");
@@ -268,7 +271,8 @@ mod tests {
     use chrono::{NaiveDate, Utc};
 
     fn instance(name: &str, hourly: f64, spot: Option<f64>) -> InstanceType {
-        let price = |hourly| Price { hourly, date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), source: "test".into() };
+        let price =
+            |hourly| Price { hourly, date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), source: "test".into() };
         InstanceType {
             provider: "aws".into(),
             region: "us-east-1".into(),
@@ -330,7 +334,10 @@ mod tests {
         assert_eq!(dollars(cheapest.monthly_on_demand), "$1,101.60");
         assert_eq!(cheapest.monthly_spot.map(dollars).as_deref(), Some("$440.64"));
         assert_eq!(plan.options[1].replicas, 2);
-        assert_eq!(plan.sentences[1], "Cheapest: 9 × aws/us-east-1/c5.xlarge at $1,101.60 a month on demand ($440.64 on spot).");
+        assert_eq!(
+            plan.sentences[1],
+            "Cheapest: 9 × aws/us-east-1/c5.xlarge at $1,101.60 a month on demand ($440.64 on spot)."
+        );
     }
 
     #[test]

@@ -181,7 +181,9 @@ pub async fn run(
         content_type: "application/json".into(),
         rate: settled.rates[0],
         duration: settled.step,
-        max_requests: 0,
+        // Each step is bounded by its duration; this bounds the count as well (the fastest step's).
+        max_requests: (settled.rates.iter().copied().fold(0.0, f64::max) * settled.step.as_secs_f64()).ceil() as u64
+            + 1,
         timeout: Duration::from_secs_f64((p99_s * 4.0).clamp(1.0, 30.0)),
         max_in_flight: loadgen::DEFAULT_MAX_IN_FLIGHT,
     };
@@ -250,7 +252,9 @@ pub fn sentence(result: &LoadTestResult) -> String {
         }
     };
     let held = match (result.sustainable_rate, missed) {
-        (None, Some(step)) => format!("{who} missed its bounds ({bounds}) already at {} req/s: {}.", rate(step.rate), why(step)),
+        (None, Some(step)) => {
+            format!("{who} missed its bounds ({bounds}) already at {} req/s: {}.", rate(step.rate), why(step))
+        }
         (None, None) => format!("{who} was stopped before a step finished."),
         (Some(held), Some(step)) => {
             format!("{who} held {} req/s within {bounds}; at {} req/s {}.", rate(held), rate(step.rate), why(step))
@@ -311,7 +315,11 @@ const COLUMNS: &str = "id, server, model, version, provider, region, instance_ty
     p99_objective_ms, max_error_share, sustainable_rate, cancelled, steps";
 
 /// Stores a finished test and returns its id.
-pub async fn insert(conn: &mut SqliteConnection, result: &LoadTestResult, placement: Option<&Placement>) -> Result<i64> {
+pub async fn insert(
+    conn: &mut SqliteConnection,
+    result: &LoadTestResult,
+    placement: Option<&Placement>,
+) -> Result<i64> {
     let steps = serde_json::to_string(&result.steps).map_err(|err| VigilError::Internal(err.to_string()))?;
     let id = sqlx::query_scalar(&format!(
         "INSERT INTO load_tests ({}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -349,8 +357,23 @@ pub async fn list(conn: &mut SqliteConnection, model: Option<&str>, limit: u32) 
 }
 
 fn from_row(row: Row) -> Result<LoadTestResult> {
-    let (id, server, model, version, provider, region, instance_type, replicas, started_at, person, p99, errors, rate, cancelled, steps) =
-        row;
+    let (
+        id,
+        server,
+        model,
+        version,
+        provider,
+        region,
+        instance_type,
+        replicas,
+        started_at,
+        person,
+        p99,
+        errors,
+        rate,
+        cancelled,
+        steps,
+    ) = row;
     let steps: Vec<LoadTestStep> = serde_json::from_str(&steps)
         .map_err(|err| VigilError::Internal(format!("a stored load test's steps are unreadable: {err}")))?;
     let instance = match (provider, region, instance_type) {

@@ -143,6 +143,10 @@ impl Cost {
     ) -> Result<LoadTestResult> {
         let mut conn = self.context.pool().acquire().await?;
         let server = crate::servers::queries::get(&mut conn, &request.server).await?;
+        let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
+        if let Ok(base) = url::Url::parse(&server.base_url) {
+            crate::loadgen::check_host(&base, &allowed_hosts)?;
+        }
         let (version, metadata) = pick_revision(&mut conn, &request).await?;
         let kind = server.detected_kind.unwrap_or(server.kind);
         let url = kind
@@ -158,8 +162,6 @@ impl Cost {
             })?;
         let objectives = crate::objectives::book(&mut conn).await?.for_model(&request.model);
         let settled = loadtest::settle(&request, (Some(objectives.p99_s.max), Some(objectives.error_share.max)))?;
-        let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
-        crate::loadgen::check_host(&url, &allowed_hosts)?;
         let bodies = match &request.payload_file {
             Some(path) => payloads::from_file(std::path::Path::new(path))?,
             None => {
@@ -255,7 +257,12 @@ async fn pick_revision(conn: &mut sqlx::SqliteConnection, request: &LoadTestRequ
         ))),
         None => Err(crate::VigilError::invalid(
             "version",
-            format!("{} has several revisions on {} ({}): name the one to load-test.", request.model, request.server, versions()),
+            format!(
+                "{} has several revisions on {} ({}): name the one to load-test.",
+                request.model,
+                request.server,
+                versions()
+            ),
         )),
     }
 }

@@ -125,7 +125,8 @@ fn inputs_of(metadata: &str) -> Option<Vec<Input>> {
 /// The reference's feature columns (neither prediction nor target) as inputs.
 fn feature_inputs(reference: &ProfiledFile, columns: &BTreeMap<&str, &ColumnProfile>) -> Vec<Input> {
     let summary = &reference.summary;
-    let not_feature = |name: &str| summary.prediction.as_deref() == Some(name) || summary.target.as_deref() == Some(name);
+    let not_feature =
+        |name: &str| summary.prediction.as_deref() == Some(name) || summary.target.as_deref() == Some(name);
     summary
         .columns
         .iter()
@@ -168,11 +169,13 @@ fn cycle(profile: &ColumnProfile, n: usize) -> Vec<Value> {
     }
 }
 
-/// `value` as the datatype asks: integers rounded, booleans from non-zero, bytes as text.
+/// `value` as the datatype asks: integers rounded, booleans from non-zero, bytes as text; a
+/// label that reads as a number (a column of few integers is profiled as categories) as one.
 fn typed(value: &Value, datatype: &str) -> Value {
-    let number = value.as_f64();
+    let number = value.as_f64().or_else(|| value.as_str().and_then(|text| text.trim().parse().ok()));
     match (datatype, number) {
         ("BOOL", Some(x)) => json!(x != 0.0),
+        ("BYTES", _) if value.is_string() => value.clone(),
         ("BYTES", Some(x)) => json!(x.to_string()),
         (integer, Some(x)) if integer.starts_with("INT") || integer.starts_with("UINT") => json!(x.round() as i64),
         _ => value.clone(),
@@ -237,6 +240,8 @@ mod tests {
         assert_eq!(first["inputs"][0], json!({"name": "amount", "shape": [1], "datatype": "INT64", "data": [13]}));
         assert_eq!(first["inputs"][1]["data"], json!(["DE"]), "categories sorted, in proportion to their counts");
         assert_eq!(body(&bodies[1])["inputs"][0]["data"], json!([40]));
+        assert_eq!(typed(&json!("3"), "INT32"), json!(3), "a label that reads as a number, for a number input");
+        assert_eq!(typed(&json!("07"), "BYTES"), json!("07"), "a label stays as written for a BYTES input");
         let countries: Vec<Value> = bodies.iter().map(|b| body(b)["inputs"][1]["data"][0].clone()).collect();
         assert_eq!(countries.iter().filter(|c| *c == "FR").count(), 48, "3 in 4 rows are FR");
     }
@@ -244,7 +249,8 @@ mod tests {
     #[test]
     fn without_metadata_the_feature_columns_are_sent_and_the_prediction_is_not() {
         let bodies = from_reference("fraud", &reference(), "{}").unwrap();
-        let names: Vec<Value> = body(&bodies[2])["inputs"].as_array().unwrap().iter().map(|i| i["name"].clone()).collect();
+        let names: Vec<Value> =
+            body(&bodies[2])["inputs"].as_array().unwrap().iter().map(|i| i["name"].clone()).collect();
         assert_eq!(names, [json!("amount"), json!("country")]);
         assert_eq!(body(&bodies[2])["inputs"][0]["data"], json!([7.25]));
     }
