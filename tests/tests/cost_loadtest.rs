@@ -1,7 +1,8 @@
 //! Load tests and the capacity planner against the demo fleet on loopback: a server in the
 //! `slow` scenario sustains a lower rate than a fast one; what was measured is stored per
 //! instance type, and the planner's replica count follows from it; a host outside loopback is
-//! refused until a person allows it; a cancel stops a test early.
+//! refused until a person allows it; a request the model refuses is shown in the server's own words;
+//! a cancel stops a test early.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -137,6 +138,23 @@ async fn a_host_outside_loopback_is_refused_until_allowed_and_a_cancel_stops_a_t
     let message = past_the_check.unwrap_err().to_string();
     assert!(message.contains("serves no model 'price'"), "allowed now, it fails on what it serves: {message}");
 
+    let payload = dir.path().join("wrong.json");
+    std::fs::write(&payload, r#"{"inputs": [{"name": "rooms", "shape": [1], "datatype": "INT64", "data": [3]}]}"#)
+        .expect("write a payload");
+    let wrong = LoadTestRequest {
+        rates: Some(vec![10.0]),
+        step_seconds: Some(1.0),
+        payload_file: Some(payload.display().to_string()),
+        ..request("pricing", "price")
+    };
+    let failed = cost.load_test(&engineer(), wrong, |_| {}, no_cancel()).await.expect("a test that fails");
+    assert_eq!(failed.sustainable_rate, None);
+    assert!(
+        failed.sentence.contains("(the first: HTTP 500") && failed.sentence.contains("is missing"),
+        "{}",
+        failed.sentence
+    );
+
     cost.place(&engineer(), "pricing", ("aws", "us-east-1", "c5.2xlarge"), 1).await.expect("place pricing");
     let cancel = Arc::new(AtomicBool::new(false));
     let pull = cancel.clone();
@@ -166,4 +184,29 @@ async fn a_host_outside_loopback_is_refused_until_allowed_and_a_cancel_stops_a_t
         .expect("a plan");
     assert!(plan.cheapest.is_none(), "a cancelled test is not planned from: {plan:?}");
     fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cli_refuses_a_remote_host_keeps_the_allowed_list_and_plans_without_tests() {
+    use vigil_tests::cli::{temp_db, vigil};
+    let (_dir, db) = temp_db();
+    let add = vigil(&db, &["server", "add", "remote", "http://models.example.com:8080", "--kind", "oip-v2"]).await;
+    assert!(add.success(), "{add:?}");
+    let as_ana = ["--as", "ana", "--role", "engineer"];
+    let refused = vigil(&db, &[&as_ana[..], &["loadtest", "price", "--server", "remote"]].concat()).await;
+    assert!(
+        !refused.success() && refused.stderr.contains("vigil loadtest hosts --allow models.example.com"),
+        "{refused:?}"
+    );
+    let allowed = vigil(&db, &[&as_ana[..], &["loadtest", "hosts", "--allow", "models.example.com"]].concat()).await;
+    assert!(allowed.stdout.contains("Load tests may reach loopback and: models.example.com"), "{allowed:?}");
+    let forbidden = vigil(&db, &[&as_ana[..], &["loadtest", "hosts", "--forbid", "MODELS.example.com"]].concat()).await;
+    assert!(forbidden.stdout.contains("Only loopback hosts are load-tested"), "{forbidden:?}");
+
+    let plan = vigil(&db, &["capacity", "plan", "price", "--peak", "100", "--json"]).await;
+    let plan: serde_json::Value =
+        serde_json::from_str(&plan.stdout).unwrap_or_else(|err| panic!("JSON ({err}): {plan:?}"));
+    assert!(plan["cheapest"].is_null() && plan["untested"].as_array().is_some_and(|all| all.len() == 20), "{plan:#}");
+    let bad = vigil(&db, &["capacity", "plan", "price", "--peak", "100", "--utilization", "2"]).await;
+    assert!(!bad.success() && bad.stderr.contains("Target utilization is a share"), "{bad:?}");
 }

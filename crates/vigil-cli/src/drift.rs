@@ -215,7 +215,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
 }
 
 /// A flag that Ctrl-C sets, so an import stops with nothing stored.
-fn cancel_on_interrupt() -> Arc<AtomicBool> {
+pub(crate) fn cancel_on_interrupt() -> Arc<AtomicBool> {
     let cancel = Arc::new(AtomicBool::new(false));
     let on_interrupt = cancel.clone();
     tokio::spawn(async move {

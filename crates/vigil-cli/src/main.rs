@@ -4,6 +4,7 @@
 
 mod cost;
 mod drift;
+mod loadtest;
 mod objective;
 mod rollout;
 mod status;
@@ -85,9 +86,16 @@ enum Command {
     /// Profiles: the people who act, each with a role
     #[command(subcommand)]
     Profile(rollout::ProfileCommand),
-    /// Cost: the price catalog of instance types (list, import and export CSV)
+    /// Cost: the price catalog of instance types (list, import and export CSV), what runs where,
+    /// and what it costs
     #[command(subcommand)]
     Cost(cost::CostCommand),
+    /// Load-test a model revision in steps of rising rate (open loop), until its p99 or errors
+    /// pass their bounds; `list` the results; `hosts` allowed outside loopback
+    Loadtest(loadtest::LoadTestArgs),
+    /// Plan capacity from load tests: replicas and monthly cost per instance type for a peak rate
+    #[command(subcommand)]
+    Capacity(loadtest::CapacityCommand),
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -296,6 +304,8 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::History { model, json } => rollout::history(&engine, &model, json).await,
         Command::Profile(command) => rollout::profile(&engine, &cli.actor, command).await,
         Command::Cost(command) => cost::run(&engine, &cli.actor, command).await,
+        Command::Loadtest(args) => loadtest::run(&engine, &cli.actor, args).await,
+        Command::Capacity(command) => loadtest::capacity(&engine, command).await,
         Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
         Command::Audit { check: Some(AuditCommand::Export { format }), .. } => {
             print!("{}", engine.export_audit(format).await?);

@@ -37,6 +37,8 @@ use crate::{Result, VigilError};
 pub const LATE_SEND: Duration = Duration::from_millis(10);
 /// How often the progress callback hears a snapshot.
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
+/// The most of a failed answer's body kept as its words.
+pub const MAX_ERROR_TEXT: usize = 300;
 /// The default cap on requests under way at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = 1_024;
 
@@ -93,6 +95,9 @@ pub struct LoadResult {
     pub latency: Quantiles,
     /// Whether the cancel flag stopped the run.
     pub cancelled: bool,
+    /// What the first failed request met (`HTTP 400 Bad Request: {"error": …}`, a timeout, a
+    /// refused connection), the server's words bounded to [`MAX_ERROR_TEXT`] bytes.
+    pub first_error: Option<String>,
 }
 
 impl LoadResult {
@@ -178,7 +183,8 @@ fn check_plan(plan: &LoadPlan) -> Result<()> {
 
 /// How one request ended.
 enum Outcome {
-    Answered(hyper::StatusCode),
+    /// The status, and for a failure the start of the answer's body.
+    Answered(hyper::StatusCode, Option<String>),
     TimedOut,
     Failed,
 }
@@ -220,13 +226,13 @@ impl Connections {
     /// POSTs `body`, within the timeout.
     async fn post(&self, body: bytes::Bytes) -> Outcome {
         match tokio::time::timeout(self.timeout, self.exchange(body)).await {
-            Ok(Some(status)) => Outcome::Answered(status),
+            Ok(Some((status, said))) => Outcome::Answered(status, said),
             Ok(None) => Outcome::Failed,
             Err(_) => Outcome::TimedOut,
         }
     }
 
-    async fn exchange(&self, body: bytes::Bytes) -> Option<hyper::StatusCode> {
+    async fn exchange(&self, body: bytes::Bytes) -> Option<(hyper::StatusCode, Option<String>)> {
         let mut sender = match self.idle.lock().ok().and_then(|mut idle| idle.pop()) {
             Some(sender) => sender,
             None => self.connect().await?,
@@ -239,11 +245,15 @@ impl Connections {
         sender.ready().await.ok()?;
         let response = sender.send_request(request).await.ok()?;
         let status = response.status();
-        http_body_util::BodyExt::collect(response.into_body()).await.ok()?;
+        let answer = http_body_util::BodyExt::collect(response.into_body()).await.ok()?.to_bytes();
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(sender);
         }
-        Some(status)
+        let said = (!status.is_success()).then(|| {
+            let start = &answer[..answer.len().min(MAX_ERROR_TEXT)];
+            String::from_utf8_lossy(start).chars().filter(|c| !c.is_control()).collect()
+        });
+        Some((status, said))
     }
 
     async fn connect(&self) -> Option<hyper::client::conn::http1::SendRequest<http_body_util::Full<bytes::Bytes>>> {
@@ -399,6 +409,7 @@ struct Tally {
     /// The last answer's time, in microseconds from the start.
     last_answer_us: AtomicU64,
     latencies: Mutex<Histogram>,
+    first_error: std::sync::OnceLock<String>,
 }
 
 impl Tally {
@@ -414,6 +425,7 @@ impl Tally {
             finished: AtomicU64::new(0),
             last_answer_us: AtomicU64::new(0),
             latencies: Mutex::new(Histogram::default()),
+            first_error: std::sync::OnceLock::new(),
         }
     }
 
@@ -427,13 +439,21 @@ impl Tally {
     fn finished(&self, due: Instant, outcome: Outcome) {
         let now = Instant::now();
         let counter = match &outcome {
-            Outcome::Answered(status) if status.is_success() => &self.ok,
-            Outcome::Answered(_) => &self.http_errors,
+            Outcome::Answered(status, _) if status.is_success() => &self.ok,
+            Outcome::Answered(..) => &self.http_errors,
             Outcome::TimedOut => &self.timeouts,
             Outcome::Failed => &self.connection_errors,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         self.finished.fetch_add(1, Ordering::Relaxed);
+        let failed = !matches!(&outcome, Outcome::Answered(status, _) if status.is_success());
+        if failed && self.first_error.get().is_none() {
+            let _ = self.first_error.set(match &outcome {
+                Outcome::Answered(status, said) => format!("HTTP {status}: {}", said.as_deref().unwrap_or_default()),
+                Outcome::TimedOut => "no answer within the request timeout".to_owned(),
+                Outcome::Failed => "the connection failed or was refused".to_owned(),
+            });
+        }
         self.last_answer_us.fetch_max(micros(now - self.start), Ordering::Relaxed);
         if !matches!(outcome, Outcome::Failed) {
             if let Ok(mut latencies) = self.latencies.lock() {
@@ -463,6 +483,7 @@ impl Tally {
             achieved_rate: if elapsed.is_zero() { 0.0 } else { ok as f64 / elapsed.as_secs_f64() },
             latency,
             cancelled: false,
+            first_error: self.first_error.get().cloned(),
         }
     }
 }

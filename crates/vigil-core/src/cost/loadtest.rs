@@ -91,6 +91,8 @@ pub struct LoadTestStep {
     pub error_share: f64,
     /// Whether it stayed within the p99 objective and the error bound.
     pub within: bool,
+    /// What the first failed request met, in the server's words.
+    pub first_error: Option<String>,
 }
 
 /// A finished (or cancelled) load test, as stored.
@@ -232,6 +234,7 @@ pub fn step_figures(result: &LoadResult, within: bool) -> LoadTestStep {
         max_ms: millis(result.latency.max),
         error_share: result.error_share(),
         within,
+        first_error: result.first_error.clone(),
     }
 }
 
@@ -248,7 +251,8 @@ pub fn sentence(result: &LoadTestResult) -> String {
         if step.p99_ms > result.p99_objective_ms {
             format!("p99 rose to {:.0} ms", step.p99_ms)
         } else {
-            format!("{} of requests failed", percent(step.error_share))
+            let first = step.first_error.as_ref().map(|said| format!(" (the first: {said})")).unwrap_or_default();
+            format!("{} of requests failed{first}", percent(step.error_share))
         }
     };
     let held = match (result.sustainable_rate, missed) {
@@ -475,6 +479,7 @@ mod tests {
             max_ms: p99_ms,
             error_share,
             within,
+            first_error: None,
         }
     }
 
@@ -502,11 +507,13 @@ mod tests {
             "fraud v13 held 100 req/s within p99 ≤ 200 ms, errors ≤ 1.0 %; at 200 req/s p99 rose to 480 ms. \
              That is 50 req/s per replica of aws/us-east-1/c5.xlarge."
         );
-        result.steps = vec![step(5.0, 20.0, 0.3, false)];
+        let said = Some("HTTP 400 Bad Request: input 'x' is missing".to_owned());
+        result.steps = vec![LoadTestStep { first_error: said, ..step(5.0, 20.0, 0.3, false) }];
         (result.sustainable_rate, result.per_replica_rate, result.instance) = (None, None, None);
         assert_eq!(
             sentence(&result),
-            "fraud v13 missed its bounds (p99 ≤ 200 ms, errors ≤ 1.0 %) already at 5 req/s: 30.0 % of requests failed."
+            "fraud v13 missed its bounds (p99 ≤ 200 ms, errors ≤ 1.0 %) already at 5 req/s: 30.0 % of requests failed \
+             (the first: HTTP 400 Bad Request: input 'x' is missing)."
         );
     }
 }
