@@ -9,6 +9,8 @@
 use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
+use crate::cost::capacity::{CapacityOption, CapacityPlan, CapacityRequest, MixedPart};
+use crate::cost::loadtest::{LoadTestProgress, LoadTestRequest, LoadTestResult, LoadTestStep};
 use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 use crate::drift::methods::{self, MethodRule};
@@ -119,6 +121,14 @@ pub fn typescript() -> String {
         DeploymentHistory::decl(&config),
         RolloutFigures::decl(&config),
         RolloutReport::decl(&config),
+        LoadTestRequest::decl(&config),
+        LoadTestProgress::decl(&config),
+        LoadTestStep::decl(&config),
+        LoadTestResult::decl(&config),
+        CapacityRequest::decl(&config),
+        CapacityOption::decl(&config),
+        MixedPart::decl(&config),
+        CapacityPlan::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

@@ -717,6 +717,139 @@ time_to_promote_mean_s: number | null, };
 
 export type RolloutReport = { overall: RolloutFigures, models: { [key in string]: RolloutFigures }, };
 
+export type LoadTestRequest = { server: string, model: string, 
+/**
+ * The revision; may be left out when the model has one.
+ */
+version: string | null, 
+/**
+ * Requests per second of each step, rising ([`DEFAULT_RATES`]).
+ */
+rates: Array<number> | null, step_seconds: number | null, 
+/**
+ * A step whose p99 is above this misses (the model's p99 objective, else [`DEFAULT_P99_MS`]).
+ */
+p99_objective_ms: number | null, 
+/**
+ * A step whose error share is above this misses (the model's objective, else 1 %).
+ */
+max_error_share: number | null, 
+/**
+ * Request bodies from this file instead of ones built from the reference data.
+ */
+payload_file: string | null, };
+
+export type LoadTestProgress = { model: string, version: string, 
+/**
+ * The step under way, from 1.
+ */
+step: number, steps: number, rate: number, elapsed_s: number, step_seconds: number, 
+/**
+ * How far the whole test is, 0–1, if every step runs.
+ */
+fraction: number, sent: number, ok: number, errors: number, p50_ms: number, p99_ms: number, };
+
+export type LoadTestStep = { rate: number, 
+/**
+ * Successful answers a second.
+ */
+achieved_rate: number, sent: number, ok: number, 
+/**
+ * Failed, timed out, unanswered, or due and never sent (the rate was not kept).
+ */
+errors: number, p50_ms: number, p90_ms: number, p99_ms: number, max_ms: number, error_share: number, 
+/**
+ * Whether it stayed within the p99 objective and the error bound.
+ */
+within: boolean, 
+/**
+ * What the first failed request met, in the server's words.
+ */
+first_error: string | null, };
+
+export type LoadTestResult = { id: number, server: string, model: string, version: string, 
+/**
+ * The instance type the server was placed on, `provider/region/type`; None when unplaced.
+ */
+instance: string | null, replicas: number, started_at: string, person: string, p99_objective_ms: number, max_error_share: number, steps: Array<LoadTestStep>, 
+/**
+ * The highest rate held within both bounds; None when the first step missed.
+ */
+sustainable_rate: number | null, 
+/**
+ * `sustainable_rate` ÷ replicas.
+ */
+per_replica_rate: number | null, cancelled: boolean, sentence: string, };
+
+export type CapacityRequest = { model: string, 
+/**
+ * Requests per second at peak.
+ */
+peak_rate: number, 
+/**
+ * Only load tests run with this p99 objective or a stricter one count; None: any.
+ */
+p99_objective_ms: number | null, 
+/**
+ * Spare capacity above the planned rate: 1.3 = 30 % more.
+ */
+headroom: number, 
+/**
+ * The instance type wanted, `provider/region/type`.
+ */
+preferred: string | null, 
+/**
+ * How many of the preferred type can be had.
+ */
+preferred_cap: number | null, 
+/**
+ * Traffic growth to plan for: 0.5 = 50 % more than today's peak.
+ */
+growth: number, 
+/**
+ * The share of a replica's measured limit to run it at, 0–1.
+ */
+target_utilization: number, 
+/**
+ * Hours a day the model is scaled to zero and costs nothing.
+ */
+hours_off_per_day: number, };
+
+export type CapacityOption = { instance: string, 
+/**
+ * `8 × V100`, when it has GPUs.
+ */
+gpu: string | null, 
+/**
+ * Requests per second one replica held in its latest load test.
+ */
+per_replica_rate: number, replicas: number, monthly_on_demand: number, monthly_spot: number | null, monthly_reserved: number | null, tested_at: string, };
+
+export type MixedPart = { instance: string, replicas: number, 
+/**
+ * On demand.
+ */
+monthly: number, };
+
+export type CapacityPlan = { 
+/**
+ * peak × (1 + growth) × headroom.
+ */
+needed_rate: number, 
+/**
+ * Every instance type with a load test of the model, cheapest on demand first.
+ */
+options: Array<CapacityOption>, cheapest: CapacityOption | null, 
+/**
+ * The preferred type up to its cap, the cheapest other type for the rest; None when no
+ * cap binds or no other type was tested.
+ */
+mixed: Array<MixedPart> | null, mixed_monthly: number | null, 
+/**
+ * Catalog instance types with no load test of the model.
+ */
+untested: Array<string>, sentences: Array<string>, };
+
 /** Every signal a revision can have, as stored. */
 export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";
 
