@@ -1,7 +1,8 @@
 //! Against a real Seldon MLServer: registered as `auto`, it is detected, its model and version
 //! discovered from its repository index before any request, and the inference requests sent to it are counted exactly; when the model is
 //! unloaded through MLServer's repository API, Vigil sees it not ready within two poll
-//! intervals and stores the transition with its reason.
+//! intervals and stores the transition with its reason. A load test sends it rows built from
+//! the model's reference data, in the shape its scikit-learn runtime takes.
 
 use std::time::Duration;
 
@@ -86,4 +87,57 @@ async fn requests_to_a_real_mlserver_are_counted_and_an_unloaded_model_turns_not
     .expect("the model's transition is stored");
     assert_eq!((stored.0.as_str(), stored.1.as_str()), ("up", "down"));
     assert_eq!(stored.2, "the repository says UNAVAILABLE", "{stored:?}");
+}
+
+/// Iris-like rows: four measurements in centimetres and the species.
+fn iris_reference(rows: usize) -> String {
+    let mut csv = String::from("sepal_length,sepal_width,petal_length,petal_width,species\n");
+    for row in 0..rows {
+        let t = row as f64 / rows as f64;
+        let species = row % 3;
+        let petal = 1.4 + 2.6 * species as f64 + 0.4 * t;
+        csv += &format!(
+            "{:.1},{:.1},{petal:.1},{:.1},{species}\n",
+            4.6 + 2.0 * t,
+            2.8 + 0.6 * t,
+            0.2 + 0.8 * species as f64
+        );
+    }
+    csv
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_load_test_of_a_real_mlserver_sends_rows_built_from_the_reference_and_holds_a_low_rate() {
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use vigil_core::cost::loadtest::LoadTestRequest;
+    use vigil_core::drift::reference::ReferenceRequest;
+    use vigil_core::rollouts::people::{Person, Role};
+
+    let mlserver = RealMlserver::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    let new = NewServer { name: "mlserver".into(), base_url: mlserver.http_url.clone(), ..Default::default() };
+    engine.servers().add(new).await.expect("add");
+    engine.polling().check_all().await.expect("a poll");
+    let csv = dir.path().join("iris.csv");
+    std::fs::write(&csv, iris_reference(60)).expect("write the reference");
+    let reference = ReferenceRequest { model: "iris".into(), target: Some("species".into()), ..Default::default() };
+    let never = || Arc::new(AtomicBool::new(false));
+    engine.drift().import_reference(csv, reference, |_| {}, never()).await.expect("import the reference");
+
+    let request = LoadTestRequest {
+        server: "mlserver".into(),
+        model: "iris".into(),
+        rates: Some(vec![5.0, 10.0]),
+        step_seconds: Some(1.5),
+        p99_objective_ms: Some(2000.0),
+        ..Default::default()
+    };
+    let person = Person::new("ada", Role::Engineer, "tester").expect("a person");
+    let result = engine.cost().load_test(&person, request, |_| {}, never()).await.expect("a load test");
+    // MLServer's metadata lists no inputs: the four measurements go as one [1, 4] row, which its
+    // scikit-learn runtime takes; not one request may fail.
+    assert_eq!(result.sustainable_rate, Some(10.0), "{}", result.sentence);
+    assert!(result.steps.iter().all(|step| step.errors == 0 && step.ok > 0), "{:?}", result.steps);
 }

@@ -1,7 +1,10 @@
 //! The request bodies a load test sends: read from a file a person gives, or built from the
 //! model's reference data (the drift domain's stored samples) in the shape the model's metadata
 //! asks for — one Open Inference Protocol request of one row per body, the values cycling
-//! through the reference's sample so the server sees realistic, varied inputs.
+//! through the reference's sample so the server sees realistic, varied inputs. A model whose
+//! metadata lists its inputs gets one tensor per input, by name; one whose metadata lists none
+//! (MLServer's and KServe's scikit-learn runtimes) gets its numeric feature columns, in the
+//! reference's order, as one `[1, features]` FP64 tensor, the way those runtimes take a row.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -62,8 +65,7 @@ struct Input {
 }
 
 /// [`BUILT_BODIES`] bodies for `model_name` from its `reference`, shaped by `metadata` (the
-/// revision's OIP metadata; when it lists no inputs, the reference's feature columns are sent,
-/// numbers as FP64 and categories as BYTES).
+/// revision's OIP metadata).
 pub fn from_reference(model_name: &str, reference: &ProfiledFile, metadata: &str) -> Result<Vec<Bytes>> {
     let columns: BTreeMap<&str, &ColumnProfile> = reference
         .summary
@@ -72,15 +74,9 @@ pub fn from_reference(model_name: &str, reference: &ProfiledFile, metadata: &str
         .zip(&reference.profiles)
         .filter_map(|(column, profile)| Some((column.name.as_str(), profile.as_ref()?)))
         .collect();
-    let inputs = match inputs_of(metadata) {
-        Some(inputs) => inputs,
-        None => feature_inputs(reference, &columns),
+    let Some(inputs) = inputs_of(metadata) else {
+        return one_row_tensor(model_name, reference, &columns);
     };
-    if inputs.is_empty() {
-        return Err(invalid(format!(
-            "The reference data of {model_name} has no feature columns to build requests from: pass a payload file."
-        )));
-    }
     let mut tensors = Vec::with_capacity(inputs.len());
     for input in &inputs {
         let profile = columns.get(input.name.as_str()).ok_or_else(|| {
@@ -122,23 +118,47 @@ fn inputs_of(metadata: &str) -> Option<Vec<Input>> {
     (!inputs.is_empty()).then_some(inputs)
 }
 
-/// The reference's feature columns (neither prediction nor target) as inputs.
-fn feature_inputs(reference: &ProfiledFile, columns: &BTreeMap<&str, &ColumnProfile>) -> Vec<Input> {
+/// Bodies of one `[1, features]` FP64 tensor: the reference's feature columns (neither
+/// prediction nor target), in order, each row from the columns' samples.
+fn one_row_tensor(
+    model_name: &str,
+    reference: &ProfiledFile,
+    columns: &BTreeMap<&str, &ColumnProfile>,
+) -> Result<Vec<Bytes>> {
     let summary = &reference.summary;
     let not_feature =
         |name: &str| summary.prediction.as_deref() == Some(name) || summary.target.as_deref() == Some(name);
-    summary
+    let features: Vec<(&str, &ColumnProfile)> = summary
         .columns
         .iter()
         .filter(|column| !not_feature(&column.name))
-        .filter_map(|column| {
-            let datatype = match &columns.get(column.name.as_str())?.values {
-                Values::Numeric(_) => "FP64",
-                Values::Categorical(_) => "BYTES",
-            };
-            Some(Input { name: column.name.clone(), datatype: datatype.to_owned() })
+        .filter_map(|column| Some((column.name.as_str(), *columns.get(column.name.as_str())?)))
+        .collect();
+    let named = |names: Vec<&str>| names.join(", ");
+    if features.is_empty() {
+        return Err(invalid(format!(
+            "The reference data of {model_name} has no feature columns to build requests from: give a payload file."
+        )));
+    }
+    let mut values = Vec::with_capacity(features.len());
+    for (name, profile) in &features {
+        let cycled: Vec<Value> = cycle(profile, BUILT_BODIES).iter().map(|value| typed(value, "FP64")).collect();
+        if cycled.iter().any(|value| !value.is_number()) {
+            return Err(invalid(format!(
+                "{model_name}'s metadata lists no inputs, so its features are sent as one row of numbers, but '{name}' \
+                 is not numeric (features: {}): give a payload file.",
+                named(features.iter().map(|(name, _)| *name).collect())
+            )));
+        }
+        values.push(cycled);
+    }
+    Ok((0..BUILT_BODIES)
+        .map(|row| {
+            let data: Vec<&Value> = values.iter().map(|column| &column[row]).collect();
+            let tensor = json!({ "name": "input-0", "shape": [1, data.len()], "datatype": "FP64", "data": data });
+            Bytes::from(json!({ "inputs": [tensor] }).to_string())
         })
-        .collect()
+        .collect())
 }
 
 /// A value of the column for each of `n` rows: the numeric sample in order, cycled; the
@@ -247,12 +267,15 @@ mod tests {
     }
 
     #[test]
-    fn without_metadata_the_feature_columns_are_sent_and_the_prediction_is_not() {
-        let bodies = from_reference("fraud", &reference(), "{}").unwrap();
-        let names: Vec<Value> =
-            body(&bodies[2])["inputs"].as_array().unwrap().iter().map(|i| i["name"].clone()).collect();
-        assert_eq!(names, [json!("amount"), json!("country")]);
-        assert_eq!(body(&bodies[2])["inputs"][0]["data"], json!([7.25]));
+    fn without_listed_inputs_the_numeric_features_go_as_one_row_and_the_prediction_does_not() {
+        let mut numbers_only = reference();
+        numbers_only.summary.columns.remove(1);
+        numbers_only.profiles.remove(1);
+        let bodies = from_reference("iris", &numbers_only, r#"{"name":"iris","inputs":[]}"#).unwrap();
+        let tensor = &body(&bodies[2])["inputs"][0];
+        assert_eq!(*tensor, json!({"name": "input-0", "shape": [1, 1], "datatype": "FP64", "data": [7.25]}));
+        let err = from_reference("fraud", &reference(), "{}").unwrap_err().to_string();
+        assert!(err.contains("'country' is not numeric (features: amount, country)"), "{err}");
     }
 
     #[test]
