@@ -5,13 +5,19 @@
 //!
 //! [`Cost`] is the domain's one front. Below it: `catalog` (instance types and their dated,
 //! sourced prices; the CSV they are imported and exported as), `queries` (every statement on
-//! the catalog's tables), `spend` (the arithmetic) and `report` (placements, and the cost report
-//! from them and the stored signals).
+//! the catalog's tables), `placements` (what runs where, set by people or read from labels),
+//! `usage` (the work and use read from the stored signals), `spend` (the arithmetic), `report`
+//! (the cost report), with `compare` (candidate against stable), `sentences` and `series`.
 
 pub mod catalog;
+pub mod compare;
+pub mod placements;
 mod queries;
 pub mod report;
+pub mod sentences;
+pub mod series;
 pub mod spend;
+pub mod usage;
 
 use serde::Serialize;
 use serde_json::json;
@@ -93,9 +99,9 @@ impl Cost {
         server: &str,
         (provider, region, instance_type): (&str, &str, &str),
         replicas: u32,
-    ) -> Result<report::Placement> {
+    ) -> Result<placements::Placement> {
         crate::servers::queries::get(&mut *self.context.pool().acquire().await?, server).await?;
-        let placement = report::Placement {
+        let placement = placements::Placement {
             server: server.to_owned(),
             provider: provider.trim().to_owned(),
             region: region.trim().to_owned(),
@@ -103,19 +109,27 @@ impl Cost {
             replicas,
             since: chrono::Utc::now(),
             hourly: None,
+            vcpu: None,
+            placed_by: person.name.clone(),
         };
         let mut write = self.context.write().await?;
-        report::insert_placement(&mut write, &placement).await?;
+        placements::insert_placement(&mut write, &placement).await?;
         let detail = json!({ "instance": format!("{provider} {region} {instance_type}"), "replicas": replicas });
         write.audit_by(Some(person), "cost.place", server, detail).await?;
-        let placed = report::placements(&mut write, Some(server)).await?.pop();
+        let placed = placements::placements(&mut write, Some(server)).await?.pop();
         write.commit().await?;
         placed.ok_or_else(|| crate::VigilError::Internal("a placement just stored was not found".into()))
     }
 
-    /// What each server and revision cost over the last `window` (see [`report::report`]).
+    /// What each server, revision, model and team cost over the last `window` (see
+    /// [`report::report`]). First stores the placements the servers' labels say (see
+    /// [`placements`]); their problems lead the report's sentences.
     pub async fn report(&self, window: chrono::Duration) -> Result<report::CostReport> {
         let to = chrono::Utc::now();
-        report::report(&mut *self.context.pool().acquire().await?, to - window, to).await
+        let catalog = self.catalog().await?;
+        let mut write = self.context.write().await?;
+        let problems = placements::place_from_labels(&mut write, &catalog, to).await?;
+        write.commit().await?;
+        report::report(&mut *self.context.pool().acquire().await?, to - window, to, problems).await
     }
 }
