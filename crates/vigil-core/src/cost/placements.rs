@@ -184,3 +184,30 @@ pub async fn place_from_labels(
     }
     Ok(problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cost::catalog::{parse_csv, DEFAULT_CATALOG};
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn labels_name_an_instance_type_of_the_catalog_or_say_what_is_wrong() {
+        let catalog = parse_csv(DEFAULT_CATALOG).unwrap_or_default();
+        let found = from_labels("fraud", &labels(&[("instance", "aws/us-east-1/g5.xlarge"), ("replicas", "2")]), &catalog);
+        let (instance, replicas) = found.and_then(|found| found.ok()).unwrap_or_else(|| panic!("found"));
+        assert_eq!((instance.key(), replicas), (("aws", "us-east-1", "g5.xlarge"), 2));
+        let short = from_labels("fraud", &labels(&[("instance", "g5.xlarge")]), &catalog);
+        let short = short.and_then(|found| found.ok()).map(|(instance, replicas)| (instance.key(), replicas));
+        assert_eq!(short, Some((("aws", "us-east-1", "g5.xlarge"), 1)), "a type name the catalog holds once; 1 replica");
+        assert!(from_labels("fraud", &labels(&[("team", "risk")]), &catalog).is_none(), "no instance label");
+        let unknown = from_labels("fraud", &labels(&[("instance", "aws/us-east-1/x9.mega")]), &catalog);
+        let problem = unknown.and_then(|found| found.err()).unwrap_or_default();
+        assert!(problem.contains("fraud's label instance=aws/us-east-1/x9.mega names no instance type"), "{problem}");
+        let bad = from_labels("fraud", &labels(&[("instance", "g5.xlarge"), ("replicas", "two")]), &catalog);
+        assert!(bad.and_then(|found| found.err()).unwrap_or_default().contains("replicas=two is not a whole number"));
+    }
+}
