@@ -75,7 +75,10 @@ async fn a_placed_server_costs_its_instances_and_each_revision_gets_its_part_per
 
     let words = vigil(&db, &["cost", "report", "--window", "1"]).await;
     assert!(words.stdout.contains("PER 1,000") && words.stdout.contains("fraud 13"), "{words:?}");
-    assert!(words.stdout.starts_with("pricing's label instance=aws/us-east-1/x9.mega names no instance type"), "{words:?}");
+    assert!(
+        words.stdout.starts_with("pricing's label instance=aws/us-east-1/x9.mega names no instance type"),
+        "{words:?}"
+    );
     assert!(words.stdout.contains("IDLE COST") && words.stdout.contains("growth"), "{words:?}");
 
     // A label edited later is a new placement from then on; the earlier one keeps its stretch.
@@ -106,12 +109,18 @@ fn check_the_rest(report: &Value, fraud_cost: f64) {
     let fraud = server_named(report, "fraud");
     let used = fraud["utilization"].as_f64().expect("Triton reports its CPU share");
     assert!((0.0..=1.0).contains(&used), "{fraud}");
-    assert!(close(&fraud["idle_cost"], fraud_cost * (1.0 - used)) && close(&fraud["idle_share"], 1.0 - used), "{fraud}");
+    assert!(
+        close(&fraud["idle_cost"], fraud_cost * (1.0 - used)) && close(&fraud["idle_share"], 1.0 - used),
+        "{fraud}"
+    );
     assert_eq!((&fraud["placed_by"], &fraud["team"]), (&Value::from("ana"), &Value::from("risk")));
 
     // churn is placed by its labels, from when it was registered.
     let churn = server_named(report, "churn");
-    assert_eq!((&churn["placement"], &churn["placed_by"]), (&Value::from("aws us-east-1 g5.xlarge × 3"), &Value::from("label")));
+    assert_eq!(
+        (&churn["placement"], &churn["placed_by"]),
+        (&Value::from("aws us-east-1 g5.xlarge × 3"), &Value::from("label"))
+    );
     assert!(close(&churn["monthly"], 3.0 * 1.006 * 720.0), "{churn}");
     assert!(report["servers"].as_array().is_some_and(|s| s.len() == 2), "pricing is not costed at $0: {report:#}");
 
@@ -119,13 +128,15 @@ fn check_the_rest(report: &Value, fraud_cost: f64) {
     let models = report["models"].as_array().cloned().unwrap_or_default();
     let fraud_model = models.iter().find(|m| m["model"] == "fraud").expect("fraud's model");
     assert!(close(&fraud_model["window_cost"], fraud_cost) && close(&fraud_model["monthly"], 1448.64), "{fraud_model}");
-    let teams: Vec<&str> = report["teams"].as_array().into_iter().flatten().filter_map(|t| t["team"].as_str()).collect();
+    let teams: Vec<&str> =
+        report["teams"].as_array().into_iter().flatten().filter_map(|t| t["team"].as_str()).collect();
     assert_eq!(teams, ["growth", "risk"], "three replicas since registration cost more than two since placing");
 
     // 13 is the canary, 12 the stable; the sentence says by how much 13 is dearer or cheaper.
     let comparison = &report["comparisons"][0];
     assert_eq!((&comparison["candidate"], &comparison["stable"]), (&Value::from("13"), &Value::from("12")));
-    let (candidate, stable) = (comparison["candidate_per_thousand"].as_f64(), comparison["stable_per_thousand"].as_f64());
+    let (candidate, stable) =
+        (comparison["candidate_per_thousand"].as_f64(), comparison["stable_per_thousand"].as_f64());
     let change = candidate.zip(stable).map(|(c, s)| c / s - 1.0).expect("both served predictions");
     assert!(close(&comparison["change"], change), "{comparison}");
     let expected = match (change * 100.0).round() {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::report::RevisionCost;
+use super::figures::RevisionCost;
 use super::usage::RevisionWork;
 use crate::dashboard::roles::{roles, RevisionRole};
 

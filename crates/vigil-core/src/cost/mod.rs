@@ -7,10 +7,12 @@
 //! sourced prices; the CSV they are imported and exported as), `queries` (every statement on
 //! the catalog's tables), `placements` (what runs where, set by people or read from labels),
 //! `usage` (the work and use read from the stored signals), `spend` (the arithmetic), `report`
-//! (the cost report), with `compare` (candidate against stable), `sentences` and `series`.
+//! (the cost report), with `figures` (its rows), `compare` (candidate against stable),
+//! `sentences` and `series`.
 
 pub mod catalog;
 pub mod compare;
+pub mod figures;
 pub mod placements;
 mod queries;
 pub mod report;

@@ -17,6 +17,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::catalog::InstanceType;
+use super::spend::Placed;
 use crate::servers::{queries as servers, Labels};
 use crate::{Result, VigilError};
 
@@ -68,6 +69,14 @@ pub async fn placements(conn: &mut SqliteConnection, server: Option<&str>) -> Re
             placed_by,
         })
         .collect())
+}
+
+/// The pieces of a server's placements, for the arithmetic.
+pub fn placed(group: &[Placement]) -> Vec<Placed> {
+    group
+        .iter()
+        .map(|p| Placed { since_ms: p.since.timestamp_millis(), hourly: p.hourly.unwrap_or(0.0), replicas: p.replicas })
+        .collect()
 }
 
 /// Records `placement`. The catalog must hold its instance type.
@@ -165,7 +174,8 @@ pub async fn place_from_labels(
             }
             Some(Ok(found)) => found,
         };
-        let last = history.last().map(|p| (p.provider.as_str(), p.region.as_str(), p.instance_type.as_str(), p.replicas));
+        let last =
+            history.last().map(|p| (p.provider.as_str(), p.region.as_str(), p.instance_type.as_str(), p.replicas));
         if last == Some((&instance.provider, &instance.region, &instance.name, replicas)) {
             continue;
         }
@@ -197,12 +207,17 @@ mod tests {
     #[test]
     fn labels_name_an_instance_type_of_the_catalog_or_say_what_is_wrong() {
         let catalog = parse_csv(DEFAULT_CATALOG).unwrap_or_default();
-        let found = from_labels("fraud", &labels(&[("instance", "aws/us-east-1/g5.xlarge"), ("replicas", "2")]), &catalog);
+        let found =
+            from_labels("fraud", &labels(&[("instance", "aws/us-east-1/g5.xlarge"), ("replicas", "2")]), &catalog);
         let (instance, replicas) = found.and_then(|found| found.ok()).unwrap_or_else(|| panic!("found"));
         assert_eq!((instance.key(), replicas), (("aws", "us-east-1", "g5.xlarge"), 2));
         let short = from_labels("fraud", &labels(&[("instance", "g5.xlarge")]), &catalog);
         let short = short.and_then(|found| found.ok()).map(|(instance, replicas)| (instance.key(), replicas));
-        assert_eq!(short, Some((("aws", "us-east-1", "g5.xlarge"), 1)), "a type name the catalog holds once; 1 replica");
+        assert_eq!(
+            short,
+            Some((("aws", "us-east-1", "g5.xlarge"), 1)),
+            "a type name the catalog holds once; 1 replica"
+        );
         assert!(from_labels("fraud", &labels(&[("team", "risk")]), &catalog).is_none(), "no instance label");
         let unknown = from_labels("fraud", &labels(&[("instance", "aws/us-east-1/x9.mega")]), &catalog);
         let problem = unknown.and_then(|found| found.err()).unwrap_or_default();

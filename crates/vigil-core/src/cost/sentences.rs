@@ -3,7 +3,7 @@
 //! candidate compares with the stable; most money first, problems with placements before all.
 
 use super::compare::CostComparison;
-use super::report::ModelCost;
+use super::figures::ModelCost;
 
 /// The report's sentences: `problems` first, then each model's, most money first, each
 /// followed by its comparisons.
@@ -22,7 +22,8 @@ pub fn sentences(
             Some(dollars) => format!("; 1,000 predictions cost {}", money(dollars)),
             None => format!("; it made no predictions in the last {}", span(window_hours)),
         };
-        ranked.push((model.monthly, format!("serving {name} costs {} a month{idle}{predictions}", money(model.monthly))));
+        ranked
+            .push((model.monthly, format!("serving {name} costs {} a month{idle}{predictions}", money(model.monthly))));
         let compared = comparisons.iter().filter(|c| (&c.server, &c.model) == (&model.server, &model.model));
         ranked.extend(compared.map(|c| (model.monthly, c.sentence.clone())));
     }

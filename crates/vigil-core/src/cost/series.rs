@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::placements::Placement;
-use super::report::{placed, ServerCost, UNLABELLED};
+use super::figures::{ServerCost, UNLABELLED};
+use super::placements::{placed, Placement};
 use super::spend::{self, Work};
 use super::usage::RevisionWork;
 
@@ -44,7 +44,8 @@ pub fn series(
     from_ms: i64,
     to_ms: i64,
 ) -> CostSeries {
-    let hours_ms: Vec<i64> = (from_ms.div_euclid(HOUR_MS)..=(to_ms - 1).div_euclid(HOUR_MS)).map(|h| h * HOUR_MS).collect();
+    let hours_ms: Vec<i64> =
+        (from_ms.div_euclid(HOUR_MS)..=(to_ms - 1).div_euclid(HOUR_MS)).map(|h| h * HOUR_MS).collect();
     let worked: HashMap<(&str, &str, &str, i64), Work> = hourly
         .iter()
         .map(|w| ((w.server.as_str(), w.model.as_str(), w.version.as_str(), w.bucket_ms), w.work))
@@ -111,7 +112,8 @@ mod tests {
             placed_by: "ana".into(),
         };
         let window = [revision("churn", 0, 100.0), revision("fraud", 0, 400.0)];
-        let hourly = [revision("fraud", 0, 100.0), revision("fraud", HOUR_MS, 300.0), revision("churn", HOUR_MS, 100.0)];
+        let hourly =
+            [revision("fraud", 0, 100.0), revision("fraud", HOUR_MS, 300.0), revision("churn", HOUR_MS, 100.0)];
         let series = series(&[placement], &[], &window, &hourly, HOUR_MS / 2, 2 * HOUR_MS);
         assert_eq!(series.hours_ms, [0, HOUR_MS]);
         let lines: Vec<(&str, &[f64])> = series.models.iter().map(|s| (s.name.as_str(), &s.values[..])).collect();

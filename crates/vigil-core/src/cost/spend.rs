@@ -73,7 +73,12 @@ pub fn per_thousand(cost: f64, successful: f64) -> Option<f64> {
 /// A server's mean use of what it pays for, 0–1: its GPUs' when reported, else its CPU share,
 /// else the cores its process kept busy ÷ the vCPUs it runs on (`vcpus`: vCPUs × replicas);
 /// capped at 1. None when the server reports none of them.
-pub fn utilization(gpu: Option<f64>, cpu_share: Option<f64>, cpu_cores: Option<f64>, vcpus: Option<f64>) -> Option<f64> {
+pub fn utilization(
+    gpu: Option<f64>,
+    cpu_share: Option<f64>,
+    cpu_cores: Option<f64>,
+    vcpus: Option<f64>,
+) -> Option<f64> {
     let from_cores = || match (cpu_cores, vcpus) {
         (Some(cores), Some(vcpus)) if vcpus > 0.0 => Some(cores / vcpus),
         _ => None,

@@ -283,20 +283,34 @@ mod tests {
     fn an_error_share_above_its_bound_fails_only_once_enough_requests_make_it_sure() {
         let plan = Plan { min_requests: 10, ..Plan::default() };
         let stable = window(900.0, 4.0, 0.1);
-        assert_eq!(judge(&plan, window(10.0, 1.0, 0.1), stable, ModelFacts::default()).1, Verdict::Inconclusive, "1 in 10");
+        assert_eq!(
+            judge(&plan, window(10.0, 1.0, 0.1), stable, ModelFacts::default()).1,
+            Verdict::Inconclusive,
+            "1 in 10"
+        );
         assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, ModelFacts::default()).1, Verdict::Fail, "4 in 10");
-        assert_eq!(judge(&plan, window(400.0, 40.0, 0.1), stable, ModelFacts::default()).1, Verdict::Fail, "10 % of 400");
+        assert_eq!(
+            judge(&plan, window(400.0, 40.0, 0.1), stable, ModelFacts::default()).1,
+            Verdict::Fail,
+            "10 % of 400"
+        );
         assert!((wilson_lower(4.0, 10.0) - 0.168).abs() < 0.001, "{}", wilson_lower(4.0, 10.0));
     }
 
     #[test]
     fn too_few_requests_or_no_stable_to_compare_with_is_inconclusive_not_passed() {
         let plan = Plan::default();
-        assert_eq!(judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default()).1, Verdict::Inconclusive);
+        assert_eq!(
+            judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default()).1,
+            Verdict::Inconclusive
+        );
         let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), ModelFacts::default());
         assert_eq!(results[1].verdict, Verdict::Inconclusive, "p99 relative to a stable that served nothing");
         assert_eq!(verdict, Verdict::Inconclusive);
-        assert_eq!(judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), ModelFacts::default()).1, Verdict::Pass);
+        assert_eq!(
+            judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), ModelFacts::default()).1,
+            Verdict::Pass
+        );
     }
 
     #[test]
@@ -309,9 +323,15 @@ mod tests {
         let costing = |per_thousand: f64| Window { cost_per_thousand: Some(per_thousand), ..window(900.0, 0.0, 0.1) };
         // Stable $0.0100 per 1,000: the bound is $0.0110. $0.0108 passes; $0.0118 (18 % dearer) fails.
         let (results, verdict) = judge(&plan, costing(0.0108), costing(0.0100), priced);
-        assert_eq!((verdict, describe(&results[0]).as_str()), (Verdict::Pass, "cost per 1,000 predictions $0.0108 ≤ $0.0110"));
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Pass, "cost per 1,000 predictions $0.0108 ≤ $0.0110")
+        );
         let (results, verdict) = judge(&plan, costing(0.0118), costing(0.0100), priced);
-        assert_eq!((verdict, describe(&results[0]).as_str()), (Verdict::Fail, "cost per 1,000 predictions $0.0118 > $0.0110"));
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Fail, "cost per 1,000 predictions $0.0118 > $0.0110")
+        );
         let (results, verdict) = judge(&plan, window(900.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default());
         assert_eq!(verdict, Verdict::Inconclusive);
         assert!(describe(&results[0]).contains("set its instance type with vigil cost place"), "{results:?}");
