@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use vigil_core::cost::catalog::{InstanceType, Price};
+use vigil_core::cost::sentences::money;
 use vigil_core::{Engine, VigilError};
 
 use crate::rollout::{print_json, read_file, Actor};
@@ -100,7 +101,6 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
         println!("{sentence}");
     }
     println!();
-    let dollars = |d: f64| format!("${d:.2}");
     let share = |s: Option<f64>| s.map_or("-".to_owned(), |s| format!("{:.0} %", s * 100.0));
     let per_thousand = |p: Option<f64>| p.map_or("no predictions".to_owned(), |d| format!("${d:.4}"));
     let servers = report.servers.iter().map(|s| {
@@ -109,11 +109,11 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
             s.team.clone().unwrap_or_else(|| "-".to_owned()),
             s.placement.clone(),
             s.placed_by.clone(),
-            dollars(s.hourly),
-            dollars(s.monthly),
-            dollars(s.window_cost),
+            money(s.hourly),
+            money(s.monthly),
+            money(s.window_cost),
             share(s.utilization),
-            s.idle_cost.map_or("-".to_owned(), dollars),
+            s.idle_cost.map_or("-".to_owned(), money),
         ]
     });
     let header = ["SERVER", "TEAM", "RUNS ON", "PLACED BY", "AN HOUR", "30 DAYS", "THIS WINDOW", "USED", "IDLE COST"];
@@ -124,8 +124,8 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
             m.model.clone(),
             m.server.clone(),
             format!("{:.0}", m.successful),
-            dollars(m.window_cost),
-            dollars(m.monthly),
+            money(m.window_cost),
+            money(m.monthly),
             per_thousand(m.per_thousand),
             share(m.idle_share),
         ]
@@ -137,14 +137,14 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
             format!("{} {}", r.model, r.version),
             r.server.clone(),
             format!("{:.0}", r.successful),
-            dollars(r.cost),
+            money(r.cost),
             per_thousand(r.per_thousand),
             r.split.clone(),
         ]
     });
     print!("{}", table(["REVISION", "SERVER", "PREDICTIONS", "COST", "PER 1,000", "SPLIT BY"], revisions));
     println!();
-    let teams = report.teams.iter().map(|t| [t.team.clone(), dollars(t.window_cost), dollars(t.monthly)]);
+    let teams = report.teams.iter().map(|t| [t.team.clone(), money(t.window_cost), money(t.monthly)]);
     print!("{}", table(["TEAM", "THIS WINDOW", "30 DAYS"], teams));
     Ok(())
 }

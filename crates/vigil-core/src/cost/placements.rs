@@ -120,15 +120,16 @@ pub fn from_labels<'a>(
     catalog: &'a [InstanceType],
 ) -> Option<std::result::Result<(&'a InstanceType, u32), String>> {
     let instance = labels.get("instance")?.trim();
-    let replicas = match labels.get("replicas").map(|r| r.trim().parse::<u32>()) {
+    let replicas = match labels.get("replicas") {
         None => 1,
-        Some(Ok(replicas)) => replicas,
-        Some(Err(_)) => {
-            return Some(Err(format!(
-                "{server}'s label replicas={} is not a whole number: the server is not costed until it is.",
-                labels["replicas"]
-            )))
-        }
+        Some(text) => match text.trim().parse::<u32>() {
+            Ok(replicas) => replicas,
+            Err(_) => {
+                return Some(Err(format!(
+                    "{server}'s label replicas={text} is not a whole number: the server is not costed until it is."
+                )))
+            }
+        },
     };
     let found: Vec<&InstanceType> = match instance.splitn(3, '/').collect::<Vec<_>>()[..] {
         [provider, region, name] => catalog.iter().filter(|t| t.key() == (provider, region, name)).collect(),
