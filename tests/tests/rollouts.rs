@@ -2,7 +2,8 @@
 //! a bad canary fails its gates and is rolled back (the router read back at 100 % stable, the
 //! failing values on the audit trail); a healthy one climbs its steps and waits for both roles
 //! before promotion; a late approval aborts when the policy says so; a restart in the middle of
-//! a step resumes from what the router really serves.
+//! a step resumes from what the router really serves; a cost gate waits for a price, then judges
+//! the candidate's cost per 1,000 predictions against the stable's.
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use serde_json::{json, Value};
+use vigil_core::rollouts::gates::Verdict;
 use vigil_core::rollouts::people::{Person, Policy, Role};
 use vigil_core::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use vigil_core::rollouts::record::RolloutState;
@@ -182,6 +184,47 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     assert_eq!(causes, ["step", "promote"]);
     let newest: Vec<&str> = history.timeline[..2].iter().map(|e| e.text.as_str()).collect();
     assert!(newest.contains(&"Rollout of v13 promoted"), "newest first, in words: {:?}", history.timeline);
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cost_gate_waits_for_a_price_then_judges_the_candidates_cost_per_1000_predictions_against_the_stables() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let cost_gate = Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.5) };
+    let plan = Plan { gates: vec![cost_gate], ..plan(&[50, 100], 1, 1) };
+    engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    // fraud has no price yet: the gate is measured but not judged, saying what to do, and the
+    // rollout holds its first step.
+    let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
+    let unpriced = until(&engine, id, "an unpriced measurement", Duration::from_secs(20), |v| {
+        v.rollout.evidence.as_ref().is_some_and(|e| e.candidate.requests >= 10.0)
+    })
+    .await;
+    let evidence = unpriced.rollout.evidence.clone().expect("evidence");
+    assert_eq!((evidence.verdict, evidence.gates[0].verdict), (Verdict::Inconclusive, Verdict::Inconclusive));
+    assert!(unpriced.gate_lines[0].contains("set its instance type with vigil cost place"), "{unpriced:#?}");
+    assert_eq!((unpriced.rollout.weight, unpriced.rollout.state), (50, RolloutState::Running));
+
+    // Placed on two g5.xlarge, each revision's part of the cost is its compute time: the
+    // candidate's cost per 1,000 is judged against 1.5 × the stable's, and the step passes.
+    engine.cost().place(&engineer(), "fraud", ("aws", "us-east-1", "g5.xlarge"), 2).await.expect("place");
+    let waiting = until(&engine, id, "waiting for sign-off", Duration::from_secs(30), |v| {
+        v.rollout.state == RolloutState::Waiting
+    })
+    .await;
+    let evidence = waiting.rollout.evidence.clone().expect("evidence");
+    let (candidate, stable) = (evidence.candidate.cost_per_thousand, evidence.stable.cost_per_thousand);
+    let (candidate, stable) = candidate.zip(stable).expect("both priced and predicting");
+    let gate = &evidence.gates[0];
+    assert_eq!((gate.verdict, gate.measured, gate.stable), (Verdict::Pass, Some(candidate), Some(stable)));
+    assert!(candidate > 0.0 && gate.threshold.is_some_and(|t| (t - 1.5 * stable).abs() < 1e-15), "{evidence:#?}");
+    assert!(waiting.gate_lines[0].starts_with("cost per 1,000 predictions $"), "{:?}", waiting.gate_lines);
     fleet.stop().await;
 }
 

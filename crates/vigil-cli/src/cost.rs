@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use vigil_core::cost::catalog::{InstanceType, Price};
+use vigil_core::cost::sentences::money;
 use vigil_core::{Engine, VigilError};
 
 use crate::rollout::{print_json, read_file, Actor};
@@ -28,8 +29,10 @@ pub enum CostCommand {
         #[arg(long, default_value_t = 1)]
         replicas: u32,
     },
-    /// Each server's cost an hour, a day and a 30-day projection, and each revision's cost per
-    /// 1,000 successful predictions over the window
+    /// What serving costs, in sentences first, then tables: each server's cost an hour, a day,
+    /// over 30 days and over the window, and how much of it was idle; each model's, revision's
+    /// and team's cost, and the cost per 1,000 successful predictions (--json: the whole report,
+    /// with the candidate-against-stable comparisons and the hourly series)
     Report {
         /// Hours the report covers, ending now
         #[arg(long, value_name = "HOURS", default_value_t = 24.0)]
@@ -90,28 +93,59 @@ async fn report(engine: &Engine, window_hours: f64, json: bool) -> Result<(), Vi
         print_json(&report);
         return Ok(());
     }
-    if report.servers.is_empty() {
+    if report.servers.is_empty() && report.sentences.is_empty() {
         println!("No server has a placement yet: say what one runs on with `vigil cost place SERVER --instance …`.");
         return Ok(());
     }
-    let dollars = |d: f64| format!("${d:.2}");
+    for sentence in &report.sentences {
+        println!("{sentence}");
+    }
+    println!();
+    let share = |s: Option<f64>| s.map_or("-".to_owned(), |s| format!("{:.0} %", s * 100.0));
+    let per_thousand = |p: Option<f64>| p.map_or("no predictions".to_owned(), |d| format!("${d:.4}"));
     let servers = report.servers.iter().map(|s| {
-        [s.server.clone(), s.placement.clone(), dollars(s.hourly), dollars(s.monthly), dollars(s.window_cost)]
+        [
+            s.server.clone(),
+            s.team.clone().unwrap_or_else(|| "-".to_owned()),
+            s.placement.clone(),
+            s.placed_by.clone(),
+            money(s.hourly),
+            money(s.monthly),
+            money(s.window_cost),
+            share(s.utilization),
+            s.idle_cost.map_or("-".to_owned(), money),
+        ]
     });
-    print!("{}", table(["SERVER", "RUNS ON", "AN HOUR", "30 DAYS", "THIS WINDOW"], servers));
+    let header = ["SERVER", "TEAM", "RUNS ON", "PLACED BY", "AN HOUR", "30 DAYS", "THIS WINDOW", "USED", "IDLE COST"];
+    print!("{}", table(header, servers));
+    println!();
+    let models = report.models.iter().map(|m| {
+        [
+            m.model.clone(),
+            m.server.clone(),
+            format!("{:.0}", m.successful),
+            money(m.window_cost),
+            money(m.monthly),
+            per_thousand(m.per_thousand),
+            share(m.idle_share),
+        ]
+    });
+    print!("{}", table(["MODEL", "SERVER", "PREDICTIONS", "COST", "30 DAYS", "PER 1,000", "IDLE"], models));
     println!();
     let revisions = report.revisions.iter().map(|r| {
-        let per_thousand = r.per_thousand.map_or("no predictions".to_owned(), |d| format!("${d:.4}"));
         [
             format!("{} {}", r.model, r.version),
             r.server.clone(),
             format!("{:.0}", r.successful),
-            dollars(r.cost),
-            per_thousand,
+            money(r.cost),
+            per_thousand(r.per_thousand),
             r.split.clone(),
         ]
     });
     print!("{}", table(["REVISION", "SERVER", "PREDICTIONS", "COST", "PER 1,000", "SPLIT BY"], revisions));
+    println!();
+    let teams = report.teams.iter().map(|t| [t.team.clone(), money(t.window_cost), money(t.monthly)]);
+    print!("{}", table(["TEAM", "THIS WINDOW", "30 DAYS"], teams));
     Ok(())
 }
 

@@ -10,7 +10,11 @@ use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
 use crate::cost::capacity::{CapacityOption, CapacityPlan, CapacityRequest, MixedPart};
+use crate::cost::compare::CostComparison;
 use crate::cost::loadtest::{LoadTestProgress, LoadTestRequest, LoadTestResult, LoadTestStep};
+use crate::cost::placements::Placement;
+use crate::cost::report::{CostReport, ModelCost, RevisionCost, ServerCost, TeamCost};
+use crate::cost::series::{CostSeries, NamedSeries};
 use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 use crate::drift::methods::{self, MethodRule};
@@ -129,6 +133,15 @@ pub fn typescript() -> String {
         CapacityOption::decl(&config),
         MixedPart::decl(&config),
         CapacityPlan::decl(&config),
+        Placement::decl(&config),
+        ServerCost::decl(&config),
+        RevisionCost::decl(&config),
+        ModelCost::decl(&config),
+        TeamCost::decl(&config),
+        CostComparison::decl(&config),
+        NamedSeries::decl(&config),
+        CostSeries::decl(&config),
+        CostReport::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

@@ -506,7 +506,7 @@ approval: boolean,
  */
 shadow: boolean, };
 
-export type Metric = "error_share" | "p99_s" | "p50_s" | "drift_share";
+export type Metric = "error_share" | "p99_s" | "p50_s" | "drift_share" | "cost_per_thousand";
 
 export type Gate = { metric: Metric, max?: number | null, max_vs_stable?: number | null, };
 
@@ -529,7 +529,11 @@ export type Window = { requests: number, errors: number,
 /**
  * Request-weighted means of the per-poll quantiles, in seconds.
  */
-p99_s: number | null, p50_s: number | null, };
+p99_s: number | null, p50_s: number | null, 
+/**
+ * Dollars per 1,000 successful predictions, where a gate asks for it and it is known.
+ */
+cost_per_thousand?: number | null, };
 
 export type GateResult = { gate: Gate, 
 /**
@@ -543,7 +547,11 @@ stable: number | null,
 /**
  * The bound in force: `max`, or `max_vs_stable` × the stable's value, whichever is lower.
  */
-threshold: number | null, verdict: Verdict, };
+threshold: number | null, verdict: Verdict, 
+/**
+ * Why it could not be judged, where that is something a person must do.
+ */
+reason?: string, };
 
 export type Evidence = { at: string, 
 /**
@@ -849,6 +857,113 @@ mixed: Array<MixedPart> | null, mixed_monthly: number | null,
  * Catalog instance types with no load test of the model.
  */
 untested: Array<string>, sentences: Array<string>, };
+
+export type Placement = { server: string, provider: string, region: string, instance_type: string, replicas: number, since: string, 
+/**
+ * The instance's on-demand price an hour, from the catalog (None: no longer in it).
+ */
+hourly: number | null, 
+/**
+ * The instance's vCPUs, from the catalog.
+ */
+vcpu: number | null, 
+/**
+ * `label` when read from the server's labels, else the person's name (or `cli`).
+ */
+placed_by: string, };
+
+export type ServerCost = { server: string, 
+/**
+ * `aws us-east-1 p3.16xlarge × 2`
+ */
+placement: string, hourly: number, daily: number, 
+/**
+ * 30 days of 24 hours at the current placement.
+ */
+monthly: number, 
+/**
+ * What it cost over the report's window, placement by placement.
+ */
+window_cost: number, 
+/**
+ * Its `team` label.
+ */
+team: string | null, 
+/**
+ * Its mean use over the window, 0–1 (GPU when reported, else CPU); None: it reports neither.
+ */
+utilization: number | null, 
+/**
+ * What was paid for but not used: window cost × (1 − utilization).
+ */
+idle_cost: number | null, 
+/**
+ * 1 − utilization.
+ */
+idle_share: number | null, 
+/**
+ * `label` when its current placement came from its labels, else the person's name (or `cli`).
+ */
+placed_by: string, };
+
+export type RevisionCost = { server: string, model: string, version: string, requests: number, successful: number, cost: number, 
+/**
+ * Dollars per 1,000 successful predictions; None: no predictions in the window.
+ */
+per_thousand: number | null, 
+/**
+ * How the server's cost was split: `sole revision` or `compute time` (requests × mean
+ * latency, or requests where the server reports no latency).
+ */
+split: string, };
+
+export type ModelCost = { server: string, model: string, team: string | null, window_cost: number, 
+/**
+ * Its server's 30-day projection × its share of the server's window cost.
+ */
+monthly: number, per_thousand: number | null, successful: number, 
+/**
+ * Its server's idle share.
+ */
+idle_share: number | null, };
+
+export type TeamCost = { team: string, window_cost: number, monthly: number, };
+
+export type CostComparison = { server: string, model: string, candidate: string, stable: string, candidate_per_thousand: number | null, stable_per_thousand: number | null, 
+/**
+ * candidate ÷ stable − 1 (0.18: 18 % dearer); None when either made no predictions.
+ */
+change: number | null, 
+/**
+ * `fraud v13 costs 18 % more per prediction than v12`
+ */
+sentence: string, };
+
+export type NamedSeries = { 
+/**
+ * `server/model` for a model; the team's name for a team.
+ */
+name: string, 
+/**
+ * Dollars in the hour starting at the same place in [`CostSeries::hours_ms`].
+ */
+values: Array<number>, };
+
+export type CostSeries = { 
+/**
+ * The start of each hour, in Unix ms (the first is the hour the window starts in).
+ */
+hours_ms: number[], models: Array<NamedSeries>, teams: Array<NamedSeries>, };
+
+export type CostReport = { window_hours: number, servers: Array<ServerCost>, revisions: Array<RevisionCost>, models: Array<ModelCost>, 
+/**
+ * Most expensive first.
+ */
+teams: Array<TeamCost>, comparisons: Array<CostComparison>, 
+/**
+ * In plain words, most money first (problems with the placements before them).
+ */
+sentences: Array<string>, series: CostSeries, };
 
 /** Every signal a revision can have, as stored. */
 export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";

@@ -19,19 +19,26 @@ const METRIC_WORDS: Record<Metric, string> = {
   p99_s: "p99 latency",
   p50_s: "p50 latency",
   drift_share: "Drifted features",
+  cost_per_thousand: "Cost per 1,000 predictions",
 };
 
-const UNIT: Record<Metric, "share" | "seconds"> = {
+const UNIT: Record<Metric, "share" | "seconds" | "dollars"> = {
   error_share: "share",
   p99_s: "seconds",
   p50_s: "seconds",
   drift_share: "share",
+  cost_per_thousand: "dollars",
 };
 
 /** One gate as a row: what it measures, the measured value, the stable's, the bound, the verdict. */
 export function gateRow(result: GateResult) {
   const unit = UNIT[result.gate.metric];
-  const value = (v: number | null) => measure(v ?? undefined, unit, "not measured yet").text;
+  const value = (v: number | null) =>
+    unit === "dollars"
+      ? v === null || !Number.isFinite(v)
+        ? "—"
+        : `$${v.toFixed(4)}`
+      : measure(v ?? undefined, unit, "not measured yet").text;
   const bound = [
     result.gate.max !== undefined ? `≤ ${value(result.gate.max)}` : null,
     result.gate.max_vs_stable !== undefined ? `≤ ${result.gate.max_vs_stable}× stable` : null,

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 
-use super::report::Placement;
+use super::placements::Placement;
 use crate::loadgen::{self, LoadPlan, LoadResult, StepPlan, StepsOutcome};
 use crate::{Result, VigilError};
 

@@ -5,17 +5,25 @@
 //!
 //! [`Cost`] is the domain's one front. Below it: `catalog` (instance types and their dated,
 //! sourced prices; the CSV they are imported and exported as), `queries` (every statement on
-//! the catalog's tables), `spend` (the arithmetic), `report` (placements, and the cost report
-//! from them and the stored signals), `loadtest` and `payloads` (load tests of one revision and
-//! the bodies they send; the stored results), and `capacity` (the planner).
+//! the catalog's tables), `placements` (what runs where, set by people or read from labels),
+//! `usage` (the work and use read from the stored signals), `spend` (the arithmetic), `report`
+//! (the cost report), with `figures` (its rows), `compare` (candidate against stable),
+//! `sentences` and `series`; `loadtest` and `payloads` (load tests of one revision and the
+//! bodies they send; the stored results), and `capacity` (the planner).
 
 pub mod capacity;
 pub mod catalog;
+pub mod compare;
+pub mod figures;
 pub mod loadtest;
 pub mod payloads;
+pub mod placements;
 mod queries;
 pub mod report;
+pub mod sentences;
+pub mod series;
 pub mod spend;
+pub mod usage;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -102,9 +110,9 @@ impl Cost {
         server: &str,
         (provider, region, instance_type): (&str, &str, &str),
         replicas: u32,
-    ) -> Result<report::Placement> {
+    ) -> Result<placements::Placement> {
         crate::servers::queries::get(&mut *self.context.pool().acquire().await?, server).await?;
-        let placement = report::Placement {
+        let placement = placements::Placement {
             server: server.to_owned(),
             provider: provider.trim().to_owned(),
             region: region.trim().to_owned(),
@@ -112,20 +120,35 @@ impl Cost {
             replicas,
             since: chrono::Utc::now(),
             hourly: None,
+            vcpu: None,
+            placed_by: person.name.clone(),
         };
         let mut write = self.context.write().await?;
-        report::insert_placement(&mut write, &placement).await?;
+        placements::insert_placement(&mut write, &placement).await?;
         let detail = json!({ "instance": format!("{provider} {region} {instance_type}"), "replicas": replicas });
         write.audit_by(Some(person), "cost.place", server, detail).await?;
-        let placed = report::placements(&mut write, Some(server)).await?.pop();
+        let placed = placements::placements(&mut write, Some(server)).await?.pop();
         write.commit().await?;
         placed.ok_or_else(|| crate::VigilError::Internal("a placement just stored was not found".into()))
     }
 
-    /// What each server and revision cost over the last `window` (see [`report::report`]).
+    /// What each server, revision, model and team cost over the last `window` (see
+    /// [`report::report`]). First stores the placements the servers' labels say (see
+    /// [`placements`]); their problems lead the report's sentences.
     pub async fn report(&self, window: chrono::Duration) -> Result<report::CostReport> {
         let to = chrono::Utc::now();
-        report::report(&mut *self.context.pool().acquire().await?, to - window, to).await
+        let problems = self.place_from_labels(to).await?;
+        report::report(&mut *self.context.pool().acquire().await?, to - window, to, problems).await
+    }
+
+    /// Stores the placements the servers' labels say as of `now` (see [`placements`]); returns
+    /// the labels' problems, in words.
+    async fn place_from_labels(&self, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<String>> {
+        let catalog = self.catalog().await?;
+        let mut write = self.context.write().await?;
+        let problems = placements::place_from_labels(&mut write, &catalog, now).await?;
+        write.commit().await?;
+        Ok(problems)
     }
 
     /// Load-tests one model revision as `person`: steps of rising rate against its infer
@@ -176,8 +199,10 @@ impl Cost {
                 payloads::from_reference(&request.model, &reference, &metadata)?
             }
         };
-        let placement = report::placements(&mut conn, Some(&server.name)).await?.pop();
         drop(conn);
+        self.place_from_labels(chrono::Utc::now()).await?;
+        let placement =
+            placements::placements(&mut *self.context.pool().acquire().await?, Some(&server.name)).await?.pop();
         let started_at = chrono::Utc::now();
         let target = loadtest::Target { url, bodies, allowed_hosts };
         let outcome = loadtest::run((&request.model, &version), &settled, target, progress, cancel).await?;

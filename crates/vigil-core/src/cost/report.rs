@@ -1,209 +1,180 @@
-//! What runs where, and what it costs: each server's placements (instance type and replicas
-//! over time), and the cost report worked out from them and the stored signals: per server its
-//! cost an hour, a day and a 30-day projection, and its cost over the window; per revision its
-//! part of that (split by compute time where models share a server) and its cost per 1,000
-//! successful predictions.
+//! The cost report over a window: per server its cost an hour, a day and a 30-day projection,
+//! its cost over the window and how much of it was idle; per revision its part of that (split
+//! by compute time where models share a server) and its cost per 1,000 successful predictions;
+//! per model and per team their sums; the candidate against the stable where a model has two
+//! revisions (`compare`); the sentences a product manager reads (`sentences`); and the cost hour
+//! by hour (`series`).
+
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::SqliteConnection;
+use ts_rs::TS;
 
-use super::spend::{self, Placed, Work};
-use crate::points::signal;
-use crate::{Result, VigilError};
-
-/// A server's placement from a time on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Placement {
-    pub server: String,
-    pub provider: String,
-    pub region: String,
-    pub instance_type: String,
-    pub replicas: u32,
-    pub since: DateTime<Utc>,
-    /// The instance's on-demand price an hour, from the catalog (None: no longer in it).
-    pub hourly: Option<f64>,
-}
-
-/// One server's cost.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ServerCost {
-    pub server: String,
-    /// `aws us-east-1 p3.16xlarge × 2`
-    pub placement: String,
-    pub hourly: f64,
-    pub daily: f64,
-    /// 30 days of 24 hours at the current placement.
-    pub monthly: f64,
-    /// What it cost over the report's window, placement by placement.
-    pub window_cost: f64,
-}
-
-/// One revision's part of its server's cost over the window.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RevisionCost {
-    pub server: String,
-    pub model: String,
-    pub version: String,
-    pub requests: f64,
-    pub successful: f64,
-    pub cost: f64,
-    /// Dollars per 1,000 successful predictions; None: no predictions in the window.
-    pub per_thousand: Option<f64>,
-    /// How the server's cost was split: `sole revision` or `compute time` (requests × mean
-    /// latency, or requests where the server reports no latency).
-    pub split: String,
-}
+use super::compare::{self, CostComparison};
+use super::figures::{model_costs, team_costs};
+pub use super::figures::{ModelCost, RevisionCost, ServerCost, TeamCost, UNLABELLED};
+use super::placements::{placed, placements, Placement};
+use super::sentences;
+use super::series::{self, CostSeries};
+use super::spend;
+use super::usage::{self, RevisionWork, ServerUse};
+use crate::servers::queries as servers;
+use crate::Result;
 
 /// The cost report over a window ending now.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct CostReport {
     pub window_hours: f64,
     pub servers: Vec<ServerCost>,
     pub revisions: Vec<RevisionCost>,
+    pub models: Vec<ModelCost>,
+    /// Most expensive first.
+    pub teams: Vec<TeamCost>,
+    pub comparisons: Vec<CostComparison>,
+    /// In plain words, most money first (problems with the placements before them).
+    pub sentences: Vec<String>,
+    pub series: CostSeries,
 }
 
-type PlacementRow = (String, String, String, String, i64, DateTime<Utc>, Option<f64>);
+/// What the servers and their revisions cost over a span, and what the report needs besides.
+struct Costs {
+    placements: Vec<Placement>,
+    servers: Vec<ServerCost>,
+    revisions: Vec<RevisionCost>,
+    work: Vec<RevisionWork>,
+    problems: Vec<String>,
+}
 
-/// Every placement (of one server: Some), oldest first, with its price.
-pub async fn placements(conn: &mut SqliteConnection, server: Option<&str>) -> Result<Vec<Placement>> {
-    let rows: Vec<PlacementRow> = sqlx::query_as(
-        "SELECT p.server, p.provider, p.region, p.instance_type, p.replicas, p.since, t.on_demand_hourly
-         FROM placements p LEFT JOIN instance_types t
-           ON t.provider = p.provider AND t.region = p.region AND t.name = p.instance_type
-         WHERE ?1 IS NULL OR p.server = ?1 ORDER BY p.server, p.since, p.id",
-    )
-    .bind(server)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
+/// Every placed server's and its revisions' cost from `from_ms` to `to_ms`.
+async fn costs(conn: &mut SqliteConnection, from_ms: i64, to_ms: i64) -> Result<Costs> {
+    let placements = placements(conn, None).await?;
+    let teams: HashMap<String, String> = servers::list_in(conn)
+        .await?
         .into_iter()
-        .map(|(server, provider, region, instance_type, replicas, since, hourly)| Placement {
-            server,
-            provider,
-            region,
-            instance_type,
-            replicas: replicas.clamp(0, i64::from(u32::MAX)) as u32,
-            since,
-            hourly,
-        })
-        .collect())
-}
-
-/// Records that `server` runs `replicas` of the catalog's `provider region instance_type` from now.
-pub async fn insert_placement(conn: &mut SqliteConnection, placement: &Placement) -> Result<()> {
-    let known: Option<f64> = sqlx::query_scalar(
-        "SELECT on_demand_hourly FROM instance_types WHERE provider = ? AND region = ? AND name = ?",
-    )
-    .bind(&placement.provider)
-    .bind(&placement.region)
-    .bind(&placement.instance_type)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if known.is_none() {
-        let message = format!(
-            "The price catalog has no {} {} {}: add it (vigil cost catalog import) or name one it holds (vigil cost catalog list).",
-            placement.provider, placement.region, placement.instance_type
-        );
-        return Err(VigilError::invalid("instance_type", message));
-    }
-    sqlx::query(
-        "INSERT INTO placements (server, provider, region, instance_type, replicas, since) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&placement.server)
-    .bind(&placement.provider)
-    .bind(&placement.region)
-    .bind(&placement.instance_type)
-    .bind(placement.replicas)
-    .bind(placement.since)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// The report from `from` to `to`.
-pub async fn report(conn: &mut SqliteConnection, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<CostReport> {
-    let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
-    let all = placements(conn, None).await?;
-    let mut report =
-        CostReport { window_hours: (to_ms - from_ms) as f64 / 3_600_000.0, servers: Vec::new(), revisions: Vec::new() };
-    for group in all.chunk_by(|a, b| a.server == b.server) {
-        let placed: Vec<Placed> = group
-            .iter()
-            .map(|p| Placed {
-                since_ms: p.since.timestamp_millis(),
-                hourly: p.hourly.unwrap_or(0.0),
-                replicas: p.replicas,
-            })
-            .collect();
-        let (now, server) = (&group[group.len() - 1], group[0].server.clone());
-        let hourly = now.hourly.unwrap_or(0.0) * f64::from(now.replicas);
-        let window_cost = spend::serving_cost(&placed, from_ms, to_ms);
-        let placement = format!("{} {} {} × {}", now.provider, now.region, now.instance_type, now.replicas);
-        report.servers.push(ServerCost {
-            server: server.clone(),
-            placement,
-            hourly,
-            daily: hourly * 24.0,
-            monthly: hourly * 720.0,
-            window_cost,
-        });
-        let work = revision_work(conn, &server, from_ms, to_ms).await?;
-        let parts = spend::split_by_compute(window_cost, &work.iter().map(|(_, _, w)| *w).collect::<Vec<_>>());
+        .filter_map(|s| s.labels.get("team").map(|team| (s.name.clone(), team.clone())))
+        .collect();
+    let used = usage::server_use(conn, from_ms, to_ms).await?;
+    let work = usage::work(conn, from_ms, to_ms, None).await?;
+    let mut costs =
+        Costs { placements: Vec::new(), servers: Vec::new(), revisions: Vec::new(), work, problems: Vec::new() };
+    for group in placements.chunk_by(|a, b| a.server == b.server) {
+        let now = &group[group.len() - 1];
+        if now.hourly.is_none() {
+            costs.problems.push(format!(
+                "{} runs on {} {} {}, which the price catalog no longer holds: it is costed at $0 until the type is \
+                 imported again (vigil cost catalog import) or the server is placed anew (vigil cost place).",
+                now.server, now.provider, now.region, now.instance_type
+            ));
+        }
+        let server = server_cost(group, teams.get(&now.server), used.get(&now.server), from_ms, to_ms);
+        let work: Vec<&RevisionWork> = costs.work.iter().filter(|w| w.server == server.server).collect();
+        let parts = spend::split_by_compute(server.window_cost, &work.iter().map(|w| w.work).collect::<Vec<_>>());
         let split = if work.len() == 1 { "sole revision" } else { "compute time" };
-        for ((model, version, work), cost) in work.into_iter().zip(parts) {
-            report.revisions.push(RevisionCost {
-                server: server.clone(),
-                model,
-                version,
-                requests: work.requests,
-                successful: work.successful(),
+        for (revision, cost) in work.into_iter().zip(parts) {
+            costs.revisions.push(RevisionCost {
+                server: server.server.clone(),
+                model: revision.model.clone(),
+                version: revision.version.clone(),
+                requests: revision.work.requests,
+                successful: revision.work.successful(),
                 cost,
-                per_thousand: spend::per_thousand(cost, work.successful()),
+                per_thousand: spend::per_thousand(cost, revision.work.successful()),
                 split: split.to_owned(),
             });
         }
+        costs.servers.push(server);
     }
-    Ok(report)
+    costs.placements = placements;
+    Ok(costs)
 }
 
-/// Each revision of `server` with the work it asked of it from `from_ms` to `to_ms`.
-async fn revision_work(
-    conn: &mut SqliteConnection,
-    server: &str,
+/// One server's cost from its placements (oldest first), team and use.
+fn server_cost(
+    group: &[Placement],
+    team: Option<&String>,
+    used: Option<&ServerUse>,
     from_ms: i64,
     to_ms: i64,
-) -> Result<Vec<(String, String, Work)>> {
-    type Row = (String, String, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT m.name, r.version,
-                SUM(CASE WHEN p.signal = ?2 THEN p.value END),
-                SUM(CASE WHEN p.signal = ?3 THEN p.value END),
-                SUM(CASE WHEN p.signal = ?4 THEN p.value * q.value END),
-                SUM(CASE WHEN p.signal = ?4 THEN q.value END)
-         FROM servers s JOIN models m ON m.server_id = s.id JOIN revisions r ON r.model_id = m.id
-         LEFT JOIN metric_points p ON p.server_id = s.id AND p.revision_id = r.id AND p.at_ms > ?5 AND p.at_ms <= ?6
-              AND p.signal IN (?2, ?3, ?4)
-         LEFT JOIN metric_points q ON q.server_id = p.server_id AND q.revision_id = p.revision_id
-              AND q.at_ms = p.at_ms AND q.signal = ?2 AND p.signal = ?4
-         WHERE s.name = ?1 GROUP BY m.name, r.version ORDER BY m.name, r.version",
-    )
-    .bind(server)
-    .bind(signal::REQUESTS)
-    .bind(signal::ERRORS)
-    .bind(signal::LATENCY_MEAN)
-    .bind(from_ms)
-    .bind(to_ms)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(model, version, requests, errors, latency_weighted, latency_weight)| {
-            let mean_latency_s = match (latency_weighted, latency_weight) {
-                (Some(weighted), Some(weight)) if weight > 0.0 => Some(weighted / weight),
-                _ => None,
-            };
-            (model, version, Work { requests: requests.unwrap_or(0.0), errors: errors.unwrap_or(0.0), mean_latency_s })
-        })
-        .collect())
+) -> ServerCost {
+    let now = &group[group.len() - 1];
+    let hourly = now.hourly.unwrap_or(0.0) * f64::from(now.replicas);
+    let window_cost = spend::serving_cost(&placed(group), from_ms, to_ms);
+    let used = used.copied().unwrap_or_default();
+    let vcpus = now.vcpu.map(|vcpu| f64::from(vcpu) * f64::from(now.replicas));
+    let utilization = spend::utilization(used.gpu, used.cpu_share, used.cpu_cores, vcpus);
+    ServerCost {
+        server: now.server.clone(),
+        placement: format!("{} {} {} × {}", now.provider, now.region, now.instance_type, now.replicas),
+        hourly,
+        daily: hourly * 24.0,
+        monthly: hourly * 720.0,
+        window_cost,
+        team: team.cloned(),
+        utilization,
+        idle_cost: spend::idle_cost(window_cost, utilization),
+        idle_share: utilization.map(|used| 1.0 - used),
+        placed_by: now.placed_by.clone(),
+    }
+}
+
+/// The report from `from` to `to`; `problems` (with the servers' labels) lead its sentences.
+pub async fn report(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    problems: Vec<String>,
+) -> Result<CostReport> {
+    let (from_ms, to_ms) = (from.timestamp_millis(), to.timestamp_millis());
+    let costs = costs(conn, from_ms, to_ms).await?;
+    let hourly = usage::work(conn, from_ms, to_ms, Some(series::HOUR_MS)).await?;
+    let models = model_costs(&costs.servers, &costs.revisions);
+    let teams = team_costs(&costs.servers);
+    let comparisons = compare::comparisons(&costs.revisions, &costs.work);
+    let window_hours = (to_ms - from_ms) as f64 / 3_600_000.0;
+    let problems = [problems, costs.problems].concat();
+    let sentences = sentences::sentences(&problems, &models, &comparisons, window_hours);
+    let series = series::series(&costs.placements, &costs.servers, &costs.work, &hourly, from_ms, to_ms);
+    Ok(CostReport {
+        window_hours,
+        servers: costs.servers,
+        revisions: costs.revisions,
+        models,
+        teams,
+        comparisons,
+        sentences,
+        series,
+    })
+}
+
+/// Whether a revision's cost per 1,000 predictions can be known: its servers are placed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Priced {
+    /// None of the servers serving it has a placement, so it has no price.
+    Unpriced,
+    /// Dollars per 1,000 successful predictions over every placed server serving it; None: it
+    /// made no predictions.
+    PerThousand(Option<f64>),
+}
+
+/// What `version` of `model` cost per 1,000 successful predictions from `from_ms` to `to_ms`.
+pub async fn revision_per_thousand(
+    conn: &mut SqliteConnection,
+    (model, version): (&str, &str),
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Priced> {
+    let costs = costs(conn, from_ms, to_ms).await?;
+    let priced: Vec<&RevisionCost> = costs
+        .revisions
+        .iter()
+        .filter(|r| r.model == model && r.version == version)
+        .filter(|r| costs.placements.iter().any(|p| p.server == r.server && p.hourly.is_some()))
+        .collect();
+    if priced.is_empty() {
+        return Ok(Priced::Unpriced);
+    }
+    let (cost, successful) = priced.iter().fold((0.0, 0.0), |(c, s), r| (c + r.cost, s + r.successful));
+    Ok(Priced::PerThousand(spend::per_thousand(cost, successful)))
 }

@@ -3,7 +3,8 @@
 //! ran one placement, of hours × replicas × the instance's hourly price; models that share a
 //! server split its cost (idle included) by compute time, requests × mean latency; a revision's
 //! cost per 1,000 predictions is its cost ÷ its successful requests × 1,000, and "no
-//! predictions" (None) when it served none, never infinity or zero.
+//! predictions" (None) when it served none, never infinity or zero. Idle cost is what was paid
+//! for but not used: the window's cost × (1 − the server's mean utilization).
 
 /// From `since_ms` on, a server ran `replicas` of an instance costing `hourly` dollars each.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -69,6 +70,27 @@ pub fn per_thousand(cost: f64, successful: f64) -> Option<f64> {
     (successful > 0.0).then(|| cost / successful * 1000.0)
 }
 
+/// A server's mean use of what it pays for, 0–1: its GPUs' when reported, else its CPU share,
+/// else the cores its process kept busy ÷ the vCPUs it runs on (`vcpus`: vCPUs × replicas);
+/// capped at 1. None when the server reports none of them.
+pub fn utilization(
+    gpu: Option<f64>,
+    cpu_share: Option<f64>,
+    cpu_cores: Option<f64>,
+    vcpus: Option<f64>,
+) -> Option<f64> {
+    let from_cores = || match (cpu_cores, vcpus) {
+        (Some(cores), Some(vcpus)) if vcpus > 0.0 => Some(cores / vcpus),
+        _ => None,
+    };
+    gpu.or(cpu_share).or_else(from_cores).map(|share| share.clamp(0.0, 1.0))
+}
+
+/// What was paid for but not used: `cost` × (1 − `utilization`); None when utilization is unknown.
+pub fn idle_cost(cost: f64, utilization: Option<f64>) -> Option<f64> {
+    utilization.map(|used| cost * (1.0 - used))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +140,21 @@ mod tests {
         assert_eq!(per_thousand(parts[0], idle.successful()), None);
         let failing = Work { requests: 50.0, errors: 50.0, mean_latency_s: Some(0.01) };
         assert_eq!(per_thousand(1.0, failing.successful()), None, "failed requests are not predictions");
+    }
+
+    #[test]
+    fn idle_cost_is_what_was_paid_for_but_not_used() {
+        // Two g5.xlarge (4 vCPUs each, $1.006 an hour) for 3 h: $6.036. No GPU or CPU share is
+        // reported; the process kept 2.4 cores busy on average of the 8 it runs on: 30 % used,
+        // so 70 % idle, $4.2252, $4.23 in cents.
+        let hour = 3_600_000;
+        let cost = serving_cost(&[Placed { since_ms: 0, hourly: 1.006, replicas: 2 }], 0, 3 * hour);
+        let used = utilization(None, None, Some(2.4), Some(8.0));
+        assert_eq!(used.map(|u| (u * 100.0).round()), Some(30.0));
+        assert_eq!(idle_cost(cost, used).map(cents), Some(423));
+        // A GPU's use wins over the CPU's; more cores busy than it has is full use, not more.
+        assert_eq!(utilization(Some(0.9), Some(0.2), None, None), Some(0.9));
+        assert_eq!(utilization(None, None, Some(12.0), Some(8.0)), Some(1.0));
+        assert_eq!(idle_cost(cost, utilization(None, None, None, Some(8.0))), None, "reports neither: unknown, not 0");
     }
 }

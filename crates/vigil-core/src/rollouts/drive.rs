@@ -16,6 +16,7 @@ use serde_json::json;
 
 use super::gates::{self, Evidence, Verdict};
 use super::people::{Person, Policy};
+use super::plan::Metric;
 use super::record::{Rollout, RolloutState};
 use super::targets::{self, TargetFailure, Traffic};
 use super::{notify, queries, Rollouts};
@@ -191,10 +192,19 @@ impl Rollouts {
     async fn measure(&self, rollout: &Rollout, now: DateTime<Utc>) -> Result<Evidence> {
         let mut conn = self.context.pool().acquire().await?;
         let since_ms = rollout.step_started_at.timestamp_millis();
-        let (candidate, candidate_ms) = gates::window(&mut conn, &rollout.model, &rollout.candidate, since_ms).await?;
-        let (stable, stable_ms) = gates::window(&mut conn, &rollout.model, &rollout.stable, since_ms).await?;
-        let drift = gates::drift_share(&mut conn, &rollout.model).await?;
-        let (results, verdict) = gates::judge(&rollout.plan, candidate, stable, drift);
+        let (mut candidate, candidate_ms) =
+            gates::window(&mut conn, &rollout.model, &rollout.candidate, since_ms).await?;
+        let (mut stable, stable_ms) = gates::window(&mut conn, &rollout.model, &rollout.stable, since_ms).await?;
+        let drift_share = gates::drift_share(&mut conn, &rollout.model).await?;
+        let priced = if rollout.plan.gates.iter().any(|g| g.metric == Metric::CostPerThousand) {
+            let versions = (rollout.candidate.as_str(), rollout.stable.as_str());
+            let span = (since_ms, now.timestamp_millis());
+            gates::add_cost(&mut conn, &rollout.model, versions, (&mut candidate, &mut stable), span).await?
+        } else {
+            false
+        };
+        let facts = gates::ModelFacts { drift_share, priced };
+        let (results, verdict) = gates::judge(&rollout.plan, candidate, stable, facts);
         Ok(Evidence { at: now, poll_ms: candidate_ms.max(stable_ms), candidate, stable, gates: results, verdict })
     }
 

@@ -1,7 +1,8 @@
 //! Gate measurements: what the candidate and the stable revision did since the step began, read
 //! from the stored golden signals, and each gate's verdict with the measured value next to its
 //! threshold. A measurement is kept as the rollout's evidence and, when it decides something,
-//! on the audit trail.
+//! on the audit trail. The cost per 1,000 predictions is the cost report's (`cost::report`), over
+//! the step; a model whose servers have no price is inconclusive, saying how to set one.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +10,7 @@ use sqlx::SqliteConnection;
 use ts_rs::TS;
 
 use super::plan::{Gate, Metric, Plan};
+use crate::cost::report::{revision_per_thousand, Priced};
 use crate::points::signal;
 use crate::Result;
 
@@ -30,6 +32,10 @@ pub struct Window {
     /// Request-weighted means of the per-poll quantiles, in seconds.
     pub p99_s: Option<f64>,
     pub p50_s: Option<f64>,
+    /// Dollars per 1,000 successful predictions, where a gate asks for it and it is known.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub cost_per_thousand: Option<f64>,
 }
 
 impl Window {
@@ -38,6 +44,7 @@ impl Window {
             Metric::ErrorShare => (self.requests > 0.0).then(|| self.errors / self.requests),
             Metric::P99S => self.p99_s,
             Metric::P50S => self.p50_s,
+            Metric::CostPerThousand => self.cost_per_thousand,
             Metric::DriftShare => None,
         }
     }
@@ -54,7 +61,24 @@ pub struct GateResult {
     /// The bound in force: `max`, or `max_vs_stable` × the stable's value, whichever is lower.
     pub threshold: Option<f64>,
     pub verdict: Verdict,
+    /// Why it could not be judged, where that is something a person must do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reason: Option<String>,
 }
+
+/// What a measurement knows of the model as a whole, beside its revisions' windows.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ModelFacts {
+    /// The share of its features drifted in its latest drift report.
+    pub drift_share: Option<f64>,
+    /// Whether its servers have a price (a placement), so that cost can be judged.
+    pub priced: bool,
+}
+
+/// The reason a cost gate gives when the model's servers have no price.
+pub const UNPRICED: &str = "no price is set for the model's server: set its instance type with \
+     vigil cost place SERVER --instance PROVIDER/REGION/TYPE (or the server's instance label)";
 
 /// One measurement of a rollout's step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -83,7 +107,10 @@ pub fn describe(result: &GateResult) -> String {
     match result.verdict {
         Verdict::Pass => format!("{metric} {measured} ≤ {threshold}"),
         Verdict::Fail => format!("{metric} {measured} > {threshold}"),
-        Verdict::Inconclusive => format!("{metric} {measured}, not yet judged against {threshold}"),
+        Verdict::Inconclusive => match &result.reason {
+            Some(reason) => format!("{metric} not judged: {reason}"),
+            None => format!("{metric} {measured}, not yet judged against {threshold}"),
+        },
     }
 }
 
@@ -91,14 +118,14 @@ fn format_value(metric: Metric, value: f64) -> String {
     match metric {
         Metric::ErrorShare | Metric::DriftShare => format!("{:.1} %", value * 100.0),
         Metric::P99S | Metric::P50S => format!("{:.0} ms", value * 1000.0),
+        Metric::CostPerThousand => format!("${value:.4}"),
     }
 }
 
 /// Judges the windows against the plan's gates. Fewer candidate requests than the plan's
 /// minimum make the whole measurement inconclusive; else any failed gate fails it.
-pub fn judge(plan: &Plan, candidate: Window, stable: Window, drift_share: Option<f64>) -> (Vec<GateResult>, Verdict) {
-    let results: Vec<GateResult> =
-        plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, drift_share)).collect();
+pub fn judge(plan: &Plan, candidate: Window, stable: Window, model: ModelFacts) -> (Vec<GateResult>, Verdict) {
+    let results: Vec<GateResult> = plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, model)).collect();
     let verdict = if candidate.requests < plan.min_requests as f64 {
         Verdict::Inconclusive
     } else if results.iter().any(|r| r.verdict == Verdict::Fail) {
@@ -111,9 +138,9 @@ pub fn judge(plan: &Plan, candidate: Window, stable: Window, drift_share: Option
     (results, verdict)
 }
 
-fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Option<f64>) -> GateResult {
+fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, model: ModelFacts) -> GateResult {
     let (measured, stable_value) = match gate.metric {
-        Metric::DriftShare => (drift_share, None),
+        Metric::DriftShare => (model.drift_share, None),
         metric => (candidate.value(metric), stable.value(metric)),
     };
     let relative = gate.max_vs_stable.and_then(|factor| stable_value.map(|s| factor * s));
@@ -121,8 +148,10 @@ fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Opt
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };
-    // A relative bound with no stable to compare with cannot be judged on its own.
-    let unjudged = gate.max.is_none() && relative.is_none();
+    // A relative bound with no stable to compare with cannot be judged on its own, nor a cost
+    // with no price.
+    let unpriced = gate.metric == Metric::CostPerThousand && !model.priced;
+    let unjudged = (gate.max.is_none() && relative.is_none()) || unpriced;
     let verdict = match (measured, threshold) {
         (Some(value), Some(bound)) if !unjudged => {
             if value <= bound + f64::EPSILON {
@@ -137,7 +166,8 @@ fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, drift_share: Opt
         }
         _ => Verdict::Inconclusive,
     };
-    GateResult { gate: gate.clone(), measured, stable: stable_value, threshold, verdict }
+    let reason = unpriced.then(|| UNPRICED.to_owned());
+    GateResult { gate: gate.clone(), measured, stable: stable_value, threshold, verdict, reason }
 }
 
 /// The lower end of the 95 % Wilson score interval of a share of `errors` in `requests`: the
@@ -198,8 +228,30 @@ pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, sin
         errors: errors.unwrap_or(0.0),
         p99_s: mean(p99_weighted, p99_weight),
         p50_s: mean(p50_weighted, p50_weight),
+        cost_per_thousand: None,
     };
     Ok((window, newest_ms.unwrap_or(since_ms)))
+}
+
+/// The candidate's and the stable's cost per 1,000 predictions from `since_ms` to `to_ms`, put
+/// in their windows; whether the model's servers have a price (the candidate's, as it is the
+/// one judged).
+pub async fn add_cost(
+    conn: &mut SqliteConnection,
+    model: &str,
+    (candidate, stable): (&str, &str),
+    (candidate_window, stable_window): (&mut Window, &mut Window),
+    (since_ms, to_ms): (i64, i64),
+) -> Result<bool> {
+    let priced = |priced: Priced| match priced {
+        Priced::Unpriced => (None, false),
+        Priced::PerThousand(value) => (value, true),
+    };
+    let (candidate_cost, is_priced) = priced(revision_per_thousand(conn, (model, candidate), since_ms, to_ms).await?);
+    let (stable_cost, _) = priced(revision_per_thousand(conn, (model, stable), since_ms, to_ms).await?);
+    candidate_window.cost_per_thousand = candidate_cost;
+    stable_window.cost_per_thousand = stable_cost;
+    Ok(is_priced)
 }
 
 /// The share of `model`'s features drifted in its latest drift report, if it has one.
@@ -215,13 +267,13 @@ mod tests {
     use super::*;
 
     fn window(requests: f64, errors: f64, p99: f64) -> Window {
-        Window { requests, errors, p99_s: Some(p99), p50_s: Some(p99 / 4.0) }
+        Window { requests, errors, p99_s: Some(p99), p50_s: Some(p99 / 4.0), cost_per_thousand: None }
     }
 
     #[test]
     fn a_failing_canary_fails_with_its_value_next_to_the_threshold() {
         let plan = Plan::default();
-        let (results, verdict) = judge(&plan, window(100.0, 40.0, 0.5), window(900.0, 9.0, 0.4), None);
+        let (results, verdict) = judge(&plan, window(100.0, 40.0, 0.5), window(900.0, 9.0, 0.4), ModelFacts::default());
         assert_eq!(verdict, Verdict::Fail);
         assert_eq!(describe(&results[0]), "error share 40.0 % > 5.0 %");
         assert_eq!(describe(&results[1]), "p99 latency 500 ms ≤ 600 ms", "1.5 × the stable's 400 ms");
@@ -231,19 +283,57 @@ mod tests {
     fn an_error_share_above_its_bound_fails_only_once_enough_requests_make_it_sure() {
         let plan = Plan { min_requests: 10, ..Plan::default() };
         let stable = window(900.0, 4.0, 0.1);
-        assert_eq!(judge(&plan, window(10.0, 1.0, 0.1), stable, None).1, Verdict::Inconclusive, "1 in 10");
-        assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, None).1, Verdict::Fail, "4 in 10");
-        assert_eq!(judge(&plan, window(400.0, 40.0, 0.1), stable, None).1, Verdict::Fail, "10 % of 400");
+        assert_eq!(
+            judge(&plan, window(10.0, 1.0, 0.1), stable, ModelFacts::default()).1,
+            Verdict::Inconclusive,
+            "1 in 10"
+        );
+        assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, ModelFacts::default()).1, Verdict::Fail, "4 in 10");
+        assert_eq!(
+            judge(&plan, window(400.0, 40.0, 0.1), stable, ModelFacts::default()).1,
+            Verdict::Fail,
+            "10 % of 400"
+        );
         assert!((wilson_lower(4.0, 10.0) - 0.168).abs() < 0.001, "{}", wilson_lower(4.0, 10.0));
     }
 
     #[test]
     fn too_few_requests_or_no_stable_to_compare_with_is_inconclusive_not_passed() {
         let plan = Plan::default();
-        assert_eq!(judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), None).1, Verdict::Inconclusive);
-        let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), None);
+        assert_eq!(
+            judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default()).1,
+            Verdict::Inconclusive
+        );
+        let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), ModelFacts::default());
         assert_eq!(results[1].verdict, Verdict::Inconclusive, "p99 relative to a stable that served nothing");
         assert_eq!(verdict, Verdict::Inconclusive);
-        assert_eq!(judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), None).1, Verdict::Pass);
+        assert_eq!(
+            judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), ModelFacts::default()).1,
+            Verdict::Pass
+        );
+    }
+
+    #[test]
+    fn a_candidate_dearer_than_10_percent_over_the_stable_fails_and_an_unpriced_model_says_what_to_do() {
+        let plan = Plan {
+            gates: vec![Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.1) }],
+            ..Plan::default()
+        };
+        let priced = ModelFacts { drift_share: None, priced: true };
+        let costing = |per_thousand: f64| Window { cost_per_thousand: Some(per_thousand), ..window(900.0, 0.0, 0.1) };
+        // Stable $0.0100 per 1,000: the bound is $0.0110. $0.0108 passes; $0.0118 (18 % dearer) fails.
+        let (results, verdict) = judge(&plan, costing(0.0108), costing(0.0100), priced);
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Pass, "cost per 1,000 predictions $0.0108 ≤ $0.0110")
+        );
+        let (results, verdict) = judge(&plan, costing(0.0118), costing(0.0100), priced);
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Fail, "cost per 1,000 predictions $0.0118 > $0.0110")
+        );
+        let (results, verdict) = judge(&plan, window(900.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default());
+        assert_eq!(verdict, Verdict::Inconclusive);
+        assert!(describe(&results[0]).contains("set its instance type with vigil cost place"), "{results:?}");
     }
 }

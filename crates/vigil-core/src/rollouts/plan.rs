@@ -40,6 +40,8 @@ pub enum Metric {
     P50S,
     /// The share of the model's features drifted in its latest drift report (0–1).
     DriftShare,
+    /// Dollars per 1,000 successful predictions over the step (the cost report's arithmetic).
+    CostPerThousand,
 }
 
 impl Metric {
@@ -49,6 +51,7 @@ impl Metric {
             Metric::P99S => "p99 latency",
             Metric::P50S => "p50 latency",
             Metric::DriftShare => "drifted features",
+            Metric::CostPerThousand => "cost per 1,000 predictions",
         }
     }
 }

@@ -100,6 +100,14 @@ pub fn sentence(rollout: &Rollout, waiting_for: &[Role]) -> String {
                 ms(s.p99_s)
             ));
         }
+        if failed(Metric::CostPerThousand) {
+            let dollars = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("${v:.4}"));
+            return Some(format!(
+                "{candidate} costs more per prediction than allowed ({} per 1,000 against {stable}'s {})",
+                dollars(c.cost_per_thousand),
+                dollars(s.cost_per_thousand)
+            ));
+        }
         failed(Metric::DriftShare).then(|| format!("the inputs of {model} drifted too far"))
     });
     let because = comparison.map(|c| format!("{c}; ")).unwrap_or_default();
