@@ -9,6 +9,9 @@
 use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
+use crate::cost::catalog::{InstanceType, Price};
+use crate::cost::report::Placement;
+use crate::cost::ImportSummary;
 use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 use crate::drift::methods::{self, MethodRule};
@@ -119,6 +122,10 @@ pub fn typescript() -> String {
         DeploymentHistory::decl(&config),
         RolloutFigures::decl(&config),
         RolloutReport::decl(&config),
+        Price::decl(&config),
+        InstanceType::decl(&config),
+        ImportSummary::decl(&config),
+        Placement::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

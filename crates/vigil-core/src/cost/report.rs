@@ -13,7 +13,7 @@ use crate::points::signal;
 use crate::{Result, VigilError};
 
 /// A server's placement from a time on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct Placement {
     pub server: String,
     pub provider: String,
@@ -88,6 +88,21 @@ pub async fn placements(conn: &mut SqliteConnection, server: Option<&str>) -> Re
             hourly,
         })
         .collect())
+}
+
+/// The servers placed on `provider region instance_type` now or at any time before, by name.
+pub async fn servers_placed_on(
+    conn: &mut SqliteConnection,
+    (provider, region, instance_type): (&str, &str, &str),
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT server FROM placements WHERE provider = ? AND region = ? AND instance_type = ? ORDER BY server",
+    )
+    .bind(provider)
+    .bind(region)
+    .bind(instance_type)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// Records that `server` runs `replicas` of the catalog's `provider region instance_type` from now.
