@@ -13,6 +13,13 @@ macro_rules! command_list {
             audit_export,
             audit_log,
             audit_verify,
+            cost_catalog,
+            cost_catalog_export,
+            cost_catalog_import,
+            cost_catalog_remove,
+            cost_catalog_save,
+            cost_place,
+            cost_report,
             #[cfg(feature = "demo")]
             demo_remove_servers,
             #[cfg(feature = "demo")]

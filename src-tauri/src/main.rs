@@ -14,6 +14,7 @@ mod command_list;
 #[cfg(all(test, feature = "demo"))]
 mod bindings;
 mod commands;
+mod cost;
 #[cfg(feature = "demo")]
 mod demo;
 mod forward;
