@@ -1,13 +1,15 @@
 // The cost report and the price catalog as the window knows them: read from the engine when the
-// cost view opens, when its window changes, and after this window changes a price or a
-// placement. The fleet's models table and the model view look their cost up here.
+// window starts and when the cost view opens, when its window changes, and again whenever the
+// engine audits a change to prices or placements (made here or by `vigil cost`). The fleet's
+// models table and the model view look their cost up here.
 
 import { api, ApiError, toApiError } from "./api";
-import type { InstanceType } from "./bindings";
+import type { EngineEvent, InstanceType } from "./bindings";
+import { EngineListener } from "./engineListener";
 import { COST_WINDOWS, type CostWindowId } from "./cost";
 import type { CostReport } from "./costContract";
 
-export class CostData {
+export class CostData extends EngineListener {
   window = $state<CostWindowId>("7d");
   report = $state<CostReport | null>(null);
   catalog = $state<InstanceType[]>([]);
@@ -47,6 +49,14 @@ export class CostData {
 
   async load(): Promise<void> {
     await Promise.all([this.loadReport(), this.loadCatalog()]);
+  }
+
+  protected read(): Promise<void> {
+    return this.load();
+  }
+
+  apply(event: EngineEvent): void {
+    if (event.kind === "audited" && event.entry.action.startsWith("cost.")) void this.load();
   }
 
   async setWindow(id: CostWindowId): Promise<void> {

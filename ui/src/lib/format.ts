@@ -108,6 +108,10 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "policy.set": "Set an approval policy",
   "profile.set": "Set a profile",
   "profile.remove": "Removed a profile",
+  "cost.catalog.import": "Imported the price catalog",
+  "cost.catalog.save": "Saved an instance type's prices",
+  "cost.catalog.remove": "Removed an instance type from the price catalog",
+  "cost.place": "Set a server's instance type",
 };
 
 /** An audit action in words; an action this window does not know yet is shown as recorded. */
