@@ -16,7 +16,9 @@ use crate::commands::{acting, to_payload, CommandResult};
 #[tauri::command]
 pub async fn cost_report(engine: State<'_, Engine>, window_hours: f64) -> CommandResult<CostReport> {
     if !(window_hours.is_finite() && window_hours > 0.0 && window_hours <= 24.0 * 366.0) {
-        let message = format!("window_hours {window_hours} is not a window: give hours from 1 to 8784, such as 168.");
+        let message = format!(
+            "window_hours {window_hours} is not a window: give hours above 0 and at most 8784 (366 days), such as 168."
+        );
         return Err(to_payload(VigilError::invalid("window_hours", message)));
     }
     let window = chrono::Duration::milliseconds((window_hours * 3_600_000.0).round() as i64);
