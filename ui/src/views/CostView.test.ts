@@ -9,11 +9,13 @@ import { Fleet } from "../lib/fleet.svelte";
 import { modelOverview, server } from "../lib/fixtures";
 import type { Role } from "../lib/preferences.svelte";
 import { settle, type } from "../lib/testDom";
+import { drawnCharts } from "../testSetup";
 import CostView from "./CostView.svelte";
 
 afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
+  drawnCharts.length = 0;
 });
 
 const ANA: Profile = { name: "ana", role: "engineer" };
@@ -122,6 +124,16 @@ describe("CostView", () => {
     find<HTMLButtonElement>('[data-testid="cost-window-30d"]')!.click();
     await settle();
     expect(commands.filter((c) => c.command === "cost_report").map((c) => c.args.windowHours)).toEqual([168, 720]);
+    unmount(view);
+  });
+
+  it("draws cost over time per model, and per team on the toggle, from the engine's hourly series", async () => {
+    const { view, find } = await open("product_manager", [costReport()]);
+    expect(drawnCharts.at(-1)!.series.slice(1)).toEqual(["fraud-prod/fraud"]);
+    expect(drawnCharts.at(-1)!.data[1]).toEqual([0.34, 0.34]);
+    find<HTMLButtonElement>('[data-testid="cost-chart-by-teams"]')!.click();
+    await settle();
+    expect(drawnCharts.at(-1)!.series.slice(1)).toEqual(["risk"]);
     unmount(view);
   });
 });

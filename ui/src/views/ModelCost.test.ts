@@ -4,6 +4,10 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { costReport, emptyCostReport } from "../lib/costFixtures";
 import { modelOverview, NOW, server } from "../lib/fixtures";
 import { modelRows } from "../lib/models";
+import { Demo } from "../lib/demo.svelte";
+import { Fleet } from "../lib/fleet.svelte";
+import { settle } from "../lib/testDom";
+import FleetView from "./FleetView.svelte";
 import ModelsTable from "./ModelsTable.svelte";
 
 afterEach(() => {
@@ -21,7 +25,7 @@ function open(report: ReturnType<typeof costReport> | null) {
   return { target, view };
 }
 
-describe("the models table's cost column", () => {
+describe("a model's cost on the fleet page", () => {
   it("shows each model's monthly cost and cost per 1,000 from the engine's report, and '—' for a server with no price", () => {
     const { target, view } = open(costReport());
     expect([...target.querySelectorAll("th")].map((th) => th.textContent?.trim())).toContain("Cost");
@@ -39,5 +43,24 @@ describe("the models table's cost column", () => {
       unmount(view);
       document.body.innerHTML = "";
     }
+  });
+
+  it("shows in the model view's plain words once prices are set", async () => {
+    mockIPC((command, args) => {
+      if (command !== "model_chart") return null;
+      const { fromMs, toMs } = args as { fromMs: number; toMs: number };
+      return { server: "fraud-prod", model: "fraud", from_ms: fromMs, to_ms: toMs, resolution_secs: 0, revisions: [], events: [], log: [] };
+    });
+    const fleet = new Fleet();
+    fleet.servers = [server()];
+    fleet.models = [modelOverview()];
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const props = { fleet, demo: new Demo(), role: "product_manager" as const, now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 }, costReport: costReport() };
+    const view = mount(FleetView, { target, props });
+    target.querySelector<HTMLButtonElement>('[data-testid="open-model"]')!.click();
+    await settle();
+    expect(target.querySelector('[data-testid="model-view-cost"]')!.textContent!.trim()).toBe("$244.80/month · $0.0952 per 1,000");
+    unmount(view);
   });
 });
