@@ -3,7 +3,7 @@
 // without a window; none of them computes a cost (the engine did).
 
 import type { InstanceType, Price } from "./bindings";
-import type { ModelCost, CostReport, CostComparison, RevisionCost } from "./costContract";
+import type { CostReport, ModelCost } from "./costContract";
 import type { Role } from "./preferences.svelte";
 
 export type CostWindowId = "24h" | "7d" | "30d";
@@ -33,11 +33,6 @@ export function modelCostOf(report: CostReport | null, server: string, model: st
 /** The models by their monthly cost, dearest first. */
 export function topSpenders(report: CostReport): ModelCost[] {
   return [...report.models].sort((a, b) => b.monthly - a.monthly);
-}
-
-/** The report's revision `version` of `model` on `server`. */
-export function revisionOf(report: CostReport, c: CostComparison, version: string): RevisionCost | null {
-  return report.revisions.find((r) => r.server === c.server && r.model === c.model && r.version === version) ?? null;
 }
 
 /** An instance type as the catalog form holds it: every cell as typed. */
