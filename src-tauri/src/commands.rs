@@ -30,12 +30,14 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
+// The cost commands live in their own module; re-exported so that the list names them here.
+pub use crate::cost::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 
-type CommandResult<T> = Result<T, ErrorPayload>;
+pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 
-fn to_payload(err: VigilError) -> ErrorPayload {
+pub(crate) fn to_payload(err: VigilError) -> ErrorPayload {
     if let VigilError::Internal(detail) = &err {
         tracing::error!("internal error: {detail}");
     }
@@ -242,7 +244,7 @@ pub fn drift_cancel_import(running: State<'_, RunningImport>) {
 }
 
 /// The person acting in the window: their profile, and the OS user running Vigil.
-fn acting(profile: Profile) -> CommandResult<Person> {
+pub(crate) fn acting(profile: Profile) -> CommandResult<Person> {
     Person::here(&profile.name, profile.role).map_err(to_payload)
 }
 

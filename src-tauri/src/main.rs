@@ -14,6 +14,7 @@ mod command_list;
 #[cfg(all(test, feature = "demo"))]
 mod bindings;
 mod commands;
+mod cost;
 #[cfg(feature = "demo")]
 mod demo;
 mod forward;
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
             lean::apply(app);
             app.manage(engine.clone());
             app.manage(commands::RunningImport::default());
+            app.manage(cost::RunningLoadTest::default());
             app.manage(ingest);
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));

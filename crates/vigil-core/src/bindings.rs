@@ -10,11 +10,13 @@ use ts_rs::{Config, TS};
 
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
 use crate::cost::capacity::{CapacityOption, CapacityPlan, CapacityRequest, MixedPart};
+use crate::cost::catalog::{InstanceType, Price};
 use crate::cost::compare::CostComparison;
 use crate::cost::loadtest::{LoadTestProgress, LoadTestRequest, LoadTestResult, LoadTestStep};
 use crate::cost::placements::Placement;
 use crate::cost::report::{CostReport, ModelCost, RevisionCost, ServerCost, TeamCost};
 use crate::cost::series::{CostSeries, NamedSeries};
+use crate::cost::ImportSummary;
 use crate::dashboard::overview::{ModelOverview, ModelState, ModelStatus, RevisionOverview, RevisionRole};
 use crate::dashboard::{ChartEvent, ChartEventKind, ChartRevision, ModelChart, RevisionSignals, REVISION_SIGNALS};
 use crate::drift::methods::{self, MethodRule};
@@ -142,6 +144,9 @@ pub fn typescript() -> String {
         NamedSeries::decl(&config),
         CostSeries::decl(&config),
         CostReport::decl(&config),
+        Price::decl(&config),
+        InstanceType::decl(&config),
+        ImportSummary::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

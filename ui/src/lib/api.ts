@@ -1,35 +1,44 @@
 // The UI's one door into the engine: typed calls over Tauri IPC and the engine's event stream.
-// Every type here is generated from Rust (bindings.ts, desktopBindings.ts); none is written by hand.
+// Every type here is generated from Rust (bindings.ts, desktopBindings.ts).
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
   AppInfo,
   AuditEntry,
+  CapacityPlan,
+  CapacityRequest,
+  ChainCheck,
   ColumnChoice,
+  CostReport,
+  DeploymentHistory,
   DriftReport,
   DriftTimeline,
   EngineEvent,
   ErrorCode,
   ErrorPayload,
+  ExportFormat,
   FleetSnapshot,
   ImportProgress,
+  ImportSummary,
+  InstanceType,
+  LoadTestProgress,
+  LoadTestRequest,
+  LoadTestResult,
   ModelChart,
   ModelObjectives,
   ModelOverview,
   NewServer,
-  ReferenceRequest,
-  ReferenceSummary,
-  Server,
-  ChainCheck,
-  DeploymentHistory,
-  ExportFormat,
+  Placement,
   Plan,
   Policy,
   Profile,
+  ReferenceRequest,
+  ReferenceSummary,
   RolloutAction,
   RolloutReport,
   RolloutView,
+  Server,
   StoredTarget,
   TargetSpec,
 } from "./bindings";
@@ -142,6 +151,32 @@ export const api = {
   setProfile: (profile: Profile) => call<Profile[]>("profile_set", { profile }),
   verifyAudit: () => call<ChainCheck>("audit_verify"),
   exportAudit: (path: string, format: ExportFormat) => call<null>("audit_export", { path, format }),
+  /** What each server, revision, model and team cost over the last `windowHours`, with the engine's sentences. */
+  costReport: (windowHours: number) => call<CostReport>("cost_report", { windowHours }),
+  costCatalog: () => call<InstanceType[]>("cost_catalog"),
+  /** Adds an instance type to the price catalog, or replaces the one of the same provider, region and name. */
+  costCatalogSave: (profile: Profile, instanceType: InstanceType) =>
+    call<InstanceType>("cost_catalog_save", { profile, instanceType }),
+  costCatalogRemove: (profile: Profile, provider: string, region: string, name: string) =>
+    call<null>("cost_catalog_remove", { profile, provider, region, name }),
+  /** Imports a catalog in CSV: all of it, or nothing with the bad line named. */
+  costCatalogImport: (profile: Profile, csv: string) => call<ImportSummary>("cost_catalog_import", { profile, csv }),
+  costCatalogExport: () => call<string>("cost_catalog_export"),
+  /** Records that `server` runs `replicas` of an instance type of the catalog from now. */
+  costPlace: (profile: Profile, server: string, provider: string, region: string, instanceType: string, replicas: number) =>
+    call<Placement>("cost_place", { profile, server, provider, region, instanceType, replicas }),
+  /** Runs a load test; `onprogress` hears each tick. Rejects with code "cancelled" when stopped. */
+  loadTestStart: (profile: Profile, request: LoadTestRequest, onprogress: (progress: LoadTestProgress) => void) => {
+    const progress = new Channel<LoadTestProgress>(onprogress);
+    return call<LoadTestResult>("load_test_start", { profile, request, progress });
+  },
+  loadTestCancel: () => call<null>("load_test_cancel"),
+  /** Past load tests (of one model, or all), newest first. */
+  loadTests: (model: string | null) => call<LoadTestResult[]>("load_tests", { model }),
+  capacityPlan: (request: CapacityRequest) => call<CapacityPlan>("capacity_plan", { request }),
+  /** The hosts besides loopback that load tests may be sent to. */
+  loadTestHosts: () => call<string[]>("load_test_hosts"),
+  loadTestSetHosts: (profile: Profile, hosts: string[]) => call<string[]>("load_test_set_hosts", { profile, hosts }),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),

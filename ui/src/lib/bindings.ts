@@ -965,6 +965,44 @@ teams: Array<TeamCost>, comparisons: Array<CostComparison>,
  */
 sentences: Array<string>, series: CostSeries, };
 
+export type Price = { hourly: number, 
+/**
+ * When the source published the price, or when it was read if the source gives no date.
+ */
+date: string, 
+/**
+ * A URL or a short citation, or [`ILLUSTRATIVE`].
+ */
+source: string, };
+
+export type InstanceType = { 
+/**
+ * `aws`, `gcp`, `azure`, or any lowercase name.
+ */
+provider: string, region: string, 
+/**
+ * The provider's own name for it, e.g. `p3.16xlarge`.
+ */
+name: string, vcpu: number, memory_gib: number, gpu_type: string | null, gpu_count: number, on_demand: Price, spot: Price | null, 
+/**
+ * The reserved or committed-use price, where the provider publishes one.
+ */
+reserved: Price | null, };
+
+export type ImportSummary = { 
+/**
+ * Rows in the file.
+ */
+rows: number, 
+/**
+ * Instance types the catalog did not hold before.
+ */
+added: number, 
+/**
+ * Instance types whose row the file replaced.
+ */
+updated: number, };
+
 /** Every signal a revision can have, as stored. */
 export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";
 

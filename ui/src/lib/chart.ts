@@ -47,7 +47,7 @@ export function customRange(from: string, to: string): TimeRange | string {
   return { from: start, to: end, preset: null };
 }
 
-export type Unit = "rate" | "share" | "seconds" | "count";
+export type Unit = "rate" | "share" | "seconds" | "count" | "dollars";
 
 /** One chart of the model detail. */
 export interface Panel {
@@ -94,12 +94,13 @@ export const ROLE_LAYOUT: Record<Role, { first: "charts" | "revisions" | "summar
   product_manager: { first: "summary", panels: ["traffic", "errors"] },
 };
 
-/** One drawn line: a signal of a revision. */
+/** One drawn line: a signal of a revision (or, on other charts, one named series: its colour
+ *  follows `version`, its dash `signal`). */
 export interface Line {
   label: string;
   version: string;
-  role: RevisionRole;
-  signal: SignalName;
+  role: RevisionRole | null;
+  signal: SignalName | string;
 }
 
 /** What uPlot draws for a panel: one time axis (Unix ms), one value array per line, null where a line has no point. */
@@ -133,6 +134,14 @@ export function panelData(chart: ModelChart, panel: Panel): PanelData {
   });
   const points = series.reduce((sum, s) => sum + s.points.length, 0);
   return { xs, ys, lines: series.map((s) => s.line), points };
+}
+
+/** Named series on one time axis (the engine's, e.g. dollars each hour per model), one line each. */
+export function namedSeriesData(xs: number[], series: { name: string; values: (number | null)[] }[]): PanelData {
+  const lines = series.map(({ name }) => ({ label: name, version: name, role: null, signal: "" }));
+  const ys = series.map(({ values }) => values);
+  const points = ys.reduce((sum, values) => sum + values.filter((v) => v !== null).length, 0);
+  return { xs, ys, lines, points };
 }
 
 /** An annotation on the time axis: where, its tone and its words. */

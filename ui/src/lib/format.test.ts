@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   auditActionLabel,
+  money,
+  percent,
+  perThousand,
+  signedPercent,
   auditDetail,
   elapsed,
   exactUtc,
@@ -142,5 +146,17 @@ describe("axisValue", () => {
     expect(axisValue(0.02522, "seconds")).toBe("25 ms");
     expect(axisValue(1.5, "seconds")).toBe("1.5 s");
     expect(axisValue(3, "count")).toBe("3");
+  });
+});
+
+describe("money and shares", () => {
+  it("writes dollars with cents, small sums to three significant digits, and no predictions in words", () => {
+    expect(money(17_625.6)).toBe("$17,625.60");
+    expect(money(0.0421)).toBe("$0.0421");
+    expect(money(0)).toBe("$0.00");
+    expect(perThousand(null)).toBe("no predictions");
+    expect(perThousand(0.0952)).toBe("$0.0952");
+    expect([percent(0.69), percent(0.035), percent(null)]).toEqual(["69 %", "3.5 %", "—"]);
+    expect([signedPercent(0.18), signedPercent(-0.05), signedPercent(null)]).toEqual(["+18 %", "\u22125.0 %", "—"]);
   });
 });

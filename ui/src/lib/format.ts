@@ -108,6 +108,10 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "policy.set": "Set an approval policy",
   "profile.set": "Set a profile",
   "profile.remove": "Removed a profile",
+  "cost.catalog.import": "Imported the price catalog",
+  "cost.catalog.save": "Saved an instance type's prices",
+  "cost.catalog.remove": "Removed an instance type from the price catalog",
+  "cost.place": "Set a server's instance type",
 };
 
 /** An audit action in words; an action this window does not know yet is shown as recorded. */
@@ -185,8 +189,8 @@ export function measure(value: number | undefined, unit: keyof typeof UNITS, mis
 }
 
 
-/** A value on a chart's axis or legend in its unit, short: "12/s", "1.5 %", "25 ms", "1.2 s", "3". */
-export function axisValue(value: number, unit: "rate" | "share" | "seconds" | "count"): string {
+/** A value on a chart's axis or legend in its unit, short: "12/s", "1.5 %", "25 ms", "1.2 s", "3", "$40". */
+export function axisValue(value: number, unit: "rate" | "share" | "seconds" | "count" | "dollars"): string {
   const short = (n: number) => (Math.abs(n) >= 100 || Number.isInteger(n) ? n.toFixed(0) : n.toPrecision(2));
   switch (unit) {
     case "rate":
@@ -197,5 +201,32 @@ export function axisValue(value: number, unit: "rate" | "share" | "seconds" | "c
       return Math.abs(value) >= 1 ? `${short(value)} s` : `${short(value * 1000)} ms`;
     case "count":
       return short(value);
+    case "dollars":
+      return `$${short(value)}`;
   }
+}
+
+/** US dollars as the engine computed them: "$17,625.60", and small sums to three significant
+ *  digits, "$0.0421", so a cost per 1,000 predictions never rounds to nothing. */
+export function money(value: number): string {
+  if (value !== 0 && Math.abs(value) < 1) return `$${value.toPrecision(3)}`;
+  return value.toLocaleString("en-US", { style: "currency", currency: "USD" });
+}
+
+/** A cost per 1,000 successful predictions; null (nothing predicted in the window) in words. */
+export function perThousand(value: number | null): string {
+  return value === null ? "no predictions" : money(value);
+}
+
+/** A share (0–1) as a percent, "42 %", "3.5 %"; "—" when there is none. */
+export function percent(share: number | null): string {
+  if (share === null || !Number.isFinite(share)) return "—";
+  const pct = share * 100;
+  return `${Math.abs(pct) < 10 ? pct.toFixed(1) : pct.toFixed(0)} %`;
+}
+
+/** A change as a signed percent: "+18 %" dearer, "−5.0 %" cheaper; "—" when there is none. */
+export function signedPercent(change: number | null): string {
+  if (change === null || !Number.isFinite(change)) return "—";
+  return `${change > 0 ? "+" : change < 0 ? "\u2212" : ""}${percent(Math.abs(change))}`;
 }

@@ -34,16 +34,7 @@ export const SECTIONS: Section[] = [
       next: "Drift reports need a reference data set for a model and its live inference data.",
     },
   },
-  {
-    id: "cost",
-    label: "Cost",
-    icon: "cost",
-    empty: {
-      title: "No cost figures yet",
-      body: "Cost shows what each model and revision costs to serve, per hour and per thousand predictions, and how much traffic a server can carry.",
-      next: "Cost is worked out from the servers on the Fleet page and the prices you set.",
-    },
-  },
+  { id: "cost", label: "Cost", icon: "cost" },
   { id: "audit", label: "Audit", icon: "audit" },
   { id: "settings", label: "Settings", icon: "settings" },
 ];

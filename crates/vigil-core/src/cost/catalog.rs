@@ -11,7 +11,8 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::{Result, VigilError};
 
@@ -42,7 +43,7 @@ pub const COLUMNS: [&str; 16] = [
 ];
 
 /// One price of an instance type: US dollars an hour, when, and from where.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Price {
     pub hourly: f64,
     /// When the source published the price, or when it was read if the source gives no date.
@@ -59,7 +60,7 @@ impl Price {
 }
 
 /// An instance type and its prices.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct InstanceType {
     /// `aws`, `gcp`, `azure`, or any lowercase name.
     pub provider: String,
@@ -185,80 +186,152 @@ fn check_header(header: &csv::StringRecord) -> Result<()> {
     Err(VigilError::invalid("file", format!("line 1: {detail}. {}", header_hint())))
 }
 
-/// One data row, checked cell by cell in column order.
-fn parse_row(line: u64, record: &csv::StringRecord) -> Result<InstanceType> {
-    let cell = |i: usize| record.get(i).unwrap_or("").trim();
-    let bad = |column: usize, message: String| VigilError::invalid(COLUMNS[column], format!("line {line}: {message}"));
-
-    let provider = cell(0);
+/// Checks an instance type as the catalog holds it, whether it came from a row of a CSV file or
+/// from a person's form: each name in the provider's own spelling, at least one virtual CPU and
+/// some memory, a GPU type exactly when there are GPUs, and every price at or above zero with
+/// its source. Returns it with its names trimmed. The error names the column (its field) and
+/// what to give.
+pub fn check(t: InstanceType) -> Result<InstanceType> {
+    let provider = t.provider.trim();
     if provider.is_empty()
         || !provider.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
     {
-        return Err(bad(
-            0,
+        return Err(VigilError::invalid(
+            COLUMNS[0],
             format!("provider '{provider}' is not a provider's name: give it in lowercase, such as aws, gcp or azure."),
         ));
     }
-    let region = cell(1);
+    let region = t.region.trim();
     if region.is_empty() || region.contains(char::is_whitespace) {
-        return Err(bad(
-            1,
+        return Err(VigilError::invalid(
+            COLUMNS[1],
             format!("region '{region}' is not a region: give the provider's name for it, such as us-east-1."),
         ));
     }
-    let name = cell(2);
+    let name = t.name.trim();
     if name.is_empty() || name.contains(char::is_whitespace) {
-        return Err(bad(
-            2,
+        return Err(VigilError::invalid(
+            COLUMNS[2],
             format!("name '{name}' is not an instance type: give the provider's name for it, such as p3.16xlarge."),
         ));
     }
-    let vcpu = match cell(3).parse::<u32>() {
-        Ok(vcpu) if vcpu > 0 => vcpu,
-        _ => return Err(bad(3, format!("vcpu '{}' is not a count of virtual CPUs, such as 64.", cell(3)))),
-    };
-    let memory_gib = match cell(4).parse::<f64>() {
-        Ok(gib) if gib.is_finite() && gib > 0.0 => gib,
-        _ => return Err(bad(4, format!("memory_gib '{}' is not an amount of memory in GiB, such as 488.", cell(4)))),
-    };
-    let gpu_count = cell(6)
-        .parse::<u32>()
-        .map_err(|_| bad(6, format!("gpu_count '{}' is not a count of GPUs: give 0 when there are none.", cell(6))))?;
-    let gpu_type = Some(cell(5)).filter(|t| !t.is_empty()).map(str::to_owned);
-    match (&gpu_type, gpu_count) {
+    if t.vcpu == 0 {
+        return Err(not_a_vcpu_count("0"));
+    }
+    if !(t.memory_gib.is_finite() && t.memory_gib > 0.0) {
+        return Err(not_memory(&t.memory_gib.to_string()));
+    }
+    let gpu_type = t.gpu_type.as_deref().map(str::trim).filter(|gpu| !gpu.is_empty()).map(str::to_owned);
+    match (&gpu_type, t.gpu_count) {
         (None, count) if count > 0 => {
-            return Err(bad(
-                5,
+            return Err(VigilError::invalid(
+                COLUMNS[5],
                 format!("gpu_type is empty but gpu_count is {count}: name the GPU, such as NVIDIA V100."),
             ))
         }
         (Some(gpu), 0) => {
-            return Err(bad(6, format!("gpu_count is 0 but gpu_type is '{gpu}': give how many GPUs it has.")));
+            return Err(VigilError::invalid(
+                COLUMNS[6],
+                format!("gpu_count is 0 but gpu_type is '{gpu}': give how many GPUs it has."),
+            ));
         }
         _ => {}
     }
-    let on_demand = price(line, record, 7)?.ok_or_else(|| {
-        bad(7, "on_demand_hourly is empty: every instance type needs its on-demand price, such as 24.48.".to_owned())
-    })?;
     Ok(InstanceType {
         provider: provider.to_owned(),
         region: region.to_owned(),
         name: name.to_owned(),
+        gpu_type,
+        on_demand: check_price(t.on_demand, 7)?,
+        spot: t.spot.map(|price| check_price(price, 10)).transpose()?,
+        reserved: t.reserved.map(|price| check_price(price, 13)).transpose()?,
+        ..t
+    })
+}
+
+/// Checks the price whose hourly figure is in column `first`.
+fn check_price(price: Price, first: usize) -> Result<Price> {
+    if !(price.hourly.is_finite() && price.hourly >= 0.0) {
+        return Err(not_a_price(first, &price.hourly.to_string()));
+    }
+    let source = price.source.trim();
+    if source.is_empty() {
+        return Err(VigilError::invalid(
+            COLUMNS[first + 2],
+            format!(
+                "{} is empty: give where the price comes from (a URL or a short citation), or write {ILLUSTRATIVE} \
+                 when it has no source.",
+                COLUMNS[first + 2]
+            ),
+        ));
+    }
+    Ok(Price { source: source.to_owned(), ..price })
+}
+
+fn not_a_vcpu_count(given: &str) -> VigilError {
+    VigilError::invalid(COLUMNS[3], format!("vcpu '{given}' is not a count of virtual CPUs, such as 64."))
+}
+
+fn not_memory(given: &str) -> VigilError {
+    VigilError::invalid(COLUMNS[4], format!("memory_gib '{given}' is not an amount of memory in GiB, such as 488."))
+}
+
+fn not_a_price(column: usize, given: &str) -> VigilError {
+    VigilError::invalid(
+        COLUMNS[column],
+        format!("{} '{given}' is not a price in dollars an hour, such as 24.48.", COLUMNS[column]),
+    )
+}
+
+/// `err` with the line of the file it is about in front of its message.
+fn at_line(line: u64, err: VigilError) -> VigilError {
+    match err {
+        VigilError::InvalidInput { field, message } => VigilError::invalid(field, format!("line {line}: {message}")),
+        other => other,
+    }
+}
+
+/// One data row: its cells read as numbers and dates, then [`check`]ed.
+fn parse_row(line: u64, record: &csv::StringRecord) -> Result<InstanceType> {
+    read_row(record).and_then(check).map_err(|err| at_line(line, err))
+}
+
+/// The cells of one data row read into an instance type, unchecked beyond what reading needs.
+fn read_row(record: &csv::StringRecord) -> Result<InstanceType> {
+    let cell = |i: usize| record.get(i).unwrap_or("").trim();
+    let vcpu = cell(3).parse::<u32>().map_err(|_| not_a_vcpu_count(cell(3)))?;
+    let memory_gib = cell(4).parse::<f64>().map_err(|_| not_memory(cell(4)))?;
+    let gpu_count = cell(6).parse::<u32>().map_err(|_| {
+        VigilError::invalid(
+            COLUMNS[6],
+            format!("gpu_count '{}' is not a count of GPUs: give 0 when there are none.", cell(6)),
+        )
+    })?;
+    let on_demand = price(record, 7)?.ok_or_else(|| {
+        VigilError::invalid(
+            COLUMNS[7],
+            "on_demand_hourly is empty: every instance type needs its on-demand price, such as 24.48.",
+        )
+    })?;
+    Ok(InstanceType {
+        provider: cell(0).to_owned(),
+        region: cell(1).to_owned(),
+        name: cell(2).to_owned(),
         vcpu,
         memory_gib,
-        gpu_type,
+        gpu_type: Some(cell(5).to_owned()),
         gpu_count,
         on_demand,
-        spot: price(line, record, 10)?,
-        reserved: price(line, record, 13)?,
+        spot: price(record, 10)?,
+        reserved: price(record, 13)?,
     })
 }
 
 /// The price in columns `first` (hourly), `first + 1` (date) and `first + 2` (source); None when
 /// all three are empty.
-fn price(line: u64, record: &csv::StringRecord, first: usize) -> Result<Option<Price>> {
+fn price(record: &csv::StringRecord, first: usize) -> Result<Option<Price>> {
     let cell = |i: usize| record.get(i).unwrap_or("").trim();
-    let bad = |column: usize, message: String| VigilError::invalid(COLUMNS[column], format!("line {line}: {message}"));
+    let bad = |column: usize, message: String| VigilError::invalid(COLUMNS[column], message);
     let (hourly, date, source) = (cell(first), cell(first + 1), cell(first + 2));
     if hourly.is_empty() {
         if let Some(offset) = [date, source].iter().position(|cell| !cell.is_empty()) {
@@ -273,15 +346,7 @@ fn price(line: u64, record: &csv::StringRecord, first: usize) -> Result<Option<P
         }
         return Ok(None);
     }
-    let hourly = match hourly.parse::<f64>() {
-        Ok(price) if price.is_finite() && price >= 0.0 => price,
-        _ => {
-            return Err(bad(
-                first,
-                format!("{} '{hourly}' is not a price in dollars an hour, such as 24.48.", COLUMNS[first]),
-            ))
-        }
-    };
+    let hourly = hourly.parse::<f64>().map_err(|_| not_a_price(first, hourly))?;
     let date = match NaiveDate::parse_from_str(date, "%Y-%m-%d") {
         Ok(parsed) if date.len() == 10 => parsed,
         _ => {
@@ -295,16 +360,6 @@ fn price(line: u64, record: &csv::StringRecord, first: usize) -> Result<Option<P
             ))
         }
     };
-    if source.is_empty() {
-        return Err(bad(
-            first + 2,
-            format!(
-                "{} is empty: give where the price comes from (a URL or a short citation), or write {ILLUSTRATIVE} \
-                 when it has no source.",
-                COLUMNS[first + 2]
-            ),
-        ));
-    }
     Ok(Some(Price { hourly, date, source: source.to_owned() }))
 }
 

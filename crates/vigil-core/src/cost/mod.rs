@@ -39,7 +39,7 @@ use catalog::InstanceType;
 use loadtest::{LoadTestProgress, LoadTestRequest, LoadTestResult};
 
 /// What one catalog import changed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
 pub struct ImportSummary {
     /// Rows in the file.
     pub rows: usize,
@@ -100,6 +100,46 @@ impl Cost {
         write.audit_by(Some(person), "cost.catalog.import", "price catalog", json!(summary)).await?;
         write.commit().await?;
         Ok(summary)
+    }
+
+    /// Adds `instance_type` to the catalog, or replaces the one of the same provider, region and
+    /// name, as `person`: checked as an imported row is ([`catalog::check`]), the error naming
+    /// the field. Audited with its on-demand price. Returns it as stored.
+    pub async fn save_instance_type(&self, person: &Person, instance_type: InstanceType) -> Result<InstanceType> {
+        let checked = catalog::check(instance_type)?;
+        let mut write = self.context.write().await?;
+        let added = queries::upsert(&mut write, &checked).await?;
+        let (provider, region, name) = checked.key();
+        let detail = json!({ "added": added, "on_demand_hourly": checked.on_demand.hourly });
+        write.audit_by(Some(person), "cost.catalog.save", &format!("{provider} {region} {name}"), detail).await?;
+        write.commit().await?;
+        Ok(checked)
+    }
+
+    /// Removes `provider region name` from the catalog, as `person`; audited. Refused while any
+    /// placement, current or past, names it: its price works out those servers' cost.
+    pub async fn remove_instance_type(&self, person: &Person, provider: &str, region: &str, name: &str) -> Result<()> {
+        let key = (provider.trim(), region.trim(), name.trim());
+        let what = format!("{} {} {}", key.0, key.1, key.2);
+        let mut write = self.context.write().await?;
+        let placed = placements::servers_placed_on(&mut write, key).await?;
+        if !placed.is_empty() {
+            return Err(crate::VigilError::Conflict {
+                field: "name",
+                message: format!(
+                    "{what} is not removed: {} {} placed on it, and its price works out their cost. Place {} on \
+                     another instance type first; it stays in the catalog for the cost of the time before.",
+                    placed.join(", "),
+                    if placed.len() == 1 { "is (or was)" } else { "are (or were)" },
+                    if placed.len() == 1 { "that server" } else { "those servers" },
+                ),
+            });
+        }
+        if !queries::remove(&mut write, key.0, key.1, key.2).await? {
+            return Err(crate::VigilError::NotFound(format!("The price catalog has no {what}.")));
+        }
+        write.audit_by(Some(person), "cost.catalog.remove", &what, json!({})).await?;
+        write.commit().await
     }
 
     /// Records that `server` runs `replicas` of the catalog's `provider region instance_type`

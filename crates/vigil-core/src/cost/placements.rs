@@ -79,6 +79,21 @@ pub fn placed(group: &[Placement]) -> Vec<Placed> {
         .collect()
 }
 
+/// The servers placed on `provider region instance_type` now or at any time before, by name.
+pub async fn servers_placed_on(
+    conn: &mut SqliteConnection,
+    (provider, region, instance_type): (&str, &str, &str),
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT server FROM placements WHERE provider = ? AND region = ? AND instance_type = ? ORDER BY server",
+    )
+    .bind(provider)
+    .bind(region)
+    .bind(instance_type)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Records `placement`. The catalog must hold its instance type.
 pub async fn insert_placement(conn: &mut SqliteConnection, placement: &Placement) -> Result<()> {
     let known: Option<f64> = sqlx::query_scalar(

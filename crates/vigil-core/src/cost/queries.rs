@@ -99,6 +99,17 @@ pub async fn upsert(conn: &mut SqliteConnection, t: &InstanceType) -> Result<boo
     Ok(existed.is_none())
 }
 
+/// Removes the instance type `provider region name`. Returns whether the catalog held it.
+pub async fn remove(conn: &mut SqliteConnection, provider: &str, region: &str, name: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM instance_types WHERE provider = ? AND region = ? AND name = ?")
+        .bind(provider)
+        .bind(region)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Marks the shipped catalog as put in. Returns false when it already was, so that it is put
 /// in once in a database's life, even after people edit or empty the catalog.
 pub async fn mark_seeded(conn: &mut SqliteConnection) -> Result<bool> {

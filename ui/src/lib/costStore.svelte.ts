@@ -1,0 +1,66 @@
+// The cost report and the price catalog as the window knows them: read from the engine when the
+// window starts and when the cost view opens, when its window changes, and again whenever the
+// engine audits a change to prices or placements (made here or by `vigil cost`). The fleet's
+// models table and the model view look their cost up here.
+
+import { api, ApiError, toApiError } from "./api";
+import type { EngineEvent, InstanceType } from "./bindings";
+import { EngineListener } from "./engineListener";
+import { COST_WINDOWS, type CostWindowId } from "./cost";
+import type { CostReport } from "./bindings";
+
+export class CostData extends EngineListener {
+  window = $state<CostWindowId>("7d");
+  report = $state<CostReport | null>(null);
+  catalog = $state<InstanceType[]>([]);
+  error = $state<ApiError | null>(null);
+  loaded = $state(false);
+  /** Counts reads, so an answer that arrives after a newer request is dropped. */
+  #reads = 0;
+
+  /** Whether any server has a placement: without one there is no cost to show. */
+  get placed(): boolean {
+    return (this.report?.servers.length ?? 0) > 0;
+  }
+
+  /** Reads the report over the chosen window. */
+  async loadReport(): Promise<void> {
+    const read = ++this.#reads;
+    const hours = COST_WINDOWS.find((w) => w.id === this.window)!.hours;
+    try {
+      const report = await api.costReport(hours);
+      if (read !== this.#reads) return;
+      this.report = report;
+      this.error = null;
+    } catch (thrown) {
+      if (read === this.#reads) this.error = toApiError(thrown);
+    } finally {
+      if (read === this.#reads) this.loaded = true;
+    }
+  }
+
+  async loadCatalog(): Promise<void> {
+    try {
+      this.catalog = (await api.costCatalog()) ?? [];
+    } catch (thrown) {
+      this.error = toApiError(thrown);
+    }
+  }
+
+  async load(): Promise<void> {
+    await Promise.all([this.loadReport(), this.loadCatalog()]);
+  }
+
+  protected read(): Promise<void> {
+    return this.load();
+  }
+
+  apply(event: EngineEvent): void {
+    if (event.kind === "audited" && event.entry.action.startsWith("cost.")) void this.load();
+  }
+
+  async setWindow(id: CostWindowId): Promise<void> {
+    this.window = id;
+    await this.loadReport();
+  }
+}
