@@ -20,6 +20,7 @@ use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::rollouts::plan::{Gate, Metric, Plan, Step};
 use vigil_core::rollouts::targets::TargetSpec;
+use vigil_core::servers::Labels;
 use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
 use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
@@ -28,6 +29,13 @@ use crate::forward;
 
 /// The label every demo server carries, as name and value.
 pub const LABEL: (&str, &str) = ("source", "vigil-fleet");
+/// What each demo server is said to run on and which team owns it, as server labels the cost
+/// domain reads (`instance`, `replicas`, `team`): so the Cost view has figures at first open.
+const COST_LABELS: [(&str, &str, &str, &str); 3] = [
+    ("fraud", "aws/us-east-1/g4dn.xlarge", "2", "payments"),
+    ("churn", "aws/us-east-1/c5.2xlarge", "1", "growth"),
+    ("pricing", "gcp/us-central1/e2-standard-4", "2", "marketplace"),
+];
 /// What `--demo` plays when it names no scenario.
 pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
 /// The name of the event that carries the demo fleet's status to the window.
@@ -348,7 +356,7 @@ async fn register(engine: &Engine, servers: &[ServerInfo]) -> Result<(), VigilEr
                     base_url: info.url.clone(),
                     kind: ServerKind::Auto,
                     poll_interval_secs: Some(POLL_INTERVAL_SECS),
-                    labels: [(LABEL.0.to_owned(), LABEL.1.to_owned())].into(),
+                    labels: demo_labels(&info.name),
                     ..NewServer::default()
                 };
                 engine.servers().add(new).await?;
@@ -356,6 +364,17 @@ async fn register(engine: &Engine, servers: &[ServerInfo]) -> Result<(), VigilEr
         }
     }
     Ok(())
+}
+
+/// The labels a demo server is registered with: where it comes from, and its cost labels.
+fn demo_labels(server: &str) -> Labels {
+    let mut labels: Labels = [(LABEL.0.to_owned(), LABEL.1.to_owned())].into();
+    if let Some((_, instance, replicas, team)) = COST_LABELS.iter().find(|(name, ..)| *name == server) {
+        for (key, value) in [("instance", instance), ("replicas", replicas), ("team", team)] {
+            labels.insert(key.to_owned(), (*value).to_owned());
+        }
+    }
+    labels
 }
 
 #[cfg(test)]

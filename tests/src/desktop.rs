@@ -189,9 +189,11 @@ impl DesktopApp {
         assert!(found.is_ok(), "timed out after {deadline:?} waiting for {what}; it showed {last:?}");
     }
 
-    /// Clicks the element matching `css`, waiting for it to appear.
+    /// Clicks the element matching `css`, waiting for it to appear and scrolling it into view.
     pub async fn click(&self, css: &str) {
         let el = self.element(css, Duration::from_secs(10)).await;
+        let into_view = "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' });";
+        let _ = self.session.execute(into_view, vec![css.into()]).await;
         self.session.click(&el).await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 

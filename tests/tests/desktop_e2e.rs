@@ -388,3 +388,68 @@ async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_r
     assert!(app.session.text(&check).await.unwrap().starts_with("The trail holds"));
     app.screenshot("audit");
 }
+
+/// Replaces the text of the input matching `css` as a person typing it would.
+async fn fill(app: &DesktopApp, css: &str, text: &str) {
+    app.element(css, Duration::from_secs(10)).await;
+    let script = "const i = document.querySelector(arguments[0]); i.value = arguments[1]; \
+                  i.dispatchEvent(new Event('input', { bubbles: true }));";
+    app.session.execute(script, vec![css.into(), text.into()]).await.expect("fill an input");
+}
+
+/// The text of the element matching `css`, once `accept` takes it.
+async fn text_when(app: &DesktopApp, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
+    vigil_tests::wait_for(&format!("{css} to show what is expected"), deadline, || async {
+        let element = app.session.find(css).await.ok()??;
+        let text = app.session.text(&element).await.ok()?;
+        accept(&text).then_some(text)
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cost_view_places_a_server_shows_fraud_12_and_13_per_1000_and_a_load_test_runs_and_cancels() {
+    let app = DesktopApp::launch("cost", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
+    add_profile(&app, "Ada", "engineer").await;
+    app.click(r#"[data-testid="nav-cost"]"#).await;
+
+    // The demo's servers are placed by their labels; Ada moves fraud to three g5.xlarge.
+    app.click(r#"[data-testid="cost-place-toggle"]"#).await;
+    choose(&app, r#"[data-testid="cost-place-server"]"#, "fraud").await;
+    fill(&app, r#"[data-testid="cost-place-search"]"#, "g5").await;
+    choose(&app, r#"[data-testid="cost-place-instance"]"#, "aws/us-east-1/g5.xlarge").await;
+    fill(&app, r#"[data-testid="cost-place-replicas"]"#, "3").await;
+    app.click(r#"[data-testid="cost-place-save"]"#).await;
+    let row = r#"[data-testid="cost-server-row"][data-server="fraud"]"#;
+    let placed = text_when(&app, row, Duration::from_secs(10), |text| text.contains("g5.xlarge × 3")).await;
+    assert!(placed.contains("$2,173") || placed.contains("$3.02"), "3 × $1.006 an hour: {placed}");
+
+    // fraud 12 (stable) and 13 (the canary the demo's pipeline rolls out), side by side.
+    let comparison = r#"[data-testid="cost-comparison"][data-model="fraud"]"#;
+    let priced = |text: &str| text.contains('$');
+    let stable = format!(r#"{comparison} [data-testid="cost-comparison-stable"]"#);
+    let candidate = format!(r#"{comparison} [data-testid="cost-comparison-candidate"]"#);
+    let stable = text_when(&app, &stable, Duration::from_secs(120), priced).await;
+    let candidate = text_when(&app, &candidate, Duration::from_secs(120), priced).await;
+    assert!(stable.contains("v12") && candidate.contains("v13"), "{stable} | {candidate}");
+    app.screenshot("cost");
+
+    // A load test of price on its loopback server: progress shows, then Cancel stops it.
+    choose(&app, r#"[data-testid="load-test-model"]"#, "pricing/price").await;
+    fill(&app, r#"[data-testid="load-test-rates"]"#, "20, 40").await;
+    fill(&app, r#"[data-testid="load-test-step-seconds"]"#, "30").await;
+    app.click(r#"[data-testid="load-test-start"]"#).await;
+    let words = r#"[data-testid="load-test-progress-words"]"#;
+    let going = |text: &str| text.starts_with("Step 1 of 2: 20 req/s") && !text.contains("· 0 ok");
+    text_when(&app, words, Duration::from_secs(20), going).await;
+    let bar = r#"[data-testid="load-test-progress"] progress"#;
+    let fraction = attribute(&app, bar, "value").await.and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
+    assert!(fraction > 0.0 && fraction < 0.5, "the bar moves through the first of two steps: {fraction}");
+    app.screenshot("load-test-running");
+    app.click(r#"[data-testid="load-test-cancel"]"#).await;
+    let sentence =
+        text_when(&app, r#"[data-testid="load-test-sentence"]"#, Duration::from_secs(10), |t| !t.is_empty()).await;
+    assert!(sentence.contains("Cancelled"), "{sentence}");
+    app.element(r#"[data-testid="load-test-past"]"#, Duration::from_secs(5)).await;
+    app.screenshot("load-test-cancelled");
+}

@@ -1,13 +1,18 @@
 // The cost report and the price catalog as the window knows them: read from the engine when the
-// window starts and when the cost view opens, when its window changes, and again whenever the
-// engine audits a change to prices or placements (made here or by `vigil cost`). The fleet's
-// models table and the model view look their cost up here.
+// window starts and when the cost view opens, when its window changes, whenever the engine
+// audits a change to prices or placements (made here or by `vigil cost`) or a server is added or
+// edited (its labels may place it), and after a poll once the report is REFRESH_MS old (new
+// traffic moves the cost per 1,000). The fleet's models table and the model view look their cost
+// up here.
 
 import { api, ApiError, toApiError } from "./api";
 import type { EngineEvent, InstanceType } from "./bindings";
 import { EngineListener } from "./engineListener";
 import { COST_WINDOWS, type CostWindowId } from "./cost";
 import type { CostReport } from "./bindings";
+
+/** How old the report may grow while polls bring new traffic. */
+export const REFRESH_MS = 15_000;
 
 export class CostData extends EngineListener {
   window = $state<CostWindowId>("7d");
@@ -17,6 +22,8 @@ export class CostData extends EngineListener {
   loaded = $state(false);
   /** Counts reads, so an answer that arrives after a newer request is dropped. */
   #reads = 0;
+  /** When the last report read started (ms since the epoch). */
+  #readAt = 0;
 
   /** Whether any server has a placement: without one there is no cost to show. */
   get placed(): boolean {
@@ -26,6 +33,7 @@ export class CostData extends EngineListener {
   /** Reads the report over the chosen window. */
   async loadReport(): Promise<void> {
     const read = ++this.#reads;
+    this.#readAt = Date.now();
     const hours = COST_WINDOWS.find((w) => w.id === this.window)!.hours;
     try {
       const report = await api.costReport(hours);
@@ -57,6 +65,8 @@ export class CostData extends EngineListener {
 
   apply(event: EngineEvent): void {
     if (event.kind === "audited" && event.entry.action.startsWith("cost.")) void this.load();
+    if (event.kind === "server_added" || event.kind === "server_updated") void this.loadReport();
+    if (event.kind === "polled" && Date.now() - this.#readAt >= REFRESH_MS) void this.loadReport();
   }
 
   async setWindow(id: CostWindowId): Promise<void> {

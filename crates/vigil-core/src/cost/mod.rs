@@ -210,7 +210,11 @@ impl Cost {
         if let Ok(base) = url::Url::parse(&server.base_url) {
             crate::loadgen::check_host(&base, &allowed_hosts)?;
         }
-        let (version, metadata) = pick_revision(&mut conn, &request).await?;
+        let stable = match &request.version {
+            Some(_) => None,
+            None => self.stable_version(&request.server, &request.model).await?,
+        };
+        let (version, metadata) = pick_revision(&mut conn, &request, stable.as_deref()).await?;
         let kind = server.detected_kind.unwrap_or(server.kind);
         let url = kind
             .model_infer_url(&server.base_url, &request.model, Some(version.as_str()).filter(|v| !v.is_empty()))
@@ -274,6 +278,16 @@ impl Cost {
         Ok(result)
     }
 
+    /// The version of `model` on `server` that the dashboard calls stable, if one is.
+    async fn stable_version(&self, server: &str, model: &str) -> Result<Option<String>> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let overviews = crate::dashboard::overview::read(self.context.pool(), now).await?;
+        let found = overviews.into_iter().find(|m| m.server == server && m.model == model);
+        Ok(found.and_then(|m| {
+            m.revisions.into_iter().find(|r| r.role == crate::dashboard::roles::RevisionRole::Stable).map(|r| r.version)
+        }))
+    }
+
     /// Stored load tests (of `model`, or all), newest first.
     pub async fn load_tests(&self, model: Option<&str>) -> Result<Vec<LoadTestResult>> {
         loadtest::list(&mut *self.context.pool().acquire().await?, model, 200).await
@@ -302,11 +316,16 @@ impl Cost {
     }
 }
 
-/// The revision `request` names (or the model's only one), with its metadata.
-async fn pick_revision(conn: &mut sqlx::SqliteConnection, request: &LoadTestRequest) -> Result<(String, String)> {
+/// The revision `request` names (or else the model's only one, or else its `stable` one), with
+/// its metadata.
+async fn pick_revision(
+    conn: &mut sqlx::SqliteConnection,
+    request: &LoadTestRequest,
+    stable: Option<&str>,
+) -> Result<(String, String)> {
     let revisions = crate::revisions::of_model(conn, &request.server, &request.model).await?;
     let versions = || revisions.iter().map(|(v, _)| crate::revisions::version_name(v)).collect::<Vec<_>>().join(", ");
-    match &request.version {
+    match request.version.as_deref().or(stable) {
         Some(wanted) => revisions.iter().find(|(version, _)| version == wanted).cloned().ok_or_else(|| {
             crate::VigilError::NotFound(format!(
                 "Server {} serves no revision '{wanted}' of {}; it serves: {}.",
