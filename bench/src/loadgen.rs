@@ -15,14 +15,26 @@
 //!    p99 therefore shows the stall too, and the ratio printed is how close that correction
 //!    comes to Vigil's measured figure.
 //!
+//! 3. **A fixed rate below saturation**: the fast endpoint again; Vigil's generator and `hey`
+//!    (Debian's fixed-rate tool, see [`hey`]: C workers each throttled to R/C requests/s) at the
+//!    same rate R, well below saturation, for the same S seconds each, alternately (Vigil, hey,
+//!    Vigil, hey, ...); each one's p50 and p99 (the means over the rounds), their ratios and
+//!    absolute differences (goal: within 10 %), and whether each held R within 5 %. Below
+//!    saturation a request is sent when it is due, so Vigil's latency from the due time and
+//!    hey's from the send should agree.
+//!
 //! The server is a separate process (this binary, `vigil-bench loadgen --serve KIND`) on a
-//! current-thread runtime, pinned with `taskset` to the first allowed core; wrk and Vigil's
+//! current-thread runtime, pinned with `taskset` to the first allowed core; wrk, hey and Vigil's
 //! generator (a current-thread runtime in this process) are pinned to the second.
 //!
 //! Usage: `vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K]
-//! [--rate R] [--connections N] [--wrk PATH]`. Defaults: saturation 10 s each, stall every
-//! 10 s for 3 periods, Vigil at 1,000 requests/s, 64 connections (`--quick`: 3 s; every 3 s for
-//! 2 periods).
+//! [--rate R] [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K]
+//! [--hey-workers C] [--hey PATH]`. Defaults: saturation 10 s each, stall every 10 s for 3
+//! periods, Vigil at 1,000 requests/s, 64 connections; the fixed rate 2,000 requests/s, 20 s
+//! each, 3 rounds, hey with 4 workers (`--quick`: 3 s; every 3 s for 2 periods; the fixed rate
+//! 5 s each, 2 rounds).
+
+mod hey;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -32,14 +44,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vigil_core::loadgen::{self, LoadPlan, LoadResult};
+use vigil_core::loadgen::{self, LoadPlan, LoadResult, Quantiles};
 use vigil_tests::load_targets;
 
 use crate::goal::{self, Goal};
 use crate::ingest::{allowed_cpus, pin_this_thread};
+use hey::{HeyPlan, HeyRun};
 
 /// Issue 15's goal: Vigil's generator at saturation, against wrk's.
 const GOAL_SATURATION_RATIO: f64 = 0.7;
+/// Issue 15's goal: Vigil's p50 and p99 at a fixed rate within this share of hey's.
+const GOAL_FIXED_RATE_AGREEMENT: f64 = 0.10;
+/// A fixed-rate run held its rate when its achieved rate is within this share of the target.
+const RATE_HELD: f64 = 0.05;
 /// A p99 that shows a 1 s stall at all.
 const STALL_SHOWN: Duration = Duration::from_millis(500);
 const STALL: Duration = Duration::from_secs(1);
@@ -53,6 +70,11 @@ struct Options {
     rate: f64,
     connections: usize,
     wrk: PathBuf,
+    fixed_rate: f64,
+    fixed_length: Duration,
+    rounds: u32,
+    hey_workers: usize,
+    hey: PathBuf,
 }
 
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -65,6 +87,11 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
         rate: 1_000.0,
         connections: 64,
         wrk: PathBuf::from("wrk"),
+        fixed_rate: 2_000.0,
+        fixed_length: Duration::from_secs(if quick { 5 } else { 20 }),
+        rounds: if quick { 2 } else { 3 },
+        hey_workers: 4,
+        hey: PathBuf::from("hey"),
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -79,6 +106,11 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--rate" => options.rate = number(value()?)?,
             "--connections" => options.connections = number(value()?)?.min(1024.0) as usize,
             "--wrk" => options.wrk = value()?.into(),
+            "--fixed-rate" => options.fixed_rate = number(value()?)?,
+            "--fixed-seconds" => options.fixed_length = Duration::from_secs_f64(number(value()?)?.clamp(1.0, 3600.0)),
+            "--rounds" => options.rounds = number(value()?)?.clamp(1.0, 100.0) as u32,
+            "--hey-workers" => options.hey_workers = number(value()?)?.clamp(1.0, 1024.0) as usize,
+            "--hey" => options.hey = value()?.into(),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -94,12 +126,14 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     let options = options(args.into_iter())?;
     let cores = Cores::choose()?;
     println!("{}", cores.describe());
-    let lua = tempfile::Builder::new().prefix("vigil-bench-loadgen-").tempdir().map_err(|e| e.to_string())?;
-    let script = write_wrk_script(lua.path())?;
+    let scratch = tempfile::Builder::new().prefix("vigil-bench-loadgen-").tempdir().map_err(|e| e.to_string())?;
+    let script = write_wrk_script(scratch.path())?;
+    let body = write_body(scratch.path())?;
     let runtime = cores.generator_runtime()?;
     let saturation = saturation(&options, &cores, &script, &runtime)?;
     let stall = stall(&options, &cores, &script, &runtime)?;
-    report(&options, &cores, &saturation, &stall)
+    let fixed = fixed_rate(&options, &cores, &body, &runtime)?;
+    report(&options, &cores, &saturation, &stall, &fixed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +219,7 @@ impl Cores {
     fn describe(&self) -> String {
         match (self.server, self.generator) {
             (Some(server), Some(generator)) => {
-                format!("The server on core {server}; wrk and Vigil's generator on core {generator} (taskset).")
+                format!("The server on core {server}; wrk, hey and Vigil's generator on core {generator} (taskset).")
             }
             _ => format!("Not pinned (taskset found: {}; fewer than two cores or no taskset).", self.taskset),
         }
@@ -227,6 +261,13 @@ fn write_wrk_script(dir: &Path) -> Result<PathBuf, String> {
     let script =
         format!("wrk.method = \"POST\"\nwrk.body = '{BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
     std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The request body in a file, for hey.
+fn write_body(dir: &Path) -> Result<PathBuf, String> {
+    let path = dir.join("body.json");
+    std::fs::write(&path, BODY).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
 
@@ -355,10 +396,78 @@ fn stall(options: &Options, cores: &Cores, script: &Path, runtime: &tokio::runti
     Ok(Stall { wrk, vigil })
 }
 
+/// One round at the fixed rate: Vigil's run, then hey's.
+struct Round {
+    vigil: LoadResult,
+    hey: HeyRun,
+}
+
+struct FixedRate {
+    rounds: Vec<Round>,
+}
+
+impl FixedRate {
+    /// The mean of `figure` over the rounds.
+    fn mean(&self, figure: impl Fn(&Round) -> f64) -> f64 {
+        self.rounds.iter().map(figure).sum::<f64>() / self.rounds.len().max(1) as f64
+    }
+
+    /// The lowest of `figure` over the rounds.
+    fn lowest(&self, figure: impl Fn(&Round) -> f64) -> f64 {
+        self.rounds.iter().map(figure).fold(f64::INFINITY, f64::min)
+    }
+}
+
+fn fixed_rate(
+    options: &Options,
+    cores: &Cores,
+    body: &Path,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<FixedRate, String> {
+    let server = Server::start(cores, &["fast"])?;
+    let plan = vigil_plan(&server.url, options.fixed_rate, options.fixed_length, options.connections)?;
+    let hey_plan = HeyPlan {
+        url: &server.url,
+        body,
+        workers: options.hey_workers,
+        rate: options.fixed_rate,
+        length: options.fixed_length,
+        timeout: plan.timeout,
+    };
+    println!(
+        "\nA fixed rate below saturation: {:.0} requests/s, {:?} each, {} rounds of Vigil then hey ({} workers)",
+        options.fixed_rate, options.fixed_length, options.rounds, options.hey_workers
+    );
+    let mut rounds = Vec::new();
+    for round in 1..=options.rounds {
+        let vigil = run_vigil(runtime, &plan)?;
+        println!(
+            "  {round}. Vigil: p50 {:?}, p99 {:?} ({:.0} requests/s, {} errors)",
+            vigil.latency.p50,
+            vigil.latency.p99,
+            vigil.achieved_rate,
+            vigil.errors()
+        );
+        let hey = hey::run(cores.pinned_to_generator(&options.hey), &hey_plan)?;
+        println!(
+            "  {round}. hey:   p50 {:?}, p99 {:?} ({:.0} requests/s, {} failed)",
+            hey.p50, hey.p99, hey.requests_per_s, hey.failed
+        );
+        rounds.push(Round { vigil, hey });
+    }
+    Ok(FixedRate { rounds })
+}
+
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Stall) -> Result<(), String> {
+fn report(
+    options: &Options,
+    cores: &Cores,
+    saturation: &Saturation,
+    stall: &Stall,
+    fixed: &FixedRate,
+) -> Result<(), String> {
     let ratio = saturation.vigil.achieved_rate / saturation.wrk.requests_per_s;
     let wrk_p99 = stall.wrk.p99.unwrap_or_default();
     let vigil_p99 = stall.vigil.latency.p99;
@@ -382,6 +491,9 @@ fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Sta
             "wrk's p99 on the same stalling server (wrk 4.x corrects its closed loop after the fact)",
             format!("wrk p99 {wrk_p99:?}; Vigil's p99 is {p99_ratio:.2}x wrk's"),
         ),
+        agreement(options, "p50", fixed, |latency| latency.p50, |hey| hey.p50),
+        agreement(options, "p99", fixed, |latency| latency.p99, |hey| hey.p99),
+        rate_held(options, fixed),
     ]);
     let results = json!({
         "benchmark": "loadgen",
@@ -405,12 +517,75 @@ fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Sta
                      "p99_ms": ms(stall.wrk.p99), "non_2xx": stall.wrk.non_2xx },
             "p99_ratio_vigil_to_wrk": p99_ratio,
         },
+        "fixed_rate": fixed_rate_json(options, fixed),
         "goals": goals,
     });
     match &options.out {
         Some(out) => crate::write_results(out, &results),
         None => Ok(()),
     }
+}
+
+/// Vigil's quantile beside hey's at the fixed rate (the means over the rounds), against the goal.
+fn agreement(
+    options: &Options,
+    name: &str,
+    fixed: &FixedRate,
+    vigil: impl Fn(&Quantiles) -> Duration,
+    hey: impl Fn(&HeyRun) -> Duration,
+) -> Goal {
+    let vigil_us = fixed.mean(|round| vigil(&round.vigil.latency).as_secs_f64() * 1e6);
+    let hey_us = fixed.mean(|round| hey(&round.hey).as_secs_f64() * 1e6);
+    let ratio = vigil_us / hey_us.max(1.0);
+    Goal::new(
+        format!(
+            "Vigil's {name} at {:.0} requests/s within {:.0} % of hey's",
+            options.fixed_rate,
+            GOAL_FIXED_RATE_AGREEMENT * 100.0
+        ),
+        (ratio - 1.0).abs() <= GOAL_FIXED_RATE_AGREEMENT,
+        format!(
+            "{ratio:.2}x: Vigil {vigil_us:.0} µs vs hey {hey_us:.0} µs, {:+.0} µs, mean of {} rounds; hey reads in steps of 100 µs",
+            vigil_us - hey_us,
+            fixed.rounds.len()
+        ),
+    )
+}
+
+/// Whether both tools held the fixed rate in every round: without it the latencies are not comparable.
+fn rate_held(options: &Options, fixed: &FixedRate) -> Goal {
+    let vigil = fixed.lowest(|round| round.vigil.achieved_rate);
+    let hey = fixed.lowest(|round| round.hey.requests_per_s);
+    let held = |rate: f64| (rate / options.fixed_rate - 1.0).abs() <= RATE_HELD;
+    Goal::new(
+        format!(
+            "Vigil and hey each held {:.0} requests/s within {:.0} % in every round",
+            options.fixed_rate,
+            RATE_HELD * 100.0
+        ),
+        held(vigil) && held(hey),
+        format!("lowest: Vigil {vigil:.0}, hey {hey:.0} requests/s"),
+    )
+}
+
+fn fixed_rate_json(options: &Options, fixed: &FixedRate) -> Value {
+    let rounds: Vec<Value> = fixed
+        .rounds
+        .iter()
+        .map(|round| {
+            json!({
+                "vigil": result_json(&round.vigil),
+                "hey": { "requests_per_s": round.hey.requests_per_s, "p50_ms": ms(Some(round.hey.p50)),
+                         "p99_ms": ms(Some(round.hey.p99)), "ok": round.hey.ok, "failed": round.hey.failed },
+            })
+        })
+        .collect();
+    json!({
+        "rate": options.fixed_rate,
+        "seconds": options.fixed_length.as_secs_f64(),
+        "hey_workers": options.hey_workers,
+        "rounds": rounds,
+    })
 }
 
 fn ms(duration: Option<Duration>) -> Option<f64> {
