@@ -44,7 +44,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vigil_core::loadgen::{self, LoadPlan, LoadResult, Quantiles};
+use vigil_core::loadgen::{self, Histogram, LoadPlan, LoadResult, Quantiles};
 use vigil_tests::load_targets;
 
 use crate::goal::{self, Goal};
@@ -404,6 +404,8 @@ struct Round {
 
 struct FixedRate {
     rounds: Vec<Round>,
+    /// How late the generator's runtime woke past each due time on the same schedule, no requests.
+    wake_late: Quantiles,
 }
 
 impl FixedRate {
@@ -438,6 +440,11 @@ fn fixed_rate(
         "\nA fixed rate below saturation: {:.0} requests/s, {:?} each, {} rounds of Vigil then hey ({} workers)",
         options.fixed_rate, options.fixed_length, options.rounds, options.hey_workers
     );
+    let wake_late = wake_lateness(runtime, options.fixed_rate, WAKE_PROBE);
+    println!(
+        "  The generator's runtime woke past the due time by p50 {:?}, p99 {:?} (the schedule alone, {WAKE_PROBE:?})",
+        wake_late.p50, wake_late.p99
+    );
     let mut rounds = Vec::new();
     for round in 1..=options.rounds {
         let vigil = run_vigil(runtime, &plan)?;
@@ -455,7 +462,26 @@ fn fixed_rate(
         );
         rounds.push(Round { vigil, hey });
     }
-    Ok(FixedRate { rounds })
+    Ok(FixedRate { rounds, wake_late })
+}
+
+const WAKE_PROBE: Duration = Duration::from_secs(1);
+
+/// How late `runtime` wakes for a schedule of `rate` per second, for `length`, sending nothing:
+/// the part of Vigil's latency, counted from the due time, that hey, counting from the send, does
+/// not see. tokio rounds each sleep up to its next millisecond tick, so a request due between two
+/// ticks waits up to 1 ms.
+fn wake_lateness(runtime: &tokio::runtime::Runtime, rate: f64, length: Duration) -> Quantiles {
+    runtime.block_on(async {
+        let mut histogram = Histogram::default();
+        let start = tokio::time::Instant::now();
+        let dues = (0..).map(|index| start + Duration::from_secs_f64(index as f64 / rate));
+        for due in dues.take_while(|due| *due <= start + length) {
+            tokio::time::sleep_until(due).await;
+            histogram.record(u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX));
+        }
+        histogram.quantiles()
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,6 +520,10 @@ fn report(
         agreement(options, "p50", fixed, |latency| latency.p50, |hey| hey.p50),
         agreement(options, "p99", fixed, |latency| latency.p99, |hey| hey.p99),
         rate_held(options, fixed),
+        Goal::none(
+            "the generator's wake-up past each due time on the same schedule, sending nothing (Vigil counts it, hey does not)",
+            format!("p50 {:?}, p99 {:?}", fixed.wake_late.p50, fixed.wake_late.p99),
+        ),
     ]);
     let results = json!({
         "benchmark": "loadgen",
@@ -584,6 +614,8 @@ fn fixed_rate_json(options: &Options, fixed: &FixedRate) -> Value {
         "rate": options.fixed_rate,
         "seconds": options.fixed_length.as_secs_f64(),
         "hey_workers": options.hey_workers,
+        "wake_late_p50_ms": ms(Some(fixed.wake_late.p50)),
+        "wake_late_p99_ms": ms(Some(fixed.wake_late.p99)),
         "rounds": rounds,
     })
 }
