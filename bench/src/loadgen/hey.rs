@@ -63,7 +63,7 @@ pub fn run(mut command: Command, plan: &HeyPlan) -> Result<HeyRun, String> {
 }
 
 /// Reads hey's summary: `Requests/sec:`, the `50% in S secs` and `99% in S secs` lines of its
-/// latency distribution, its status codes (`[200]	N responses`) and its error distribution.
+/// latency distribution, its status codes (`[200] N responses`) and its error distribution.
 pub fn parse(text: &str) -> Result<HeyRun, String> {
     let (mut rate, mut p50, mut p99) = (None, None, None);
     let (mut ok, mut failed, mut in_errors) = (0, 0, false);
