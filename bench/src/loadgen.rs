@@ -404,7 +404,7 @@ struct Round {
 
 struct FixedRate {
     rounds: Vec<Round>,
-    /// How late the generator's runtime woke past each due time on the same schedule, no requests.
+    /// How late the generator's runtime woke past each due time on the same schedule, sending nothing.
     wake_late: Quantiles,
 }
 
@@ -442,7 +442,7 @@ fn fixed_rate(
     );
     let wake_late = wake_lateness(runtime, options.fixed_rate, WAKE_PROBE);
     println!(
-        "  The generator's runtime woke past the due time by p50 {:?}, p99 {:?} (the schedule alone, {WAKE_PROBE:?})",
+        "  The generator's runtime woke past the due time by p50 {:?}, p99 {:?} (the schedule alone for {WAKE_PROBE:?}, sending nothing)",
         wake_late.p50, wake_late.p99
     );
     let mut rounds = Vec::new();
@@ -470,7 +470,8 @@ const WAKE_PROBE: Duration = Duration::from_secs(1);
 /// How late `runtime` wakes for a schedule of `rate` per second, for `length`, sending nothing:
 /// the part of Vigil's latency, counted from the due time, that hey, counting from the send, does
 /// not see. tokio rounds each sleep up to its next millisecond tick, so a request due between two
-/// ticks waits up to 1 ms.
+/// ticks waits up to 1 ms. With nothing else to wake the runtime this is an upper bound: during a
+/// run, answers arriving wake it sooner, and it sends the requests then due.
 fn wake_lateness(runtime: &tokio::runtime::Runtime, rate: f64, length: Duration) -> Quantiles {
     runtime.block_on(async {
         let mut histogram = Histogram::default();
@@ -521,7 +522,7 @@ fn report(
         agreement(options, "p99", fixed, |latency| latency.p99, |hey| hey.p99),
         rate_held(options, fixed),
         Goal::none(
-            "the generator's wake-up past each due time on the same schedule, sending nothing (Vigil counts it, hey does not)",
+            "the generator's wake-up past each due time on the same schedule sending nothing, an upper bound of what Vigil counts and hey does not",
             format!("p50 {:?}, p99 {:?}", fixed.wake_late.p50, fixed.wake_late.p99),
         ),
     ]);
