@@ -34,6 +34,7 @@
 //! each, 3 rounds, hey with 4 workers (`--quick`: 3 s; every 3 s for 2 periods; the fixed rate
 //! 5 s each, 2 rounds).
 
+mod fixed_rate;
 mod hey;
 
 use std::io::{BufRead, BufReader, Write};
@@ -44,19 +45,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use vigil_core::loadgen::{self, Histogram, LoadPlan, LoadResult, Quantiles};
+use vigil_core::loadgen::{self, LoadPlan, LoadResult};
 use vigil_tests::load_targets;
 
 use crate::goal::{self, Goal};
 use crate::ingest::{allowed_cpus, pin_this_thread};
-use hey::{HeyPlan, HeyRun};
+use fixed_rate::{fixed_rate, FixedRate};
 
 /// Issue 15's goal: Vigil's generator at saturation, against wrk's.
 const GOAL_SATURATION_RATIO: f64 = 0.7;
-/// Issue 15's goal: Vigil's p50 and p99 at a fixed rate within this share of hey's.
-const GOAL_FIXED_RATE_AGREEMENT: f64 = 0.10;
-/// A fixed-rate run held its rate when its achieved rate is within this share of the target.
-const RATE_HELD: f64 = 0.05;
 /// A p99 that shows a 1 s stall at all.
 const STALL_SHOWN: Duration = Duration::from_millis(500);
 const STALL: Duration = Duration::from_secs(1);
@@ -396,95 +393,6 @@ fn stall(options: &Options, cores: &Cores, script: &Path, runtime: &tokio::runti
     Ok(Stall { wrk, vigil })
 }
 
-/// One round at the fixed rate: Vigil's run, then hey's.
-struct Round {
-    vigil: LoadResult,
-    hey: HeyRun,
-}
-
-struct FixedRate {
-    rounds: Vec<Round>,
-    /// How late the generator's runtime woke past each due time on the same schedule, sending nothing.
-    wake_late: Quantiles,
-}
-
-impl FixedRate {
-    /// The mean of `figure` over the rounds.
-    fn mean(&self, figure: impl Fn(&Round) -> f64) -> f64 {
-        self.rounds.iter().map(figure).sum::<f64>() / self.rounds.len().max(1) as f64
-    }
-
-    /// The lowest of `figure` over the rounds.
-    fn lowest(&self, figure: impl Fn(&Round) -> f64) -> f64 {
-        self.rounds.iter().map(figure).fold(f64::INFINITY, f64::min)
-    }
-}
-
-fn fixed_rate(
-    options: &Options,
-    cores: &Cores,
-    body: &Path,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<FixedRate, String> {
-    let server = Server::start(cores, &["fast"])?;
-    let plan = vigil_plan(&server.url, options.fixed_rate, options.fixed_length, options.connections)?;
-    let hey_plan = HeyPlan {
-        url: &server.url,
-        body,
-        workers: options.hey_workers,
-        rate: options.fixed_rate,
-        length: options.fixed_length,
-        timeout: plan.timeout,
-    };
-    println!(
-        "\nA fixed rate below saturation: {:.0} requests/s, {:?} each, {} rounds of Vigil then hey ({} workers)",
-        options.fixed_rate, options.fixed_length, options.rounds, options.hey_workers
-    );
-    let wake_late = wake_lateness(runtime, options.fixed_rate, WAKE_PROBE);
-    println!(
-        "  The generator's runtime woke past the due time by p50 {:?}, p99 {:?} (the schedule alone for {WAKE_PROBE:?}, sending nothing)",
-        wake_late.p50, wake_late.p99
-    );
-    let mut rounds = Vec::new();
-    for round in 1..=options.rounds {
-        let vigil = run_vigil(runtime, &plan)?;
-        println!(
-            "  {round}. Vigil: p50 {:?}, p99 {:?} ({:.0} requests/s, {} errors)",
-            vigil.latency.p50,
-            vigil.latency.p99,
-            vigil.achieved_rate,
-            vigil.errors()
-        );
-        let hey = hey::run(cores.pinned_to_generator(&options.hey), &hey_plan)?;
-        println!(
-            "  {round}. hey:   p50 {:?}, p99 {:?} ({:.0} requests/s, {} failed)",
-            hey.p50, hey.p99, hey.requests_per_s, hey.failed
-        );
-        rounds.push(Round { vigil, hey });
-    }
-    Ok(FixedRate { rounds, wake_late })
-}
-
-const WAKE_PROBE: Duration = Duration::from_secs(1);
-
-/// How late `runtime` wakes for a schedule of `rate` per second, for `length`, sending nothing:
-/// the part of Vigil's latency, counted from the due time, that hey, counting from the send, does
-/// not see. tokio rounds each sleep up to its next millisecond tick, so a request due between two
-/// ticks waits up to 1 ms. With nothing else to wake the runtime this is an upper bound: during a
-/// run, answers arriving wake it sooner, and it sends the requests then due.
-fn wake_lateness(runtime: &tokio::runtime::Runtime, rate: f64, length: Duration) -> Quantiles {
-    runtime.block_on(async {
-        let mut histogram = Histogram::default();
-        let start = tokio::time::Instant::now();
-        let dues = (0..).map(|index| start + Duration::from_secs_f64(index as f64 / rate));
-        for due in dues.take_while(|due| *due <= start + length) {
-            tokio::time::sleep_until(due).await;
-            histogram.record(u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX));
-        }
-        histogram.quantiles()
-    })
-}
-
 // ---------------------------------------------------------------------------------------------
 // The report.
 
@@ -518,13 +426,10 @@ fn report(
             "wrk's p99 on the same stalling server (wrk 4.x corrects its closed loop after the fact)",
             format!("wrk p99 {wrk_p99:?}; Vigil's p99 is {p99_ratio:.2}x wrk's"),
         ),
-        agreement(options, "p50", fixed, |latency| latency.p50, |hey| hey.p50),
-        agreement(options, "p99", fixed, |latency| latency.p99, |hey| hey.p99),
-        rate_held(options, fixed),
-        Goal::none(
-            "the generator's wake-up past each due time on the same schedule sending nothing, an upper bound of what Vigil counts and hey does not",
-            format!("p50 {:?}, p99 {:?}", fixed.wake_late.p50, fixed.wake_late.p99),
-        ),
+        fixed.agreement(options, "p50", |latency| latency.p50, |hey| hey.p50),
+        fixed.agreement(options, "p99", |latency| latency.p99, |hey| hey.p99),
+        fixed.rate_held(options),
+        fixed.wake_late(),
     ]);
     let results = json!({
         "benchmark": "loadgen",
@@ -548,77 +453,13 @@ fn report(
                      "p99_ms": ms(stall.wrk.p99), "non_2xx": stall.wrk.non_2xx },
             "p99_ratio_vigil_to_wrk": p99_ratio,
         },
-        "fixed_rate": fixed_rate_json(options, fixed),
+        "fixed_rate": fixed.json(options),
         "goals": goals,
     });
     match &options.out {
         Some(out) => crate::write_results(out, &results),
         None => Ok(()),
     }
-}
-
-/// Vigil's quantile beside hey's at the fixed rate (the means over the rounds), against the goal.
-fn agreement(
-    options: &Options,
-    name: &str,
-    fixed: &FixedRate,
-    vigil: impl Fn(&Quantiles) -> Duration,
-    hey: impl Fn(&HeyRun) -> Duration,
-) -> Goal {
-    let vigil_us = fixed.mean(|round| vigil(&round.vigil.latency).as_secs_f64() * 1e6);
-    let hey_us = fixed.mean(|round| hey(&round.hey).as_secs_f64() * 1e6);
-    let ratio = vigil_us / hey_us.max(1.0);
-    Goal::new(
-        format!(
-            "Vigil's {name} at {:.0} requests/s within {:.0} % of hey's",
-            options.fixed_rate,
-            GOAL_FIXED_RATE_AGREEMENT * 100.0
-        ),
-        (ratio - 1.0).abs() <= GOAL_FIXED_RATE_AGREEMENT,
-        format!(
-            "{ratio:.2}x: Vigil {vigil_us:.0} µs vs hey {hey_us:.0} µs, {:+.0} µs, mean of {} rounds; hey reads in steps of 100 µs",
-            vigil_us - hey_us,
-            fixed.rounds.len()
-        ),
-    )
-}
-
-/// Whether both tools held the fixed rate in every round: without it the latencies are not comparable.
-fn rate_held(options: &Options, fixed: &FixedRate) -> Goal {
-    let vigil = fixed.lowest(|round| round.vigil.achieved_rate);
-    let hey = fixed.lowest(|round| round.hey.requests_per_s);
-    let held = |rate: f64| (rate / options.fixed_rate - 1.0).abs() <= RATE_HELD;
-    Goal::new(
-        format!(
-            "Vigil and hey each held {:.0} requests/s within {:.0} % in every round",
-            options.fixed_rate,
-            RATE_HELD * 100.0
-        ),
-        held(vigil) && held(hey),
-        format!("lowest: Vigil {vigil:.0}, hey {hey:.0} requests/s"),
-    )
-}
-
-fn fixed_rate_json(options: &Options, fixed: &FixedRate) -> Value {
-    let rounds: Vec<Value> = fixed
-        .rounds
-        .iter()
-        .map(|round| {
-            json!({
-                "vigil": result_json(&round.vigil),
-                "hey": { "requests_per_s": round.hey.requests_per_s, "p50_ms": ms(Some(round.hey.p50)),
-                         "p99_ms": ms(Some(round.hey.p99)), "ok": round.hey.ok, "failed": round.hey.failed },
-            })
-        })
-        .collect();
-    json!({
-        "rate": options.fixed_rate,
-        "seconds": options.fixed_length.as_secs_f64(),
-        "hey_workers": options.hey_workers,
-        "wake_late_p50_ms": ms(Some(fixed.wake_late.p50)),
-        "wake_late_p99_ms": ms(Some(fixed.wake_late.p99)),
-        "rounds": rounds,
-    })
 }
 
 fn ms(duration: Option<Duration>) -> Option<f64> {
