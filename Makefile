@@ -21,8 +21,9 @@ export VIGIL_MLFLOW_VENV := $(CACHE)/mlflow-$(MLFLOW_VERSION)
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
 TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon
-# For the benchmarks only: wrk, the closed-loop HTTP load tool the load generator is measured beside.
-BENCH_PACKAGES := wrk
+# For the benchmarks only: wrk and hey, the closed-loop and fixed-rate HTTP load tools the load
+# generator is measured beside.
+BENCH_PACKAGES := wrk hey
 
 .PHONY: help run test bench bench-quick bench-deps drift-env bindings ui deps test-deps lint check-node
 
@@ -121,7 +122,8 @@ bindings:
 # under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json);
 # then the load generator beside wrk on one loopback server (server and load on different cores):
 # requests/s at saturation, 10 s each, and each one's p99 against a server stalling 1 s every 10 s,
-# 30 s each (writes $(CARGO_TARGET_DIR)/bench/loadgen.json).
+# 30 s each; then beside hey at a fixed 2,000 requests/s, p50 and p99, 20 s each, 3 alternate rounds
+# (writes $(CARGO_TARGET_DIR)/bench/loadgen.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench-deps: test-deps
 	$(call apt_install,$(BENCH_PACKAGES))
@@ -133,7 +135,8 @@ bench: bench-deps ui drift-env
 # Every benchmark above at a short size (`vigil-bench NAME --quick`: the parser 1 s each; 200
 # targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
 # and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
-# the load generator 3 s at saturation, 6 s on a server stalling every 3 s), in
+# the load generator 3 s at saturation, 6 s on a server stalling every 3 s, 2 rounds of 5 s beside
+# hey at a fixed rate), in
 # under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.

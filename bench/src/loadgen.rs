@@ -15,14 +15,27 @@
 //!    p99 therefore shows the stall too, and the ratio printed is how close that correction
 //!    comes to Vigil's measured figure.
 //!
+//! 3. **A fixed rate below saturation**: the fast endpoint again; Vigil's generator and `hey`
+//!    (Debian's fixed-rate tool, see [`hey`]: C workers each throttled to R/C requests/s) at the
+//!    same rate R, well below saturation, for the same S seconds each, alternately (Vigil, hey,
+//!    Vigil, hey, ...); each one's p50 and p99 (the means over the rounds), their ratios and
+//!    absolute differences (goal: within 10 %), and whether each held R within 5 %. Below
+//!    saturation a request is sent when it is due, so Vigil's latency from the due time and
+//!    hey's from the send should agree.
+//!
 //! The server is a separate process (this binary, `vigil-bench loadgen --serve KIND`) on a
-//! current-thread runtime, pinned with `taskset` to the first allowed core; wrk and Vigil's
+//! current-thread runtime, pinned with `taskset` to the first allowed core; wrk, hey and Vigil's
 //! generator (a current-thread runtime in this process) are pinned to the second.
 //!
 //! Usage: `vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K]
-//! [--rate R] [--connections N] [--wrk PATH]`. Defaults: saturation 10 s each, stall every
-//! 10 s for 3 periods, Vigil at 1,000 requests/s, 64 connections (`--quick`: 3 s; every 3 s for
-//! 2 periods).
+//! [--rate R] [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K]
+//! [--hey-workers C] [--hey PATH]`. Defaults: saturation 10 s each, stall every 10 s for 3
+//! periods, Vigil at 1,000 requests/s, 64 connections; the fixed rate 2,000 requests/s, 20 s
+//! each, 3 rounds, hey with 4 workers (`--quick`: 3 s; every 3 s for 2 periods; the fixed rate
+//! 5 s each, 2 rounds).
+
+mod fixed_rate;
+mod hey;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -37,6 +50,7 @@ use vigil_tests::load_targets;
 
 use crate::goal::{self, Goal};
 use crate::ingest::{allowed_cpus, pin_this_thread};
+use fixed_rate::{fixed_rate, FixedRate};
 
 /// Issue 15's goal: Vigil's generator at saturation, against wrk's.
 const GOAL_SATURATION_RATIO: f64 = 0.7;
@@ -53,6 +67,11 @@ struct Options {
     rate: f64,
     connections: usize,
     wrk: PathBuf,
+    fixed_rate: f64,
+    fixed_length: Duration,
+    rounds: u32,
+    hey_workers: usize,
+    hey: PathBuf,
 }
 
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -65,6 +84,11 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
         rate: 1_000.0,
         connections: 64,
         wrk: PathBuf::from("wrk"),
+        fixed_rate: 2_000.0,
+        fixed_length: Duration::from_secs(if quick { 5 } else { 20 }),
+        rounds: if quick { 2 } else { 3 },
+        hey_workers: 4,
+        hey: PathBuf::from("hey"),
     };
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or(format!("{flag} needs a value"));
@@ -79,6 +103,11 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--rate" => options.rate = number(value()?)?,
             "--connections" => options.connections = number(value()?)?.min(1024.0) as usize,
             "--wrk" => options.wrk = value()?.into(),
+            "--fixed-rate" => options.fixed_rate = number(value()?)?,
+            "--fixed-seconds" => options.fixed_length = Duration::from_secs_f64(number(value()?)?.clamp(1.0, 3600.0)),
+            "--rounds" => options.rounds = number(value()?)?.clamp(1.0, 100.0) as u32,
+            "--hey-workers" => options.hey_workers = number(value()?)?.clamp(1.0, 1024.0) as usize,
+            "--hey" => options.hey = value()?.into(),
             other => return Err(format!("unknown flag {other}")),
         }
     }
@@ -94,12 +123,14 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     let options = options(args.into_iter())?;
     let cores = Cores::choose()?;
     println!("{}", cores.describe());
-    let lua = tempfile::Builder::new().prefix("vigil-bench-loadgen-").tempdir().map_err(|e| e.to_string())?;
-    let script = write_wrk_script(lua.path())?;
+    let scratch = tempfile::Builder::new().prefix("vigil-bench-loadgen-").tempdir().map_err(|e| e.to_string())?;
+    let script = write_wrk_script(scratch.path())?;
+    let body = write_body(scratch.path())?;
     let runtime = cores.generator_runtime()?;
     let saturation = saturation(&options, &cores, &script, &runtime)?;
     let stall = stall(&options, &cores, &script, &runtime)?;
-    report(&options, &cores, &saturation, &stall)
+    let fixed = fixed_rate(&options, &cores, &body, &runtime)?;
+    report(&options, &cores, &saturation, &stall, &fixed)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,7 +216,7 @@ impl Cores {
     fn describe(&self) -> String {
         match (self.server, self.generator) {
             (Some(server), Some(generator)) => {
-                format!("The server on core {server}; wrk and Vigil's generator on core {generator} (taskset).")
+                format!("The server on core {server}; wrk, hey and Vigil's generator on core {generator} (taskset).")
             }
             _ => format!("Not pinned (taskset found: {}; fewer than two cores or no taskset).", self.taskset),
         }
@@ -227,6 +258,13 @@ fn write_wrk_script(dir: &Path) -> Result<PathBuf, String> {
     let script =
         format!("wrk.method = \"POST\"\nwrk.body = '{BODY}'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
     std::fs::write(&path, script).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The request body in a file, for hey.
+fn write_body(dir: &Path) -> Result<PathBuf, String> {
+    let path = dir.join("body.json");
+    std::fs::write(&path, BODY).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
 
@@ -358,7 +396,13 @@ fn stall(options: &Options, cores: &Cores, script: &Path, runtime: &tokio::runti
 // ---------------------------------------------------------------------------------------------
 // The report.
 
-fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Stall) -> Result<(), String> {
+fn report(
+    options: &Options,
+    cores: &Cores,
+    saturation: &Saturation,
+    stall: &Stall,
+    fixed: &FixedRate,
+) -> Result<(), String> {
     let ratio = saturation.vigil.achieved_rate / saturation.wrk.requests_per_s;
     let wrk_p99 = stall.wrk.p99.unwrap_or_default();
     let vigil_p99 = stall.vigil.latency.p99;
@@ -382,6 +426,10 @@ fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Sta
             "wrk's p99 on the same stalling server (wrk 4.x corrects its closed loop after the fact)",
             format!("wrk p99 {wrk_p99:?}; Vigil's p99 is {p99_ratio:.2}x wrk's"),
         ),
+        fixed.agreement(options, "p50", |latency| latency.p50, |hey| hey.p50),
+        fixed.agreement(options, "p99", |latency| latency.p99, |hey| hey.p99),
+        fixed.rate_held(options),
+        fixed.wake_late(),
     ]);
     let results = json!({
         "benchmark": "loadgen",
@@ -405,6 +453,7 @@ fn report(options: &Options, cores: &Cores, saturation: &Saturation, stall: &Sta
                      "p99_ms": ms(stall.wrk.p99), "non_2xx": stall.wrk.non_2xx },
             "p99_ratio_vigil_to_wrk": p99_ratio,
         },
+        "fixed_rate": fixed.json(options),
         "goals": goals,
     });
     match &options.out {

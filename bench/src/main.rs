@@ -24,9 +24,11 @@
 //!   on the demo fleet beside Flagger's defaults, and the poller's CPU with and without rollouts
 //!   under way ([`rollouts`]).
 //! - `vigil-bench loadgen [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R]
-//!   [--connections N] [--wrk PATH]`: Vigil's open-loop load generator beside wrk on the same
+//!   [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K]
+//!   [--hey-workers C] [--hey PATH]`: Vigil's open-loop load generator beside wrk on the same
 //!   loopback server: requests/s at saturation, and the p99 each reports against a server that
-//!   stalls 1 s every P seconds ([`loadgen`]).
+//!   stalls 1 s every P seconds; then beside hey at a fixed rate below saturation, p50 and p99
+//!   ([`loadgen`]).
 //!
 //! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all eight
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
@@ -57,7 +59,7 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench rollouts [--quick] [--out FILE] [--rollbacks N] [--targets N] [--rollouts R] [--interval S] \
                      [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R] \
-                     [--connections N] [--wrk PATH]";
+                     [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
