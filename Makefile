@@ -122,7 +122,7 @@ bindings:
 # under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json);
 # then the load generator beside wrk on one loopback server (server and load on different cores):
 # requests/s at saturation, 10 s each, and each one's p99 against a server stalling 1 s every 10 s,
-# 30 s each; then beside hey at a fixed 2,000 requests/s, p50 and p99, 20 s each, 3 alternate rounds
+# 30 s each; then beside hey at a fixed 1,000 requests/s to a 5 ms endpoint, p50 and p99, 20 s each, 3 alternate rounds
 # (writes $(CARGO_TARGET_DIR)/bench/loadgen.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench-deps: test-deps

@@ -279,8 +279,9 @@ pub async fn run(
     check_plan(plan)?;
     let connections = Arc::new(Connections::new(plan)?);
     let tally = Arc::new(Tally::new(Instant::now()));
+    let ticks = metronome(plan, tally.start, cancel.clone())?;
     let reporter = tokio::spawn(report_progress(tally.clone(), plan.rate, progress));
-    let (mut under_way, unsent) = send_on_schedule(plan, &connections, &tally, &cancel).await;
+    let (mut under_way, unsent) = send_on_schedule(plan, ticks, &connections, &tally, &cancel).await;
     let abandoned = finish(&mut under_way, &cancel).await;
     reporter.abort();
     let mut result = tally.snapshot(plan.rate);
@@ -291,11 +292,12 @@ pub async fn run(
     Ok(result)
 }
 
-/// Sends every request when it is due until the duration, the count or a cancel ends the
+/// Sends every request when its tick comes, until the duration, the count or a cancel ends the
 /// schedule; returns the requests still under way, and how many were due but not sent by the
 /// end of the duration.
 async fn send_on_schedule(
     plan: &LoadPlan,
+    mut ticks: tokio::sync::mpsc::Receiver<std::ops::Range<u64>>,
     connections: &Arc<Connections>,
     tally: &Arc<Tally>,
     cancel: &AtomicBool,
@@ -303,25 +305,27 @@ async fn send_on_schedule(
     let slots = Arc::new(Semaphore::new(plan.max_in_flight));
     let mut under_way = JoinSet::new();
     let end = tally.start + plan.duration;
-    for index in 0..plan.max_requests {
-        let due = tally.start + Duration::from_secs_f64(index as f64 / plan.rate);
-        if due > end || !wait_until(due, cancel).await {
-            break;
+    'schedule: while let Some(due_now) = ticks.recv().await {
+        for index in due_now {
+            if cancel.load(Ordering::Relaxed) {
+                break 'schedule;
+            }
+            let due = tally.start + Duration::from_secs_f64(index as f64 / plan.rate);
+            let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
+                Slot::Free(slot) => slot,
+                Slot::Cancelled => break 'schedule,
+                Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
+            };
+            while under_way.try_join_next().is_some() {}
+            let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
+            tally.sent(due);
+            let (tally, connections) = (tally.clone(), connections.clone());
+            under_way.spawn(async move {
+                let outcome = connections.post(body).await;
+                tally.finished(due, outcome);
+                drop(slot);
+            });
         }
-        let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
-            Slot::Free(slot) => slot,
-            Slot::Cancelled => break,
-            Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
-        };
-        while under_way.try_join_next().is_some() {}
-        let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
-        tally.sent(due);
-        let (tally, connections) = (tally.clone(), connections.clone());
-        under_way.spawn(async move {
-            let outcome = connections.post(body).await;
-            tally.finished(due, outcome);
-            drop(slot);
-        });
     }
     (under_way, 0)
 }
@@ -329,17 +333,55 @@ async fn send_on_schedule(
 /// How often a wait looks at the cancel flag.
 const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
-/// Sleeps until `due` unless cancelled first; whether it was not cancelled.
-async fn wait_until(due: Instant, cancel: &AtomicBool) -> bool {
+/// The schedule, kept on an OS thread of its own: it sleeps until the next request is due, then
+/// hands the sender every request due by then (their indexes; request `i` is due at
+/// `start + i / rate`), until the duration or the count ends or a cancel. A thread's sleep wakes
+/// within tens of microseconds of the due time, where the async runtime's timer rounds up to the
+/// next millisecond — up to a millisecond of latency, counted from the due time, that the server
+/// did not cause. At saturation one hand-over carries many requests. When the sender cannot keep
+/// up the hand-overs wait in a bounded queue (the requests go late; their latencies still count
+/// from their due times).
+fn metronome(
+    plan: &LoadPlan,
+    start: Instant,
+    cancel: Arc<AtomicBool>,
+) -> Result<tokio::sync::mpsc::Receiver<std::ops::Range<u64>>> {
+    let (ticks, received) = tokio::sync::mpsc::channel(TICKS_QUEUED);
+    let (rate, count, start) = (plan.rate, due_by_end(plan), start.into_std());
+    std::thread::Builder::new()
+        .name("vigil-load-schedule".into())
+        .spawn(move || {
+            let mut next = 0;
+            while next < count {
+                let due = start + Duration::from_secs_f64(next as f64 / rate);
+                if !sleep_until(due, &cancel) {
+                    return;
+                }
+                let due_by_now = ((start.elapsed().as_secs_f64() * rate).floor() as u64 + 1).clamp(next + 1, count);
+                if ticks.blocking_send(next..due_by_now).is_err() {
+                    return;
+                }
+                next = due_by_now;
+            }
+        })
+        .map_err(|err| VigilError::Internal(format!("the load test's schedule thread did not start: {err}")))?;
+    Ok(received)
+}
+
+/// Hand-overs waiting for the sender at most.
+const TICKS_QUEUED: usize = 1_024;
+
+/// Sleeps this thread until `due` unless cancelled first; whether it was not cancelled.
+fn sleep_until(due: std::time::Instant, cancel: &AtomicBool) -> bool {
     loop {
         if cancel.load(Ordering::Relaxed) {
             return false;
         }
-        let now = Instant::now();
+        let now = std::time::Instant::now();
         if now >= due {
             return true;
         }
-        tokio::time::sleep_until(due.min(now + CANCEL_CHECK)).await;
+        std::thread::sleep((due - now).min(CANCEL_CHECK));
     }
 }
 
