@@ -305,27 +305,37 @@ async fn send_on_schedule(
     let slots = Arc::new(Semaphore::new(plan.max_in_flight));
     let mut under_way = JoinSet::new();
     let end = tally.start + plan.duration;
-    'schedule: while let Some(due_now) = ticks.recv().await {
-        for index in due_now {
-            if cancel.load(Ordering::Relaxed) {
-                break 'schedule;
+    // Requests below this index are known to be due (the metronome said so, or the clock).
+    let mut known_due = 0;
+    'schedule: for index in 0..due_by_end(plan) {
+        let due = tally.start + Duration::from_secs_f64(index as f64 / plan.rate);
+        if index >= known_due && Instant::now() < due {
+            // Ahead of the schedule: wait for the metronome's word that this one is due.
+            loop {
+                match ticks.recv().await {
+                    Some(due_now) if due_now.end > index => break known_due = due_now.end,
+                    Some(_) => {}
+                    None => break 'schedule,
+                }
             }
-            let due = tally.start + Duration::from_secs_f64(index as f64 / plan.rate);
-            let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
-                Slot::Free(slot) => slot,
-                Slot::Cancelled => break 'schedule,
-                Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
-            };
-            while under_way.try_join_next().is_some() {}
-            let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
-            tally.sent(due);
-            let (tally, connections) = (tally.clone(), connections.clone());
-            under_way.spawn(async move {
-                let outcome = connections.post(body).await;
-                tally.finished(due, outcome);
-                drop(slot);
-            });
         }
+        if cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
+            Slot::Free(slot) => slot,
+            Slot::Cancelled => break,
+            Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
+        };
+        while under_way.try_join_next().is_some() {}
+        let body = plan.bodies[(index % plan.bodies.len() as u64) as usize].clone();
+        tally.sent(due);
+        let (tally, connections) = (tally.clone(), connections.clone());
+        under_way.spawn(async move {
+            let outcome = connections.post(body).await;
+            tally.finished(due, outcome);
+            drop(slot);
+        });
     }
     (under_way, 0)
 }
