@@ -149,4 +149,3 @@ pub(super) fn fixed_rate(
     }
     Ok(FixedRate { rounds })
 }
-
