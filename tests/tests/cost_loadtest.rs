@@ -167,7 +167,7 @@ async fn a_host_outside_loopback_is_refused_until_allowed_and_a_cancel_stops_a_t
     let started = std::time::Instant::now();
     let cancelled = cost.load_test(&engineer(), long, |_| {}, cancel).await.expect("a cancelled test");
     assert!(cancelled.cancelled && started.elapsed() < Duration::from_secs(10), "stopped in {:?}", started.elapsed());
-    assert!(cancelled.sentence.contains("Cancelled"), "{}", cancelled.sentence);
+    assert!(cancelled.sentence.contains("load test was cancelled"), "{}", cancelled.sentence);
     let plan = cost
         .capacity_plan(&CapacityRequest {
             model: "price".into(),

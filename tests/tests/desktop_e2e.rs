@@ -449,7 +449,7 @@ async fn the_cost_view_places_a_server_shows_fraud_12_and_13_per_1000_and_a_load
     app.click(r#"[data-testid="load-test-cancel"]"#).await;
     let sentence =
         text_when(&app, r#"[data-testid="load-test-sentence"]"#, Duration::from_secs(10), |t| !t.is_empty()).await;
-    assert!(sentence.contains("Cancelled"), "{sentence}");
+    assert!(sentence.contains("load test was cancelled"), "{sentence}");
     app.element(r#"[data-testid="load-test-past"]"#, Duration::from_secs(5)).await;
     app.screenshot("load-test-cancelled");
 }

@@ -256,10 +256,19 @@ pub fn sentence(result: &LoadTestResult) -> String {
         }
     };
     let held = match (result.sustainable_rate, missed) {
+        _ if result.cancelled => {
+            let at = result.steps.last().map(|step| {
+                format!(" during the step at {} req/s (p99 {:.0} ms so far)", rate(step.rate), step.p99_ms)
+            });
+            let before = result
+                .sustainable_rate
+                .map(|held| format!("; before it, it held {} req/s within {bounds}", rate(held)));
+            format!("{who}'s load test was cancelled{}{}.", at.unwrap_or_default(), before.unwrap_or_default())
+        }
         (None, Some(step)) => {
             format!("{who} missed its bounds ({bounds}) already at {} req/s: {}.", rate(step.rate), why(step))
         }
-        (None, None) => format!("{who} was stopped before a step finished."),
+        (None, None) => format!("{who} ran no step."),
         (Some(held), Some(step)) => {
             format!("{who} held {} req/s within {bounds}; at {} req/s {}.", rate(held), rate(step.rate), why(step))
         }
@@ -273,8 +282,7 @@ pub fn sentence(result: &LoadTestResult) -> String {
         (None, Some(_)) => " Set the server's instance type to use this in the capacity planner.".to_owned(),
         _ => String::new(),
     };
-    let cancelled = if result.cancelled { " (Cancelled before the last step.)" } else { "" };
-    format!("{held}{per_replica}{cancelled}")
+    format!("{held}{per_replica}")
 }
 
 fn rate(value: f64) -> String {
@@ -508,6 +516,13 @@ mod tests {
              That is 50 req/s per replica of aws/us-east-1/c5.xlarge."
         );
         let said = Some("HTTP 400 Bad Request: input 'x' is missing".to_owned());
+        result.cancelled = true;
+        assert_eq!(
+            sentence(&result),
+            "fraud v13's load test was cancelled during the step at 200 req/s (p99 480 ms so far); before it, it held \
+             100 req/s within p99 ≤ 200 ms, errors ≤ 1.0 %. That is 50 req/s per replica of aws/us-east-1/c5.xlarge."
+        );
+        result.cancelled = false;
         result.steps = vec![LoadTestStep { first_error: said, ..step(5.0, 20.0, 0.3, false) }];
         (result.sustainable_rate, result.per_replica_rate, result.instance) = (None, None, None);
         assert_eq!(
