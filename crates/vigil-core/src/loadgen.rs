@@ -11,7 +11,7 @@
 //! sent more than [`LATE_SEND`] after their due time is reported ([`LoadResult::sent_late`]).
 //!
 //! A run is bounded in time ([`LoadPlan::duration`]: no request is due after it, and none is
-//! sent more than [`LATE_SEND`] after it) and in count ([`LoadPlan::max_requests`]); each request has its own timeout.
+//! sent more than [`SEND_GRACE`] after it) and in count ([`LoadPlan::max_requests`]); each request has its own timeout.
 //! A request due within the duration but not sent by its end (the server or the generator could
 //! not keep up) is counted as [`LoadResult::unsent`], and counts against the error share. Setting the cancel flag stops
 //! the schedule and abandons the requests under way (they are counted as
@@ -35,6 +35,10 @@ use crate::{Result, VigilError};
 
 /// A request sent more than this after its due time is counted in [`LoadResult::sent_late`].
 pub const LATE_SEND: Duration = Duration::from_millis(10);
+/// A request not sent by this long after the end of the duration is counted unsent (an error):
+/// long enough that a busy machine's pause in scheduling is not taken for a server that could
+/// not keep up (a late request's latency still counts from its due time).
+pub const SEND_GRACE: Duration = Duration::from_millis(250);
 /// How often the progress callback hears a snapshot.
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// The most of a failed answer's body kept as its words.
@@ -322,7 +326,7 @@ async fn send_on_schedule(
         if cancel.load(Ordering::Relaxed) {
             break;
         }
-        let slot = match free_slot(&slots, end + LATE_SEND, cancel).await {
+        let slot = match free_slot(&slots, end + SEND_GRACE, cancel).await {
             Slot::Free(slot) => slot,
             Slot::Cancelled => break,
             Slot::TimeUp => return (under_way, due_by_end(plan).saturating_sub(index)),
