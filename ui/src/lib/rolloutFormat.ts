@@ -52,6 +52,8 @@ export function gateRow(result: GateResult) {
     threshold: value(result.threshold),
     bound,
     verdict: result.verdict,
+    /** The verdict in words; the engine's reason when it gives one (a cost gate with no price). */
+    words: result.reason ?? VERDICT_WORDS[result.verdict],
   };
 }
 
