@@ -205,7 +205,7 @@ pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilErro
             let to = chrono::Utc::now();
             let report = engine.drift().report(&target.model, target.version.as_deref(), to - window, to).await?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("the report serializes"));
+                crate::rollout::print_json(&report);
             } else {
                 print!("{}", report_text(&report));
             }
@@ -236,7 +236,7 @@ async fn import_reference(
     let summary = engine.drift().import_reference(file, request, progress_line(json), cancel_on_interrupt()).await?;
     clear_progress(json);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+        crate::rollout::print_json(&summary);
         return Ok(());
     }
     println!(
@@ -271,7 +271,7 @@ async fn import_log(engine: &Engine, file: PathBuf, request: LogRequest, json: b
         engine.drift().import_inference_log(file, request, progress_line(json), cancel_on_interrupt()).await?;
     clear_progress(json);
     if json {
-        println!("{}", serde_json::to_string_pretty(&summary).expect("the summary serializes"));
+        crate::rollout::print_json(&summary);
         return Ok(());
     }
     let span = match (summary.first_at, summary.last_at) {

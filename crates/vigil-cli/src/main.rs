@@ -336,7 +336,7 @@ async fn server(engine: &Engine, command: ServerCommand) -> Result<(), VigilErro
         ServerCommand::List { json, no_check } => {
             let servers = if no_check { engine.servers().list().await? } else { engine.polling().check_all().await? };
             if json {
-                println!("{}", serde_json::to_string_pretty(&servers).expect("servers serialize"));
+                crate::rollout::print_json(&servers);
             } else {
                 print!("{}", status::server_table(&servers));
             }
@@ -371,7 +371,7 @@ async fn secret(engine: &Engine, command: SecretCommand) -> Result<(), VigilErro
 async fn audit(engine: &Engine, limit: u32, json: bool) -> Result<(), VigilError> {
     let entries = engine.audit_log(limit).await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&entries).expect("entries serialize"));
+        crate::rollout::print_json(&entries);
     } else if entries.is_empty() {
         println!("The audit trail is empty: nothing has been changed yet.");
     } else {
@@ -388,7 +388,7 @@ async fn audit(engine: &Engine, limit: u32, json: bool) -> Result<(), VigilError
 async fn verify_audit(engine: &Engine, json: bool) -> Result<(), VigilError> {
     let check = engine.verify_audit().await?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&check).expect("the check serializes"));
+        crate::rollout::print_json(&check);
     }
     match check.first_broken {
         None => {
