@@ -8,6 +8,7 @@
 //! Data flows one way: [`polling`] checks each registered server, the result is stored through
 //! the tables' query modules, and a typed [`events::EngineEvent`] tells whoever listens.
 
+pub mod alerts;
 pub mod audit;
 pub mod bindings;
 pub mod clients;
