@@ -189,12 +189,28 @@ impl DesktopApp {
         assert!(found.is_ok(), "timed out after {deadline:?} waiting for {what}; it showed {last:?}");
     }
 
-    /// Clicks the element matching `css`, waiting for it to appear and scrolling it into view.
+    /// Clicks the element matching `css`, waiting for it to appear, and first scrolling it to the
+    /// middle of the window when it is near an edge (where a scroll bar may cover it).
     pub async fn click(&self, css: &str) {
-        let el = self.element(css, Duration::from_secs(10)).await;
-        let into_view = "document.querySelector(arguments[0])?.scrollIntoView({ block: 'center' });";
+        let into_view = "const e = document.querySelector(arguments[0]); const r = e?.getBoundingClientRect(); \
+                         if (r && (r.top < 60 || r.bottom > window.innerHeight - 60)) e.scrollIntoView({ block: 'center' });";
+        self.element(css, Duration::from_secs(10)).await;
         let _ = self.session.execute(into_view, vec![css.into()]).await;
-        self.session.click(&el).await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        // The window redraws as polls land: an element replaced or moved between being found and
+        // clicked is found again (at most three tries).
+        for attempt in 1..=3 {
+            let el = self.element(css, Duration::from_secs(10)).await;
+            match self.session.click(&el).await {
+                Ok(_) => return,
+                Err(e)
+                    if attempt < 3
+                        && (e.to_string().contains("not interactable") || e.to_string().contains("stale")) =>
+                {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     /// Types into the input matching `css`.

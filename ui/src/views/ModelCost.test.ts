@@ -30,7 +30,7 @@ describe("a model's cost on the fleet page", () => {
     const { target, view } = open(costReport());
     expect([...target.querySelectorAll("th")].map((th) => th.textContent?.trim())).toContain("Cost");
     const cost = (model: string) => target.querySelector(`[data-testid="model-row"][data-model="${model}"] [data-testid="model-cost"]`)!.textContent!.trim();
-    expect(cost("fraud")).toBe("$244.80/month · $0.0952 per 1,000");
+    expect(cost("fraud")).toBe("$244.80/mo · $0.0952/1k");
     expect(cost("churn")).toBe("—");
     unmount(view);
   });
@@ -60,7 +60,7 @@ describe("a model's cost on the fleet page", () => {
     const view = mount(FleetView, { target, props });
     target.querySelector<HTMLButtonElement>('[data-testid="open-model"]')!.click();
     await settle();
-    expect(target.querySelector('[data-testid="model-view-cost"]')!.textContent!.trim()).toBe("$244.80/month · $0.0952 per 1,000");
+    expect(target.querySelector('[data-testid="model-view-cost"]')!.textContent!.trim()).toBe("$244.80/mo · $0.0952/1k");
     unmount(view);
   });
 });
