@@ -58,6 +58,21 @@ fn request(server: &str, model: &str) -> LoadTestRequest {
     }
 }
 
+/// A plan for `model` at `peak` requests a second, with 30 % headroom and nothing else asked.
+fn plan_for(model: &str, peak: f64) -> CapacityRequest {
+    CapacityRequest {
+        model: model.into(),
+        peak_rate: peak,
+        p99_objective_ms: None,
+        headroom: 1.3,
+        preferred: None,
+        preferred_cap: None,
+        growth: 0.0,
+        target_utilization: 1.0,
+        hours_off_per_day: 0.0,
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_slow_server_sustains_a_lower_rate_and_the_plan_follows_from_what_was_measured() {
     let fleet = slow_fleet().await;
@@ -71,7 +86,9 @@ async fn a_slow_server_sustains_a_lower_rate_and_the_plan_follows_from_what_was_
     let log = heard.clone();
     let listen = move |progress: LoadTestProgress| log.lock().expect("progress log").push(progress);
     let no_cancel = || Arc::new(AtomicBool::new(false));
-    let fast = cost.load_test(&engineer(), request("pricing", "price"), listen, no_cancel()).await.expect("fast test");
+    // No server named: price is served by pricing alone.
+    let fast = cost.load_test(&engineer(), request("", "price"), listen, no_cancel()).await.expect("fast test");
+    assert_eq!(fast.server, "pricing");
     let slow = cost.load_test(&engineer(), request("churn", "churn"), |_| {}, no_cancel()).await.expect("slow test");
 
     // price answers in about 5 ms with 4 instances: every step holds. churn takes 250 ms more:
@@ -92,20 +109,8 @@ async fn a_slow_server_sustains_a_lower_rate_and_the_plan_follows_from_what_was_
     assert_eq!((stored.len(), stored[0].sustainable_rate), (1, Some(40.0)));
 
     // 100 req/s at peak with no headroom, at 20 a replica: 5 replicas of c5.2xlarge, 720 h × $0.34.
-    let plan = cost
-        .capacity_plan(&CapacityRequest {
-            model: "price".into(),
-            peak_rate: 100.0,
-            p99_objective_ms: Some(1000.0),
-            headroom: 1.0,
-            preferred: None,
-            preferred_cap: None,
-            growth: 0.0,
-            target_utilization: 1.0,
-            hours_off_per_day: 0.0,
-        })
-        .await
-        .expect("a plan");
+    let peak = CapacityRequest { p99_objective_ms: Some(1000.0), headroom: 1.0, ..plan_for("price", 100.0) };
+    let plan = cost.capacity_plan(&peak).await.expect("a plan");
     let cheapest = plan.cheapest.expect("a tested instance type");
     assert_eq!((cheapest.instance.as_str(), cheapest.replicas), ("aws/us-east-1/c5.2xlarge", 5));
     assert!((cheapest.monthly_on_demand - 5.0 * 0.34 * 720.0).abs() < 1e-6, "{cheapest:?}");
@@ -168,20 +173,7 @@ async fn a_host_outside_loopback_is_refused_until_allowed_and_a_cancel_stops_a_t
     let cancelled = cost.load_test(&engineer(), long, |_| {}, cancel).await.expect("a cancelled test");
     assert!(cancelled.cancelled && started.elapsed() < Duration::from_secs(10), "stopped in {:?}", started.elapsed());
     assert!(cancelled.sentence.contains("load test was cancelled"), "{}", cancelled.sentence);
-    let plan = cost
-        .capacity_plan(&CapacityRequest {
-            model: "price".into(),
-            peak_rate: 10.0,
-            p99_objective_ms: None,
-            headroom: 1.3,
-            preferred: None,
-            preferred_cap: None,
-            growth: 0.0,
-            target_utilization: 1.0,
-            hours_off_per_day: 0.0,
-        })
-        .await
-        .expect("a plan");
+    let plan = cost.capacity_plan(&plan_for("price", 10.0)).await.expect("a plan");
     assert!(plan.cheapest.is_none(), "a cancelled test is not planned from: {plan:?}");
     fleet.stop().await;
 }

@@ -129,12 +129,8 @@ pub async fn run(engine: &Engine, actor: &Actor, args: LoadTestArgs) -> Result<(
             let Some(model) = args.model else {
                 return Err(VigilError::invalid("model", "Name the model to load-test: vigil loadtest MODEL."));
             };
-            let server = match args.server {
-                Some(server) => server,
-                None => only_server(engine, &model).await?,
-            };
             let request = LoadTestRequest {
-                server,
+                server: args.server.unwrap_or_default(),
                 model,
                 version: args.version,
                 rates: args.rates,
@@ -160,20 +156,6 @@ pub async fn run(engine: &Engine, actor: &Actor, args: LoadTestArgs) -> Result<(
             }
             Ok(())
         }
-    }
-}
-
-/// The server serving `model`, when exactly one does.
-async fn only_server(engine: &Engine, model: &str) -> Result<String, VigilError> {
-    let overviews = engine.dashboard().model_overviews().await?;
-    let servers: Vec<String> = overviews.iter().filter(|m| m.model == model).map(|m| m.server.clone()).collect();
-    match servers.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(VigilError::NotFound(format!("No server serves a model '{model}': `vigil status` lists them."))),
-        many => Err(VigilError::invalid(
-            "server",
-            format!("Several servers serve {model} ({}): name one with --server.", many.join(", ")),
-        )),
     }
 }
 

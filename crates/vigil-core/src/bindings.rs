@@ -2,8 +2,8 @@
 //! types with ts-rs so the UI never holds a hand-written copy.
 //!
 //! The generated file is `ui/src/lib/bindings.ts`. Beside the types it holds the engine's lists
-//! the UI must not copy: the signal names (`SignalName`) and the drift tests each column kind may
-//! be given (`DRIFT_METHODS`). A test fails when it is stale; regenerate it with `make bindings`
+//! the UI must not copy: the signal names (`SignalName`), the drift tests each column kind may
+//! be given (`DRIFT_METHODS`) and the price catalog's columns (`CATALOG_COLUMNS`). A test fails when it is stale; regenerate it with `make bindings`
 //! (which runs that test with `VIGIL_UPDATE_BINDINGS=1`).
 
 use ts_rs::{Config, TS};
@@ -164,6 +164,12 @@ pub fn typescript() -> String {
         "\n/** The drift tests each column kind may be given, with their default thresholds. */\n\
          export const DRIFT_METHODS: Record<ColumnKind, Array<MethodRule>> = {};\n",
         drift_methods()
+    ));
+    let columns: Vec<String> = crate::cost::catalog::COLUMNS.iter().map(|name| format!("\"{name}\"")).collect();
+    out.push_str(&format!(
+        "\n/** The price catalog's CSV columns, in order: the names the engine gives fields in its errors. */\n\
+         export const CATALOG_COLUMNS = [{}] as const;\n",
+        columns.join(", ")
     ));
     out
 }

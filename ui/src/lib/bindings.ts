@@ -725,7 +725,11 @@ time_to_promote_mean_s: number | null, };
 
 export type RolloutReport = { overall: RolloutFigures, models: { [key in string]: RolloutFigures }, };
 
-export type LoadTestRequest = { server: string, model: string, 
+export type LoadTestRequest = { 
+/**
+ * The server; may be left empty when one server serves the model.
+ */
+server: string, model: string, 
 /**
  * The revision; may be left out when the model has one.
  */
@@ -955,7 +959,11 @@ export type CostSeries = {
  */
 hours_ms: number[], models: Array<NamedSeries>, teams: Array<NamedSeries>, };
 
-export type CostReport = { window_hours: number, servers: Array<ServerCost>, revisions: Array<RevisionCost>, models: Array<ModelCost>, 
+export type CostReport = { window_hours: number, servers: Array<ServerCost>, revisions: Array<RevisionCost>, 
+/**
+ * The dearest a month first.
+ */
+models: Array<ModelCost>, 
 /**
  * Most expensive first.
  */
@@ -1100,3 +1108,6 @@ export const DRIFT_METHODS: Record<ColumnKind, Array<MethodRule>> = {
     }
   ]
 };
+
+/** The price catalog's CSV columns, in order: the names the engine gives fields in its errors. */
+export const CATALOG_COLUMNS = ["provider", "region", "name", "vcpu", "memory_gib", "gpu_type", "gpu_count", "on_demand_hourly", "on_demand_date", "on_demand_source", "spot_hourly", "spot_date", "spot_source", "reserved_hourly", "reserved_date", "reserved_source"] as const;

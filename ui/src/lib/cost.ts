@@ -3,7 +3,7 @@
 // without a window; none of them computes a cost (the engine did).
 
 import type { InstanceType, Price } from "./bindings";
-import type { CostReport, ModelCost } from "./bindings";
+import { CATALOG_COLUMNS, type CostReport, type ModelCost } from "./bindings";
 import type { Role } from "./preferences.svelte";
 
 export type CostWindowId = "24h" | "7d" | "30d";
@@ -30,33 +30,11 @@ export function modelCostOf(report: CostReport | null, server: string, model: st
   return report?.models.find((m) => m.server === server && m.model === model) ?? null;
 }
 
-/** The models by their monthly cost, dearest first. */
-export function topSpenders(report: CostReport): ModelCost[] {
-  return [...report.models].sort((a, b) => b.monthly - a.monthly);
-}
-
 /** An instance type as the catalog form holds it: every cell as typed. */
 export type InstanceDraft = Record<(typeof DRAFT_FIELDS)[number], string>;
 
 /** The form's cells, named as the engine names them in its errors (the catalog's CSV columns). */
-export const DRAFT_FIELDS = [
-  "provider",
-  "region",
-  "name",
-  "vcpu",
-  "memory_gib",
-  "gpu_type",
-  "gpu_count",
-  "on_demand_hourly",
-  "on_demand_date",
-  "on_demand_source",
-  "spot_hourly",
-  "spot_date",
-  "spot_source",
-  "reserved_hourly",
-  "reserved_date",
-  "reserved_source",
-] as const;
+export const DRAFT_FIELDS = CATALOG_COLUMNS;
 
 export const PRICE_KINDS = ["on_demand", "spot", "reserved"] as const;
 

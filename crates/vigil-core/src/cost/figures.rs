@@ -73,7 +73,8 @@ pub struct TeamCost {
     pub monthly: f64,
 }
 
-/// Each model on each server: its revisions summed, its part of its server's projection.
+/// Each model on each server: its revisions summed, its part of its server's projection; the
+/// dearest a month first (the top spenders).
 pub fn model_costs(servers: &[ServerCost], revisions: &[RevisionCost]) -> Vec<ModelCost> {
     let mut models: Vec<ModelCost> = Vec::new();
     for group in revisions.chunk_by(|a, b| (&a.server, &a.model) == (&b.server, &b.model)) {
@@ -99,6 +100,7 @@ pub fn model_costs(servers: &[ServerCost], revisions: &[RevisionCost]) -> Vec<Mo
             idle_share: server.idle_share,
         });
     }
+    models.sort_by(|a, b| b.monthly.total_cmp(&a.monthly));
     models
 }
 

@@ -33,6 +33,7 @@ pub const MAX_RATE: f64 = 100_000.0;
 /// A load test a person asks for. Every `None` takes its default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct LoadTestRequest {
+    /// The server; may be left empty when one server serves the model.
     pub server: String,
     pub model: String,
     /// The revision; may be left out when the model has one.

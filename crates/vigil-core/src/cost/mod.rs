@@ -204,6 +204,10 @@ impl Cost {
         progress: impl Fn(LoadTestProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<LoadTestResult> {
+        let mut request = request;
+        if request.server.trim().is_empty() {
+            request.server = self.only_server_of(&request.model).await?;
+        }
         let mut conn = self.context.pool().acquire().await?;
         let server = crate::servers::queries::get(&mut conn, &request.server).await?;
         let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
@@ -276,6 +280,23 @@ impl Cost {
         write.audit_by(Some(person), "cost.loadtest", &subject, detail).await?;
         write.commit().await?;
         Ok(result)
+    }
+
+    /// The server serving `model`, when exactly one does.
+    async fn only_server_of(&self, model: &str) -> Result<String> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let overviews = crate::dashboard::overview::read(self.context.pool(), now).await?;
+        let servers: Vec<String> = overviews.into_iter().filter(|m| m.model == model).map(|m| m.server).collect();
+        match servers.as_slice() {
+            [one] => Ok(one.clone()),
+            [] => Err(crate::VigilError::NotFound(format!(
+                "No server serves a model '{model}': `vigil status` lists them."
+            ))),
+            many => Err(crate::VigilError::invalid(
+                "server",
+                format!("Several servers serve {model} ({}): name one.", many.join(", ")),
+            )),
+        }
     }
 
     /// The version of `model` on `server` that the dashboard calls stable, if one is.

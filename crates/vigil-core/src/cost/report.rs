@@ -29,6 +29,7 @@ pub struct CostReport {
     pub window_hours: f64,
     pub servers: Vec<ServerCost>,
     pub revisions: Vec<RevisionCost>,
+    /// The dearest a month first.
     pub models: Vec<ModelCost>,
     /// Most expensive first.
     pub teams: Vec<TeamCost>,
