@@ -8,6 +8,12 @@
 
 use ts_rs::{Config, TS};
 
+use crate::alerts::lifecycle::AlertState;
+use crate::alerts::queries::HistoryEntry;
+use crate::alerts::receivers::{Delivery, Receiver, ReceiverDraft, ReceiverKind};
+use crate::alerts::rules::{AlertRule, Condition, RuleDraft, Scope, Severity, Signal as AlertSignal};
+use crate::alerts::silences::{Matcher, Silence, SilenceDraft};
+use crate::alerts::AlertView;
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
 use crate::cost::capacity::{CapacityOption, CapacityPlan, CapacityRequest, MixedPart};
 use crate::cost::catalog::{InstanceType, Price};
@@ -147,6 +153,22 @@ pub fn typescript() -> String {
         Price::decl(&config),
         InstanceType::decl(&config),
         ImportSummary::decl(&config),
+        AlertState::decl(&config),
+        AlertSignal::decl(&config),
+        Condition::decl(&config),
+        Scope::decl(&config),
+        Severity::decl(&config),
+        RuleDraft::decl(&config),
+        AlertRule::decl(&config),
+        AlertView::decl(&config),
+        HistoryEntry::decl(&config),
+        Matcher::decl(&config),
+        SilenceDraft::decl(&config),
+        Silence::decl(&config),
+        ReceiverKind::decl(&config),
+        ReceiverDraft::decl(&config),
+        Receiver::decl(&config),
+        Delivery::decl(&config),
     ];
     let mut out =
         String::from("// Generated from the Rust types in crates/vigil-core by `make bindings`. Do not edit.\n");

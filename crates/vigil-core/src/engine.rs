@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::alerts`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -10,6 +10,7 @@ use serde::Serialize;
 use tokio::sync::broadcast;
 use ts_rs::TS;
 
+use crate::alerts::Alerts;
 use crate::audit::{self, AuditEntry, ChainCheck};
 use crate::context::Context;
 use crate::cost::Cost;
@@ -56,6 +57,7 @@ struct Inner {
     objectives: ObjectivesFront,
     rollouts: Rollouts,
     cost: Cost,
+    alerts: Alerts,
 }
 
 impl Engine {
@@ -74,6 +76,8 @@ impl Engine {
         let context = Context::new(pool, http, options);
         let cost = Cost::new(context.clone());
         cost.seed_default_catalog().await?;
+        let alerts = Alerts::new(context.clone());
+        alerts.seed_default_rules().await?;
         Ok(Engine {
             inner: Arc::new(Inner {
                 servers: Servers::new(context.clone()),
@@ -83,6 +87,7 @@ impl Engine {
                 objectives: ObjectivesFront::new(context.clone()),
                 rollouts: Rollouts::new(context.clone()),
                 cost,
+                alerts,
                 context,
             }),
         })
@@ -122,6 +127,11 @@ impl Engine {
     /// Cost: the price catalog of instance types, with each price's date and source.
     pub fn cost(&self) -> &Cost {
         &self.inner.cost
+    }
+
+    /// Alert rules, alerts, silences, receivers and notifications.
+    pub fn alerts(&self) -> &Alerts {
+        &self.inner.alerts
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

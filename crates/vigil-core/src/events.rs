@@ -49,6 +49,10 @@ pub enum EngineEvent {
         #[ts(type = "number | null")]
         rollout: Option<i64>,
     },
+    /// An alert fired, resolved or lost its data, or a rule, silence or receiver changed.
+    AlertsChanged,
+    /// A notification for the desktop: the window shows it as a desktop notification.
+    AlertNotified { title: String, body: String, critical: bool },
     /// Rollout `rollout` of `model` waits for the sign-off of `roles` (again, when `late`: it
     /// waited past its policy's limit). `sentence` says where it stands in plain words.
     ApprovalNeeded {

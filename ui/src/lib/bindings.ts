@@ -294,7 +294,7 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: number | null, } | { "kind": "approval_needed", model: string, rollout: number, roles: Array<Role>, late: boolean, sentence: string, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: number | null, } | { "kind": "alerts_changed" } | { "kind": "alert_notified", title: string, body: string, critical: boolean, } | { "kind": "approval_needed", model: string, rollout: number, roles: Array<Role>, late: boolean, sentence: string, };
 
 export type ColumnKind = "numeric" | "categorical" | "binary";
 
@@ -1010,6 +1010,118 @@ added: number,
  * Instance types whose row the file replaced.
  */
 updated: number, };
+
+export type AlertState = "normal" | "pending" | "firing" | "resolved" | "no_data";
+
+export type Signal = { "name": "server_down" } | { "name": "request_rate" } | { "name": "error_share" } | { "name": "p99_seconds" } | { "name": "drift_share" } | { "name": "dataset_drift" } | { "name": "column_drift", column: string, } | { "name": "cost_per_thousand" };
+
+export type Condition = { "op": "holds" } | { "op": "above", bound: number, } | { "op": "below", bound: number, } | { "op": "above_objective" } | { "op": "rises", factor: number, } | { "op": "anomaly", k: number, };
+
+export type Scope = { "kind": "fleet" } | { "kind": "model", model: string, } | { "kind": "server", server: string, } | { "kind": "labels", labels: { [key in string]: string }, };
+
+export type Severity = "critical" | "warning" | "info";
+
+export type RuleDraft = { name: string, signal: Signal, condition: Condition, 
+/**
+ * How long the breach must hold before the alert fires, seconds.
+ */
+for_secs: number, 
+/**
+ * How long a firing alert stays firing after the breach ends, seconds.
+ */
+keep_firing_secs: number, severity: Severity, scope: Scope, 
+/**
+ * A link to what to do, carried by every notification of this rule.
+ */
+runbook: string | null, enabled: boolean, };
+
+export type AlertRule = { id: number, 
+/**
+ * One of the defaults Vigil ships (editable).
+ */
+builtin: boolean, 
+/**
+ * The rule in one sentence: "error share above the model's objective for 5 min".
+ */
+summary: string, updated_at: string, name: string, signal: Signal, condition: Condition, 
+/**
+ * How long the breach must hold before the alert fires, seconds.
+ */
+for_secs: number, 
+/**
+ * How long a firing alert stays firing after the breach ends, seconds.
+ */
+keep_firing_secs: number, severity: Severity, scope: Scope, 
+/**
+ * A link to what to do, carried by every notification of this rule.
+ */
+runbook: string | null, enabled: boolean, };
+
+export type AlertView = { rule: string, severity: Severity, subject: string, model: string | null, server: string | null, labels: { [key in string]: string }, state: AlertState, since: string, 
+/**
+ * The value and the bound it was held to, in the signal's unit ("7.2 %", "310 ms").
+ */
+value: string | null, bound: string | null, sentence: string, runbook: string | null, 
+/**
+ * The silence quieting it now, in words ("until 14:00 UTC: deploy of v14").
+ */
+silenced: string | null, };
+
+export type HistoryEntry = { id: number, rule: string, subject: string, model: string | null, server: string | null, 
+/**
+ * fired, resolved or lost_data.
+ */
+change: string, severity: Severity, at: string, value: number | null, bound: number | null, silenced: boolean, 
+/**
+ * The sentence and the figures at that moment.
+ */
+evidence: Record<string, unknown>, };
+
+export type Matcher = { rule: string | null, model: string | null, server: string | null, labels: { [key in string]: string }, };
+
+export type SilenceDraft = { matcher: Matcher, 
+/**
+ * None: now.
+ */
+starts_at: string | null, ends_at: string, reason: string, };
+
+export type Silence = { id: number, matcher: Matcher, starts_at: string, ends_at: string, reason: string, created_by: string, created_at: string, };
+
+export type ReceiverKind = "desktop" | "webhook" | "slack";
+
+export type ReceiverDraft = { name: string, kind: ReceiverKind, 
+/**
+ * The webhook's URL (webhook and Slack).
+ */
+url: string | null, 
+/**
+ * Where the `Authorization` header's secret is: `env:NAME` or `keyring:NAME`, sent as a bearer token.
+ */
+auth_ref: string | null, 
+/**
+ * The labels an alert must carry to come here (none: every alert).
+ */
+labels: { [key in string]: string }, group_wait_secs: number, group_interval_secs: number, repeat_interval_secs: number, };
+
+export type Receiver = { id: number, name: string, kind: ReceiverKind, 
+/**
+ * The webhook's URL (webhook and Slack).
+ */
+url: string | null, 
+/**
+ * Where the `Authorization` header's secret is: `env:NAME` or `keyring:NAME`, sent as a bearer token.
+ */
+auth_ref: string | null, 
+/**
+ * The labels an alert must carry to come here (none: every alert).
+ */
+labels: { [key in string]: string }, group_wait_secs: number, group_interval_secs: number, repeat_interval_secs: number, };
+
+export type Delivery = { receiver: string, group_key: string, at: string, firing: number, resolved: number, 
+/**
+ * The receiver's own words when it failed.
+ */
+error: string | null, };
 
 /** Every signal a revision can have, as stored. */
 export type SignalName = "requests" | "errors" | "request_rate" | "error_rate" | "latency_mean_s" | "latency_p50_s" | "latency_p95_s" | "latency_p99_s" | "queue_mean_s" | "batch_mean" | "in_flight" | "waiting" | "batch_size" | "kv_cache_usage";

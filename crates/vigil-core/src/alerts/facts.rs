@@ -1,0 +1,134 @@
+//! What the rules are judged on: one reading of the fleet as stored — each server's health, each
+//! model's combined figures and objectives (the dashboard's own overview), each model's latest
+//! drift report, and, when a rule asks for it, each model's cost per 1,000 predictions — laid
+//! out as the subjects a rule covers and the value of a signal for each.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+
+use super::rules::{Condition, Signal};
+use crate::dashboard::overview::{self, ModelOverview};
+use crate::drift::report::{self as drift_report, DriftReport};
+use crate::health::HealthState;
+use crate::servers::{self, Server};
+use crate::Result;
+
+/// What an alert is about: a server, or a model on a server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subject {
+    pub server: String,
+    pub model: Option<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Subject {
+    /// The alert's name for it: "fraud on fraud-server", or "server pricing".
+    pub fn key(&self) -> String {
+        match &self.model {
+            Some(model) => format!("{model} on {}", self.server),
+            None => format!("server {}", self.server),
+        }
+    }
+}
+
+/// One subject's value of a signal, and the bound its objective sets (when it has one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sample<'a> {
+    pub subject: &'a Subject,
+    /// None: nothing measured now (no data).
+    pub value: Option<f64>,
+    pub objective: Option<f64>,
+}
+
+/// One reading of the fleet.
+#[derive(Debug, Default)]
+pub struct Facts {
+    servers: Vec<(Subject, Server)>,
+    models: Vec<(Subject, ModelOverview)>,
+    drift: HashMap<String, DriftReport>,
+    cost: HashMap<(String, String), f64>,
+}
+
+impl Facts {
+    /// Reads the fleet as of `now`; the cost report only when `with_cost`.
+    pub async fn read(pool: &SqlitePool, now: DateTime<Utc>, with_cost: bool) -> Result<Facts> {
+        let servers = servers::queries::list(pool).await?;
+        let labels: HashMap<String, BTreeMap<String, String>> =
+            servers.iter().map(|s| (s.name.clone(), s.labels.0.clone())).collect();
+        let overviews = overview::read(pool, now.timestamp_millis()).await?;
+        let mut conn = pool.acquire().await?;
+        let mut drift = HashMap::new();
+        for report in drift_report::latest(&mut conn).await? {
+            let newer =
+                drift.get(&report.model).is_none_or(|known: &DriftReport| known.computed_at < report.computed_at);
+            if newer {
+                drift.insert(report.model.clone(), report);
+            }
+        }
+        let cost = match with_cost {
+            true => crate::cost::report::report(&mut conn, now - chrono::Duration::hours(1), now, Vec::new())
+                .await?
+                .models
+                .into_iter()
+                .filter_map(|m| Some(((m.server, m.model), m.per_thousand?)))
+                .collect(),
+            false => HashMap::new(),
+        };
+        let subject = |server: &str, model: Option<&str>| Subject {
+            server: server.to_owned(),
+            model: model.map(str::to_owned),
+            labels: labels.get(server).cloned().unwrap_or_default(),
+        };
+        Ok(Facts {
+            servers: servers.into_iter().map(|s| (subject(&s.name, None), s)).collect(),
+            models: overviews.into_iter().map(|m| (subject(&m.server, Some(&m.model)), m)).collect(),
+            drift,
+            cost,
+        })
+    }
+
+    /// Every subject's value of `signal`, with its objective under `condition`.
+    pub fn samples(&self, signal: &Signal, condition: &Condition) -> Vec<Sample<'_>> {
+        if signal.is_about_servers() {
+            return self
+                .servers
+                .iter()
+                .map(|(subject, server)| {
+                    let value = match server.health {
+                        HealthState::Unknown => None,
+                        HealthState::Down => Some(1.0),
+                        HealthState::Up | HealthState::Degraded => Some(0.0),
+                    };
+                    Sample { subject, value, objective: None }
+                })
+                .collect();
+        }
+        self.models
+            .iter()
+            .map(|(subject, model)| {
+                let drift = self.drift.get(&model.model);
+                let value = match signal {
+                    Signal::ServerDown => None,
+                    Signal::RequestRate => model.rate,
+                    Signal::ErrorShare => model.error_share,
+                    Signal::P99Seconds => model.p99_s,
+                    Signal::DriftShare => drift.map(|d| d.drifted_share),
+                    Signal::DatasetDrift => drift.map(|d| f64::from(u8::from(d.dataset_drift))),
+                    Signal::ColumnDrift { column } => drift
+                        .and_then(|d| d.columns.iter().find(|c| &c.column == column))
+                        .and_then(|c| c.test.as_ref())
+                        .map(|test| test.statistic),
+                    Signal::CostPerThousand => self.cost.get(&(model.server.clone(), model.model.clone())).copied(),
+                };
+                let objective = match (condition, signal) {
+                    (Condition::AboveObjective, Signal::ErrorShare) => Some(model.objectives.error_share.max),
+                    (Condition::AboveObjective, Signal::P99Seconds) => Some(model.objectives.p99_s.max),
+                    _ => None,
+                };
+                Sample { subject, value, objective }
+            })
+            .collect()
+    }
+}

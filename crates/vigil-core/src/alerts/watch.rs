@@ -1,0 +1,53 @@
+//! The background task that keeps alerts current: it evaluates every rule as soon as a poll or a
+//! drift report is stored (`Polled`, `DriftReported`), and once a second sends the notifications
+//! that grouping makes due. A failed round is logged and tried again at the next event.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::task::JoinHandle;
+
+use super::Alerts;
+use crate::events::EngineEvent;
+
+/// How often due notifications are looked for.
+pub const DISPATCH_EVERY: Duration = Duration::from_secs(1);
+
+/// A running watch; dropping it stops it.
+pub struct AlertWatch {
+    task: JoinHandle<()>,
+}
+
+impl Drop for AlertWatch {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub(super) fn start(alerts: Alerts) -> AlertWatch {
+    let mut events = alerts.context.subscribe();
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DISPATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let stored = tokio::select! {
+                event = events.recv() => match event {
+                    Ok(EngineEvent::Polled { .. } | EngineEvent::DriftReported { .. }) | Err(RecvError::Lagged(_)) => true,
+                    Ok(_) => false,
+                    Err(RecvError::Closed) => break,
+                },
+                _ = tick.tick() => false,
+            };
+            if stored {
+                if let Err(err) = alerts.evaluate(Utc::now()).await {
+                    tracing::warn!("alert rules were not evaluated: {err}");
+                }
+            }
+            if let Err(err) = alerts.dispatch(Utc::now()).await {
+                tracing::warn!("alert notifications were not sent: {err}");
+            }
+        }
+    });
+    AlertWatch { task }
+}
