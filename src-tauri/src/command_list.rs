@@ -9,6 +9,18 @@
 macro_rules! command_list {
     ($then:ident) => {
         $then! {
+            alert_deliveries,
+            alert_history,
+            alert_receiver_remove,
+            alert_receiver_save,
+            alert_receivers,
+            alert_rule_remove,
+            alert_rule_save,
+            alert_rules,
+            alert_silence,
+            alert_silence_end,
+            alert_silences,
+            alerts_list,
             app_info,
             audit_export,
             audit_log,

@@ -30,7 +30,8 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
-// The cost commands live in their own module; re-exported so that the list names them here.
+// The cost and alert commands live in their own modules; re-exported so that the list names them here.
+pub use crate::alerts::*;
 pub use crate::cost::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};

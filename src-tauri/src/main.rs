@@ -11,6 +11,7 @@
 /// The commands the window may call, declared once.
 #[macro_use]
 mod command_list;
+mod alerts;
 #[cfg(all(test, feature = "demo"))]
 mod bindings;
 mod commands;
@@ -91,6 +92,7 @@ fn main() -> ExitCode {
             app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
             app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
             app.manage(tauri::async_runtime::block_on(async { engine.rollouts().start_driver() }));
+            app.manage(tauri::async_runtime::block_on(async { engine.alerts().start() }));
             #[cfg(feature = "demo")]
             demo::setup(app, args.demo);
             Ok(())

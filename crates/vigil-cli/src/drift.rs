@@ -116,7 +116,7 @@ fn parse_method(text: &str) -> Result<Method, String> {
 }
 
 /// `30m`, `24h`, `7d` as a span of time.
-fn parse_span(text: &str) -> Result<chrono::Duration, String> {
+pub(crate) fn parse_span(text: &str) -> Result<chrono::Duration, String> {
     let text = text.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);

@@ -2,6 +2,7 @@
 //!
 //! Each subcommand parses its arguments, calls one engine function and prints the result.
 
+mod alert;
 mod cost;
 mod drift;
 mod loadtest;
@@ -72,6 +73,9 @@ enum Command {
     /// the fleet's defaults (1% and 1s until changed)
     #[command(subcommand)]
     Objective(objective::ObjectiveCommand),
+    /// Alerts: what is firing, the rules, the history, silences
+    #[command(subcommand)]
+    Alert(alert::AlertCommand),
     /// Rollouts: start, sign off, promote, pause, resume, abort, roll back, wait, report
     Rollout(rollout::RolloutArgs),
     /// Deployment targets: where each model's rollouts take effect
@@ -288,6 +292,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             };
             let _reports = engine.drift().start_reports(DRIFT_EVERY);
             let _rollouts = engine.rollouts().start_driver();
+            let _alerts = engine.alerts().start();
             collect(&engine, duration).await?;
             if let Some(server) = ingest {
                 server.flush().await?;
@@ -298,6 +303,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         }
         Command::Drift(command) => drift::run(&engine, command).await,
         Command::Objective(command) => objective::run(&engine, command).await,
+        Command::Alert(command) => alert::run(&engine, command).await,
         Command::Secret(command) => secret(&engine, command).await,
         Command::Rollout(command) => rollout::run(&engine, &cli.actor, command).await,
         Command::Target(command) => rollout::target(&engine, &cli.actor, command).await,
@@ -417,7 +423,7 @@ fn parse_export_format(text: &str) -> Result<vigil_core::audit::ExportFormat, St
 }
 
 /// `name=value` as a label.
-fn parse_label(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_label(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
         .ok_or_else(|| format!("Label '{text}' must be NAME=VALUE, e.g. team=risk."))
@@ -497,7 +503,9 @@ fn describe(event: &EngineEvent) -> Option<String> {
             roles.iter().map(|r| r.words()).collect::<Vec<_>>().join(" and "),
             if *late { " (late)" } else { "" }
         )),
+        EngineEvent::AlertNotified { title, body, .. } => Some(format!("{title}\n{body}")),
         EngineEvent::Audited { .. }
+        | EngineEvent::AlertsChanged
         | EngineEvent::Polled { .. }
         | EngineEvent::ObjectivesChanged { .. }
         | EngineEvent::RolloutChanged { .. } => None,

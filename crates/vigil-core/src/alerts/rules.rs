@@ -156,10 +156,6 @@ impl Severity {
             Severity::Info => "info",
         }
     }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        [Severity::Critical, Severity::Warning, Severity::Info].into_iter().find(|s| s.key() == text)
-    }
 }
 
 /// A rule as a person writes it.
