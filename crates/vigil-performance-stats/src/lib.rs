@@ -1,0 +1,54 @@
+//! Model performance for Vigil: how right a model's predictions were once labels arrived, and how
+//! right they probably are before labels arrive.
+//!
+//! Everything here is a pure function of numbers, and the crate depends on no part of Vigil's
+//! engine. Every figure is checked against the library a data scientist would reach for, on
+//! fixtures written by `reference/make_fixtures.py` (pinned versions at its top) into
+//! `tests/fixtures/`:
+//! - [`classifier`]: accuracy, precision, recall, F1, ROC AUC, log loss, as scikit-learn.
+//! - [`regressor`]: MAE, RMSE, MAPE, R², as scikit-learn.
+//!
+//! A figure that is not defined on a window (no labels, one class only, a constant truth) is
+//! `None`, never a stand-in number, and comes with one plain sentence saying why.
+
+pub mod classifier;
+pub mod regressor;
+
+pub use classifier::{classifier, Averaging, ClassifierMetrics};
+pub use regressor::{regressor, RegressorMetrics};
+
+/// The sentences explaining each figure left undefined, in the order the figures were computed.
+#[derive(Debug, Default)]
+pub(crate) struct Undefined(Vec<String>);
+
+impl Undefined {
+    /// `value`, or when it is `None`, records "`figure` is undefined: `reason`".
+    pub(crate) fn check(&mut self, figure: &str, value: Option<f64>, reason: impl FnOnce() -> String) -> Option<f64> {
+        if value.is_none() {
+            self.0.push(format!("{figure} is undefined: {}", reason()));
+        }
+        value
+    }
+
+    /// Records the same reason for each of `figures`.
+    pub(crate) fn all(&mut self, figures: &[&str], reason: &str) {
+        for figure in figures {
+            self.check(figure, None, || reason.to_string());
+        }
+    }
+
+    pub(crate) fn into_sentences(self) -> Vec<String> {
+        self.0
+    }
+}
+
+/// `numerator / denominator`, `None` when the denominator is 0.
+pub(crate) fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
+    (denominator > 0).then(|| numerator as f64 / denominator as f64)
+}
+
+/// The arithmetic mean (0 for nothing: callers check emptiness first).
+pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
+    let (sum, count) = values.fold((0.0, 0usize), |(sum, count), v| (sum + v, count + 1));
+    sum / count.max(1) as f64
+}
