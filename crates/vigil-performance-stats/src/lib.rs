@@ -7,13 +7,17 @@
 //! `tests/fixtures/`:
 //! - [`classifier`]: accuracy, precision, recall, F1, ROC AUC, log loss, as scikit-learn.
 //! - [`regressor`]: MAE, RMSE, MAPE, R², as scikit-learn.
+//! - [`cbpe`]: NannyML's confidence-based performance estimation, for a binary classifier's
+//!   windows whose labels have not arrived, with its confidence band and alert thresholds.
 //!
 //! A figure that is not defined on a window (no labels, one class only, a constant truth) is
 //! `None`, never a stand-in number, and comes with one plain sentence saying why.
 
+pub mod cbpe;
 pub mod classifier;
 pub mod regressor;
 
+pub use cbpe::{Cbpe, CbpeMetric, Estimate, Thresholds};
 pub use classifier::{classifier, Averaging, ClassifierMetrics};
 pub use regressor::{regressor, RegressorMetrics};
 
@@ -51,4 +55,12 @@ pub(crate) fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
 pub(crate) fn mean(values: impl Iterator<Item = f64>) -> f64 {
     let (sum, count) = values.fold((0.0, 0usize), |(sum, count), v| (sum + v, count + 1));
     sum / count.max(1) as f64
+}
+
+/// A reference fixture written by `reference/make_fixtures.py`, for the unit tests.
+#[cfg(test)]
+pub(crate) fn fixture(name: &str) -> serde_json::Value {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parse {name}: {e}"))
 }
