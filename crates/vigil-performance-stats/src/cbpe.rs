@@ -222,8 +222,8 @@ impl Cbpe {
     }
 
     fn reference(&self, metric: CbpeMetric) -> &MetricReference {
-        let index = CbpeMetric::ALL.iter().position(|&m| m == metric).unwrap_or_default();
-        &self.references[index]
+        // `references` follows `CbpeMetric::ALL`, which lists the metrics in declaration order.
+        &self.references[metric as usize]
     }
 }
 

@@ -46,6 +46,20 @@ impl Undefined {
     }
 }
 
+/// Why no figure can be computed from `truths` true values (named `noun`) and `predictions`
+/// predictions: they do not pair up, or there are none.
+pub(crate) fn pairing_problem(truths: usize, predictions: usize, noun: &str) -> Option<String> {
+    if truths != predictions {
+        Some(format!(
+            "{truths} {noun} and {predictions} predictions do not pair up: each labelled prediction needs one of each"
+        ))
+    } else if truths == 0 {
+        Some("there are no labelled predictions".to_string())
+    } else {
+        None
+    }
+}
+
 /// `numerator / denominator`, `None` when the denominator is 0.
 pub(crate) fn ratio(numerator: usize, denominator: usize) -> Option<f64> {
     (denominator > 0).then(|| numerator as f64 / denominator as f64)
