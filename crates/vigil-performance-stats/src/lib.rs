@@ -9,16 +9,19 @@
 //! - [`regressor`]: MAE, RMSE, MAPE, R², as scikit-learn.
 //! - [`cbpe`]: NannyML's confidence-based performance estimation, for a binary classifier's
 //!   windows whose labels have not arrived, with its confidence band and alert thresholds.
+//! - [`feedback`]: the warning that a model's revisions learn from behaviour their predecessors caused.
 //!
 //! A figure that is not defined on a window (no labels, one class only, a constant truth) is
 //! `None`, never a stand-in number, and comes with one plain sentence saying why.
 
 pub mod cbpe;
 pub mod classifier;
+pub mod feedback;
 pub mod regressor;
 
 pub use cbpe::{Cbpe, CbpeMetric, Estimate, Thresholds};
 pub use classifier::{classifier, Averaging, ClassifierMetrics};
+pub use feedback::{feedback_loop, FeedbackVerdict, RevisionWindow};
 pub use regressor::{regressor, RegressorMetrics};
 
 /// The sentences explaining each figure left undefined, in the order the figures were computed.
