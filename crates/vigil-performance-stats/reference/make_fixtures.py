@@ -2,11 +2,11 @@
 
 Pinned versions (what the committed fixtures were written with, on Python 3.11):
     numpy==2.4.6  scikit-learn==1.9.1  pandas==3.1.1  scipy==1.17.1  nannyml==0.13.1
-    (nannyml 0.13.1 imports statsmodels without declaring it: statsmodels==0.14.x is needed too)
+    statsmodels==0.15.0 (nannyml 0.13.1 imports it without declaring it)
 
 Run from anywhere:
     python -m venv /tmp/perfref && /tmp/perfref/bin/pip install numpy==2.4.6 scikit-learn==1.9.1 \
-        pandas==3.1.1 scipy==1.17.1 nannyml==0.13.1 statsmodels
+        pandas==3.1.1 scipy==1.17.1 nannyml==0.13.1 statsmodels==0.15.0
     /tmp/perfref/bin/python crates/vigil-performance-stats/reference/make_fixtures.py
 
 Every input is drawn from a seeded generator, so the fixtures are the same on every run. Where

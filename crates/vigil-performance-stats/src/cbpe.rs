@@ -133,6 +133,9 @@ impl Cbpe {
                 reference_truth.len()
             ));
         }
+        if n == 0 {
+            return Err("the reference holds no predictions: CBPE learns from labelled predictions".to_string());
+        }
         if chunk_size == 0 {
             return Err("the chunk size is 0: give the number of predictions per window, at least 1".to_string());
         }
@@ -140,10 +143,10 @@ impl Cbpe {
         let truth = is_positive(reference_truth, positive);
         let predicted = is_positive(reference_predicted, positive);
         if !truth.contains(&true) || !truth.contains(&false) {
+            let which = if truth.contains(&true) { "every one" } else { "none" };
             return Err(format!(
-                "every one of the {n} reference labels is {}: CBPE learns from a reference with both the positive \
-                 class {positive} and others among its labels",
-                reference_truth.first().map_or("missing".to_string(), i64::to_string)
+                "{which} of the {n} reference labels is the positive class {positive}: CBPE learns from a reference \
+                 with both the positive class and others among its labels"
             ));
         }
         if !predicted.contains(&true) {

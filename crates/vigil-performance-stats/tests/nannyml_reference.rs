@@ -137,7 +137,7 @@ fn bad_input_is_refused_with_what_to_fix() {
     let reference = &scenario.reference;
     let one_class = vec![0; reference.truth.len()];
     let error = Cbpe::fit(&reference.probability, &reference.predicted, &one_class, 1, 400).unwrap_err();
-    assert!(error.starts_with("every one of the 4000 reference labels is 0"), "{error}");
+    assert!(error.starts_with("none of the 4000 reference labels is the positive class 1"), "{error}");
     let cbpe = Cbpe::fit(&reference.probability, &reference.predicted, &reference.truth, 1, 400).expect("fits");
     let error = cbpe.estimate(&[0.2, 1.5], &[0, 1], CbpeMetric::Accuracy).unwrap_err();
     assert!(error.starts_with("prediction 2 of the window has probability 1.5"), "{error}");
