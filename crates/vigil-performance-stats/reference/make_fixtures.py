@@ -4,7 +4,7 @@ Pinned versions (what the committed fixtures were written with, on Python 3.11):
     numpy==2.4.6  scikit-learn==1.9.1  pandas==3.1.1  scipy==1.17.1  nannyml==0.13.1
     statsmodels==0.15.0 (nannyml 0.13.1 imports it without declaring it)
 
-Run from anywhere:
+Run from the repository root:
     python -m venv /tmp/perfref && /tmp/perfref/bin/pip install numpy==2.4.6 scikit-learn==1.9.1 \
         pandas==3.1.1 scipy==1.17.1 nannyml==0.13.1 statsmodels==0.15.0
     /tmp/perfref/bin/python crates/vigil-performance-stats/reference/make_fixtures.py
