@@ -229,3 +229,18 @@ pub fn routing_labels(alert: &StoredAlert, rule: &AlertRule) -> BTreeMap<String,
     }
     labels
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_level_a_rise_is_judged_against_moves_by_half_in_a_half_life() {
+        let start = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let moved = moved_level(1.0, start, 3.0, start + LEVEL_HALF_LIFE);
+        assert!((moved - 2.0).abs() < 1e-12, "{moved}");
+        let a_minute = moved_level(1.0, start, 3.0, start + Duration::minutes(1));
+        assert!(a_minute < 1.01, "one sample a minute later barely moves it: {a_minute}");
+        assert_eq!(moved_level(1.0, start, 3.0, start - Duration::minutes(1)), 1.0, "a clock going back moves nothing");
+    }
+}
