@@ -136,7 +136,7 @@ bench: bench-deps ui drift-env
 # targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
 # and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
 # the load generator 3 s at saturation, 6 s on a server stalling every 3 s, 2 rounds of 5 s beside
-# hey at a fixed rate), in
+# hey at a fixed rate; 3 alert notifications timed from the stored poll to a webhook), in
 # under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
@@ -155,7 +155,7 @@ bench-quick: bench-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts loadgen
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
 	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true

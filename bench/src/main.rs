@@ -34,6 +34,7 @@
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
+mod alerts;
 mod dashboard;
 mod drift;
 mod goal;
@@ -59,7 +60,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench rollouts [--quick] [--out FILE] [--rollbacks N] [--targets N] [--rollouts R] [--interval S] \
                      [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R] \
-                     [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]";
+                     [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]\n       \
+                     vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -72,6 +74,7 @@ fn main() -> ExitCode {
         Some("window") => window::run(args),
         Some("rollouts") => rollouts::run(args),
         Some("loadgen") => loadgen::run(args),
+        Some("alerts") => alerts::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {
