@@ -35,6 +35,7 @@
 //! to their goals, PASS or MISS ([`goal`]).
 
 mod alerts;
+mod collect_cost;
 mod dashboard;
 mod drift;
 mod goal;

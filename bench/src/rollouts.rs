@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use crate::collect_cost::{self, Run};
 use crate::goal::{self, Goal};
-use gate_cost::Run;
 use rollback::Rollback;
 
 /// The goals of issue 14: a failing canary rolled back within this long of the poll that
@@ -41,7 +41,8 @@ const FLAGGER_THRESHOLD: f64 = 5.0;
 struct Options {
     out: Option<PathBuf>,
     rollbacks: usize,
-    cost: gate_cost::Options,
+    rollouts: usize,
+    cost: collect_cost::Options,
 }
 
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -50,9 +51,9 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         out: None,
         rollbacks: if quick { 3 } else { 10 },
-        cost: gate_cost::Options {
+        rollouts: if quick { 20 } else { 100 },
+        cost: collect_cost::Options {
             targets: if quick { 200 } else { 1000 },
-            rollouts: if quick { 20 } else { 100 },
             interval: Duration::from_secs(5),
             warmup: Duration::from_secs(if quick { 2 } else { 10 }),
             measured: Duration::from_secs(if quick { 5 } else { 60 }),
@@ -73,7 +74,7 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             "--out" => options.out = Some(value()?.into()),
             "--rollbacks" => options.rollbacks = count(value()?)?,
             "--targets" => options.cost.targets = count(value()?)?,
-            "--rollouts" => options.cost.rollouts = count(value()?)?,
+            "--rollouts" => options.rollouts = count(value()?)?,
             "--interval" => options.cost.interval = seconds(value()?)?,
             "--seconds" => options.cost.measured = seconds(value()?)?,
             "--warmup" => options.cost.warmup = seconds(value()?)?,
@@ -82,8 +83,8 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}; {}", crate::USAGE)),
         }
     }
-    if options.cost.rollouts > options.cost.targets {
-        return Err(format!("--rollouts {} needs at least as many --targets", options.cost.rollouts));
+    if options.rollouts > options.cost.targets {
+        return Err(format!("--rollouts {} needs at least as many --targets", options.rollouts));
     }
     if !options.cost.vigil.exists() {
         return Err(format!(
@@ -110,10 +111,10 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
             "\nGate evaluation cost: {} targets every {} s, without and with {} rollouts under way, {} runs of each ...",
             cost.targets,
             cost.interval.as_secs_f64(),
-            cost.rollouts,
+            options.rollouts,
             cost.runs
         );
-        let runs = gate_cost::measure(cost, dir.path()).await?;
+        let runs = gate_cost::measure(cost, options.rollouts, dir.path()).await?;
         Ok::<_, String>((rollbacks, runs))
     });
     match outcome {
@@ -135,12 +136,6 @@ fn median_and_worst(times: &[Duration]) -> (Duration, Duration) {
     (median, sorted[sorted.len() - 1])
 }
 
-/// The mean share of one core of the runs with or without rollouts.
-fn mean_share(runs: &[Run], with_rollouts: bool) -> f64 {
-    let shares: Vec<f64> = runs.iter().filter(|run| run.with_rollouts == with_rollouts).map(Run::share).collect();
-    shares.iter().sum::<f64>() / shares.len().max(1) as f64
-}
-
 fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(), String> {
     let times: Vec<Duration> = rollbacks.iter().map(|rollback| rollback.time).collect();
     let (median, worst) = median_and_worst(&times);
@@ -159,9 +154,9 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
     );
 
     let cost = &options.cost;
-    let (without, with) = (mean_share(runs, false), mean_share(runs, true));
+    let (without, with) = (collect_cost::mean_share(runs, false), collect_cost::mean_share(runs, true));
     let ratio = with / without;
-    let measured = runs.iter().filter(|run| run.with_rollouts).map(|run| run.measured_rollouts).min().unwrap_or(0);
+    let measured = runs.iter().filter(|run| run.with).map(|run| run.served).min().unwrap_or(0);
     println!(
         "Gate evaluation cost ({} targets every {} s): vigil collect {:.1} % of one core without rollouts, {:.1} % with {} \
          under way; {ratio:.3}× ({:+.1} %)",
@@ -169,7 +164,7 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
         cost.interval.as_secs_f64(),
         without * 100.0,
         with * 100.0,
-        cost.rollouts,
+        options.rollouts,
         (ratio - 1.0) * 100.0
     );
     println!();
@@ -189,17 +184,17 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
         Goal::new(
             format!(
                 "{} rollouts under way cost the poller of {} targets under {:.0} % more CPU",
-                cost.rollouts,
+                options.rollouts,
                 cost.targets,
                 MAX_CPU_INCREASE * 100.0
             ),
-            ratio < 1.0 + MAX_CPU_INCREASE && measured == cost.rollouts,
+            ratio < 1.0 + MAX_CPU_INCREASE && measured == options.rollouts,
             format!(
                 "{:.1} % against {:.1} % of one core, {:+.1} %; fewest rollouts measured in a run: {measured} of {}",
                 with * 100.0,
                 without * 100.0,
                 (ratio - 1.0) * 100.0,
-                cost.rollouts
+                options.rollouts
             ),
         ),
     ]);
@@ -221,7 +216,7 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
         "gate_cost": {
             "setup": {
                 "targets": cost.targets,
-                "rollouts": cost.rollouts,
+                "rollouts": options.rollouts,
                 "interval_s": cost.interval.as_secs_f64(),
                 "warmup_s": cost.warmup.as_secs_f64(),
                 "measured_s": cost.measured.as_secs_f64(),
@@ -230,10 +225,10 @@ fn report(options: &Options, rollbacks: &[Rollback], runs: &[Run]) -> Result<(),
             "method": "utime + stime of vigil collect from /proc/PID/stat over each measured window, divided by its wall time; \
                        runs alternate without / with, each a fresh vigil collect",
             "runs": runs.iter().map(|run| json!({
-                "with_rollouts": run.with_rollouts,
+                "with_rollouts": run.with,
                 "cpu_share_of_one_core": run.share(),
                 "window_s": run.window.as_secs_f64(),
-                "rollouts_measured_by_run": run.measured_rollouts,
+                "rollouts_measured_by_run": run.served,
             })).collect::<Vec<Value>>(),
             "mean_cpu_share_without": without,
             "mean_cpu_share_with": with,

@@ -5,13 +5,10 @@
 //! target and a plan whose first step lasts a day, so its rollout of v2 over v1 stays in that
 //! step and is measured at every poll.
 //!
-//! Two databases hold the same servers, targets and plans; only one has the rollouts under way.
-//! Runs alternate without / with (a fresh `vigil collect` each), and CPU is counted as the
-//! poller benchmark counts it: utime + stime from `/proc/PID/stat` between the end of the
-//! warm-up and the end of the measured window, over its wall time.
+//! Two databases hold the same servers, targets and plans; only one has the rollouts under way;
+//! `collect_cost` runs them in turn.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use vigil_core::rollouts::people::{Person, Role};
@@ -21,95 +18,54 @@ use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::{Engine, EngineOptions};
 
 use super::router::Router;
+use crate::collect_cost::{self, Feature, Options, Run};
 use crate::poller::process::{self, Measured, Process};
 use crate::poller::targets::{self, Targets};
 
 /// How long a `vigil collect` may take to take the rollout lease over from the one before.
 const LEASE_WAIT: Duration = Duration::from_secs(20);
 
-pub struct Options {
-    pub targets: usize,
-    pub rollouts: usize,
-    pub interval: Duration,
-    pub warmup: Duration,
-    pub measured: Duration,
-    /// Runs of each kind, alternating without / with.
-    pub runs: usize,
-    pub vigil: PathBuf,
-}
-
-/// One measured run.
-pub struct Run {
-    pub with_rollouts: bool,
-    pub cpu_seconds: f64,
-    pub window: Duration,
-    /// Rollouts whose gates this run's `vigil collect` measured (with rollouts).
-    pub measured_rollouts: usize,
-}
-
-impl Run {
-    pub fn share(&self) -> f64 {
-        self.cpu_seconds / self.window.as_secs_f64()
-    }
-}
-
 /// Runs the without / with runs in turn and returns them in order.
-pub async fn measure(options: &Options, dir: &Path) -> Result<Vec<Run>, String> {
+pub async fn measure(options: &Options, rollouts: usize, dir: &Path) -> Result<Vec<Run>, String> {
     process::allow_open_files(options.targets as u64 * 2 + 512)?;
-    let targets = Targets::start_with_models(options.targets, options.rollouts).await?;
-    let models: Vec<String> = (0..options.rollouts).map(targets::model_name).collect();
+    let targets = Targets::start_with_models(options.targets, rollouts).await?;
+    let models: Vec<String> = (0..rollouts).map(targets::model_name).collect();
     let router = Router::start(&models).await?;
     let (without, with) = (dir.join("without.db"), dir.join("with.db"));
     println!(
-        "Registering {} targets in two databases, {} with rollouts under way ...",
-        targets.addresses.len(),
-        options.rollouts
+        "Registering {} targets in two databases, {rollouts} with rollouts under way ...",
+        targets.addresses.len()
     );
     let mut ids = Vec::new();
     for (db, start) in [(&without, false), (&with, true)] {
         crate::poller::register(db, &targets.addresses, options.interval).await?;
         ids = prepare(db, &models, &router, start).await?;
     }
-    let mut runs = Vec::with_capacity(options.runs * 2);
-    let mut previous_holder = None;
-    for round in 0..options.runs * 2 {
-        let with_rollouts = round % 2 == 1;
-        let db = if with_rollouts { &with } else { &without };
-        let mut collect = spawn_collect(options, db, dir, round)?;
-        let spawned_ms = chrono::Utc::now().timestamp_millis();
-        if with_rollouts {
-            previous_holder = Some(wait_for_lease(db, &mut collect, previous_holder.as_deref()).await?);
-        }
-        tokio::time::sleep(options.warmup).await;
-        let before = collect.cpu_seconds()?;
-        let start = Instant::now();
-        tokio::time::sleep(options.measured).await;
-        let (after, window) = (collect.cpu_seconds()?, start.elapsed());
-        if !collect.running() {
-            return Err(format!(
-                "vigil collect stopped early; see {}",
-                dir.join(format!("collect-{round}.err")).display()
-            ));
-        }
-        collect.stop();
-        let measured_rollouts = if with_rollouts { measured_since(db, &ids, spawned_ms).await? } else { 0 };
-        let run = Run { with_rollouts, cpu_seconds: after - before, window, measured_rollouts };
-        println!(
-            "  run {} {}: vigil collect {:.1} % of one core over {:.0} s{}",
-            round + 1,
-            if with_rollouts { "with rollouts   " } else { "without rollouts" },
-            run.share() * 100.0,
-            window.as_secs_f64(),
-            if with_rollouts {
-                format!(" ({measured_rollouts} of {} rollouts measured by this run)", ids.len())
-            } else {
-                String::new()
-            }
-        );
-        runs.push(run);
-    }
+    let mut feature = Rollouts { ids, previous_holder: None };
+    let runs = collect_cost::alternate(options, (&without, &with), dir, &mut feature).await?;
     drop(router);
     Ok(runs)
+}
+
+/// The rollouts under way, and which `vigil collect` last held their lease.
+struct Rollouts {
+    ids: Vec<i64>,
+    previous_holder: Option<String>,
+}
+
+impl Feature for Rollouts {
+    fn noun(&self) -> &'static str {
+        "rollouts"
+    }
+
+    async fn started(&mut self, db: &Path, collect: &mut Process) -> Result<(), String> {
+        self.previous_holder = Some(wait_for_lease(db, collect, self.previous_holder.as_deref()).await?);
+        Ok(())
+    }
+
+    async fn served(&mut self, db: &Path, since_ms: i64) -> Result<usize, String> {
+        measured_since(db, &self.ids, since_ms).await
+    }
 }
 
 /// Gives each model the router as its target and the long-step plan; polls every server once;
@@ -197,24 +153,4 @@ async fn measured_since(db: &Path, ids: &[i64], since_ms: i64) -> Result<usize, 
         }
     }
     Ok(measured)
-}
-
-/// Starts `vigil --db DB collect` for long enough, its output in `dir`.
-fn spawn_collect(options: &Options, db: &Path, dir: &Path, round: usize) -> Result<Process, String> {
-    let file = |name: String| {
-        let path = dir.join(name);
-        std::fs::File::create(&path).map_err(|error| format!("cannot write {}: {error}", path.display()))
-    };
-    let seconds = LEASE_WAIT + options.warmup + options.measured + Duration::from_secs(30);
-    let mut command = Command::new(&options.vigil);
-    command
-        .arg("--db")
-        .arg(db)
-        .args(["collect", "--poll-interval", &options.interval.as_secs_f64().to_string()])
-        .args(["--for", &seconds.as_secs_f64().to_string()])
-        .env("VIGIL_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(file(format!("collect-{round}.out"))?)
-        .stderr(file(format!("collect-{round}.err"))?);
-    Process::spawn("vigil collect", &mut command)
 }

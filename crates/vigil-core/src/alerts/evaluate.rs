@@ -46,11 +46,8 @@ pub async fn round(
             for_duration: Duration::seconds(i64::try_from(rule.draft.for_secs).unwrap_or(i64::MAX / 2_000)),
             keep_firing_for: Duration::seconds(i64::try_from(rule.draft.keep_firing_secs).unwrap_or(i64::MAX / 2_000)),
         };
-        for sample in facts.samples(&rule.draft.signal, &rule.draft.condition) {
+        for sample in facts.samples(&rule.draft.signal, &rule.draft.condition, &rule.draft.scope) {
             let subject = sample.subject;
-            if !rule.draft.scope.covers(subject.model.as_deref(), &subject.server, &subject.labels) {
-                continue;
-            }
             let key = subject.key();
             let previous = stored.remove(&(rule.id, key.clone()));
             let level = previous.as_ref().and_then(|p| p.level.map(|level| (level, p.evaluated_at)));
@@ -83,6 +80,9 @@ pub async fn round(
             match (alert.state, row.level, &previous) {
                 (AlertState::Normal, None, None) => {}
                 (AlertState::Normal, None, Some(_)) => queries::drop_alert(conn, rule.id, &row.subject).await?,
+                // Nothing but the time of evaluation moved: not worth a write.
+                (_, _, Some(previous))
+                    if StoredAlert { evaluated_at: previous.evaluated_at, ..row.clone() } == *previous => {}
                 _ => queries::put_alert(conn, &row).await?,
             }
         }

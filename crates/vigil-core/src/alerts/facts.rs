@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-use super::rules::{Condition, Signal};
+use super::rules::{Condition, Scope, Signal};
 use crate::dashboard::overview::{self, ModelOverview};
 use crate::drift::report::{self as drift_report, DriftReport};
 use crate::health::HealthState;
@@ -89,12 +89,15 @@ impl Facts {
         })
     }
 
-    /// Every subject's value of `signal`, with its objective under `condition`.
-    pub fn samples(&self, signal: &Signal, condition: &Condition) -> Vec<Sample<'_>> {
+    /// The value of `signal` for every subject `scope` covers, with its objective under
+    /// `condition`.
+    pub fn samples(&self, signal: &Signal, condition: &Condition, scope: &Scope) -> Vec<Sample<'_>> {
+        let covered = |subject: &Subject| scope.covers(subject.model.as_deref(), &subject.server, &subject.labels);
         if signal.is_about_servers() {
             return self
                 .servers
                 .iter()
+                .filter(|(subject, _)| covered(subject))
                 .map(|(subject, server)| {
                     let value = match server.health {
                         HealthState::Unknown => None,
@@ -107,6 +110,7 @@ impl Facts {
         }
         self.models
             .iter()
+            .filter(|(subject, _)| covered(subject))
             .map(|(subject, model)| {
                 let drift = self.drift.get(&model.model);
                 let value = match signal {

@@ -51,11 +51,13 @@ pub struct Alerts {
     context: Context,
     /// The seasonal baselines, read again once an hour.
     baselines: Arc<Mutex<Baselines>>,
+    /// The rules as last read, with the version they were read at.
+    rules: Arc<Mutex<Option<(queries::RulesVersion, Arc<Vec<AlertRule>>)>>>,
 }
 
 impl Alerts {
     pub(crate) fn new(context: Context) -> Alerts {
-        Alerts { context, baselines: Arc::default() }
+        Alerts { context, baselines: Arc::default(), rules: Arc::default() }
     }
 
     /// Puts in the built-in rules, once per database.
@@ -72,6 +74,22 @@ impl Alerts {
 
     pub async fn rules(&self) -> Result<Vec<AlertRule>> {
         queries::rules(&mut *self.context.pool().acquire().await?).await
+    }
+
+    /// The rules, read again only when they changed (in any process: their count or newest
+    /// edit moved), for the rounds that run after every stored poll.
+    async fn current_rules(&self) -> Result<Arc<Vec<AlertRule>>> {
+        let mut conn = self.context.pool().acquire().await?;
+        let version = queries::rules_version(&mut conn).await?;
+        let mut cached = self.rules.lock().await;
+        match &*cached {
+            Some((known, rules)) if *known == version => Ok(rules.clone()),
+            _ => {
+                let rules = Arc::new(queries::rules(&mut conn).await?);
+                *cached = Some((version, rules.clone()));
+                Ok(rules)
+            }
+        }
     }
 
     /// Saves a rule: a new one (`id` None) or an edit of rule `id`; audited.
@@ -175,7 +193,7 @@ impl Alerts {
     /// Evaluates every rule on the fleet as stored at `now`, in one write; announces
     /// `AlertsChanged` when an alert fired, resolved or lost its data.
     pub async fn evaluate(&self, now: DateTime<Utc>) -> Result<RoundOutcome> {
-        let rules = self.rules().await?;
+        let rules = self.current_rules().await?;
         let pool = self.context.pool();
         let with_cost = rules.iter().any(|r| r.draft.enabled && r.draft.signal == Signal::CostPerThousand);
         let facts = facts::Facts::read(pool, now, with_cost).await?;
@@ -196,7 +214,10 @@ impl Alerts {
 
     /// Sends every notification due at `now`; returns how many were sent.
     pub async fn dispatch(&self, now: DateTime<Utc>) -> Result<usize> {
-        let rules = self.rules().await?;
+        if !receivers::anything_to_tell(&mut *self.context.pool().acquire().await?).await? {
+            return Ok(0);
+        }
+        let rules = self.current_rules().await?;
         let due = {
             let mut write = self.context.write().await?;
             let due = dispatch::due_now(&mut write, &rules, now).await?;

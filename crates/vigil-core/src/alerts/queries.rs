@@ -52,6 +52,13 @@ pub async fn rules(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>> {
     Ok(rows.into_iter().map(RuleRow::into_rule).collect())
 }
 
+/// What changes whenever a rule is added, edited or removed: their count, newest edit and largest id.
+pub type RulesVersion = (i64, Option<DateTime<Utc>>, Option<i64>);
+
+pub async fn rules_version(conn: &mut SqliteConnection) -> Result<RulesVersion> {
+    Ok(sqlx::query_as("SELECT count(*), max(updated_at), max(id) FROM alert_rules").fetch_one(conn).await?)
+}
+
 pub async fn rule(conn: &mut SqliteConnection, name: &str) -> Result<Option<AlertRule>> {
     let row: Option<RuleRow> =
         sqlx::query_as("SELECT * FROM alert_rules WHERE name = ?").bind(name).fetch_optional(conn).await?;

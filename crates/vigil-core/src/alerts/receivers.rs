@@ -166,6 +166,15 @@ pub async fn remove(conn: &mut SqliteConnection, name: &str) -> Result<()> {
     }
 }
 
+/// Whether a notification could be due: an alert fires, or a group was told something.
+pub async fn anything_to_tell(conn: &mut SqliteConnection) -> Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM alerts WHERE state = 'firing') OR EXISTS (SELECT 1 FROM alert_groups)",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
 /// What a receiver's group of alerts was last told.
 #[derive(Debug, Clone, PartialEq, FromRow)]
 pub struct Group {

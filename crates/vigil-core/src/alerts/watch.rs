@@ -1,8 +1,13 @@
 //! The background task that keeps alerts current: it evaluates every rule as soon as a poll or a
 //! drift report is stored (`Polled`, `DriftReported`), and once a second sends the notifications
 //! that grouping makes due. A failed round is logged and tried again at the next event.
+//!
+//! A round reads the whole fleet, so on a large fleet with a long history it is not free: rounds
+//! start at most once per [`SPACING`] times the last round's length (and at least a second
+//! apart), which keeps their share of a core near one in [`SPACING`] however slow the store is;
+//! a poll stored in between is evaluated by the next round.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::broadcast::error::RecvError;
@@ -13,6 +18,8 @@ use crate::events::EngineEvent;
 
 /// How often due notifications are looked for.
 pub const DISPATCH_EVERY: Duration = Duration::from_secs(1);
+/// A round starts no sooner than this many times the last round's length after it began.
+pub const SPACING: u32 = 10;
 
 /// A running watch; dropping it stops it.
 pub struct AlertWatch {
@@ -30,8 +37,9 @@ pub(super) fn start(alerts: Alerts) -> AlertWatch {
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(DISPATCH_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let (mut stored, mut next_round) = (false, Instant::now());
         loop {
-            let stored = tokio::select! {
+            stored |= tokio::select! {
                 event = events.recv() => match event {
                     Ok(EngineEvent::Polled { .. } | EngineEvent::DriftReported { .. }) | Err(RecvError::Lagged(_)) => true,
                     Ok(_) => false,
@@ -39,10 +47,12 @@ pub(super) fn start(alerts: Alerts) -> AlertWatch {
                 },
                 _ = tick.tick() => false,
             };
-            if stored {
+            if stored && Instant::now() >= next_round {
+                let began = Instant::now();
                 if let Err(err) = alerts.evaluate(Utc::now()).await {
                     tracing::warn!("alert rules were not evaluated: {err}");
                 }
+                (stored, next_round) = (false, began + (began.elapsed() * SPACING).max(DISPATCH_EVERY));
             }
             if let Err(err) = alerts.dispatch(Utc::now()).await {
                 tracing::warn!("alert notifications were not sent: {err}");
