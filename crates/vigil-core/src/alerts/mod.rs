@@ -52,8 +52,11 @@ pub struct Alerts {
     /// The seasonal baselines, read again once an hour.
     baselines: Arc<Mutex<Baselines>>,
     /// The rules as last read, with the version they were read at.
-    rules: Arc<Mutex<Option<(queries::RulesVersion, Arc<Vec<AlertRule>>)>>>,
+    rules: Arc<Mutex<Option<CachedRules>>>,
 }
+
+/// Rules as read at a version of the rules table.
+type CachedRules = (queries::RulesVersion, Arc<Vec<AlertRule>>);
 
 impl Alerts {
     pub(crate) fn new(context: Context) -> Alerts {
