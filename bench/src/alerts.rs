@@ -1,12 +1,12 @@
 //! The alerts benchmark (issue 16).
 //!
 //! 1. Notification latency: how soon a webhook hears of a breach. A loopback server stops
-//! being ready; the engine's poller stores the failed poll and announces it; the alert watch
-//! evaluates the "server down" rule (no `for`), and the dispatcher posts to a webhook receiver
-//! on loopback once the group wait is over. Each sample is timed from the stored poll (the
-//! `HealthChanged` event, published after commit) to the receiver holding the body; then the
-//! server comes back and the resolved notice is awaited before the next sample. The goal: within
-//! one poll interval plus the group wait.
+//!    being ready; the engine's poller stores the failed poll and announces it; the alert watch
+//!    evaluates the "server down" rule (no `for`), and the dispatcher posts to a webhook receiver
+//!    on loopback once the group wait is over. Each sample is timed from the stored poll (the
+//!    `HealthChanged` event, published after commit) to the receiver holding the body; then the
+//!    server comes back and the resolved notice is awaited before the next sample. The goal: within
+//!    one poll interval plus the group wait.
 //! 2. Rule evaluation cost ([`rule_cost`]): `vigil collect`'s share of one core on 1,000 targets
 //!    every 5 s without rules and with 2,000, in alternating runs; the goal: under 10 % more.
 //!
