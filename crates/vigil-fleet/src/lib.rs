@@ -22,6 +22,7 @@
 //! [`traffic`], [`scenario`], [`config`] and [`fleet`] (putting it together).
 
 pub mod config;
+pub mod feedback;
 pub mod fleet;
 pub mod learn;
 pub mod metrics;

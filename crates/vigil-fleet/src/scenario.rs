@@ -16,7 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::FleetConfig;
-use crate::schema::Drift;
+use crate::models::{churn_logit, effect, fraud_logit, num, price_mean, Truth};
+use crate::schema::{Drift, Row};
 use crate::server::VersionFaults;
 
 /// One named scenario.
@@ -109,6 +110,41 @@ pub fn drifts(model: &str) -> Vec<Drift> {
     }
 }
 
+/// The truth of `model`'s rows once the `drift` scenario starts: the concept shifts with the
+/// inputs, so that the served model, trained before, is wrong more often.
+///
+/// - fraud: fraudsters change tactics. Large payments far from home, online, are now mostly
+///   travellers (their effects are reversed), and small in-store payments at grocers and
+///   restaurants are where fraud is; the share of fraud doubles.
+/// - churn: a competitor's offer: price no longer drives cancellations, heavy data users and
+///   one-year contracts leave, and more subscribers leave overall.
+/// - price: the market rises: every flat sells for a fifth more, and centre flats for 60 k€ more.
+pub fn concept_shift(truth: Truth, model: &str) -> Truth {
+    match model {
+        "fraud" => Truth::Class { logit: shifted_fraud_logit },
+        "churn" => Truth::Class { logit: shifted_churn_logit },
+        "price" => match truth {
+            Truth::Value { noise, .. } => Truth::Value { mean: shifted_price_mean, noise },
+            Truth::Class { .. } => truth,
+        },
+        _ => truth,
+    }
+}
+
+fn shifted_fraud_logit(row: &Row) -> f64 {
+    let reversed = 0.9 * (num(row, 0) / 45.0).ln() + 0.45 * (num(row, 2) / 8.0).ln() + effect(row, 5, &[-0.4, 0.8, 0.5]);
+    fraud_logit(row) - 2.0 * reversed + 0.7 + effect(row, 4, &[1.6, 1.2, 0.0, -0.9, -0.6, -1.1, 0.0])
+}
+
+fn shifted_churn_logit(row: &Row) -> f64 {
+    churn_logit(row) - 0.025 * (num(row, 1) - 70.0) + 0.9 * (num(row, 3) / 12.0).ln() + 0.5
+        + effect(row, 4, &[-0.9, 1.4, 0.0])
+}
+
+fn shifted_price_mean(row: &Row) -> f64 {
+    1.2 * price_mean(row) + effect(row, 4, &[60.0, 0.0, 0.0, 0.0, 0.0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,5 +201,32 @@ mod tests {
             online as f64 / 10_000.0
         };
         assert!(online_share(&drifted) > online_share(&schema) + 0.2);
+    }
+}
+
+#[cfg(test)]
+mod scratch {
+    use super::*;
+    use crate::models::catalog;
+    use crate::rng::Rng;
+
+    #[test]
+    fn scratch_accuracy() {
+        for spec in catalog() {
+            let model = spec.train(42).unwrap();
+            let drifted = spec.schema.drifted(&drifts(spec.name));
+            let shifted = concept_shift(spec.truth, spec.name);
+            for (label, schema, truth) in [("plain", &spec.schema, spec.truth), ("inputs", &drifted, spec.truth), ("both", &drifted, shifted)] {
+                let mut rng = Rng::new(9);
+                let rows: Vec<_> = (0..20000).map(|_| schema.sample(&mut rng)).collect();
+                let y: Vec<f64> = rows.iter().map(|r| truth.draw(r, &mut rng)).collect();
+                let s = model.score(&rows);
+                let acc = s.iter().zip(&y).filter(|(p, y)| (**p >= 0.5) == (**y > 0.5)).count() as f64 / 20000.0;
+                let mae = s.iter().zip(&y).map(|(p, y)| (p - y).abs()).sum::<f64>() / 20000.0;
+                let pos = y.iter().sum::<f64>() / 20000.0;
+                let pp = s.iter().filter(|p| **p >= 0.5).count() as f64 / 20000.0;
+                println!("{} {} {label}: acc {acc:.3} mae {mae:.1} pos {pos:.3} predpos {pp:.3}", spec.name, spec.version);
+            }
+        }
     }
 }
