@@ -24,6 +24,7 @@
 pub mod config;
 pub mod feedback;
 pub mod fleet;
+pub mod labels;
 pub mod learn;
 pub mod metrics;
 pub mod models;
