@@ -25,7 +25,8 @@ pub fn spec(version: &'static str) -> ModelSpec {
     ModelSpec {
         name: MODEL,
         version,
-        description: "Recommendation click classifier, retrained on the clicks its predecessor's recommendations allowed",
+        description:
+            "Recommendation click classifier, retrained on the clicks its predecessor's recommendations allowed",
         schema: recs_schema(),
         task: Task::Classifier { probability: "click_probability", label: "will_click" },
         truth: Truth::Class { logit: recs_logit },
@@ -78,9 +79,8 @@ mod tests {
     /// The Jensen–Shannon distance (base 2, so between 0 and 1) of two distributions.
     fn js_distance(p: &[f64], q: &[f64]) -> f64 {
         let m: Vec<f64> = p.iter().zip(q).map(|(a, b)| (a + b) / 2.0).collect();
-        let divergence = |x: &[f64]| -> f64 {
-            x.iter().zip(&m).filter(|(a, _)| **a > 0.0).map(|(a, b)| a * (a / b).log2()).sum()
-        };
+        let divergence =
+            |x: &[f64]| -> f64 { x.iter().zip(&m).filter(|(a, _)| **a > 0.0).map(|(a, b)| a * (a / b).log2()).sum() };
         ((divergence(p) + divergence(q)) / 2.0).max(0.0).sqrt()
     }
 
@@ -121,8 +121,7 @@ mod tests {
             assert!(pair[1] < 0.9 * pair[0], "entropy of the predictions by revision: {entropies:?}");
         }
         // The labels recorded under each revision come closer to its predecessor's predictions.
-        let distances: Vec<f64> =
-            served.windows(2).map(|pair| js_distance(&pair[1].1, &pair[0].0)).collect();
+        let distances: Vec<f64> = served.windows(2).map(|pair| js_distance(&pair[1].1, &pair[0].0)).collect();
         assert!(distances[1] < distances[0], "JS distance of labels to the previous predictions: {distances:?}");
     }
 

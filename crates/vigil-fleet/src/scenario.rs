@@ -4,10 +4,11 @@
 //! | name | what happens |
 //! |---|---|
 //! | `healthy` | nothing goes wrong: the baseline (combined with others it adds nothing) |
-//! | `drift` | from `drift.at` on, traffic's inputs shift: fraud `amount` and `distance_from_home_km` move up and spread, `merchant_category` leans to electronics and gaming, `channel` to online; churn `monthly_charges` rises, `contract` leans month-to-month; price `living_area_m2` falls, `neighbourhood` leans to the centre |
+//! | `drift` | from `drift.at` on, traffic's inputs shift: fraud `amount` and `distance_from_home_km` move up and spread, `merchant_category` leans to electronics and gaming, `channel` to online; churn `monthly_charges` rises, `contract` leans month-to-month; price `living_area_m2` falls, `neighbourhood` leans to the centre; and the truth shifts with them ([`concept_shift`]), so the labels sent show the served models wrong more often |
 //! | `bad-canary` | fraud version 13 fails `bad_canary.error_rate` of inferences and a `tail_share` of them take `tail_min`–`tail_max` longer (higher p99) |
 //! | `outage` | server `outage.server` stops answering (its port closes) at `outage.at` for `outage.lasting`, then comes back with fresh counters, as a restarted server does |
 //! | `slow` | server `slow.server` answers everything `slow.delay` late; its inferences take that much longer in the model, where its latency metrics see it |
+//! | `feedback-loop` | the fraud server also hosts `recs` 1, 2 and 3, a click classifier each revision of which was retrained on the clicks its predecessor's recommendations allowed (`feedback`); revision 1 takes all of recs' traffic, 2 after `feedback_loop.every`, 3 after twice that; its predictions narrow from revision to revision, and the labels sent for them follow what was recommended |
 
 use std::fmt;
 use std::str::FromStr;
@@ -29,11 +30,18 @@ pub enum Scenario {
     BadCanary,
     Outage,
     Slow,
+    FeedbackLoop,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] =
-        [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary, Scenario::Outage, Scenario::Slow];
+    pub const ALL: [Scenario; 6] = [
+        Scenario::Healthy,
+        Scenario::Drift,
+        Scenario::BadCanary,
+        Scenario::Outage,
+        Scenario::Slow,
+        Scenario::FeedbackLoop,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -42,6 +50,7 @@ impl Scenario {
             Scenario::BadCanary => "bad-canary",
             Scenario::Outage => "outage",
             Scenario::Slow => "slow",
+            Scenario::FeedbackLoop => "feedback-loop",
         }
     }
 }
@@ -132,12 +141,15 @@ pub fn concept_shift(truth: Truth, model: &str) -> Truth {
 }
 
 fn shifted_fraud_logit(row: &Row) -> f64 {
-    let reversed = 0.9 * (num(row, 0) / 45.0).ln() + 0.45 * (num(row, 2) / 8.0).ln() + effect(row, 5, &[-0.4, 0.8, 0.5]);
+    let reversed =
+        0.9 * (num(row, 0) / 45.0).ln() + 0.45 * (num(row, 2) / 8.0).ln() + effect(row, 5, &[-0.4, 0.8, 0.5]);
     fraud_logit(row) - 2.0 * reversed + 0.7 + effect(row, 4, &[1.6, 1.2, 0.0, -0.9, -0.6, -1.1, 0.0])
 }
 
 fn shifted_churn_logit(row: &Row) -> f64 {
-    churn_logit(row) - 0.025 * (num(row, 1) - 70.0) + 0.9 * (num(row, 3) / 12.0).ln() + 0.5
+    churn_logit(row) - 0.025 * (num(row, 1) - 70.0)
+        + 0.9 * (num(row, 3) / 12.0).ln()
+        + 0.5
         + effect(row, 4, &[-0.9, 1.4, 0.0])
 }
 
@@ -161,7 +173,10 @@ mod tests {
         assert_eq!("bad-canary".parse(), Ok(Scenario::BadCanary));
         assert_eq!(" Drift ".parse(), Ok(Scenario::Drift));
         let err = "chaos".parse::<Scenario>().unwrap_err();
-        assert!(err.contains("'chaos'") && err.contains("healthy, drift, bad-canary, outage, slow"), "{err}");
+        assert!(
+            err.contains("'chaos'") && err.contains("healthy, drift, bad-canary, outage, slow, feedback-loop"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -183,6 +198,36 @@ mod tests {
         assert!(version_faults(&config, "fraud", "fraud", "13").error_rate > 0.0, "bad-canary still applies");
     }
 
+    /// How wrong `model` is on 20,000 rows of `schema` labelled by `truth`: the share of wrong
+    /// labels for a classifier, the mean absolute error for a regressor.
+    fn error(model: &crate::models::Model, schema: &crate::schema::Schema, truth: Truth) -> f64 {
+        let mut rng = Rng::new(9);
+        let rows: Vec<_> = (0..20_000).map(|_| schema.sample(&mut rng)).collect();
+        let scores = model.score(&rows);
+        let errors = rows.iter().zip(&scores).map(|(row, score)| match (truth, truth.draw(row, &mut rng)) {
+            (Truth::Class { .. }, label) => f64::from(u8::from((*score >= 0.5) != (label > 0.5))),
+            (Truth::Value { .. }, value) => (score - value).abs(),
+        });
+        errors.sum::<f64>() / rows.len() as f64
+    }
+
+    #[test]
+    fn under_drift_the_truth_shifts_and_every_served_model_is_wrong_more_often() {
+        for spec in catalog() {
+            let model = spec.train(42).expect("trains");
+            let drifted = spec.schema.drifted(&drifts(spec.name));
+            let before = error(&model, &spec.schema, spec.truth);
+            let after = error(&model, &drifted, concept_shift(spec.truth, spec.name));
+            // Seed 42: fraud 0.08 → 0.24 wrong, churn 0.24 → 0.40, price MAE 20 → 84 k€.
+            match spec.truth {
+                Truth::Class { .. } => {
+                    assert!(after > before + 0.1, "{} {}: {before} → {after}", spec.name, spec.version)
+                }
+                Truth::Value { .. } => assert!(after > 2.0 * before, "{}: MAE {before} → {after}", spec.name),
+            }
+        }
+    }
+
     #[test]
     fn drift_names_real_features_and_moves_their_distributions() {
         for spec in catalog() {
@@ -201,32 +246,5 @@ mod tests {
             online as f64 / 10_000.0
         };
         assert!(online_share(&drifted) > online_share(&schema) + 0.2);
-    }
-}
-
-#[cfg(test)]
-mod scratch {
-    use super::*;
-    use crate::models::catalog;
-    use crate::rng::Rng;
-
-    #[test]
-    fn scratch_accuracy() {
-        for spec in catalog() {
-            let model = spec.train(42).unwrap();
-            let drifted = spec.schema.drifted(&drifts(spec.name));
-            let shifted = concept_shift(spec.truth, spec.name);
-            for (label, schema, truth) in [("plain", &spec.schema, spec.truth), ("inputs", &drifted, spec.truth), ("both", &drifted, shifted)] {
-                let mut rng = Rng::new(9);
-                let rows: Vec<_> = (0..20000).map(|_| schema.sample(&mut rng)).collect();
-                let y: Vec<f64> = rows.iter().map(|r| truth.draw(r, &mut rng)).collect();
-                let s = model.score(&rows);
-                let acc = s.iter().zip(&y).filter(|(p, y)| (**p >= 0.5) == (**y > 0.5)).count() as f64 / 20000.0;
-                let mae = s.iter().zip(&y).map(|(p, y)| (p - y).abs()).sum::<f64>() / 20000.0;
-                let pos = y.iter().sum::<f64>() / 20000.0;
-                let pp = s.iter().filter(|p| **p >= 0.5).count() as f64 / 20000.0;
-                println!("{} {} {label}: acc {acc:.3} mae {mae:.1} pos {pos:.3} predpos {pp:.3}", spec.name, spec.version);
-            }
-        }
     }
 }

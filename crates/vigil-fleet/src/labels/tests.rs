@@ -44,7 +44,12 @@ async fn receive(
     let body: Value = serde_json::from_slice(&body).expect("a JSON body");
     let accepted = body["labels"].as_array().map_or(0, Vec::len);
     let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    received.lock().expect("not poisoned").push(Post { path: uri.to_string(), authorization, body, at: Instant::now() });
+    received.lock().expect("not poisoned").push(Post {
+        path: uri.to_string(),
+        authorization,
+        body,
+        at: Instant::now(),
+    });
     (StatusCode::ACCEPTED, json!({ "accepted": accepted }).to_string())
 }
 
@@ -104,7 +109,8 @@ async fn labels_are_posted_in_batches_per_model_once_due_with_the_token() {
     let posts = received.lock().expect("not poisoned");
     let churn = posts.iter().find(|p| p.path == "/ingest/churn/labels").expect("churn's labels came");
     assert!(churn.at >= later, "posted once due, not before");
-    let ids: Vec<&str> = churn.body["labels"].as_array().expect("labels").iter().filter_map(|l| l["id"].as_str()).collect();
+    let ids: Vec<&str> =
+        churn.body["labels"].as_array().expect("labels").iter().filter_map(|l| l["id"].as_str()).collect();
     assert_eq!(ids, ["churn-0", "churn-1", "churn-2"]);
     assert_eq!((sender.dropped(), sender.failed()), (0, 0));
 }
