@@ -131,3 +131,58 @@ pub fn kind_index(kind: Kind) -> usize {
         Kind::MissedPeak => 2,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anomaly::series::{generate, Metric};
+
+    fn span(kind: Kind, start: usize, end: usize) -> Span {
+        Span { kind, start, end }
+    }
+
+    #[test]
+    fn an_anomaly_is_found_by_one_flag_in_its_span_and_flags_outside_are_false() {
+        let anomalies = [span(Kind::Spike, 2, 3), span(Kind::LevelShift, 5, 9), span(Kind::MissedPeak, 12, 14)];
+        let mut flags = vec![false; 16];
+        for i in [2, 6, 7, 0, 10, 11] {
+            flags[i] = true;
+        }
+        let tally = Tally::of(&flags, &anomalies, 0..16);
+        assert_eq!((tally.true_flags, tally.false_flags), (3, 3));
+        assert_eq!((tally.found, tally.injected), ([1, 1, 0], [1, 1, 1]));
+        assert_eq!((tally.precision(), tally.recall()), (0.5, 2.0 / 3.0));
+        // Scored from point 4 on: the spike is not in it, the false flags before it neither.
+        let later = Tally::of(&flags, &anomalies, 4..16);
+        assert_eq!((later.true_flags, later.false_flags, later.injected), (2, 2, [0, 1, 1]));
+        assert_eq!(Tally::of(&[false; 16], &anomalies, 0..16).f1(), 0.0, "no flags: nothing found, F1 0");
+    }
+
+    #[test]
+    fn the_static_threshold_is_tuned_to_catch_the_first_weeks_anomalies_without_false_flags() {
+        // 1,000 points wobbling between 9 and 11, a spike to 100 at 500 and a drop to 1 at 800.
+        let mut values: Vec<f64> = (0..1_000).map(|i| 10.0 + ((i * 37) % 21) as f64 / 10.0 - 1.0).collect();
+        values[500] = 100.0;
+        values[800] = 1.0;
+        let times = (0..1_000).map(|i| chrono::DateTime::from_timestamp(i * 300, 0).unwrap_or_default()).collect();
+        let anomalies = vec![span(Kind::Spike, 500, 501), span(Kind::LevelShift, 800, 801)];
+        let series = Series { times, values, anomalies };
+        let bounds = tune_static(&series, 0..1_000);
+        assert!(bounds.low > 1.0 && bounds.low <= 9.0 && bounds.high >= 11.0 && bounds.high < 100.0, "{bounds:?}");
+        let flags: Vec<bool> = series.values.iter().map(|v| bounds.flags(*v)).collect();
+        assert_eq!(Tally::of(&flags, &series.anomalies, 0..1_000).f1(), 1.0);
+    }
+
+    #[test]
+    fn series_have_five_apart_anomalies_a_week_and_the_same_seed_draws_the_same_series() {
+        let step = chrono::Duration::minutes(5);
+        let series = generate(Metric::ErrorShare, 3, step, 7);
+        assert_eq!(series.values.len(), 3 * 7 * 24 * 12);
+        assert_eq!(series.anomalies.len(), 15);
+        for pair in series.anomalies.windows(2) {
+            assert!(pair[0].end + 12 <= pair[1].start, "an hour apart: {pair:?}");
+        }
+        assert!(series.values.iter().all(|share| (0.0..=1.0).contains(share)), "error shares are shares");
+        assert_eq!(generate(Metric::ErrorShare, 3, step, 7).values, series.values);
+    }
+}
