@@ -16,7 +16,7 @@
 //! [`LabelSender::send`] never waits: a label goes into a bounded queue or, when it is full, is
 //! dropped and counted. A background task holds each label until it is due (at most
 //! [`MAX_PENDING`] at once), and every [`FLUSH_EVERY`] posts what has come due, one POST per
-//! model and batch of at most [`MAX_BATCH`], each with a [`TIMEOUT`]; a POST that fails is
+//! model and batch of at most [`MAX_BATCH`], each with a 5 s timeout; a POST that fails is
 //! retried once unless it timed out or was refused (4xx). Every counter counts labels, so once
 //! the queue is idle `sent + failed + dropped` is the number of labels given; labels still
 //! waiting when the fleet stops are counted as dropped.

@@ -41,7 +41,7 @@ model's truth for that row, posted --label-delay later (a --late-label-share of 
 {\"labels\":[{\"id\":\"<inference id>\",\"label\":1}]}, with the log URL's token as a Bearer header.
 
 Servers (metrics at URL/metrics; register each in Vigil with kind auto):
-  fraud    Triton-style   fraud 12 (stable) and 13 (canary)
+  fraud    Triton-style   fraud 12 (stable) and 13 (canary); recs 1, 2, 3 with feedback-loop
   churn    MLServer-style churn v3
   pricing  KServe-style   price v7 (Vigil detects it as oip-v2)
   router   splits each model's traffic between its versions:

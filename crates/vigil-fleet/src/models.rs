@@ -6,9 +6,10 @@
 //! | `fraud` | `12` (stable), `13` (canary, retrained on more data) | card-payment fraud, logistic regression | `fraud_probability` FP64, `is_fraud` INT64 |
 //! | `churn` | `v3` | subscriber churn within 90 days, logistic regression | `churn_probability` FP64, `will_churn` INT64 |
 //! | `price` | `v7` | flat sale price in thousands of euros, linear regression | `price_keur` FP64 |
+//! | `recs` | `1`, `2`, `3` (only with `feedback-loop`, trained by [`crate::feedback`]) | will a shopper click the recommended item, logistic regression | `click_probability` FP64, `will_click` INT64 |
 //!
 //! Their inputs (names, units, ranges, categories) are in [`fraud_schema`], [`churn_schema`],
-//! [`price_schema`], in the crate's README, and in each model's metadata.
+//! [`price_schema`], [`recs_schema`], in the crate's README, and in each model's metadata.
 
 use serde_json::{json, Value};
 
