@@ -183,8 +183,9 @@ async fn generate(plan: TrafficPlan, router_url: String, client: reqwest::Client
             let request = request_body(target, drifting, plan.config.invalid_share, &mut rng);
             let pending = plan.labels.clone().zip(request.labelled).map(|(labelling, row)| PendingLabel {
                 labelling,
-                target: target.clone(),
-                drifting,
+                model: target.model.clone(),
+                truth: if drifting { target.drifted_truth } else { target.truth },
+                feedback: target.feedback,
                 row,
                 rng: Rng::item(plan.seed, "labels", this),
             });
@@ -233,11 +234,13 @@ fn request_body(target: &Target, drifting: bool, invalid_share: f64, rng: &mut R
     Request { body: json!({ "inputs": inputs }), labelled }
 }
 
-/// A request whose answer is to be labelled.
+/// A request whose answer is to be labelled: its model, the truth in force when it was sent,
+/// and its row.
 struct PendingLabel {
     labelling: Labelling,
-    target: Target,
-    drifting: bool,
+    model: String,
+    truth: Truth,
+    feedback: Option<Feedback>,
     row: Row,
     /// The label's own draws (the `labels` stream of the request's index).
     rng: Rng,
@@ -247,20 +250,19 @@ impl PendingLabel {
     /// Hands the label for the request `answer` answered to the sender, due after the delay.
     fn answered(mut self, answer: Value) {
         let Some(id) = answer.get("id").and_then(Value::as_str) else { return };
-        let value = truth_label(&self.target, self.drifting, &self.row, &answer, &mut self.rng);
+        let value = truth_label(self.truth, self.feedback, &self.row, &answer, &mut self.rng);
         let config = &self.labelling.config;
         let delay = if self.rng.chance(config.late_share) { config.late_delay } else { config.delay };
-        let label = Label { model: self.target.model.clone(), id: id.to_owned(), value };
+        let label = Label { model: self.model, id: id.to_owned(), value };
         self.labelling.sender.send(tokio::time::Instant::now() + delay, label);
     }
 }
 
-/// The label of `row` of `target`, whose answer was `answer`: drawn from the truth in force, and
-/// for a model whose recommendations shape its labels, as the shop records it.
-pub fn truth_label(target: &Target, drifting: bool, row: &Row, answer: &Value, rng: &mut Rng) -> f64 {
-    let truth = if drifting { target.drifted_truth } else { target.truth };
+/// The label of `row`, whose answer was `answer`: drawn from `truth`, and for a model whose
+/// recommendations shape its labels (`feedback`), as the shop records it.
+pub fn truth_label(truth: Truth, feedback: Option<Feedback>, row: &Row, answer: &Value, rng: &mut Rng) -> f64 {
     let value = truth.draw(row, rng);
-    match target.feedback {
+    match feedback {
         Some(shaping) => {
             feedback::recorded(value, output(answer, shaping.recommended) == Some(1.0), shaping.influence, rng)
         }
@@ -289,15 +291,16 @@ mod tests {
 
     #[test]
     fn labels_follow_the_truth_and_for_recommendations_what_was_recommended() {
-        let mut target = fraud_target();
-        target.drifted_truth = Truth::Class { logit: |_| 30.0 };
+        let (certain, target) = (Truth::Class { logit: |_| 30.0 }, fraud_target());
         let row = target.schema.sample(&mut Rng::new(3));
         let answer = json!({"id": "a", "outputs": [{"name": "shown", "datatype": "INT64", "shape": [1], "data": [0]}]});
-        let label = |target: &Target, drifting| truth_label(target, drifting, &row, &answer, &mut Rng::new(4));
-        assert_eq!(label(&target, true), 1.0, "the shifted truth once drifting");
-        assert_eq!(label(&target, false), label(&target, false), "the same draws, the same label");
-        target.feedback = Some(Feedback { influence: 1.0, recommended: "shown" });
-        assert_eq!(label(&target, true), 0.0, "not recommended, so never seen and never clicked");
+        let label = |truth, feedback| truth_label(truth, feedback, &row, &answer, &mut Rng::new(4));
+        assert_eq!(label(certain, None), 1.0, "drawn from the truth given");
+        assert_eq!(label(target.truth, None), label(target.truth, None), "the same draws, the same label");
+        let shaped = Some(Feedback { influence: 1.0, recommended: "shown" });
+        assert_eq!(label(certain, shaped), 0.0, "not recommended, so never seen and never clicked");
+        let shown = json!({"id": "b", "outputs": [{"name": "shown", "data": [1]}]});
+        assert_eq!(truth_label(certain, shaped, &row, &shown, &mut Rng::new(4)), 1.0, "recommended: the truth");
         assert_eq!(output(&answer, "shown"), Some(0.0));
         assert_eq!(output(&answer, "missing"), None);
     }
