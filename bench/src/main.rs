@@ -29,12 +29,17 @@
 //!   loopback server: requests/s at saturation, and the p99 each reports against a server that
 //!   stalls 1 s every P seconds; then beside hey at a fixed rate below saturation, p50 and p99
 //!   ([`loadgen`]).
+//! - `vigil-bench anomaly [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]`: the
+//!   seasonal anomaly baseline walking forward through seeded series of traffic, latency and
+//!   error share with injected spikes, level shifts and missed daily peaks, precision and recall
+//!   beside a static threshold tuned on each series' first week ([`anomaly`]).
 //!
 //! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all eight
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
 mod alerts;
+mod anomaly;
 mod collect_cost;
 mod dashboard;
 mod drift;
@@ -62,7 +67,9 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R] \
                      [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]\n       \
-                     vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S]";
+                     vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S]\n       \
+
+                     vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
         Some("rollouts") => rollouts::run(args),
         Some("loadgen") => loadgen::run(args),
         Some("alerts") => alerts::run(args),
+        Some("anomaly") => anomaly::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

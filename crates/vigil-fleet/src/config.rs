@@ -1,4 +1,4 @@
-//! How a fleet is set up: seed, scenarios, ports, payload logging, traffic, and each scenario's
+//! How a fleet is set up: seed, scenarios, ports, payload logging and labels, traffic, and each scenario's
 //! knobs. Read from a TOML file (every field optional, see the README), overridden by flags.
 //! Durations are written `400ms`, `90s`, `2m`, `1h`.
 
@@ -31,6 +31,8 @@ pub struct FleetConfig {
     pub bad_canary: BadCanaryConfig,
     pub outage: OutageConfig,
     pub slow: SlowConfig,
+    pub labels: LabelsConfig,
+    pub feedback_loop: FeedbackLoopConfig,
 }
 
 /// The traffic generator.
@@ -92,6 +94,34 @@ pub struct SlowConfig {
     pub delay: Duration,
 }
 
+/// The ground truth the traffic's inferences get later, posted to the labels endpoint next to
+/// `log_url` (see `labels`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LabelsConfig {
+    /// Send labels (when `log_url` is set).
+    pub enabled: bool,
+    /// How long after its inference a label is posted.
+    #[serde(deserialize_with = "duration")]
+    pub delay: Duration,
+    /// Share of labels that come late instead, after `late_delay`.
+    pub late_share: f64,
+    #[serde(deserialize_with = "duration")]
+    pub late_delay: Duration,
+}
+
+/// The `feedback-loop` scenario.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedbackLoopConfig {
+    /// Share of the items `recs` does not recommend that shoppers never see (and so never
+    /// click); 0 is the negative control, every revision trained on uninfluenced labels.
+    pub influence: f64,
+    /// How long each revision of `recs` serves before the next takes all its traffic.
+    #[serde(deserialize_with = "duration")]
+    pub every: Duration,
+}
+
 impl Default for FleetConfig {
     fn default() -> Self {
         FleetConfig {
@@ -105,7 +135,26 @@ impl Default for FleetConfig {
             bad_canary: BadCanaryConfig::default(),
             outage: OutageConfig::default(),
             slow: SlowConfig::default(),
+            labels: LabelsConfig::default(),
+            feedback_loop: FeedbackLoopConfig::default(),
         }
+    }
+}
+
+impl Default for LabelsConfig {
+    fn default() -> Self {
+        LabelsConfig {
+            enabled: true,
+            delay: Duration::from_secs(75),
+            late_share: 0.1,
+            late_delay: Duration::from_secs(600),
+        }
+    }
+}
+
+impl Default for FeedbackLoopConfig {
+    fn default() -> Self {
+        FeedbackLoopConfig { influence: 0.9, every: Duration::from_secs(180) }
     }
 }
 
@@ -175,6 +224,8 @@ impl FleetConfig {
         share("traffic.invalid_share", self.traffic.invalid_share)?;
         share("bad_canary.error_rate", self.bad_canary.error_rate)?;
         share("bad_canary.tail_share", self.bad_canary.tail_share)?;
+        share("labels.late_share", self.labels.late_share)?;
+        share("feedback_loop.influence", self.feedback_loop.influence)?;
         if self.canary_percent > 100 {
             return Err(format!("canary_percent is 0 to 100, not {}", self.canary_percent));
         }
@@ -183,6 +234,9 @@ impl FleetConfig {
         }
         if self.traffic.day < Duration::from_secs(1) {
             return Err("traffic.day lasts at least 1s".into());
+        }
+        if self.feedback_loop.every < Duration::from_secs(1) {
+            return Err("feedback_loop.every lasts at least 1s".into());
         }
         if self.bad_canary.tail_min > self.bad_canary.tail_max {
             return Err("bad_canary.tail_min is longer than bad_canary.tail_max".into());
@@ -252,6 +306,8 @@ mod tests {
             [outage]
             server = "churn"
             lasting = "30s"
+            [labels]
+            delay = "5s"
             "#,
         )
         .expect("valid");
@@ -260,6 +316,7 @@ mod tests {
         assert_eq!((config.outage.server.as_str(), config.outage.lasting), ("churn", Duration::from_secs(30)));
         assert_eq!(config.outage.at, OutageConfig::default().at);
         assert_eq!(config.drift, FleetConfig::default().drift);
+        assert_eq!((config.labels.delay, config.labels.late_share), (Duration::from_secs(5), 0.1));
         assert!(config.validate().is_ok());
     }
 
@@ -278,5 +335,7 @@ mod tests {
         assert!(bad(|c| c.bad_canary.error_rate = 2.0).starts_with("bad_canary.error_rate is a share"));
         assert!(bad(|c| c.canary_percent = 101).starts_with("canary_percent"));
         assert!(bad(|c| c.port_base = Some(65534)).contains("no room"));
+        assert!(bad(|c| c.labels.late_share = -0.1).starts_with("labels.late_share is a share"));
+        assert!(bad(|c| c.feedback_loop.influence = 1.5).starts_with("feedback_loop.influence is a share"));
     }
 }

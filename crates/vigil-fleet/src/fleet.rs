@@ -7,6 +7,11 @@
 //! | `fraud` | Triton 2.52 (`triton`) | `fraud` 12 and 13 | 8 ms, 9 ms |
 //! | `churn` | MLServer 1.7.1 (`mlserver`) | `churn` v3 | 15 ms |
 //! | `pricing` | KServe 0.21 (`oip-v2`) | `price` v7 | 5 ms |
+//!
+//! With the `feedback-loop` scenario, `fraud` also hosts `recs` 1, 2 and 3 (6 ms), and a
+//! timeline moves all of recs' traffic to the next revision every `feedback_loop.every`. With
+//! `log_url` set, the traffic's inferences also get their labels (see `labels`) unless
+//! `labels.enabled` is off.
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -18,14 +23,16 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::config::{FleetConfig, SERVER_NAMES};
-use crate::models::{catalog, Model, TrainingError};
+use crate::feedback;
+use crate::labels::{self, LabelSender};
+use crate::models::{catalog, Model, Task, TrainingError};
 use crate::payload_log::PayloadLogger;
 use crate::reference;
 use crate::router::{self, Backend, Router};
 use crate::scenario::{self, Scenario};
 use crate::server::listener::Listener;
 use crate::server::{routes, Hosted, ServerSpec, ServerState, ServiceTime, Style};
-use crate::traffic::{Target, Traffic, TrafficPlan, TrafficStats};
+use crate::traffic::{Feedback, Labelling, Target, Traffic, TrafficPlan, TrafficStats};
 
 /// Why a fleet did not start.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +52,11 @@ type Hosting = (&'static str, &'static str, u64);
 
 /// Each server's name, what it imitates, and what it hosts, in port order.
 const LAYOUT: [(&str, Style, &[Hosting]); 3] = [
-    ("fraud", Style::Triton, &[("fraud", "12", 8), ("fraud", "13", 9)]),
+    (
+        "fraud",
+        Style::Triton,
+        &[("fraud", "12", 8), ("fraud", "13", 9), ("recs", "1", 6), ("recs", "2", 6), ("recs", "3", 6)],
+    ),
     ("churn", Style::Mlserver, &[("churn", "v3", 15)]),
     ("pricing", Style::Kserve, &[("price", "v7", 5)]),
 ];
@@ -54,8 +65,8 @@ const LAYOUT: [(&str, Style, &[Hosting]); 3] = [
 const INSTANCES: usize = 4;
 /// Spread of service times (σ of their logarithm).
 const SERVICE_SIGMA: f64 = 0.35;
-/// Share of requests each model gets from the traffic generator.
-const TRAFFIC_MIX: [(&str, f64); 3] = [("fraud", 0.6), ("churn", 0.25), ("price", 0.15)];
+/// Share of requests each model gets from the traffic generator (recs only when it is served).
+const TRAFFIC_MIX: [(&str, f64); 4] = [("fraud", 0.6), ("churn", 0.25), ("price", 0.15), ("recs", 0.3)];
 
 /// One server of a running fleet, as a person or a test registers it in Vigil.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,8 +99,10 @@ pub struct RunningFleet {
     router: Arc<Router>,
     router_listener: Option<Listener>,
     traffic: Option<Traffic>,
-    timeline: Option<JoinHandle<()>>,
+    /// The outage's and the revisions' timelines.
+    timelines: Vec<JoinHandle<()>>,
     payload_log: Option<PayloadLogger>,
+    labels: Option<LabelSender>,
     seed: u64,
 }
 
@@ -97,8 +110,13 @@ impl Fleet {
     /// Trains the models and starts every server, the router and (if enabled) the traffic.
     pub async fn start(config: FleetConfig) -> Result<RunningFleet, FleetError> {
         config.validate().map_err(FleetError::Config)?;
-        let models = train_all(config.seed).await?;
+        let models = train_all(&config).await?;
         let logger = config.log_url.clone().map(PayloadLogger::start);
+        let labels = config
+            .log_url
+            .as_ref()
+            .filter(|_| config.labels.enabled)
+            .map(|url| LabelSender::start(labels::labels_base(url)));
         let port = |index: usize| config.port_base.map_or(0, |base| base + index as u16);
 
         let mut servers = Vec::new();
@@ -132,26 +150,43 @@ impl Fleet {
             .await
             .map_err(|source| FleetError::Bind { what: "the router".into(), addr, source })?;
 
-        let timeline = config.has(Scenario::Outage).then(|| outage(&config, &servers, logger.clone()));
+        let mut timelines = Vec::new();
+        if config.has(Scenario::Outage) {
+            timelines.push(outage(&config, &servers, logger.clone()));
+        }
+        if config.has(Scenario::FeedbackLoop) {
+            timelines.push(successive_revisions(router.clone(), config.feedback_loop.every));
+        }
         let traffic = if config.traffic.enabled {
-            let plan = traffic_plan(&config, &models);
+            let plan = traffic_plan(&config, &models, labels.clone());
             Some(Traffic::start(plan, format!("http://{}", router_listener.addr()))?)
         } else {
             None
         };
         let router_listener = Some(router_listener);
-        Ok(RunningFleet { servers, router, router_listener, traffic, timeline, payload_log: logger, seed: config.seed })
+        let seed = config.seed;
+        Ok(RunningFleet { servers, router, router_listener, traffic, timelines, payload_log: logger, labels, seed })
     }
 }
 
-/// Trains every model of the catalog, each on its own blocking thread.
-async fn train_all(seed: u64) -> Result<BTreeMap<(String, String), Arc<Model>>, FleetError> {
-    let training: Vec<_> =
-        catalog().into_iter().map(|spec| tokio::task::spawn_blocking(move || spec.train(seed))).collect();
+/// Trains every model of the catalog, each on its own blocking thread, and with the
+/// `feedback-loop` scenario the revisions of `recs`, one after the other on one more.
+async fn train_all(config: &FleetConfig) -> Result<BTreeMap<(String, String), Arc<Model>>, FleetError> {
+    let seed = config.seed;
+    let mut training: Vec<_> = catalog()
+        .into_iter()
+        .map(|spec| tokio::task::spawn_blocking(move || spec.train(seed).map(|model| vec![model])))
+        .collect();
+    if config.has(Scenario::FeedbackLoop) {
+        let influence = config.feedback_loop.influence;
+        training.push(tokio::task::spawn_blocking(move || feedback::revisions(seed, influence)));
+    }
     let mut models = BTreeMap::new();
     for task in training {
-        let model = task.await.map_err(|err| FleetError::Config(format!("training stopped: {err}")))??;
-        models.insert((model.name.clone(), model.version.clone()), Arc::new(model));
+        let trained = task.await.map_err(|err| FleetError::Config(format!("training stopped: {err}")))??;
+        for model in trained {
+            models.insert((model.name.clone(), model.version.clone()), Arc::new(model));
+        }
     }
     Ok(models)
 }
@@ -222,18 +257,53 @@ fn outage(config: &FleetConfig, servers: &[RunningServer], logger: Option<Payloa
     })
 }
 
-/// The traffic plan: the mix of models, each with its schema and its drifted schema.
-fn traffic_plan(config: &FleetConfig, models: &BTreeMap<(String, String), Arc<Model>>) -> TrafficPlan {
+/// Each revision of `recs` in turn takes all of its traffic, the next one every `every`.
+fn successive_revisions(router: Arc<Router>, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        for version in feedback::REVISIONS.iter().skip(1) {
+            tokio::time::sleep(every).await;
+            let weights = BTreeMap::from([(version.to_string(), 100)]);
+            if let Err(err) = router.set_split(feedback::MODEL, weights) {
+                tracing::error!("feedback loop: could not move recs to revision {version}: {err}");
+            }
+        }
+    })
+}
+
+/// The traffic plan: the mix of models served, each with its schema and truth, drifted and not,
+/// and where labels go.
+fn traffic_plan(
+    config: &FleetConfig,
+    models: &BTreeMap<(String, String), Arc<Model>>,
+    labels: Option<LabelSender>,
+) -> TrafficPlan {
+    let specs = catalog().into_iter().chain([feedback::spec(feedback::REVISIONS[0])]);
+    let truths: BTreeMap<&str, _> = specs.map(|spec| (spec.name, spec.truth)).collect();
     let targets = TRAFFIC_MIX
         .iter()
         .filter_map(|(name, weight)| {
             let model = models.iter().find(|((model, _), _)| model == name).map(|(_, model)| model)?;
-            let drifted = model.schema.drifted(&scenario::drifts(name));
-            Some(Target { model: name.to_string(), weight: *weight, schema: model.schema.clone(), drifted })
+            let truth = *truths.get(name)?;
+            let feedback = match model.task {
+                Task::Classifier { label, .. } if *name == feedback::MODEL => {
+                    Some(Feedback { influence: config.feedback_loop.influence, recommended: label })
+                }
+                _ => None,
+            };
+            Some(Target {
+                model: name.to_string(),
+                weight: *weight,
+                schema: model.schema.clone(),
+                drifted: model.schema.drifted(&scenario::drifts(name)),
+                truth,
+                drifted_truth: scenario::concept_shift(truth, name),
+                feedback,
+            })
         })
         .collect();
     let drift_at = config.has(Scenario::Drift).then_some(config.drift.at);
-    TrafficPlan { config: config.traffic.clone(), targets, drift_at, seed: config.seed }
+    let labels = labels.map(|sender| Labelling { sender, config: config.labels.clone() });
+    TrafficPlan { config: config.traffic.clone(), targets, drift_at, seed: config.seed, labels }
 }
 
 impl RunningFleet {
@@ -295,12 +365,16 @@ impl RunningFleet {
         self.payload_log.as_ref()
     }
 
+    /// The label sender, when `log_url` is set and labels are on: how many labels it sent,
+    /// dropped, failed.
+    pub fn labels(&self) -> Option<&LabelSender> {
+        self.labels.as_ref()
+    }
+
     /// Stops the traffic, the outage timeline, the router and every server; their ports close.
     pub async fn stop(mut self) {
         self.traffic.take();
-        if let Some(timeline) = self.timeline.take() {
-            timeline.abort();
-        }
+        self.timelines.drain(..).for_each(|timeline| timeline.abort());
         if let Some(router) = self.router_listener.take() {
             router.stop().await;
         }
@@ -314,9 +388,7 @@ impl RunningFleet {
 
 impl Drop for RunningFleet {
     fn drop(&mut self) {
-        if let Some(timeline) = self.timeline.take() {
-            timeline.abort();
-        }
+        self.timelines.drain(..).for_each(|timeline| timeline.abort());
     }
 }
 

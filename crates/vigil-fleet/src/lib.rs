@@ -17,12 +17,16 @@
 //! ```
 //!
 //! Modules, from the bottom up: [`rng`] (seeded draws), [`schema`] (features and drift),
-//! [`learn`] and [`models`] (training and the catalog), [`oip`] (the protocol), [`metrics`]
+//! [`learn`] and [`models`] (training and the catalog), [`feedback`] (the `feedback-loop`
+//! model's revisions), [`oip`] (the protocol), [`payload_log`] and [`labels`] (what is posted to
+//! Vigil: each inference, and its ground truth later), [`metrics`]
 //! (one recorder, a renderer per server style), [`server`] (one model server), [`router`],
 //! [`traffic`], [`scenario`], [`config`] and [`fleet`] (putting it together).
 
 pub mod config;
+pub mod feedback;
 pub mod fleet;
+pub mod labels;
 pub mod learn;
 pub mod metrics;
 pub mod models;

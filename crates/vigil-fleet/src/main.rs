@@ -14,16 +14,34 @@ Scenarios (--scenario, comma-separated, combinable; every draw follows --seed):
   healthy     nothing goes wrong (the default)
   drift       from --drift-at on, traffic's inputs shift: fraud amount and distance move up and
               spread, more electronics, gaming and online payments; churn charges rise, more
-              month-to-month contracts; flats get smaller and more central
+              month-to-month contracts; flats get smaller and more central. The truth moves
+              too (fraud moves to small in-store payments, churn no longer follows price, flats
+              sell for a fifth more), so the labels show the served models wrong more often
   bad-canary  fraud version 13 fails 8% of inferences and 15% of them take 150-400 ms longer
               (higher error rate and p99 than version 12)
   outage      server --outage-server stops answering (its port closes) at --outage-at for
               --outage-for, then comes back with fresh counters
   slow        server --slow-server answers everything --slow-delay late (its inferences
               take that much longer in the model, so its latency metrics show it)
+  feedback-loop
+              a feedback loop, as a recommender falls into: the fraud server also serves recs
+              (will a shopper click the recommended item?) in revisions 1, 2 and 3, each
+              retrained on the clicks recorded while its predecessor served. Shoppers rarely
+              see what was not recommended (--feedback-influence of those items go unseen, so
+              unclicked), so each revision learns from labels its predecessor shaped: it
+              recommends less, its predictions narrow from revision to revision (the entropy
+              of its predicted labels falls), and the labels converge on past predictions.
+              Revision 1 serves first, 2 after --revision-every, 3 after twice that.
+              --feedback-influence 0 is the negative control: every revision retrained on
+              fresh, uninfluenced clicks, and nothing narrows
+
+Labels (with --log-url): each answered one-row request gets its ground truth, drawn from the
+model's truth for that row, posted --label-delay later (a --late-label-share of them after
+--late-label-delay) to the labels endpoint beside the log URL: POST BASE/ingest/MODEL/labels,
+{\"labels\":[{\"id\":\"<inference id>\",\"label\":1}]}, with the log URL's token as a Bearer header.
 
 Servers (metrics at URL/metrics; register each in Vigil with kind auto):
-  fraud    Triton-style   fraud 12 (stable) and 13 (canary)
+  fraud    Triton-style   fraud 12 (stable) and 13 (canary); recs 1, 2, 3 with feedback-loop
   churn    MLServer-style churn v3
   pricing  KServe-style   price v7 (Vigil detects it as oip-v2)
   router   splits each model's traffic between its versions:
@@ -38,7 +56,7 @@ struct Cli {
     /// A TOML file of settings (flags override it).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Scenarios to play, comma-separated: healthy, drift, bad-canary, outage, slow.
+    /// Scenarios to play, comma-separated: healthy, drift, bad-canary, outage, slow, feedback-loop.
     #[arg(long, value_name = "NAMES", value_delimiter = ',')]
     scenario: Option<Vec<Scenario>>,
     /// Seed of every random draw (default 42).
@@ -47,7 +65,7 @@ struct Cli {
     /// Listen on consecutive ports from here: fraud, churn, pricing, router (default: free ports).
     #[arg(long, value_name = "PORT")]
     port_base: Option<u16>,
-    /// Post every inference as CloudEvents (KServe's logger convention) to this URL.
+    /// Post every inference as CloudEvents (KServe's logger convention) to this URL, and its label later beside it.
     #[arg(long, value_name = "URL")]
     log_url: Option<url::Url>,
     /// Print the servers as JSON lines, for scripts.
@@ -83,6 +101,24 @@ struct Cli {
     /// How late the slow server answers (default 250ms).
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     slow_delay: Option<Duration>,
+    /// How long after its inference a label is posted (default 75s).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    label_delay: Option<Duration>,
+    /// Share of labels that come late instead, after --late-label-delay (default 0.1).
+    #[arg(long, value_name = "SHARE")]
+    late_label_share: Option<f64>,
+    /// How long after its inference a late label is posted (default 10m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    late_label_delay: Option<Duration>,
+    /// Send no labels, even with --log-url.
+    #[arg(long)]
+    no_labels: bool,
+    /// feedback-loop: share of the items recs does not recommend that shoppers never see (default 0.9; 0: the negative control).
+    #[arg(long, value_name = "SHARE")]
+    feedback_influence: Option<f64>,
+    /// feedback-loop: how long each revision of recs serves before the next (default 3m).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    revision_every: Option<Duration>,
     /// Stop by itself after this long.
     #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     stop_after: Option<Duration>,
@@ -111,6 +147,11 @@ impl Cli {
         set(&mut config.outage.lasting, &self.outage_for);
         set(&mut config.slow.server, &self.slow_server);
         set(&mut config.slow.delay, &self.slow_delay);
+        set(&mut config.labels.delay, &self.label_delay);
+        set(&mut config.labels.late_share, &self.late_label_share);
+        set(&mut config.labels.late_delay, &self.late_label_delay);
+        set(&mut config.feedback_loop.influence, &self.feedback_influence);
+        set(&mut config.feedback_loop.every, &self.revision_every);
         if self.port_base.is_some() {
             config.port_base = self.port_base;
         }
@@ -119,6 +160,9 @@ impl Cli {
         }
         if self.no_traffic {
             config.traffic.enabled = false;
+        }
+        if self.no_labels {
+            config.labels.enabled = false;
         }
         Ok(config)
     }
@@ -209,6 +253,9 @@ async fn run(config: FleetConfig, json: bool, stop_after: Option<Duration>) -> E
     }
     if let Some(log) = fleet.payload_log() {
         tracing::info!("payload log: {} events sent, {} dropped, {} failed", log.sent(), log.dropped(), log.failed());
+    }
+    if let Some(labels) = fleet.labels() {
+        tracing::info!("labels: {} sent, {} dropped, {} failed", labels.sent(), labels.dropped(), labels.failed());
     }
     fleet.stop().await;
     ExitCode::SUCCESS

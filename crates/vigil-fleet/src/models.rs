@@ -6,9 +6,10 @@
 //! | `fraud` | `12` (stable), `13` (canary, retrained on more data) | card-payment fraud, logistic regression | `fraud_probability` FP64, `is_fraud` INT64 |
 //! | `churn` | `v3` | subscriber churn within 90 days, logistic regression | `churn_probability` FP64, `will_churn` INT64 |
 //! | `price` | `v7` | flat sale price in thousands of euros, linear regression | `price_keur` FP64 |
+//! | `recs` | `1`, `2`, `3` (only with `feedback-loop`, trained by [`crate::feedback`]) | will a shopper click the recommended item, logistic regression | `click_probability` FP64, `will_click` INT64 |
 //!
 //! Their inputs (names, units, ranges, categories) are in [`fraud_schema`], [`churn_schema`],
-//! [`price_schema`], in the crate's README, and in each model's metadata.
+//! [`price_schema`], [`recs_schema`], in the crate's README, and in each model's metadata.
 
 use serde_json::{json, Value};
 
@@ -32,6 +33,16 @@ pub enum Truth {
     Class { logit: fn(&Row) -> f64 },
     /// The target is `mean(row)` plus normal noise of this spread.
     Value { mean: fn(&Row) -> f64, noise: f64 },
+}
+
+impl Truth {
+    /// The label of `row`: 1 or 0 drawn with the rule's probability, or the value with its noise.
+    pub fn draw(&self, row: &Row, rng: &mut Rng) -> f64 {
+        match self {
+            Truth::Class { logit } => f64::from(u8::from(rng.chance(sigmoid(logit(row))))),
+            Truth::Value { mean, noise } => mean(row) + noise * rng.normal(),
+        }
+    }
 }
 
 /// How a model is fitted.
@@ -91,13 +102,7 @@ impl ModelSpec {
     pub fn examples(&self, seed: u64, stream: &str, rows: usize) -> (Vec<Row>, Vec<f64>) {
         let mut rng = Rng::stream(seed, stream);
         let x: Vec<Row> = (0..rows).map(|_| self.schema.sample(&mut rng)).collect();
-        let y = x
-            .iter()
-            .map(|row| match self.truth {
-                Truth::Class { logit } => f64::from(u8::from(rng.chance(sigmoid(logit(row))))),
-                Truth::Value { mean, noise } => mean(row) + noise * rng.normal(),
-            })
-            .collect();
+        let y = x.iter().map(|row| self.truth.draw(row, &mut rng)).collect();
         (x, y)
     }
 
@@ -105,12 +110,17 @@ impl ModelSpec {
     pub fn train(&self, seed: u64) -> Result<Model, TrainingError> {
         let stream = format!("train/{}/{}", self.name, self.version);
         let (rows, labels) = self.examples(seed, &stream, self.training_rows);
-        let encoder = Encoder::fit(&self.schema, &rows);
+        self.fit(&rows, &labels)
+    }
+
+    /// Trains the model on `rows` with these `labels` (one each), whatever they came from.
+    pub fn fit(&self, rows: &[Row], labels: &[f64]) -> Result<Model, TrainingError> {
+        let encoder = Encoder::fit(&self.schema, rows);
         let x: Vec<Vec<f64>> = rows.iter().map(|row| encoder.encode(row)).collect();
         let weights = match self.training {
-            Training::GradientDescent(settings) => learn::logistic_regression(&x, &labels, settings),
+            Training::GradientDescent(settings) => learn::logistic_regression(&x, labels, settings),
             Training::NormalEquations { ridge } => {
-                learn::linear_regression(&x, &labels, ridge).ok_or(TrainingError {
+                learn::linear_regression(&x, labels, ridge).ok_or(TrainingError {
                     model: self.name,
                     version: self.version,
                     reason: "the training data is degenerate",
@@ -180,7 +190,7 @@ fn round6(x: f64) -> f64 {
 }
 
 /// The number in column `index` of a row (0 for a category).
-fn num(row: &Row, index: usize) -> f64 {
+pub(crate) fn num(row: &Row, index: usize) -> f64 {
     match row.get(index) {
         Some(FeatureValue::Number(x)) => *x,
         _ => 0.0,
@@ -188,7 +198,7 @@ fn num(row: &Row, index: usize) -> f64 {
 }
 
 /// The effect of the category in column `index`, from `effects` in category order.
-fn effect(row: &Row, index: usize, effects: &[f64]) -> f64 {
+pub(crate) fn effect(row: &Row, index: usize, effects: &[f64]) -> f64 {
     match row.get(index) {
         Some(FeatureValue::Category(category)) => effects.get(*category).copied().unwrap_or(0.0),
         _ => 0.0,
@@ -242,7 +252,7 @@ pub fn fraud_schema() -> Schema {
     }
 }
 
-fn fraud_logit(row: &Row) -> f64 {
+pub(crate) fn fraud_logit(row: &Row) -> f64 {
     -3.4 + 0.9 * (num(row, 0) / 45.0).ln() - 0.6 * (num(row, 1) / 400.0).ln()
         + 0.45 * (num(row, 2) / 8.0).ln()
         + 0.15 * (num(row, 3) - 3.0)
@@ -289,7 +299,7 @@ pub fn churn_schema() -> Schema {
     }
 }
 
-fn churn_logit(row: &Row) -> f64 {
+pub(crate) fn churn_logit(row: &Row) -> f64 {
     -0.9 - 0.045 * (num(row, 0) - 36.0) + 0.025 * (num(row, 1) - 70.0) + 0.45 * (num(row, 2) - 1.5)
         - 0.3 * (num(row, 3) / 12.0).ln()
         + effect(row, 4, &[0.9, -0.5, -1.6])
@@ -327,10 +337,54 @@ pub fn price_schema() -> Schema {
     }
 }
 
-fn price_mean(row: &Row) -> f64 {
+pub(crate) fn price_mean(row: &Row) -> f64 {
     40.0 + 3.2 * num(row, 0) + 9.0 * num(row, 1) - 0.7 * num(row, 2) - 35.0 * (num(row, 3) / 6.0).ln()
         + effect(row, 4, &[120.0, 80.0, 20.0, 0.0, -30.0])
         + effect(row, 5, &[45.0, 0.0, -55.0])
+}
+
+/// Recommendations shown to shoppers: will this one click the item recommended to them? Served
+/// only in the `feedback-loop` scenario (see [`crate::feedback`]).
+pub fn recs_schema() -> Schema {
+    use Distribution::*;
+    Schema {
+        features: vec![
+            Feature::numeric("visits_30d", "visits to the shop in the last 30 days", "").whole().drawn(
+                LogNormal { median: 6.0, sigma: 0.8 },
+                1.0,
+                200.0,
+            ),
+            Feature::numeric("item_price", "price of the recommended item", "EUR").drawn(
+                LogNormal { median: 30.0, sigma: 0.9 },
+                1.0,
+                2_000.0,
+            ),
+            Feature::numeric("item_rating", "the item's average rating", "stars").drawn(
+                Normal { mean: 3.8, sd: 0.6 },
+                1.0,
+                5.0,
+            ),
+            Feature::numeric("minutes_on_site", "minutes on the site in this visit", "min").drawn(
+                LogNormal { median: 5.0, sigma: 0.7 },
+                0.1,
+                240.0,
+            ),
+            Feature::categorical(
+                "item_category",
+                "what the item is",
+                &[("books", 0.25), ("music", 0.15), ("games", 0.20), ("home", 0.25), ("sport", 0.15)],
+            ),
+            Feature::categorical("device", "where the shopper is", &[("mobile", 0.6), ("desktop", 0.4)]),
+        ],
+    }
+}
+
+pub(crate) fn recs_logit(row: &Row) -> f64 {
+    -0.3 + 0.6 * (num(row, 0) / 6.0).ln() - 0.5 * (num(row, 1) / 30.0).ln()
+        + 0.9 * (num(row, 2) - 3.8)
+        + 0.5 * (num(row, 3) / 5.0).ln()
+        + effect(row, 4, &[0.3, -0.2, 0.4, -0.3, 0.0])
+        + effect(row, 5, &[-0.2, 0.3])
 }
 
 /// Every model the fleet serves, untrained.

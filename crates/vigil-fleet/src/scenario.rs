@@ -4,10 +4,11 @@
 //! | name | what happens |
 //! |---|---|
 //! | `healthy` | nothing goes wrong: the baseline (combined with others it adds nothing) |
-//! | `drift` | from `drift.at` on, traffic's inputs shift: fraud `amount` and `distance_from_home_km` move up and spread, `merchant_category` leans to electronics and gaming, `channel` to online; churn `monthly_charges` rises, `contract` leans month-to-month; price `living_area_m2` falls, `neighbourhood` leans to the centre |
+//! | `drift` | from `drift.at` on, traffic's inputs shift: fraud `amount` and `distance_from_home_km` move up and spread, `merchant_category` leans to electronics and gaming, `channel` to online; churn `monthly_charges` rises, `contract` leans month-to-month; price `living_area_m2` falls, `neighbourhood` leans to the centre; and the truth shifts with them ([`concept_shift`]), so the labels sent show the served models wrong more often |
 //! | `bad-canary` | fraud version 13 fails `bad_canary.error_rate` of inferences and a `tail_share` of them take `tail_min`–`tail_max` longer (higher p99) |
 //! | `outage` | server `outage.server` stops answering (its port closes) at `outage.at` for `outage.lasting`, then comes back with fresh counters, as a restarted server does |
 //! | `slow` | server `slow.server` answers everything `slow.delay` late; its inferences take that much longer in the model, where its latency metrics see it |
+//! | `feedback-loop` | the fraud server also hosts `recs` 1, 2 and 3, a click classifier each revision of which was retrained on the clicks its predecessor's recommendations allowed (`feedback`); revision 1 takes all of recs' traffic, 2 after `feedback_loop.every`, 3 after twice that; its predictions narrow from revision to revision, and the labels sent for them follow what was recommended |
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,7 +17,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::config::FleetConfig;
-use crate::schema::Drift;
+use crate::models::{churn_logit, effect, fraud_logit, num, price_mean, Truth};
+use crate::schema::{Drift, Row};
 use crate::server::VersionFaults;
 
 /// One named scenario.
@@ -28,11 +30,18 @@ pub enum Scenario {
     BadCanary,
     Outage,
     Slow,
+    FeedbackLoop,
 }
 
 impl Scenario {
-    pub const ALL: [Scenario; 5] =
-        [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary, Scenario::Outage, Scenario::Slow];
+    pub const ALL: [Scenario; 6] = [
+        Scenario::Healthy,
+        Scenario::Drift,
+        Scenario::BadCanary,
+        Scenario::Outage,
+        Scenario::Slow,
+        Scenario::FeedbackLoop,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,6 +50,7 @@ impl Scenario {
             Scenario::BadCanary => "bad-canary",
             Scenario::Outage => "outage",
             Scenario::Slow => "slow",
+            Scenario::FeedbackLoop => "feedback-loop",
         }
     }
 }
@@ -109,6 +119,44 @@ pub fn drifts(model: &str) -> Vec<Drift> {
     }
 }
 
+/// The truth of `model`'s rows once the `drift` scenario starts: the concept shifts with the
+/// inputs, so that the served model, trained before, is wrong more often.
+///
+/// - fraud: fraudsters change tactics. Large payments far from home, online, are now mostly
+///   travellers (their effects are reversed), and small in-store payments at grocers and
+///   restaurants are where fraud is; the share of fraud doubles.
+/// - churn: a competitor's offer: price no longer drives cancellations, heavy data users and
+///   one-year contracts leave, and more subscribers leave overall.
+/// - price: the market rises: every flat sells for a fifth more, and centre flats for 60 k€ more.
+pub fn concept_shift(truth: Truth, model: &str) -> Truth {
+    match model {
+        "fraud" => Truth::Class { logit: shifted_fraud_logit },
+        "churn" => Truth::Class { logit: shifted_churn_logit },
+        "price" => match truth {
+            Truth::Value { noise, .. } => Truth::Value { mean: shifted_price_mean, noise },
+            Truth::Class { .. } => truth,
+        },
+        _ => truth,
+    }
+}
+
+fn shifted_fraud_logit(row: &Row) -> f64 {
+    let reversed =
+        0.9 * (num(row, 0) / 45.0).ln() + 0.45 * (num(row, 2) / 8.0).ln() + effect(row, 5, &[-0.4, 0.8, 0.5]);
+    fraud_logit(row) - 2.0 * reversed + 0.7 + effect(row, 4, &[1.6, 1.2, 0.0, -0.9, -0.6, -1.1, 0.0])
+}
+
+fn shifted_churn_logit(row: &Row) -> f64 {
+    churn_logit(row) - 0.025 * (num(row, 1) - 70.0)
+        + 0.9 * (num(row, 3) / 12.0).ln()
+        + 0.5
+        + effect(row, 4, &[-0.9, 1.4, 0.0])
+}
+
+fn shifted_price_mean(row: &Row) -> f64 {
+    1.2 * price_mean(row) + effect(row, 4, &[60.0, 0.0, 0.0, 0.0, 0.0])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,7 +173,10 @@ mod tests {
         assert_eq!("bad-canary".parse(), Ok(Scenario::BadCanary));
         assert_eq!(" Drift ".parse(), Ok(Scenario::Drift));
         let err = "chaos".parse::<Scenario>().unwrap_err();
-        assert!(err.contains("'chaos'") && err.contains("healthy, drift, bad-canary, outage, slow"), "{err}");
+        assert!(
+            err.contains("'chaos'") && err.contains("healthy, drift, bad-canary, outage, slow, feedback-loop"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -145,6 +196,36 @@ mod tests {
         assert_eq!(answer_delay(&config, "fraud"), Duration::ZERO);
         assert_eq!(version_faults(&config, &slow, "churn", "v3").extra, config.slow.delay);
         assert!(version_faults(&config, "fraud", "fraud", "13").error_rate > 0.0, "bad-canary still applies");
+    }
+
+    /// How wrong `model` is on 20,000 rows of `schema` labelled by `truth`: the share of wrong
+    /// labels for a classifier, the mean absolute error for a regressor.
+    fn error(model: &crate::models::Model, schema: &crate::schema::Schema, truth: Truth) -> f64 {
+        let mut rng = Rng::new(9);
+        let rows: Vec<_> = (0..20_000).map(|_| schema.sample(&mut rng)).collect();
+        let scores = model.score(&rows);
+        let errors = rows.iter().zip(&scores).map(|(row, score)| match (truth, truth.draw(row, &mut rng)) {
+            (Truth::Class { .. }, label) => f64::from(u8::from((*score >= 0.5) != (label > 0.5))),
+            (Truth::Value { .. }, value) => (score - value).abs(),
+        });
+        errors.sum::<f64>() / rows.len() as f64
+    }
+
+    #[test]
+    fn under_drift_the_truth_shifts_and_every_served_model_is_wrong_more_often() {
+        for spec in catalog() {
+            let model = spec.train(42).expect("trains");
+            let drifted = spec.schema.drifted(&drifts(spec.name));
+            let before = error(&model, &spec.schema, spec.truth);
+            let after = error(&model, &drifted, concept_shift(spec.truth, spec.name));
+            // Seed 42: fraud 0.08 → 0.24 wrong, churn 0.24 → 0.40, price MAE 20 → 84 k€.
+            match spec.truth {
+                Truth::Class { .. } => {
+                    assert!(after > before + 0.1, "{} {}: {before} → {after}", spec.name, spec.version)
+                }
+                Truth::Value { .. } => assert!(after > 2.0 * before, "{}: MAE {before} → {after}", spec.name),
+            }
+        }
     }
 
     #[test]
