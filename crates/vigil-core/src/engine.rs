@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::performance`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use crate::dashboard::Dashboard;
 use crate::drift::Drift;
 use crate::events::EngineEvent;
 use crate::objectives::ObjectivesFront;
+use crate::performance::Performance;
 use crate::polling::Polling;
 use crate::rollouts::Rollouts;
 use crate::servers::{Server, Servers};
@@ -56,6 +57,7 @@ struct Inner {
     objectives: ObjectivesFront,
     rollouts: Rollouts,
     cost: Cost,
+    performance: Performance,
 }
 
 impl Engine {
@@ -82,6 +84,7 @@ impl Engine {
                 drift: Drift::new(context.clone()),
                 objectives: ObjectivesFront::new(context.clone()),
                 rollouts: Rollouts::new(context.clone()),
+                performance: Performance::new(context.clone()),
                 cost,
                 context,
             }),
@@ -122,6 +125,11 @@ impl Engine {
     /// Cost: the price catalog of instance types, with each price's date and source.
     pub fn cost(&self) -> &Cost {
         &self.inner.cost
+    }
+
+    /// Model performance: the prediction log, ground-truth labels and the realized performance report.
+    pub fn performance(&self) -> &Performance {
+        &self.inner.performance
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

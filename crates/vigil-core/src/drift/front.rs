@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 
 use super::ingest::{self, IngestServer};
 use super::live;
-use super::logs::{self, LogRequest, LogSummary};
+use super::logs::{self, KnownModel, LogRequest, LogSummary};
 use super::reference::{self, ReferenceRequest, ReferenceSummary};
 use super::report::{self, ColumnChoice, DriftReport, DriftTimeline};
 use super::schedule::{self, DriftSchedule};
@@ -21,10 +21,25 @@ use super::schema::ColumnUse;
 use super::stats::ColumnKind;
 use super::table::ImportProgress;
 use crate::context::Context;
+use crate::performance::outputs;
+use crate::performance::retention;
+use crate::performance::settings;
 use crate::{EngineEvent, Result, VigilError};
 
 /// The most windows a drift timeline shows.
 pub const MAX_TIMELINE_WINDOWS: i64 = 60;
+
+/// Each tested column's kind in a reference (none without a reference).
+pub(crate) fn kinds_of(reference: Option<&ReferenceSummary>) -> HashMap<String, ColumnKind> {
+    reference
+        .into_iter()
+        .flat_map(|reference| &reference.columns)
+        .filter_map(|column| match column.column_use {
+            ColumnUse::Test { kind } => Some((column.name.clone(), kind)),
+            ColumnUse::Skip { .. } => None,
+        })
+        .collect()
+}
 
 /// Drift's front.
 #[derive(Clone)]
@@ -73,7 +88,8 @@ impl Drift {
     }
 
     /// Imports an inference log (CSV or JSON Lines: one row a prediction) into the model's live
-    /// windows, typing columns as its reference does; nothing is stored unless the whole file is read.
+    /// windows, typing columns as its reference does, and its predictions into the prediction
+    /// log when it has an inference id column; nothing is stored unless the whole file is read.
     pub async fn import_inference_log(
         &self,
         path: PathBuf,
@@ -81,33 +97,25 @@ impl Drift {
         progress: impl Fn(ImportProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<LogSummary> {
-        let kinds = self.reference_kinds(&request.model, request.version.as_deref()).await?;
+        let model = request.model.trim().to_owned();
+        let reference = self.reference(&model, request.version.as_deref()).await?;
+        let mut conn = self.context.pool().acquire().await?;
+        let known = KnownModel {
+            kinds: kinds_of(reference.as_ref()),
+            outputs: outputs::of_model(&mut conn, &model, reference.as_ref()).await?,
+            keep_inputs: settings::of(&mut conn, &model).await?.keep_inputs,
+        };
+        drop(conn);
         let now = Utc::now();
-        let (live, summary) =
-            tokio::task::spawn_blocking(move || logs::read(&path, &request, kinds, now, &progress, &cancel))
+        let (live, log, summary) =
+            tokio::task::spawn_blocking(move || logs::read(&path, &request, known, now, &progress, &cancel))
                 .await
                 .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let mut write = self.context.write().await?;
         live.store(&mut write).await?;
+        log.store(&mut write).await?;
         write.commit().await?;
         Ok(summary)
-    }
-
-    /// Each tested column's kind in the model's reference (none without a reference).
-    pub(crate) async fn reference_kinds(
-        &self,
-        model: &str,
-        version: Option<&str>,
-    ) -> Result<HashMap<String, ColumnKind>> {
-        let reference = self.reference(model.trim(), version).await?;
-        Ok(reference
-            .into_iter()
-            .flat_map(|reference| reference.columns)
-            .filter_map(|column| match column.column_use {
-                ColumnUse::Test { kind } => Some((column.name, kind)),
-                ColumnUse::Skip { .. } => None,
-            })
-            .collect())
     }
 
     /// Compares `model`'s live data from `from` to `to` with its reference, stores the report
@@ -269,7 +277,8 @@ impl Drift {
     }
 
     /// Reports each model whose live windows gained data since `since`, then prunes old windows
-    /// and reports. Returns how many reports it made.
+    /// and reports, and predictions and labels past their model's retention. Returns how many
+    /// reports it made.
     pub async fn round(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
         let mut conn = self.context.pool().acquire().await?;
         let due = live::refreshed_since(&mut conn, since.timestamp_millis()).await?;
@@ -281,6 +290,7 @@ impl Drift {
         let mut conn = self.context.pool().acquire().await?;
         live::prune(&mut conn, (now - schedule::KEEP_WINDOWS).timestamp_millis()).await?;
         report::prune(&mut conn, (now - schedule::KEEP_REPORTS).timestamp_millis()).await?;
+        retention::prune(&mut conn, now.timestamp_millis()).await?;
         Ok(due.len())
     }
 }
