@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
-use vigil_performance_stats::{classifier, regressor, ClassifierMetrics, RegressorMetrics};
+use vigil_performance_stats::{classifier, regressor};
+pub use vigil_performance_stats::{Averaging, ClassifierMetrics, RegressorMetrics};
 
 use crate::Result;
 
