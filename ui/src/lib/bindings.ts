@@ -441,6 +441,88 @@ target: string | null,
  */
 columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };
 
+export type PerformanceWindow = "hour" | "day";
+
+export type Averaging = { "kind": "binary", positive: bigint, } | { "kind": "macro", classes: number, };
+
+export type ClassifierMetrics = { 
+/**
+ * The labelled predictions the figures rest on.
+ */
+count: number, averaging: Averaging, accuracy: number | null, precision: number | null, recall: number | null, f1: number | null, roc_auc: number | null, log_loss: number | null, 
+/**
+ * One plain sentence for each figure that is `None`, saying why.
+ */
+undefined: Array<string>, };
+
+export type RegressorMetrics = { 
+/**
+ * The labelled predictions the figures rest on.
+ */
+count: number, mae: number | null, rmse: number | null, mape: number | null, r2: number | null, 
+/**
+ * One plain sentence for each figure that is `None`, saying why.
+ */
+undefined: Array<string>, };
+
+export type WindowPerformance = { start: string, 
+/**
+ * Predictions logged in the window.
+ */
+predictions: number, 
+/**
+ * Of them, those with a label: what the figures rest on.
+ */
+labelled: number, 
+/**
+ * A classifier's figures (None for a regressor, or without labelled predictions).
+ */
+classifier: ClassifierMetrics | null, 
+/**
+ * A regressor's figures (None for a classifier, or without labelled predictions).
+ */
+regressor: RegressorMetrics | null, 
+/**
+ * Labelled predictions left out of the figures, and why.
+ */
+notes: Array<string>, };
+
+export type RevisionPerformance = { 
+/**
+ * The version ("" when the payloads named none).
+ */
+version: string, windows: Array<WindowPerformance>, };
+
+export type NotLogged = { reason: string, count: number, last_at: string, };
+
+export type PerformanceReport = { model: string, window: PerformanceWindow, since: string, 
+/**
+ * The class precision, recall and F1 are those of, for two classes.
+ */
+positive_class: string, retention_days: number, 
+/**
+ * The revision with the newest prediction first.
+ */
+revisions: Array<RevisionPerformance>, 
+/**
+ * Why predictions since `since` were not logged, if any were not.
+ */
+not_logged: Array<NotLogged>, 
+/**
+ * Labels whose prediction is not (yet) logged; they join it when it comes.
+ */
+labels_waiting: number, };
+
+export type LabelImport = { model: string, source: string, labels: number, 
+/**
+ * Of them, how many join a prediction already logged.
+ */
+joined: number, skipped_rows: number, bad_rows: Array<SkippedRow>, };
+
+export type PredictionSettings = { model: string, retention_days: number, positive_class: string, keep_inputs: boolean, };
+
+export type DeletedLog = { model: string, predictions: number, labels: number, };
+
 export type ChainCheck = { 
 /**
  * How many entries were checked.

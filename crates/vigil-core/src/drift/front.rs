@@ -2,7 +2,6 @@
 //! inference logs, reports and timelines, the tests people choose, the ingest endpoint and the
 //! report schedule. Each call reads or writes through the drift modules' own queries.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -28,18 +27,6 @@ use crate::{EngineEvent, Result, VigilError};
 
 /// The most windows a drift timeline shows.
 pub const MAX_TIMELINE_WINDOWS: i64 = 60;
-
-/// Each tested column's kind in a reference (none without a reference).
-pub(crate) fn kinds_of(reference: Option<&ReferenceSummary>) -> HashMap<String, ColumnKind> {
-    reference
-        .into_iter()
-        .flat_map(|reference| &reference.columns)
-        .filter_map(|column| match column.column_use {
-            ColumnUse::Test { kind } => Some((column.name.clone(), kind)),
-            ColumnUse::Skip { .. } => None,
-        })
-        .collect()
-}
 
 /// Drift's front.
 #[derive(Clone)]
@@ -101,7 +88,7 @@ impl Drift {
         let reference = self.reference(&model, request.version.as_deref()).await?;
         let mut conn = self.context.pool().acquire().await?;
         let known = KnownModel {
-            kinds: kinds_of(reference.as_ref()),
+            kinds: reference::kinds_of(reference.as_ref()),
             outputs: outputs::of_model(&mut conn, &model, reference.as_ref()).await?,
             keep_inputs: settings::of(&mut conn, &model).await?.keep_inputs,
         };

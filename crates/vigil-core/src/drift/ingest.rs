@@ -28,9 +28,9 @@ use axum::Router;
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::front::kinds_of;
 use super::live::LiveProfiles;
 use super::payload::{self, Columns, Envelope, Part, Payload};
+use super::reference::kinds_of;
 use super::stats::ColumnKind;
 use super::table::{Cell, Field};
 use super::Drift;
