@@ -2,11 +2,11 @@
 
 Pinned versions (what the committed fixtures were written with, on Python 3.11):
     numpy==2.4.6  scikit-learn==1.9.1  pandas==3.1.1  scipy==1.17.1  nannyml==0.13.1
-    (nannyml 0.13.1 imports statsmodels without declaring it: statsmodels==0.14.x is needed too)
+    statsmodels==0.15.0 (nannyml 0.13.1 imports it without declaring it)
 
-Run from anywhere:
+Run from the repository root:
     python -m venv /tmp/perfref && /tmp/perfref/bin/pip install numpy==2.4.6 scikit-learn==1.9.1 \
-        pandas==3.1.1 scipy==1.17.1 nannyml==0.13.1 statsmodels
+        pandas==3.1.1 scipy==1.17.1 nannyml==0.13.1 statsmodels==0.15.0
     /tmp/perfref/bin/python crates/vigil-performance-stats/reference/make_fixtures.py
 
 Every input is drawn from a seeded generator, so the fixtures are the same on every run. Where
@@ -16,12 +16,18 @@ compute it, the fixture holds null: Vigil reports such a figure as undefined, wi
 
 import json
 import math
+import os
 import warnings
 from pathlib import Path
 
-import numpy as np
-import sklearn
-from sklearn import metrics
+os.environ["NML_DISABLE_USAGE_LOGGING"] = "1"  # NannyML would otherwise report its use over the network.
+
+import nannyml  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import sklearn  # noqa: E402
+from sklearn import metrics  # noqa: E402
+from sklearn.model_selection import StratifiedShuffleSplit  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 
@@ -136,17 +142,98 @@ def regressor_cases(rng):
     return cases
 
 
-def write(name, cases):
-    header = {"numpy": np.__version__, "scikit_learn": sklearn.__version__}
+CBPE_METRICS = ["roc_auc", "accuracy", "precision", "recall", "f1"]
+CBPE_COLUMNS = {
+    "value": "value",
+    "sampling_error": "sampling_error",
+    "lower": "lower_confidence_boundary",
+    "upper": "upper_confidence_boundary",
+    "lower_threshold": "lower_threshold",
+    "upper_threshold": "upper_threshold",
+    "alert": "alert",
+}
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def cbpe_scenario(name, seed, reference_size, chunk_size, logit, model_score):
+    """NannyML's CBPE on a labelled reference and six unlabelled windows, the last two shifted."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(0, 1, reference_size)
+    truth = rng.binomial(1, sigmoid(logit(x)))
+    score = model_score(logit(x))
+    reference = pd.DataFrame({"p": score, "y_pred": (score >= 0.5).astype(int), "y": truth})
+    x = np.r_[rng.normal(0, 1, 4 * chunk_size), rng.normal(1, 1, 2 * chunk_size)]
+    score = model_score(logit(x))
+    analysis = pd.DataFrame({"p": score, "y_pred": (score >= 0.5).astype(int)})
+    estimator = nannyml.CBPE(
+        y_pred_proba="p",
+        y_pred="y_pred",
+        y_true="y",
+        problem_type="classification_binary",
+        metrics=CBPE_METRICS,
+        chunk_size=chunk_size,
+    )
+    estimator.fit(reference)
+    results = estimator.estimate(analysis).filter(period="analysis").data
+    windows = []
+    for index in range(len(results)):
+        row = results.iloc[index]
+        start, end = int(row[("chunk", "start_index")]), int(row[("chunk", "end_index")]) + 1
+        estimates = {
+            metric: {key: row[(metric, column)].item() for key, column in CBPE_COLUMNS.items()} for metric in CBPE_METRICS
+        }
+        windows.append({
+            "probability": analysis["p"].iloc[start:end].tolist(),
+            "predicted": analysis["y_pred"].iloc[start:end].tolist(),
+            "estimates": estimates,
+        })
+    # The held-out indices of scikit-learn's splits, against which Vigil's draws are checked.
+    splits = StratifiedShuffleSplit(n_splits=10, test_size=0.1, random_state=42).split(reference["p"], truth)
+    return {
+        "name": name,
+        "chunk_size": chunk_size,
+        "reference": {
+            "probability": reference["p"].tolist(),
+            "predicted": reference["y_pred"].tolist(),
+            "truth": reference["y"].tolist(),
+        },
+        "needs_calibration": bool(estimator.needs_calibration),
+        "held_out_indices": [sorted(test.tolist()) for _, test in splits],
+        "windows": windows,
+    }
+
+
+def cbpe_fixture():
+    permutations = np.random.RandomState(42)
+    return {
+        "numpy_permutations": {"seed": 42, "sizes": [10, 1000, 3], "draws": [permutations.permutation(n).tolist() for n in [10, 1000, 3]]},
+        "scenarios": [
+            # The scores are the true probabilities; with this seed NannyML keeps them uncalibrated.
+            cbpe_scenario("calibrated_scores", 0, 4000, 400, lambda x: 1.5 * x - 0.5, sigmoid),
+            # The scores are overconfident: calibration is needed. The reference ends on a short chunk.
+            cbpe_scenario("overconfident_scores", 1, 4150, 400, lambda x: 1.5 * x - 0.5, lambda z: sigmoid(3 * z)),
+            # Most labels positive (the ROC AUC sampling error swaps the classes), scores too timid.
+            cbpe_scenario("mostly_positive_timid_scores", 2, 4000, 400, lambda x: 1.2 * x + 0.9, lambda z: sigmoid(0.5 * z)),
+        ],
+    }
+
+
+def write(name, content):
+    versions = {"numpy": np.__version__, "scikit_learn": sklearn.__version__, "nannyml": nannyml.__version__}
     path = FIXTURES / name
-    path.write_text(json.dumps({"versions": header, "cases": cases}, indent=1) + "\n")
+    path.write_text(json.dumps({"versions": versions, **content}) + "\n")
     print(f"wrote {path}")
 
 
 def main():
     FIXTURES.mkdir(parents=True, exist_ok=True)
-    write("classifier.json", classifier_cases(np.random.default_rng(16)))
-    write("regressor.json", regressor_cases(np.random.default_rng(17)))
+    warnings.simplefilter("ignore")  # NannyML's logging of overridden threshold limits and usage.
+    write("classifier.json", {"cases": classifier_cases(np.random.default_rng(16))})
+    write("regressor.json", {"cases": regressor_cases(np.random.default_rng(17))})
+    write("cbpe.json", cbpe_fixture())
 
 
 if __name__ == "__main__":

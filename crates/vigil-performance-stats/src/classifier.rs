@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{mean, ratio, Undefined};
+use crate::{mean, pairing_problem, ratio, Undefined};
 
 /// How precision, recall and F1 were averaged.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -63,12 +63,7 @@ pub fn classifier(truth: &[i64], predicted: &[i64], probability: Option<&[f64]>,
     let averaging =
         if classes.len() > 2 { Averaging::Macro { classes: classes.len() } } else { Averaging::Binary { positive } };
     let mut undefined = Undefined::default();
-    if truth.len() != predicted.len() {
-        let reason = format!(
-            "{} labels and {} predictions do not pair up: each labelled prediction needs one of each",
-            truth.len(),
-            predicted.len()
-        );
+    if let Some(reason) = pairing_problem(truth.len(), predicted.len(), "labels") {
         undefined.all(&["Accuracy", "Precision", "Recall", "F1", "ROC AUC", "Log loss"], &reason);
         return ClassifierMetrics {
             count: 0,
@@ -84,7 +79,7 @@ pub fn classifier(truth: &[i64], predicted: &[i64], probability: Option<&[f64]>,
     }
     let count = truth.len();
     let correct = truth.iter().zip(predicted).filter(|(t, p)| t == p).count();
-    let accuracy = undefined.check("Accuracy", ratio(correct, count), || "there are no labelled predictions".into());
+    let accuracy = ratio(correct, count);
     let (precision, recall, f1) = match averaging {
         Averaging::Binary { positive } => binary_scores(truth, predicted, positive, &mut undefined),
         Averaging::Macro { .. } => macro_scores(truth, predicted, &classes, &mut undefined),
@@ -92,7 +87,7 @@ pub fn classifier(truth: &[i64], predicted: &[i64], probability: Option<&[f64]>,
     let (roc_auc, log_loss) = match (&averaging, probability) {
         (Averaging::Macro { classes }, _) => {
             let reason = format!(
-                "{classes} classes were seen, and it needs a probability for every class where one per prediction is kept"
+                "{classes} classes were seen, and it needs a probability per class where one per prediction is kept"
             );
             undefined.all(&["ROC AUC", "Log loss"], &reason);
             (None, None)
@@ -219,14 +214,11 @@ fn probability_scores(
     }
     let is_positive: Vec<bool> = truth.iter().map(|&t| t == positive).collect();
     let roc_auc = undefined.check("ROC AUC", roc_auc(&is_positive, probability), || one_class_reason(truth, positive));
-    let log_loss = undefined
-        .check("Log loss", log_loss(&is_positive, probability), || "there are no labelled predictions".to_string());
-    (roc_auc, log_loss)
+    (roc_auc, Some(log_loss(&is_positive, probability)))
 }
 
 fn one_class_reason(truth: &[i64], positive: i64) -> String {
     match truth {
-        [] => "there are no labelled predictions".to_string(),
         [first, ..] if truth.iter().all(|t| t == first) => {
             format!("every one of the {} labels is {first}, and it compares positives with negatives", truth.len())
         }
@@ -255,13 +247,13 @@ pub(crate) fn roc_auc(is_positive: &[bool], score: &[f64]) -> Option<f64> {
 }
 
 /// The mean negative log-likelihood of the labels, each probability clipped to `[ε, 1 − ε]`.
-fn log_loss(is_positive: &[bool], probability: &[f64]) -> Option<f64> {
+fn log_loss(is_positive: &[bool], probability: &[f64]) -> f64 {
     let clip = |p: f64| p.clamp(f64::EPSILON, 1.0 - f64::EPSILON);
     let losses = is_positive.iter().zip(probability).map(|(&positive, &p)| {
         let likelihood = if positive { clip(p) } else { clip(1.0 - p) };
         -likelihood.ln()
     });
-    (!is_positive.is_empty()).then(|| mean(losses))
+    mean(losses)
 }
 
 #[cfg(test)]

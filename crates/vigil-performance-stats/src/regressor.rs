@@ -14,7 +14,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::{mean, Undefined};
+use crate::{mean, pairing_problem, Undefined};
 
 /// A regressor's realized performance on one window.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -62,17 +62,10 @@ pub fn regressor(truth: &[f64], predicted: &[f64]) -> RegressorMetrics {
     }
 }
 
-/// Why no figure can be computed: nothing to compare, unpaired inputs, or a value that is no number.
+/// Why no figure can be computed: unpaired inputs, nothing to compare, or a value that is no number.
 fn unusable_reason(truth: &[f64], predicted: &[f64]) -> Option<String> {
-    if truth.len() != predicted.len() {
-        return Some(format!(
-            "{} true values and {} predictions do not pair up: each labelled prediction needs one of each",
-            truth.len(),
-            predicted.len()
-        ));
-    }
-    if truth.is_empty() {
-        return Some("there are no labelled predictions".to_string());
+    if let Some(reason) = pairing_problem(truth.len(), predicted.len(), "true values") {
+        return Some(reason);
     }
     let not_finite = |values: &[f64], what: &str| {
         values
@@ -93,10 +86,9 @@ fn r_squared(truth: &[f64], predicted: &[f64]) -> Option<f64> {
 
 fn r_squared_reason(truth: &[f64]) -> String {
     match truth {
-        [_] => "it needs at least two labelled predictions, and there is one".to_string(),
-        [first, ..] => {
+        [first, _, ..] => {
             format!("every one of the {} true values is {first}, so there is no variance to explain", truth.len())
         }
-        [] => "there are no labelled predictions".to_string(),
+        _ => "it needs at least two labelled predictions, and there is one".to_string(),
     }
 }
