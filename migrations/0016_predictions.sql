@@ -44,3 +44,16 @@ CREATE TABLE prediction_skips (
     last_at_ms     INTEGER NOT NULL,
     PRIMARY KEY (model, reason)
 ) WITHOUT ROWID;
+
+-- The labelled reference CBPE is calibrated on: a binary classifier's reference rows, each with its
+-- probability of the positive class, predicted class and true class (read from the reference
+-- file when it holds the model's label and probability outputs and a target column).
+CREATE TABLE performance_references (
+    model          TEXT NOT NULL,
+    version        TEXT NOT NULL,           -- '' for every version
+    row            INTEGER NOT NULL,
+    probability    REAL NOT NULL,
+    predicted      TEXT NOT NULL,
+    truth          TEXT NOT NULL,
+    PRIMARY KEY (model, version, row)
+) WITHOUT ROWID;

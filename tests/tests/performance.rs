@@ -73,6 +73,23 @@ async fn predictions_from_the_ingest_endpoint_join_labels_posted_before_or_after
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_knowing_the_fleet(dir.path()).await;
     engine.performance().set_keep_inputs("price", true).await.unwrap();
+    // fraud's reference, with its outputs and the truth, calibrates CBPE: at 0.8 (predicted 1)
+    // the truth is 1 four times in five, at 0.2 (predicted 0) once in five.
+    let mut reference = String::from("amount,fraud_probability,is_fraud,truth\n");
+    for i in 0..1_000 {
+        let (p, predicted) = if i % 2 == 0 { (0.8, 1) } else { (0.2, 0) };
+        let truth = if (i / 2) % 5 == 0 { 1 - predicted } else { predicted };
+        reference += &format!("{},{p},{predicted},{truth}\n", i % 50);
+    }
+    std::fs::write(dir.path().join("fraud.csv"), reference).unwrap();
+    let request = ReferenceRequest {
+        model: "fraud".into(),
+        prediction: Some("fraud_probability".into()),
+        target: Some("truth".into()),
+        ..Default::default()
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    engine.drift().import_reference(dir.path().join("fraud.csv"), request, |_| {}, cancel).await.unwrap();
     let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let url = format!("http://{}/ingest", ingest.addr());
     let http = reqwest::Client::new();
@@ -114,7 +131,7 @@ async fn predictions_from_the_ingest_endpoint_join_labels_posted_before_or_after
     let report = engine.performance().report("fraud", PerformanceWindow::Hour, since).await.unwrap();
     let window = only_window(&report, "12");
     assert_eq!((window.predictions, window.labelled), (40, 40));
-    let figures = window.classifier.expect("a classifier's figures");
+    let figures = window.classifier.clone().expect("a classifier's figures");
     assert_eq!(
         (figures.count, figures.accuracy, figures.precision, figures.recall),
         (40, Some(0.75), Some(0.5), Some(1.0))
@@ -123,6 +140,19 @@ async fn predictions_from_the_ingest_endpoint_join_labels_posted_before_or_after
     let auc = figures.roc_auc.unwrap();
     assert!((auc - 250.0 / 300.0).abs() < 1e-12, "{auc}");
     assert_eq!((report.labels_waiting, report.not_logged.len()), (0, 0));
+    // Estimated beside the realized: calibrated, each prediction is right with chance 0.8.
+    let estimate = |name: &str| {
+        let found = window.estimated.iter().find(|e| serde_json::to_value(e.metric).unwrap() == name);
+        found.unwrap_or_else(|| panic!("no {name} in {:#?}", window))
+    };
+    for metric in ["accuracy", "precision", "recall", "f1"] {
+        let estimate = estimate(metric);
+        assert!((estimate.value - 0.8).abs() < 1e-9, "{metric}: {estimate:?}");
+        assert!(estimate.lower < estimate.value && estimate.value < estimate.upper, "{metric}: {estimate:?}");
+        assert_eq!(estimate.count, 40);
+    }
+    let price = engine.performance().report("price", PerformanceWindow::Hour, since).await.unwrap();
+    assert!(price.revisions[0].not_estimated.as_deref().unwrap().contains("no labelled reference"));
 
     let report = engine.performance().report("price", PerformanceWindow::Hour, since).await.unwrap();
     let figures = only_window(&report, "12").regressor.expect("a regressor's figures");

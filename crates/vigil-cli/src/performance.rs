@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::Utc;
 use clap::Subcommand;
 use vigil_core::drift::table::BadRows;
-use vigil_core::performance::report::{Averaging, PerformanceReport, PerformanceWindow, WindowPerformance};
+use vigil_core::performance::report::{Averaging, CbpeMetric, PerformanceReport, PerformanceWindow, WindowPerformance};
 use vigil_core::{Engine, VigilError};
 
 use crate::rollout::print_json;
@@ -150,6 +150,9 @@ fn show(report: &PerformanceReport) {
         } else {
             print!("{}", table(CLASSIFIER, revision.windows.iter().map(|w| classifier_row(w, &report.positive_class))));
         }
+        if let Some(why) = &revision.not_estimated {
+            println!("  Not estimated before labels come: {why}.");
+        }
         let reasons: BTreeSet<&String> = revision
             .windows
             .iter()
@@ -170,8 +173,19 @@ fn show(report: &PerformanceReport) {
     }
 }
 
-const CLASSIFIER: [&str; 10] =
-    ["window", "predictions", "labelled", "averaging", "accuracy", "precision", "recall", "F1", "ROC AUC", "log loss"];
+const CLASSIFIER: [&str; 11] = [
+    "window",
+    "predictions",
+    "labelled",
+    "averaging",
+    "accuracy",
+    "precision",
+    "recall",
+    "F1",
+    "ROC AUC",
+    "log loss",
+    "estimated accuracy (band)",
+];
 const REGRESSOR: [&str; 7] = ["window", "predictions", "labelled", "MAE", "RMSE", "MAPE", "R²"];
 
 fn figure(value: Option<f64>) -> String {
@@ -190,17 +204,22 @@ fn row<const N: usize>(window: &WindowPerformance, figures: Option<Vec<String>>)
     std::array::from_fn(|index| std::mem::take(&mut cells[index]))
 }
 
-fn classifier_row(window: &WindowPerformance, positive: &str) -> [String; 10] {
-    let figures = window.classifier.as_ref().map(|c| {
-        let averaging = match &c.averaging {
-            Averaging::Binary { .. } => format!("class {positive}"),
-            Averaging::Macro { classes } => format!("macro, {classes} classes"),
-        };
-        std::iter::once(averaging)
-            .chain([c.accuracy, c.precision, c.recall, c.f1, c.roc_auc, c.log_loss].map(figure))
-            .collect()
-    });
-    row(window, figures)
+fn classifier_row(window: &WindowPerformance, positive: &str) -> [String; 11] {
+    let mut figures: Vec<String> = window.classifier.as_ref().map_or_else(
+        || vec![String::new(); 7],
+        |c| {
+            let averaging = match &c.averaging {
+                Averaging::Binary { .. } => format!("class {positive}"),
+                Averaging::Macro { classes } => format!("macro, {classes} classes"),
+            };
+            std::iter::once(averaging)
+                .chain([c.accuracy, c.precision, c.recall, c.f1, c.roc_auc, c.log_loss].map(figure))
+                .collect()
+        },
+    );
+    let accuracy = window.estimated.iter().find(|estimate| estimate.metric == CbpeMetric::Accuracy);
+    figures.push(accuracy.map_or_else(String::new, |e| format!("{:.4} ({:.4}–{:.4})", e.value, e.lower, e.upper)));
+    row(window, Some(figures))
 }
 
 fn regressor_row(window: &WindowPerformance) -> [String; 7] {

@@ -35,8 +35,8 @@ use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
 use crate::performance::labels::LabelImport;
 use crate::performance::report::{
-    Averaging, ClassifierMetrics, NotLogged, PerformanceReport, PerformanceWindow, RegressorMetrics,
-    RevisionPerformance, WindowPerformance,
+    Averaging, CbpeMetric, ClassifierMetrics, Estimate, NotLogged, PerformanceReport, PerformanceWindow,
+    RegressorMetrics, RevisionPerformance, Thresholds, WindowPerformance,
 };
 use crate::performance::settings::PredictionSettings;
 use crate::performance::DeletedLog;
@@ -103,6 +103,9 @@ pub fn typescript() -> String {
         PerformanceWindow::decl(&config),
         Averaging::decl(&config),
         ClassifierMetrics::decl(&config),
+        CbpeMetric::decl(&config),
+        Thresholds::decl(&config),
+        Estimate::decl(&config),
         RegressorMetrics::decl(&config),
         WindowPerformance::decl(&config),
         RevisionPerformance::decl(&config),

@@ -455,6 +455,32 @@ count: number, averaging: Averaging, accuracy: number | null, precision: number 
  */
 undefined: Array<string>, };
 
+export type CbpeMetric = "roc_auc" | "accuracy" | "precision" | "recall" | "f1";
+
+export type Thresholds = { lower: number | null, upper: number | null, };
+
+export type Estimate = { metric: CbpeMetric, 
+/**
+ * The estimated value.
+ */
+value: number, 
+/**
+ * The confidence band: `value ∓ 3 × sampling_error`, clipped to [0, 1].
+ */
+lower: number, upper: number, sampling_error: number, 
+/**
+ * The predictions in the window.
+ */
+count: number, 
+/**
+ * The alert thresholds learned from the reference's chunks.
+ */
+thresholds: Thresholds, 
+/**
+ * Whether the estimate lies outside the thresholds.
+ */
+alert: boolean, };
+
 export type RegressorMetrics = { 
 /**
  * The labelled predictions the figures rest on.
@@ -483,7 +509,12 @@ classifier: ClassifierMetrics | null,
  */
 regressor: RegressorMetrics | null, 
 /**
- * Labelled predictions left out of the figures, and why.
+ * CBPE's estimates from every prediction of the window, labelled or not, each with its band
+ * (a binary classifier with probabilities and a labelled reference only).
+ */
+estimated: Array<Estimate>, 
+/**
+ * Labelled predictions left out of the figures, estimates not made, and why.
  */
 notes: Array<string>, };
 
@@ -491,7 +522,11 @@ export type RevisionPerformance = {
 /**
  * The version ("" when the payloads named none).
  */
-version: string, windows: Array<WindowPerformance>, };
+version: string, windows: Array<WindowPerformance>, 
+/**
+ * Why performance is not estimated before labels come, when it is not.
+ */
+not_estimated: string | null, };
 
 export type NotLogged = { reason: string, count: number, last_at: string, };
 

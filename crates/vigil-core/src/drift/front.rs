@@ -21,6 +21,7 @@ use super::stats::ColumnKind;
 use super::table::ImportProgress;
 use crate::context::Context;
 use crate::performance::outputs;
+use crate::performance::reference as performance_reference;
 use crate::performance::retention;
 use crate::performance::settings;
 use crate::{EngineEvent, Result, VigilError};
@@ -45,7 +46,8 @@ impl Drift {
 
     /// Imports the reference data of a model from a CSV, JSON Lines or Parquet file, replacing
     /// the one before; `progress` hears how far it got, and setting `cancel` stops it with
-    /// nothing stored.
+    /// nothing stored. A binary classifier's reference that holds its label and probability
+    /// outputs and a target also gives CBPE its labelled rows (`performance::reference`).
     pub async fn import_reference(
         &self,
         path: PathBuf,
@@ -53,15 +55,27 @@ impl Drift {
         progress: impl Fn(ImportProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<ReferenceSummary> {
-        let file = tokio::task::spawn_blocking(move || reference::read(&path, &request, &progress, &cancel))
+        let read_path = path.clone();
+        let file = tokio::task::spawn_blocking(move || reference::read(&read_path, &request, &progress, &cancel))
             .await
             .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let summary = &file.summary;
+        let version = summary.version.clone().unwrap_or_default();
+        // A binary classifier's reference with its labels also calibrates CBPE.
+        let mut conn = self.context.pool().acquire().await?;
+        let rule = outputs::of_model(&mut conn, &summary.model, Some(summary)).await?.for_version(&version).clone();
+        drop(conn);
+        let target = summary.target.clone();
+        let labelled =
+            tokio::task::spawn_blocking(move || performance_reference::read(&path, &rule, target.as_deref()))
+                .await
+                .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let mut write = self.context.write().await?;
         reference::store(&mut write, &file).await?;
+        performance_reference::store(&mut write, &summary.model, &version, &labelled).await?;
         let detail = serde_json::json!({
             "version": summary.version, "source": summary.source,
-            "rows": summary.rows, "skipped_rows": summary.skipped_rows,
+            "rows": summary.rows, "skipped_rows": summary.skipped_rows, "labelled_rows": labelled.len(),
         });
         write.audit("drift.reference", &summary.model, detail).await?;
         write.commit().await?;

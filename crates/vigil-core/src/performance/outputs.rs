@@ -3,8 +3,9 @@
 //!
 //! The rule, from the model's metadata as its server gave it (`outputs`: name, datatype, shape):
 //! - one integer, boolean or text (BYTES) output with one value a row is the **class label**;
-//!   a single floating-point output with one value a row beside it is the **probability of the
-//!   positive class** (a binary classifier's); with more than one beside it, none is taken;
+//!   a single floating-point output with one value a row beside it is the **probability of
+//!   class 1** (a binary classifier's; when a model declares 0 its positive class, the report
+//!   reads it as 1 − p); with more than one beside it, none is taken;
 //! - a model whose only output is floating point with one value a row is a **regressor**, that
 //!   output its **value**;
 //! - anything else (two label candidates, only wide outputs, no outputs) cannot be told.

@@ -10,10 +10,14 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
-use vigil_performance_stats::{classifier, regressor};
-pub use vigil_performance_stats::{Averaging, ClassifierMetrics, RegressorMetrics};
+use vigil_performance_stats::{classifier, regressor, Cbpe};
+pub use vigil_performance_stats::{Averaging, CbpeMetric, ClassifierMetrics, Estimate, RegressorMetrics, Thresholds};
 
+use super::reference::{self, LabelledRow};
 use crate::Result;
+
+/// The reference is cut into this many chunks for CBPE's alert thresholds (NannyML's default chunker).
+const REFERENCE_CHUNKS: usize = 10;
 
 /// The width of a report's windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -54,7 +58,10 @@ pub struct WindowPerformance {
     pub classifier: Option<ClassifierMetrics>,
     /// A regressor's figures (None for a classifier, or without labelled predictions).
     pub regressor: Option<RegressorMetrics>,
-    /// Labelled predictions left out of the figures, and why.
+    /// CBPE's estimates from every prediction of the window, labelled or not, each with its band
+    /// (a binary classifier with probabilities and a labelled reference only).
+    pub estimated: Vec<Estimate>,
+    /// Labelled predictions left out of the figures, estimates not made, and why.
     pub notes: Vec<String>,
 }
 
@@ -64,6 +71,8 @@ pub struct RevisionPerformance {
     /// The version ("" when the payloads named none).
     pub version: String,
     pub windows: Vec<WindowPerformance>,
+    /// Why performance is not estimated before labels come, when it is not.
+    pub not_estimated: Option<String>,
 }
 
 /// Predictions that could not be logged, and why.
@@ -141,20 +150,70 @@ pub async fn revisions(
             true_value,
         });
     }
+    let scored: Vec<(String, i64, String, f64)> = sqlx::query_as(
+        "SELECT version, (at_ms / ?1) * ?1, class, probability FROM predictions
+         WHERE model = ?2 AND at_ms >= ?3 AND class IS NOT NULL AND probability IS NOT NULL",
+    )
+    .bind(width_ms)
+    .bind(model)
+    .bind(since_ms)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut scores: HashMap<(String, i64), (Vec<f64>, Vec<i64>)> = HashMap::new();
+    for (version, start, class, probability) in scored {
+        let window = scores.entry((version, start)).or_default();
+        window.0.push(of_positive(probability, positive));
+        window.1.push(i64::from(class == positive));
+    }
     let mut by_version: BTreeMap<String, Vec<WindowPerformance>> = BTreeMap::new();
     for (version, start, predictions) in counted {
         let rows = labelled.remove(&(version.clone(), start)).unwrap_or_default();
         by_version.entry(version).or_default().push(window(start, predictions as u64, &rows, positive));
     }
-    let mut revisions: Vec<RevisionPerformance> = by_version
-        .into_iter()
-        .map(|(version, mut windows)| {
-            windows.sort_by_key(|window| window.start);
-            RevisionPerformance { version, windows }
-        })
-        .collect();
+    let mut revisions = Vec::new();
+    for (version, mut windows) in by_version {
+        windows.sort_by_key(|window| window.start);
+        let fitted = estimator(&reference::load(conn, model, &version).await?, positive);
+        if let Ok(cbpe) = &fitted {
+            for window in &mut windows {
+                let start = window.start.timestamp_millis();
+                let (probability, predicted) = scores.remove(&(version.clone(), start)).unwrap_or_default();
+                for metric in CbpeMetric::ALL {
+                    match cbpe.estimate(&probability, &predicted, metric) {
+                        Ok(estimate) => window.estimated.push(estimate),
+                        Err(why) => window.notes.push(why),
+                    }
+                }
+            }
+        }
+        revisions.push(RevisionPerformance { version, windows, not_estimated: fitted.err() });
+    }
     revisions.sort_by_key(|revision| std::cmp::Reverse(revision.windows.last().map(|window| window.start)));
     Ok(revisions)
+}
+
+/// A logged probability as that of the positive class: a binary classifier's probability output
+/// is its class 1's, so with 0 declared the positive class it is read as 1 − p.
+fn of_positive(probability: f64, positive: &str) -> f64 {
+    if positive == "0" {
+        1.0 - probability
+    } else {
+        probability
+    }
+}
+
+/// CBPE fitted on a labelled reference, its classes compared with `positive`; the error says why not.
+fn estimator(rows: &[LabelledRow], positive: &str) -> Result<Cbpe, String> {
+    if rows.is_empty() {
+        return Err("no labelled reference: CBPE is calibrated on reference data holding the model's label and \
+                    probability outputs and a target column (`vigil drift reference --target COLUMN`), for a binary \
+                    classifier whose metadata Vigil has read"
+            .to_owned());
+    }
+    let probability: Vec<f64> = rows.iter().map(|row| of_positive(row.probability, positive)).collect();
+    let predicted: Vec<i64> = rows.iter().map(|row| i64::from(row.predicted == positive)).collect();
+    let truth: Vec<i64> = rows.iter().map(|row| i64::from(row.truth == positive)).collect();
+    Cbpe::fit(&probability, &predicted, &truth, 1, rows.len().div_ceil(REFERENCE_CHUNKS))
 }
 
 /// One window's figures from its labelled predictions.
@@ -165,6 +224,7 @@ fn window(start_ms: i64, predictions: u64, rows: &[Labelled], positive: &str) ->
         labelled: rows.len() as u64,
         classifier: None,
         regressor: None,
+        estimated: Vec::new(),
         notes: Vec::new(),
     };
     if rows.is_empty() {
@@ -190,7 +250,8 @@ fn window(start_ms: i64, predictions: u64, rows: &[Labelled], positive: &str) ->
     let code = |class: &str| codes.get(class).copied().unwrap_or_default();
     let truth: Vec<i64> = pairs.iter().map(|(truth, _, _)| code(truth)).collect();
     let predicted: Vec<i64> = pairs.iter().map(|(_, predicted, _)| code(predicted)).collect();
-    let probability: Option<Vec<f64>> = pairs.iter().map(|(_, _, probability)| *probability).collect();
+    let probability: Option<Vec<f64>> =
+        pairs.iter().map(|(_, _, probability)| probability.map(|p| of_positive(p, positive))).collect();
     let seen: BTreeSet<&str> = pairs.iter().flat_map(|(truth, predicted, _)| [*truth, *predicted]).collect();
     if seen.len() <= 2 && !seen.contains(positive) {
         window.notes.push(format!(
@@ -263,5 +324,15 @@ mod tests {
         let figures = window.regressor.unwrap();
         assert_eq!((figures.count, figures.mae), (2, Some(1.0)));
         assert!(window.notes[0].starts_with("1 labels are not numbers"), "{:?}", window.notes);
+    }
+
+    #[test]
+    fn with_0_the_positive_class_the_probability_of_class_1_is_turned_round() {
+        let rows = [labelled("0", "0", 0.1), labelled("1", "1", 0.7), labelled("0", "1", 0.6)];
+        let as_one = window(0, 3, &rows, "1").classifier.unwrap();
+        let as_zero = window(0, 3, &rows, "0").classifier.unwrap();
+        assert_eq!((as_one.roc_auc, as_zero.roc_auc), (Some(1.0), Some(1.0)), "ranked right either way round");
+        assert_eq!((as_one.precision, as_zero.precision), (Some(0.5), Some(1.0)));
+        assert!(as_zero.log_loss.unwrap() < 1.0, "0.9 and 0.4 for the zeros, not 0.1 and 0.6");
     }
 }
