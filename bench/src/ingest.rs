@@ -13,7 +13,8 @@
 //! connections, at most 5,000,000 events a phase.
 //!
 //! The run, in this process: the engine (a fresh database, the model `churn` given a reference
-//! of 12 features — 7 numeric, 4 categorical, 1 binary — and its prediction) runs on a
+//! of 12 features — 7 numeric, 4 categorical, 1 binary — its prediction and a numeric target, so
+//! that the prediction log logs each response's value by the output rule and its cost is counted) runs on a
 //! current-thread tokio runtime in a thread pinned to the first allowed core with
 //! `sched_setaffinity`; threads it starts (SQLite's workers) inherit that core. The generator
 //! runs on the other cores: raw HTTP/1.1 over keep-alive TCP connections, each sending an
@@ -53,6 +54,9 @@ const TOKEN: &str = "vigil-bench-ingest-token-0123456789abcdef";
 const MODEL: &str = "churn";
 const VERSION: &str = "v3";
 const PREDICTION: &str = "churn_probability";
+/// The reference's numeric target: beside a numeric prediction it makes the prediction a value
+/// the prediction log keeps (`performance::outputs`), so the bench counts the log's cost.
+const TARGET: &str = "churn_score";
 const REFERENCE_ROWS: usize = 5_000;
 /// Distinct inferences the generator cycles through (each sent under a fresh id).
 const PAYLOADS: usize = 2_048;
@@ -214,7 +218,12 @@ async fn set_up(dir: &Path) -> Result<Started, String> {
         Engine::open(EngineOptions::new(dir.join("vigil.db"))).await.map_err(|error| format!("engine: {error}"))?;
     let csv = dir.join("reference.csv");
     std::fs::write(&csv, reference_csv()).map_err(|error| format!("cannot write {}: {error}", csv.display()))?;
-    let request = ReferenceRequest { model: MODEL.into(), prediction: Some(PREDICTION.into()), ..Default::default() };
+    let request = ReferenceRequest {
+        model: MODEL.into(),
+        prediction: Some(PREDICTION.into()),
+        target: Some(TARGET.into()),
+        ..Default::default()
+    };
     let summary = engine
         .drift()
         .import_reference(csv, request, |_| {}, Arc::new(AtomicBool::new(false)))
@@ -343,7 +352,7 @@ fn inference(random: &mut Random) -> (Vec<Feature>, f64) {
 fn reference_csv() -> String {
     let mut random = Random::new(0xC0FFEE);
     let names: Vec<&str> = FEATURES.iter().map(|(name, _)| *name).collect();
-    let mut text = format!("{},{PREDICTION}\n", names.join(","));
+    let mut text = format!("{},{PREDICTION},{TARGET}\n", names.join(","));
     for _ in 0..REFERENCE_ROWS {
         let (features, prediction) = inference(&mut random);
         for feature in features {
@@ -353,7 +362,7 @@ fn reference_csv() -> String {
                 Feature::Text(word) => text += &format!("{word},"),
             }
         }
-        text += &format!("{prediction}\n");
+        text += &format!("{prediction},{}\n", (prediction + 0.1 * random.normal()).clamp(0.0, 1.0));
     }
     text
 }
@@ -790,8 +799,9 @@ fn print_counts(outcome: &Outcome, (ratio_axum, ratio_canned): (f64, f64), lag_t
         per_core(ingest)
     );
     println!(
-        "Endpoint's own count: {} accepted, {} rejected, {} rows; the generator had {} events answered 202, {} inferences",
-        stats.accepted, stats.rejected, stats.rows, ingest.total_events, ingest.total_inferences
+        "Endpoint's own count: {} accepted, {} rejected, {} rows, {} predictions logged; the generator had {} events \
+         answered 202, {} inferences",
+        stats.accepted, stats.rejected, stats.rows, stats.predictions, ingest.total_events, ingest.total_inferences
     );
     println!(
         "Stored rows (drift report over the last hour, current_rows): {} after the load, {lag_text} after the last \
@@ -894,7 +904,9 @@ fn results(
         "generator_ceiling": phase_json(canned),
         "bare_axum": phase_json(bare_axum),
         "vigil_ingest": phase_json(ingest),
-        "endpoint_stats": { "accepted": stats.accepted, "rejected": stats.rejected, "rows": stats.rows },
+        "endpoint_stats": {
+            "accepted": stats.accepted, "rejected": stats.rejected, "rows": stats.rows, "predictions": stats.predictions,
+        },
         "stored": {
             "rows_after_load": outcome.stored_rows_at_lag,
             "store_lag_ms": outcome.store_lag.map(|lag| lag.as_secs_f64() * 1e3),

@@ -33,8 +33,12 @@
 //!   seasonal anomaly baseline walking forward through seeded series of traffic, latency and
 //!   error share with injected spikes, level shifts and missed daily peaks, precision and recall
 //!   beside a static threshold tuned on each series' first week ([`anomaly`]).
+//! - `vigil-bench alerts [--out FILE] [--samples N] [--interval S] [--group-wait S] [--targets N]
+//!   [--rules R] [--seconds S] [--warmup S] [--runs K] [--vigil PATH]`: a stored breach to the
+//!   webhook's notification beside one poll interval plus the group wait, and the poller's CPU
+//!   with and without alert rules ([`alerts`]).
 //!
-//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all eight
+//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all ten
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
@@ -67,8 +71,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench loadgen [--quick] [--out FILE] [--seconds S] [--period P] [--periods K] [--rate R] \
                      [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]\n       \
-                     vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S]\n       \
-
+                     vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S] [--targets N] \
+                     [--rules R] [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]";
 
 fn main() -> ExitCode {

@@ -7,6 +7,7 @@ mod cost;
 mod drift;
 mod loadtest;
 mod objective;
+mod performance;
 mod rollout;
 mod status;
 
@@ -76,6 +77,16 @@ enum Command {
     /// Alerts: what is firing, the rules, the history, silences
     #[command(subcommand)]
     Alert(alert::AlertCommand),
+    /// Model performance: realized figures per revision per window from logged predictions and
+    /// their labels
+    #[command(subcommand)]
+    Performance(performance::PerformanceCommand),
+    /// Ground-truth labels: import them from a file (the ingest endpoint takes them too)
+    #[command(subcommand)]
+    Labels(performance::LabelsCommand),
+    /// The prediction log: each model's retention, positive class, kept inputs; delete a log
+    #[command(subcommand)]
+    Predictions(performance::PredictionsCommand),
     /// Rollouts: start, sign off, promote, pause, resume, abort, roll back, wait, report
     Rollout(rollout::RolloutArgs),
     /// Deployment targets: where each model's rollouts take effect
@@ -304,6 +315,9 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Drift(command) => drift::run(&engine, command).await,
         Command::Objective(command) => objective::run(&engine, command).await,
         Command::Alert(command) => alert::run(&engine, command).await,
+        Command::Performance(command) => performance::report(&engine, command).await,
+        Command::Labels(command) => performance::labels(&engine, command).await,
+        Command::Predictions(command) => performance::predictions(&engine, command).await,
         Command::Secret(command) => secret(&engine, command).await,
         Command::Rollout(command) => rollout::run(&engine, &cli.actor, command).await,
         Command::Target(command) => rollout::target(&engine, &cli.actor, command).await,

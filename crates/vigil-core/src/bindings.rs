@@ -39,6 +39,13 @@ use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
+use crate::performance::labels::LabelImport;
+use crate::performance::report::{
+    Averaging, CbpeMetric, ClassifierMetrics, Estimate, NotLogged, PerformanceReport, PerformanceWindow,
+    RegressorMetrics, RevisionPerformance, Thresholds, WindowPerformance,
+};
+use crate::performance::settings::PredictionSettings;
+use crate::performance::DeletedLog;
 use crate::rollouts::gates::{Evidence, GateResult, Verdict, Window};
 use crate::rollouts::history::{
     DeploymentHistory, RevisionSeen, RolloutFigures, RolloutReport, TimelineEntry, TrafficChange,
@@ -99,6 +106,20 @@ pub fn typescript() -> String {
         ReferenceColumn::decl(&config),
         ReferenceSummary::decl(&config),
         ReferenceRequest::decl(&config),
+        PerformanceWindow::decl(&config),
+        Averaging::decl(&config),
+        ClassifierMetrics::decl(&config),
+        CbpeMetric::decl(&config),
+        Thresholds::decl(&config),
+        Estimate::decl(&config),
+        RegressorMetrics::decl(&config),
+        WindowPerformance::decl(&config),
+        RevisionPerformance::decl(&config),
+        NotLogged::decl(&config),
+        PerformanceReport::decl(&config),
+        LabelImport::decl(&config),
+        PredictionSettings::decl(&config),
+        DeletedLog::decl(&config),
         ChainCheck::decl(&config),
         BrokenEntry::decl(&config),
         ExportFormat::decl(&config),

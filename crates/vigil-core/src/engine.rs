@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::alerts`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::alerts`], [`Engine::performance`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -18,6 +18,7 @@ use crate::dashboard::Dashboard;
 use crate::drift::Drift;
 use crate::events::EngineEvent;
 use crate::objectives::ObjectivesFront;
+use crate::performance::Performance;
 use crate::polling::Polling;
 use crate::rollouts::Rollouts;
 use crate::servers::{Server, Servers};
@@ -58,6 +59,7 @@ struct Inner {
     rollouts: Rollouts,
     cost: Cost,
     alerts: Alerts,
+    performance: Performance,
 }
 
 impl Engine {
@@ -86,6 +88,7 @@ impl Engine {
                 drift: Drift::new(context.clone()),
                 objectives: ObjectivesFront::new(context.clone()),
                 rollouts: Rollouts::new(context.clone()),
+                performance: Performance::new(context.clone()),
                 cost,
                 alerts,
                 context,
@@ -132,6 +135,11 @@ impl Engine {
     /// Alert rules, alerts, silences, receivers and notifications.
     pub fn alerts(&self) -> &Alerts {
         &self.inner.alerts
+    }
+
+    /// Model performance: the prediction log, ground-truth labels and the realized performance report.
+    pub fn performance(&self) -> &Performance {
+        &self.inner.performance
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

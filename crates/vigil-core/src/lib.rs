@@ -27,6 +27,7 @@ pub mod loadgen;
 pub mod objectives;
 pub mod observe;
 mod options;
+pub mod performance;
 pub mod points;
 pub mod polling;
 pub mod revisions;

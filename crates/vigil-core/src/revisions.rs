@@ -100,6 +100,17 @@ pub async fn of_model(conn: &mut SqliteConnection, server: &str, model: &str) ->
     .await?)
 }
 
+/// Each revision of `model` on any server that gave metadata, with it, oldest first seen first.
+pub async fn metadata_of_model(conn: &mut SqliteConnection, model: &str) -> Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT r.version, r.metadata FROM revisions r JOIN models m ON m.id = r.model_id
+         WHERE m.name = ? AND r.metadata <> '{}' ORDER BY r.first_seen_at, r.id",
+    )
+    .bind(model)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Stores why revision `id` is in its state; returns its readiness as stored before, or None
 /// when it is gone.
 pub async fn record_readiness(conn: &mut SqliteConnection, id: i64, reason: &str) -> Result<Option<HealthState>> {

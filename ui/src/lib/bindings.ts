@@ -441,6 +441,123 @@ target: string | null,
  */
 columns: { [key in string]: ColumnUse }, bad_rows: BadRows, };
 
+export type PerformanceWindow = "hour" | "day";
+
+export type Averaging = { "kind": "binary", positive: bigint, } | { "kind": "macro", classes: number, };
+
+export type ClassifierMetrics = { 
+/**
+ * The labelled predictions the figures rest on.
+ */
+count: number, averaging: Averaging, accuracy: number | null, precision: number | null, recall: number | null, f1: number | null, roc_auc: number | null, log_loss: number | null, 
+/**
+ * One plain sentence for each figure that is `None`, saying why.
+ */
+undefined: Array<string>, };
+
+export type CbpeMetric = "roc_auc" | "accuracy" | "precision" | "recall" | "f1";
+
+export type Thresholds = { lower: number | null, upper: number | null, };
+
+export type Estimate = { metric: CbpeMetric, 
+/**
+ * The estimated value.
+ */
+value: number, 
+/**
+ * The confidence band: `value ∓ 3 × sampling_error`, clipped to [0, 1].
+ */
+lower: number, upper: number, sampling_error: number, 
+/**
+ * The predictions in the window.
+ */
+count: number, 
+/**
+ * The alert thresholds learned from the reference's chunks.
+ */
+thresholds: Thresholds, 
+/**
+ * Whether the estimate lies outside the thresholds.
+ */
+alert: boolean, };
+
+export type RegressorMetrics = { 
+/**
+ * The labelled predictions the figures rest on.
+ */
+count: number, mae: number | null, rmse: number | null, mape: number | null, r2: number | null, 
+/**
+ * One plain sentence for each figure that is `None`, saying why.
+ */
+undefined: Array<string>, };
+
+export type WindowPerformance = { start: string, 
+/**
+ * Predictions logged in the window.
+ */
+predictions: number, 
+/**
+ * Of them, those with a label: what the figures rest on.
+ */
+labelled: number, 
+/**
+ * A classifier's figures (None for a regressor, or without labelled predictions).
+ */
+classifier: ClassifierMetrics | null, 
+/**
+ * A regressor's figures (None for a classifier, or without labelled predictions).
+ */
+regressor: RegressorMetrics | null, 
+/**
+ * CBPE's estimates from every prediction of the window, labelled or not, each with its band
+ * (a binary classifier with probabilities and a labelled reference only).
+ */
+estimated: Array<Estimate>, 
+/**
+ * Labelled predictions left out of the figures, estimates not made, and why.
+ */
+notes: Array<string>, };
+
+export type RevisionPerformance = { 
+/**
+ * The version ("" when the payloads named none).
+ */
+version: string, windows: Array<WindowPerformance>, 
+/**
+ * Why performance is not estimated before labels come, when it is not.
+ */
+not_estimated: string | null, };
+
+export type NotLogged = { reason: string, count: number, last_at: string, };
+
+export type PerformanceReport = { model: string, window: PerformanceWindow, since: string, 
+/**
+ * The class precision, recall and F1 are those of, for two classes.
+ */
+positive_class: string, retention_days: number, 
+/**
+ * The revision with the newest prediction first.
+ */
+revisions: Array<RevisionPerformance>, 
+/**
+ * Why predictions since `since` were not logged, if any were not.
+ */
+not_logged: Array<NotLogged>, 
+/**
+ * Labels whose prediction is not (yet) logged; they join it when it comes.
+ */
+labels_waiting: number, };
+
+export type LabelImport = { model: string, source: string, labels: number, 
+/**
+ * Of them, how many join a prediction already logged.
+ */
+joined: number, skipped_rows: number, bad_rows: Array<SkippedRow>, };
+
+export type PredictionSettings = { model: string, retention_days: number, positive_class: string, keep_inputs: boolean, };
+
+export type DeletedLog = { model: string, predictions: number, labels: number, };
+
 export type ChainCheck = { 
 /**
  * How many entries were checked.

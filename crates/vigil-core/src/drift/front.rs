@@ -2,7 +2,6 @@
 //! inference logs, reports and timelines, the tests people choose, the ingest endpoint and the
 //! report schedule. Each call reads or writes through the drift modules' own queries.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
@@ -13,7 +12,7 @@ use chrono::{DateTime, Utc};
 
 use super::ingest::{self, IngestServer};
 use super::live;
-use super::logs::{self, LogRequest, LogSummary};
+use super::logs::{self, KnownModel, LogRequest, LogSummary};
 use super::reference::{self, ReferenceRequest, ReferenceSummary};
 use super::report::{self, ColumnChoice, DriftReport, DriftTimeline};
 use super::schedule::{self, DriftSchedule};
@@ -21,6 +20,10 @@ use super::schema::ColumnUse;
 use super::stats::ColumnKind;
 use super::table::ImportProgress;
 use crate::context::Context;
+use crate::performance::outputs;
+use crate::performance::reference as performance_reference;
+use crate::performance::retention;
+use crate::performance::settings;
 use crate::{EngineEvent, Result, VigilError};
 
 /// The most windows a drift timeline shows.
@@ -43,7 +46,8 @@ impl Drift {
 
     /// Imports the reference data of a model from a CSV, JSON Lines or Parquet file, replacing
     /// the one before; `progress` hears how far it got, and setting `cancel` stops it with
-    /// nothing stored.
+    /// nothing stored. A binary classifier's reference that holds its label and probability
+    /// outputs and a target also gives CBPE its labelled rows (`performance::reference`).
     pub async fn import_reference(
         &self,
         path: PathBuf,
@@ -51,15 +55,27 @@ impl Drift {
         progress: impl Fn(ImportProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<ReferenceSummary> {
-        let file = tokio::task::spawn_blocking(move || reference::read(&path, &request, &progress, &cancel))
+        let read_path = path.clone();
+        let file = tokio::task::spawn_blocking(move || reference::read(&read_path, &request, &progress, &cancel))
             .await
             .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let summary = &file.summary;
+        let version = summary.version.clone().unwrap_or_default();
+        // A binary classifier's reference with its labels also calibrates CBPE.
+        let mut conn = self.context.pool().acquire().await?;
+        let rule = outputs::of_model(&mut conn, &summary.model, Some(summary)).await?.for_version(&version).clone();
+        drop(conn);
+        let target = summary.target.clone();
+        let labelled =
+            tokio::task::spawn_blocking(move || performance_reference::read(&path, &rule, target.as_deref()))
+                .await
+                .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let mut write = self.context.write().await?;
         reference::store(&mut write, &file).await?;
+        performance_reference::store(&mut write, &summary.model, &version, &labelled).await?;
         let detail = serde_json::json!({
             "version": summary.version, "source": summary.source,
-            "rows": summary.rows, "skipped_rows": summary.skipped_rows,
+            "rows": summary.rows, "skipped_rows": summary.skipped_rows, "labelled_rows": labelled.len(),
         });
         write.audit("drift.reference", &summary.model, detail).await?;
         write.commit().await?;
@@ -73,7 +89,8 @@ impl Drift {
     }
 
     /// Imports an inference log (CSV or JSON Lines: one row a prediction) into the model's live
-    /// windows, typing columns as its reference does; nothing is stored unless the whole file is read.
+    /// windows, typing columns as its reference does, and its predictions into the prediction
+    /// log when it has an inference id column; nothing is stored unless the whole file is read.
     pub async fn import_inference_log(
         &self,
         path: PathBuf,
@@ -81,33 +98,25 @@ impl Drift {
         progress: impl Fn(ImportProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<LogSummary> {
-        let kinds = self.reference_kinds(&request.model, request.version.as_deref()).await?;
+        let model = request.model.trim().to_owned();
+        let reference = self.reference(&model, request.version.as_deref()).await?;
+        let mut conn = self.context.pool().acquire().await?;
+        let known = KnownModel {
+            kinds: reference::kinds_of(reference.as_ref()),
+            outputs: outputs::of_model(&mut conn, &model, reference.as_ref()).await?,
+            keep_inputs: settings::of(&mut conn, &model).await?.keep_inputs,
+        };
+        drop(conn);
         let now = Utc::now();
-        let (live, summary) =
-            tokio::task::spawn_blocking(move || logs::read(&path, &request, kinds, now, &progress, &cancel))
+        let (live, log, summary) =
+            tokio::task::spawn_blocking(move || logs::read(&path, &request, known, now, &progress, &cancel))
                 .await
                 .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let mut write = self.context.write().await?;
         live.store(&mut write).await?;
+        log.store(&mut write).await?;
         write.commit().await?;
         Ok(summary)
-    }
-
-    /// Each tested column's kind in the model's reference (none without a reference).
-    pub(crate) async fn reference_kinds(
-        &self,
-        model: &str,
-        version: Option<&str>,
-    ) -> Result<HashMap<String, ColumnKind>> {
-        let reference = self.reference(model.trim(), version).await?;
-        Ok(reference
-            .into_iter()
-            .flat_map(|reference| reference.columns)
-            .filter_map(|column| match column.column_use {
-                ColumnUse::Test { kind } => Some((column.name, kind)),
-                ColumnUse::Skip { .. } => None,
-            })
-            .collect())
     }
 
     /// Compares `model`'s live data from `from` to `to` with its reference, stores the report
@@ -269,7 +278,8 @@ impl Drift {
     }
 
     /// Reports each model whose live windows gained data since `since`, then prunes old windows
-    /// and reports. Returns how many reports it made.
+    /// and reports, and predictions and labels past their model's retention. Returns how many
+    /// reports it made.
     pub async fn round(&self, since: DateTime<Utc>, now: DateTime<Utc>) -> Result<usize> {
         let mut conn = self.context.pool().acquire().await?;
         let due = live::refreshed_since(&mut conn, since.timestamp_millis()).await?;
@@ -281,6 +291,7 @@ impl Drift {
         let mut conn = self.context.pool().acquire().await?;
         live::prune(&mut conn, (now - schedule::KEEP_WINDOWS).timestamp_millis()).await?;
         report::prune(&mut conn, (now - schedule::KEEP_REPORTS).timestamp_millis()).await?;
+        retention::prune(&mut conn, now.timestamp_millis()).await?;
         Ok(due.len())
     }
 }

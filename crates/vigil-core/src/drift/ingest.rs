@@ -1,12 +1,18 @@
 //! The ingest endpoint: model servers' payload loggers post each inference here (KServe/Seldon
 //! CloudEvents, or plain OIP v2 / KServe v1 JSON), and Vigil keeps it in the model's live
 //! windows. A request and its response are paired by id; a half whose other half has not come
-//! within [`PAIR_WAIT`] is kept alone. Rows are gathered in memory and stored once a second.
+//! within [`PAIR_WAIT`] is kept alone. A response's prediction is logged by inference id
+//! (`performance::log`, by the model's output rule, `performance::outputs`). Rows, predictions
+//! and posted labels are gathered in memory and stored once a second, in one write.
 //!
 //! `POST /ingest` (the model named by `ce-inferenceservicename`, `ce-modelid` or the body's
 //! `model_name`) or `POST /ingest/{model}`, with the token as `Authorization: Bearer TOKEN` or
 //! `?token=TOKEN` (for loggers that take only a URL). Answers 202 when kept, 400 with why when
 //! the payload cannot be read, 401 without the token. `GET /ingest/health` answers 200.
+//!
+//! `POST /ingest/{model}/labels`, same token, posts ground truth (`performance::labels`):
+//! `{"labels":[{"id":"…","label":1,"at":"RFC 3339, optional"}]}`; answers 202 with
+//! `{"accepted":N}`, or 400 naming what is wrong (nothing kept).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -24,10 +30,14 @@ use ts_rs::TS;
 
 use super::live::LiveProfiles;
 use super::payload::{self, Columns, Envelope, Part, Payload};
-use super::schema::ColumnUse;
+use super::reference::kinds_of;
 use super::stats::ColumnKind;
-use super::table::Cell;
+use super::table::{Cell, Field};
 use super::Drift;
+use crate::performance::labels::{self, Label};
+use crate::performance::log::{PredictionLog, Source};
+use crate::performance::outputs::{self, ModelOutputs};
+use crate::performance::settings;
 use crate::{Result, VigilError};
 
 /// The largest payload read, in bytes.
@@ -51,6 +61,12 @@ pub struct IngestStats {
     /// Rows kept in live windows (a paired request and response make one).
     #[ts(type = "number")]
     pub rows: u64,
+    /// Predictions gathered for the prediction log.
+    #[ts(type = "number")]
+    pub predictions: u64,
+    /// Labels accepted.
+    #[ts(type = "number")]
+    pub labels: u64,
 }
 
 /// A running ingest endpoint; dropping it stops it (rows gathered so far are stored first).
@@ -77,6 +93,8 @@ impl IngestServer {
             accepted: count(&self.shared.accepted),
             rejected: count(&self.shared.rejected),
             rows: count(&self.shared.rows),
+            predictions: count(&self.shared.predictions_logged),
+            labels: count(&self.shared.labels_accepted),
         }
     }
 
@@ -92,12 +110,13 @@ impl Drop for IngestServer {
     }
 }
 
-/// A model's columns as its reference has them.
-#[derive(Clone, Default)]
+/// A model's columns as its reference has them, where its prediction is, and whether it keeps inputs.
 struct Known {
     features: Vec<String>,
     prediction: Option<String>,
     kinds: HashMap<String, ColumnKind>,
+    outputs: ModelOutputs,
+    keep_inputs: bool,
 }
 
 struct Shared {
@@ -106,9 +125,14 @@ struct Shared {
     known: Mutex<HashMap<String, (Instant, Arc<Known>)>>,
     waiting: Mutex<HashMap<String, (Instant, Payload)>>,
     gathered: Mutex<HashMap<String, LiveProfiles>>,
+    predictions: Mutex<PredictionLog>,
+    /// Posted labels by model, with when they came (Unix ms).
+    labels: Mutex<Vec<(String, i64, Vec<Label>)>>,
     accepted: AtomicU64,
     rejected: AtomicU64,
     rows: AtomicU64,
+    predictions_logged: AtomicU64,
+    labels_accepted: AtomicU64,
 }
 
 /// Starts the endpoint on `addr`, accepting payloads that carry `token`.
@@ -129,14 +153,19 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         known: Mutex::default(),
         waiting: Mutex::default(),
         gathered: Mutex::default(),
+        predictions: Mutex::default(),
+        labels: Mutex::default(),
         accepted: AtomicU64::new(0),
         rejected: AtomicU64::new(0),
         rows: AtomicU64::new(0),
+        predictions_logged: AtomicU64::new(0),
+        labels_accepted: AtomicU64::new(0),
     });
     let app = Router::new()
         .route("/ingest/health", get(|| async { StatusCode::OK }))
         .route("/ingest", post(receive))
         .route("/ingest/{model}", post(receive_for))
+        .route("/ingest/{model}/labels", post(receive_labels))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared.clone());
     let serve = tokio::spawn(async move {
@@ -150,7 +179,7 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         loop {
             every.tick().await;
             if let Err(err) = storer.store().await {
-                tracing::warn!("live drift data could not be stored: {err}");
+                tracing::warn!("live drift data and predictions could not be stored: {err}");
             }
         }
     });
@@ -171,6 +200,34 @@ async fn receive_for(
     shared.receive(Some(model), &uri, &headers, &body).await
 }
 
+async fn receive_labels(
+    State(shared): State<Arc<Shared>>,
+    Path(model): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
+    if !shared.authorized(&uri, &headers) {
+        shared.rejected.fetch_add(1, Ordering::Relaxed);
+        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED.into());
+    }
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    match labels::parse_post(&body, now_ms) {
+        Ok(posted) => {
+            let accepted = posted.len();
+            shared.labels_accepted.fetch_add(accepted as u64, Ordering::Relaxed);
+            shared.labels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((model, now_ms, posted));
+            (StatusCode::ACCEPTED, serde_json::json!({ "accepted": accepted }).to_string())
+        }
+        Err(why) => {
+            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            (StatusCode::BAD_REQUEST, why)
+        }
+    }
+}
+
+const UNAUTHORIZED: &str = "send the ingest token as Authorization: Bearer TOKEN or ?token=TOKEN";
+
 impl Shared {
     async fn receive(
         &self,
@@ -181,8 +238,7 @@ impl Shared {
     ) -> (StatusCode, String) {
         if !self.authorized(uri, headers) {
             self.rejected.fetch_add(1, Ordering::Relaxed);
-            let message = "send the ingest token as Authorization: Bearer TOKEN or ?token=TOKEN";
-            return (StatusCode::UNAUTHORIZED, message.into());
+            return (StatusCode::UNAUTHORIZED, UNAUTHORIZED.into());
         }
         match self.keep(model, headers, body).await {
             Ok(()) => {
@@ -227,18 +283,18 @@ impl Shared {
             Some(id) => {
                 let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                 match waiting.remove(&id) {
-                    Some((_, other)) => Some(pair(other, payload)),
+                    Some((_, other)) => Some((pair(other, payload), true)),
                     None if waiting.len() < MAX_WAITING => {
                         waiting.insert(id, (Instant::now(), payload));
                         None
                     }
-                    None => Some(payload),
+                    None => Some((payload, false)),
                 }
             }
-            None => Some(payload),
+            None => Some((payload, false)),
         };
-        if let Some(payload) = whole {
-            self.gather(payload, &known);
+        if let Some((payload, paired)) = whole {
+            self.gather(payload, &known, paired);
         }
         Ok(())
     }
@@ -252,31 +308,60 @@ impl Shared {
                 return Ok(known.clone());
             }
         }
-        let mut known = Known::default();
-        if let Some(reference) = self.drift.reference(model, None).await? {
-            for column in &reference.columns {
-                if let ColumnUse::Test { kind } = column.column_use {
-                    known.kinds.insert(column.name.clone(), kind);
-                }
-                let other = [&reference.prediction, &reference.target].iter().any(|c| c.as_ref() == Some(&column.name));
-                if !other {
-                    known.features.push(column.name.clone());
-                }
-            }
-            known.prediction = reference.prediction.clone();
-        }
-        let known = Arc::new(known);
+        let reference = self.drift.reference(model, None).await?;
+        let mut conn = self.drift.context().pool().acquire().await?;
+        let known = Arc::new(Known {
+            features: reference
+                .iter()
+                .flat_map(|reference| {
+                    let other =
+                        |name: &String| [&reference.prediction, &reference.target].contains(&&Some(name.clone()));
+                    reference.columns.iter().map(|column| &column.name).filter(move |name| !other(name)).cloned()
+                })
+                .collect(),
+            prediction: reference.as_ref().and_then(|reference| reference.prediction.clone()),
+            kinds: kinds_of(reference.as_ref()),
+            outputs: outputs::of_model(&mut conn, model, reference.as_ref()).await?,
+            keep_inputs: settings::of(&mut conn, model).await?.keep_inputs,
+        });
         let mut cache = self.known.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         cache.insert(model.to_owned(), (Instant::now(), known.clone()));
         Ok(known)
     }
 
-    /// Adds a whole payload's rows to its model's live profiles.
-    fn gather(&self, payload: Payload, known: &Known) {
+    /// Adds a whole payload's rows to its model's live profiles, and its predictions to the log
+    /// when it carries the model's answer (it is a response, or a request `paired` with one).
+    fn gather(&self, payload: Payload, known: &Known, paired: bool) {
         let Some(model) = payload.model.as_deref() else { return };
         let at_ms = chrono::Utc::now().timestamp_millis();
         let version = payload.version.as_deref().unwrap_or("");
         let rows = payload.rows.len() as u64;
+        {
+            let mut log = self.predictions.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if paired || payload.part == Part::Response {
+                let source = Source {
+                    model,
+                    version,
+                    id: payload.id.as_deref(),
+                    at_ms,
+                    columns: &payload.columns,
+                    rule: known.outputs.for_version(version),
+                    keep_inputs: known.keep_inputs,
+                    leave_out: &[],
+                };
+                let before = log.len();
+                log.log(&source, payload.rows.len(), |row, column| {
+                    payload.rows[row].get(column).map_or(Field::Missing, Cell::as_field)
+                });
+                self.predictions_logged.fetch_add((log.len() - before) as u64, Ordering::Relaxed);
+            } else {
+                let why = format!(
+                    "requests came without their response within {} s: no prediction to log",
+                    PAIR_WAIT.as_secs()
+                );
+                log.skip(model, &why, rows, at_ms);
+            }
+        }
         let mut gathered = self.gathered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let live = match gathered.get_mut(model) {
             Some(live) => live,
@@ -300,18 +385,25 @@ impl Shared {
         for payload in expired {
             let model = payload.model.clone().unwrap_or_default();
             let known = self.known(&model).await?;
-            self.gather(payload, &known);
+            self.gather(payload, &known, false);
         }
         let gathered: Vec<LiveProfiles> = {
             let mut gathered = self.gathered.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             gathered.drain().map(|(_, live)| live).filter(|live| !live.is_empty()).collect()
         };
-        if gathered.is_empty() {
+        let predictions =
+            std::mem::take(&mut *self.predictions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        let posted = std::mem::take(&mut *self.labels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        if gathered.is_empty() && predictions.is_empty() && posted.is_empty() {
             return Ok(());
         }
         let mut write = self.drift.context().write().await?;
         for live in gathered {
             live.store(&mut write).await?;
+        }
+        predictions.store(&mut write).await?;
+        for (model, received_at_ms, posted) in &posted {
+            labels::store(&mut write, model, posted, *received_at_ms).await?;
         }
         write.commit().await?;
         Ok(())

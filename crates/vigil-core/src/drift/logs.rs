@@ -1,6 +1,8 @@
 //! Importing inference logs: a CSV or JSON Lines file of a model's live inputs and outputs,
 //! one row a prediction, gathered into the hourly windows a drift report compares with the
 //! reference. A time column places each row in its hour; without one, rows count as seen now.
+//! With an `inference_id` (or `id`) column, each row's prediction is logged too
+//! (`performance::log`), under the model's output rule.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -13,6 +15,8 @@ use ts_rs::TS;
 use super::live::LiveProfiles;
 use super::stats::ColumnKind;
 use super::table::{BadRows, Field, ImportProgress, SkippedRow, Table};
+use crate::performance::log::{PredictionLog, Source};
+use crate::performance::outputs::ModelOutputs;
 use crate::{Result, VigilError};
 
 /// What a person asked for when importing an inference log.
@@ -41,16 +45,24 @@ pub struct LogSummary {
     pub last_at: Option<DateTime<Utc>>,
 }
 
-/// Reads `path` into live profiles of `request.model`, typing columns by `kinds` (the
-/// reference's) where known. Blocking: run it on a blocking thread.
+/// What the log's model is known to be: its columns' kinds (the reference's), where its
+/// prediction is among its outputs, and whether it keeps inputs.
+pub struct KnownModel {
+    pub kinds: HashMap<String, ColumnKind>,
+    pub outputs: ModelOutputs,
+    pub keep_inputs: bool,
+}
+
+/// Reads `path` into live profiles of `request.model`, typing columns as `known` says, and its
+/// predictions into a log. Blocking: run it on a blocking thread.
 pub fn read(
     path: &Path,
     request: &LogRequest,
-    kinds: HashMap<String, ColumnKind>,
+    known: KnownModel,
     now: DateTime<Utc>,
     progress: &(dyn Fn(ImportProgress) + Sync),
     cancel: &AtomicBool,
-) -> Result<(LiveProfiles, LogSummary)> {
+) -> Result<(LiveProfiles, PredictionLog, LogSummary)> {
     if request.model.trim().is_empty() {
         return Err(VigilError::invalid("model", "Name the model these predictions are from."));
     }
@@ -66,7 +78,12 @@ pub fn read(
         None => None,
     };
     let version = request.version.clone().unwrap_or_default();
-    let mut live = LiveProfiles::new(request.model.trim(), kinds);
+    let model = request.model.trim();
+    let mut live = LiveProfiles::new(model, known.kinds);
+    let mut log = PredictionLog::default();
+    let id_index = ["inference_id", "id"].iter().find_map(|id| columns.iter().position(|column| column == id));
+    let leave_out: Vec<usize> = [time_index, id_index].into_iter().flatten().collect();
+    let rule = known.outputs.for_version(&version);
     // (index in the file, position in the profiles) of every column but the time.
     let positions: Vec<(usize, usize)> = (0..columns.len())
         .filter(|index| Some(*index) != time_index)
@@ -86,6 +103,18 @@ pub fn read(
         };
         (first_ms, last_ms) = (first_ms.min(at_ms), last_ms.max(at_ms));
         live.add_row(&version, at_ms, positions.iter().map(|&(index, position)| (position, row.get(index))));
+        let id = id_index.and_then(|index| crate::performance::log::class_of(row.get(index)));
+        let source = Source {
+            model,
+            version: &version,
+            id: id.as_deref(),
+            at_ms,
+            columns: &columns,
+            rule,
+            keep_inputs: known.keep_inputs,
+            leave_out: &leave_out,
+        };
+        log.log(&source, 1, |_, column| row.get(column));
         Ok(None)
     })?;
     let source = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into());
@@ -98,7 +127,7 @@ pub fn read(
         first_at: DateTime::from_timestamp_millis(first_ms).filter(|_| counts.rows > 0),
         last_at: DateTime::from_timestamp_millis(last_ms).filter(|_| counts.rows > 0),
     };
-    Ok((live, summary))
+    Ok((live, log, summary))
 }
 
 /// A cell's time in Unix ms: RFC 3339 text, or a number of seconds (below 10^11) or milliseconds.

@@ -3,7 +3,7 @@
 //! transaction that replaces the model's previous reference. Nothing is stored unless the whole
 //! file was read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
@@ -74,6 +74,18 @@ pub struct ProfiledFile {
     pub summary: ReferenceSummary,
     /// One per column of `summary.columns`; None for a skipped column.
     pub profiles: Vec<Option<ColumnProfile>>,
+}
+
+/// Each tested column's kind in a reference (none without a reference).
+pub fn kinds_of(reference: Option<&ReferenceSummary>) -> HashMap<String, ColumnKind> {
+    reference
+        .into_iter()
+        .flat_map(|reference| &reference.columns)
+        .filter_map(|column| match column.column_use {
+            ColumnUse::Test { kind } => Some((column.name.clone(), kind)),
+            ColumnUse::Skip { .. } => None,
+        })
+        .collect()
 }
 
 /// Reads `path` into profiles as `request` says (blocking: run it on a blocking thread).
