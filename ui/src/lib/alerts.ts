@@ -22,6 +22,29 @@ import type {
 } from "./bindings";
 import { elapsed, type Tone } from "./format";
 
+const invalid = (field: string, message: string) => new ApiError({ code: "invalid_input", message, field, detail: null });
+const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
+
+/** A number as typed, or an error naming `field`. */
+function readNumber(text: string, field: string, what: string): number {
+  const value = Number(text.trim());
+  if (text.trim() === "" || !Number.isFinite(value)) throw invalid(field, `${what} must be a number, e.g. ${field.endsWith("secs") ? "300" : "0.05"}.`);
+  return value;
+}
+
+/** Labels typed as "team=payments, env=prod", or an error naming `field`. */
+function readLabels(text: string, field: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const at = part.indexOf("=");
+    const [name, value] = [part.slice(0, Math.max(at, 0)).trim(), part.slice(at + 1).trim()];
+    if (at < 0 || !name) throw invalid(field, `'${part}' is not a label: write name=value, e.g. team=payments.`);
+    if (name in labels) throw invalid(field, `Label '${name}' is given twice: keep one.`);
+    labels[name] = value;
+  }
+  return labels;
+}
+
 export const SEVERITY_VIEW: Record<Severity, { word: string; tone: Tone }> = {
   critical: { word: "Critical", tone: "bad" },
   warning: { word: "Warning", tone: "warn" },
@@ -39,22 +62,51 @@ export const STATE_VIEW: Record<AlertState, { word: string; tone: Tone }> = {
 /** A history entry's change in words. */
 export const CHANGE_WORDS: Record<string, string> = { fired: "Fired", resolved: "Resolved", lost_data: "Lost its data" };
 
-/** How long a silence from the "Silence…" action lasts: [seconds, words]. */
+/** How long a silence lasts: [seconds, words]. */
 export const SILENCE_DURATIONS: [string, string][] = [
   ["1800", "30 minutes"],
   ["3600", "1 hour"],
+  ["7200", "2 hours"],
   ["14400", "4 hours"],
   ["86400", "1 day"],
   ["604800", "1 week"],
 ];
 
-/** The silence of one alert's rule on its model and server, from now for `seconds`. */
-export function silenceFor(alert: AlertView, seconds: number, reason: string, now: number): SilenceDraft {
+/** A silence as its form holds it: what it quiets, from when (empty: now), how long, and why. */
+export interface SilenceForm {
+  rule: string;
+  model: string;
+  server: string;
+  /** "team=payments, env=prod". */
+  labels: string;
+  /** A local date and time as a datetime-local input gives it; empty: now. */
+  starts: string;
+  seconds: string;
+  reason: string;
+}
+
+/** The form silencing one alert's rule on its model and server from now, or an empty maintenance window. */
+export function silenceFormOf(alert: AlertView | null): SilenceForm {
   return {
-    matcher: { rule: alert.rule, model: alert.model, server: alert.server, labels: {} },
-    starts_at: null,
-    ends_at: new Date(now + seconds * 1000).toISOString(),
-    reason,
+    rule: alert?.rule ?? "",
+    model: alert?.model ?? "",
+    server: alert?.server ?? "",
+    labels: "",
+    starts: "",
+    seconds: "3600",
+    reason: "",
+  };
+}
+
+/** The silence to send to the engine; throws an ApiError naming the field that cannot be read. */
+export function silenceDraftOf(form: SilenceForm, now: number): SilenceDraft {
+  const starts = form.starts.trim() === "" ? null : new Date(form.starts);
+  if (starts && Number.isNaN(starts.getTime())) throw invalid("starts_at", "Give the date and time the window starts.");
+  return {
+    matcher: { rule: orNull(form.rule), model: orNull(form.model), server: orNull(form.server), labels: readLabels(form.labels, "matcher") },
+    starts_at: starts?.toISOString() ?? null,
+    ends_at: new Date((starts?.getTime() ?? now) + Number(form.seconds) * 1000).toISOString(),
+    reason: form.reason,
   };
 }
 
@@ -87,27 +139,6 @@ export function evidenceFigures(entry: HistoryEntry): string {
   const { value, bound } = entry.evidence;
   if (typeof value !== "string") return "";
   return typeof bound === "string" ? `${value} vs ${bound}` : value;
-}
-
-const invalid = (field: string, message: string) => new ApiError({ code: "invalid_input", message, field, detail: null });
-
-/** A number as typed, or an error naming `field`. */
-function readNumber(text: string, field: string, what: string): number {
-  const value = Number(text.trim());
-  if (text.trim() === "" || !Number.isFinite(value)) throw invalid(field, `${what} must be a number, e.g. ${field.endsWith("secs") ? "300" : "0.05"}.`);
-  return value;
-}
-
-/** Labels typed as "team=payments, env=prod", or an error naming `field`. */
-export function readLabels(text: string, field: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
-    const [name, value] = part.split("=").map((s) => s.trim());
-    if (!name || value === undefined) throw invalid(field, `'${part}' is not a label: write name=value, e.g. team=payments.`);
-    if (name in labels) throw invalid(field, `Label '${name}' is given twice: keep one.`);
-    labels[name] = value;
-  }
-  return labels;
 }
 
 export const SIGNALS: [Signal["name"], string][] = [
@@ -275,8 +306,6 @@ export function receiverFormOf(receiver: Receiver | null): ReceiverForm {
     repeat_interval_secs: String(receiver?.repeat_interval_secs ?? 14_400),
   };
 }
-
-const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
 
 /** The receiver to send to the engine; throws an ApiError naming the field that cannot be read. */
 export function receiverDraftOf(form: ReceiverForm): ReceiverDraft {

@@ -140,6 +140,42 @@ describe("AlertsView", () => {
     unmount(view);
   });
 
+  it("plans a maintenance window on a label, starting later; a window naming nothing gets the engine's objection under its labels", async () => {
+    const refusal = { code: "invalid_input", message: "say what to silence: a rule, a model, a server or a label", field: "matcher", detail: null };
+    let answers = 0;
+    const { view, find, commands } = await open({
+      alert_silence: () => {
+        if (answers++ === 0) throw refusal;
+        return silence();
+      },
+    });
+    find<HTMLButtonElement>('[data-testid="silence-plan"]')!.click();
+    await settle();
+    type(find<HTMLInputElement>('[data-testid="silence-reason"]')!, "payments database upgrade");
+    choose(find<HTMLSelectElement>('[data-testid="silence-duration-select"]')!, "7200");
+    await settle();
+    find<HTMLButtonElement>('[data-testid="silence-submit"]')!.click();
+    await settle();
+    expect(find('[data-testid="silence-labels-error"]')!.textContent).toBe(refusal.message);
+
+    type(find<HTMLInputElement>('[data-testid="silence-labels-input"]')!, "team=payments");
+    type(find<HTMLInputElement>('[data-testid="silence-starts"]')!, "2026-11-29T02:00");
+    await settle();
+    find<HTMLButtonElement>('[data-testid="silence-submit"]')!.click();
+    await settle();
+    const starts = new Date("2026-11-29T02:00");
+    expect(commands.filter((c) => c.command === "alert_silence").at(-1)!.args).toEqual({
+      silence: {
+        matcher: { rule: null, model: null, server: null, labels: { team: "payments" } },
+        starts_at: starts.toISOString(),
+        ends_at: new Date(starts.getTime() + 7_200_000).toISOString(),
+        reason: "payments database upgrade",
+      },
+    });
+    expect(find('[data-testid="silence-form"]'), "the form closes").toBeNull();
+    unmount(view);
+  });
+
   it("ends a silence", async () => {
     const { view, all, commands } = await open({ alert_silence_end: () => silence() });
     all('[data-testid="silence-end"]')[0].click();
