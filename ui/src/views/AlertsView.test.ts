@@ -176,6 +176,25 @@ describe("AlertsView", () => {
     unmount(view);
   });
 
+  it("removes a rule and a receiver only once confirmed, then reads again", async () => {
+    const { view, find, commands } = await open({ alert_rule_remove: () => null, alert_receiver_remove: () => null });
+    find<HTMLButtonElement>('[data-testid="rule-remove"]')!.click();
+    await settle();
+    expect(commands.some((c) => c.command === "alert_rule_remove"), "asks first").toBe(false);
+    find<HTMLButtonElement>('[data-testid="rule-remove-yes"]')!.click();
+    find<HTMLButtonElement>('[data-testid="receiver-remove"]')!.click();
+    await settle();
+    find<HTMLButtonElement>('[data-testid="receiver-remove-yes"]')!.click();
+    await settle();
+    const changes = commands.filter((c) => c.command.endsWith("_remove"));
+    expect(changes).toEqual([
+      { command: "alert_rule_remove", args: { name: "error share over objective" } },
+      { command: "alert_receiver_remove", args: { name: "risk on-call" } },
+    ]);
+    expect(commands.filter((c) => c.command === "alert_rules")).toHaveLength(3);
+    unmount(view);
+  });
+
   it("ends a silence", async () => {
     const { view, all, commands } = await open({ alert_silence_end: () => silence() });
     all('[data-testid="silence-end"]')[0].click();
