@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { AlertRule, RuleDraft } from "./bindings";
 import { alertRule, receiver } from "./alertsFixtures";
-import { receiverDraftOf, receiverFormOf, ruleDraftOf, ruleFormOf } from "./alerts";
+import { receiverDraftOf, receiverFormOf } from "./alertForms";
+import { ruleDraftOf, ruleFormOf } from "./ruleForm";
 import { ApiError } from "./api";
 
 /** The draft part of a stored rule: what the engine takes back. */
