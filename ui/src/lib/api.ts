@@ -4,6 +4,8 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type {
+  AlertRule,
+  AlertView,
   AppInfo,
   AuditEntry,
   CapacityPlan,
@@ -11,6 +13,7 @@ import type {
   ChainCheck,
   ColumnChoice,
   CostReport,
+  Delivery,
   DeploymentHistory,
   DriftReport,
   DriftTimeline,
@@ -19,6 +22,7 @@ import type {
   ErrorPayload,
   ExportFormat,
   FleetSnapshot,
+  HistoryEntry,
   ImportProgress,
   ImportSummary,
   InstanceType,
@@ -34,11 +38,16 @@ import type {
   Policy,
   Profile,
   ReferenceRequest,
+  Receiver,
+  ReceiverDraft,
   ReferenceSummary,
   RolloutAction,
   RolloutReport,
   RolloutView,
+  RuleDraft,
   Server,
+  Silence,
+  SilenceDraft,
   StoredTarget,
   TargetSpec,
 } from "./bindings";
@@ -177,6 +186,24 @@ export const api = {
   /** The hosts besides loopback that load tests may be sent to. */
   loadTestHosts: () => call<string[]>("load_test_hosts"),
   loadTestSetHosts: (profile: Profile, hosts: string[]) => call<string[]>("load_test_set_hosts", { profile, hosts }),
+  /** Every alert not at rest: firing first (most severe first), then pending, no data, resolved. */
+  alerts: () => call<AlertView[]>("alerts_list"),
+  /** The newest alert changes, newest first, each with its evidence. */
+  alertHistory: () => call<HistoryEntry[]>("alert_history"),
+  alertRules: () => call<AlertRule[]>("alert_rules"),
+  /** Saves a new rule (`id` null) or an edit of rule `id`. */
+  alertRuleSave: (id: number | null, rule: RuleDraft) => call<AlertRule>("alert_rule_save", { id, rule }),
+  alertRuleRemove: (name: string) => call<null>("alert_rule_remove", { name }),
+  /** Silences and maintenance windows that have not ended. */
+  alertSilences: () => call<Silence[]>("alert_silences"),
+  alertSilence: (silence: SilenceDraft) => call<Silence>("alert_silence", { silence }),
+  alertSilenceEnd: (id: number) => call<Silence>("alert_silence_end", { id }),
+  alertReceivers: () => call<Receiver[]>("alert_receivers"),
+  /** Saves a receiver under its name (a new one, or the one of that name replaced). */
+  alertReceiverSave: (receiver: ReceiverDraft) => call<null>("alert_receiver_save", { receiver }),
+  alertReceiverRemove: (name: string) => call<null>("alert_receiver_remove", { name }),
+  /** The newest notifications sent or tried, newest first, with the receiver's words when one failed. */
+  alertDeliveries: () => call<Delivery[]>("alert_deliveries"),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),

@@ -2,6 +2,18 @@
 
 /** Every command the shell declares (src-tauri/src/command_list.rs), in any build. */
 export const COMMANDS = [
+  "alert_deliveries",
+  "alert_history",
+  "alert_receiver_remove",
+  "alert_receiver_save",
+  "alert_receivers",
+  "alert_rule_remove",
+  "alert_rule_save",
+  "alert_rules",
+  "alert_silence",
+  "alert_silence_end",
+  "alert_silences",
+  "alerts_list",
   "app_info",
   "audit_export",
   "audit_log",

@@ -30,6 +30,8 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "objectives_changed":
     case "rollout_changed":
     case "approval_needed":
+    case "alerts_changed":
+    case "alert_notified":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);

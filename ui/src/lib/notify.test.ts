@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
 import type { EngineEvent, Profile, Role } from "./bindings";
-import { approvalNotice, notifyApprovals, type Notice, type Notifier } from "./notify";
+import { alertNotice, approvalNotice, notifyDesktop, type Notice, type Notifier } from "./notify";
 
 afterEach(() => clearMocks());
 
@@ -56,12 +56,24 @@ describe("approvalNotice", () => {
   });
 });
 
-describe("notifyApprovals", () => {
+const ALERT_TITLE = "[FIRING] dataset drift: fraud on fraud-prod";
+const ALERT_BODY = "fraud on fraud-prod: dataset drift (dataset drift)\nRunbook: https://wiki.example/drift";
+const DRIFT_ALERT: EngineEvent = { kind: "alert_notified", title: ALERT_TITLE, body: ALERT_BODY, critical: false };
+
+describe("alertNotice", () => {
+  it("shows an alert the engine sent to the desktop with the engine's title and body, and nothing for other events", () => {
+    expect(alertNotice(DRIFT_ALERT)).toEqual({ title: ALERT_TITLE, body: ALERT_BODY });
+    expect(alertNotice({ kind: "alerts_changed" })).toBeNull();
+    expect(alertNotice(asked(["engineer"]))).toBeNull();
+  });
+});
+
+describe("notifyDesktop", () => {
   it("notifies the window's current person of each sign-off asked of their role, asking permission once", async () => {
     mockIPC(() => null, { shouldMockEvents: true });
     let here: Profile | null = profile("engineer");
     const notifier = recordingNotifier();
-    const stop = await notifyApprovals(() => here, notifier);
+    const stop = await notifyDesktop(() => here, notifier);
 
     await emit("engine", asked(["engineer", "data_scientist"]));
     await emit("engine", asked(["engineer", "data_scientist"], true));
@@ -81,10 +93,28 @@ describe("notifyApprovals", () => {
     expect(notifier.shown, "nothing after stopping").toHaveLength(2);
   });
 
+  it("shows every alert sent to the desktop, whoever is here, through the same permission asked once", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const notifier = recordingNotifier();
+    const stop = await notifyDesktop(() => null, notifier);
+    await emit("engine", DRIFT_ALERT);
+    await emit("engine", { kind: "alerts_changed" });
+    await emit("engine", asked(["engineer"]));
+    await emit("engine", { ...DRIFT_ALERT, title: "[RESOLVED] dataset drift: fraud on fraud-prod", critical: false });
+    await settle();
+    expect(notifier.shown.map((n) => n.title)).toEqual([
+      ALERT_TITLE,
+      "[RESOLVED] dataset drift: fraud on fraud-prod",
+    ]);
+    expect(notifier.shown[0].body).toContain("Runbook: https://wiki.example/drift");
+    expect(notifier.asks).toBe(1);
+    stop();
+  });
+
   it("shows nothing when the person declined notifications, and does not ask again", async () => {
     mockIPC(() => null, { shouldMockEvents: true });
     const notifier = recordingNotifier(false);
-    await notifyApprovals(() => profile("engineer"), notifier);
+    await notifyDesktop(() => profile("engineer"), notifier);
     await emit("engine", asked(["engineer"]));
     await emit("engine", asked(["engineer"], true));
     await settle();

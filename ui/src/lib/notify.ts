@@ -1,7 +1,8 @@
-// Desktop notifications of sign-offs: when the engine says a rollout waits for some roles
-// (`approval_needed`), this window tells its person, and only when their profile's role is among
-// them. The words come from the engine (its sentence); permission is asked once, when the first
-// notice is due, not at launch.
+// Desktop notifications: when the engine says a rollout waits for some roles (`approval_needed`),
+// this window tells its person, and only when their profile's role is among them; when the
+// engine's alert dispatch sends to a desktop receiver (`alert_notified`), this window shows it.
+// The words come from the engine; permission is asked once, when the first notice is due, not at
+// launch.
 
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { api } from "./api";
@@ -27,6 +28,11 @@ export function approvalNotice(event: EngineEvent, profile: Profile | null): Not
   return { title: `${event.model} ${waits} for your approval`, body: event.sentence };
 }
 
+/** What to show for an alert the engine routed to the desktop: its title and body, as sent. */
+export function alertNotice(event: EngineEvent): Notice | null {
+  return event.kind === "alert_notified" ? { title: event.title, body: event.body } : null;
+}
+
 /** The desktop's own notifications, through the notification plugin. */
 export const desktopNotifier: Notifier = {
   async allowed() {
@@ -37,10 +43,11 @@ export const desktopNotifier: Notifier = {
 };
 
 /**
- * Notifies the person `whoIsHere()` names of each sign-off asked of their role, from now on;
- * resolves to a function that stops listening. Permission is asked at most once per window.
+ * Notifies the person `whoIsHere()` names of each sign-off asked of their role, and of each alert
+ * sent to the desktop, from now on; resolves to a function that stops listening. Permission is
+ * asked at most once per window.
  */
-export async function notifyApprovals(
+export async function notifyDesktop(
   whoIsHere: () => Profile | null,
   notifier: Notifier = desktopNotifier,
 ): Promise<() => void> {
@@ -50,7 +57,7 @@ export async function notifyApprovals(
     if (await permission) notifier.show(notice);
   };
   return api.onEngineEvent((event) => {
-    const notice = approvalNotice(event, whoIsHere());
+    const notice = approvalNotice(event, whoIsHere()) ?? alertNotice(event);
     if (notice) void deliver(notice);
   });
 }

@@ -3,7 +3,8 @@ import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
-import { modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
+import { alertViews } from "../lib/alertsFixtures";
+import { ago, modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
 import FleetView from "./FleetView.svelte";
 
 afterEach(() => {
@@ -142,5 +143,57 @@ describe("FleetView", () => {
     expect(first("engineer")).toBe("Servers");
     expect(first("data_scientist")).toBe("Models");
     expect(first("product_manager")).toBe("plain-summary");
+  });
+
+  it("lists firing alerts in the Needs attention strip after the servers not up, most severe first, each opening the Alerts view", () => {
+    mockIPC(() => null);
+    const fleet = new Fleet();
+    fleet.servers = [server(), server({ id: 2, name: "churn-prod", health: "down", health_reason: "connection refused", health_since: ago(120) })];
+    fleet.loaded = true;
+    const firing = alertViews().filter((a) => a.state === "firing");
+    let opened = 0;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: {
+        fleet,
+        demo: new Demo(),
+        role: "engineer",
+        now: NOW,
+        defaults: { pollIntervalSecs: 10, timeoutSecs: 2 },
+        firingAlerts: firing,
+        onopenalerts: () => opened++,
+      },
+    });
+    const strip = target.querySelector('[data-testid="attention"]')!;
+    const items = [...strip.querySelectorAll("li")].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
+    expect(items[0]).toMatch(/^churn-prod is down connection refused for 2 min/);
+    expect(items.slice(1)).toEqual([
+      "Critical: churn-prod: server down (server down) for 2 min",
+      "Warning: fraud on fraud-prod: dataset drift (dataset drift) for 7 min",
+    ]);
+    const alerts = [...strip.querySelectorAll<HTMLElement>('[data-testid="attention-alert"]')];
+    expect(alerts.map((li) => [li.dataset.rule, li.dataset.subject])).toEqual([
+      ["server down", "churn-prod"],
+      ["dataset drift", "fraud on fraud-prod"],
+    ]);
+    alerts[1].querySelector("button")!.click();
+    expect(opened).toBe(1);
+    unmount(view);
+  });
+
+  it("shows the strip for a firing alert when every server is up, and none when nothing needs attention", () => {
+    mockIPC(() => null);
+    const fleet = new Fleet();
+    fleet.servers = [server()];
+    fleet.loaded = true;
+    const props = { fleet, demo: new Demo(), role: "engineer" as const, now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } };
+    const target = document.body.appendChild(document.createElement("div"));
+    const calm = mount(FleetView, { target, props });
+    expect(target.querySelector('[data-testid="attention"]')).toBeNull();
+    unmount(calm);
+    const drifting = mount(FleetView, { target, props: { ...props, firingAlerts: [alertViews()[1]] } });
+    expect(target.querySelectorAll('[data-testid="attention-alert"]')).toHaveLength(1);
+    unmount(drifting);
   });
 });

@@ -2,7 +2,7 @@
 
 import type { IconName } from "../components/Icon.svelte";
 
-export type SectionId = "fleet" | "rollouts" | "drift" | "cost" | "audit" | "settings";
+export type SectionId = "fleet" | "alerts" | "rollouts" | "drift" | "cost" | "audit" | "settings";
 
 export interface Section {
   id: SectionId;
@@ -14,6 +14,7 @@ export interface Section {
 
 export const SECTIONS: Section[] = [
   { id: "fleet", label: "Fleet", icon: "fleet" },
+  { id: "alerts", label: "Alerts", icon: "alert" },
   {
     id: "rollouts",
     label: "Rollouts",
