@@ -59,6 +59,7 @@ macro_rules! command_list {
             model_chart,
             model_overviews,
             objective_set,
+            performance_report,
             profile_set,
             profiles_list,
             rollout_act,

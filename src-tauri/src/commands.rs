@@ -30,9 +30,10 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
-// The cost and alert commands live in their own modules; re-exported so that the list names them here.
+// The cost, alert and performance commands live in their own modules; re-exported so that the list names them here.
 pub use crate::alerts::*;
 pub use crate::cost::*;
+pub use crate::performance::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 

@@ -16,6 +16,7 @@ mod alerts;
 mod bindings;
 mod commands;
 mod cost;
+mod performance;
 #[cfg(feature = "demo")]
 mod demo;
 mod forward;

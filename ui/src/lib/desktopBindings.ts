@@ -49,6 +49,7 @@ export const COMMANDS = [
   "model_chart",
   "model_overviews",
   "objective_set",
+  "performance_report",
   "profile_set",
   "profiles_list",
   "rollout_act",
