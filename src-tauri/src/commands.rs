@@ -33,9 +33,9 @@ use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, 
 // The cost, alert and performance commands live in their own modules; re-exported so that the list names them here.
 pub use crate::alerts::*;
 pub use crate::cost::*;
-pub use crate::performance::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
+pub use crate::performance::*;
 
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 

@@ -16,12 +16,12 @@ mod alerts;
 mod bindings;
 mod commands;
 mod cost;
-mod performance;
 #[cfg(feature = "demo")]
 mod demo;
 mod forward;
 mod ingest;
 mod lean;
+mod performance;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
