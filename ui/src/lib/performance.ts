@@ -93,6 +93,8 @@ export function realizedFigures(window: WindowPerformance): Figure[] {
 }
 
 const labelOf = (metric: string) => CLASSIFIER.find((figure) => figure.metric === metric)?.label ?? metric;
+/** A figure's name within a sentence: "accuracy", "log loss", but "F1", "ROC AUC". */
+const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label);
 
 /** "0.80–0.90", "above 0.80", "below 0.90". */
 function thresholdWords({ lower, upper }: Estimate["thresholds"]): string {
@@ -113,7 +115,7 @@ export function estimatedFigure(estimate: Estimate): Figure {
     basis: `from ${counted(estimate.count, "prediction")}, labelled or not`,
     exact: `${estimate.value} (band ${estimate.lower}–${estimate.upper}, sampling error ${estimate.sampling_error})`,
     alert: estimate.alert
-      ? `Outside the range learned from the reference (${thresholdWords(estimate.thresholds)}): ${label} has likely changed`
+      ? `Outside the range learned from the reference (${thresholdWords(estimate.thresholds)}): the model's ${inSentence(label)} has likely moved`
       : null,
   };
 }
