@@ -109,7 +109,7 @@ export function estimatedFigure(estimate: Estimate): Figure {
   const label = labelOf(estimate.metric);
   return {
     metric: estimate.metric,
-    label: `Estimated ${label}`,
+    label: `Estimated ${inSentence(label)}`,
     text: `${score(estimate.value)} (${score(estimate.lower)}–${score(estimate.upper)})`,
     reason: null,
     basis: `from ${counted(estimate.count, "prediction")}, labelled or not`,

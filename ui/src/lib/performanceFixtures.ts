@@ -54,7 +54,8 @@ export function windowPerformance(overrides: Partial<WindowPerformance> = {}): W
 
 /**
  * The fraud model by hour: revision 13 (newest) with two windows, labelled and estimated, and
- * revision 12 whose one window's labels hold one class only, so ROC AUC is undefined and why.
+ * revision 12 whose one window's labels hold one class only, so recall and ROC AUC are undefined
+ * and why.
  */
 export function performanceReport(overrides: Partial<PerformanceReport> = {}): PerformanceReport {
   return {
@@ -82,8 +83,15 @@ export function performanceReport(overrides: Partial<PerformanceReport> = {}): P
             classifier: classifierMetrics({
               count: 7,
               accuracy: 0.7143,
+              precision: 0,
+              recall: null,
+              f1: 0,
               roc_auc: null,
-              undefined: ["ROC AUC is undefined: every one of the 7 labels is 0, and it compares positives with negatives"],
+              log_loss: 0.4127,
+              undefined: [
+                "Recall is undefined: none of the 7 labels is the positive class 1",
+                "ROC AUC is undefined: every one of the 7 labels is 0, and it compares positives with negatives",
+              ],
             }),
             estimated: [],
             notes: [],

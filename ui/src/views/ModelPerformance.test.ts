@@ -98,9 +98,12 @@ describe("ModelPerformance", () => {
     expect(value.tabIndex, "it takes focus, so a keyboard reaches the reason").toBe(0);
     expect(document.getElementById(value.getAttribute("aria-describedby")!)?.textContent).toBe(reason);
     expect(text(rocAuc)).toContain("on 7 labelled predictions");
+    expect(text(figure(oldest, "realized", "recall")?.querySelector('[data-testid="performance-reason"]')), "each figure its own reason").toBe(
+      "Recall is undefined: none of the 7 labels is the positive class 1",
+    );
     const accuracy = figure(oldest, "realized", "accuracy")!;
     expect(accuracy.querySelector('[data-testid="performance-reason"]'), "a defined figure has no reason").toBeNull();
-    expect(text(oldest.querySelector('[data-testid="performance-not-estimated"]'))).toContain("Not estimated: no labelled reference");
+    expect(text(oldest.querySelector('[data-testid="performance-not-estimated"]'))).toContain("Not estimated — no labelled reference");
     unmount(view);
   });
 
