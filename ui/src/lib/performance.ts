@@ -96,7 +96,7 @@ const labelOf = (metric: string) => CLASSIFIER.find((figure) => figure.metric ==
 /** A figure's name within a sentence: "accuracy", "log loss", but "F1", "ROC AUC". */
 const inSentence = (label: string) => (/^[A-Z][a-z]/.test(label) ? label[0].toLowerCase() + label.slice(1) : label);
 
-/** "0.80–0.90", "above 0.80", "below 0.90". */
+/** "0.80–0.90", "at least 0.80", "at most 0.90". */
 function thresholdWords({ lower, upper }: Estimate["thresholds"]): string {
   if (lower !== null && upper !== null) return `${score(lower)}–${score(upper)}`;
   if (lower !== null) return `at least ${score(lower)}`;
