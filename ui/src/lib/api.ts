@@ -33,6 +33,8 @@ import type {
   ModelObjectives,
   ModelOverview,
   NewServer,
+  PerformanceReport,
+  PerformanceWindow,
   Placement,
   Plan,
   Policy,
@@ -204,6 +206,8 @@ export const api = {
   alertReceiverRemove: (name: string) => call<null>("alert_receiver_remove", { name }),
   /** The newest notifications sent or tried, newest first, with the receiver's words when one failed. */
   alertDeliveries: () => call<Delivery[]>("alert_deliveries"),
+  /** A model's realized and estimated performance per revision, by hour (the last 2 days) or by day (the last 30). */
+  performanceReport: (model: string, window: PerformanceWindow) => call<PerformanceReport>("performance_report", { model, window }),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),
