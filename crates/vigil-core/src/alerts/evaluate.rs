@@ -53,7 +53,13 @@ pub async fn round(
             let level = previous.as_ref().and_then(|p| p.level.map(|level| (level, p.evaluated_at)));
             let judged = judge(rule, &sample, level, baselines, now);
             let before = previous.as_ref().map_or(Alert::new(now), StoredAlert::alert);
-            let (alert, notice) = lifecycle::evaluate(before, judged.observation, now, timing);
+            // A figure not measured on an alert at rest is no news (a model without traffic has
+            // no error share): it stays at rest. An alert under way that loses its data is.
+            let observation = match (judged.observation, before.state) {
+                (Observation::NoData, AlertState::Normal | AlertState::Resolved) => Observation::Clear,
+                (observation, _) => observation,
+            };
+            let (alert, notice) = lifecycle::evaluate(before, observation, now, timing);
             let row = StoredAlert {
                 rule_id: rule.id,
                 subject: key,
