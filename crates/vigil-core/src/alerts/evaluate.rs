@@ -209,7 +209,8 @@ pub fn sentence(rule: &AlertRule, alert: &StoredAlert) -> String {
         (AlertState::Firing | AlertState::Pending, Some(bound)) => {
             format!("{}: {what} is {value}, past {} ({name})", alert.subject, signal.show(bound))
         }
-        (AlertState::Firing | AlertState::Pending, None) => format!("{}: {} ({name})", alert.subject, rule.summary),
+        (AlertState::Firing | AlertState::Pending, None) if *name == what => format!("{}: {what}", alert.subject),
+        (AlertState::Firing | AlertState::Pending, None) => format!("{}: {what} ({name})", alert.subject),
         (AlertState::NoData, _) => {
             format!(
                 "{}: {what} is no longer measured, so Vigil cannot tell whether it is still bad ({name})",
