@@ -44,8 +44,11 @@ async fn the_drift_scenario_fires_a_drift_alert_the_desktop_notifies_and_a_silen
     let row = app.element(DRIFT_ROW, Duration::from_secs(10)).await;
     let subject = app.session.attribute(&row, "data-subject").await.ok().flatten().unwrap_or_default();
     assert!(!subject.is_empty() && shown.body.contains(&subject), "{subject:?} is in {shown:?}");
-    app.element(r#"[data-testid="alerts-history"] [data-testid="history-row"][data-rule="dataset drift"]"#, Duration::from_secs(10))
-        .await;
+    app.element(
+        r#"[data-testid="alerts-history"] [data-testid="history-row"][data-rule="dataset drift"]"#,
+        Duration::from_secs(10),
+    )
+    .await;
     app.screenshot("alerts-firing");
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     app.element(r#"[data-testid="attention-alert"][data-rule="dataset drift"]"#, Duration::from_secs(10)).await;
