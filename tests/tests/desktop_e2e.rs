@@ -366,6 +366,10 @@ async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_r
     // Bo rolls fraud back to 12 from its model view, with a reason.
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     app.click(r#"[data-testid="model-row"][data-model="fraud"] [data-testid="open-model"]"#).await;
+    // A data scientist's model view opens on the Performance panel; once it has read the report
+    // the page below it stops moving.
+    let performance_read = r#"[data-testid="performance-revision"], [data-testid="performance-empty"]"#;
+    app.element(performance_read, Duration::from_secs(10)).await;
     app.click(r#"[data-testid="rollback-open"][data-version="12"]"#).await;
     app.type_into(r#"[data-testid="rollback-reason"]"#, "fraud team saw more false positives").await;
     app.click(r#"[data-testid="rollback-confirm"]"#).await;
