@@ -17,6 +17,7 @@ use tokio::sync::{watch, Mutex};
 use ts_rs::TS;
 use vigil_core::drift::ingest::IngestServer;
 use vigil_core::drift::reference::ReferenceRequest;
+use vigil_core::drift::schema::ColumnUse;
 use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::rollouts::plan::{Gate, Metric, Plan, Step};
 use vigil_core::rollouts::targets::TargetSpec;
@@ -138,15 +139,29 @@ pub fn setup(app: &tauri::App, launch: Option<Vec<Scenario>>) {
     }
 }
 
-/// Imports each demo model's reference data, for the models that have none yet.
+/// Imports each demo model's reference data (its outputs and true outcome with it), for the
+/// models that have none with a target yet. The servers are polled once first, so that the
+/// models' metadata says which output is the label and which the probability, and the labelled
+/// rows calibrate the performance estimates (CBPE).
 async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
-    for (model, prediction, csv) in fleet.references(REFERENCE_ROWS) {
-        if engine.drift().reference(&model, None).await?.is_some() {
+    engine.polling().check_all().await?;
+    for reference in fleet.references(REFERENCE_ROWS) {
+        let stored = engine.drift().reference(&reference.model, None).await?;
+        if stored.is_some_and(|stored| stored.target.is_some()) {
             continue;
         }
-        let path = std::env::temp_dir().join(format!("vigil-demo-reference-{model}-{}.csv", std::process::id()));
-        std::fs::write(&path, csv).map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
-        let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
+        let path =
+            std::env::temp_dir().join(format!("vigil-demo-reference-{}-{}.csv", reference.model, std::process::id()));
+        std::fs::write(&path, &reference.csv)
+            .map_err(|err| VigilError::Internal(format!("writing {}: {err}", path.display())))?;
+        let skip = || ColumnUse::Skip { reason: "the model's predicted label".into() };
+        let request = ReferenceRequest {
+            model: reference.model,
+            prediction: Some(reference.prediction.into()),
+            target: Some(reference.target.into()),
+            columns: reference.other_outputs.iter().map(|name| (name.to_string(), skip())).collect(),
+            ..ReferenceRequest::default()
+        };
         let imported =
             engine.drift().import_reference(path.clone(), request, |_| {}, Arc::new(AtomicBool::new(false))).await;
         let _ = std::fs::remove_file(&path);

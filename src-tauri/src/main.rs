@@ -50,7 +50,7 @@ struct Args {
     #[arg(long, value_name = "SECONDS", env = "VIGIL_POLL_INTERVAL", default_value_t = 10.0)]
     poll_interval: f64,
     /// Start the demo fleet on loopback and watch it. SCENARIOS, comma-separated, from healthy,
-    /// drift, bad-canary, outage, slow [default: healthy,drift,bad-canary]
+    /// drift, bad-canary, outage, slow, feedback-loop [default: healthy,drift,bad-canary]
     #[cfg(feature = "demo")]
     #[arg(long, value_name = "SCENARIOS", num_args = 0..=1, require_equals = true, value_delimiter = ',')]
     demo: Option<Vec<vigil_fleet::Scenario>>,

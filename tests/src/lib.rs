@@ -11,6 +11,7 @@ pub mod mlflow;
 pub mod mlserver;
 pub mod notifications;
 pub mod prometheus;
+pub mod references;
 pub mod webdriver;
 
 use std::path::PathBuf;

@@ -176,9 +176,15 @@ async fn a_rule_or_receiver_that_cannot_work_is_refused_and_nothing_is_stored() 
     let engine = Engine::open(EngineOptions::new(dir.path().join("v.db"))).await.unwrap();
     let rules = engine.alerts().rules().await.unwrap();
     let names: Vec<&str> = rules.iter().map(|r| r.draft.name.as_str()).collect();
-    for default in
-        ["server down", "error share over objective", "p99 over objective", "dataset drift", "no traffic", "cost jump"]
-    {
+    for default in [
+        "server down",
+        "error share over objective",
+        "p99 over objective",
+        "dataset drift",
+        "no traffic",
+        "cost jump",
+        "feedback loop",
+    ] {
         assert!(names.contains(&default), "{default} is built in: {names:?}");
     }
     let mut taken = rules[0].draft.clone();

@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use vigil_core::cost::capacity::CapacityRequest;
 use vigil_core::cost::loadtest::{LoadTestProgress, LoadTestRequest};
-use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::kinds::ServerKind;
 use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::servers::NewServer;
 use vigil_core::{Engine, EngineOptions};
 use vigil_fleet::config::TrafficConfig;
 use vigil_fleet::{Fleet, FleetConfig, RunningFleet, Scenario};
+use vigil_tests::references::import_fleet_references;
 
 fn engineer() -> Person {
     Person::new("ada", Role::Engineer, "tester").expect("a person")
@@ -37,12 +37,7 @@ async fn engine(fleet: &RunningFleet, db: &std::path::Path) -> Engine {
         engine.servers().add(new).await.expect("register a server");
     }
     engine.polling().check_all().await.expect("a poll");
-    for (model, prediction, csv) in fleet.references(300) {
-        let path = db.with_file_name(format!("{model}.csv"));
-        std::fs::write(&path, csv).expect("write the reference");
-        let request = ReferenceRequest { model, prediction: Some(prediction), ..ReferenceRequest::default() };
-        engine.drift().import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.expect("import");
-    }
+    import_fleet_references(&engine, fleet, 300, db.parent().expect("a folder")).await;
     engine
 }
 

@@ -3,18 +3,16 @@
 //! and the drift report finds the features the scenario shifts, and only those.
 
 use std::collections::BTreeSet;
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::drift::report::ColumnRole;
 use vigil_core::{Engine, EngineOptions};
 use vigil_fleet::config::{DriftConfig, TrafficConfig};
 use vigil_fleet::scenario::drifts;
 use vigil_fleet::schema::Drift;
 use vigil_fleet::{Fleet, FleetConfig, Scenario};
+use vigil_tests::references::import_fleet_references;
 use vigil_tests::wait_for;
 
 const TOKEN: &str = "the-demo-drift-test-token";
@@ -34,13 +32,8 @@ async fn the_drift_scenario_is_found_on_the_shifted_features_and_only_on_them() 
         ..FleetConfig::default()
     };
     let fleet = Fleet::start(config).await.expect("the demo fleet starts");
-    let models: Vec<String> = fleet.references(5_000).into_iter().map(|(model, ..)| model).collect();
-    for (model, prediction, csv) in fleet.references(5_000) {
-        let path = dir.path().join(format!("{model}.csv"));
-        std::fs::write(&path, csv).unwrap();
-        let request = ReferenceRequest { model, prediction: Some(prediction), ..Default::default() };
-        engine.drift().import_reference(path, request, |_| {}, Arc::new(AtomicBool::new(false))).await.unwrap();
-    }
+    let models: Vec<String> = fleet.references(0).into_iter().map(|reference| reference.model).collect();
+    import_fleet_references(&engine, &fleet, 5_000, dir.path()).await;
     wait_for("the fleet's payloads to arrive", Duration::from_secs(90), || async {
         (ingest.stats().rows >= REQUESTS * 9 / 10).then_some(())
     })

@@ -2,7 +2,8 @@
 //! to the real ingest endpoint on loopback (the outputs told apart by the metadata Vigil read
 //! from the demo fleet's servers) and from imported inference logs; labels posted to the ingest
 //! endpoint or imported, before or after their predictions, days late; the realized figures per
-//! revision per window; retention, deletion and the CLI.
+//! revision per window; alert rules on realized and estimated figures; retention, deletion and
+//! the CLI.
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -10,10 +11,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
+use vigil_core::alerts::lifecycle::AlertState;
+use vigil_core::alerts::rules::{Condition, RuleDraft, Scope, Severity, Signal};
 use vigil_core::drift::logs::LogRequest;
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::drift::table::BadRows;
-use vigil_core::performance::report::{PerformanceReport, PerformanceWindow, WindowPerformance};
+use vigil_core::performance::report::{
+    CbpeMetric, PerformanceMetric, PerformanceReport, PerformanceWindow, WindowPerformance,
+};
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_fleet::config::TrafficConfig;
 use vigil_fleet::{Fleet, FleetConfig};
@@ -329,4 +334,98 @@ async fn retention_prunes_old_predictions_and_the_cli_reports_sets_and_deletes_a
     for action in ["predictions.delete", "predictions.settings", "labels.import"] {
         assert!(actions.iter().any(|a| a == action), "{action} audited: {actions:?}");
     }
+}
+
+/// Writes `text` to `name` in `dir`.
+fn file(dir: &Path, name: &str, text: String) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alert_rules_watch_a_models_realized_and_estimated_performance() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_knowing_the_fleet(dir.path()).await;
+    let cancel = Arc::new(AtomicBool::new(false));
+    // A calibrated reference: every other row says 0.9 and predicts 1, the rest 0.1 and 0;
+    // nine in ten of each are right, so CBPE expects an accuracy of 0.9.
+    let mut reference = String::from("tenure,churn_probability,will_churn,target\n");
+    for i in 0..200 {
+        let (p, predicted) = if i % 2 == 0 { (0.9, 1) } else { (0.1, 0) };
+        let truth = if i % 20 < 2 { 1 - predicted } else { predicted };
+        reference += &format!("{},{p},{predicted},{truth}\n", i % 37);
+    }
+    let request = ReferenceRequest {
+        model: "churn".into(),
+        prediction: Some("churn_probability".into()),
+        target: Some("target".into()),
+        ..Default::default()
+    };
+    let path = file(dir.path(), "reference.csv", reference);
+    engine.drift().import_reference(path, request, |_| {}, cancel.clone()).await.unwrap();
+    // 40 predictions of v3 now, shaped as the reference; their labels right for 24 of them.
+    let now = Utc::now();
+    let (mut log, mut labels) =
+        (String::from("inference_id,at,tenure,churn_probability,will_churn\n"), String::from("id,label\n"));
+    for i in 0..40 {
+        let (p, predicted) = if i % 2 == 0 { (0.9, 1) } else { (0.1, 0) };
+        log += &format!("c-{i},{},{},{p},{predicted}\n", now.to_rfc3339(), i % 37);
+        labels += &format!("c-{i},{}\n", if i < 24 { predicted } else { 1 - predicted });
+    }
+    let request = LogRequest {
+        model: "churn".into(),
+        version: Some("v3".into()),
+        time_column: Some("at".into()),
+        bad_rows: BadRows::Stop,
+    };
+    engine.drift().import_inference_log(file(dir.path(), "log.csv", log), request, |_| {}, cancel).await.unwrap();
+    engine.performance().import_labels("churn", file(dir.path(), "labels.csv", labels), BadRows::Stop).await.unwrap();
+
+    let rule = |name: &str, signal: Signal, bound: f64| RuleDraft {
+        name: name.into(),
+        signal,
+        condition: Condition::Below { bound },
+        for_secs: 0,
+        keep_firing_secs: 0,
+        severity: Severity::Warning,
+        scope: Scope::Model { model: "churn".into() },
+        runbook: None,
+        enabled: true,
+    };
+    let alerts = engine.alerts();
+    alerts
+        .save_rule(
+            None,
+            rule("churn accuracy", Signal::RealizedPerformance { metric: PerformanceMetric::Accuracy }, 0.8),
+        )
+        .await
+        .unwrap();
+    let estimated = Signal::EstimatedPerformance { metric: CbpeMetric::Accuracy };
+    alerts.save_rule(None, rule("churn expected accuracy", estimated.clone(), 0.95)).await.unwrap();
+    alerts.save_rule(None, rule("churn expected accuracy, loose", estimated, 0.5)).await.unwrap();
+    alerts.evaluate(Utc::now()).await.unwrap();
+
+    let shown: Vec<(String, AlertState, Option<String>)> = alerts
+        .alerts()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|alert| alert.rule.starts_with("churn"))
+        .map(|alert| (alert.rule, alert.state, alert.value))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("churn accuracy".to_owned(), AlertState::Firing, Some("0.600".to_owned())),
+            ("churn expected accuracy".to_owned(), AlertState::Firing, Some("0.900".to_owned())),
+        ],
+        "24 of 40 right is below 0.8; CBPE expects 0.9, below 0.95 and not below 0.5"
+    );
+    let history = alerts.history(10).await.unwrap();
+    let fired = history.iter().find(|entry| entry.rule == "churn accuracy").expect("the firing is in the history");
+    assert_eq!(
+        fired.evidence.0["sentence"],
+        json!("churn on churn: realized accuracy is 0.600, past 0.800 (churn accuracy)")
+    );
 }

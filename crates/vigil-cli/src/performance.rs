@@ -171,6 +171,16 @@ fn show(report: &PerformanceReport) {
     if report.labels_waiting > 0 {
         println!("\n{} labels wait for their prediction to be logged.", report.labels_waiting);
     }
+    if let Some(feedback) = &report.feedback {
+        let entropies: Vec<String> = feedback
+            .revisions
+            .iter()
+            .zip(&feedback.entropies)
+            .map(|(revision, entropy)| format!("{revision} {entropy:.2}"))
+            .collect();
+        println!("\n{}{}", if feedback.warn { "WARNING: " } else { "" }, feedback.sentence);
+        println!("  entropy of the predictions by revision, bits: {}", entropies.join(", "));
+    }
 }
 
 const CLASSIFIER: [&str; 11] = [

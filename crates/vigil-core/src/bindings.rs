@@ -41,8 +41,8 @@ use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
 use crate::performance::labels::LabelImport;
 use crate::performance::report::{
-    Averaging, CbpeMetric, ClassifierMetrics, Estimate, NotLogged, PerformanceReport, PerformanceWindow,
-    RegressorMetrics, RevisionPerformance, Thresholds, WindowPerformance,
+    Averaging, CbpeMetric, ClassifierMetrics, Estimate, FeedbackVerdict, NotLogged, PerformanceMetric,
+    PerformanceReport, PerformanceWindow, RegressorMetrics, RevisionPerformance, Thresholds, WindowPerformance,
 };
 use crate::performance::settings::PredictionSettings;
 use crate::performance::DeletedLog;
@@ -116,6 +116,8 @@ pub fn typescript() -> String {
         WindowPerformance::decl(&config),
         RevisionPerformance::decl(&config),
         NotLogged::decl(&config),
+        FeedbackVerdict::decl(&config),
+        PerformanceMetric::decl(&config),
         PerformanceReport::decl(&config),
         LabelImport::decl(&config),
         PredictionSettings::decl(&config),

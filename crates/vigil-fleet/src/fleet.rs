@@ -25,7 +25,7 @@ use tokio::task::JoinHandle;
 use crate::config::{FleetConfig, SERVER_NAMES};
 use crate::feedback;
 use crate::labels::{self, LabelSender};
-use crate::models::{catalog, Model, Task, TrainingError};
+use crate::models::{catalog, Model, Task, TrainingError, Truth};
 use crate::payload_log::PayloadLogger;
 use crate::reference;
 use crate::router::{self, Backend, Router};
@@ -270,6 +270,12 @@ fn successive_revisions(router: Arc<Router>, every: Duration) -> JoinHandle<()> 
     })
 }
 
+/// The rule of each model's true outcome, by model name.
+fn truths() -> BTreeMap<&'static str, Truth> {
+    let specs = catalog().into_iter().chain([feedback::spec(feedback::REVISIONS[0])]);
+    specs.map(|spec| (spec.name, spec.truth)).collect()
+}
+
 /// The traffic plan: the mix of models served, each with its schema and truth, drifted and not,
 /// and where labels go.
 fn traffic_plan(
@@ -277,8 +283,7 @@ fn traffic_plan(
     models: &BTreeMap<(String, String), Arc<Model>>,
     labels: Option<LabelSender>,
 ) -> TrafficPlan {
-    let specs = catalog().into_iter().chain([feedback::spec(feedback::REVISIONS[0])]);
-    let truths: BTreeMap<&str, _> = specs.map(|spec| (spec.name, spec.truth)).collect();
+    let truths = truths();
     let targets = TRAFFIC_MIX
         .iter()
         .filter_map(|(name, weight)| {
@@ -304,6 +309,19 @@ fn traffic_plan(
     let drift_at = config.has(Scenario::Drift).then_some(config.drift.at);
     let labels = labels.map(|sender| Labelling { sender, config: config.labels.clone() });
     TrafficPlan { config: config.traffic.clone(), targets, drift_at, seed: config.seed, labels }
+}
+
+/// One model's reference data as CSV, and the roles of its columns.
+#[derive(Debug, Clone)]
+pub struct ReferenceData {
+    pub model: String,
+    /// The model's prediction: its probability, or its value.
+    pub prediction: &'static str,
+    /// Its other outputs (a classifier's label).
+    pub other_outputs: Vec<&'static str>,
+    /// The true outcome.
+    pub target: &'static str,
+    pub csv: String,
 }
 
 impl RunningFleet {
@@ -344,17 +362,22 @@ impl RunningFleet {
         self.traffic.as_ref().map(Traffic::stats)
     }
 
-    /// Reference data for each model the fleet serves, from its first (stable) version:
-    /// (model, prediction column, CSV of `rows` rows); see [`crate::reference`].
-    pub fn references(&self, rows: usize) -> Vec<(String, String, String)> {
-        let mut seen = Vec::new();
-        let mut references = Vec::new();
+    /// Reference data for each model the fleet serves, from its first (stable) version, with
+    /// `rows` rows; see [`crate::reference`].
+    pub fn references(&self, rows: usize) -> Vec<ReferenceData> {
+        let truths = truths();
+        let mut references: Vec<ReferenceData> = Vec::new();
         for hosted in self.servers.iter().flat_map(|server| &server.spec.hosted) {
             let model = &hosted.model;
-            if !seen.contains(&model.name) {
-                seen.push(model.name.clone());
-                let prediction = reference::prediction_column(model).to_owned();
-                references.push((model.name.clone(), prediction, reference::reference_csv(model, self.seed, rows)));
+            let Some(truth) = truths.get(model.name.as_str()) else { continue };
+            if !references.iter().any(|known| known.model == model.name) {
+                references.push(ReferenceData {
+                    model: model.name.clone(),
+                    prediction: reference::prediction_column(model),
+                    other_outputs: reference::other_outputs(model),
+                    target: reference::TARGET_COLUMN,
+                    csv: reference::reference_csv(model, *truth, self.seed, rows),
+                });
             }
         }
         references

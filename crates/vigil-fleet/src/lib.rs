@@ -41,5 +41,5 @@ pub mod server;
 pub mod traffic;
 
 pub use config::FleetConfig;
-pub use fleet::{Fleet, FleetError, RunningFleet, ServerInfo};
+pub use fleet::{Fleet, FleetError, ReferenceData, RunningFleet, ServerInfo};
 pub use scenario::Scenario;

@@ -39,6 +39,8 @@ pub struct RevisionWindow {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct FeedbackVerdict {
     pub warn: bool,
+    /// The revisions judged, in deployment order.
+    pub revisions: Vec<String>,
     /// The entropy of each revision's predictions, in bits.
     pub entropies: Vec<f64>,
     /// For each revision, the Jensen–Shannon distance between its labels and the previous
@@ -89,7 +91,13 @@ pub fn feedback_loop(revisions: &[RevisionWindow]) -> Result<FeedbackVerdict, St
             revisions.len()
         ),
     };
-    Ok(FeedbackVerdict { warn: run.is_some(), entropies, distances, sentence })
+    Ok(FeedbackVerdict {
+        warn: run.is_some(),
+        revisions: revisions.iter().map(|window| window.revision.clone()).collect(),
+        entropies,
+        distances,
+        sentence,
+    })
 }
 
 /// Shares summing to 1 over `categories` categories, or why the counts cannot be read as a distribution.

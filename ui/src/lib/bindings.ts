@@ -530,6 +530,27 @@ not_estimated: string | null, };
 
 export type NotLogged = { reason: string, count: number, last_at: string, };
 
+export type FeedbackVerdict = { warn: boolean, 
+/**
+ * The revisions judged, in deployment order.
+ */
+revisions: Array<string>, 
+/**
+ * The entropy of each revision's predictions, in bits.
+ */
+entropies: Array<number>, 
+/**
+ * For each revision, the Jensen–Shannon distance between its labels and the previous
+ * revision's predictions; `None` for the first revision and a window without labels.
+ */
+distances: Array<number | null>, 
+/**
+ * What the verdict means, for a product manager.
+ */
+sentence: string, };
+
+export type PerformanceMetric = "accuracy" | "precision" | "recall" | "f1" | "roc_auc" | "log_loss" | "mae" | "rmse" | "mape" | "r2";
+
 export type PerformanceReport = { model: string, window: PerformanceWindow, since: string, 
 /**
  * The class precision, recall and F1 are those of, for two classes.
@@ -546,7 +567,12 @@ not_logged: Array<NotLogged>,
 /**
  * Labels whose prediction is not (yet) logged; they join it when it comes.
  */
-labels_waiting: number, };
+labels_waiting: number, 
+/**
+ * Whether the model's revisions feed on their own predictions, over its whole log (a
+ * classifier's; None for a regressor or before any class is logged).
+ */
+feedback: FeedbackVerdict | null, };
 
 export type LabelImport = { model: string, source: string, labels: number, 
 /**
@@ -1130,7 +1156,7 @@ updated: number, };
 
 export type AlertState = "normal" | "pending" | "firing" | "resolved" | "no_data";
 
-export type Signal = { "name": "server_down" } | { "name": "request_rate" } | { "name": "error_share" } | { "name": "p99_seconds" } | { "name": "drift_share" } | { "name": "dataset_drift" } | { "name": "column_drift", column: string, } | { "name": "cost_per_thousand" };
+export type Signal = { "name": "server_down" } | { "name": "request_rate" } | { "name": "error_share" } | { "name": "p99_seconds" } | { "name": "drift_share" } | { "name": "dataset_drift" } | { "name": "column_drift", column: string, } | { "name": "cost_per_thousand" } | { "name": "realized_performance", metric: PerformanceMetric, } | { "name": "estimated_performance", metric: CbpeMetric, } | { "name": "feedback_loop" };
 
 export type Condition = { "op": "holds" } | { "op": "above", bound: number, } | { "op": "below", bound: number, } | { "op": "above_objective" } | { "op": "rises", factor: number, } | { "op": "anomaly", k: number, };
 

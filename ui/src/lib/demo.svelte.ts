@@ -20,6 +20,7 @@ export const SCENARIOS: Record<string, string> = {
   "bad-canary": "fraud's canary version 13 fails more often and is slower",
   outage: "pricing stops answering for a while",
   slow: "churn answers late",
+  "feedback-loop": "recs is retrained three times on clicks its own recommendations shaped (a new revision every 3 minutes)",
 };
 
 export class Demo {

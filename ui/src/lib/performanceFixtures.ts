@@ -102,6 +102,7 @@ export function performanceReport(overrides: Partial<PerformanceReport> = {}): P
     ],
     not_logged: [{ reason: "the payload names no inference id", count: 31, last_at: "2026-11-28T11:58:00Z" }],
     labels_waiting: 412,
+    feedback: null,
     ...overrides,
   };
 }

@@ -2,7 +2,7 @@
 // the signal, the condition and its number, the durations, severity, scope and runbook. Only
 // numbers and labels are read here; the engine checks the rule and names the field it refuses.
 
-import type { AlertRule, Condition, RuleDraft, Scope, Severity, Signal } from "./bindings";
+import type { AlertRule, CbpeMetric, Condition, PerformanceMetric, RuleDraft, Scope, Severity, Signal } from "./bindings";
 import { labelsLine } from "./alerts";
 import { readLabels, readNumber } from "./alertForms";
 
@@ -15,7 +15,40 @@ export const SIGNALS: [Signal["name"], string][] = [
   ["dataset_drift", "Dataset drift (yes/no)"],
   ["column_drift", "One column's drift statistic"],
   ["cost_per_thousand", "Cost per 1,000 predictions, $"],
+  ["realized_performance", "Realized performance (from labels)"],
+  ["estimated_performance", "Estimated performance (CBPE, before labels)"],
+  ["feedback_loop", "Feedback loop (yes/no)"],
 ];
+
+/** The figures a realized-performance rule can watch. */
+export const REALIZED_METRICS: [PerformanceMetric, string][] = [
+  ["accuracy", "Accuracy"],
+  ["precision", "Precision"],
+  ["recall", "Recall"],
+  ["f1", "F1"],
+  ["roc_auc", "ROC AUC"],
+  ["log_loss", "Log loss"],
+  ["mae", "MAE (regressors)"],
+  ["rmse", "RMSE (regressors)"],
+  ["mape", "MAPE (regressors)"],
+  ["r2", "R² (regressors)"],
+];
+
+/** The figures CBPE estimates. */
+export const ESTIMATED_METRICS: [CbpeMetric, string][] = [
+  ["roc_auc", "ROC AUC"],
+  ["accuracy", "Accuracy"],
+  ["precision", "Precision"],
+  ["recall", "Recall"],
+  ["f1", "F1"],
+];
+
+/** The figures the form offers for a signal, when it watches a performance figure. */
+export function metricsFor(signal: Signal["name"]): [string, string][] | null {
+  if (signal === "realized_performance") return REALIZED_METRICS;
+  if (signal === "estimated_performance") return ESTIMATED_METRICS;
+  return null;
+}
 
 export const CONDITIONS: [Condition["op"], string][] = [
   ["holds", "Holds (yes/no signals)"],
@@ -52,6 +85,8 @@ export interface RuleForm {
   name: string;
   signal: Signal["name"];
   column: string;
+  /** The performance figure, for a realized or estimated performance signal. */
+  metric: string;
   condition: Condition["op"];
   number: string;
   for_secs: string;
@@ -84,6 +119,7 @@ export function ruleFormOf(rule: AlertRule | null): RuleForm {
     name: rule?.name ?? "",
     signal: rule?.signal.name ?? "error_share",
     column: rule?.signal.name === "column_drift" ? rule.signal.column : "",
+    metric: rule?.signal.name === "realized_performance" || rule?.signal.name === "estimated_performance" ? rule.signal.metric : "accuracy",
     condition: rule?.condition.op ?? "above",
     number: rule ? conditionNumber(rule.condition) : "",
     for_secs: String(rule?.for_secs ?? 300),
@@ -124,9 +160,22 @@ function scopeOf(form: RuleForm): Scope {
   }
 }
 
+function signalOf(form: RuleForm): Signal {
+  switch (form.signal) {
+    case "column_drift":
+      return { name: "column_drift", column: form.column };
+    case "realized_performance":
+      return { name: "realized_performance", metric: form.metric as PerformanceMetric };
+    case "estimated_performance":
+      return { name: "estimated_performance", metric: form.metric as CbpeMetric };
+    default:
+      return { name: form.signal };
+  }
+}
+
 /** The rule to send to the engine; throws an ApiError naming the field a number or label cannot be read in. */
 export function ruleDraftOf(form: RuleForm): RuleDraft {
-  const signal: Signal = form.signal === "column_drift" ? { name: "column_drift", column: form.column } : { name: form.signal };
+  const signal = signalOf(form);
   return {
     name: form.name,
     signal,

@@ -141,6 +141,30 @@ describe("ModelPerformance", () => {
     unmount(view);
   });
 
+  it("warns first of a feedback loop in the engine's words, and says so quietly when there is none", async () => {
+    const verdict = {
+      warn: true,
+      revisions: ["1", "2", "3"],
+      entropies: [0.98, 0.81, 0.63],
+      distances: [null, 0.31, 0.18],
+      sentence: "Possible feedback loop: from revision 1 to revision 3 (3 revisions), the model's predictions grew 36% less varied.",
+    };
+    const { target } = await panel(() => performanceReport({ feedback: verdict }));
+    const warning = target.querySelector<HTMLElement>('[data-testid="performance-feedback"]')!;
+    expect(warning.dataset.warn).toBe("true");
+    expect(text(warning)).toBe(verdict.sentence);
+    expect(
+      warning.compareDocumentPosition(target.querySelector('[data-testid="performance-revision"]')!) & Node.DOCUMENT_POSITION_FOLLOWING,
+      "above the revisions",
+    ).toBeTruthy();
+    clearMocks();
+    document.body.innerHTML = "";
+    const calm = { ...verdict, warn: false, sentence: "No sign of a feedback loop across the 3 revisions." };
+    const quiet = await panel(() => performanceReport({ feedback: calm }));
+    const line = quiet.target.querySelector<HTMLElement>('[data-testid="performance-feedback"]')!;
+    expect([line.dataset.warn, text(line)]).toEqual(["false", calm.sentence]);
+  });
+
   it("says how to get performance when nothing is logged yet", async () => {
     const { target, view } = await panel(() => performanceReport({ revisions: [], not_logged: [], labels_waiting: 0 }));
     const empty = target.querySelector('[data-testid="performance-empty"]');

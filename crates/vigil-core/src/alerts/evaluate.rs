@@ -15,7 +15,7 @@ use super::facts::{Facts, Sample};
 use super::history::Baselines;
 use super::lifecycle::{self, Alert, AlertState, Notice, Observation, Timing};
 use super::queries::{self, HistoryEntry, StoredAlert};
-use super::rules::{AlertRule, Condition};
+use super::rules::{AlertRule, Condition, Signal};
 use super::silences::{self, Silence};
 use crate::Result;
 
@@ -206,6 +206,12 @@ pub fn sentence(rule: &AlertRule, alert: &StoredAlert) -> String {
     let value = alert.value.map(|v| signal.show(v)).unwrap_or_else(|| "not measured".into());
     let name = &rule.draft.name;
     match (alert.state, alert.bound) {
+        (AlertState::Firing | AlertState::Pending, _) if *signal == Signal::FeedbackLoop => format!(
+            "{}: possible feedback loop — each new revision predicts a narrower range of outcomes while the outcomes \
+             users come back with draw closer to what the revision before predicted, so the model may be learning \
+             from behaviour it caused; its Performance panel has the figures ({name})",
+            alert.subject
+        ),
         (AlertState::Firing | AlertState::Pending, Some(bound)) => {
             format!("{}: {what} is {value}, past {} ({name})", alert.subject, signal.show(bound))
         }

@@ -1,19 +1,39 @@
 //! What the rules are judged on: one reading of the fleet as stored — each server's health, each
 //! model's combined figures and objectives (the dashboard's own overview), each model's latest
-//! drift report, and, when a rule asks for it, each model's cost per 1,000 predictions — laid
-//! out as the subjects a rule covers and the value of a signal for each.
+//! drift report, and, when a rule asks for them, each model's cost per 1,000 predictions and its
+//! performance report (realized and estimated figures by the hour over the last day, and the
+//! feedback-loop verdict) — laid out as the subjects a rule covers and the value of a signal for
+//! each.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-use super::rules::{Condition, Scope, Signal};
+use super::rules::{AlertRule, Condition, Scope, Signal};
 use crate::dashboard::overview::{self, ModelOverview};
 use crate::drift::report::{self as drift_report, DriftReport};
 use crate::health::HealthState;
+use crate::performance::report::{self as performance_report, PerformanceReport, PerformanceWindow};
 use crate::servers::{self, Server};
 use crate::Result;
+
+/// The parts of a reading that cost more than the rest, read only when an enabled rule needs them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Wanted {
+    pub cost: bool,
+    pub performance: bool,
+}
+
+impl Wanted {
+    pub fn by(rules: &[AlertRule]) -> Wanted {
+        let enabled = || rules.iter().filter(|rule| rule.draft.enabled).map(|rule| &rule.draft.signal);
+        Wanted {
+            cost: enabled().any(|signal| *signal == Signal::CostPerThousand),
+            performance: enabled().any(Signal::reads_performance),
+        }
+    }
+}
 
 /// What an alert is about: a server, or a model on a server.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,11 +69,12 @@ pub struct Facts {
     models: Vec<(Subject, ModelOverview)>,
     drift: HashMap<String, DriftReport>,
     cost: HashMap<(String, String), f64>,
+    performance: HashMap<String, PerformanceReport>,
 }
 
 impl Facts {
-    /// Reads the fleet as of `now`; the cost report only when `with_cost`.
-    pub async fn read(pool: &SqlitePool, now: DateTime<Utc>, with_cost: bool) -> Result<Facts> {
+    /// Reads the fleet as of `now`, with the costlier parts that are `wanted`.
+    pub async fn read(pool: &SqlitePool, now: DateTime<Utc>, wanted: Wanted) -> Result<Facts> {
         let servers = servers::queries::list(pool).await?;
         let labels: HashMap<String, BTreeMap<String, String>> =
             servers.iter().map(|s| (s.name.clone(), s.labels.0.clone())).collect();
@@ -67,7 +88,7 @@ impl Facts {
                 drift.insert(report.model.clone(), report);
             }
         }
-        let cost = match with_cost {
+        let cost = match wanted.cost {
             true => crate::cost::report::report(&mut conn, now - chrono::Duration::hours(1), now, Vec::new())
                 .await?
                 .models
@@ -76,6 +97,16 @@ impl Facts {
                 .collect(),
             false => HashMap::new(),
         };
+        let mut performance = HashMap::new();
+        if wanted.performance {
+            let since = now - chrono::Duration::days(1);
+            for model in overviews.iter().map(|m| &m.model) {
+                if !performance.contains_key(model) {
+                    let report = performance_report::read(&mut conn, model, PerformanceWindow::Hour, since).await?;
+                    performance.insert(model.clone(), report);
+                }
+            }
+        }
         let subject = |server: &str, model: Option<&str>| Subject {
             server: server.to_owned(),
             model: model.map(str::to_owned),
@@ -86,6 +117,7 @@ impl Facts {
             models: overviews.into_iter().map(|m| (subject(&m.server, Some(&m.model)), m)).collect(),
             drift,
             cost,
+            performance,
         })
     }
 
@@ -113,6 +145,7 @@ impl Facts {
             .filter(|(subject, _)| covered(subject))
             .map(|(subject, model)| {
                 let drift = self.drift.get(&model.model);
+                let performance = self.performance.get(&model.model);
                 let value = match signal {
                     Signal::ServerDown => None,
                     Signal::RequestRate => model.rate,
@@ -125,6 +158,11 @@ impl Facts {
                         .and_then(|c| c.test.as_ref())
                         .map(|test| test.statistic),
                     Signal::CostPerThousand => self.cost.get(&(model.server.clone(), model.model.clone())).copied(),
+                    Signal::RealizedPerformance { metric } => performance.and_then(|p| p.newest_realized(*metric)),
+                    Signal::EstimatedPerformance { metric } => performance.and_then(|p| p.newest_estimate(*metric)),
+                    Signal::FeedbackLoop => {
+                        performance.and_then(|p| p.feedback.as_ref()).map(|verdict| f64::from(u8::from(verdict.warn)))
+                    }
                 };
                 let objective = match (condition, signal) {
                     (Condition::AboveObjective, Signal::ErrorShare) => Some(model.objectives.error_share.max),

@@ -40,7 +40,7 @@ use evaluate::RoundOutcome;
 use history::Baselines;
 use queries::HistoryEntry;
 use receivers::{Delivery, Receiver, ReceiverDraft};
-use rules::{AlertRule, RuleDraft, Signal};
+use rules::{AlertRule, RuleDraft};
 use silences::{Silence, SilenceDraft};
 pub use view::AlertView;
 pub use watch::AlertWatch;
@@ -198,8 +198,7 @@ impl Alerts {
     pub async fn evaluate(&self, now: DateTime<Utc>) -> Result<RoundOutcome> {
         let rules = self.current_rules().await?;
         let pool = self.context.pool();
-        let with_cost = rules.iter().any(|r| r.draft.enabled && r.draft.signal == Signal::CostPerThousand);
-        let facts = facts::Facts::read(pool, now, with_cost).await?;
+        let facts = facts::Facts::read(pool, now, facts::Wanted::by(&rules)).await?;
         let mut baselines = self.baselines.lock().await;
         let anomaly =
             rules.iter().any(|r| r.draft.enabled && matches!(r.draft.condition, rules::Condition::Anomaly { .. }));

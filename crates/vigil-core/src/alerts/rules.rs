@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::performance::report::{CbpeMetric, PerformanceMetric};
 use crate::{Result, VigilError};
 
 /// The longest rule name.
@@ -37,12 +38,20 @@ pub enum Signal {
     ColumnDrift { column: String },
     /// A model's serving cost per 1,000 successful predictions, dollars.
     CostPerThousand,
+    /// A realized performance figure of the model's newest revision, from its newest hour whose
+    /// figures rest on enough labelled predictions (`performance::report::MIN_FOR_ALERTS`).
+    RealizedPerformance { metric: PerformanceMetric },
+    /// CBPE's estimate of a figure of the model's newest revision in its newest hour, before
+    /// labels come (a binary classifier with a labelled reference).
+    EstimatedPerformance { metric: CbpeMetric },
+    /// Whether the model's revisions show a feedback loop (1) or not (0).
+    FeedbackLoop,
 }
 
 impl Signal {
     /// Signals that are true or false (1 or 0): the only condition they take is [`Condition::Holds`].
     pub fn is_yes_no(&self) -> bool {
-        matches!(self, Signal::ServerDown | Signal::DatasetDrift)
+        matches!(self, Signal::ServerDown | Signal::DatasetDrift | Signal::FeedbackLoop)
     }
 
     /// What it is in words, for sentences: "error share", "p99 latency".
@@ -56,17 +65,24 @@ impl Signal {
             Signal::DatasetDrift => "dataset drift".into(),
             Signal::ColumnDrift { column } => format!("drift of {column}"),
             Signal::CostPerThousand => "cost per 1,000 predictions".into(),
+            Signal::RealizedPerformance { metric } => format!("realized {}", metric.label()),
+            Signal::EstimatedPerformance { metric } => format!("estimated {}", metric.label()),
+            Signal::FeedbackLoop => "feedback loop".into(),
         }
     }
 
     /// A value of this signal in its unit: "4.2 %", "310 ms", "12.5 req/s", "$0.84".
     pub fn show(&self, value: f64) -> String {
         match self {
-            Signal::ServerDown | Signal::DatasetDrift => (if value >= 0.5 { "yes" } else { "no" }).into(),
+            Signal::ServerDown | Signal::DatasetDrift | Signal::FeedbackLoop => {
+                (if value >= 0.5 { "yes" } else { "no" }).into()
+            }
             Signal::ErrorShare | Signal::DriftShare => format!("{:.1} %", value * 100.0),
             Signal::P99Seconds => format!("{:.0} ms", value * 1000.0),
             Signal::RequestRate => format!("{value:.2} req/s"),
-            Signal::ColumnDrift { .. } => format!("{value:.3}"),
+            Signal::ColumnDrift { .. } | Signal::RealizedPerformance { .. } | Signal::EstimatedPerformance { .. } => {
+                format!("{value:.3}")
+            }
             Signal::CostPerThousand => format!("${value:.2}"),
         }
     }
@@ -79,6 +95,11 @@ impl Signal {
     /// Whether a seasonal baseline can be learnt for it from stored history.
     pub fn has_history(&self) -> bool {
         matches!(self, Signal::RequestRate | Signal::ErrorShare | Signal::P99Seconds)
+    }
+
+    /// Whether judging it reads the models' performance reports.
+    pub fn reads_performance(&self) -> bool {
+        matches!(self, Signal::RealizedPerformance { .. } | Signal::EstimatedPerformance { .. } | Signal::FeedbackLoop)
     }
 }
 
@@ -315,8 +336,8 @@ pub fn duration_words(secs: u64) -> String {
 }
 
 /// The rules Vigil ships, put in once per database and editable: server down, error share and
-/// p99 over the model's objective, dataset drift, no traffic, and a jump in cost per prediction
-/// (half as much again as its usual level, for an hour).
+/// p99 over the model's objective, dataset drift, no traffic, a jump in cost per prediction
+/// (half as much again as its usual level, for an hour), and a feedback loop.
 pub fn defaults() -> Vec<RuleDraft> {
     let rule = |name: &str, signal, condition, for_secs, severity| RuleDraft {
         name: name.into(),
@@ -336,6 +357,7 @@ pub fn defaults() -> Vec<RuleDraft> {
         rule("dataset drift", Signal::DatasetDrift, Condition::Holds, 0, Severity::Warning),
         rule("no traffic", Signal::RequestRate, Condition::Below { bound: 0.001 }, 600, Severity::Warning),
         rule("cost jump", Signal::CostPerThousand, Condition::Rises { factor: 1.5 }, 3600, Severity::Info),
+        rule("feedback loop", Signal::FeedbackLoop, Condition::Holds, 0, Severity::Warning),
     ]
 }
 
@@ -368,8 +390,19 @@ mod tests {
         let (field, message) = refuse(RuleDraft { runbook: Some("wiki page".into()), ..base.clone() });
         assert_eq!((field.as_str(), message.contains("not a link")), ("runbook", true));
         let (_, message) =
-            refuse(RuleDraft { signal: Signal::DriftShare, condition: Condition::Anomaly { k: 4.0 }, ..base });
+            refuse(RuleDraft { signal: Signal::DriftShare, condition: Condition::Anomaly { k: 4.0 }, ..base.clone() });
         assert!(message.contains("no seasonal history"), "{message}");
+        let estimated = Signal::EstimatedPerformance { metric: CbpeMetric::RocAuc };
+        let (_, message) =
+            refuse(RuleDraft { signal: estimated.clone(), condition: Condition::Anomaly { k: 3.0 }, ..base.clone() });
+        assert!(message.starts_with("estimated ROC AUC has no seasonal history"), "{message}");
+        let (_, message) = refuse(RuleDraft { signal: Signal::FeedbackLoop, ..base.clone() });
+        assert_eq!(message, "feedback loop is yes or no: use holds");
+        let watched = RuleDraft { signal: estimated, condition: Condition::Below { bound: 0.7 }, ..base };
+        assert_eq!(
+            watched.check().unwrap().summary(),
+            "estimated ROC AUC below 0.700 for 5 min, anywhere in the fleet"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ts_rs::TS;
 
 use super::labels::{self, LabelImport};
 use super::log;
-use super::report::{self, NotLogged, PerformanceReport, PerformanceWindow};
+use super::report::{self, PerformanceReport, PerformanceWindow};
 use super::retention;
 use super::settings::{self, PredictionSettings, Setting, MAX_RETENTION_DAYS};
 use crate::context::Context;
@@ -46,30 +46,7 @@ impl Performance {
         since: DateTime<Utc>,
     ) -> Result<PerformanceReport> {
         let model = named(model)?;
-        let mut conn = self.context.pool().acquire().await?;
-        let settings = settings::of(&mut conn, model).await?;
-        let since_ms = since.timestamp_millis();
-        let revisions =
-            report::revisions(&mut conn, model, since_ms, window.width_ms(), &settings.positive_class).await?;
-        let not_logged = log::skipped(&mut conn, model, since_ms)
-            .await?
-            .into_iter()
-            .map(|(reason, count, last_ms)| NotLogged {
-                reason,
-                count: count as u64,
-                last_at: DateTime::from_timestamp_millis(last_ms).unwrap_or_default(),
-            })
-            .collect();
-        Ok(PerformanceReport {
-            model: model.to_owned(),
-            window,
-            since,
-            positive_class: settings.positive_class,
-            retention_days: settings.retention_days,
-            revisions,
-            not_logged,
-            labels_waiting: labels::waiting(&mut conn, model).await?,
-        })
+        report::read(&mut *self.context.pool().acquire().await?, model, window, since).await
     }
 
     /// Imports ground-truth labels of `model` from a CSV, JSON Lines or Parquet file (columns

@@ -4,9 +4,11 @@
 //! to the ingest endpoint or imported ([`labels`]); the report joins the two by inference id and
 //! computes the realized figures per revision per window ([`report`], with
 //! `vigil-performance-stats`), and estimated before labels come by CBPE, calibrated on the
-//! labelled reference ([`reference`]). Each model's [`settings`] (retention, positive class, whether
-//! inputs are kept) and the pruning by retention ([`retention`]). [`Performance`] is the front.
+//! labelled reference ([`reference`]); [`feedback`] checks whether the revisions feed on their
+//! own predictions. Each model's [`settings`] (retention, positive class, whether inputs are
+//! kept) and the pruning by retention ([`retention`]). [`Performance`] is the front.
 
+pub mod feedback;
 mod front;
 pub mod labels;
 pub mod log;

@@ -11,9 +11,12 @@ use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
 use ts_rs::TS;
 use vigil_performance_stats::{classifier, regressor, Cbpe};
-pub use vigil_performance_stats::{Averaging, CbpeMetric, ClassifierMetrics, Estimate, RegressorMetrics, Thresholds};
+pub use vigil_performance_stats::{
+    Averaging, CbpeMetric, ClassifierMetrics, Estimate, FeedbackVerdict, RegressorMetrics, Thresholds,
+};
 
 use super::reference::{self, LabelledRow};
+use super::{feedback, labels, log, settings};
 use crate::Result;
 
 /// The reference is cut into this many chunks for CBPE's alert thresholds (NannyML's default chunker).
@@ -100,6 +103,124 @@ pub struct PerformanceReport {
     /// Labels whose prediction is not (yet) logged; they join it when it comes.
     #[ts(type = "number")]
     pub labels_waiting: u64,
+    /// Whether the model's revisions feed on their own predictions, over its whole log (a
+    /// classifier's; None for a regressor or before any class is logged).
+    pub feedback: Option<FeedbackVerdict>,
+}
+
+/// The fewest labelled predictions (or, for an estimate, predictions) a figure read for an
+/// alert rests on: fewer, and the window is passed over.
+pub const MIN_FOR_ALERTS: u64 = 20;
+
+/// A realized performance figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PerformanceMetric {
+    Accuracy,
+    Precision,
+    Recall,
+    F1,
+    RocAuc,
+    LogLoss,
+    Mae,
+    Rmse,
+    Mape,
+    R2,
+}
+
+impl PerformanceMetric {
+    /// The figure's name in a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            PerformanceMetric::Accuracy => "accuracy",
+            PerformanceMetric::Precision => "precision",
+            PerformanceMetric::Recall => "recall",
+            PerformanceMetric::F1 => "F1",
+            PerformanceMetric::RocAuc => "ROC AUC",
+            PerformanceMetric::LogLoss => "log loss",
+            PerformanceMetric::Mae => "MAE",
+            PerformanceMetric::Rmse => "RMSE",
+            PerformanceMetric::Mape => "MAPE",
+            PerformanceMetric::R2 => "R²",
+        }
+    }
+
+    /// Its value in a window, when the window's figures define it.
+    pub fn of(self, window: &WindowPerformance) -> Option<f64> {
+        if let Some(c) = &window.classifier {
+            return match self {
+                PerformanceMetric::Accuracy => c.accuracy,
+                PerformanceMetric::Precision => c.precision,
+                PerformanceMetric::Recall => c.recall,
+                PerformanceMetric::F1 => c.f1,
+                PerformanceMetric::RocAuc => c.roc_auc,
+                PerformanceMetric::LogLoss => c.log_loss,
+                _ => None,
+            };
+        }
+        let r = window.regressor.as_ref()?;
+        match self {
+            PerformanceMetric::Mae => r.mae,
+            PerformanceMetric::Rmse => r.rmse,
+            PerformanceMetric::Mape => r.mape,
+            PerformanceMetric::R2 => r.r2,
+            _ => None,
+        }
+    }
+}
+
+impl PerformanceReport {
+    /// The newest realized `metric` of the revision with the newest predictions: from its newest
+    /// window resting on at least [`MIN_FOR_ALERTS`] labelled predictions.
+    pub fn newest_realized(&self, metric: PerformanceMetric) -> Option<f64> {
+        let revision = self.revisions.first()?;
+        revision.windows.iter().rev().filter(|w| w.labelled >= MIN_FOR_ALERTS).find_map(|w| metric.of(w))
+    }
+
+    /// CBPE's newest estimate of `metric` for the revision with the newest predictions: from its
+    /// newest window of at least [`MIN_FOR_ALERTS`] predictions.
+    pub fn newest_estimate(&self, metric: CbpeMetric) -> Option<f64> {
+        let revision = self.revisions.first()?;
+        revision
+            .windows
+            .iter()
+            .rev()
+            .flat_map(|w| w.estimated.iter())
+            .find(|estimate| estimate.metric == metric && estimate.count as u64 >= MIN_FOR_ALERTS)
+            .map(|estimate| estimate.value)
+    }
+}
+
+/// `model`'s report per `window` from `since`.
+pub async fn read(
+    conn: &mut SqliteConnection,
+    model: &str,
+    window: PerformanceWindow,
+    since: DateTime<Utc>,
+) -> Result<PerformanceReport> {
+    let settings = settings::of(conn, model).await?;
+    let since_ms = since.timestamp_millis();
+    let revisions = revisions(conn, model, since_ms, window.width_ms(), &settings.positive_class).await?;
+    let not_logged = log::skipped(conn, model, since_ms)
+        .await?
+        .into_iter()
+        .map(|(reason, count, last_ms)| NotLogged {
+            reason,
+            count: count as u64,
+            last_at: DateTime::from_timestamp_millis(last_ms).unwrap_or_default(),
+        })
+        .collect();
+    Ok(PerformanceReport {
+        model: model.to_owned(),
+        window,
+        since,
+        positive_class: settings.positive_class,
+        retention_days: settings.retention_days,
+        revisions,
+        not_logged,
+        labels_waiting: labels::waiting(conn, model).await?,
+        feedback: feedback::check(conn, model).await?,
+    })
 }
 
 /// One labelled prediction.

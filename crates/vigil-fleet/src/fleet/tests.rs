@@ -286,7 +286,7 @@ async fn the_feedback_loop_serves_recs_revisions_one_after_the_other() {
         }
     }
     assert_eq!(seen, ["1", "2", "3"], "each revision in turn takes all of recs' traffic");
-    assert!(fleet.references(5).iter().any(|(model, ..)| model == "recs"), "recs has reference data");
+    assert!(fleet.references(5).iter().any(|reference| reference.model == "recs"), "recs has reference data");
     fleet.stop().await;
     let healthy = Fleet::start(quiet()).await.expect("starts");
     assert_eq!(healthy.servers()[0].models, ["fraud:12", "fraud:13"], "recs only in its scenario");
