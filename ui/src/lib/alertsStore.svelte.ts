@@ -7,6 +7,7 @@
 import { api, ApiError, toApiError } from "./api";
 import type { AlertRule, AlertView, Delivery, EngineEvent, HistoryEntry, Receiver, Silence } from "./bindings";
 import { EngineListener } from "./engineListener";
+import { SerialReads } from "./serialReads";
 
 /** How old what the window shows may grow while polls go on. */
 export const REFRESH_MS = 15_000;
@@ -20,8 +21,7 @@ export class AlertsData extends EngineListener {
   deliveries = $state<Delivery[]>([]);
   error = $state<ApiError | null>(null);
   loaded = $state(false);
-  /** Counts reads, so an answer that arrives after a newer request is dropped. */
-  #reads = 0;
+  #reads = new SerialReads();
   /** When the last read started (ms since the epoch). */
   #readAt = 0;
 
@@ -30,32 +30,32 @@ export class AlertsData extends EngineListener {
     return this.alerts.filter((alert) => alert.state === "firing");
   }
 
-  /** Reads everything again. */
-  async load(): Promise<void> {
-    const read = ++this.#reads;
-    this.#readAt = Date.now();
-    try {
-      const [alerts, history, silences, rules, receivers, deliveries] = await Promise.all([
-        api.alerts(),
-        api.alertHistory(),
-        api.alertSilences(),
-        api.alertRules(),
-        api.alertReceivers(),
-        api.alertDeliveries(),
-      ]);
-      if (read !== this.#reads) return;
-      this.alerts = alerts;
-      this.history = history;
-      this.silences = silences;
-      this.rules = rules;
-      this.receivers = receivers;
-      this.deliveries = deliveries;
-      this.error = null;
-    } catch (thrown) {
-      if (read === this.#reads) this.error = toApiError(thrown);
-    } finally {
-      if (read === this.#reads) this.loaded = true;
-    }
+  /** Reads everything again (one read at a time; one asked meanwhile follows it). */
+  load(): Promise<void> {
+    return this.#reads.run(async () => {
+      this.#readAt = Date.now();
+      try {
+        const [alerts, history, silences, rules, receivers, deliveries] = await Promise.all([
+          api.alerts(),
+          api.alertHistory(),
+          api.alertSilences(),
+          api.alertRules(),
+          api.alertReceivers(),
+          api.alertDeliveries(),
+        ]);
+        this.alerts = alerts;
+        this.history = history;
+        this.silences = silences;
+        this.rules = rules;
+        this.receivers = receivers;
+        this.deliveries = deliveries;
+        this.error = null;
+      } catch (thrown) {
+        this.error = toApiError(thrown);
+      } finally {
+        this.loaded = true;
+      }
+    });
   }
 
   protected read(): Promise<void> {

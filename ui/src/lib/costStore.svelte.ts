@@ -8,6 +8,7 @@
 import { api, ApiError, toApiError } from "./api";
 import type { EngineEvent, InstanceType } from "./bindings";
 import { EngineListener } from "./engineListener";
+import { SerialReads } from "./serialReads";
 import { COST_WINDOWS, type CostWindowId } from "./cost";
 import type { CostReport } from "./bindings";
 
@@ -20,8 +21,7 @@ export class CostData extends EngineListener {
   catalog = $state<InstanceType[]>([]);
   error = $state<ApiError | null>(null);
   loaded = $state(false);
-  /** Counts reads, so an answer that arrives after a newer request is dropped. */
-  #reads = 0;
+  #reads = new SerialReads();
   /** When the last report read started (ms since the epoch). */
   #readAt = 0;
 
@@ -30,21 +30,24 @@ export class CostData extends EngineListener {
     return (this.report?.servers.length ?? 0) > 0;
   }
 
-  /** Reads the report over the chosen window. */
-  async loadReport(): Promise<void> {
-    const read = ++this.#reads;
-    this.#readAt = Date.now();
-    const hours = COST_WINDOWS.find((w) => w.id === this.window)!.hours;
-    try {
-      const report = await api.costReport(hours);
-      if (read !== this.#reads) return;
-      this.report = report;
-      this.error = null;
-    } catch (thrown) {
-      if (read === this.#reads) this.error = toApiError(thrown);
-    } finally {
-      if (read === this.#reads) this.loaded = true;
-    }
+  /** Reads the report over the chosen window (one read at a time; an answer for a window no
+   * longer chosen is dropped, and the read that follows asks for the new one). */
+  loadReport(): Promise<void> {
+    return this.#reads.run(async () => {
+      const window = this.window;
+      this.#readAt = Date.now();
+      const hours = COST_WINDOWS.find((w) => w.id === window)!.hours;
+      try {
+        const report = await api.costReport(hours);
+        if (window !== this.window) return;
+        this.report = report;
+        this.error = null;
+      } catch (thrown) {
+        if (window === this.window) this.error = toApiError(thrown);
+      } finally {
+        if (window === this.window) this.loaded = true;
+      }
+    });
   }
 
   async loadCatalog(): Promise<void> {

@@ -3,6 +3,7 @@
 
 import { api, ApiError, toApiError } from "./api";
 import { EngineListener } from "./engineListener";
+import { SerialReads } from "./serialReads";
 import type { EngineEvent, ModelOverview, Server } from "./bindings";
 import { elapsed } from "./format";
 
@@ -94,9 +95,7 @@ export class Fleet extends EngineListener {
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
-  /** The model read under way, if any, and whether another must follow it. */
-  #reading: Promise<void> | null = null;
-  #readAgain = false;
+  #modelReads = new SerialReads();
 
   protected async read(): Promise<void> {
     try {
@@ -136,21 +135,13 @@ export class Fleet extends EngineListener {
    * longer listed are left out (one may be removed while a read is under way).
    */
   readModels(): Promise<void> {
-    if (this.#reading) {
-      this.#readAgain = true;
-      return this.#reading;
-    }
-    this.#reading = (async () => {
-      do {
-        this.#readAgain = false;
-        try {
-          const models = await api.models();
-          this.models = models.filter((m) => this.servers.some((s) => s.name === m.server));
-        } catch {
-          // The server list says what is wrong; the numbers stay as last read.
-        }
-      } while (this.#readAgain);
-    })().finally(() => (this.#reading = null));
-    return this.#reading;
+    return this.#modelReads.run(async () => {
+      try {
+        const models = await api.models();
+        this.models = models.filter((m) => this.servers.some((s) => s.name === m.server));
+      } catch {
+        // The server list says what is wrong; the numbers stay as last read.
+      }
+    });
   }
 }

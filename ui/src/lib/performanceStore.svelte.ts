@@ -6,6 +6,7 @@
 import { api, ApiError, toApiError } from "./api";
 import type { EngineEvent, PerformanceReport, PerformanceWindow } from "./bindings";
 import { EngineListener } from "./engineListener";
+import { SerialReads } from "./serialReads";
 
 /** How old the report may grow while polls bring new traffic. */
 export const REFRESH_MS = 30_000;
@@ -15,8 +16,7 @@ export class PerformanceData extends EngineListener {
   report = $state<PerformanceReport | null>(null);
   error = $state<ApiError | null>(null);
   loaded = $state(false);
-  /** Counts reads, so an answer that arrives after a newer request is dropped. */
-  #reads = 0;
+  #reads = new SerialReads();
   /** When the last read started (ms since the epoch). */
   #readAt = 0;
 
@@ -24,20 +24,23 @@ export class PerformanceData extends EngineListener {
     super();
   }
 
-  /** Reads the model's report over the chosen window. */
-  async load(): Promise<void> {
-    const read = ++this.#reads;
-    this.#readAt = Date.now();
-    try {
-      const report = await api.performanceReport(this.model, this.window);
-      if (read !== this.#reads) return;
-      this.report = report;
-      this.error = null;
-    } catch (thrown) {
-      if (read === this.#reads) this.error = toApiError(thrown);
-    } finally {
-      if (read === this.#reads) this.loaded = true;
-    }
+  /** Reads the model's report over the chosen window (one read at a time; an answer for a
+   * window no longer chosen is dropped, and the read that follows asks for the new one). */
+  load(): Promise<void> {
+    return this.#reads.run(async () => {
+      const window = this.window;
+      this.#readAt = Date.now();
+      try {
+        const report = await api.performanceReport(this.model, window);
+        if (window !== this.window) return;
+        this.report = report;
+        this.error = null;
+      } catch (thrown) {
+        if (window === this.window) this.error = toApiError(thrown);
+      } finally {
+        if (window === this.window) this.loaded = true;
+      }
+    });
   }
 
   protected read(): Promise<void> {

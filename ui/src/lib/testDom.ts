@@ -13,7 +13,7 @@ export async function settle(): Promise<void> {
 }
 
 /** Sets an input's value and tells the view, as typing does. */
-export function type(input: HTMLInputElement, value: string): void {
+export function type(input: HTMLInputElement | HTMLTextAreaElement, value: string): void {
   input.value = value;
   input.dispatchEvent(new Event("input", { bubbles: true }));
 }

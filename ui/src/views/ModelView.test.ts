@@ -5,6 +5,7 @@ import type { ModelChart, ModelOverview } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
 import { modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
+import { performanceReport } from "../lib/performanceFixtures";
 import { drawnCharts } from "../testSetup";
 import FleetView from "./FleetView.svelte";
 import { settle, type } from "../lib/testDom";
@@ -60,6 +61,45 @@ function open(role: "engineer" | "data_scientist" | "product_manager", answer?: 
 }
 
 describe("ModelView", () => {
+  it("keeps its performance report and a plan being edited while polls bring the model's new figures", async () => {
+    const asked: string[] = [];
+    mockIPC((command, args) => {
+      asked.push(command);
+      if (command === "performance_report") return performanceReport();
+      if (command === "rollout_settings") return [{ steps: [] }, { roles: ["engineer"], approval_timeout_s: null }];
+      if (command !== "model_chart") return null;
+      const { fromMs, toMs } = args as { fromMs: number; toMs: number };
+      return chartOf(fromMs, toMs);
+    });
+    const fleet = new Fleet();
+    fleet.servers = [server()];
+    fleet.models = [modelOverview()];
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+    target.querySelector<HTMLButtonElement>('[data-testid="open-model"]')!.click();
+    flushSync();
+    await settle();
+    const reads = (command: string) => asked.filter((c) => c === command).length;
+    expect([reads("performance_report"), reads("rollout_settings")]).toEqual([1, 1]);
+    const plan = target.querySelector<HTMLTextAreaElement>('[data-testid="plan-text"]')!;
+    type(plan, '{"steps": [{"weight": 20}]}');
+    // Three polls, each bringing the same model as a new overview.
+    for (let i = 0; i < 3; i++) {
+      fleet.models = [modelOverview()];
+      flushSync();
+      await settle();
+    }
+    expect([reads("performance_report"), reads("rollout_settings")], "the same model: nothing read again").toEqual([1, 1]);
+    expect(plan.value, "what is being typed stays").toBe('{"steps": [{"weight": 20}]}');
+    expect(target.querySelectorAll('[data-testid="performance-revision"]').length).toBe(2);
+    unmount(view);
+  });
+
+
   it("opens a model from the overview, draws its last hour, and reads again for another range", async () => {
     const { target, view, calls } = open("engineer");
     await settle();
