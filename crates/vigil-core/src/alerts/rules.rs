@@ -79,6 +79,8 @@ impl Signal {
             }
             Signal::ErrorShare | Signal::DriftShare => format!("{:.1} %", value * 100.0),
             Signal::P99Seconds => format!("{:.0} ms", value * 1000.0),
+            // The no-traffic default's 0.001 would read as "0.00".
+            Signal::RequestRate if value != 0.0 && value.abs() < 0.1 => format!("{value:.3} req/s"),
             Signal::RequestRate => format!("{value:.2} req/s"),
             Signal::ColumnDrift { .. } | Signal::RealizedPerformance { .. } | Signal::EstimatedPerformance { .. } => {
                 format!("{value:.3}")
@@ -409,6 +411,8 @@ mod tests {
     fn a_rule_reads_as_one_sentence() {
         let rules = defaults();
         assert_eq!(rules[1].summary(), "error share above the model's objective for 5 min, anywhere in the fleet");
+        let no_traffic = rules.iter().find(|rule| rule.name == "no traffic").unwrap();
+        assert_eq!(no_traffic.summary(), "traffic below 0.001 req/s for 10 min, anywhere in the fleet");
         let traffic = RuleDraft {
             condition: Condition::Below { bound: 0.5 },
             scope: Scope::Labels { labels: BTreeMap::from([("team".into(), "payments".into())]) },
