@@ -2,10 +2,12 @@
 //! model's combined figures and objectives (the dashboard's own overview), each model's latest
 //! drift report, and, when a rule asks for them, each model's cost per 1,000 predictions and its
 //! performance report (realized and estimated figures by the hour over the last day, and the
-//! feedback-loop verdict) — laid out as the subjects a rule covers and the value of a signal for
+//! feedback-loop verdict; read by [`performance_reports`], which the front keeps for
+//! [`PERFORMANCE_FRESH`]) — laid out as the subjects a rule covers and the value of a signal for
 //! each.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
@@ -14,9 +16,15 @@ use super::rules::{AlertRule, Condition, Scope, Signal};
 use crate::dashboard::overview::{self, ModelOverview};
 use crate::drift::report::{self as drift_report, DriftReport};
 use crate::health::HealthState;
+use crate::performance::log as prediction_log;
 use crate::performance::report::{self as performance_report, PerformanceReport, PerformanceWindow};
 use crate::servers::{self, Server};
 use crate::Result;
+
+/// How long the performance reports read for the rules are used before they are read again: their
+/// figures move by the hour and with labels that come minutes late, and a report reads a day of a
+/// model's predictions, so reading them after every poll would cost much and tell little.
+pub const PERFORMANCE_FRESH: chrono::Duration = chrono::Duration::seconds(60);
 
 /// The parts of a reading that cost more than the rest, read only when an enabled rule needs them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,11 +77,22 @@ pub struct Facts {
     models: Vec<(Subject, ModelOverview)>,
     drift: HashMap<String, DriftReport>,
     cost: HashMap<(String, String), f64>,
-    performance: HashMap<String, PerformanceReport>,
+    performance: Arc<HashMap<String, PerformanceReport>>,
 }
 
 impl Facts {
-    /// Reads the fleet as of `now`, with the costlier parts that are `wanted`.
+    /// The models read, each once.
+    pub fn model_names(&self) -> BTreeSet<&str> {
+        self.models.iter().map(|(_, model)| model.model.as_str()).collect()
+    }
+
+    /// Judges performance signals on `reports`.
+    pub fn set_performance(&mut self, reports: Arc<HashMap<String, PerformanceReport>>) {
+        self.performance = reports;
+    }
+
+    /// Reads the fleet as of `now`, with the cost report when it is `wanted` (the performance
+    /// reports come from [`performance_reports`], through [`Facts::set_performance`]).
     pub async fn read(pool: &SqlitePool, now: DateTime<Utc>, wanted: Wanted) -> Result<Facts> {
         let servers = servers::queries::list(pool).await?;
         let labels: HashMap<String, BTreeMap<String, String>> =
@@ -97,16 +116,6 @@ impl Facts {
                 .collect(),
             false => HashMap::new(),
         };
-        let mut performance = HashMap::new();
-        if wanted.performance {
-            let since = now - chrono::Duration::days(1);
-            for model in overviews.iter().map(|m| &m.model) {
-                if !performance.contains_key(model) {
-                    let report = performance_report::read(&mut conn, model, PerformanceWindow::Hour, since).await?;
-                    performance.insert(model.clone(), report);
-                }
-            }
-        }
         let subject = |server: &str, model: Option<&str>| Subject {
             server: server.to_owned(),
             model: model.map(str::to_owned),
@@ -117,7 +126,7 @@ impl Facts {
             models: overviews.into_iter().map(|m| (subject(&m.server, Some(&m.model)), m)).collect(),
             drift,
             cost,
-            performance,
+            performance: Arc::default(),
         })
     }
 
@@ -173,4 +182,23 @@ impl Facts {
             })
             .collect()
     }
+}
+
+/// The performance report of each of `models` that has logged predictions, by the hour over the
+/// day before `now`.
+pub async fn performance_reports(
+    pool: &SqlitePool,
+    models: BTreeSet<&str>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, PerformanceReport>> {
+    let mut conn = pool.acquire().await?;
+    let mut reports = HashMap::new();
+    for model in models {
+        if prediction_log::any(&mut conn, model).await? {
+            let since = now - chrono::Duration::days(1);
+            let report = performance_report::read(&mut conn, model, PerformanceWindow::Hour, since).await?;
+            reports.insert(model.to_owned(), report);
+        }
+    }
+    Ok(reports)
 }

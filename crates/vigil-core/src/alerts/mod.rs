@@ -27,6 +27,7 @@ pub mod silences;
 mod view;
 mod watch;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -35,6 +36,7 @@ use tokio::sync::Mutex;
 
 use crate::context::Context;
 use crate::events::EngineEvent;
+use crate::performance::report::PerformanceReport;
 use crate::{Result, VigilError};
 use evaluate::RoundOutcome;
 use history::Baselines;
@@ -53,14 +55,18 @@ pub struct Alerts {
     baselines: Arc<Mutex<Baselines>>,
     /// The rules as last read, with the version they were read at.
     rules: Arc<Mutex<Option<CachedRules>>>,
+    /// The models' performance reports as last read for the rules, and when.
+    performance: Arc<Mutex<Option<CachedReports>>>,
 }
 
 /// Rules as read at a version of the rules table.
 type CachedRules = (queries::RulesVersion, Arc<Vec<AlertRule>>);
+/// Performance reports by model, as read at a time.
+type CachedReports = (DateTime<Utc>, Arc<HashMap<String, PerformanceReport>>);
 
 impl Alerts {
     pub(crate) fn new(context: Context) -> Alerts {
-        Alerts { context, baselines: Arc::default(), rules: Arc::default() }
+        Alerts { context, baselines: Arc::default(), rules: Arc::default(), performance: Arc::default() }
     }
 
     /// Puts in the built-in rules, once per database.
@@ -198,7 +204,11 @@ impl Alerts {
     pub async fn evaluate(&self, now: DateTime<Utc>) -> Result<RoundOutcome> {
         let rules = self.current_rules().await?;
         let pool = self.context.pool();
-        let facts = facts::Facts::read(pool, now, facts::Wanted::by(&rules)).await?;
+        let wanted = facts::Wanted::by(&rules);
+        let mut facts = facts::Facts::read(pool, now, wanted).await?;
+        if wanted.performance {
+            facts.set_performance(self.performance_reports(&facts, now).await?);
+        }
         let mut baselines = self.baselines.lock().await;
         let anomaly =
             rules.iter().any(|r| r.draft.enabled && matches!(r.draft.condition, rules::Condition::Anomaly { .. }));
@@ -212,6 +222,24 @@ impl Alerts {
         }
         write.commit().await?;
         Ok(outcome)
+    }
+
+    /// The performance reports of the models in `facts`, read again once they are
+    /// [`facts::PERFORMANCE_FRESH`] old.
+    async fn performance_reports(
+        &self,
+        facts: &facts::Facts,
+        now: DateTime<Utc>,
+    ) -> Result<Arc<HashMap<String, PerformanceReport>>> {
+        let mut cached = self.performance.lock().await;
+        if let Some((read_at, reports)) = &*cached {
+            if now - *read_at < facts::PERFORMANCE_FRESH && now >= *read_at {
+                return Ok(reports.clone());
+            }
+        }
+        let reports = Arc::new(facts::performance_reports(self.context.pool(), facts.model_names(), now).await?);
+        *cached = Some((now, reports.clone()));
+        Ok(reports)
     }
 
     /// Sends every notification due at `now`; returns how many were sent.

@@ -243,6 +243,15 @@ pub async fn skipped(conn: &mut SqliteConnection, model: &str, since_ms: i64) ->
     .await?)
 }
 
+/// Whether any prediction of `model` is logged (one index seek).
+pub async fn any(conn: &mut SqliteConnection, model: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = ? LIMIT 1")
+        .bind(model)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// The models with logged predictions or counts of predictions not logged.
 pub async fn models(conn: &mut SqliteConnection) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT DISTINCT model FROM predictions UNION SELECT model FROM prediction_skips")
