@@ -1,0 +1,157 @@
+//! pip requirement files and `pip freeze` output, line by line as pip reads them: `#` at the start
+//! or after a space begins a comment, a line ending in `\` continues on the next, option lines
+//! (`-r`, `-c`, `--index-url`, …) and per-requirement options (`--hash=…`) are not packages, and
+//! `-e URL#egg=name` is an editable install (named by its `egg`, else by the last part of its
+//! path). Everything else is a PEP 508 specifier for `pep508_rs`.
+
+use std::str::FromStr;
+
+use pep508_rs::pep440_rs::Operator;
+use pep508_rs::{Requirement, VerbatimUrl, VersionOrUrl};
+
+use crate::{normalized_name, BadLine, Installer, Pin};
+
+/// The pins of a requirements file or `pip freeze` output; the first malformed line refuses it.
+pub fn pip(text: &str) -> Result<Vec<Pin>, BadLine> {
+    pins(logical_lines(text).into_iter())
+}
+
+/// Reads `(line number, text)` requirement lines (comments and continuations already handled).
+pub(crate) fn pins(lines: impl Iterator<Item = (usize, String)>) -> Result<Vec<Pin>, BadLine> {
+    let mut pins = Vec::new();
+    for (line, text) in lines {
+        if let Some(pin) = read_line(line, &text)? {
+            pins.push(pin);
+        }
+    }
+    Ok(pins)
+}
+
+/// The file's lines with comments cut, continuations joined and blank lines left out, each with
+/// the number of the line it begins on.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let mut lines = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (index, raw) in text.lines().enumerate() {
+        let content = without_comment(raw).trim_end();
+        let (content, continues) = match content.strip_suffix('\\') {
+            Some(head) => (head, true),
+            None => (content, false),
+        };
+        let (start, mut joined) = pending.take().unwrap_or((index + 1, String::new()));
+        joined.push_str(content);
+        if continues {
+            pending = Some((start, joined));
+        } else if !joined.trim().is_empty() {
+            lines.push((start, joined.trim().to_owned()));
+        }
+    }
+    if let Some((start, joined)) = pending.filter(|(_, joined)| !joined.trim().is_empty()) {
+        lines.push((start, joined.trim().to_owned()));
+    }
+    lines
+}
+
+/// `line` up to a `#` that begins it or follows white space.
+fn without_comment(line: &str) -> &str {
+    let mut previous = ' ';
+    for (at, c) in line.char_indices() {
+        if c == '#' && previous.is_whitespace() {
+            return &line[..at];
+        }
+        previous = c;
+    }
+    line
+}
+
+fn read_line(line: usize, text: &str) -> Result<Option<Pin>, BadLine> {
+    let bad = |message: String| BadLine { line, text: text.to_owned(), message };
+    if let Some(location) = text.strip_prefix("-e").or_else(|| text.strip_prefix("--editable")) {
+        let location = location.trim_start_matches([' ', '=']).trim();
+        if location.is_empty() {
+            return Err(bad("an editable install names no location: give `-e URL#egg=name` or `-e PATH`".into()));
+        }
+        return Ok(Some(editable(line, location)));
+    }
+    if text.starts_with('-') {
+        // An option for pip itself (-r, -c, --index-url, --find-links, …), not a package.
+        return Ok(None);
+    }
+    // Per-requirement options (`--hash=sha256:…`, `--config-settings …`) follow the specifier.
+    let specifier = text.find(" --").map_or(text, |at| &text[..at]).trim();
+    let requirement = Requirement::<VerbatimUrl>::from_str(specifier).map_err(|error| {
+        let message = error.to_string();
+        bad(message.lines().next().unwrap_or("not a requirement").to_owned())
+    })?;
+    let (constraint, version, url) = match &requirement.version_or_url {
+        None => (String::new(), None, None),
+        Some(VersionOrUrl::Url(url)) => (String::new(), None, Some(url.to_string())),
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+            let exact = match specifiers.iter().collect::<Vec<_>>().as_slice() {
+                [only] if matches!(only.operator(), Operator::Equal | Operator::ExactEqual) => {
+                    Some(only.version().to_string())
+                }
+                _ => None,
+            };
+            (specifiers.to_string(), exact, None)
+        }
+    };
+    Ok(Some(Pin {
+        name: requirement.name.to_string(),
+        constraint,
+        version,
+        extras: requirement.extras.iter().map(ToString::to_string).collect(),
+        marker: requirement.marker.contents().map(|marker| marker.to_string()),
+        url,
+        installer: Installer::Pip,
+        line,
+    }))
+}
+
+/// An editable install, named by its `#egg=` fragment, else by the last part of its path.
+fn editable(line: usize, location: &str) -> Pin {
+    let egg = location.split_once("#egg=").map(|(_, egg)| egg.split('&').next().unwrap_or(egg));
+    let path = location.split(['#', '@']).next().unwrap_or(location).trim_end_matches(['/', '\\']);
+    let last = path.rsplit(['/', '\\']).next().unwrap_or(path).trim_end_matches(".git");
+    Pin {
+        name: normalized_name(egg.unwrap_or(last)),
+        constraint: String::new(),
+        version: None,
+        extras: Vec::new(),
+        marker: None,
+        url: Some(location.to_owned()),
+        installer: Installer::Pip,
+        line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_continuations_and_options_are_read_as_pip_reads_them() {
+        let text = "# the model's needs\nnumpy==1.26.4  # pinned\n\\\n  pandas \\\n  >=2.0\n-r base.txt\n\
+                    --index-url https://pypi.example/simple\nrequests==2.31.0 --hash=sha256:abc\ntorch==2.1.0+cu118\n";
+        let pins = pip(text).unwrap();
+        let read: Vec<(&str, &str, usize)> =
+            pins.iter().map(|p| (p.name.as_str(), p.constraint.as_str(), p.line)).collect();
+        assert_eq!(
+            read,
+            [
+                ("numpy", "==1.26.4", 2),
+                ("pandas", ">=2.0", 3),
+                ("requests", "==2.31.0", 8),
+                ("torch", "==2.1.0+cu118", 9)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_editable_install_is_named_by_its_egg_or_its_path() {
+        let pins =
+            pip("-e git+https://github.com/acme/feat.git@a1b2#egg=Feature_Store\n-e /home/ds/churn-model/\n").unwrap();
+        assert_eq!((pins[0].name.as_str(), pins[1].name.as_str()), ("feature-store", "churn-model"));
+        assert_eq!(pins[0].url.as_deref(), Some("git+https://github.com/acme/feat.git@a1b2#egg=Feature_Store"));
+    }
+}
