@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import type { ModelChart, ModelOverview } from "../lib/bindings";
+import type { ModelChart, ModelOverview, Plan, Policy } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
 import { modelOverview, NOW, revisionOverview, server } from "../lib/fixtures";
@@ -60,13 +60,23 @@ function open(role: "engineer" | "data_scientist" | "product_manager", answer?: 
   return { target, view, calls, fleet };
 }
 
+const PLAN: Plan = { steps: [{ weight: 100, min_duration_s: 120, approval: false, shadow: false }], gates: [], min_requests: 100, failure_limit: 1, on_failure: "rollback" };
+const POLICY: Policy = {
+  approvers: ["engineer"],
+  product_manager_before_full: false,
+  rollback_needs_reason: true,
+  approval_timeout_s: null,
+  abort_on_timeout: false,
+  notify_url: null,
+};
+
 describe("ModelView", () => {
   it("keeps its performance report and a plan being edited while polls bring the model's new figures", async () => {
     const asked: string[] = [];
     mockIPC((command, args) => {
       asked.push(command);
       if (command === "performance_report") return performanceReport();
-      if (command === "rollout_settings") return [{ steps: [] }, { roles: ["engineer"], approval_timeout_s: null }];
+      if (command === "rollout_settings") return [PLAN, POLICY];
       if (command !== "model_chart") return null;
       const { fromMs, toMs } = args as { fromMs: number; toMs: number };
       return chartOf(fromMs, toMs);
