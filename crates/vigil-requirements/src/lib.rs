@@ -10,12 +10,15 @@
 //!   `dependencies` are conda match specs (`numpy=1.26.4=py311h…`, `python=3.11`,
 //!   `conda-forge::scipy>=1.11`) and a nested `pip:` list read by [`pip`]'s rules.
 //!
-//! A malformed line refuses the whole file, naming its line number and what is wrong.
+//! A malformed line refuses the whole file, naming its line number and what is wrong. [`diff`]
+//! sets two sides' pins against each other, each package with its risks.
 
 mod conda;
+pub mod diff;
 mod pip;
 
 pub use conda::conda;
+pub use diff::{diff, PackageDiff, Risk};
 pub use pip::pip;
 
 /// Where a pin was stated.
