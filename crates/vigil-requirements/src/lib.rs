@@ -9,6 +9,7 @@
 //! - [`conda`]: a conda environment file (`conda.yaml`, as MLflow logs it beside a model): its
 //!   `dependencies` are conda match specs (`numpy=1.26.4=py311h…`, `python=3.11`,
 //!   `conda-forge::scipy>=1.11`) and a nested `pip:` list read by [`pip`]'s rules.
+//! - [`python_env`]: MLflow's `python_env.yaml`: Python's version and its pip requirements.
 //!
 //! A malformed line refuses the whole file, naming its line number and what is wrong. [`diff`]
 //! sets two sides' pins against each other, each package with its risks.
@@ -16,10 +17,12 @@
 mod conda;
 pub mod diff;
 mod pip;
+mod python_env;
 
 pub use conda::conda;
 pub use diff::{diff, PackageDiff, Risk};
 pub use pip::pip;
+pub use python_env::python_env;
 
 /// Where a pin was stated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
