@@ -22,7 +22,7 @@ use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::rollouts::plan::{Gate, Metric, Plan, Step};
 use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::servers::Labels;
-use vigil_core::{Engine, NewServer, Server, ServerKind, VigilError};
+use vigil_core::{Engine, EngineEvent, NewServer, Server, ServerKind, VigilError};
 use vigil_fleet::config::SERVER_NAMES;
 use vigil_fleet::{Fleet, FleetConfig, FleetError, RunningFleet, Scenario, ServerInfo};
 
@@ -41,6 +41,8 @@ const COST_LABELS: [(&str, &str, &str, &str); 3] = [
 pub const DEFAULT_SCENARIOS: [Scenario; 3] = [Scenario::Healthy, Scenario::Drift, Scenario::BadCanary];
 /// The name of the event that carries the demo fleet's status to the window.
 const DEMO_EVENT: &str = "demo";
+/// How long the demo waits for a poll of each of its servers before importing references.
+const METADATA_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 /// Rows of reference data the demo imports for each model.
 const REFERENCE_ROWS: usize = 5_000;
 /// The demo's ports (fraud, churn, pricing, router), fixed so its servers keep their URLs from
@@ -140,11 +142,22 @@ pub fn setup(app: &tauri::App, launch: Option<Vec<Scenario>>) {
 }
 
 /// Imports each demo model's reference data (its outputs and true outcome with it), for the
-/// models that have none with a target yet. The servers are polled once first, so that the
-/// models' metadata says which output is the label and which the probability, and the labelled
-/// rows calibrate the performance estimates (CBPE).
+/// models that have none with a target yet. It waits for a stored poll of each demo server first
+/// (at most [`METADATA_WAIT`]), so that the models' metadata says which output is the label and
+/// which the probability, and the labelled rows calibrate the performance estimates (CBPE).
 async fn import_references(engine: &Engine, fleet: &RunningFleet) -> Result<(), VigilError> {
-    engine.polling().check_all().await?;
+    let mut events = engine.subscribe();
+    let mut unpolled: Vec<String> = fleet.servers().into_iter().map(|server| server.name).collect();
+    let _ = tokio::time::timeout(METADATA_WAIT, async {
+        while !unpolled.is_empty() {
+            match events.recv().await {
+                Ok(EngineEvent::Polled { servers, .. }) => unpolled.retain(|name| !servers.contains(name)),
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                _ => {}
+            }
+        }
+    })
+    .await;
     for reference in fleet.references(REFERENCE_ROWS) {
         let stored = engine.drift().reference(&reference.model, None).await?;
         if stored.is_some_and(|stored| stored.target.is_some()) {
@@ -257,8 +270,10 @@ impl Demo {
             let fleet = start_fleet(&self.config).await?;
             let registered = async {
                 register(engine, &fleet.servers()).await?;
-                import_references(engine, &fleet).await?;
-                deploy_through_router(engine, &fleet).await
+                // The release pipeline first, so fraud's canary is rolling out as soon as it is
+                // seen; the references (a poll of every server and three imports) after it.
+                deploy_through_router(engine, &fleet).await?;
+                import_references(engine, &fleet).await
             };
             match registered.await {
                 Ok(()) => Ok(fleet),

@@ -370,6 +370,10 @@ async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_r
     // the page below it stops moving.
     let performance_read = r#"[data-testid="performance-revision"], [data-testid="performance-empty"]"#;
     app.element(performance_read, Duration::from_secs(10)).await;
+    // The demo's reference carries fraud's outputs and truth, so CBPE estimates its accuracy
+    // before any label comes (the panel reads again with the polls).
+    let estimated = r#"[data-testid="performance-figure"][data-kind="estimated"][data-metric="accuracy"]"#;
+    app.element(estimated, Duration::from_secs(45)).await;
     app.click(r#"[data-testid="rollback-open"][data-version="12"]"#).await;
     app.type_into(r#"[data-testid="rollback-reason"]"#, "fraud team saw more false positives").await;
     app.click(r#"[data-testid="rollback-confirm"]"#).await;
