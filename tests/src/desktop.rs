@@ -19,6 +19,8 @@ use crate::{signal_group, wait_for, workspace_binary};
 
 /// Held by the one desktop app running in this test process.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
+/// How long a new WebDriver session with the app is asked for before the test gives up.
+const SESSION_DEADLINE: Duration = Duration::from_secs(20);
 
 /// A running desktop app and the session that drives it.
 pub struct DesktopApp {
@@ -151,15 +153,22 @@ impl DesktopApp {
         })
         .await;
         let capabilities = json!({ "alwaysMatch": { "tauri:options": { "application": app_binary, "args": args } } });
+        // tauri-driver listens before the WebKitWebDriver behind it does (on a busy machine, seconds
+        // before): until then a new session is refused, so it is asked again, for a bounded time.
         let mut attempts = Vec::new();
+        let give_up = std::time::Instant::now() + SESSION_DEADLINE;
         let session = loop {
             match Session::create(&driver_url, capabilities.clone()).await {
                 Ok(session) => break session,
-                Err(err) if attempts.len() < 2 => {
+                Err(err) if std::time::Instant::now() < give_up => {
                     attempts.push(err.to_string());
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                Err(err) => panic!("no WebDriver session with the app after 3 tries: {attempts:?}, then {err}"),
+                Err(err) => panic!(
+                    "no WebDriver session with the app within {SESSION_DEADLINE:?} ({} tries; the last ones: {:?}), then {err}",
+                    attempts.len() + 1,
+                    attempts.iter().rev().take(2).collect::<Vec<_>>()
+                ),
             }
         };
         DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, xvfb, driver, _turn: turn }
