@@ -11,12 +11,7 @@ use crate::{normalized_name, BadLine, Installer, Pin};
 
 /// The pins of a conda environment file; a malformed file or spec refuses it.
 pub fn conda(text: &str) -> Result<Vec<Pin>, BadLine> {
-    let documents = YamlLoader::load_from_str(text).map_err(|error| BadLine {
-        line: error.marker().line(),
-        text: text.lines().nth(error.marker().line().saturating_sub(1)).unwrap_or("").to_owned(),
-        message: format!("not YAML: {}", error.info()),
-    })?;
-    let document = documents.first().cloned().unwrap_or(Yaml::Null);
+    let document = yaml_document(text)?;
     let dependencies = match &document["dependencies"] {
         Yaml::Array(items) => items.clone(),
         Yaml::BadValue | Yaml::Null => Vec::new(),
@@ -64,6 +59,17 @@ pub fn conda(text: &str) -> Result<Vec<Pin>, BadLine> {
         }
     }
     Ok(found)
+}
+
+/// The first YAML document of `text` (Null when there is none); YAML that does not parse is
+/// refused by its line.
+pub(crate) fn yaml_document(text: &str) -> Result<Yaml, BadLine> {
+    let documents = YamlLoader::load_from_str(text).map_err(|error| BadLine {
+        line: error.marker().line(),
+        text: text.lines().nth(error.marker().line().saturating_sub(1)).unwrap_or("").to_owned(),
+        message: format!("not YAML: {}", error.info()),
+    })?;
+    Ok(documents.into_iter().next().unwrap_or(Yaml::Null))
 }
 
 /// The number (from 1) of the first line after line `after` that holds `needle`.

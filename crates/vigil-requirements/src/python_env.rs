@@ -2,20 +2,16 @@
 //! the pip requirements of its build and of the model (`build_dependencies`, `dependencies`, the
 //! latter usually `-r requirements.txt`, which names a file and no package).
 
-use yaml_rust2::{Yaml, YamlLoader};
+use yaml_rust2::Yaml;
 
+use crate::conda::yaml_document;
 use crate::pip::pins;
 use crate::{BadLine, Installer, Pin};
 
 /// Python as a pin named `python`, then the listed pip requirements; a malformed file or line
 /// refuses it.
 pub fn python_env(text: &str) -> Result<Vec<Pin>, BadLine> {
-    let documents = YamlLoader::load_from_str(text).map_err(|error| BadLine {
-        line: error.marker().line(),
-        text: text.lines().nth(error.marker().line().saturating_sub(1)).unwrap_or("").to_owned(),
-        message: format!("not YAML: {}", error.info()),
-    })?;
-    let document = documents.first().cloned().unwrap_or(Yaml::Null);
+    let document = yaml_document(text)?;
     let line_of = |needle: &str| text.lines().position(|line| line.contains(needle)).map_or(1, |at| at + 1);
     let mut found = Vec::new();
     let python = match &document["python"] {
