@@ -9,6 +9,9 @@ use std::str::FromStr;
 
 use pep508_rs::pep440_rs::Version;
 
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
 use crate::Pin;
 
 /// Libraries whose version can change a model's numbers: numerical kernels and the model
@@ -32,7 +35,8 @@ pub const NUMERIC_LIBRARIES: [&str; 15] = [
 ];
 
 /// One risk a package's difference carries.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
 pub enum Risk {
     /// Where the model serves, the package is not there.
     MissingWhereServed,
@@ -49,7 +53,7 @@ pub enum Risk {
 }
 
 /// One package on both sides.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PackageDiff {
     pub name: String,
     /// The version (or, unpinned, the constraint) where the model was built; None: absent.
