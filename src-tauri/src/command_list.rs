@@ -33,6 +33,13 @@ macro_rules! command_list {
             cost_catalog_save,
             cost_place,
             cost_report,
+            environment_diff,
+            environment_fingerprints,
+            environment_gather,
+            environment_import,
+            parity_cancel,
+            parity_latest,
+            parity_start,
             #[cfg(feature = "demo")]
             demo_remove_servers,
             #[cfg(feature = "demo")]

@@ -30,12 +30,13 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
-// The cost, alert and performance commands live in their own modules; re-exported so that the list names them here.
+// The cost, alert, performance and preflight commands live in their own modules; re-exported so that the list names them here.
 pub use crate::alerts::*;
 pub use crate::cost::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 pub use crate::performance::*;
+pub use crate::preflight::*;
 
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 

@@ -22,6 +22,7 @@ mod forward;
 mod ingest;
 mod lean;
 mod performance;
+mod preflight;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +89,7 @@ fn main() -> ExitCode {
             app.manage(engine.clone());
             app.manage(commands::RunningImport::default());
             app.manage(cost::RunningLoadTest::default());
+            app.manage(preflight::RunningParity::default());
             app.manage(ingest);
             forward::start(app.handle());
             app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));

@@ -5,8 +5,10 @@
 mod alert;
 mod cost;
 mod drift;
+mod environment;
 mod loadtest;
 mod objective;
+mod parity;
 mod performance;
 mod rollout;
 mod status;
@@ -111,6 +113,13 @@ enum Command {
     /// Plan capacity from load tests: replicas and monthly cost per instance type for a peak rate
     #[command(subcommand)]
     Capacity(loadtest::CapacityCommand),
+    /// Environments: where a model was built (import a pip freeze or lock file), where a
+    /// revision serves (show), and what differs (diff)
+    #[command(subcommand)]
+    Env(environment::EnvCommand),
+    /// Parity: send a golden set to a revision and compare its answers row by row
+    #[command(subcommand)]
+    Parity(parity::ParityCommand),
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -326,6 +335,8 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Cost(command) => cost::run(&engine, &cli.actor, command).await,
         Command::Loadtest(args) => loadtest::run(&engine, &cli.actor, args).await,
         Command::Capacity(command) => loadtest::capacity(&engine, command).await,
+        Command::Env(command) => environment::run(&engine, &cli.actor, command).await,
+        Command::Parity(command) => parity::run(&engine, &cli.actor, command).await,
         Command::Audit { check: Some(AuditCommand::Verify { json }), .. } => verify_audit(&engine, json).await,
         Command::Audit { check: Some(AuditCommand::Export { format }), .. } => {
             print!("{}", engine.export_audit(format).await?);
@@ -522,7 +533,8 @@ fn describe(event: &EngineEvent) -> Option<String> {
         | EngineEvent::AlertsChanged
         | EngineEvent::Polled { .. }
         | EngineEvent::ObjectivesChanged { .. }
-        | EngineEvent::RolloutChanged { .. } => None,
+        | EngineEvent::RolloutChanged { .. }
+        | EngineEvent::PreflightChanged { .. } => None,
     }
 }
 

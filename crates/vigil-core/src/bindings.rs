@@ -7,6 +7,7 @@
 //! (which runs that test with `VIGIL_UPDATE_BINDINGS=1`).
 
 use ts_rs::{Config, TS};
+use vigil_requirements::{Format, Installer, PackageDiff, Pin, Risk};
 
 use crate::alerts::lifecycle::AlertState;
 use crate::alerts::queries::HistoryEntry;
@@ -34,11 +35,13 @@ use crate::drift::schema::ColumnUse;
 use crate::drift::stats::{ColumnKind, Method, TestResult};
 use crate::drift::table::{BadRows, ImportProgress, SkippedRow};
 use crate::engine::{AppInfo, FleetSnapshot};
+use crate::environment::{BuiltEnvironment, EnvironmentDiff, Fingerprint, MlflowSource};
 use crate::error::{ErrorCode, ErrorPayload};
 use crate::events::EngineEvent;
 use crate::health::HealthState;
 use crate::kinds::ServerKind;
 use crate::objectives::{Bound, Breach, ModelObjectives, ObjectiveDefaults, Objectives};
+use crate::parity::{Mismatch, OutputRule, OutputSummary, ParityProgress, ParityReport, ParityRequest, Protocol};
 use crate::performance::labels::LabelImport;
 use crate::performance::report::{
     Averaging, CbpeMetric, ClassifierMetrics, Estimate, FeedbackVerdict, NotLogged, PerformanceMetric,
@@ -156,6 +159,22 @@ pub fn typescript() -> String {
         DeploymentHistory::decl(&config),
         RolloutFigures::decl(&config),
         RolloutReport::decl(&config),
+        Format::decl(&config),
+        Installer::decl(&config),
+        Pin::decl(&config),
+        Risk::decl(&config),
+        PackageDiff::decl(&config),
+        BuiltEnvironment::decl(&config),
+        MlflowSource::decl(&config),
+        Fingerprint::decl(&config),
+        EnvironmentDiff::decl(&config),
+        Protocol::decl(&config),
+        OutputRule::decl(&config),
+        OutputSummary::decl(&config),
+        Mismatch::decl(&config),
+        ParityProgress::decl(&config),
+        ParityReport::decl(&config),
+        ParityRequest::decl(&config),
         LoadTestRequest::decl(&config),
         LoadTestProgress::decl(&config),
         LoadTestStep::decl(&config),

@@ -1,6 +1,6 @@
 //! The engine facade: the one object both doors (desktop shell and CLI) hold. It opens the
 //! database and hands out each domain's front — [`Engine::servers`], [`Engine::polling`],
-//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::alerts`], [`Engine::performance`] — which the doors call. Behaviour lives in the
+//! [`Engine::dashboard`], [`Engine::drift`], [`Engine::objectives`], [`Engine::rollouts`], [`Engine::cost`], [`Engine::alerts`], [`Engine::performance`], [`Engine::environment`], [`Engine::parity`] — which the doors call. Behaviour lives in the
 //! domains; the facade holds only what spans them (settings, events, the audit trail).
 
 use std::sync::Arc;
@@ -16,8 +16,10 @@ use crate::context::Context;
 use crate::cost::Cost;
 use crate::dashboard::Dashboard;
 use crate::drift::Drift;
+use crate::environment::Environment;
 use crate::events::EngineEvent;
 use crate::objectives::ObjectivesFront;
+use crate::parity::Parity;
 use crate::performance::Performance;
 use crate::polling::Polling;
 use crate::rollouts::Rollouts;
@@ -60,6 +62,8 @@ struct Inner {
     cost: Cost,
     alerts: Alerts,
     performance: Performance,
+    environment: Environment,
+    parity: Parity,
 }
 
 impl Engine {
@@ -89,6 +93,8 @@ impl Engine {
                 objectives: ObjectivesFront::new(context.clone()),
                 rollouts: Rollouts::new(context.clone()),
                 performance: Performance::new(context.clone()),
+                environment: Environment::new(context.clone()),
+                parity: Parity::new(context.clone()),
                 cost,
                 alerts,
                 context,
@@ -140,6 +146,17 @@ impl Engine {
     /// Model performance: the prediction log, ground-truth labels and the realized performance report.
     pub fn performance(&self) -> &Performance {
         &self.inner.performance
+    }
+
+    /// Where each model was built and where each revision serves: the built environment's
+    /// upload, the serving environment's fingerprint, and the difference.
+    pub fn environment(&self) -> &Environment {
+        &self.inner.environment
+    }
+
+    /// Parity checks: a revision's answers to a golden set against the expected outputs.
+    pub fn parity(&self) -> &Parity {
+        &self.inner.parity
     }
 
     /// What this instance is and where it keeps its data, for the Settings view.

@@ -51,6 +51,9 @@ pub enum EngineEvent {
     },
     /// An alert fired, resolved or lost its data, or a rule, silence or receiver changed.
     AlertsChanged,
+    /// What is known of `model` before a revision goes live changed: its built environment, a
+    /// revision's serving environment, or a parity check.
+    PreflightChanged { model: String },
     /// A notification for the desktop: the window shows it as a desktop notification.
     AlertNotified { title: String, body: String, critical: bool },
     /// Rollout `rollout` of `model` waits for the sign-off of `roles` (again, when `late`: it

@@ -294,7 +294,7 @@ subject: string,
  */
 detail: string, };
 
-export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: number | null, } | { "kind": "alerts_changed" } | { "kind": "alert_notified", title: string, body: string, critical: boolean, } | { "kind": "approval_needed", model: string, rollout: number, roles: Array<Role>, late: boolean, sentence: string, };
+export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: number | null, } | { "kind": "alerts_changed" } | { "kind": "preflight_changed", model: string, } | { "kind": "alert_notified", title: string, body: string, critical: boolean, } | { "kind": "approval_needed", model: string, rollout: number, roles: Array<Role>, late: boolean, sentence: string, };
 
 export type ColumnKind = "numeric" | "categorical" | "binary";
 
@@ -867,6 +867,179 @@ time_to_roll_back_mean_s: number | null, time_to_roll_back_max_s: number | null,
 time_to_promote_mean_s: number | null, };
 
 export type RolloutReport = { overall: RolloutFigures, models: { [key in string]: RolloutFigures }, };
+
+export type Format = "pip" | "conda" | "python_env" | "lock";
+
+export type Installer = "pip" | "conda";
+
+export type Pin = { 
+/**
+ * The name normalized as PEP 503 does (`Scikit_Learn` is `scikit-learn`).
+ */
+name: string, 
+/**
+ * The version constraint as written, normalized (`>=1.3,<2`, `==2.1.0+cu118`); empty when
+ * none is given.
+ */
+constraint: string, 
+/**
+ * The one version the line allows, when it pins one (`==1.26.4`, conda's `=1.26.4=build`).
+ */
+version: string | null, 
+/**
+ * Extras asked for, normalized.
+ */
+extras: Array<string>, 
+/**
+ * The environment marker, such as `python_full_version < '3.12'`.
+ */
+marker: string | null, 
+/**
+ * A direct reference or an editable install's location.
+ */
+url: string | null, installer: Installer, 
+/**
+ * The line it is on, from 1.
+ */
+line: number, };
+
+export type Risk = "missing_where_served" | "missing_where_built" | "python_minor_differs" | "major_differs" | "numeric_differs" | "local_build_differs" | "version_differs";
+
+export type PackageDiff = { name: string, 
+/**
+ * The version (or, unpinned, the constraint) where the model was built; None: absent.
+ */
+built: string | null, 
+/**
+ * The same where it serves.
+ */
+served: string | null, 
+/**
+ * Empty when both sides agree.
+ */
+risks: Array<Risk>, };
+
+export type BuiltEnvironment = { model: string, file_name: string, format: Format, pins: Array<Pin>, imported_at: string, person: string, };
+
+export type MlflowSource = { url: string, registered_model: string, 
+/**
+ * Where the registry's bearer token is (`env:NAME` or `keyring:NAME`), if it needs one.
+ */
+token_ref: string | null, };
+
+export type Fingerprint = { server: string, model: string, 
+/**
+ * "" for the model's default version.
+ */
+version: string, gathered_at: string, 
+/**
+ * The serving software and its version, as the server names them ("mlserver 1.7.1").
+ */
+software: string | null, 
+/**
+ * The platform or runtime the model's metadata names ("sklearn", "onnxruntime_onnx").
+ */
+platform: string | null, 
+/**
+ * Python's version, when a source states it.
+ */
+python: string | null, 
+/**
+ * The packages the sources state (Python among them as `python`).
+ */
+pins: Array<Pin>, 
+/**
+ * What was read, in words.
+ */
+sources: Array<string>, 
+/**
+ * What could not be read, and why.
+ */
+problems: Array<string>, 
+/**
+ * One line for the revision's card.
+ */
+summary: string, };
+
+export type EnvironmentDiff = { server: string, model: string, version: string, built: BuiltEnvironment | null, served: Fingerprint, 
+/**
+ * Every package on either side, riskiest first.
+ */
+packages: Array<PackageDiff>, 
+/**
+ * How many packages carry a risk.
+ */
+risky: number, 
+/**
+ * The difference in plain words.
+ */
+sentence: string, };
+
+export type Protocol = "oip-v2" | "kserve-v1";
+
+export type OutputRule = { output: string, absolute: number, relative: number, 
+/**
+ * Compared exactly, as a label, whatever its type.
+ */
+exact: boolean, };
+
+export type OutputSummary = { rule: OutputRule, 
+/**
+ * The datatype the server gave it ("" when it named none).
+ */
+datatype: string, mismatched: number, 
+/**
+ * The largest difference between two numbers, and its row.
+ */
+largest_difference: number | null, largest_row: number | null, };
+
+export type Mismatch = { 
+/**
+ * The row, from 0, as a pandas DataFrame's default index.
+ */
+row: number, output: string, expected: string, got: string, reason: string, difference: number | null, };
+
+export type ParityProgress = { model: string, version: string, checked: number, matched: number, rows: number, };
+
+export type ParityReport = { id: number, server: string, model: string, version: string, golden_file: string, protocol: Protocol, started_at: string, seconds: number, person: string, rows: number, checked: number, matched: number, 
+/**
+ * matched / checked; None when no row was checked.
+ */
+matched_share: number | null, required_share: number, 
+/**
+ * Every row checked, and at least the required share matched.
+ */
+passed: boolean, cancelled: boolean, outputs: Array<OutputSummary>, 
+/**
+ * The first mismatches, by row (all are counted in `outputs`).
+ */
+mismatches: Array<Mismatch>, sentence: string, };
+
+export type ParityRequest = { 
+/**
+ * "" for the only server serving the model.
+ */
+server: string, model: string, 
+/**
+ * None: the model's only revision, else its stable one.
+ */
+version: string | null, 
+/**
+ * A CSV, JSON Lines or Parquet file of inputs and expected outputs.
+ */
+golden_file: string, 
+/**
+ * The expected output columns; empty: those the model's metadata lists, else a usual name.
+ */
+outputs: Array<string>, 
+/**
+ * How outputs are compared, where not by numpy's `isclose` defaults.
+ */
+rules: Array<OutputRule>, 
+/**
+ * None: the Open Inference Protocol v2.
+ */
+protocol: Protocol | null, batch_rows: number | null, };
 
 export type LoadTestRequest = { 
 /**

@@ -33,6 +33,7 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "approval_needed":
     case "alerts_changed":
     case "alert_notified":
+    case "preflight_changed":
       return servers;
     case "polled": {
       const polled = new Set(event.servers);

@@ -204,21 +204,20 @@ impl Cost {
         progress: impl Fn(LoadTestProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<LoadTestResult> {
-        let mut request = request;
-        if request.server.trim().is_empty() {
-            request.server = self.only_server_of(&request.model).await?;
-        }
+        let chosen = crate::chosen::choose(
+            self.context.pool(),
+            &request.server,
+            &request.model,
+            request.version.as_deref(),
+            "load-test",
+        )
+        .await?;
+        let (server, version, metadata) = (chosen.server, chosen.version, chosen.metadata);
         let mut conn = self.context.pool().acquire().await?;
-        let server = crate::servers::queries::get(&mut conn, &request.server).await?;
         let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
         if let Ok(base) = url::Url::parse(&server.base_url) {
             crate::loadgen::check_host(&base, &allowed_hosts)?;
         }
-        let stable = match &request.version {
-            Some(_) => None,
-            None => self.stable_version(&request.server, &request.model).await?,
-        };
-        let (version, metadata) = pick_revision(&mut conn, &request, stable.as_deref()).await?;
         let kind = server.detected_kind.unwrap_or(server.kind);
         let url = kind
             .model_infer_url(&server.base_url, &request.model, Some(version.as_str()).filter(|v| !v.is_empty()))
@@ -282,33 +281,6 @@ impl Cost {
         Ok(result)
     }
 
-    /// The server serving `model`, when exactly one does.
-    async fn only_server_of(&self, model: &str) -> Result<String> {
-        let now = chrono::Utc::now().timestamp_millis();
-        let overviews = crate::dashboard::overview::read(self.context.pool(), now).await?;
-        let servers: Vec<String> = overviews.into_iter().filter(|m| m.model == model).map(|m| m.server).collect();
-        match servers.as_slice() {
-            [one] => Ok(one.clone()),
-            [] => Err(crate::VigilError::NotFound(format!(
-                "No server serves a model '{model}': `vigil status` lists them."
-            ))),
-            many => Err(crate::VigilError::invalid(
-                "server",
-                format!("Several servers serve {model} ({}): name one.", many.join(", ")),
-            )),
-        }
-    }
-
-    /// The version of `model` on `server` that the dashboard calls stable, if one is.
-    async fn stable_version(&self, server: &str, model: &str) -> Result<Option<String>> {
-        let now = chrono::Utc::now().timestamp_millis();
-        let overviews = crate::dashboard::overview::read(self.context.pool(), now).await?;
-        let found = overviews.into_iter().find(|m| m.server == server && m.model == model);
-        Ok(found.and_then(|m| {
-            m.revisions.into_iter().find(|r| r.role == crate::dashboard::roles::RevisionRole::Stable).map(|r| r.version)
-        }))
-    }
-
     /// Stored load tests (of `model`, or all), newest first.
     pub async fn load_tests(&self, model: Option<&str>) -> Result<Vec<LoadTestResult>> {
         loadtest::list(&mut *self.context.pool().acquire().await?, model, 200).await
@@ -334,40 +306,5 @@ impl Cost {
         let tests = loadtest::list(&mut conn, Some(&request.model), 1_000).await?;
         let catalog = queries::list(&mut conn).await?;
         capacity::plan(request, &tests, &catalog)
-    }
-}
-
-/// The revision `request` names (or else the model's only one, or else its `stable` one), with
-/// its metadata.
-async fn pick_revision(
-    conn: &mut sqlx::SqliteConnection,
-    request: &LoadTestRequest,
-    stable: Option<&str>,
-) -> Result<(String, String)> {
-    let revisions = crate::revisions::of_model(conn, &request.server, &request.model).await?;
-    let versions = || revisions.iter().map(|(v, _)| crate::revisions::version_name(v)).collect::<Vec<_>>().join(", ");
-    match request.version.as_deref().or(stable) {
-        Some(wanted) => revisions.iter().find(|(version, _)| version == wanted).cloned().ok_or_else(|| {
-            crate::VigilError::NotFound(format!(
-                "Server {} serves no revision '{wanted}' of {}; it serves: {}.",
-                request.server,
-                request.model,
-                versions()
-            ))
-        }),
-        None if revisions.len() == 1 => Ok(revisions[0].clone()),
-        None if revisions.is_empty() => Err(crate::VigilError::NotFound(format!(
-            "Server {} serves no model '{}' that Vigil has seen: `vigil status` lists what it serves.",
-            request.server, request.model
-        ))),
-        None => Err(crate::VigilError::invalid(
-            "version",
-            format!(
-                "{} has several revisions on {} ({}): name the one to load-test.",
-                request.model,
-                request.server,
-                versions()
-            ),
-        )),
     }
 }

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use crate::drift::profile::{ColumnProfile, Values};
 use crate::drift::reference::ProfiledFile;
+use crate::oip::{inputs_of, typed};
 use crate::{Result, VigilError};
 
 /// Bodies built from reference data: enough to vary the inputs, few enough to build at once.
@@ -57,13 +58,6 @@ pub fn from_file(path: &Path) -> Result<Vec<Bytes>> {
     Ok(values.iter().map(|value| Bytes::from(value.to_string())).collect())
 }
 
-/// One input the model takes: its name and its Open Inference Protocol datatype.
-#[derive(Debug, Clone, PartialEq)]
-struct Input {
-    name: String,
-    datatype: String,
-}
-
 /// [`BUILT_BODIES`] bodies for `model_name` from its `reference`, shaped by `metadata` (the
 /// revision's OIP metadata).
 pub fn from_reference(model_name: &str, reference: &ProfiledFile, metadata: &str) -> Result<Vec<Bytes>> {
@@ -99,23 +93,6 @@ pub fn from_reference(model_name: &str, reference: &ProfiledFile, metadata: &str
             Bytes::from(json!({ "inputs": inputs }).to_string())
         })
         .collect())
-}
-
-/// The inputs the OIP metadata lists, if it lists any.
-fn inputs_of(metadata: &str) -> Option<Vec<Input>> {
-    let value: Value = serde_json::from_str(metadata).ok()?;
-    let inputs: Vec<Input> = value
-        .get("inputs")?
-        .as_array()?
-        .iter()
-        .filter_map(|input| {
-            Some(Input {
-                name: input.get("name")?.as_str()?.to_owned(),
-                datatype: input.get("datatype").and_then(Value::as_str).unwrap_or("FP64").to_owned(),
-            })
-        })
-        .collect();
-    (!inputs.is_empty()).then_some(inputs)
 }
 
 /// Bodies of one `[1, features]` FP64 tensor: the reference's feature columns (neither
@@ -189,19 +166,6 @@ fn cycle(profile: &ColumnProfile, n: usize) -> Vec<Value> {
     }
 }
 
-/// `value` as the datatype asks: integers rounded, booleans from non-zero, bytes as text; a
-/// label that reads as a number (a column of few integers is profiled as categories) as one.
-fn typed(value: &Value, datatype: &str) -> Value {
-    let number = value.as_f64().or_else(|| value.as_str().and_then(|text| text.trim().parse().ok()));
-    match (datatype, number) {
-        ("BOOL", Some(x)) => json!(x != 0.0),
-        ("BYTES", _) if value.is_string() => value.clone(),
-        ("BYTES", Some(x)) => json!(x.to_string()),
-        (integer, Some(x)) if integer.starts_with("INT") || integer.starts_with("UINT") => json!(x.round() as i64),
-        _ => value.clone(),
-    }
-}
-
 fn invalid(message: String) -> VigilError {
     VigilError::invalid("payload", message)
 }
@@ -260,8 +224,12 @@ mod tests {
         assert_eq!(first["inputs"][0], json!({"name": "amount", "shape": [1], "datatype": "INT64", "data": [13]}));
         assert_eq!(first["inputs"][1]["data"], json!(["DE"]), "categories sorted, in proportion to their counts");
         assert_eq!(body(&bodies[1])["inputs"][0]["data"], json!([40]));
-        assert_eq!(typed(&json!("3"), "INT32"), json!(3), "a label that reads as a number, for a number input");
-        assert_eq!(typed(&json!("07"), "BYTES"), json!("07"), "a label stays as written for a BYTES input");
+        assert_eq!(
+            crate::oip::typed(&json!("3"), "INT32"),
+            json!(3),
+            "a label that reads as a number, for a number input"
+        );
+        assert_eq!(crate::oip::typed(&json!("07"), "BYTES"), json!("07"), "a label stays as written for a BYTES input");
         let countries: Vec<Value> = bodies.iter().map(|b| body(b)["inputs"][1]["data"][0].clone()).collect();
         assert_eq!(countries.iter().filter(|c| *c == "FR").count(), 48, "3 in 4 rows are FR");
     }

@@ -198,6 +198,13 @@ impl ServerKind {
         self.model_url(base_url, model, version, Some(infer))
     }
 
+    /// The URL of the server's own metadata (its name and version), for kinds that give it (the
+    /// Open Inference Protocol's server metadata, `/v2`).
+    pub fn server_metadata_url(self, base_url: &str) -> Option<String> {
+        self.spec()?.model_endpoints.as_ref()?;
+        Some(format!("{}{}", base_url.trim_end_matches('/'), oip_v2::SERVER_METADATA))
+    }
+
     /// The URL of one model revision's metadata (platform, inputs, outputs), for kinds that
     /// give it (the Open Inference Protocol's model metadata).
     pub fn model_metadata_url(self, base_url: &str, model: &str, version: Option<&str>) -> Option<String> {

@@ -28,18 +28,24 @@ const MAX_VERSION: usize = 64;
 
 /// Checks a target's registered model name, alias and token reference.
 pub fn validate(model: &str, alias: &str, token_ref: Option<&str>) -> crate::Result<()> {
-    if model.trim().is_empty() || model.len() > 256 || model.chars().any(char::is_control) {
-        return Err(VigilError::invalid(
-            "model",
-            "Give the registered model's name as MLflow shows it (1 to 256 characters).",
-        ));
-    }
+    validate_registered(model, token_ref)?;
     let plain =
         (1..=255).contains(&alias.len()) && alias.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'));
     if !plain || reserved_alias(alias) {
         return Err(VigilError::invalid(
             "alias",
             format!("'{alias}' cannot be an MLflow alias: use letters, digits, '_' or '-' (not 'latest' nor v<number>), e.g. champion."),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a registered model's name and the registry's token reference.
+pub fn validate_registered(model: &str, token_ref: Option<&str>) -> crate::Result<()> {
+    if model.trim().is_empty() || model.len() > 256 || model.chars().any(char::is_control) {
+        return Err(VigilError::invalid(
+            "model",
+            "Give the registered model's name as MLflow shows it (1 to 256 characters).",
         ));
     }
     match token_ref.map(TokenRef::parse) {

@@ -15,6 +15,7 @@ mod torchserve;
 mod webhook;
 
 pub use kserve::KserveSpec;
+pub use mlflow::validate_registered as validate_mlflow_names;
 pub use torchserve::TorchServeSpec;
 pub use webhook::WebhookSpec;
 
