@@ -78,6 +78,27 @@ impl RealMlflow {
         }
     }
 
+    /// Logs a Python model that states `requirements` (pip lines) and registers it as a new
+    /// version of `name`, through MLflow's own client, as a data scientist's notebook does.
+    pub fn log_model(&self, name: &str, requirements: &[&str]) {
+        let script = "
+import json, sys, mlflow
+mlflow.set_tracking_uri(sys.argv[1])
+class Echo(mlflow.pyfunc.PythonModel):
+    def predict(self, context, model_input):
+        return model_input
+with mlflow.start_run():
+    mlflow.pyfunc.log_model(name='model', python_model=Echo(), pip_requirements=json.loads(sys.argv[3]),
+                            registered_model_name=sys.argv[2])
+";
+        let logged = Command::new(venv().join("bin/python"))
+            .args(["-c", script, &self.url, name, &serde_json::to_string(requirements).expect("json")])
+            .current_dir(self.dir.path())
+            .output()
+            .expect("run python");
+        assert!(logged.status.success(), "logging the model failed: {}", String::from_utf8_lossy(&logged.stderr));
+    }
+
     /// `POST {url}/api/2.0/mlflow/{path}` with `body`; panics with MLflow's answer unless it succeeds.
     async fn post(&self, path: &str, body: serde_json::Value) -> serde_json::Value {
         let answer = self.http.post(format!("{}/api/2.0/mlflow/{path}", self.url)).json(&body).send().await;

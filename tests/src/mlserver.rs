@@ -24,20 +24,46 @@ pub fn venv() -> PathBuf {
     venv
 }
 
+/// Trains the iris classifier into argv[1]; with argv[2] `scaled`, on standardized features
+/// (another preprocessing), though it is served the raw ones.
 const TRAIN: &str = "
 import joblib, sys
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 X, y = load_iris(return_X_y=True)
+if len(sys.argv) > 2 and sys.argv[2] == 'scaled':
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
 joblib.dump(LogisticRegression(max_iter=500).fit(X, y), sys.argv[1])
 ";
+
+/// Writes argv[2], a golden set: iris's 150 rows with the predictions of the model in argv[1].
+const GOLDEN: &str = "
+import csv, joblib, sys
+from sklearn.datasets import load_iris
+X, _ = load_iris(return_X_y=True)
+predicted = joblib.load(sys.argv[1]).predict(X)
+with open(sys.argv[2], 'w', newline='') as out:
+    writer = csv.writer(out)
+    writer.writerow(['sepal_length', 'sepal_width', 'petal_length', 'petal_width', 'predict'])
+    for row, label in zip(X, predicted):
+        writer.writerow([*row, int(label)])
+";
+
+/// How a served model was trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Training {
+    /// On the features as they are sent.
+    Raw,
+    /// On standardized features: another preprocessing than the one it is served.
+    Scaled,
+}
 
 /// A running MLServer with model `iris`, version `v1`.
 pub struct RealMlserver {
     pub http_url: String,
     pub metrics_url: String,
     child: Child,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     http: reqwest::Client,
 }
 
@@ -50,10 +76,16 @@ impl RealMlserver {
     /// MLServer with one repository entry per `(name, version)`, each its own folder and iris
     /// model, all loaded and ready.
     pub async fn serving(entries: &[(&str, &str)]) -> RealMlserver {
+        let trained: Vec<(&str, &str, Training)> = entries.iter().map(|(n, v)| (*n, *v, Training::Raw)).collect();
+        RealMlserver::serving_trained(&trained).await
+    }
+
+    /// MLServer with one repository entry per `(name, version, training)`, each its own folder.
+    pub async fn serving_trained(entries: &[(&str, &str, Training)]) -> RealMlserver {
         let venv = venv();
         let dir = tempfile::tempdir().expect("temp dir");
-        for (name, version) in entries {
-            write_model(&venv, &dir.path().join(name), name, version);
+        for (name, version, training) in entries {
+            write_model(&venv, &dir.path().join(format!("{name}-{version}")), name, version, *training);
         }
         let (http_port, grpc_port, metrics_port) = (free_port(), free_port(), free_port());
         let server = json!({"host": "127.0.0.1", "http_port": http_port, "grpc_port": grpc_port,
@@ -76,10 +108,10 @@ impl RealMlserver {
             metrics_url: format!("http://127.0.0.1:{metrics_port}/metrics"),
             http_url,
             child,
-            _dir: dir,
+            dir,
             http: reqwest::Client::new(),
         };
-        for (name, version) in entries {
+        for (name, version, _) in entries {
             let ready = format!("{}/v2/models/{name}/versions/{version}/ready", server.http_url);
             wait_for("MLServer to be ready", Duration::from_secs(120), || async {
                 let answer = server.http.get(&ready).send().await.ok()?;
@@ -118,6 +150,19 @@ impl RealMlserver {
         .await;
     }
 
+    /// Writes a golden set to `out` (CSV): iris's 150 rows and what entry `name` `version`
+    /// predicts for each, as the data scientist's notebook would have.
+    pub fn write_golden(&self, name: &str, version: &str, out: &std::path::Path) {
+        let model = self.dir.path().join(format!("{name}-{version}")).join("model.joblib");
+        let written = Command::new(venv().join("bin/python"))
+            .args(["-c", GOLDEN])
+            .arg(model)
+            .arg(out)
+            .status()
+            .expect("run python");
+        assert!(written.success(), "writing the golden set failed");
+    }
+
     /// Unloads the model through the repository API.
     pub async fn unload(&self) -> u16 {
         let url = format!("{}/v2/repository/models/iris/unload", self.http_url);
@@ -126,11 +171,12 @@ impl RealMlserver {
 }
 
 /// Trains an iris model into `folder` and writes its settings: entry `name`, `version`.
-fn write_model(venv: &std::path::Path, folder: &std::path::Path, name: &str, version: &str) {
+fn write_model(venv: &std::path::Path, folder: &std::path::Path, name: &str, version: &str, training: Training) {
     std::fs::create_dir_all(folder).expect("model folder");
     let trained = Command::new(venv.join("bin/python"))
         .args(["-c", TRAIN])
         .arg(folder.join("model.joblib"))
+        .arg(if training == Training::Scaled { "scaled" } else { "raw" })
         .status()
         .expect("run python");
     assert!(trained.success(), "training the iris model failed");

@@ -38,18 +38,19 @@ pub const NUMERIC_LIBRARIES: [&str; 15] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Risk {
-    /// Where the model serves, the package is not there.
-    MissingWhereServed,
-    /// Where the model was built, the package was not there.
-    MissingWhereBuilt,
     PythonMinorDiffers,
     MajorDiffers,
-    /// A numeric library's version differs in any part.
+    /// A numeric library's version differs in any part, or it is missing where the model serves.
     NumericDiffers,
+    /// Where the model serves, the package is not there.
+    MissingWhereServed,
     /// The same release, built differently (the local part: `+cu118` against `+cpu`).
     LocalBuildDiffers,
     /// Some other part of the version differs.
     VersionDiffers,
+    /// Where the model was built, the package was not there (a side that lists only what the
+    /// model needs says nothing of the rest).
+    MissingWhereBuilt,
 }
 
 /// One package on both sides.
@@ -97,6 +98,11 @@ pub fn diff(built: &[Pin], served: &[Pin]) -> Vec<PackageDiff> {
 
 fn risks(name: &str, built: Option<&str>, served: Option<&str>) -> Vec<Risk> {
     let (built, served) = match (built, served) {
+        // A side that does not state Python's version says nothing about it.
+        (None, _) | (_, None) if name == "python" => return Vec::new(),
+        (Some(_), None) if NUMERIC_LIBRARIES.contains(&name) => {
+            return vec![Risk::NumericDiffers, Risk::MissingWhereServed]
+        }
         (Some(_), None) => return vec![Risk::MissingWhereServed],
         (None, Some(_)) => return vec![Risk::MissingWhereBuilt],
         (Some(b), Some(s)) => (b, s),
@@ -148,15 +154,31 @@ mod tests {
         assert_eq!(
             rows,
             [
-                ("feature-store".to_owned(), vec![Risk::MissingWhereServed]),
-                ("mlserver".to_owned(), vec![Risk::MissingWhereBuilt]),
                 ("python".to_owned(), vec![Risk::PythonMinorDiffers]),
                 ("pydantic".to_owned(), vec![Risk::MajorDiffers]),
                 ("scikit-learn".to_owned(), vec![Risk::NumericDiffers]),
                 ("torch".to_owned(), vec![Risk::NumericDiffers, Risk::LocalBuildDiffers]),
+                ("feature-store".to_owned(), vec![Risk::MissingWhereServed]),
                 ("requests".to_owned(), vec![Risk::VersionDiffers]),
+                ("mlserver".to_owned(), vec![Risk::MissingWhereBuilt]),
                 ("joblib".to_owned(), vec![]),
                 ("numpy".to_owned(), vec![]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_numeric_library_missing_where_served_is_numeric_risk_and_unstated_python_is_none() {
+        let built = pip("xgboost==2.0.3\npython==3.11.7\n").unwrap();
+        let served = pip("numpy==1.26.4\n").unwrap();
+        let rows = diff(&built, &served);
+        let found: Vec<(&str, &[Risk])> = rows.iter().map(|row| (row.name.as_str(), row.risks.as_slice())).collect();
+        assert_eq!(
+            found,
+            [
+                ("xgboost", &[Risk::NumericDiffers, Risk::MissingWhereServed][..]),
+                ("numpy", &[Risk::MissingWhereBuilt][..]),
+                ("python", &[][..])
             ]
         );
     }

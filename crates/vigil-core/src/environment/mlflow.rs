@@ -80,9 +80,16 @@ pub async fn read(
         };
         match parsed {
             Ok(pins) => {
-                let takes_pip = file != "conda.yaml" || !pip_stated;
+                // conda.yaml repeats requirements.txt; python_env.yaml adds Python, and the
+                // installer's own tools (pip, setuptools, wheel), which the model does not run on.
+                let conda_counts = !pip_stated;
+                let takes = |pin: &Pin| match file {
+                    "conda.yaml" => conda_counts,
+                    "python_env.yaml" => pin.name == "python",
+                    _ => true,
+                };
                 pip_stated |= file == "requirements.txt";
-                for pin in pins.into_iter().filter(|_| takes_pip) {
+                for pin in pins.into_iter().filter(|pin| takes(pin)) {
                     if !logged.pins.iter().any(|known| known.name == pin.name) {
                         logged.pins.push(pin);
                     }
