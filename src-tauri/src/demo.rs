@@ -198,8 +198,8 @@ async fn deploy_through_router(engine: &Engine, fleet: &RunningFleet) -> Result<
     if rollouts.plan("fraud").await? == Plan::default() {
         let step = |weight| Step { weight, min_duration_s: 10, approval: false, shadow: false };
         let gates = vec![
-            Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None },
-            Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(2.0) },
+            Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None },
+            Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(2.0), min: None },
         ];
         let plan =
             Plan { steps: vec![step(10), step(25), step(50), step(100)], gates, min_requests: 10, ..Plan::default() };

@@ -81,7 +81,7 @@ async fn engine_for(fleet: &RunningFleet, db: &std::path::Path) -> Engine {
     let route = TargetSpec::Router { url: format!("{}/admin/routes/fraud", fleet.router_url()) };
     engine.rollouts().set_target(&engineer(), "fraud", route, None).await.expect("target");
     let steps = [25, 100].map(|weight| Step { weight, min_duration_s: 1, approval: false, shadow: false }).to_vec();
-    let gates = vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None }];
+    let gates = vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None }];
     let plan = Plan { steps, gates, min_requests: 10, failure_limit: 1, on_failure: OnFailure::Rollback };
     engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
     engine

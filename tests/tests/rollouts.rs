@@ -75,7 +75,7 @@ fn plan(weights: &[u32], hold_s: u64, limit: u32) -> Plan {
             .iter()
             .map(|&weight| Step { weight, min_duration_s: hold_s, approval: false, shadow: false })
             .collect(),
-        gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None }],
+        gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None }],
         min_requests: 10,
         failure_limit: limit,
         on_failure: OnFailure::Rollback,
@@ -192,7 +192,7 @@ async fn a_cost_gate_waits_for_a_price_then_judges_the_candidates_cost_per_1000_
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
-    let cost_gate = Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.5) };
+    let cost_gate = Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.5), min: None };
     let plan = Plan { gates: vec![cost_gate], ..plan(&[50, 100], 1, 1) };
     engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
     let _poller = engine.polling().start();

@@ -105,8 +105,8 @@ fn plan() -> Plan {
             Step { weight: 100, min_duration_s: 0, approval: false, shadow: false },
         ],
         gates: vec![
-            Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None },
-            Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(1.5) },
+            Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None },
+            Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(1.5), min: None },
         ],
         min_requests: 20,
         failure_limit: 2,

@@ -137,7 +137,7 @@ fn plan() -> Plan {
     let step = |weight| Step { weight, min_duration_s: 1, approval: false, shadow: false };
     Plan {
         steps: vec![step(10), step(50), step(100)],
-        gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None }],
+        gates: vec![Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None }],
         min_requests: 10,
         failure_limit: 1,
         on_failure: OnFailure::Rollback,

@@ -49,7 +49,7 @@ use crate::performance::report::{
 };
 use crate::performance::settings::PredictionSettings;
 use crate::performance::DeletedLog;
-use crate::rollouts::gates::{Evidence, GateResult, Verdict, Window};
+use crate::rollouts::gates::{Evidence, GateResult, ParityEvidence, Verdict, Window};
 use crate::rollouts::history::{
     DeploymentHistory, RevisionSeen, RolloutFigures, RolloutReport, TimelineEntry, TrafficChange,
 };
@@ -141,6 +141,7 @@ pub fn typescript() -> String {
         Window::decl(&config),
         GateResult::decl(&config),
         Evidence::decl(&config),
+        ParityEvidence::decl(&config),
         RolloutState::decl(&config),
         Rollout::decl(&config),
         Approval::decl(&config),

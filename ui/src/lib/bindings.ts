@@ -649,9 +649,9 @@ approval: boolean,
  */
 shadow: boolean, };
 
-export type Metric = "error_share" | "p99_s" | "p50_s" | "drift_share" | "cost_per_thousand";
+export type Metric = "error_share" | "p99_s" | "p50_s" | "drift_share" | "cost_per_thousand" | "parity_share";
 
-export type Gate = { metric: Metric, max?: number | null, max_vs_stable?: number | null, };
+export type Gate = { metric: Metric, max?: number | null, max_vs_stable?: number | null, min?: number, };
 
 export type OnFailure = "rollback" | "pause";
 
@@ -700,7 +700,21 @@ export type Evidence = { at: string,
 /**
  * The newest stored poll it read, in Unix ms.
  */
-poll_ms: number, candidate: Window, stable: Window, gates: Array<GateResult>, verdict: Verdict, };
+poll_ms: number, candidate: Window, stable: Window, gates: Array<GateResult>, verdict: Verdict, 
+/**
+ * The parity check a parity gate judged.
+ */
+parity?: ParityEvidence, };
+
+export type ParityEvidence = { 
+/**
+ * The stored report (`vigil parity list MODEL`).
+ */
+report: number, golden_file: string, matched: number, checked: number, rows: number, 
+/**
+ * Whether it checked every row, uncancelled.
+ */
+complete: boolean, sentence: string, };
 
 export type RolloutState = "running" | "waiting" | "paused" | "promoted" | "rolled_back" | "aborted" | "failed";
 
@@ -903,7 +917,7 @@ url: string | null, installer: Installer,
  */
 line: number, };
 
-export type Risk = "missing_where_served" | "missing_where_built" | "python_minor_differs" | "major_differs" | "numeric_differs" | "local_build_differs" | "version_differs";
+export type Risk = "python_minor_differs" | "major_differs" | "numeric_differs" | "missing_where_served" | "local_build_differs" | "version_differs" | "missing_where_built";
 
 export type PackageDiff = { name: string, 
 /**

@@ -20,6 +20,7 @@ const METRIC_WORDS: Record<Metric, string> = {
   p50_s: "p50 latency",
   drift_share: "Drifted features",
   cost_per_thousand: "Cost per 1,000 predictions",
+  parity_share: "Parity on the golden set",
 };
 
 const UNIT: Record<Metric, "share" | "seconds" | "dollars"> = {
@@ -28,6 +29,7 @@ const UNIT: Record<Metric, "share" | "seconds" | "dollars"> = {
   p50_s: "seconds",
   drift_share: "share",
   cost_per_thousand: "dollars",
+  parity_share: "share",
 };
 
 /** One gate as a row: what it measures, the measured value, the stable's, the bound, the verdict. */
@@ -42,6 +44,7 @@ export function gateRow(result: GateResult) {
   const bound = [
     result.gate.max !== undefined ? `≤ ${value(result.gate.max)}` : null,
     result.gate.max_vs_stable !== undefined ? `≤ ${result.gate.max_vs_stable}× stable` : null,
+    result.gate.min !== undefined ? `≥ ${value(result.gate.min)}` : null,
   ]
     .filter(Boolean)
     .join(" and ");

@@ -203,9 +203,22 @@ impl Rollouts {
         } else {
             false
         };
-        let facts = gates::ModelFacts { drift_share, priced };
-        let (results, verdict) = gates::judge(&rollout.plan, candidate, stable, facts);
-        Ok(Evidence { at: now, poll_ms: candidate_ms.max(stable_ms), candidate, stable, gates: results, verdict })
+        let parity = match rollout.plan.gates.iter().any(|g| g.metric == Metric::ParityShare) {
+            true => gates::parity_of(&mut conn, &rollout.model, &rollout.candidate).await?,
+            false => None,
+        };
+        let facts = gates::ModelFacts { drift_share, priced, parity };
+        let (results, verdict) = gates::judge(&rollout.plan, candidate, stable, &facts);
+        let evidence = Evidence {
+            at: now,
+            poll_ms: candidate_ms.max(stable_ms),
+            candidate,
+            stable,
+            gates: results,
+            verdict,
+            parity: facts.parity,
+        };
+        Ok(evidence)
     }
 
     /// Stores the rollout as it stands; with an `action`, audits it with the evidence.

@@ -45,7 +45,7 @@ impl Window {
             Metric::P99S => self.p99_s,
             Metric::P50S => self.p50_s,
             Metric::CostPerThousand => self.cost_per_thousand,
-            Metric::DriftShare => None,
+            Metric::DriftShare | Metric::ParityShare => None,
         }
     }
 }
@@ -68,12 +68,32 @@ pub struct GateResult {
 }
 
 /// What a measurement knows of the model as a whole, beside its revisions' windows.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ModelFacts {
     /// The share of its features drifted in its latest drift report.
     pub drift_share: Option<f64>,
     /// Whether its servers have a price (a placement), so that cost can be judged.
     pub priced: bool,
+    /// The candidate's newest parity check, where a gate asks for it.
+    pub parity: Option<ParityEvidence>,
+}
+
+/// The parity check a parity gate judged, kept in the rollout's evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ParityEvidence {
+    /// The stored report (`vigil parity list MODEL`).
+    #[ts(type = "number")]
+    pub report: i64,
+    pub golden_file: String,
+    #[ts(type = "number")]
+    pub matched: u64,
+    #[ts(type = "number")]
+    pub checked: u64,
+    #[ts(type = "number")]
+    pub rows: u64,
+    /// Whether it checked every row, uncancelled.
+    pub complete: bool,
+    pub sentence: String,
 }
 
 /// The reason a cost gate gives when the model's servers have no price.
@@ -91,6 +111,10 @@ pub struct Evidence {
     pub stable: Window,
     pub gates: Vec<GateResult>,
     pub verdict: Verdict,
+    /// The parity check a parity gate judged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub parity: Option<ParityEvidence>,
 }
 
 impl Evidence {
@@ -105,6 +129,8 @@ pub fn describe(result: &GateResult) -> String {
     let value = |v: Option<f64>| v.map_or("—".to_owned(), |v| format_value(result.gate.metric, v));
     let (metric, measured, threshold) = (result.gate.metric.words(), value(result.measured), value(result.threshold));
     match result.verdict {
+        Verdict::Pass if result.gate.min.is_some() => format!("{metric} {measured} ≥ {threshold}"),
+        Verdict::Fail if result.gate.min.is_some() => format!("{metric} {measured} < {threshold}"),
         Verdict::Pass => format!("{metric} {measured} ≤ {threshold}"),
         Verdict::Fail => format!("{metric} {measured} > {threshold}"),
         Verdict::Inconclusive => match &result.reason {
@@ -119,12 +145,13 @@ fn format_value(metric: Metric, value: f64) -> String {
         Metric::ErrorShare | Metric::DriftShare => format!("{:.1} %", value * 100.0),
         Metric::P99S | Metric::P50S => format!("{:.0} ms", value * 1000.0),
         Metric::CostPerThousand => format!("${value:.4}"),
+        Metric::ParityShare => format!("{:.1} %", value * 100.0),
     }
 }
 
 /// Judges the windows against the plan's gates. Fewer candidate requests than the plan's
 /// minimum make the whole measurement inconclusive; else any failed gate fails it.
-pub fn judge(plan: &Plan, candidate: Window, stable: Window, model: ModelFacts) -> (Vec<GateResult>, Verdict) {
+pub fn judge(plan: &Plan, candidate: Window, stable: Window, model: &ModelFacts) -> (Vec<GateResult>, Verdict) {
     let results: Vec<GateResult> = plan.gates.iter().map(|gate| judge_gate(gate, &candidate, &stable, model)).collect();
     let verdict = if candidate.requests < plan.min_requests as f64 {
         Verdict::Inconclusive
@@ -138,7 +165,10 @@ pub fn judge(plan: &Plan, candidate: Window, stable: Window, model: ModelFacts) 
     (results, verdict)
 }
 
-fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, model: ModelFacts) -> GateResult {
+fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, model: &ModelFacts) -> GateResult {
+    if gate.metric == Metric::ParityShare {
+        return judge_parity(gate, model.parity.as_ref());
+    }
     let (measured, stable_value) = match gate.metric {
         Metric::DriftShare => (model.drift_share, None),
         metric => (candidate.value(metric), stable.value(metric)),
@@ -169,6 +199,29 @@ fn judge_gate(gate: &Gate, candidate: &Window, stable: &Window, model: ModelFact
     let reason = unpriced.then(|| UNPRICED.to_owned());
     GateResult { gate: gate.clone(), measured, stable: stable_value, threshold, verdict, reason }
 }
+
+/// A parity gate: the candidate's newest complete check must have matched at least `min` of
+/// its golden rows; without one, it waits (inconclusive) and says how to run one.
+fn judge_parity(gate: &Gate, parity: Option<&ParityEvidence>) -> GateResult {
+    let measured = parity.filter(|p| p.complete && p.checked > 0).map(|p| p.matched as f64 / p.checked as f64);
+    let verdict = match (measured, gate.min) {
+        (Some(share), Some(min)) if share + f64::EPSILON >= min => Verdict::Pass,
+        (Some(_), Some(_)) => Verdict::Fail,
+        _ => Verdict::Inconclusive,
+    };
+    let reason = match parity {
+        None => Some(NO_PARITY.to_owned()),
+        Some(p) if !p.complete => {
+            Some(format!("its newest parity check stopped after {} of {} rows: run it again", p.checked, p.rows))
+        }
+        Some(_) => None,
+    };
+    GateResult { gate: gate.clone(), measured, stable: None, threshold: gate.min, verdict, reason }
+}
+
+/// The reason a parity gate gives when the candidate was never checked.
+pub const NO_PARITY: &str =
+    "the candidate has no parity check: run vigil parity run MODEL --revision VERSION --golden FILE";
 
 /// The lower end of the 95 % Wilson score interval of a share of `errors` in `requests`: the
 /// least error share that is still likely given what was seen.
@@ -254,6 +307,21 @@ pub async fn add_cost(
     Ok(is_priced)
 }
 
+/// The newest parity check of `version` of `model` (on any server), if it has one.
+pub async fn parity_of(conn: &mut SqliteConnection, model: &str, version: &str) -> Result<Option<ParityEvidence>> {
+    let reports = crate::parity::queries::latest_of_model(conn, model).await?;
+    let newest = reports.into_iter().filter(|report| report.version == version).max_by_key(|report| report.started_at);
+    Ok(newest.map(|report| ParityEvidence {
+        report: report.id,
+        complete: !report.cancelled && report.checked == report.rows,
+        golden_file: report.golden_file,
+        matched: report.matched,
+        checked: report.checked,
+        rows: report.rows,
+        sentence: report.sentence,
+    }))
+}
+
 /// The share of `model`'s features drifted in its latest drift report, if it has one.
 pub async fn drift_share(conn: &mut SqliteConnection, model: &str) -> Result<Option<f64>> {
     Ok(sqlx::query_scalar("SELECT drifted_share FROM drift_reports WHERE model = ? ORDER BY computed_at DESC LIMIT 1")
@@ -273,7 +341,8 @@ mod tests {
     #[test]
     fn a_failing_canary_fails_with_its_value_next_to_the_threshold() {
         let plan = Plan::default();
-        let (results, verdict) = judge(&plan, window(100.0, 40.0, 0.5), window(900.0, 9.0, 0.4), ModelFacts::default());
+        let (results, verdict) =
+            judge(&plan, window(100.0, 40.0, 0.5), window(900.0, 9.0, 0.4), &ModelFacts::default());
         assert_eq!(verdict, Verdict::Fail);
         assert_eq!(describe(&results[0]), "error share 40.0 % > 5.0 %");
         assert_eq!(describe(&results[1]), "p99 latency 500 ms ≤ 600 ms", "1.5 × the stable's 400 ms");
@@ -284,13 +353,13 @@ mod tests {
         let plan = Plan { min_requests: 10, ..Plan::default() };
         let stable = window(900.0, 4.0, 0.1);
         assert_eq!(
-            judge(&plan, window(10.0, 1.0, 0.1), stable, ModelFacts::default()).1,
+            judge(&plan, window(10.0, 1.0, 0.1), stable, &ModelFacts::default()).1,
             Verdict::Inconclusive,
             "1 in 10"
         );
-        assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, ModelFacts::default()).1, Verdict::Fail, "4 in 10");
+        assert_eq!(judge(&plan, window(10.0, 4.0, 0.1), stable, &ModelFacts::default()).1, Verdict::Fail, "4 in 10");
         assert_eq!(
-            judge(&plan, window(400.0, 40.0, 0.1), stable, ModelFacts::default()).1,
+            judge(&plan, window(400.0, 40.0, 0.1), stable, &ModelFacts::default()).1,
             Verdict::Fail,
             "10 % of 400"
         );
@@ -301,14 +370,14 @@ mod tests {
     fn too_few_requests_or_no_stable_to_compare_with_is_inconclusive_not_passed() {
         let plan = Plan::default();
         assert_eq!(
-            judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default()).1,
+            judge(&plan, window(5.0, 0.0, 0.1), window(900.0, 0.0, 0.1), &ModelFacts::default()).1,
             Verdict::Inconclusive
         );
-        let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), ModelFacts::default());
+        let (results, verdict) = judge(&plan, window(100.0, 0.0, 0.1), Window::default(), &ModelFacts::default());
         assert_eq!(results[1].verdict, Verdict::Inconclusive, "p99 relative to a stable that served nothing");
         assert_eq!(verdict, Verdict::Inconclusive);
         assert_eq!(
-            judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), ModelFacts::default()).1,
+            judge(&plan, window(100.0, 1.0, 0.1), window(900.0, 9.0, 0.1), &ModelFacts::default()).1,
             Verdict::Pass
         );
     }
@@ -316,24 +385,59 @@ mod tests {
     #[test]
     fn a_candidate_dearer_than_10_percent_over_the_stable_fails_and_an_unpriced_model_says_what_to_do() {
         let plan = Plan {
-            gates: vec![Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.1) }],
+            gates: vec![Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.1), min: None }],
             ..Plan::default()
         };
-        let priced = ModelFacts { drift_share: None, priced: true };
+        let priced = ModelFacts { drift_share: None, priced: true, parity: None };
         let costing = |per_thousand: f64| Window { cost_per_thousand: Some(per_thousand), ..window(900.0, 0.0, 0.1) };
         // Stable $0.0100 per 1,000: the bound is $0.0110. $0.0108 passes; $0.0118 (18 % dearer) fails.
-        let (results, verdict) = judge(&plan, costing(0.0108), costing(0.0100), priced);
+        let (results, verdict) = judge(&plan, costing(0.0108), costing(0.0100), &priced);
         assert_eq!(
             (verdict, describe(&results[0]).as_str()),
             (Verdict::Pass, "cost per 1,000 predictions $0.0108 ≤ $0.0110")
         );
-        let (results, verdict) = judge(&plan, costing(0.0118), costing(0.0100), priced);
+        let (results, verdict) = judge(&plan, costing(0.0118), costing(0.0100), &priced);
         assert_eq!(
             (verdict, describe(&results[0]).as_str()),
             (Verdict::Fail, "cost per 1,000 predictions $0.0118 > $0.0110")
         );
-        let (results, verdict) = judge(&plan, window(900.0, 0.0, 0.1), window(900.0, 0.0, 0.1), ModelFacts::default());
+        let (results, verdict) = judge(&plan, window(900.0, 0.0, 0.1), window(900.0, 0.0, 0.1), &ModelFacts::default());
         assert_eq!(verdict, Verdict::Inconclusive);
         assert!(describe(&results[0]).contains("set its instance type with vigil cost place"), "{results:?}");
+    }
+
+    #[test]
+    fn a_parity_gate_needs_a_complete_check_matching_at_least_its_share() {
+        let gate = Gate { metric: Metric::ParityShare, max: None, max_vs_stable: None, min: Some(0.999) };
+        let plan = Plan { gates: vec![gate], ..Plan::default() };
+        let check = |matched, checked, rows| ParityEvidence {
+            report: 1,
+            golden_file: "golden.csv".into(),
+            matched,
+            checked,
+            rows,
+            complete: checked == rows,
+            sentence: String::new(),
+        };
+        let judged = |parity: Option<ParityEvidence>| {
+            let facts = ModelFacts { parity, ..ModelFacts::default() };
+            judge(&plan, window(100.0, 0.0, 0.1), window(900.0, 0.0, 0.1), &facts)
+        };
+        let (results, verdict) = judged(Some(check(1000, 1000, 1000)));
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Pass, "parity on the golden set 100.0 % ≥ 99.9 %")
+        );
+        let (results, verdict) = judged(Some(check(997, 1000, 1000)));
+        assert_eq!(
+            (verdict, describe(&results[0]).as_str()),
+            (Verdict::Fail, "parity on the golden set 99.7 % < 99.9 %")
+        );
+        let (results, verdict) = judged(None);
+        assert_eq!(verdict, Verdict::Inconclusive, "no check yet: the step waits");
+        assert_eq!(results[0].reason.as_deref(), Some(NO_PARITY));
+        let (results, verdict) = judged(Some(check(500, 500, 1000)));
+        assert_eq!(verdict, Verdict::Inconclusive, "a cancelled check proves nothing");
+        assert!(results[0].reason.as_deref().unwrap().contains("stopped after 500 of 1000 rows"));
     }
 }

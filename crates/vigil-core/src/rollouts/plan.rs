@@ -42,6 +42,9 @@ pub enum Metric {
     DriftShare,
     /// Dollars per 1,000 successful predictions over the step (the cost report's arithmetic).
     CostPerThousand,
+    /// The share of the golden set the candidate matched in its newest complete parity check
+    /// (0–1); a gate with `min` ("parity ≥ 99.9 %") makes the check a precondition of the step.
+    ParityShare,
 }
 
 impl Metric {
@@ -52,12 +55,14 @@ impl Metric {
             Metric::P50S => "p50 latency",
             Metric::DriftShare => "drifted features",
             Metric::CostPerThousand => "cost per 1,000 predictions",
+            Metric::ParityShare => "parity on the golden set",
         }
     }
 }
 
-/// One bound a measurement must keep: absolute (`max`) or relative to the stable revision
-/// over the same time (`max_vs_stable`: "p99 at most 1.2× stable").
+/// One bound a measurement must keep: absolute (`max`), relative to the stable revision over
+/// the same time (`max_vs_stable`: "p99 at most 1.2× stable"), or, for parity, a least share
+/// (`min`: "parity at least 99.9 %").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct Gate {
@@ -66,6 +71,9 @@ pub struct Gate {
     pub max: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_vs_stable: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub min: Option<f64>,
 }
 
 /// What a rollout does when its gates failed `failure_limit` times.
@@ -113,8 +121,8 @@ impl Default for Plan {
         Plan {
             steps: vec![step(10), step(25), step(50), step(100)],
             gates: vec![
-                Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None },
-                Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(1.5) },
+                Gate { metric: Metric::ErrorShare, max: Some(0.05), max_vs_stable: None, min: None },
+                Gate { metric: Metric::P99S, max: None, max_vs_stable: Some(1.5), min: None },
             ],
             min_requests: default_min_requests(),
             failure_limit: default_failure_limit(),
@@ -172,6 +180,20 @@ impl Plan {
             previous = previous.max(step.weight);
         }
         for gate in &self.gates {
+            let parity = gate.metric == Metric::ParityShare;
+            if parity != gate.min.is_some() || (parity && (gate.max.is_some() || gate.max_vs_stable.is_some())) {
+                return invalid(format!(
+                    "The parity gate, and only it, takes min: the least share of golden rows that must match \
+                     (e.g. min = 0.999); the {} gate does not.",
+                    gate.metric.words()
+                ));
+            }
+            if let Some(min) = gate.min {
+                if !(0.0..=1.0).contains(&min) {
+                    return invalid(format!("The parity gate's min is a share from 0 to 1, not {min}."));
+                }
+                continue;
+            }
             let bounds = [gate.max, gate.max_vs_stable];
             if bounds.iter().all(Option::is_none) {
                 return invalid(format!("The {} gate needs a bound: max or max_vs_stable.", gate.metric.words()));
