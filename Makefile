@@ -126,7 +126,9 @@ bindings:
 # (writes $(CARGO_TARGET_DIR)/bench/loadgen.json); then the seasonal anomaly baseline walking forward
 # through 6 weeks of 5-minute traffic, latency and error share (5 seeds) with injected spikes, level shifts
 # and missed daily peaks, precision and recall beside a static threshold tuned on each series' first week
-# (writes $(CARGO_TARGET_DIR)/bench/anomaly.json).
+# (writes $(CARGO_TARGET_DIR)/bench/anomaly.json); then parity checks against a fast local OIP server,
+# golden rows checked per second (64 a request, and one a request) beside the load generator's
+# saturation rate on the same server (writes $(CARGO_TARGET_DIR)/bench/parity.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench-deps: test-deps
 	$(call apt_install,$(BENCH_PACKAGES))
@@ -140,7 +142,8 @@ bench: bench-deps ui drift-env
 # and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
 # the load generator 3 s at saturation, 6 s on a server stalling every 3 s, 2 rounds of 5 s beside
 # hey at a fixed rate; 3 alert notifications timed from the stored poll to a webhook and 200 targets
-# with and without 400 rules, 8 s a run; the anomaly baseline on 4 weeks, 2 seeds), in
+# with and without 400 rules, 8 s a run; the anomaly baseline on 4 weeks, 2 seeds; parity on 20,000
+# golden rows and the generator 3 s), in
 # under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
@@ -159,7 +162,7 @@ bench-quick: bench-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
 	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true

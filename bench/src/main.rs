@@ -50,6 +50,7 @@ mod drift;
 mod goal;
 mod ingest;
 mod loadgen;
+mod parity;
 mod parser;
 mod payload;
 mod poller;
@@ -73,7 +74,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      [--connections N] [--wrk PATH] [--fixed-rate R] [--fixed-seconds S] [--rounds K] [--hey-workers C] [--hey PATH]\n       \
                      vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S] [--targets N] \
                      [--rules R] [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
-                     vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]";
+                     vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]\n       \
+                     vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -88,6 +90,7 @@ fn main() -> ExitCode {
         Some("loadgen") => loadgen::run(args),
         Some("alerts") => alerts::run(args),
         Some("anomaly") => anomaly::run(args),
+        Some("parity") => parity::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

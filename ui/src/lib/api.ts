@@ -8,6 +8,7 @@ import type {
   AlertView,
   AppInfo,
   AuditEntry,
+  BuiltEnvironment,
   CapacityPlan,
   CapacityRequest,
   ChainCheck,
@@ -19,8 +20,10 @@ import type {
   DriftTimeline,
   EngineEvent,
   ErrorCode,
+  EnvironmentDiff,
   ErrorPayload,
   ExportFormat,
+  Fingerprint,
   FleetSnapshot,
   HistoryEntry,
   ImportProgress,
@@ -33,6 +36,9 @@ import type {
   ModelObjectives,
   ModelOverview,
   NewServer,
+  ParityProgress,
+  ParityReport,
+  ParityRequest,
   PerformanceReport,
   PerformanceWindow,
   Placement,
@@ -208,6 +214,25 @@ export const api = {
   alertDeliveries: () => call<Delivery[]>("alert_deliveries"),
   /** A model's realized and estimated performance per revision, by hour (the last 2 days) or by day (the last 30). */
   performanceReport: (model: string, window: PerformanceWindow) => call<PerformanceReport>("performance_report", { model, window }),
+  /** The serving environment of each revision of `model`, as last gathered. */
+  environmentFingerprints: (model: string) => call<Fingerprint[]>("environment_fingerprints", { model }),
+  /** Gathers the serving environment of `model`'s revision `version` on `server` now. */
+  environmentGather: (server: string, model: string, version: string) =>
+    call<Fingerprint>("environment_gather", { server, model, version }),
+  /** A revision's serving environment set against where its model was built; `refresh` gathers it first. */
+  environmentDiff: (server: string, model: string, version: string, refresh: boolean) =>
+    call<EnvironmentDiff>("environment_diff", { server, model, version, refresh }),
+  /** Uploads a file's text (pip freeze, requirements, conda, python_env, uv/poetry/pylock) as where `model` was built. */
+  environmentImport: (profile: Profile, model: string, fileName: string, text: string) =>
+    call<BuiltEnvironment>("environment_import", { profile, model, fileName, text }),
+  /** The newest parity check of each revision of `model`. */
+  parityLatest: (model: string) => call<ParityReport[]>("parity_latest", { model }),
+  /** Runs a parity check; `onprogress` hears each batch. A cancelled check answers its report, marked cancelled. */
+  parityStart: (profile: Profile, request: ParityRequest, onprogress: (progress: ParityProgress) => void) => {
+    const progress = new Channel<ParityProgress>(onprogress);
+    return call<ParityReport>("parity_start", { profile, request, progress });
+  },
+  parityCancel: () => call<null>("parity_cancel"),
   demoStatus: () => call<DemoStatus>("demo_status"),
   demoStart: () => call<DemoStatus>("demo_start"),
   demoStop: () => call<DemoStatus>("demo_stop"),
