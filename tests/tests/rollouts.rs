@@ -3,7 +3,9 @@
 //! failing values on the audit trail); a healthy one climbs its steps and waits for both roles
 //! before promotion; a late approval aborts when the policy says so; a restart in the middle of
 //! a step resumes from what the router really serves; a cost gate waits for a price, then judges
-//! the candidate's cost per 1,000 predictions against the stable's.
+//! the candidate's cost per 1,000 predictions against the stable's; a parity gate holds the step
+//! until the candidate has a parity check, and rolls back a candidate that does not answer the
+//! notebook's golden set as the stable does, the check kept in the evidence.
 
 use std::path::Path;
 use std::time::Duration;
@@ -225,6 +227,60 @@ async fn a_cost_gate_waits_for_a_price_then_judges_the_candidates_cost_per_1000_
     assert_eq!((gate.verdict, gate.measured, gate.stable), (Verdict::Pass, Some(candidate), Some(stable)));
     assert!(candidate > 0.0 && gate.threshold.is_some_and(|t| (t - 1.5 * stable).abs() < 1e-15), "{evidence:#?}");
     assert!(waiting.gate_lines[0].starts_with("cost per 1,000 predictions $"), "{:?}", waiting.gate_lines);
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_parity_gate_holds_the_step_until_the_candidate_is_checked_and_rolls_back_one_that_answers_otherwise() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let parity_gate = Gate { metric: Metric::ParityShare, max: None, max_vs_stable: None, min: Some(0.999) };
+    let plan = Plan { gates: vec![parity_gate], ..plan(&[50, 100], 1, 0) };
+    engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
+    let _poller = engine.polling().start();
+    let _driver = engine.rollouts().start_driver();
+    seen(&engine).await;
+
+    // v13 was never checked: the gate waits and says how to check it; the step holds.
+    let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
+    let unchecked = until(&engine, id, "an unchecked measurement", Duration::from_secs(20), |v| {
+        v.rollout.evidence.as_ref().is_some_and(|e| e.candidate.requests >= 10.0)
+    })
+    .await;
+    let evidence = unchecked.rollout.evidence.clone().expect("evidence");
+    assert_eq!(evidence.gates[0].verdict, Verdict::Inconclusive);
+    assert!(unchecked.gate_lines[0].contains("run vigil parity run"), "{:?}", unchecked.gate_lines);
+    assert_eq!((unchecked.rollout.weight, unchecked.rollout.state), (50, RolloutState::Running));
+
+    // The notebook's golden set holds the answers of the model it built, which v12 serves; v13
+    // is another model (retrained), and answers otherwise.
+    let reference = fleet.references(300).into_iter().find(|r| r.model == "fraud").expect("fraud's reference");
+    let golden = dir.path().join("fraud-golden.csv");
+    std::fs::write(&golden, &reference.csv).expect("golden set");
+    let check = |version: &str| vigil_core::parity::ParityRequest {
+        model: "fraud".into(),
+        version: Some(version.into()),
+        golden_file: golden.display().to_string(),
+        ..Default::default()
+    };
+    let parity = engine.parity();
+    let stable = parity.run(&engineer(), &check("12"), |_| {}, Arc::default()).await.expect("parity v12");
+    assert!(stable.passed, "the model the notebook built answers as it did: {}", stable.sentence);
+    let outputs: Vec<&str> = stable.outputs.iter().map(|o| o.rule.output.as_str()).collect();
+    assert_eq!(outputs, ["fraud_probability", "is_fraud"], "the outputs fraud's metadata lists, compared");
+    let candidate = parity.run(&engineer(), &check("13"), |_| {}, Arc::default()).await.expect("parity v13");
+    assert!(!candidate.passed, "{}", candidate.sentence);
+
+    // The gate fails on the candidate's check, kept in the evidence; the plan rolls it back.
+    let ended = until(&engine, id, "rolled back", Duration::from_secs(30), |v| !v.rollout.state.active()).await;
+    assert_eq!(ended.rollout.state, RolloutState::RolledBack, "{ended:#?}");
+    let evidence = ended.rollout.evidence.clone().expect("evidence");
+    assert_eq!(evidence.gates[0].verdict, Verdict::Fail);
+    assert_eq!(evidence.parity.as_ref().map(|p| (p.report, p.matched)), Some((candidate.id, candidate.matched)));
+    let reason = ended.rollout.reason.clone().unwrap_or_default();
+    assert!(reason.contains("parity on the golden set") && reason.contains("< 99.9 %"), "{reason}");
+    assert_eq!(router_weights(&fleet).await, serde_json::json!({"12": 100, "13": 0}));
     fleet.stop().await;
 }
 
