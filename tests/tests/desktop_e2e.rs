@@ -464,3 +464,67 @@ async fn the_cost_view_places_a_server_shows_fraud_12_and_13_per_1000_and_a_load
     app.element(r#"[data-testid="load-test-past"]"#, Duration::from_secs(5)).await;
     app.screenshot("load-test-cancelled");
 }
+
+/// The text in the element matching `css`, scrolled into view, once `accept` takes it (its
+/// `textContent`: WebKit's WebDriver reads no text from an ellipsized box it deems hidden).
+async fn content_when(app: &DesktopApp, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
+    let script = "const e = document.querySelector(arguments[0]); if (!e) return null; \
+                  e.scrollIntoView({ block: 'nearest' }); return e.textContent;";
+    vigil_tests::wait_for(&format!("{css} to show what is expected"), deadline, || async {
+        let text = app.session.execute(script, vec![css.into()]).await.ok()?;
+        let text = text.as_str()?.trim().to_owned();
+        accept(&text).then_some(text)
+    })
+    .await
+}
+
+/// fraud 12's golden set as the data scientist's notebook writes it: rows as fraud was trained
+/// on, with the answers of the model the demo fleet trains for v12 (its seed, 42).
+fn fraud_golden(rows: usize) -> String {
+    let spec = vigil_fleet::models::catalog().into_iter().find(|s| s.name == "fraud" && s.version == "12");
+    let spec = spec.expect("fraud 12 in the fleet's catalog");
+    let model = spec.train(42).expect("train fraud 12");
+    vigil_fleet::reference::reference_csv(&model, spec.truth, 42, rows)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_revisions_environment_is_gathered_and_its_parity_checked_from_the_model_view() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let golden = dir.path().join("fraud-golden.csv");
+    std::fs::write(&golden, fraud_golden(200)).expect("golden set");
+    let app = DesktopApp::launch("preflight", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
+    add_profile(&app, "Bo", "data_scientist").await;
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
+    app.click(&format!(r#"{fraud} [data-testid="open-model"]"#)).await;
+    let card = |version: &str| format!(r#"[data-testid="revision-preflight"][data-version="{version}"]"#);
+
+    // v12's environment, gathered from its server: the software it names, on the card.
+    app.click(&format!(r#"{} [data-testid="preflight-gather"]"#, card("12"))).await;
+    let summary = format!(r#"{} [data-testid="preflight-summary"]"#, card("12"));
+    let summary = content_when(&app, &summary, Duration::from_secs(15), |text| !text.is_empty()).await;
+    assert!(summary.starts_with("triton "), "the demo's fraud server is Triton-like: {summary}");
+
+    // The notebook's golden set: v12 answers as it did on every row, v13 (retrained) does not.
+    for (version, passed) in [("12", "true"), ("13", "false")] {
+        app.click(&format!(r#"{} [data-testid="preflight-parity"]"#, card(version))).await;
+        fill(&app, &format!(r#"{} [data-testid="parity-golden"]"#, card(version)), &golden.display().to_string()).await;
+        app.click(&format!(r#"{} [data-testid="parity-run"]"#, card(version))).await;
+        let report = format!(r#"{} [data-testid="parity-report"][data-passed="{passed}"]"#, card(version));
+        app.element(&report, Duration::from_secs(30)).await;
+        let line = format!(r#"{} [data-testid="preflight-parity-line"]"#, card(version));
+        let line = content_when(&app, &line, Duration::from_secs(10), |t| t.contains("of 200 rows")).await;
+        if passed == "true" {
+            assert!(line.contains("matched 200 of 200 rows"), "{line}");
+        } else {
+            app.element(&format!(r#"{report} [data-testid="parity-mismatch"]"#), Duration::from_secs(5)).await;
+            let sentence = format!(r#"{report} [data-testid="parity-report-sentence"]"#);
+            let sentence = content_when(&app, &sentence, Duration::from_secs(5), |t| !t.is_empty()).await;
+            assert!(sentence.starts_with("fraud v13 matched") && sentence.contains("it fails"), "{sentence}");
+        }
+    }
+    let report = format!(r#"{} [data-testid="parity-report"]"#, card("13"));
+    let script = "document.querySelector(arguments[0]).scrollIntoView({ block: 'start' });";
+    app.session.execute(script, vec![report.into()]).await.expect("scroll to the report");
+    app.screenshot("preflight");
+}

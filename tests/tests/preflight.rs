@@ -61,6 +61,7 @@ async fn a_real_mlserver_model_passes_parity_and_one_with_other_preprocessing_fa
     assert_eq!((same.rows, same.checked, same.matched, same.passed), (150, 150, 150, true), "{}", same.sentence);
     assert!(same.mismatches.is_empty());
     assert_eq!(same.outputs[0].datatype, "INT64", "MLServer's scikit-learn runtime answers labels");
+    assert!(same.outputs[0].rule.exact, "labels are compared exactly, and the report says so");
     assert!(
         same.sentence.contains("matched 150 of 150 golden rows") && same.sentence.contains("passes"),
         "{}",

@@ -76,7 +76,8 @@ pub fn check(expected: &Cell, got: &[Value], datatype: &str, rule: &OutputRule) 
     largest.map_or(Ok(()), Err)
 }
 
-fn is_label_type(datatype: &str) -> bool {
+/// Whether outputs of `datatype` are labels, compared exactly.
+pub fn is_label_type(datatype: &str) -> bool {
     datatype == "BYTES" || datatype == "BOOL" || datatype.starts_with("INT") || datatype.starts_with("UINT")
 }
 

@@ -125,6 +125,8 @@ pub async fn run(
             summary.mismatched += tally.mismatched;
             if summary.datatype.is_empty() {
                 summary.datatype = tally.datatype;
+                // As compared: a label type is compared exactly whatever the rule's tolerance.
+                summary.rule.exact |= super::compare::is_label_type(&summary.datatype);
             }
             if let Some((difference, row)) = tally.largest {
                 if summary.largest_difference.is_none_or(|known| difference > known) {
