@@ -87,12 +87,36 @@ async fn a_real_mlserver_model_passes_parity_and_one_with_other_preprocessing_fa
     let verdicts: Vec<(&str, bool)> = latest.iter().map(|r| (r.version.as_str(), r.passed)).collect();
     assert_eq!(verdicts, [("v1", true), ("v2", false)]);
 
+    // Cancelled after its first batch: what was checked is reported, and it does not pass.
+    let cancel = Arc::new(AtomicBool::new(false));
+    let stop = cancel.clone();
+    let stop_after_first =
+        move |_: vigil_core::parity::ParityProgress| stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let cancelled = parity.run(&ana(), &request("v1"), stop_after_first, cancel).await.expect("cancelled parity");
+    assert!(cancelled.cancelled && !cancelled.passed, "{}", cancelled.sentence);
+    assert!(cancelled.checked < 150 && cancelled.checked % 32 == 0, "whole batches only: {}", cancelled.checked);
+    assert!(
+        cancelled.sentence.contains(&format!("cancelled after {} of 150 rows", cancelled.checked)),
+        "{}",
+        cancelled.sentence
+    );
+
     // KServe v1 bodies are built too: MLServer does not speak v1, and its refusal is reported
     // in its own words for every row, not as a crash.
     let v1 = ParityRequest { protocol: Some(Protocol::KserveV1), ..request("v1") };
     let refused = parity.run(&ana(), &v1, |_| {}, Arc::new(AtomicBool::new(false))).await.expect("v1 parity");
     assert_eq!((refused.matched, refused.passed), (0, false));
     assert!(refused.mismatches[0].reason.contains("HTTP 404"), "{}", refused.mismatches[0].reason);
+
+    // Golden sets go only to loopback hosts and those allowed: the same server named by a
+    // non-loopback address is refused before anything is sent.
+    let elsewhere = mlserver.http_url.replace("127.0.0.1", "192.0.2.10");
+    let moved =
+        NewServer { name: "mlserver".into(), base_url: elsewhere, kind: ServerKind::Mlserver, ..Default::default() };
+    engine.servers().update("mlserver", moved).await.expect("move the server");
+    let refused =
+        parity.run(&ana(), &request("v1"), |_| {}, Arc::new(AtomicBool::new(false))).await.expect_err("refused");
+    assert!(refused.to_string().contains("only to loopback hosts and those allowed"), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
