@@ -81,3 +81,48 @@ pub fn read(path: &Path, named: &[String], metadata_outputs: &[String], cancel: 
     }
     Ok(golden)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never() -> AtomicBool {
+        AtomicBool::new(false)
+    }
+
+    #[test]
+    fn json_lines_keep_a_vector_output_and_the_metadata_names_the_outputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("golden.jsonl");
+        std::fs::write(&path, "{\"a\": 1, \"b\": 2.5, \"probabilities\": [0.1, 0.9]}\n{\"a\": 3, \"b\": 4, \"probabilities\": [0.7, 0.3]}\n").unwrap();
+        let golden = read(&path, &[], &["probabilities".into(), "absent".into()], &never()).unwrap();
+        assert_eq!(
+            (golden.inputs.as_slice(), golden.outputs.as_slice()),
+            (&["a".to_owned(), "b".to_owned()][..], &["probabilities".to_owned()][..])
+        );
+        assert_eq!(golden.input_rows[1], [Cell::Number(3.0), Cell::Number(4.0)]);
+        assert_eq!(golden.expected_rows[0], [Cell::Text("[0.1,0.9]".into())], "an array is kept as its JSON");
+    }
+
+    #[test]
+    fn a_usual_output_name_is_taken_and_a_missing_one_is_named_with_the_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("golden.csv");
+        std::fs::write(&path, "x,y,prediction\n1,2,0\n").unwrap();
+        let golden = read(&path, &[], &[], &never()).unwrap();
+        assert_eq!(golden.outputs, ["prediction"]);
+        let missing = read(&path, &["label".into()], &[], &never()).unwrap_err().to_string();
+        assert!(missing.contains("has no column 'label'") && missing.contains("x, y, prediction"), "{missing}");
+        std::fs::write(&path, "x,y\n1,2\n").unwrap();
+        let none = read(&path, &[], &[], &never()).unwrap_err().to_string();
+        assert!(none.contains("--output NAME"), "{none}");
+    }
+
+    #[test]
+    fn a_parquet_golden_set_is_read_like_a_csv_one() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/drift/reference.parquet");
+        let golden = read(&path, &["score".into()], &[], &never()).unwrap();
+        assert_eq!(golden.inputs, ["order_id", "amount", "items", "country", "returning"]);
+        assert_eq!((golden.input_rows.len(), golden.expected_rows[1].as_slice()), (1_000, &[Cell::Number(0.1)][..]));
+    }
+}
