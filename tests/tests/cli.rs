@@ -483,3 +483,45 @@ async fn a_pipeline_rolls_out_from_the_cli_the_collector_drives_and_wait_fails_w
     assert!(vigil(&db, &["audit", "verify"]).await.success());
     fleet.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn env_and_parity_from_the_cli_print_the_difference_and_fail_a_revision_that_does_not_answer() {
+    let (dir, db) = temp_db();
+    let model_server = MlserverLike::start().await;
+    assert!(vigil(&db, &["server", "add", "serving", &model_server.url()]).await.success());
+    assert!(vigil(&db, &["collect", "--poll-interval", "0.2", "--for", "0.6"]).await.success());
+    let who = ["--as", "bo", "--role", "data_scientist"];
+
+    let freeze = dir.path().join("freeze.txt");
+    std::fs::write(&freeze, "numpy==1.26.4\nscikit-learn==1.5.2\n").unwrap();
+    let freeze = freeze.to_str().unwrap();
+    let imported = vigil(&db, &[&["env", "import", "iris", freeze][..], &who].concat()).await;
+    assert!(imported.success(), "{imported:?}");
+    assert_eq!(imported.stdout.trim(), "Imported 2 packages from freeze.txt as where iris was built.");
+    let diff = vigil(&db, &["env", "diff", "iris", "--revision", "v1", "--json"]).await;
+    assert!(diff.success(), "{diff:?}");
+    let diff: Value = serde_json::from_str(&diff.stdout).expect("env diff --json is JSON");
+    assert_eq!(diff["served"]["software"], "mlserver 1.7.1", "{diff}");
+    assert_eq!(diff["built"]["file_name"], "freeze.txt", "{diff}");
+    assert!(diff["sentence"].as_str().unwrap().contains("states no packages where it serves"), "{diff}");
+
+    // A malformed line is refused by its number, and exits 1.
+    let broken = dir.path().join("broken.txt");
+    std::fs::write(&broken, "numpy==1.26.4\nnumpy>=>1\n").unwrap();
+    let refused = vigil(&db, &[&["env", "import", "iris", broken.to_str().unwrap()][..], &who].concat()).await;
+    assert!(!refused.success() && refused.stderr.contains("broken.txt, line 2"), "{refused:?}");
+
+    // This server takes no inference requests: every golden row fails in its words, and the
+    // command exits 1 for a pipeline to stop on.
+    let golden = dir.path().join("golden.csv");
+    std::fs::write(&golden, "a,b,c,d,predict\n5.1,3.5,1.4,0.2,0\n6.2,2.9,4.3,1.3,1\n").unwrap();
+    let golden = golden.to_str().unwrap();
+    let parity =
+        vigil(&db, &[&["parity", "run", "iris", "--revision", "v1", "--golden", golden][..], &who].concat()).await;
+    assert_eq!(parity.code, Some(1), "{parity:?}");
+    assert!(parity.stdout.contains("iris v1 matched 0 of 2 golden rows from golden.csv (0 %): it fails"), "{parity:?}");
+    assert!(parity.stdout.contains("the server answered HTTP"), "each row says why: {parity:?}");
+    let listed = vigil(&db, &["parity", "list", "iris", "--json"]).await;
+    let listed: Value = serde_json::from_str(&listed.stdout).expect("parity list --json is JSON");
+    assert_eq!((listed[0]["checked"].as_u64(), listed[0]["passed"].as_bool()), (Some(2), Some(false)), "{listed}");
+}
