@@ -3,7 +3,8 @@
 //! preprocessing fails with its mismatching rows named; against a real MLflow tracking server, a
 //! logged model's requirements are read back as where its revision serves and set against the
 //! data scientist's uploaded `pip freeze`, the known difference marked with its risks; a
-//! revision whose parity fails holds a rollout's parity gate.
+//! TorchServe revision's fingerprint names its archive and runtime, from the management API's
+//! description (a response written from TorchServe's documented format).
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use vigil_core::parity::{ParityRequest, Protocol};
 use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_requirements::Risk;
-use vigil_tests::loopback::MlserverLike;
+use vigil_tests::loopback::{metrics_fixture, MlserverLike, RecordedServer};
 use vigil_tests::mlflow::RealMlflow;
 use vigil_tests::mlserver::{RealMlserver, Training};
 
@@ -189,4 +190,35 @@ fn python_version() -> Vec<u8> {
         .output()
         .expect("python")
         .stdout
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_torchserve_revisions_fingerprint_names_its_archive_and_runtime() {
+    let recorded = [
+        ("/ping", "written/torchserve-ping.http"),
+        ("/management/models", "written/torchserve-models.http"),
+        ("/management/models/resnet-18/all", "written/torchserve-resnet-all.http"),
+        ("/management/models/resnet-18", "written/torchserve-resnet-default.http"),
+        ("/management/models/resnet-18/2.0", "written/torchserve-resnet-2.0.http"),
+        ("/management/models/bert_seq_clf/all", "written/torchserve-bert-all.http"),
+        ("/management/models/bert_seq_clf", "written/torchserve-bert-all.http"),
+    ];
+    let server = RecordedServer::start_with(&recorded, vec![metrics_fixture("/metrics", "torchserve.prom")]).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine(&dir).await;
+    let new = NewServer {
+        name: "torchserve".into(),
+        base_url: server.url(),
+        kind: ServerKind::Torchserve,
+        metrics_url: Some(format!("{}/metrics", server.url())),
+        management_url: Some(format!("{}/management", server.url())),
+        ..Default::default()
+    };
+    engine.servers().add(new).await.expect("add");
+    engine.polling().check_all().await.expect("poll");
+
+    let fingerprint = engine.environment().gather("", "resnet-18", Some("2.0")).await.expect("gather");
+    assert_eq!(fingerprint.summary, "torchserve · python handler", "{fingerprint:?}");
+    assert_eq!(fingerprint.sources, ["TorchServe's manifest of resnet-18-v2.mar"], "{fingerprint:?}");
+    assert!(fingerprint.problems.is_empty(), "{:?}", fingerprint.problems);
 }
