@@ -31,14 +31,16 @@ pub async fn choose(
     version: Option<&str>,
     purpose: &str,
 ) -> Result<ChosenRevision> {
-    let model = model.trim();
-    if model.is_empty() {
-        return Err(VigilError::invalid("model", "Name the model."));
-    }
-    let now = chrono::Utc::now().timestamp_millis();
-    let overviews = crate::dashboard::overview::read(pool, now).await?;
+    let server = server_of(pool, server, model).await?;
+    revision_on(pool, server, model, version, purpose).await
+}
+
+/// The server named `server`, or ("") the only server serving `model`.
+pub async fn server_of(pool: &SqlitePool, server: &str, model: &str) -> Result<Server> {
+    let model = named(model)?;
     let server_name = match server.trim() {
         "" => {
+            let overviews = crate::dashboard::overview::read(pool, chrono::Utc::now().timestamp_millis()).await?;
             let servers: Vec<&str> = overviews.iter().filter(|m| m.model == model).map(|m| m.server.as_str()).collect();
             match servers.as_slice() {
                 [one] => (*one).to_owned(),
@@ -57,13 +59,29 @@ pub async fn choose(
         }
         named => named.to_owned(),
     };
-    let mut conn = pool.acquire().await?;
-    let server = crate::servers::queries::get(&mut conn, &server_name).await?;
-    let stable = overviews
-        .iter()
-        .find(|m| m.server == server.name && m.model == model)
-        .and_then(|m| m.revisions.iter().find(|r| r.role == RevisionRole::Stable).map(|r| r.version.clone()));
-    let revisions = crate::revisions::of_model(&mut conn, &server.name, model).await?;
+    crate::servers::queries::get(&mut *pool.acquire().await?, &server_name).await
+}
+
+/// The revision of `model` on `server` at `version` (None: the only revision, else the stable one).
+pub async fn revision_on(
+    pool: &SqlitePool,
+    server: Server,
+    model: &str,
+    version: Option<&str>,
+    purpose: &str,
+) -> Result<ChosenRevision> {
+    let model = named(model)?;
+    let stable = match version {
+        Some(_) => None,
+        None => {
+            let overviews = crate::dashboard::overview::read(pool, chrono::Utc::now().timestamp_millis()).await?;
+            overviews
+                .into_iter()
+                .find(|m| m.server == server.name && m.model == model)
+                .and_then(|m| m.revisions.into_iter().find(|r| r.role == RevisionRole::Stable).map(|r| r.version))
+        }
+    };
+    let revisions = crate::revisions::of_model(&mut *pool.acquire().await?, &server.name, model).await?;
     let versions = || revisions.iter().map(|(v, _)| version_name(v)).collect::<Vec<_>>().join(", ");
     let (version, metadata) = match version.or(stable.as_deref()) {
         Some(wanted) => {
@@ -95,4 +113,11 @@ pub async fn choose(
         }
     };
     Ok(ChosenRevision { server, model: model.to_owned(), version, metadata })
+}
+
+fn named(model: &str) -> Result<&str> {
+    match model.trim() {
+        "" => Err(VigilError::invalid("model", "Name the model.")),
+        model => Ok(model),
+    }
 }

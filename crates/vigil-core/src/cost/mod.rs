@@ -204,20 +204,20 @@ impl Cost {
         progress: impl Fn(LoadTestProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<LoadTestResult> {
-        let chosen = crate::chosen::choose(
+        let server = crate::chosen::server_of(self.context.pool(), &request.server, &request.model).await?;
+        let allowed_hosts = loadtest::allowed_hosts(&mut *self.context.pool().acquire().await?).await?;
+        if let Ok(base) = url::Url::parse(&server.base_url) {
+            crate::loadgen::check_host(&base, &allowed_hosts)?;
+        }
+        let chosen = crate::chosen::revision_on(
             self.context.pool(),
-            &request.server,
+            server,
             &request.model,
             request.version.as_deref(),
             "load-test",
         )
         .await?;
         let (server, version, metadata) = (chosen.server, chosen.version, chosen.metadata);
-        let mut conn = self.context.pool().acquire().await?;
-        let allowed_hosts = loadtest::allowed_hosts(&mut conn).await?;
-        if let Ok(base) = url::Url::parse(&server.base_url) {
-            crate::loadgen::check_host(&base, &allowed_hosts)?;
-        }
         let kind = server.detected_kind.unwrap_or(server.kind);
         let url = kind
             .model_infer_url(&server.base_url, &request.model, Some(version.as_str()).filter(|v| !v.is_empty()))
@@ -230,6 +230,7 @@ impl Cost {
                 );
                 crate::VigilError::invalid("server", message)
             })?;
+        let mut conn = self.context.pool().acquire().await?;
         let objectives = crate::objectives::book(&mut conn).await?.for_model(&request.model);
         let settled = loadtest::settle(&request, (Some(objectives.p99_s.max), Some(objectives.error_share.max)))?;
         let bodies = match &request.payload_file {

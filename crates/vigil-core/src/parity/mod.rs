@@ -146,16 +146,23 @@ impl Parity {
         progress: impl Fn(ParityProgress) + Send + Sync + 'static,
         cancel: Arc<AtomicBool>,
     ) -> Result<ParityReport> {
-        let revision = crate::chosen::choose(
-            self.context.pool(),
-            &request.server,
-            &request.model,
-            request.version.as_deref(),
-            "check",
-        )
-        .await?;
+        let pool = self.context.pool();
+        let server = crate::chosen::server_of(pool, &request.server, &request.model).await?;
+        let allowed_hosts = crate::cost::loadtest::allowed_hosts(&mut *pool.acquire().await?).await?;
+        let base = url::Url::parse(&server.base_url).map_err(|err| VigilError::invalid("url", err.to_string()))?;
+        crate::loadgen::check_host(&base, &allowed_hosts).map_err(|_| {
+            VigilError::invalid(
+                "server",
+                format!(
+                    "Vigil sends golden sets only to loopback hosts and those allowed for load tests; {} is neither: \
+                     allow it in Settings (or: vigil loadtest hosts --allow HOST).",
+                    server.base_url
+                ),
+            )
+        })?;
+        let revision =
+            crate::chosen::revision_on(pool, server, &request.model, request.version.as_deref(), "check").await?;
         let server = &revision.server;
-        let allowed_hosts = crate::cost::loadtest::allowed_hosts(&mut *self.context.pool().acquire().await?).await?;
         let protocol = request.protocol.unwrap_or_default();
         let kind = server.detected_kind.unwrap_or(server.kind);
         let url = protocol.url(kind, &server.base_url, &revision.model, &revision.version).ok_or_else(|| {
@@ -166,20 +173,6 @@ impl Parity {
                      (--protocol kserve-v1); server {} is {}.",
                     server.name,
                     kind.as_str()
-                ),
-            )
-        })?;
-        crate::loadgen::check_host(
-            &url::Url::parse(&url).map_err(|err| VigilError::invalid("url", err.to_string()))?,
-            &allowed_hosts,
-        )
-        .map_err(|_| {
-            VigilError::invalid(
-                "server",
-                format!(
-                    "Vigil sends golden sets only to loopback hosts and those allowed for load tests; {} is neither: \
-                         allow it in Settings (or: vigil loadtest hosts --allow HOST).",
-                    server.base_url
                 ),
             )
         })?;
