@@ -504,6 +504,7 @@ async fn env_and_parity_from_the_cli_print_the_difference_and_fail_a_revision_th
     assert_eq!(diff["served"]["software"], "mlserver 1.7.1", "{diff}");
     assert_eq!(diff["built"]["file_name"], "freeze.txt", "{diff}");
     assert!(diff["sentence"].as_str().unwrap().contains("states no packages where it serves"), "{diff}");
+    assert_eq!(diff["packages"], serde_json::json!([]), "nothing is marked missing where nothing is stated: {diff}");
 
     // A malformed line is refused by its number, and exits 1.
     let broken = dir.path().join("broken.txt");

@@ -107,8 +107,12 @@ fn fingerprint_text(fingerprint: &Fingerprint) -> String {
     for problem in &fingerprint.problems {
         text.push_str(&format!("not read: {problem}\n"));
     }
-    let rows = fingerprint.pins.iter().map(|pin| [pin.name.clone(), pin.constraint.clone()]);
-    text.push_str(&table(["PACKAGE", "VERSION"], rows));
+    if fingerprint.pins.is_empty() {
+        text.push_str("No package is stated where it serves.\n");
+    } else {
+        let rows = fingerprint.pins.iter().map(|pin| [pin.name.clone(), pin.constraint.clone()]);
+        text.push_str(&table(["PACKAGE", "VERSION"], rows));
+    }
     text
 }
 

@@ -247,9 +247,10 @@ impl Environment {
 
 /// `served` set against `built`.
 pub fn compare(built: Option<BuiltEnvironment>, served: Fingerprint) -> EnvironmentDiff {
+    // A side that states no package says nothing of any: nothing is compared, the sentence says why.
     let packages = match &built {
-        Some(built) => vigil_requirements::diff(&built.pins, &served.pins),
-        None => Vec::new(),
+        Some(built) if !served.pins.is_empty() => vigil_requirements::diff(&built.pins, &served.pins),
+        _ => Vec::new(),
     };
     let risky = packages.iter().filter(|package| !package.risks.is_empty()).count();
     let sentence = sentence(built.as_ref(), &served, &packages, risky);
