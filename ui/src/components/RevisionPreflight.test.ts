@@ -67,7 +67,7 @@ describe("RevisionPreflight", () => {
   it("shows the last check as a badge with the rows it matched", async () => {
     const { text, find } = await card({ fingerprints: [fingerprint({ problems: ["MLflow was not asked: no registry is set"] })], reports: [parityReport()] });
     expect(text("preflight-parity-badge")).toBe("Failed");
-    expect(text("preflight-parity-line")).toBe("matched 148 of 150 rows (98.7 %)");
+    expect(text("preflight-parity-line")).toBe("matched 148 of 150 rows (98.6 %)");
     expect(text("preflight-problems")).toBe("· 1 source could not be read");
     expect(find("preflight-problems")!.title).toBe("MLflow was not asked: no registry is set");
   });

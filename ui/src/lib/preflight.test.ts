@@ -19,7 +19,7 @@ describe("preflight words", () => {
     const failed = parityReport();
     expect(parityBadge(failed)).toMatchObject({ word: "Failed", tone: "bad" });
     expect(parityBadge(failed).why, "the engine's sentence on hover").toBe(failed.sentence);
-    expect(parityLine(failed)).toBe("matched 148 of 150 rows (98.7 %)");
+    expect(parityLine(failed)).toBe("matched 148 of 150 rows (98.6 %)");
     expect(parityLine(parityReport({ matched: 1496, checked: 1500, rows: 1500, matched_share: 1496 / 1500 }))).toBe(
       "matched 1,496 of 1,500 rows (99.7 %)",
     );
@@ -27,6 +27,7 @@ describe("preflight words", () => {
     expect(parityBadge(passed)).toMatchObject({ word: "Passed", tone: "ok" });
     expect(parityLine(passed)).toBe("matched 150 of 150 rows (100 %)");
     expect(shareWords(0)).toBe("0 %");
+    expect(shareWords(0.99899), "a share below 99.9 % never reads as 99.9 %").toBe("99.8 %");
   });
 
   it("says how far a cancelled check got, and that no check was run", () => {

@@ -31,10 +31,11 @@ export const RISK_TONE: Record<Risk, Tone> = {
 /** One side of a package's difference: its version, or "absent" as the engine's sentence says. */
 export const sideWords = (version: string | null) => version ?? "absent";
 
-/** A share as the engine's parity sentence writes it: "100 %", "0 %", else one decimal, "98.7 %". */
+/** A share as the engine's parity sentence writes it (vigil-core's `share_words`): one decimal
+ * rounded down, so a share below a bound never reads as the bound; "100 %" and "0 %" whole. */
 export function shareWords(share: number): string {
-  const value = share * 100;
-  return value === 100 || value === 0 ? `${value.toFixed(0)} %` : `${value.toFixed(1)} %`;
+  const tenths = Math.floor(share * 1000 + 1e-9) / 10;
+  return tenths >= 100 || (tenths <= 0 && share <= 0) ? `${tenths.toFixed(0)} %` : `${tenths.toFixed(1)} %`;
 }
 
 /** A parity check's verdict as a dot and a word, with the engine's sentence on hover. */
@@ -44,7 +45,7 @@ export function parityBadge(report: ParityReport | null): StatusView {
   return report.passed ? { word: "Passed", tone: "ok", why: report.sentence } : { word: "Failed", tone: "bad", why: report.sentence };
 }
 
-/** What a parity check matched: "matched 148 of 150 rows (98.7 %)", plus what a cancelled one left unchecked. */
+/** What a parity check matched: "matched 148 of 150 rows (98.6 %)", plus what a cancelled one left unchecked. */
 export function parityLine(report: ParityReport | null): string {
   if (!report) return "No parity check yet";
   if (report.matched_share === null) return `no row checked of ${report.rows.toLocaleString("en-US")}`;

@@ -51,7 +51,7 @@ export function parityReport(overrides: Partial<ParityReport> = {}): ParityRepor
       { row: 17, output: "is_fraud", expected: "1", got: "0", reason: "a label differs", difference: null },
       { row: 92, output: "is_fraud", expected: "0", got: "1", reason: "a label differs", difference: null },
     ],
-    sentence: "fraud v13 matched 148 of 150 golden rows from /data/fraud-golden.csv (98.7 %); mismatching rows include 17, 92: it fails (100 % must match).",
+    sentence: "fraud v13 matched 148 of 150 golden rows from /data/fraud-golden.csv (98.6 %): it fails (at least 99.9 % must match); mismatching rows include 17, 92.",
     ...overrides,
   };
 }

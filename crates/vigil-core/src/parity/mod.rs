@@ -275,17 +275,21 @@ pub async fn latest_of(
     queries::latest(conn, revision_id).await
 }
 
+/// A share as a percentage to one decimal, rounded down so that a share below a bound never
+/// reads as the bound ("99.8 %" for 0.99899; "100 %" only when every row matched).
+pub fn share_words(share: f64) -> String {
+    let tenths = (share * 1000.0 + 1e-9).floor() / 10.0;
+    if tenths >= 100.0 || (tenths <= 0.0 && share <= 0.0) {
+        format!("{tenths:.0} %")
+    } else {
+        format!("{tenths:.1} %")
+    }
+}
+
 /// The check in plain words.
 fn sentence(report: &ParityReport) -> String {
     let revision = format!("{} {}", report.model, version_name(&report.version));
-    let percent = |share: f64| {
-        let value = share * 100.0;
-        if value == 100.0 || value == 0.0 {
-            format!("{value:.0} %")
-        } else {
-            format!("{value:.1} %")
-        }
-    };
+    let percent = share_words;
     let Some(share) = report.matched_share else {
         return format!(
             "{revision} was not checked: no row of {} was sent before it was cancelled.",
@@ -320,4 +324,19 @@ fn sentence(report: &ParityReport) -> String {
         (false, false) => format!(": it fails (at least {} must match)", percent(report.required_share)),
     };
     format!("{head}{verdict}{named}{largest}.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_words;
+
+    #[test]
+    fn a_share_below_its_bound_never_reads_as_the_bound() {
+        assert_eq!(share_words(0.99899), "99.8 %");
+        assert_eq!(share_words(0.999), "99.9 %");
+        assert_eq!(share_words(1.0), "100 %");
+        assert_eq!(share_words(0.0), "0 %");
+        assert_eq!(share_words(2.0 / 3.0), "66.6 %");
+        assert_eq!(share_words(0.0004), "0.0 %");
+    }
 }

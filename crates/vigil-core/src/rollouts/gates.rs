@@ -145,7 +145,7 @@ fn format_value(metric: Metric, value: f64) -> String {
         Metric::ErrorShare | Metric::DriftShare => format!("{:.1} %", value * 100.0),
         Metric::P99S | Metric::P50S => format!("{:.0} ms", value * 1000.0),
         Metric::CostPerThousand => format!("${value:.4}"),
-        Metric::ParityShare => format!("{:.1} %", value * 100.0),
+        Metric::ParityShare => crate::parity::share_words(value),
     }
 }
 
@@ -426,7 +426,7 @@ mod tests {
         let (results, verdict) = judged(Some(check(1000, 1000, 1000)));
         assert_eq!(
             (verdict, describe(&results[0]).as_str()),
-            (Verdict::Pass, "parity on the golden set 100.0 % ≥ 99.9 %")
+            (Verdict::Pass, "parity on the golden set 100 % ≥ 99.9 %")
         );
         let (results, verdict) = judged(Some(check(997, 1000, 1000)));
         assert_eq!(
