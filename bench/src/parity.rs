@@ -6,8 +6,9 @@
 //! the repository index, readiness and metadata as MLServer does, and every `infer` with a
 //! `predict` label for each row it is sent. Vigil's engine (a temporary database) polls it once,
 //! then checks a generated golden set (N rows of 4 features, every expected label 1) in batches
-//! of 64 rows, and again one row a request; then the load generator sends one-row requests at an
-//! unreachable rate for S seconds. Printed: rows/s of each parity run, requests/s at saturation,
+//! of 64 rows (4 under way, the default), one row a request, and one row a request with 64 under
+//! way (as many as the generator); then the load generator sends one-row requests at an
+//! unreachable rate for S seconds, at most 64 under way. Printed: rows/s of each parity run, requests/s at saturation,
 //! and their ratios (one row a request against the generator is the like-for-like figure: each
 //! parity request is also parsed and compared row by row).
 //!
@@ -117,12 +118,13 @@ async fn measure(options: &Options, url: &str) -> Result<(), String> {
     engine.polling().check_all().await.map_err(|e| e.to_string())?;
     let person = Person::here("bench", Role::Engineer).map_err(|e| e.to_string())?;
 
-    let parity = |batch: u32, rows: usize| {
+    let parity = |batch: u32, in_flight: u32, rows: usize| {
         let request = ParityRequest {
             model: "iris".into(),
             version: Some("v1".into()),
             golden_file: golden.display().to_string(),
             batch_rows: Some(batch),
+            in_flight: Some(in_flight),
             ..Default::default()
         };
         let (engine, person) = (engine.clone(), person.clone());
@@ -136,8 +138,9 @@ async fn measure(options: &Options, url: &str) -> Result<(), String> {
             Ok::<f64, String>(rows as f64 / started.elapsed().as_secs_f64())
         }
     };
-    let batched = parity(64, options.rows).await?;
-    let single = parity(1, options.rows).await?;
+    let batched = parity(64, 4, options.rows).await?;
+    let single = parity(1, 4, options.rows).await?;
+    let single_wide = parity(1, 64, options.rows).await?;
 
     let plan = LoadPlan {
         url: url::Url::parse(&format!("{url}/v2/models/iris/versions/v1/infer")).map_err(|e| e.to_string())?,
@@ -156,6 +159,7 @@ async fn measure(options: &Options, url: &str) -> Result<(), String> {
     println!("Parity against a fast local OIP server ({} golden rows), beside the load generator on it:", options.rows);
     println!("  parity, 64 rows a request   {batched:>12.0} rows/s");
     println!("  parity, 1 row a request     {single:>12.0} rows/s");
+    println!("  parity, 1 row, 64 under way {single_wide:>12.0} rows/s");
     println!("  load generator, saturation  {generator:>12.0} requests/s ({} s, 64 under way)", options.seconds);
     println!(
         "Ratios: batched parity {:.2}× the generator's requests/s; one row a request {:.2}×",
@@ -174,7 +178,7 @@ async fn measure(options: &Options, url: &str) -> Result<(), String> {
     ]);
     if let Some(out) = &options.out {
         let figures = json!({
-            "rows": options.rows, "parity_batched_rows_per_s": batched, "parity_single_rows_per_s": single,
+            "rows": options.rows, "parity_batched_rows_per_s": batched, "parity_single_rows_per_s": single, "parity_single_64_in_flight_rows_per_s": single_wide,
             "generator_requests_per_s": generator, "goals": goals, "machine": crate::machine(),
         });
         std::fs::write(out, serde_json::to_string_pretty(&figures).unwrap_or_default()).map_err(|e| e.to_string())?;

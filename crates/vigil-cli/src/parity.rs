@@ -36,6 +36,9 @@ pub enum ParityCommand {
         /// Golden rows in one request (default 64)
         #[arg(long)]
         batch: Option<u32>,
+        /// Requests under way at once, 1 to 64 (default 4)
+        #[arg(long, value_name = "N")]
+        in_flight: Option<u32>,
         #[arg(long)]
         json: bool,
     },
@@ -49,7 +52,18 @@ pub enum ParityCommand {
 
 pub async fn run(engine: &Engine, actor: &Actor, command: ParityCommand) -> Result<(), VigilError> {
     match command {
-        ParityCommand::Run { model, revision, golden, outputs, tolerances, exact, protocol, batch, json } => {
+        ParityCommand::Run {
+            model,
+            revision,
+            golden,
+            outputs,
+            tolerances,
+            exact,
+            protocol,
+            batch,
+            in_flight,
+            json,
+        } => {
             let mut rules = tolerances.iter().map(|spec| tolerance(spec)).collect::<Result<Vec<_>, _>>()?;
             for name in exact {
                 match rules.iter_mut().find(|rule| rule.output == name) {
@@ -70,6 +84,7 @@ pub async fn run(engine: &Engine, actor: &Actor, command: ParityCommand) -> Resu
                 rules,
                 protocol,
                 batch_rows: batch,
+                in_flight,
             };
             let progress = |p: vigil_core::parity::ParityProgress| {
                 eprint!("\r{} of {} rows checked, {} matched   ", p.checked, p.rows, p.matched);

@@ -149,7 +149,7 @@ describe("RevisionPreflight", () => {
     await settle();
     expect(commands.find((c) => c.command === "parity_start")!.args).toMatchObject({
       profile: ANA,
-      request: { server: "fraud-prod", model: "fraud", version: "13", golden_file: "/data/fraud-golden.csv", outputs: [], rules: [], protocol: null, batch_rows: null },
+      request: { server: "fraud-prod", model: "fraud", version: "13", golden_file: "/data/fraud-golden.csv", outputs: [], rules: [], protocol: null, batch_rows: null, in_flight: null },
     });
     progress!.onmessage({ model: "fraud", version: "13", checked: 64, matched: 63, rows: 150 });
     await settle();

@@ -1053,7 +1053,11 @@ rules: Array<OutputRule>,
 /**
  * None: the Open Inference Protocol v2.
  */
-protocol: Protocol | null, batch_rows: number | null, };
+protocol: Protocol | null, batch_rows: number | null, 
+/**
+ * Requests under way at once (1 to 64; None: 4).
+ */
+in_flight: number | null, };
 
 export type LoadTestRequest = { 
 /**

@@ -33,6 +33,10 @@ use crate::{Result, VigilError};
 pub const REQUIRED_SHARE: f64 = 0.999;
 /// Golden rows in one request, unless asked otherwise.
 pub const BATCH_ROWS: u32 = 64;
+/// Requests under way at once, unless asked otherwise: gentle on a server that may be serving.
+pub const IN_FLIGHT: u32 = 4;
+/// The most requests under way at once that may be asked for.
+pub const MAX_IN_FLIGHT: u32 = 64;
 
 /// A parity check to run.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -53,6 +57,9 @@ pub struct ParityRequest {
     /// None: the Open Inference Protocol v2.
     pub protocol: Option<Protocol>,
     pub batch_rows: Option<u32>,
+    /// Requests under way at once (1 to 64; None: 4).
+    #[serde(default)]
+    pub in_flight: Option<u32>,
 }
 
 /// How one output compared over the golden set.
@@ -212,6 +219,7 @@ impl Parity {
             listed_inputs: crate::oip::inputs_of(&revision.metadata),
             rules,
             batch_rows,
+            in_flight: request.in_flight.unwrap_or(IN_FLIGHT).clamp(1, MAX_IN_FLIGHT) as usize,
         };
         let (model, version) = (revision.model.clone(), revision.version.clone());
         let told = move |checked, matched| {

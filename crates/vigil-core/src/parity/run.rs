@@ -1,5 +1,5 @@
 //! Sending a golden set to a revision and comparing its answers row by row: the rows go in
-//! batches, a few requests under way at once, over the shared client; each batch's answers are
+//! batches, a few requests under way at once (4 unless asked), over the shared client; each batch's answers are
 //! checked output by output (`compare.rs`), and progress is told after each batch. A batch the
 //! server refuses counts its rows as mismatched, with the server's own words. Cancelling stops
 //! sending; what was checked is kept.
@@ -18,8 +18,6 @@ use crate::drift::table::Cell;
 use crate::oip::Tensor;
 use crate::scrape::http::{read_capped, ServerHttp};
 
-/// Requests under way at once.
-pub const IN_FLIGHT: usize = 4;
 /// The most of one answer read.
 const MAX_ANSWER: usize = 16 << 20;
 /// How long one request may take.
@@ -36,6 +34,8 @@ pub struct Target {
     pub listed_inputs: Option<Vec<Tensor>>,
     pub rules: Vec<OutputRule>,
     pub batch_rows: usize,
+    /// Requests under way at once.
+    pub in_flight: usize,
 }
 
 /// What sending the golden set found.
@@ -80,7 +80,7 @@ pub async fn run(
     let (checked, matched) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let results = Arc::new(Mutex::new(Vec::with_capacity(batches)));
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..IN_FLIGHT.min(batches) {
+    for _ in 0..target.in_flight.min(batches) {
         let (golden, target, next, results) = (golden.clone(), target.clone(), next.clone(), results.clone());
         let (checked, matched, progress, cancel) = (checked.clone(), matched.clone(), progress.clone(), cancel.clone());
         workers.spawn(async move {
