@@ -96,6 +96,7 @@ fn main() -> ExitCode {
             app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
             app.manage(tauri::async_runtime::block_on(async { engine.rollouts().start_driver() }));
             app.manage(tauri::async_runtime::block_on(async { engine.alerts().start() }));
+            app.manage(tauri::async_runtime::block_on(async { engine.environment().start() }));
             #[cfg(feature = "demo")]
             demo::setup(app, args.demo);
             Ok(())

@@ -4,7 +4,7 @@
 //! before promotion; a late approval aborts when the policy says so; a restart in the middle of
 //! a step resumes from what the router really serves; a cost gate waits for a price, then judges
 //! the candidate's cost per 1,000 predictions against the stable's; a parity gate holds the step
-//! until the candidate has a parity check, and rolls back a candidate that does not answer the
+//! until the candidate has a parity check (its environment gathered as it starts), and rolls back a candidate that does not answer the
 //! notebook's golden set as the stable does, the check kept in the evidence.
 
 use std::path::Path;
@@ -240,6 +240,7 @@ async fn a_parity_gate_holds_the_step_until_the_candidate_is_checked_and_rolls_b
     engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
     let _poller = engine.polling().start();
     let _driver = engine.rollouts().start_driver();
+    let _environments = engine.environment().start();
     seen(&engine).await;
 
     // v13 was never checked: the gate waits and says how to check it; the step holds.
@@ -252,6 +253,13 @@ async fn a_parity_gate_holds_the_step_until_the_candidate_is_checked_and_rolls_b
     assert_eq!(evidence.gates[0].verdict, Verdict::Inconclusive);
     assert!(unchecked.gate_lines[0].contains("run vigil parity run"), "{:?}", unchecked.gate_lines);
     assert_eq!((unchecked.rollout.weight, unchecked.rollout.state), (50, RolloutState::Running));
+    // Where v13 serves was gathered as the rollout started, for whoever signs it off.
+    let gathered = wait_for("v13's environment gathered", Duration::from_secs(10), || async {
+        let fingerprints = engine.environment().fingerprints("fraud").await.ok()?;
+        fingerprints.into_iter().find(|f| f.version == "13")
+    })
+    .await;
+    assert!(gathered.summary.starts_with("triton "), "{gathered:?}");
 
     // The notebook's golden set holds the answers of the model it built, which v12 serves; v13
     // is another model (retrained), and answers otherwise.

@@ -313,6 +313,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             let _reports = engine.drift().start_reports(DRIFT_EVERY);
             let _rollouts = engine.rollouts().start_driver();
             let _alerts = engine.alerts().start();
+            let _environments = engine.environment().start();
             collect(&engine, duration).await?;
             if let Some(server) = ingest {
                 server.flush().await?;

@@ -3,11 +3,13 @@
 //! uploads (`import_built`); the serving side is gathered from the revision's server and, when
 //! a person says where, the MLflow registry that logged it (`gather.rs`, `mlflow.rs`). Files are
 //! read by `vigil-requirements` (PEP 508 / PEP 440 through `pep508_rs`), which also sets the two
-//! sides against each other. Uploads and registry settings are audited.
+//! sides against each other. Uploads and registry settings are audited. `watch.rs` gathers each
+//! new rollout's candidate as the rollout starts.
 
 mod gather;
 mod mlflow;
 pub mod queries;
+mod watch;
 
 use std::path::Path;
 
@@ -22,6 +24,8 @@ use crate::events::EngineEvent;
 use crate::revisions::version_name;
 use crate::rollouts::people::Person;
 use crate::{Result, VigilError};
+
+pub use watch::EnvironmentWatch;
 
 /// The largest environment file read.
 pub const MAX_FILE: u64 = 4 * 1024 * 1024;
@@ -97,6 +101,12 @@ pub struct Environment {
 impl Environment {
     pub(crate) fn new(context: Context) -> Environment {
         Environment { context }
+    }
+
+    /// Starts gathering each new rollout's candidate's environment as the rollout starts (for
+    /// whoever signs it off); stops when the handle is dropped.
+    pub fn start(&self) -> EnvironmentWatch {
+        watch::start(self.clone())
     }
 
     /// Reads `path` (a `pip freeze` output, requirements file, conda environment,

@@ -11,6 +11,7 @@ mod golden;
 mod protocol;
 pub mod queries;
 mod run;
+pub mod share;
 
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
@@ -22,6 +23,7 @@ use ts_rs::TS;
 
 pub use compare::{OutputRule, DEFAULT_ABSOLUTE, DEFAULT_RELATIVE};
 pub use protocol::Protocol;
+pub use share::share_words;
 
 use crate::context::Context;
 use crate::events::EngineEvent;
@@ -283,17 +285,6 @@ pub async fn latest_of(
     queries::latest(conn, revision_id).await
 }
 
-/// A share as a percentage to one decimal, rounded down so that a share below a bound never
-/// reads as the bound ("99.8 %" for 0.99899; "100 %" only when every row matched).
-pub fn share_words(share: f64) -> String {
-    let tenths = (share * 1000.0 + 1e-9).floor() / 10.0;
-    if tenths >= 100.0 || (tenths <= 0.0 && share <= 0.0) {
-        format!("{tenths:.0} %")
-    } else {
-        format!("{tenths:.1} %")
-    }
-}
-
 /// The check in plain words.
 fn sentence(report: &ParityReport) -> String {
     let revision = format!("{} {}", report.model, version_name(&report.version));
@@ -332,19 +323,4 @@ fn sentence(report: &ParityReport) -> String {
         (false, false) => format!(": it fails (at least {} must match)", percent(report.required_share)),
     };
     format!("{head}{verdict}{named}{largest}.")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::share_words;
-
-    #[test]
-    fn a_share_below_its_bound_never_reads_as_the_bound() {
-        assert_eq!(share_words(0.99899), "99.8 %");
-        assert_eq!(share_words(0.999), "99.9 %");
-        assert_eq!(share_words(1.0), "100 %");
-        assert_eq!(share_words(0.0), "0 %");
-        assert_eq!(share_words(2.0 / 3.0), "66.6 %");
-        assert_eq!(share_words(0.0004), "0.0 %");
-    }
 }

@@ -145,7 +145,7 @@ fn format_value(metric: Metric, value: f64) -> String {
         Metric::ErrorShare | Metric::DriftShare => format!("{:.1} %", value * 100.0),
         Metric::P99S | Metric::P50S => format!("{:.0} ms", value * 1000.0),
         Metric::CostPerThousand => format!("${value:.4}"),
-        Metric::ParityShare => crate::parity::share_words(value),
+        Metric::ParityShare => crate::parity::share::share_words(value),
     }
 }
 

@@ -16,7 +16,7 @@ pub mod history;
 mod notify;
 pub mod people;
 pub mod plan;
-mod queries;
+pub(crate) mod queries;
 pub mod record;
 pub mod targets;
 pub mod view;
