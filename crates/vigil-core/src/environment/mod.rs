@@ -139,6 +139,15 @@ impl Environment {
         text: &str,
     ) -> Result<BuiltEnvironment> {
         let model = named(model)?;
+        if text.len() as u64 > MAX_FILE {
+            return Err(VigilError::invalid(
+                "file",
+                format!(
+                    "{file_name} is {} bytes; an environment file of at most {MAX_FILE} bytes is read.",
+                    text.len()
+                ),
+            ));
+        }
         let (format, pins) = vigil_requirements::read(file_name, text).map_err(|bad| {
             VigilError::invalid(
                 "file",
@@ -156,7 +165,7 @@ impl Environment {
         }
         let built = BuiltEnvironment {
             model: model.to_owned(),
-            file_name: file_name.to_owned(),
+            file_name: file_name.chars().take(200).collect(),
             format,
             pins,
             imported_at: Utc::now(),
