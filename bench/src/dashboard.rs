@@ -29,8 +29,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
-use sqlx::{Connection, SqliteConnection, SqlitePool};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{AnyConnection, Connection, Executor, SqlitePool};
 use vigil_core::dashboard::{ModelChart, REVISION_SIGNALS};
 use vigil_core::points::{self, signal, Retention};
 use vigil_core::{Engine, EngineOptions};
@@ -246,7 +246,7 @@ fn table_statements(
 }
 
 /// Folds the data as of `now_ms`, adds the polls made since as Vigil would, prunes, checkpoints.
-async fn catch_up(conn: &mut SqliteConnection, retention: Retention, now_ms: i64) -> Result<(), String> {
+async fn catch_up(conn: &mut AnyConnection, retention: Retention, now_ms: i64) -> Result<(), String> {
     let upkeep = |error: vigil_core::VigilError| format!("folding and pruning: {error}");
     points::fold(&mut *conn, now_ms).await.map_err(upkeep)?;
     // Vigil went on polling meanwhile: the polls since, folded and pruned as it would.
@@ -261,12 +261,11 @@ async fn catch_up(conn: &mut SqliteConnection, retention: Retention, now_ms: i64
 /// Writes D days of polls of the fleet into the migrated database at `db`, as of `now_ms`.
 async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i64) -> Result<Data, String> {
     let started = Instant::now();
-    let connect = SqliteConnectOptions::new()
-        .filename(db)
-        .synchronous(SqliteSynchronous::Off)
-        .foreign_keys(false)
-        .pragma("cache_size", "-262144");
-    let mut conn = SqliteConnection::connect_with(&connect).await.map_err(generating)?;
+    sqlx::any::install_default_drivers();
+    let mut conn = AnyConnection::connect(&format!("sqlite://{}", db.display())).await.map_err(generating)?;
+    conn.execute("PRAGMA synchronous = OFF; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -262144")
+        .await
+        .map_err(generating)?;
     let start_ms = (now_ms - options.days * 24 * HOUR_MS).div_euclid(HOUR_MS) * HOUR_MS;
     // Rollups are written up to the start of this hour; `points::fold` takes it from there. They
     // are written series by series, the order of their table's key, which is much the faster.
@@ -275,7 +274,7 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
     let (servers, setup) = fleet_statements(options, fold_from_ms);
     let tables = table_statements(retention, start_ms, fold_from_ms, now_ms);
     let mut tx = conn.begin().await.map_err(generating)?;
-    sqlx::query(&servers).bind(first_seen).execute(&mut *tx).await.map_err(generating)?;
+    sqlx::query(&servers).bind(vigil_core::store::values::Stamp(first_seen)).execute(&mut *tx).await.map_err(generating)?;
     for statement in &setup {
         sqlx::query(statement).execute(&mut *tx).await.map_err(generating)?;
     }

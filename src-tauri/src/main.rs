@@ -24,7 +24,6 @@ mod lean;
 mod performance;
 mod preflight;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -44,9 +43,13 @@ const DRIFT_EVERY: std::time::Duration = std::time::Duration::from_secs(120);
 #[derive(Parser)]
 #[command(name = "vigil-desktop", version, about = "Vigil's desktop window.")]
 struct Args {
-    /// The database file [default: $VIGIL_DB, else the OS app-data folder]
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The store: a SQLite file, or a team's PostgreSQL as postgres://USER@HOST:PORT/DATABASE
+    /// [default: $VIGIL_DB, else a file in the OS app-data folder]
+    #[arg(long, value_name = "PATH|URL")]
+    db: Option<String>,
+    /// The team database's password by reference: env:NAME or keyring:NAME [default: $VIGIL_DB_PASSWORD]
+    #[arg(long, value_name = "REF")]
+    db_password: Option<String>,
     /// Seconds between health checks of each server
     #[arg(long, value_name = "SECONDS", env = "VIGIL_POLL_INTERVAL", default_value_t = 10.0)]
     poll_interval: f64,
@@ -68,7 +71,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
     let opened = tauri::async_runtime::block_on(async {
-        let options = EngineOptions::new(store::resolve_db_path(args.db.as_deref())?).poll_every(args.poll_interval)?;
+        let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?).poll_every(args.poll_interval)?;
         let engine = Engine::open(options).await?;
         let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         Ok::<_, vigil_core::VigilError>((engine, ingest))

@@ -99,10 +99,7 @@ async fn an_unloaded_model_makes_its_server_degraded_and_the_transition_is_store
     let reason = servers[0].health_reason.clone().unwrap_or_default();
     assert_eq!(reason, "model iris v1 is not ready: /v2/models/iris/versions/v1/ready answered HTTP 404");
 
-    let db =
-        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
-            .await
-            .expect("open the database");
+    let db = vigil_core::store::open(&dir.path().join("vigil.db").into()).await.expect("open the database");
     let events: Vec<(Option<String>, String, String, String)> = sqlx::query_as(
         "SELECT r.version, e.from_state, e.to_state, e.reason FROM health_events e
          LEFT JOIN revisions r ON r.id = e.revision_id ORDER BY e.id",
@@ -139,21 +136,18 @@ async fn server_wide_gpu_cpu_and_memory_are_stored_for_the_server_beside_its_rev
     assert_eq!((latest[signal::CPU_UTILIZATION], latest[signal::GPU_MEMORY_BYTES]), (0.125, 3_221_225_472.0));
 
     // Two polls of server-wide points fold into one rollup row per bucket, not one per poll.
-    let db =
-        sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(dir.path().join("vigil.db")))
-            .await
-            .expect("open the database");
+    let db = vigil_core::store::open(&dir.path().join("vigil.db").into()).await.expect("open the database");
     let after_both_polls = chrono::Utc::now().timestamp_millis() + 2 * 3_600_000;
     vigil_core::points::fold(&mut db.acquire().await.expect("connection"), after_both_polls).await.expect("fold");
     let (rows, folded): (i64, i64) = sqlx::query_as(
-        "SELECT count(*), sum(count) FROM metric_rollups WHERE revision_id = 0 AND signal = ? AND resolution = 3600",
+        "SELECT count(*), sum(count) FROM metric_rollups WHERE revision_id = 0 AND signal = $1 AND resolution = 3600",
     )
     .bind(signal::GPU_UTILIZATION)
     .fetch_one(&db)
     .await
     .expect("rollups");
     let buckets: i64 = sqlx::query_scalar(
-        "SELECT count(DISTINCT at_ms / 3600000) FROM metric_points WHERE revision_id IS NULL AND signal = ?",
+        "SELECT count(DISTINCT at_ms / 3600000) FROM metric_points WHERE revision_id IS NULL AND signal = $1",
     )
     .bind(signal::GPU_UTILIZATION)
     .fetch_one(&db)

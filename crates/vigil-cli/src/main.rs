@@ -13,7 +13,6 @@ mod performance;
 mod rollout;
 mod status;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -26,9 +25,13 @@ const DRIFT_EVERY: Duration = Duration::from_secs(300);
 #[derive(Parser)]
 #[command(name = "vigil", version, about = "Watch the model servers your team runs: health, traffic, deployments.")]
 struct Cli {
-    /// The database file [default: $VIGIL_DB, else the OS app-data folder]
-    #[arg(long, global = true, value_name = "PATH")]
-    db: Option<PathBuf>,
+    /// The store: a SQLite file, or a team's PostgreSQL as postgres://USER@HOST:PORT/DATABASE
+    /// [default: $VIGIL_DB, else a file in the OS app-data folder]
+    #[arg(long, global = true, value_name = "PATH|URL")]
+    db: Option<String>,
+    /// The team database's password by reference: env:NAME or keyring:NAME [default: $VIGIL_DB_PASSWORD]
+    #[arg(long, global = true, value_name = "REF")]
+    db_password: Option<String>,
     #[command(flatten)]
     actor: rollout::Actor,
     #[command(subcommand)]
@@ -289,7 +292,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), VigilError> {
-    let mut options = EngineOptions::new(store::resolve_db_path(cli.db.as_deref())?);
+    let mut options = EngineOptions::new(store::resolve(cli.db.as_deref(), cli.db_password.as_deref())?);
     if let Command::Collect { poll_interval, .. } = cli.command {
         options = options.poll_every(poll_interval)?;
     }

@@ -4,12 +4,13 @@
 //! canonical content with that, so [`verify`] finds an edited, deleted or reordered row.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{FromRow, AnyConnection, AnyPool};
 use ts_rs::TS;
 
 use crate::Result;
+use crate::store::values::Stamp;
 
 /// The most entries one read returns.
 pub const MAX_ENTRIES: u32 = 10_000;
@@ -18,10 +19,11 @@ pub const MAX_ENTRIES: u32 = 10_000;
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// One recorded decision.
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, TS)]
 pub struct AuditEntry {
     #[ts(type = "number")]
     pub id: i64,
+    #[sqlx(try_from = "Stamp")]
     pub at: DateTime<Utc>,
     /// Who acted (the OS user for now).
     pub actor: String,
@@ -57,13 +59,14 @@ fn entry_hash(prev_hash: &str, id: i64, at: &str, actor: &str, action: &str, sub
 /// Appends one entry, chained to the newest, and returns it as stored. `conn` must be in a
 /// write transaction (it is, through `Context::write`), so no other entry comes in between.
 pub async fn append(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     actor: &str,
     action: &str,
     subject: &str,
     detail: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<AuditEntry> {
+    crate::store::lock_chain(&mut *conn).await?;
     let newest: Option<(i64, Option<String>)> =
         sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
     let (id, prev_hash) = match newest {
@@ -73,7 +76,7 @@ pub async fn append(
     let (at_text, detail) = (at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), detail.to_string());
     let hash = entry_hash(&prev_hash, id, &at_text, actor, action, subject, &detail);
     Ok(sqlx::query_as(
-        "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          RETURNING id, at, actor, action, subject, detail",
     )
     .bind(id)
@@ -91,8 +94,8 @@ pub async fn append(
 /// Chains the entries stored before the trail had hashes (those older than the first entry
 /// with a hash, or all when none has one), in one transaction. The migration that added the
 /// hashes lets only these be filled in, with their content unchanged. `Engine::open` calls it.
-pub async fn chain_legacy(pool: &SqlitePool) -> Result<()> {
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+pub async fn chain_legacy(pool: &AnyPool) -> Result<()> {
+    let mut tx = crate::store::begin(pool).await?;
     let legacy: Vec<Stored> = sqlx::query_as(
         "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
          WHERE hash IS NULL AND id < coalesce((SELECT min(id) FROM audit_log WHERE hash IS NOT NULL), 1 << 62)
@@ -107,7 +110,7 @@ pub async fn chain_legacy(pool: &SqlitePool) -> Result<()> {
     for entry in legacy {
         let hash =
             entry_hash(&prev_hash, entry.id, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail);
-        sqlx::query("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?")
+        sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
             .bind(&prev_hash)
             .bind(&hash)
             .bind(entry.id)
@@ -139,7 +142,7 @@ pub struct BrokenEntry {
 
 /// Recomputes the chain from the first entry: each entry's `prev_hash` must be the hash of the
 /// entry before it, and its `hash` that of its own content. Names the first entry that breaks it.
-pub async fn verify(pool: &SqlitePool) -> Result<ChainCheck> {
+pub async fn verify(pool: &AnyPool) -> Result<ChainCheck> {
     let stored: Vec<Stored> =
         sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
             .fetch_all(pool)
@@ -169,9 +172,9 @@ pub async fn verify(pool: &SqlitePool) -> Result<ChainCheck> {
 }
 
 /// The newest `limit` entries (at most [`MAX_ENTRIES`]), newest first.
-pub async fn newest(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>> {
-    Ok(sqlx::query_as("SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?")
-        .bind(limit.min(MAX_ENTRIES))
+pub async fn newest(pool: &AnyPool, limit: u32) -> Result<Vec<AuditEntry>> {
+    Ok(sqlx::query_as("SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT $1")
+        .bind(i64::from(limit.min(MAX_ENTRIES)))
         .fetch_all(pool)
         .await?)
 }
@@ -186,7 +189,7 @@ pub enum ExportFormat {
 
 /// The whole trail, oldest first, with each entry's two hashes, so that a copy can be checked
 /// the way [`verify`] checks the database: CSV with a header row, or a JSON array.
-pub async fn export(pool: &SqlitePool, format: ExportFormat) -> Result<String> {
+pub async fn export(pool: &AnyPool, format: ExportFormat) -> Result<String> {
     let stored: Vec<Stored> =
         sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
             .fetch_all(pool)
@@ -223,11 +226,11 @@ mod tests {
     use super::*;
 
     /// A trail of five entries in a fresh database, and the pool.
-    async fn trail() -> (tempfile::TempDir, SqlitePool) {
+    async fn trail() -> (tempfile::TempDir, AnyPool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         for n in 1..=5 {
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+            let mut tx = crate::store::begin(&pool).await.unwrap();
             let detail = serde_json::json!({ "n": n });
             append(&mut tx, "ana", "server.add", &format!("s{n}"), detail, Utc::now()).await.unwrap();
             tx.commit().await.unwrap();
@@ -236,10 +239,11 @@ mod tests {
     }
 
     /// Runs `statements` around the triggers, as someone editing the file by hand would.
-    async fn tamper(pool: &SqlitePool, statements: &[&str]) {
+    async fn tamper(pool: &AnyPool, statements: &[&str]) {
         let mut conn = pool.acquire().await.unwrap();
-        let triggers = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"];
-        for statement in triggers.iter().chain(statements) {
+        let on_table = if crate::store::backend_of(pool) == crate::store::Backend::Postgres { " ON audit_log" } else { "" };
+        let triggers = ["audit_log_no_update", "audit_log_no_delete"].map(|name| format!("DROP TRIGGER {name}{on_table}"));
+        for statement in triggers.iter().map(String::as_str).chain(statements.iter().copied()) {
             sqlx::query(statement).execute(&mut *conn).await.unwrap();
         }
     }
@@ -301,7 +305,7 @@ mod tests {
     #[tokio::test]
     async fn an_entry_written_around_vigil_is_named_and_the_log_still_refuses_edits() {
         let (_dir, pool) = trail().await;
-        sqlx::query("INSERT INTO audit_log (at, actor, action, subject) VALUES ('t', 'eve', 'server.add', 'x')")
+        sqlx::query("INSERT INTO audit_log (id, at, actor, action, subject) VALUES (6, 't', 'eve', 'server.add', 'x')")
             .execute(&pool)
             .await
             .unwrap();
@@ -314,10 +318,10 @@ mod tests {
     #[tokio::test]
     async fn entries_from_before_the_chain_are_chained_once_with_their_content_unchanged() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         for subject in ["a", "b"] {
             sqlx::query(
-                "INSERT INTO audit_log (at, actor, action, subject) VALUES ('2026-01-01T00:00:00Z', 'ana', 'x', ?)",
+                "INSERT INTO audit_log (at, actor, action, subject) VALUES ('2026-01-01T00:00:00Z', 'ana', 'x', $1)",
             )
             .bind(subject)
             .execute(&pool)
@@ -325,7 +329,7 @@ mod tests {
             .unwrap();
         }
         chain_legacy(&pool).await.unwrap();
-        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
+        let mut tx = crate::store::begin(&pool).await.unwrap();
         append(&mut tx, "ana", "server.add", "c", serde_json::json!({}), Utc::now()).await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(verify(&pool).await.unwrap(), ChainCheck { entries: 3, first_broken: None });

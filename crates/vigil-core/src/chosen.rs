@@ -3,7 +3,7 @@
 //! revision, else the one the dashboard calls stable. Load tests, environments and parity checks
 //! all choose this way.
 
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use crate::dashboard::roles::RevisionRole;
 use crate::revisions::version_name;
@@ -25,7 +25,7 @@ pub struct ChosenRevision {
 /// the only revision, else the stable one). `purpose` finishes "name the one to …" when it is
 /// ambiguous ("load-test", "check").
 pub async fn choose(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     server: &str,
     model: &str,
     version: Option<&str>,
@@ -36,7 +36,7 @@ pub async fn choose(
 }
 
 /// The server named `server`, or ("") the only server serving `model`.
-pub async fn server_of(pool: &SqlitePool, server: &str, model: &str) -> Result<Server> {
+pub async fn server_of(pool: &AnyPool, server: &str, model: &str) -> Result<Server> {
     let model = named(model)?;
     let server_name = match server.trim() {
         "" => {
@@ -64,7 +64,7 @@ pub async fn server_of(pool: &SqlitePool, server: &str, model: &str) -> Result<S
 
 /// The revision of `model` on `server` at `version` (None: the only revision, else the stable one).
 pub async fn revision_on(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     server: Server,
     model: &str,
     version: Option<&str>,

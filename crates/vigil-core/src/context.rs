@@ -10,33 +10,45 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
 use chrono::Utc;
-use sqlx::{Sqlite, SqliteConnection, SqlitePool, Transaction};
+use sqlx::{Any, AnyConnection, AnyPool, Transaction};
 use tokio::sync::{broadcast, Notify};
 
 use crate::audit::{self, AuditEntry};
 use crate::events::{EngineEvent, CHANNEL_CAPACITY};
 use crate::options::EngineOptions;
 use crate::rollouts::people::Person;
+use crate::store;
+use crate::team::Team;
 use crate::Result;
 
 /// The database, HTTP client, event bus and settings the engine's parts share. Cheap to clone.
 #[derive(Clone)]
 pub struct Context {
-    pool: SqlitePool,
+    pool: AnyPool,
     http: reqwest::Client,
     events: broadcast::Sender<EngineEvent>,
     options: Arc<EngineOptions>,
     catalog_edited: Arc<Notify>,
+    /// On PostgreSQL: where this engine's events go to the other engines on the database.
+    team: Option<Arc<Team>>,
 }
 
 impl Context {
     /// A context over an open database.
-    pub(crate) fn new(pool: SqlitePool, http: reqwest::Client, options: EngineOptions) -> Context {
+    /// A context over an open database. `team_url`: on PostgreSQL, the URL (with its password)
+    /// to listen on for the other engines' events.
+    pub(crate) fn new(
+        pool: AnyPool,
+        http: reqwest::Client,
+        options: EngineOptions,
+        team_url: Option<String>,
+    ) -> Context {
         let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
-        Context { pool, http, events, options: Arc::new(options), catalog_edited: Arc::default() }
+        let team = team_url.map(|url| Arc::new(Team::start(pool.clone(), url, events.clone())));
+        Context { pool, http, events, options: Arc::new(options), catalog_edited: Arc::default(), team }
     }
 
-    pub(crate) fn pool(&self) -> &SqlitePool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
@@ -54,8 +66,12 @@ impl Context {
         self.events.subscribe()
     }
 
-    /// Tells listeners. No listener is fine: events announce, the database holds the truth.
+    /// Tells listeners, here and (on PostgreSQL) in every other engine on the database. No
+    /// listener is fine: events announce, the database holds the truth.
     pub(crate) fn publish(&self, event: EngineEvent) {
+        if let Some(team) = &self.team {
+            team.send(&event);
+        }
         let _ = self.events.send(event);
     }
 
@@ -69,12 +85,9 @@ impl Context {
         self.catalog_edited.notified().await
     }
 
-    /// Begins a write. It takes SQLite's write lock as it begins (`BEGIN IMMEDIATE`), so it
-    /// waits for other writers up to the busy timeout. A deferred transaction that reads first
-    /// fails at once when another connection wrote since its read began (SQLITE_BUSY_SNAPSHOT,
-    /// "database is locked"), which no waiting cures.
+    /// Begins a write (see [`store::begin`]).
     pub(crate) async fn write(&self) -> Result<Write<'_>> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let tx = store::begin(&self.pool).await?;
         Ok(Write { tx, context: self, events: Vec::new() })
     }
 }
@@ -83,7 +96,7 @@ impl Context {
 /// order they were made, only once it commits. Dropped without [`Write::commit`], it rolls back
 /// and announces nothing. It derefs to the connection, for the query modules.
 pub(crate) struct Write<'c> {
-    tx: Transaction<'static, Sqlite>,
+    tx: Transaction<'static, Any>,
     context: &'c Context,
     events: Vec<EngineEvent>,
 }
@@ -141,15 +154,15 @@ impl Write<'_> {
 }
 
 impl Deref for Write<'_> {
-    type Target = SqliteConnection;
+    type Target = AnyConnection;
 
-    fn deref(&self) -> &SqliteConnection {
+    fn deref(&self) -> &AnyConnection {
         &self.tx
     }
 }
 
 impl DerefMut for Write<'_> {
-    fn deref_mut(&mut self) -> &mut SqliteConnection {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
 }

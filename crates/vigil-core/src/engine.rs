@@ -70,7 +70,7 @@ impl Engine {
     /// Opens the database (creating and migrating it as needed) and readies the engine.
     /// Polling starts only with [`Polling::start`].
     pub async fn open(options: EngineOptions) -> Result<Engine> {
-        let pool = store::open(&options.db_path).await?;
+        let pool = store::open(&options.store).await?;
         // Entries from before the trail was a hash chain join it, once.
         audit::chain_legacy(&pool).await?;
         let http = reqwest::Client::builder()
@@ -79,7 +79,11 @@ impl Engine {
             .redirect(reqwest::redirect::Policy::limited(3))
             .build()
             .map_err(|err| crate::VigilError::Internal(format!("HTTP client: {err}")))?;
-        let context = Context::new(pool, http, options);
+        let team_url = match &options.store {
+            store::Location::Postgres { url, password } => Some(store::connect_url(url, password.as_ref()).await?),
+            store::Location::Sqlite(_) => None,
+        };
+        let context = Context::new(pool, http, options, team_url);
         let cost = Cost::new(context.clone());
         cost.seed_default_catalog().await?;
         let alerts = Alerts::new(context.clone());
@@ -164,7 +168,7 @@ impl Engine {
         let options = self.options();
         AppInfo {
             version: env!("CARGO_PKG_VERSION").into(),
-            db_path: options.db_path.display().to_string(),
+            db_path: options.store.to_string(),
             poll_interval_secs: options.poll_interval.as_secs_f64(),
             request_timeout_secs: options.request_timeout.as_secs_f64(),
         }

@@ -4,7 +4,7 @@
 //! slowing the engine, and can always ask the engine again for the current state.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::AuditEntry;
@@ -16,7 +16,7 @@ use crate::servers::server::Server;
 pub const CHANNEL_CAPACITY: usize = 1024;
 
 /// Something that changed in the engine.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EngineEvent {
     /// A server was registered.

@@ -9,17 +9,17 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use crate::kinds::{self, DetectError, ServerKind};
 use crate::scrape::http::{describe_failure, ServerHttp};
 use crate::Result;
+use crate::store::values::{Stamp, stamp};
 
 /// What Vigil knows about whether a server can serve.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, sqlx::Type, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "lowercase")]
-#[sqlx(type_name = "TEXT", rename_all = "lowercase")]
 pub enum HealthState {
     /// Not checked yet.
     Unknown,
@@ -30,6 +30,8 @@ pub enum HealthState {
     /// Not ready, or not answering.
     Down,
 }
+
+crate::store::values::text_column!(HealthState);
 
 /// The outcome of one readiness check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +92,7 @@ pub async fn check_url(http: &ServerHttp, url: &str, timeout: Duration, ready: i
 
 /// Appends a transition to the health history of a server, or of one of its revisions.
 pub async fn insert_event(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     revision_id: Option<i64>,
     transition: &Transition,
@@ -98,12 +100,12 @@ pub async fn insert_event(
 ) -> Result<()> {
     sqlx::query(
         "INSERT INTO health_events (server_id, model_id, revision_id, at, from_state, to_state, reason)
-         VALUES (?, (SELECT model_id FROM revisions WHERE id = ?), ?, ?, ?, ?, ?)",
+         VALUES ($1, (SELECT model_id FROM revisions WHERE id = $2), $3, $4, $5, $6, $7)",
     )
     .bind(server_id)
     .bind(revision_id)
     .bind(revision_id)
-    .bind(now)
+    .bind(stamp(now))
     .bind(transition.from)
     .bind(transition.to)
     .bind(&transition.reason)
@@ -125,26 +127,26 @@ pub struct HealthEvent {
 /// Health changes of server `server_id` and of its model `model_id`, from `since` on, newest
 /// first, at most `limit` of them (all for None).
 pub async fn events(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     (server_id, model_id): (i64, i64),
     since: DateTime<Utc>,
     limit: Option<i64>,
 ) -> Result<Vec<HealthEvent>> {
     // Stored times are RFC 3339 text, which sorts as time does.
-    type EventRow = (DateTime<Utc>, Option<i64>, HealthState, HealthState, String);
+    type EventRow = (Stamp, Option<i64>, HealthState, HealthState, String);
     let rows: Vec<EventRow> = sqlx::query_as(
         "SELECT at, revision_id, from_state, to_state, reason FROM health_events
-         WHERE server_id = ?1 AND (model_id = ?2 OR model_id IS NULL) AND at >= ?3
-         ORDER BY at DESC, id DESC LIMIT ?4",
+         WHERE server_id = $1 AND (model_id = $2 OR model_id IS NULL) AND at >= $3
+         ORDER BY at DESC, id DESC LIMIT $4",
     )
     .bind(server_id)
     .bind(model_id)
-    .bind(since)
-    .bind(limit.unwrap_or(-1))
+    .bind(stamp(since))
+    .bind(limit.unwrap_or(i64::MAX))
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, revision_id, from, to, reason)| HealthEvent { at, revision_id, from, to, reason })
+        .map(|(at, revision_id, from, to, reason)| HealthEvent { at: at.0, revision_id, from, to, reason })
         .collect())
 }

@@ -41,6 +41,8 @@ pub mod secrets;
 pub mod servers;
 pub mod signals;
 pub mod store;
+pub mod store_copy;
+mod team;
 
 pub use audit::AuditEntry;
 pub use engine::{AppInfo, Engine, EngineOptions, FleetSnapshot};

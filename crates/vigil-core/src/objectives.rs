@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 use ts_rs::TS;
 
 use crate::context::Context;
@@ -104,7 +104,7 @@ pub struct ObjectiveList {
 }
 
 /// Every stored objective.
-pub async fn book(conn: &mut SqliteConnection) -> Result<ObjectiveBook> {
+pub async fn book(conn: &mut AnyConnection) -> Result<ObjectiveBook> {
     let defaults = defaults(&mut *conn).await?;
     let rows: Vec<(String, Option<f64>, Option<f64>)> =
         sqlx::query_as("SELECT model, max_error_share, max_p99_s FROM objectives").fetch_all(conn).await?;
@@ -116,7 +116,7 @@ pub async fn book(conn: &mut SqliteConnection) -> Result<ObjectiveBook> {
 }
 
 /// The bounds in force for every model served or with bounds of its own.
-pub async fn list(pool: &SqlitePool) -> Result<ObjectiveList> {
+pub async fn list(pool: &AnyPool) -> Result<ObjectiveList> {
     let mut conn = pool.acquire().await?;
     let book = book(&mut conn).await?;
     let names: Vec<String> =
@@ -128,7 +128,7 @@ pub async fn list(pool: &SqlitePool) -> Result<ObjectiveList> {
     Ok(ObjectiveList { defaults: book.defaults, models: models.collect() })
 }
 
-async fn defaults(conn: &mut SqliteConnection) -> Result<ObjectiveDefaults> {
+async fn defaults(conn: &mut AnyConnection) -> Result<ObjectiveDefaults> {
     let (max_error_share, max_p99_s) =
         sqlx::query_as("SELECT max_error_share, max_p99_s FROM objective_defaults WHERE id = 1")
             .fetch_one(conn)
@@ -139,7 +139,7 @@ async fn defaults(conn: &mut SqliteConnection) -> Result<ObjectiveDefaults> {
 /// Stores `model`'s own bounds (both None: the fleet defaults again), each checked first.
 /// Returns the model's name as stored and the change, bound by bound, for the audit trail.
 pub async fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     objectives: ModelObjectives,
 ) -> Result<(String, serde_json::Value)> {
@@ -150,7 +150,7 @@ pub async fn store(
     objectives.max_error_share.map_or(Ok(()), check_error_share)?;
     objectives.max_p99_s.map_or(Ok(()), check_p99)?;
     let before: Option<(Option<f64>, Option<f64>)> =
-        sqlx::query_as("SELECT max_error_share, max_p99_s FROM objectives WHERE model = ?")
+        sqlx::query_as("SELECT max_error_share, max_p99_s FROM objectives WHERE model = $1")
             .bind(model)
             .fetch_optional(&mut *conn)
             .await?;
@@ -159,11 +159,11 @@ pub async fn store(
         max_p99_s,
     });
     if objectives == ModelObjectives::default() {
-        sqlx::query("DELETE FROM objectives WHERE model = ?").bind(model).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM objectives WHERE model = $1").bind(model).execute(&mut *conn).await?;
     } else {
         sqlx::query(
-            "INSERT INTO objectives (model, max_error_share, max_p99_s) VALUES (?1, ?2, ?3)
-             ON CONFLICT (model) DO UPDATE SET max_error_share = ?2, max_p99_s = ?3",
+            "INSERT INTO objectives (model, max_error_share, max_p99_s) VALUES ($1, $2, $3)
+             ON CONFLICT (model) DO UPDATE SET max_error_share = $2, max_p99_s = $3",
         )
         .bind(model)
         .bind(objectives.max_error_share)
@@ -176,11 +176,11 @@ pub async fn store(
 
 /// Stores the fleet-wide default bounds, each checked first. Returns the change, bound by
 /// bound, for the audit trail.
-pub async fn store_defaults(conn: &mut SqliteConnection, defaults: ObjectiveDefaults) -> Result<serde_json::Value> {
+pub async fn store_defaults(conn: &mut AnyConnection, defaults: ObjectiveDefaults) -> Result<serde_json::Value> {
     check_error_share(defaults.max_error_share)?;
     check_p99(defaults.max_p99_s)?;
     let before = self::defaults(&mut *conn).await?;
-    sqlx::query("UPDATE objective_defaults SET max_error_share = ?, max_p99_s = ? WHERE id = 1")
+    sqlx::query("UPDATE objective_defaults SET max_error_share = $1, max_p99_s = $2 WHERE id = 1")
         .bind(defaults.max_error_share)
         .bind(defaults.max_p99_s)
         .execute(&mut *conn)
@@ -263,9 +263,9 @@ fn check_p99(seconds: f64) -> Result<()> {
 mod tests {
     use super::*;
 
-    async fn pool() -> (tempfile::TempDir, SqlitePool) {
+    async fn pool() -> (tempfile::TempDir, AnyPool) {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         (dir, pool)
     }
 
@@ -285,13 +285,13 @@ mod tests {
 
     async fn engine() -> (tempfile::TempDir, crate::Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let engine = crate::Engine::open(crate::EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
+        let engine = crate::Engine::open(crate::EngineOptions::new(crate::store::testing::scratch(dir.path()).await)).await.unwrap();
         (dir, engine)
     }
 
     #[tokio::test]
     async fn a_model_sets_one_bound_of_its_own_and_follows_the_default_for_the_other() {
-        let (dir, engine) = engine().await;
+        let (_dir, engine) = engine().await;
         let own = ModelObjectives { max_error_share: Some(0.02), max_p99_s: None };
         engine.objectives().set(" fraud ", own).await.unwrap();
         let entry = engine.audit_log(1).await.unwrap().remove(0);
@@ -308,7 +308,7 @@ mod tests {
         engine.objectives().set("fraud", ModelObjectives::default()).await.unwrap();
         let list = engine.objectives().list().await.unwrap();
         assert!(!list.models.contains_key("fraud"), "reset: fraud has no bounds of its own, and is not served");
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&engine.options().store).await.unwrap();
         let fraud = book(&mut pool.acquire().await.unwrap()).await.unwrap().for_model("fraud");
         assert_eq!(fraud, bounds(0.05, 0.5, true), "reset: the fleet defaults hold for fraud again");
     }

@@ -1,10 +1,10 @@
 //! How an engine is set up: its database, how often and how patiently it polls, who acts, how
 //! long metrics are kept.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::points::Retention;
+use crate::store::Location;
 use crate::Result;
 
 /// How often servers are polled unless configured otherwise.
@@ -15,7 +15,8 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 /// How an engine is set up.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    pub db_path: PathBuf,
+    /// Where the store is: a SQLite file or a team's PostgreSQL.
+    pub store: Location,
     pub poll_interval: Duration,
     pub request_timeout: Duration,
     /// Who is acting, for the audit log.
@@ -35,11 +36,11 @@ impl EngineOptions {
         Ok(self)
     }
 
-    /// Defaults for a database at `db_path`, acting as the OS user.
-    pub fn new(db_path: PathBuf) -> Self {
+    /// Defaults for the store at `store` (a SQLite path or a [`Location`]), acting as the OS user.
+    pub fn new(store: impl Into<Location>) -> Self {
         let actor = os_user();
         Self {
-            db_path,
+            store: store.into(),
             poll_interval: DEFAULT_POLL_INTERVAL,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             actor,

@@ -7,9 +7,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 use ts_rs::TS;
 
+use crate::store::sql;
 use crate::signals::GoldenSignals;
 use crate::Result;
 
@@ -56,8 +57,8 @@ impl Default for Retention {
 
 /// Deletes points older than `retention` allows, as of `now_ms`, and rollups by whole days:
 /// finding old rollups reads the whole table, so that happens once a day.
-pub async fn prune(conn: &mut SqliteConnection, retention: Retention, now_ms: i64) -> Result<()> {
-    sqlx::query("DELETE FROM metric_points WHERE at_ms < ?")
+pub async fn prune(conn: &mut AnyConnection, retention: Retention, now_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM metric_points WHERE at_ms < $1")
         .bind(now_ms - retention.points.num_milliseconds())
         .execute(&mut *conn)
         .await?;
@@ -66,11 +67,11 @@ pub async fn prune(conn: &mut SqliteConnection, retention: Retention, now_ms: i6
     let pruned_ms: i64 =
         sqlx::query_scalar("SELECT rollups_pruned_until_ms FROM rollup_progress").fetch_one(&mut *conn).await?;
     if rollups_until_ms > pruned_ms {
-        sqlx::query("DELETE FROM metric_rollups WHERE bucket_start_ms < ?")
+        sqlx::query("DELETE FROM metric_rollups WHERE bucket_start_ms < $1")
             .bind(rollups_until_ms)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("UPDATE rollup_progress SET rollups_pruned_until_ms = ?")
+        sqlx::query("UPDATE rollup_progress SET rollups_pruned_until_ms = $1")
             .bind(rollups_until_ms)
             .execute(conn)
             .await?;
@@ -104,15 +105,17 @@ pub fn rows(interval: &Interval<'_>) -> Vec<(Option<i64>, &'static str, f64)> {
 /// Stores each finite `(revision, signal, value)` of server `server_id` at `at_ms` (a revision
 /// of None: the whole server): one statement for a whole poll.
 pub async fn insert_rows(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     at_ms: i64,
     rows: &[(Option<i64>, &'static str, f64)],
 ) -> Result<()> {
     let rows: Vec<_> = rows.iter().filter(|(_, _, value)| value.is_finite()).collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let tuples = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
-        let sql = format!("INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES {tuples}");
+        let sql = format!(
+            "INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES {}",
+            sql::placeholders(5, chunk.len())
+        );
         let mut query = sqlx::query(&sql);
         for (revision_id, name, value) in chunk {
             query = query.bind(server_id).bind(revision_id).bind(*name).bind(at_ms).bind(value);
@@ -129,7 +132,7 @@ pub const FOLD_GRACE_MS: i64 = 10_000;
 /// Folds the points of every minute that closed by `now_ms` (less [`FOLD_GRACE_MS`]) and was not
 /// folded yet into their 1-minute and 1-hour rollups: count, sum, min, max and the newest value.
 /// Each point is folded exactly once: the progress is stored in the same transaction.
-pub async fn fold(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
+pub async fn fold(conn: &mut AnyConnection, now_ms: i64) -> Result<()> {
     let minute_ms = ROLLUP_RESOLUTIONS[0] * 1000;
     let closed_ms = (now_ms - FOLD_GRACE_MS).div_euclid(minute_ms) * minute_ms;
     let folded_ms = folded_until(&mut *conn).await?;
@@ -140,17 +143,19 @@ pub async fn fold(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
         sqlx::query(
             "INSERT INTO metric_rollups
                  (server_id, revision_id, signal, resolution, bucket_start_ms, count, sum, min, max, last)
-             SELECT server_id, revision_id, signal, ?1, bucket, count(*), sum(value), min(value), max(value),
+             SELECT server_id, revision_id, signal, $1, bucket, count(*), sum(value), min(value), max(value),
                     max(CASE WHEN newest THEN value END)
-             FROM (SELECT server_id, ifnull(revision_id, 0) AS revision_id, signal, value, at_ms / ?2 * ?2 AS bucket,
-                          row_number() OVER (PARTITION BY server_id, revision_id, signal, at_ms / ?2
+             FROM (SELECT server_id, coalesce(revision_id, 0) AS revision_id, signal, value, at_ms / $2 * $2 AS bucket,
+                          row_number() OVER (PARTITION BY server_id, revision_id, signal, at_ms / $2
                                              ORDER BY at_ms DESC) = 1 AS newest
-                   FROM metric_points WHERE at_ms >= ?3 AND at_ms < ?4)
+                   FROM metric_points WHERE at_ms >= $3 AND at_ms < $4) AS minute
              WHERE true
              GROUP BY server_id, revision_id, signal, bucket
-             ON CONFLICT DO UPDATE SET
-                 count = count + excluded.count, sum = sum + excluded.sum, min = min(min, excluded.min),
-                 max = max(max, excluded.max), last = excluded.last",
+             ON CONFLICT (server_id, revision_id, signal, resolution, bucket_start_ms) DO UPDATE SET
+                 count = metric_rollups.count + excluded.count, sum = metric_rollups.sum + excluded.sum,
+                 min = CASE WHEN excluded.min < metric_rollups.min THEN excluded.min ELSE metric_rollups.min END,
+                 max = CASE WHEN excluded.max > metric_rollups.max THEN excluded.max ELSE metric_rollups.max END,
+                 last = excluded.last",
         )
         .bind(resolution)
         .bind(resolution * 1000)
@@ -159,12 +164,12 @@ pub async fn fold(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
-    sqlx::query("UPDATE rollup_progress SET folded_until_ms = ?").bind(closed_ms).execute(&mut *conn).await?;
+    sqlx::query("UPDATE rollup_progress SET folded_until_ms = $1").bind(closed_ms).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// Every point before this time (Unix ms) is in the rollups; none after it is.
-async fn folded_until(conn: &mut SqliteConnection) -> Result<i64> {
+async fn folded_until(conn: &mut AnyConnection) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT folded_until_ms FROM rollup_progress").fetch_one(conn).await?)
 }
 
@@ -196,7 +201,7 @@ pub fn resolution_for(from_ms: i64, to_ms: i64, now_ms: i64, retention: Retentio
 /// The series of `signal` for revision `revision_id` of server `server_id` from `from_ms` to
 /// `to_ms` at `resolution_secs` (see [`resolution_for`]).
 pub async fn series(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     revision_id: i64,
     signal: &str,
@@ -207,7 +212,7 @@ pub async fn series(
     if resolution_secs == 0 {
         let points = sqlx::query_as(
             "SELECT at_ms, value FROM metric_points
-             WHERE server_id = ? AND revision_id = ? AND signal = ? AND at_ms BETWEEN ? AND ? ORDER BY at_ms",
+             WHERE server_id = $1 AND revision_id = $2 AND signal = $3 AND at_ms BETWEEN $4 AND $5 ORDER BY at_ms",
         )
         .bind(server_id)
         .bind(revision_id)
@@ -225,7 +230,7 @@ pub async fn series(
     let end_ms = (to_ms.div_euclid(bucket_ms) + 1) * bucket_ms;
     let folded: Vec<(i64, f64, i64)> = sqlx::query_as(
         "SELECT bucket_start_ms, sum, count FROM metric_rollups
-         WHERE server_id = ? AND revision_id = ? AND signal = ? AND resolution = ? AND bucket_start_ms BETWEEN ? AND ?",
+         WHERE server_id = $1 AND revision_id = $2 AND signal = $3 AND resolution = $4 AND bucket_start_ms BETWEEN $5 AND $6",
     )
     .bind(server_id)
     .bind(revision_id)
@@ -236,16 +241,15 @@ pub async fn series(
     .fetch_all(&mut *conn)
     .await?;
     let unfolded: Vec<(i64, f64, i64)> = sqlx::query_as(
-        "SELECT at_ms / ?1 * ?1 AS bucket, sum(value), count(*) FROM metric_points
-         WHERE server_id = ?2 AND revision_id = ?3 AND signal = ?4 AND at_ms >= max(?5, ?6) AND at_ms < ?7
+        "SELECT at_ms / $1 * $1 AS bucket, sum(value), count(*) FROM metric_points
+         WHERE server_id = $2 AND revision_id = $3 AND signal = $4 AND at_ms >= $5 AND at_ms < $6
          GROUP BY bucket",
     )
     .bind(bucket_ms)
     .bind(server_id)
     .bind(revision_id)
     .bind(signal)
-    .bind(folded_ms)
-    .bind(from_ms)
+    .bind(folded_ms.max(from_ms))
     .bind(end_ms)
     .fetch_all(&mut *conn)
     .await?;
@@ -269,7 +273,7 @@ pub struct ServerResources {
 }
 
 /// Every server's latest server-wide signals, by server name; servers without any are absent.
-pub async fn server_latest(pool: &SqlitePool) -> Result<Vec<ServerResources>> {
+pub async fn server_latest(pool: &AnyPool) -> Result<Vec<ServerResources>> {
     let rows: Vec<(String, String, f64)> = sqlx::query_as(
         "SELECT s.name, p.signal, p.value FROM metric_points p JOIN servers s ON s.id = p.server_id
          WHERE p.revision_id IS NULL AND p.at_ms = (
@@ -300,8 +304,8 @@ mod tests {
     const DAY: i64 = 24 * HOUR;
 
     /// A database with one server, model and revision; returns the pool and the revision id.
-    async fn one_revision(dir: &tempfile::TempDir) -> (SqlitePool, i64) {
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+    async fn one_revision(dir: &tempfile::TempDir) -> (AnyPool, i64) {
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
             .execute(&mut *conn)
@@ -313,11 +317,11 @@ mod tests {
         (pool, id)
     }
 
-    async fn read(pool: &SqlitePool, revision: i64, name: &str, from: i64, to: i64, resolution: i64) -> Result<Series> {
+    async fn read(pool: &AnyPool, revision: i64, name: &str, from: i64, to: i64, resolution: i64) -> Result<Series> {
         series(&mut pool.acquire().await.unwrap(), 1, revision, name, from, to, resolution).await
     }
 
-    async fn store(pool: &SqlitePool, revision_id: i64, at_ms: i64, rate: f64) {
+    async fn store(pool: &AnyPool, revision_id: i64, at_ms: i64, rate: f64) {
         let signals = GoldenSignals { request_rate: rate, ..Default::default() };
         let mut conn = pool.acquire().await.unwrap();
         let interval = Interval { server_id: 1, revision_id, at_ms, signals: &signals };
@@ -357,7 +361,7 @@ mod tests {
         }
         let stored: Vec<(i64, i64, f64, f64, f64, f64)> = sqlx::query_as(
             "SELECT bucket_start_ms, count, sum, min, max, last FROM metric_rollups
-             WHERE resolution = 3600 AND signal = ? ORDER BY 1",
+             WHERE resolution = 3600 AND signal = $1 ORDER BY 1",
         )
         .bind(signal::REQUEST_RATE)
         .fetch_all(&pool)

@@ -3,11 +3,12 @@
 //! and `revisions` tables.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::health::HealthState;
 use crate::signals::RevisionKey;
 use crate::Result;
+use crate::store::values::stamp;
 
 /// How a revision that names no version is stored: the model's default version, the one that
 /// answers requests naming none (MLServer's `version="None"`).
@@ -23,38 +24,38 @@ fn bounded(text: &str) -> &str {
 /// The id of the revision `key` on server `server_id`, stored with its model the first time it
 /// is seen (at `now`). `metadata` (JSON from the server) is stored when given and none is yet.
 pub async fn upsert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     key: &RevisionKey,
     metadata: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let model_id: i64 = sqlx::query_scalar(
-        "INSERT INTO models (server_id, name, first_seen_at) VALUES (?, ?, ?)
+        "INSERT INTO models (server_id, name, first_seen_at) VALUES ($1, $2, $3)
          ON CONFLICT (server_id, name) DO UPDATE SET name = excluded.name RETURNING id",
     )
     .bind(server_id)
     .bind(bounded(&key.model))
-    .bind(now)
+    .bind(stamp(now))
     .fetch_one(&mut *conn)
     .await?;
     let version = key.version.as_deref().map_or(DEFAULT_VERSION, bounded);
     Ok(sqlx::query_scalar(
-        "INSERT INTO revisions (model_id, version, first_seen_at, metadata) VALUES (?, ?, ?, coalesce(?, '{}'))
+        "INSERT INTO revisions (model_id, version, first_seen_at, metadata) VALUES ($1, $2, $3, coalesce($4, '{}'))
          ON CONFLICT (model_id, version) DO UPDATE SET metadata = CASE
-             WHEN revisions.metadata = '{}' AND ?4 IS NOT NULL THEN ?4 ELSE revisions.metadata END
+             WHEN revisions.metadata = '{}' AND $4 IS NOT NULL THEN $4 ELSE revisions.metadata END
          RETURNING id",
     )
     .bind(model_id)
     .bind(version)
-    .bind(now)
+    .bind(stamp(now))
     .bind(metadata)
     .fetch_one(conn)
     .await?)
 }
 
 /// Every stored revision of every server, by server id, as metrics keys.
-pub async fn known(pool: &sqlx::SqlitePool) -> Result<std::collections::HashMap<i64, Vec<RevisionKey>>> {
+pub async fn known(pool: &sqlx::AnyPool) -> Result<std::collections::HashMap<i64, Vec<RevisionKey>>> {
     let rows: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT m.server_id, m.name, r.version FROM revisions r JOIN models m ON m.id = r.model_id ORDER BY r.id",
     )
@@ -70,10 +71,10 @@ pub async fn known(pool: &sqlx::SqlitePool) -> Result<std::collections::HashMap<
 
 /// The ids of server and revision of `(server, model, version)` by name ("" for the default
 /// version), or a not-found error that says how to list them.
-pub async fn find(conn: &mut SqliteConnection, (server, model, version): (&str, &str, &str)) -> Result<(i64, i64)> {
+pub async fn find(conn: &mut AnyConnection, (server, model, version): (&str, &str, &str)) -> Result<(i64, i64)> {
     let ids: Option<(i64, i64)> = sqlx::query_as(
         "SELECT s.id, r.id FROM revisions r JOIN models m ON m.id = r.model_id JOIN servers s ON s.id = m.server_id
-         WHERE s.name = ? AND m.name = ? AND r.version = ?",
+         WHERE s.name = $1 AND m.name = $2 AND r.version = $3",
     )
     .bind(server)
     .bind(model)
@@ -89,10 +90,10 @@ pub async fn find(conn: &mut SqliteConnection, (server, model, version): (&str, 
 
 /// Each revision of `model` on `server` ("" for the default version), oldest first, with its
 /// metadata as the server gave it (`{}` when it gave none).
-pub async fn of_model(conn: &mut SqliteConnection, server: &str, model: &str) -> Result<Vec<(String, String)>> {
+pub async fn of_model(conn: &mut AnyConnection, server: &str, model: &str) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
         "SELECT r.version, r.metadata FROM revisions r JOIN models m ON m.id = r.model_id
-         JOIN servers s ON s.id = m.server_id WHERE s.name = ? AND m.name = ? ORDER BY r.first_seen_at, r.id",
+         JOIN servers s ON s.id = m.server_id WHERE s.name = $1 AND m.name = $2 ORDER BY r.first_seen_at, r.id",
     )
     .bind(server)
     .bind(model)
@@ -101,10 +102,10 @@ pub async fn of_model(conn: &mut SqliteConnection, server: &str, model: &str) ->
 }
 
 /// Each revision of `model` on any server that gave metadata, with it, oldest first seen first.
-pub async fn metadata_of_model(conn: &mut SqliteConnection, model: &str) -> Result<Vec<(String, String)>> {
+pub async fn metadata_of_model(conn: &mut AnyConnection, model: &str) -> Result<Vec<(String, String)>> {
     Ok(sqlx::query_as(
         "SELECT r.version, r.metadata FROM revisions r JOIN models m ON m.id = r.model_id
-         WHERE m.name = ? AND r.metadata <> '{}' ORDER BY r.first_seen_at, r.id",
+         WHERE m.name = $1 AND r.metadata <> '{}' ORDER BY r.first_seen_at, r.id",
     )
     .bind(model)
     .fetch_all(conn)
@@ -113,8 +114,8 @@ pub async fn metadata_of_model(conn: &mut SqliteConnection, model: &str) -> Resu
 
 /// Stores why revision `id` is in its state; returns its readiness as stored before, or None
 /// when it is gone.
-pub async fn record_readiness(conn: &mut SqliteConnection, id: i64, reason: &str) -> Result<Option<HealthState>> {
-    Ok(sqlx::query_scalar("UPDATE revisions SET health_reason = ? WHERE id = ? RETURNING health")
+pub async fn record_readiness(conn: &mut AnyConnection, id: i64, reason: &str) -> Result<Option<HealthState>> {
+    Ok(sqlx::query_scalar("UPDATE revisions SET health_reason = $1 WHERE id = $2 RETURNING health")
         .bind(reason)
         .bind(id)
         .fetch_optional(conn)
@@ -122,8 +123,8 @@ pub async fn record_readiness(conn: &mut SqliteConnection, id: i64, reason: &str
 }
 
 /// Stores that revision `id` is now in `state`.
-pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState) -> Result<()> {
-    sqlx::query("UPDATE revisions SET health = ? WHERE id = ?").bind(state).bind(id).execute(conn).await?;
+pub async fn set_health(conn: &mut AnyConnection, id: i64, state: HealthState) -> Result<()> {
+    sqlx::query("UPDATE revisions SET health = $1 WHERE id = $2").bind(state).bind(id).execute(conn).await?;
     Ok(())
 }
 

@@ -10,8 +10,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use sqlx::types::Json;
-use sqlx::SqliteConnection;
+use crate::store::values::Json;
+use sqlx::AnyConnection;
 
 use super::evaluate::{routing_labels, sentence};
 use super::lifecycle::AlertState;
@@ -59,7 +59,7 @@ pub fn due(group: &Group, news: bool, firing: bool, receiver: &Receiver, now: Da
 
 /// The notifications due at `now`. Groups seen for the first time are stored as they are found.
 pub async fn due_now(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rules: &[AlertRule],
     now: DateTime<Utc>,
 ) -> Result<Vec<Notification>> {
@@ -139,7 +139,7 @@ pub async fn due_now(
 /// Records that `notification` was sent at `now` (or failed, with the receiver's words): a
 /// success moves its group on; a failure leaves it due, to be tried again.
 pub async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     notification: &Notification,
     failure: Option<String>,
     now: DateTime<Utc>,

@@ -8,8 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use sqlx::types::Json;
-use sqlx::SqliteConnection;
+use crate::store::values::Json;
+use sqlx::AnyConnection;
 
 use super::facts::{Facts, Sample};
 use super::history::Baselines;
@@ -31,7 +31,7 @@ pub struct RoundOutcome {
 
 /// Evaluates every rule at `now` and stores what changed.
 pub async fn round(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     rules: &[AlertRule],
     facts: &Facts,
     baselines: &Baselines,

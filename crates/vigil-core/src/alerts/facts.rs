@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 
 use super::rules::{AlertRule, Condition, Scope, Signal};
 use crate::dashboard::overview::{self, ModelOverview};
@@ -93,7 +93,7 @@ impl Facts {
 
     /// Reads the fleet as of `now`, with the cost report when it is `wanted` (the performance
     /// reports come from [`performance_reports`], through [`Facts::set_performance`]).
-    pub async fn read(pool: &SqlitePool, now: DateTime<Utc>, wanted: Wanted) -> Result<Facts> {
+    pub async fn read(pool: &AnyPool, now: DateTime<Utc>, wanted: Wanted) -> Result<Facts> {
         let servers = servers::queries::list(pool).await?;
         let labels: HashMap<String, BTreeMap<String, String>> =
             servers.iter().map(|s| (s.name.clone(), s.labels.0.clone())).collect();
@@ -187,7 +187,7 @@ impl Facts {
 /// The performance report of each of `models` that has logged predictions, by the hour over the
 /// day before `now`.
 pub async fn performance_reports(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     models: BTreeSet<&str>,
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, PerformanceReport>> {

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::anomaly::{Baseline, Departure};
 use super::rules::Signal;
@@ -30,14 +30,14 @@ pub struct Baselines {
 
 impl Baselines {
     /// Reads every model's hourly history up to `now`.
-    pub async fn read(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Baselines> {
+    pub async fn read(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Baselines> {
         let rows: Vec<(String, String, i64, String, i64, f64)> = sqlx::query_as(
             "SELECT m.name, s.name, r.revision_id, r.signal, r.bucket_start_ms, r.sum / r.count
              FROM metric_rollups r
              JOIN revisions v ON v.id = r.revision_id
              JOIN models m ON m.id = v.model_id
              JOIN servers s ON s.id = r.server_id
-             WHERE r.resolution = 3600 AND r.signal IN (?, ?, ?) AND r.bucket_start_ms >= ? AND r.count > 0",
+             WHERE r.resolution = 3600 AND r.signal IN ($1, $2, $3) AND r.bucket_start_ms >= $4 AND r.count > 0",
         )
         .bind(names::LATENCY_P99)
         .bind(names::REQUEST_RATE)

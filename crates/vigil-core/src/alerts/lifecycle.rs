@@ -17,9 +17,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where an alert is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum AlertState {
     Normal,
     Pending,
@@ -27,6 +26,8 @@ pub enum AlertState {
     Resolved,
     NoData,
 }
+
+crate::store::values::text_column!(AlertState);
 
 /// What one evaluation of the rule's condition found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::types::Json;
-use sqlx::{FromRow, SqliteConnection};
+use crate::store::values::{Flag, Json, MaybeStamp, Stamp, stamp};
+use sqlx::{FromRow, AnyConnection};
 use ts_rs::TS;
 
 use super::lifecycle::{Alert, AlertState};
 use super::rules::{AlertRule, RuleDraft, Severity};
 use crate::{Result, VigilError};
+use crate::store::sql;
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -24,8 +25,11 @@ struct RuleRow {
     severity: Severity,
     scope: Json<super::rules::Scope>,
     runbook: Option<String>,
+    #[sqlx(try_from = "Flag")]
     enabled: bool,
+    #[sqlx(try_from = "Flag")]
     builtin: bool,
+    #[sqlx(try_from = "Stamp")]
     updated_at: DateTime<Utc>,
 }
 
@@ -46,34 +50,34 @@ impl RuleRow {
     }
 }
 
-pub async fn rules(conn: &mut SqliteConnection) -> Result<Vec<AlertRule>> {
+pub async fn rules(conn: &mut AnyConnection) -> Result<Vec<AlertRule>> {
     let rows: Vec<RuleRow> =
         sqlx::query_as("SELECT * FROM alert_rules ORDER BY builtin DESC, name").fetch_all(conn).await?;
     Ok(rows.into_iter().map(RuleRow::into_rule).collect())
 }
 
 /// What changes whenever a rule is added, edited or removed: their count, newest edit and largest id.
-pub type RulesVersion = (i64, Option<DateTime<Utc>>, Option<i64>);
+pub type RulesVersion = (i64, Option<Stamp>, Option<i64>);
 
-pub async fn rules_version(conn: &mut SqliteConnection) -> Result<RulesVersion> {
+pub async fn rules_version(conn: &mut AnyConnection) -> Result<RulesVersion> {
     Ok(sqlx::query_as("SELECT count(*), max(updated_at), max(id) FROM alert_rules").fetch_one(conn).await?)
 }
 
-pub async fn rule(conn: &mut SqliteConnection, name: &str) -> Result<Option<AlertRule>> {
+pub async fn rule(conn: &mut AnyConnection, name: &str) -> Result<Option<AlertRule>> {
     let row: Option<RuleRow> =
-        sqlx::query_as("SELECT * FROM alert_rules WHERE name = ?").bind(name).fetch_optional(conn).await?;
+        sqlx::query_as("SELECT * FROM alert_rules WHERE name = $1").bind(name).fetch_optional(conn).await?;
     Ok(row.map(RuleRow::into_rule))
 }
 
 /// Stores `draft` as rule `id` (None: a new rule). A name another rule has is refused.
 pub async fn save_rule(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: Option<i64>,
     draft: &RuleDraft,
     builtin: bool,
     now: DateTime<Utc>,
 ) -> Result<i64> {
-    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM alert_rules WHERE name = ?")
+    let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM alert_rules WHERE name = $1")
         .bind(&draft.name)
         .fetch_optional(&mut *conn)
         .await?;
@@ -82,12 +86,12 @@ pub async fn save_rule(
     }
     let query = match id {
         Some(_) => {
-            "UPDATE alert_rules SET name = ?1, signal = ?2, condition = ?3, for_secs = ?4, keep_firing_secs = ?5,
-             severity = ?6, scope = ?7, runbook = ?8, enabled = ?9, updated_at = ?11 WHERE id = ?12 RETURNING id"
+            "UPDATE alert_rules SET name = $1, signal = $2, condition = $3, for_secs = $4, keep_firing_secs = $5,
+             severity = $6, scope = $7, runbook = $8, enabled = $9, updated_at = $11 WHERE id = $12 RETURNING id"
         }
         None => {
             "INSERT INTO alert_rules (name, signal, condition, for_secs, keep_firing_secs, severity, scope, runbook,
-             enabled, builtin, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) RETURNING id"
+             enabled, builtin, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id"
         }
     };
     let saved: Option<i64> = sqlx::query_scalar(query)
@@ -101,15 +105,15 @@ pub async fn save_rule(
         .bind(&draft.runbook)
         .bind(draft.enabled)
         .bind(builtin)
-        .bind(now)
+        .bind(stamp(now))
         .bind(id)
         .fetch_optional(conn)
         .await?;
     saved.ok_or_else(|| VigilError::NotFound(format!("alert rule {}", id.unwrap_or_default())))
 }
 
-pub async fn remove_rule(conn: &mut SqliteConnection, name: &str) -> Result<()> {
-    let removed = sqlx::query("DELETE FROM alert_rules WHERE name = ?").bind(name).execute(conn).await?;
+pub async fn remove_rule(conn: &mut AnyConnection, name: &str) -> Result<()> {
+    let removed = sqlx::query("DELETE FROM alert_rules WHERE name = $1").bind(name).execute(conn).await?;
     match removed.rows_affected() {
         0 => Err(VigilError::NotFound(format!("alert rule {name:?}"))),
         _ => Ok(()),
@@ -117,9 +121,9 @@ pub async fn remove_rule(conn: &mut SqliteConnection, name: &str) -> Result<()> 
 }
 
 /// Marks the built-in rules as put in; false when they already were (so a removed default stays removed).
-pub async fn mark_seeded(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<bool> {
-    let done = sqlx::query("INSERT INTO alert_rules_seed (id, seeded_at) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
-        .bind(now)
+pub async fn mark_seeded(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<bool> {
+    let done = sqlx::query("INSERT INTO alert_rules_seed (id, seeded_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(stamp(now))
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)
@@ -137,16 +141,20 @@ pub struct StoredAlert {
     pub labels: Json<BTreeMap<String, String>>,
     pub state: AlertState,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub since: DateTime<Utc>,
     #[ts(type = "string | null")]
+    #[sqlx(try_from = "MaybeStamp")]
     pub breach_began: Option<DateTime<Utc>>,
     #[ts(type = "string | null")]
+    #[sqlx(try_from = "MaybeStamp")]
     pub last_breached: Option<DateTime<Utc>>,
     pub value: Option<f64>,
     pub bound: Option<f64>,
     /// The slow moving average a "rises" condition compares with.
     pub level: Option<f64>,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub evaluated_at: DateTime<Utc>,
 }
 
@@ -161,35 +169,40 @@ impl StoredAlert {
     }
 }
 
-pub async fn alerts(conn: &mut SqliteConnection) -> Result<Vec<StoredAlert>> {
+pub async fn alerts(conn: &mut AnyConnection) -> Result<Vec<StoredAlert>> {
     Ok(sqlx::query_as("SELECT * FROM alerts ORDER BY rule_id, subject").fetch_all(conn).await?)
 }
 
-pub async fn put_alert(conn: &mut SqliteConnection, alert: &StoredAlert) -> Result<()> {
-    sqlx::query(
-        "INSERT OR REPLACE INTO alerts (rule_id, subject, model, server, labels, state, since, breach_began,
-         last_breached, value, bound, level, evaluated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+pub async fn put_alert(conn: &mut AnyConnection, alert: &StoredAlert) -> Result<()> {
+    sqlx::query(&sql::replace_into(
+        "alerts",
+        &[
+            "rule_id", "subject", "model", "server", "labels", "state", "since", "breach_began", "last_breached", "value",
+            "bound", "level", "evaluated_at",
+        ],
+        &["rule_id", "subject"],
+        1,
+    ))
     .bind(alert.rule_id)
     .bind(&alert.subject)
     .bind(&alert.model)
     .bind(&alert.server)
     .bind(&alert.labels)
     .bind(alert.state)
-    .bind(alert.since)
-    .bind(alert.breach_began)
-    .bind(alert.last_breached)
+    .bind(stamp(alert.since))
+    .bind(stamp(alert.breach_began))
+    .bind(stamp(alert.last_breached))
     .bind(alert.value)
     .bind(alert.bound)
     .bind(alert.level)
-    .bind(alert.evaluated_at)
+    .bind(stamp(alert.evaluated_at))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn drop_alert(conn: &mut SqliteConnection, rule_id: i64, subject: &str) -> Result<()> {
-    sqlx::query("DELETE FROM alerts WHERE rule_id = ? AND subject = ?")
+pub async fn drop_alert(conn: &mut AnyConnection, rule_id: i64, subject: &str) -> Result<()> {
+    sqlx::query("DELETE FROM alerts WHERE rule_id = $1 AND subject = $2")
         .bind(rule_id)
         .bind(subject)
         .execute(conn)
@@ -210,19 +223,21 @@ pub struct HistoryEntry {
     pub change: String,
     pub severity: Severity,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub at: DateTime<Utc>,
     pub value: Option<f64>,
     pub bound: Option<f64>,
+    #[sqlx(try_from = "Flag")]
     pub silenced: bool,
     /// The sentence and the figures at that moment.
     #[ts(type = "Record<string, unknown>")]
     pub evidence: Json<serde_json::Value>,
 }
 
-pub async fn record_change(conn: &mut SqliteConnection, rule_id: i64, entry: &HistoryEntry) -> Result<()> {
+pub async fn record_change(conn: &mut AnyConnection, rule_id: i64, entry: &HistoryEntry) -> Result<()> {
     sqlx::query(
         "INSERT INTO alert_history (rule_id, rule, subject, model, server, change, severity, at, value, bound,
-         silenced, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+         silenced, evidence) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(rule_id)
     .bind(&entry.rule)
@@ -231,7 +246,7 @@ pub async fn record_change(conn: &mut SqliteConnection, rule_id: i64, entry: &Hi
     .bind(&entry.server)
     .bind(&entry.change)
     .bind(entry.severity)
-    .bind(entry.at)
+    .bind(stamp(entry.at))
     .bind(entry.value)
     .bind(entry.bound)
     .bind(entry.silenced)
@@ -242,10 +257,10 @@ pub async fn record_change(conn: &mut SqliteConnection, rule_id: i64, entry: &Hi
 }
 
 /// The newest `limit` changes, newest first.
-pub async fn history(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<HistoryEntry>> {
+pub async fn history(conn: &mut AnyConnection, limit: i64) -> Result<Vec<HistoryEntry>> {
     Ok(sqlx::query_as(
         "SELECT id, rule, subject, model, server, change, severity, at, value, bound, silenced, evidence
-         FROM alert_history ORDER BY id DESC LIMIT ?",
+         FROM alert_history ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)

@@ -8,12 +8,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::types::Json;
-use sqlx::{FromRow, SqliteConnection};
+use crate::store::values::{Flag, Json, MaybeStamp, Stamp, stamp};
+use sqlx::{FromRow, AnyConnection};
 use ts_rs::TS;
 
 use crate::secrets::TokenRef;
 use crate::{Result, VigilError};
+use crate::store::sql;
 
 /// Alertmanager's defaults: wait 30 s to gather a new group, 5 min between news of a group,
 /// 4 h before telling again what has not changed.
@@ -21,14 +22,15 @@ pub const GROUP_WAIT_SECS: u64 = 30;
 pub const GROUP_INTERVAL_SECS: u64 = 300;
 pub const REPEAT_INTERVAL_SECS: u64 = 14_400;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum ReceiverKind {
     Desktop,
     Webhook,
     Slack,
 }
+
+crate::store::values::text_column!(ReceiverKind);
 
 /// A receiver as a person writes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -114,7 +116,7 @@ struct ReceiverRow {
     repeat_interval_secs: i64,
 }
 
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Receiver>> {
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<Receiver>> {
     let rows: Vec<ReceiverRow> = sqlx::query_as("SELECT * FROM alert_receivers ORDER BY id").fetch_all(conn).await?;
     let secs = |value: i64| u64::try_from(value).unwrap_or(0);
     Ok(rows
@@ -136,11 +138,11 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<Receiver>> {
 }
 
 /// Stores `draft` under its name, replacing the receiver of that name.
-pub async fn save(conn: &mut SqliteConnection, draft: &ReceiverDraft) -> Result<()> {
+pub async fn save(conn: &mut AnyConnection, draft: &ReceiverDraft) -> Result<()> {
     let secs = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
     sqlx::query(
         "INSERT INTO alert_receivers (name, kind, url, auth_ref, labels, group_wait_secs, group_interval_secs,
-         repeat_interval_secs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         repeat_interval_secs) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url, auth_ref = excluded.auth_ref,
          labels = excluded.labels, group_wait_secs = excluded.group_wait_secs,
          group_interval_secs = excluded.group_interval_secs, repeat_interval_secs = excluded.repeat_interval_secs",
@@ -158,8 +160,8 @@ pub async fn save(conn: &mut SqliteConnection, draft: &ReceiverDraft) -> Result<
     Ok(())
 }
 
-pub async fn remove(conn: &mut SqliteConnection, name: &str) -> Result<()> {
-    let removed = sqlx::query("DELETE FROM alert_receivers WHERE name = ?").bind(name).execute(conn).await?;
+pub async fn remove(conn: &mut AnyConnection, name: &str) -> Result<()> {
+    let removed = sqlx::query("DELETE FROM alert_receivers WHERE name = $1").bind(name).execute(conn).await?;
     match removed.rows_affected() {
         0 => Err(VigilError::NotFound(format!("receiver {name:?}"))),
         _ => Ok(()),
@@ -167,12 +169,13 @@ pub async fn remove(conn: &mut SqliteConnection, name: &str) -> Result<()> {
 }
 
 /// Whether a notification could be due: an alert fires, or a group was told something.
-pub async fn anything_to_tell(conn: &mut SqliteConnection) -> Result<bool> {
-    Ok(sqlx::query_scalar(
+pub async fn anything_to_tell(conn: &mut AnyConnection) -> Result<bool> {
+    let told: Flag = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM alerts WHERE state = 'firing') OR EXISTS (SELECT 1 FROM alert_groups)",
     )
     .fetch_one(conn)
-    .await?)
+    .await?;
+    Ok(told.0)
 }
 
 /// What a receiver's group of alerts was last told.
@@ -180,33 +183,37 @@ pub async fn anything_to_tell(conn: &mut SqliteConnection) -> Result<bool> {
 pub struct Group {
     pub receiver_id: i64,
     pub group_key: String,
+    #[sqlx(try_from = "Stamp")]
     pub first_seen: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeStamp")]
     pub last_sent: Option<DateTime<Utc>>,
     /// The alerts (subjects) the last notification named as firing.
     pub last_told: Json<BTreeSet<String>>,
 }
 
-pub async fn groups(conn: &mut SqliteConnection) -> Result<Vec<Group>> {
+pub async fn groups(conn: &mut AnyConnection) -> Result<Vec<Group>> {
     Ok(sqlx::query_as("SELECT * FROM alert_groups").fetch_all(conn).await?)
 }
 
-pub async fn put_group(conn: &mut SqliteConnection, group: &Group) -> Result<()> {
-    sqlx::query(
-        "INSERT OR REPLACE INTO alert_groups (receiver_id, group_key, first_seen, last_sent, last_told)
-         VALUES (?, ?, ?, ?, ?)",
-    )
+pub async fn put_group(conn: &mut AnyConnection, group: &Group) -> Result<()> {
+    sqlx::query(&sql::replace_into(
+        "alert_groups",
+        &["receiver_id", "group_key", "first_seen", "last_sent", "last_told"],
+        &["receiver_id", "group_key"],
+        1,
+    ))
     .bind(group.receiver_id)
     .bind(&group.group_key)
-    .bind(group.first_seen)
-    .bind(group.last_sent)
+    .bind(stamp(group.first_seen))
+    .bind(stamp(group.last_sent))
     .bind(&group.last_told)
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn drop_group(conn: &mut SqliteConnection, receiver_id: i64, group_key: &str) -> Result<()> {
-    sqlx::query("DELETE FROM alert_groups WHERE receiver_id = ? AND group_key = ?")
+pub async fn drop_group(conn: &mut AnyConnection, receiver_id: i64, group_key: &str) -> Result<()> {
+    sqlx::query("DELETE FROM alert_groups WHERE receiver_id = $1 AND group_key = $2")
         .bind(receiver_id)
         .bind(group_key)
         .execute(conn)
@@ -220,6 +227,7 @@ pub struct Delivery {
     pub receiver: String,
     pub group_key: String,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub at: DateTime<Utc>,
     #[ts(type = "number")]
     pub firing: i64,
@@ -229,13 +237,13 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-pub async fn record_delivery(conn: &mut SqliteConnection, delivery: &Delivery) -> Result<()> {
+pub async fn record_delivery(conn: &mut AnyConnection, delivery: &Delivery) -> Result<()> {
     sqlx::query(
-        "INSERT INTO alert_deliveries (receiver, group_key, at, firing, resolved, error) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO alert_deliveries (receiver, group_key, at, firing, resolved, error) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(&delivery.receiver)
     .bind(&delivery.group_key)
-    .bind(delivery.at)
+    .bind(stamp(delivery.at))
     .bind(delivery.firing)
     .bind(delivery.resolved)
     .bind(&delivery.error)
@@ -244,9 +252,9 @@ pub async fn record_delivery(conn: &mut SqliteConnection, delivery: &Delivery) -
     Ok(())
 }
 
-pub async fn deliveries(conn: &mut SqliteConnection, limit: i64) -> Result<Vec<Delivery>> {
+pub async fn deliveries(conn: &mut AnyConnection, limit: i64) -> Result<Vec<Delivery>> {
     Ok(sqlx::query_as(
-        "SELECT receiver, group_key, at, firing, resolved, error FROM alert_deliveries ORDER BY id DESC LIMIT ?",
+        "SELECT receiver, group_key, at, firing, resolved, error FROM alert_deliveries ORDER BY id DESC LIMIT $1",
     )
     .bind(limit)
     .fetch_all(conn)

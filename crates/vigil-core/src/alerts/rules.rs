@@ -162,14 +162,15 @@ impl Scope {
 }
 
 /// How bad it is when a rule fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS, sqlx::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
-#[sqlx(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
     Warning,
     Info,
 }
+
+crate::store::values::text_column!(Severity);
 
 impl Severity {
     pub fn key(self) -> &'static str {

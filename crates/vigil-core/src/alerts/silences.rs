@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::types::Json;
-use sqlx::{FromRow, SqliteConnection};
+use crate::store::values::{Json, Stamp, stamp};
+use sqlx::{FromRow, AnyConnection};
 use ts_rs::TS;
 
 use crate::{Result, VigilError};
@@ -75,12 +75,15 @@ pub struct Silence {
     #[ts(as = "Matcher")]
     pub matcher: Json<Matcher>,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub starts_at: DateTime<Utc>,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub ends_at: DateTime<Utc>,
     pub reason: String,
     pub created_by: String,
     #[ts(type = "string")]
+    #[sqlx(try_from = "Stamp")]
     pub created_at: DateTime<Utc>,
 }
 
@@ -113,30 +116,30 @@ impl SilenceDraft {
 }
 
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     draft: &SilenceDraft,
     by: &str,
     now: DateTime<Utc>,
 ) -> Result<Silence> {
     Ok(sqlx::query_as(
         "INSERT INTO silences (matcher, starts_at, ends_at, reason, created_by, created_at)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
     )
     .bind(Json(&draft.matcher))
-    .bind(draft.starts_at.unwrap_or(now))
-    .bind(draft.ends_at)
+    .bind(stamp(draft.starts_at.unwrap_or(now)))
+    .bind(stamp(draft.ends_at))
     .bind(&draft.reason)
     .bind(by)
-    .bind(now)
+    .bind(stamp(now))
     .fetch_one(conn)
     .await?)
 }
 
 /// Ends silence `id` at `now` (a silence not yet begun ends before it starts).
-pub async fn end(conn: &mut SqliteConnection, id: i64, now: DateTime<Utc>) -> Result<Silence> {
+pub async fn end(conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> Result<Silence> {
     let ended: Option<Silence> =
-        sqlx::query_as("UPDATE silences SET ends_at = min(ends_at, ?) WHERE id = ? RETURNING *")
-            .bind(now)
+        sqlx::query_as("UPDATE silences SET ends_at = CASE WHEN ends_at < $1 THEN ends_at ELSE $1 END WHERE id = $2 RETURNING *")
+            .bind(stamp(now))
             .bind(id)
             .fetch_optional(conn)
             .await?;
@@ -144,8 +147,8 @@ pub async fn end(conn: &mut SqliteConnection, id: i64, now: DateTime<Utc>) -> Re
 }
 
 /// Silences that have not ended by `now`, soonest to end first.
-pub async fn current(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-    Ok(sqlx::query_as("SELECT * FROM silences WHERE ends_at > ? ORDER BY ends_at").bind(now).fetch_all(conn).await?)
+pub async fn current(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<Silence>> {
+    Ok(sqlx::query_as("SELECT * FROM silences WHERE ends_at > $1 ORDER BY ends_at").bind(stamp(now)).fetch_all(conn).await?)
 }
 
 #[cfg(test)]

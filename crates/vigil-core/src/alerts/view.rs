@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::evaluate::sentence;
@@ -36,7 +36,7 @@ pub struct AlertView {
     pub silenced: Option<String>,
 }
 
-pub async fn alerts(conn: &mut SqliteConnection, now: DateTime<Utc>) -> Result<Vec<AlertView>> {
+pub async fn alerts(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<AlertView>> {
     let rules: HashMap<i64, _> = queries::rules(conn).await?.into_iter().map(|r| (r.id, r)).collect();
     let silences: Vec<_> = silences::current(conn, now).await?.into_iter().filter(|s| s.is_active(now)).collect();
     let mut views: Vec<AlertView> = queries::alerts(conn)

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::placements::Placement;
 use crate::loadgen::{self, LoadPlan, LoadResult, StepPlan, StepsOutcome};
 use crate::{Result, VigilError};
+use crate::store::values::{Flag, Stamp, stamp};
 
 /// The rates tried when the request names none, requests per second.
 pub const DEFAULT_RATES: [f64; 9] = [5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0];
@@ -315,12 +316,12 @@ type Row = (
     Option<String>,
     Option<String>,
     i64,
-    DateTime<Utc>,
+    Stamp,
     String,
     f64,
     f64,
     Option<f64>,
-    bool,
+    Flag,
     String,
 );
 
@@ -329,14 +330,14 @@ const COLUMNS: &str = "id, server, model, version, provider, region, instance_ty
 
 /// Stores a finished test and returns its id.
 pub async fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     result: &LoadTestResult,
     placement: Option<&Placement>,
 ) -> Result<i64> {
     let steps = serde_json::to_string(&result.steps).map_err(|err| VigilError::Internal(err.to_string()))?;
     let id = sqlx::query_scalar(&format!(
-        "INSERT INTO load_tests ({}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        COLUMNS
+        "INSERT INTO load_tests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+        COLUMNS.trim_start_matches("id, ")
     ))
     .bind(&result.server)
     .bind(&result.model)
@@ -345,7 +346,7 @@ pub async fn insert(
     .bind(placement.map(|p| &p.region))
     .bind(placement.map(|p| &p.instance_type))
     .bind(i64::from(result.replicas))
-    .bind(result.started_at)
+    .bind(stamp(result.started_at))
     .bind(&result.person)
     .bind(result.p99_objective_ms)
     .bind(result.max_error_share)
@@ -358,12 +359,12 @@ pub async fn insert(
 }
 
 /// Stored tests (of `model`, or all), newest first, at most `limit`.
-pub async fn list(conn: &mut SqliteConnection, model: Option<&str>, limit: u32) -> Result<Vec<LoadTestResult>> {
+pub async fn list(conn: &mut AnyConnection, model: Option<&str>, limit: u32) -> Result<Vec<LoadTestResult>> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM load_tests WHERE ?1 IS NULL OR model = ?1 ORDER BY started_at DESC, id DESC LIMIT ?2"
+        "SELECT {COLUMNS} FROM load_tests WHERE $1 IS NULL OR model = $1 ORDER BY started_at DESC, id DESC LIMIT $2"
     ))
     .bind(model)
-    .bind(limit)
+    .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
     rows.into_iter().map(from_row).collect()
@@ -401,14 +402,14 @@ fn from_row(row: Row) -> Result<LoadTestResult> {
         version,
         instance,
         replicas,
-        started_at,
+        started_at: started_at.0,
         person,
         p99_objective_ms: p99,
         max_error_share: errors,
         steps,
         sustainable_rate: rate,
         per_replica_rate: rate.map(|rate| rate / f64::from(replicas)),
-        cancelled,
+        cancelled: cancelled.0,
         sentence: String::new(),
     };
     result.sentence = sentence(&result);
@@ -416,12 +417,12 @@ fn from_row(row: Row) -> Result<LoadTestResult> {
 }
 
 /// The hosts outside loopback people allowed, sorted.
-pub async fn allowed_hosts(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+pub async fn allowed_hosts(conn: &mut AnyConnection) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT host FROM load_test_hosts ORDER BY host").fetch_all(conn).await?)
 }
 
 /// Replaces the allowed hosts with `hosts` (trimmed, lower case, checked to be host names).
-pub async fn store_allowed_hosts(conn: &mut SqliteConnection, hosts: &[String]) -> Result<Vec<String>> {
+pub async fn store_allowed_hosts(conn: &mut AnyConnection, hosts: &[String]) -> Result<Vec<String>> {
     let mut clean = Vec::with_capacity(hosts.len());
     for host in hosts {
         let host = host.trim().to_ascii_lowercase();
@@ -436,7 +437,7 @@ pub async fn store_allowed_hosts(conn: &mut SqliteConnection, hosts: &[String]) 
     }
     sqlx::query("DELETE FROM load_test_hosts").execute(&mut *conn).await?;
     for host in &clean {
-        sqlx::query("INSERT OR IGNORE INTO load_test_hosts (host) VALUES (?)").bind(host).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO load_test_hosts (host) VALUES ($1) ON CONFLICT DO NOTHING").bind(host).execute(&mut *conn).await?;
     }
     allowed_hosts(conn).await
 }

@@ -13,13 +13,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::catalog::InstanceType;
 use super::spend::Placed;
 use crate::servers::{queries as servers, Labels};
 use crate::{Result, VigilError};
+use crate::store::values::{Stamp, stamp};
 
 /// Who placed a server from its labels.
 pub const BY_LABEL: &str = "label";
@@ -41,16 +42,16 @@ pub struct Placement {
     pub placed_by: String,
 }
 
-type PlacementRow = (String, String, String, String, i64, DateTime<Utc>, Option<f64>, Option<i64>, String);
+type PlacementRow = (String, String, String, String, i64, Stamp, Option<f64>, Option<i64>, String);
 
 /// Every placement (of one server: Some), oldest first, with its price.
-pub async fn placements(conn: &mut SqliteConnection, server: Option<&str>) -> Result<Vec<Placement>> {
+pub async fn placements(conn: &mut AnyConnection, server: Option<&str>) -> Result<Vec<Placement>> {
     let rows: Vec<PlacementRow> = sqlx::query_as(
         "SELECT p.server, p.provider, p.region, p.instance_type, p.replicas, p.since, t.on_demand_hourly, t.vcpu,
                 p.placed_by
          FROM placements p LEFT JOIN instance_types t
            ON t.provider = p.provider AND t.region = p.region AND t.name = p.instance_type
-         WHERE ?1 IS NULL OR p.server = ?1 ORDER BY p.server, p.since, p.id",
+         WHERE $1 IS NULL OR p.server = $1 ORDER BY p.server, p.since, p.id",
     )
     .bind(server)
     .fetch_all(conn)
@@ -63,7 +64,7 @@ pub async fn placements(conn: &mut SqliteConnection, server: Option<&str>) -> Re
             region,
             instance_type,
             replicas: replicas.clamp(0, i64::from(u32::MAX)) as u32,
-            since,
+            since: since.0,
             hourly,
             vcpu: vcpu.map(|v| v.clamp(0, i64::from(u32::MAX)) as u32),
             placed_by,
@@ -81,11 +82,11 @@ pub fn placed(group: &[Placement]) -> Vec<Placed> {
 
 /// The servers placed on `provider region instance_type` now or at any time before, by name.
 pub async fn servers_placed_on(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     (provider, region, instance_type): (&str, &str, &str),
 ) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
-        "SELECT DISTINCT server FROM placements WHERE provider = ? AND region = ? AND instance_type = ? ORDER BY server",
+        "SELECT DISTINCT server FROM placements WHERE provider = $1 AND region = $2 AND instance_type = $3 ORDER BY server",
     )
     .bind(provider)
     .bind(region)
@@ -95,9 +96,9 @@ pub async fn servers_placed_on(
 }
 
 /// Records `placement`. The catalog must hold its instance type.
-pub async fn insert_placement(conn: &mut SqliteConnection, placement: &Placement) -> Result<()> {
+pub async fn insert_placement(conn: &mut AnyConnection, placement: &Placement) -> Result<()> {
     let known: Option<f64> = sqlx::query_scalar(
-        "SELECT on_demand_hourly FROM instance_types WHERE provider = ? AND region = ? AND name = ?",
+        "SELECT on_demand_hourly FROM instance_types WHERE provider = $1 AND region = $2 AND name = $3",
     )
     .bind(&placement.provider)
     .bind(&placement.region)
@@ -113,14 +114,14 @@ pub async fn insert_placement(conn: &mut SqliteConnection, placement: &Placement
     }
     sqlx::query(
         "INSERT INTO placements (server, provider, region, instance_type, replicas, since, placed_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&placement.server)
     .bind(&placement.provider)
     .bind(&placement.region)
     .bind(&placement.instance_type)
-    .bind(placement.replicas)
-    .bind(placement.since)
+    .bind(i64::from(placement.replicas))
+    .bind(stamp(placement.since))
     .bind(&placement.placed_by)
     .execute(conn)
     .await?;
@@ -171,7 +172,7 @@ pub fn from_labels<'a>(
 /// label placement, unless a person has placed it (see the module doc). Returns the problems
 /// with labels, in words.
 pub async fn place_from_labels(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     catalog: &[InstanceType],
     now: DateTime<Utc>,
 ) -> Result<Vec<String>> {

@@ -3,10 +3,12 @@
 //! was put in, which happens once in a database's life).
 
 use chrono::{NaiveDate, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{FromRow, AnyConnection};
 
 use super::catalog::{InstanceType, Price};
 use crate::Result;
+use crate::store::values::{stamp, Day};
+use crate::store::sql;
 
 #[derive(FromRow)]
 struct Row {
@@ -18,13 +20,13 @@ struct Row {
     gpu_type: Option<String>,
     gpu_count: i64,
     on_demand_hourly: f64,
-    on_demand_date: NaiveDate,
+    on_demand_date: Day,
     on_demand_source: String,
     spot_hourly: Option<f64>,
-    spot_date: Option<NaiveDate>,
+    spot_date: Option<Day>,
     spot_source: Option<String>,
     reserved_hourly: Option<f64>,
-    reserved_date: Option<NaiveDate>,
+    reserved_date: Option<Day>,
     reserved_source: Option<String>,
 }
 
@@ -42,15 +44,15 @@ impl From<Row> for InstanceType {
             memory_gib: row.memory_gib,
             gpu_type: row.gpu_type,
             gpu_count: u32::try_from(row.gpu_count).unwrap_or(0),
-            on_demand: Price { hourly: row.on_demand_hourly, date: row.on_demand_date, source: row.on_demand_source },
-            spot: price(row.spot_hourly, row.spot_date, row.spot_source),
-            reserved: price(row.reserved_hourly, row.reserved_date, row.reserved_source),
+            on_demand: Price { hourly: row.on_demand_hourly, date: row.on_demand_date.0, source: row.on_demand_source },
+            spot: price(row.spot_hourly, row.spot_date.map(|d| d.0), row.spot_source),
+            reserved: price(row.reserved_hourly, row.reserved_date.map(|d| d.0), row.reserved_source),
         }
     }
 }
 
 /// Every instance type, by provider, region and name.
-pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<InstanceType>> {
+pub async fn list(conn: &mut AnyConnection) -> Result<Vec<InstanceType>> {
     let rows: Vec<Row> =
         sqlx::query_as("SELECT * FROM instance_types ORDER BY provider, region, name").fetch_all(conn).await?;
     Ok(rows.into_iter().map(InstanceType::from).collect())
@@ -58,9 +60,9 @@ pub async fn list(conn: &mut SqliteConnection) -> Result<Vec<InstanceType>> {
 
 /// Stores `t`, replacing the row of the same provider, region and name. Returns whether the
 /// row is new.
-pub async fn upsert(conn: &mut SqliteConnection, t: &InstanceType) -> Result<bool> {
+pub async fn upsert(conn: &mut AnyConnection, t: &InstanceType) -> Result<bool> {
     let existed: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM instance_types WHERE provider = ? AND region = ? AND name = ?")
+        sqlx::query_scalar("SELECT 1 FROM instance_types WHERE provider = $1 AND region = $2 AND name = $3")
             .bind(&t.provider)
             .bind(&t.region)
             .bind(&t.name)
@@ -72,12 +74,16 @@ pub async fn upsert(conn: &mut SqliteConnection, t: &InstanceType) -> Result<boo
     };
     let (spot_hourly, spot_date, spot_source) = part(&t.spot);
     let (reserved_hourly, reserved_date, reserved_source) = part(&t.reserved);
-    sqlx::query(
-        "INSERT OR REPLACE INTO instance_types (provider, region, name, vcpu, memory_gib, gpu_type, gpu_count,
-             on_demand_hourly, on_demand_date, on_demand_source, spot_hourly, spot_date, spot_source,
-             reserved_hourly, reserved_date, reserved_source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
+    sqlx::query(&sql::replace_into(
+        "instance_types",
+        &[
+            "provider", "region", "name", "vcpu", "memory_gib", "gpu_type", "gpu_count", "on_demand_hourly",
+            "on_demand_date", "on_demand_source", "spot_hourly", "spot_date", "spot_source", "reserved_hourly",
+            "reserved_date", "reserved_source",
+        ],
+        &["provider", "region", "name"],
+        1,
+    ))
     .bind(&t.provider)
     .bind(&t.region)
     .bind(&t.name)
@@ -86,13 +92,13 @@ pub async fn upsert(conn: &mut SqliteConnection, t: &InstanceType) -> Result<boo
     .bind(&t.gpu_type)
     .bind(i64::from(t.gpu_count))
     .bind(t.on_demand.hourly)
-    .bind(t.on_demand.date)
+    .bind(Day(t.on_demand.date))
     .bind(&t.on_demand.source)
     .bind(spot_hourly)
-    .bind(spot_date)
+    .bind(spot_date.map(Day))
     .bind(spot_source)
     .bind(reserved_hourly)
-    .bind(reserved_date)
+    .bind(reserved_date.map(Day))
     .bind(reserved_source)
     .execute(conn)
     .await?;
@@ -100,8 +106,8 @@ pub async fn upsert(conn: &mut SqliteConnection, t: &InstanceType) -> Result<boo
 }
 
 /// Removes the instance type `provider region name`. Returns whether the catalog held it.
-pub async fn remove(conn: &mut SqliteConnection, provider: &str, region: &str, name: &str) -> Result<bool> {
-    let done = sqlx::query("DELETE FROM instance_types WHERE provider = ? AND region = ? AND name = ?")
+pub async fn remove(conn: &mut AnyConnection, provider: &str, region: &str, name: &str) -> Result<bool> {
+    let done = sqlx::query("DELETE FROM instance_types WHERE provider = $1 AND region = $2 AND name = $3")
         .bind(provider)
         .bind(region)
         .bind(name)
@@ -112,9 +118,9 @@ pub async fn remove(conn: &mut SqliteConnection, provider: &str, region: &str, n
 
 /// Marks the shipped catalog as put in. Returns false when it already was, so that it is put
 /// in once in a database's life, even after people edit or empty the catalog.
-pub async fn mark_seeded(conn: &mut SqliteConnection) -> Result<bool> {
-    let done = sqlx::query("INSERT INTO price_catalog_seed (id, seeded_at) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
-        .bind(Utc::now())
+pub async fn mark_seeded(conn: &mut AnyConnection) -> Result<bool> {
+    let done = sqlx::query("INSERT INTO price_catalog_seed (id, seeded_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(stamp(Utc::now()))
         .execute(conn)
         .await?;
     Ok(done.rows_affected() == 1)

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::compare::{self, CostComparison};
@@ -49,7 +49,7 @@ struct Costs {
 }
 
 /// Every placed server's and its revisions' cost from `from_ms` to `to_ms`.
-async fn costs(conn: &mut SqliteConnection, from_ms: i64, to_ms: i64) -> Result<Costs> {
+async fn costs(conn: &mut AnyConnection, from_ms: i64, to_ms: i64) -> Result<Costs> {
     let placements = placements(conn, None).await?;
     let teams: HashMap<String, String> = servers::list_in(conn)
         .await?
@@ -122,7 +122,7 @@ fn server_cost(
 
 /// The report from `from` to `to`; `problems` (with the servers' labels) lead its sentences.
 pub async fn report(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     problems: Vec<String>,
@@ -161,7 +161,7 @@ pub enum Priced {
 
 /// What `version` of `model` cost per 1,000 successful predictions from `from_ms` to `to_ms`.
 pub async fn revision_per_thousand(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     (model, version): (&str, &str),
     from_ms: i64,
     to_ms: i64,

@@ -5,11 +5,12 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::spend::Work;
 use crate::points::signal;
 use crate::Result;
+use crate::store::values::Stamp;
 
 /// One revision's work in one bucket of time.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,24 +28,24 @@ pub struct RevisionWork {
 /// `to_ms`: one row per revision for the whole window (`bucket_ms` None, revisions that did no
 /// work included), or one per revision and bucket of `bucket_ms` it did work in.
 pub async fn work(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     from_ms: i64,
     to_ms: i64,
     bucket_ms: Option<i64>,
 ) -> Result<Vec<RevisionWork>> {
-    type Row = (String, String, String, DateTime<Utc>, Option<i64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    type Row = (String, String, String, Stamp, Option<i64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>);
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT s.name, m.name, r.version, r.first_seen_at,
-                CASE WHEN ?6 IS NULL THEN 0 ELSE (p.at_ms - 1) / ?6 * ?6 END AS bucket,
-                SUM(CASE WHEN p.signal = ?1 THEN p.value END),
-                SUM(CASE WHEN p.signal = ?2 THEN p.value END),
-                SUM(CASE WHEN p.signal = ?3 THEN p.value * q.value END),
-                SUM(CASE WHEN p.signal = ?3 THEN q.value END)
+                CASE WHEN $6 IS NULL THEN 0 ELSE (p.at_ms - 1) / $6 * $6 END AS bucket,
+                SUM(CASE WHEN p.signal = $1 THEN p.value END),
+                SUM(CASE WHEN p.signal = $2 THEN p.value END),
+                SUM(CASE WHEN p.signal = $3 THEN p.value * q.value END),
+                SUM(CASE WHEN p.signal = $3 THEN q.value END)
          FROM servers s JOIN models m ON m.server_id = s.id JOIN revisions r ON r.model_id = m.id
-         LEFT JOIN metric_points p ON p.server_id = s.id AND p.revision_id = r.id AND p.at_ms > ?4 AND p.at_ms <= ?5
-              AND p.signal IN (?1, ?2, ?3)
+         LEFT JOIN metric_points p ON p.server_id = s.id AND p.revision_id = r.id AND p.at_ms > $4 AND p.at_ms <= $5
+              AND p.signal IN ($1, $2, $3)
          LEFT JOIN metric_points q ON q.server_id = p.server_id AND q.revision_id = p.revision_id
-              AND q.at_ms = p.at_ms AND q.signal = ?1 AND p.signal = ?3
+              AND q.at_ms = p.at_ms AND q.signal = $1 AND p.signal = $3
          GROUP BY s.name, m.name, r.version, bucket ORDER BY s.name, m.name, r.first_seen_at, r.id, bucket",
     )
     .bind(signal::REQUESTS)
@@ -64,7 +65,7 @@ pub async fn work(
                 _ => None,
             };
             let work = Work { requests: requests.unwrap_or(0.0), errors: errors.unwrap_or(0.0), mean_latency_s };
-            RevisionWork { server, model, version, first_seen, bucket_ms: bucket.unwrap_or(0), work }
+            RevisionWork { server, model, version, first_seen: first_seen.0, bucket_ms: bucket.unwrap_or(0), work }
         })
         .collect())
 }
@@ -82,10 +83,10 @@ pub struct ServerUse {
 
 /// Each server's mean use from `from_ms` to `to_ms`, by server name; servers reporting none are
 /// absent.
-pub async fn server_use(conn: &mut SqliteConnection, from_ms: i64, to_ms: i64) -> Result<HashMap<String, ServerUse>> {
+pub async fn server_use(conn: &mut AnyConnection, from_ms: i64, to_ms: i64) -> Result<HashMap<String, ServerUse>> {
     let rows: Vec<(String, String, f64)> = sqlx::query_as(
         "SELECT s.name, p.signal, AVG(p.value) FROM servers s JOIN metric_points p ON p.server_id = s.id
-         WHERE p.revision_id IS NULL AND p.signal IN (?1, ?2, ?3) AND p.at_ms > ?4 AND p.at_ms <= ?5
+         WHERE p.revision_id IS NULL AND p.signal IN ($1, $2, $3) AND p.at_ms > $4 AND p.at_ms <= $5
          GROUP BY s.name, p.signal",
     )
     .bind(signal::GPU_UTILIZATION)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::SqlitePool;
+use sqlx::AnyPool;
 use ts_rs::TS;
 
 use super::queries::{self as dashboard, RevisionSignals};
@@ -99,7 +99,7 @@ pub struct ModelOverview {
 }
 
 /// Every model of the fleet, as of `now_ms`.
-pub async fn read(pool: &SqlitePool, now_ms: i64) -> Result<Vec<ModelOverview>> {
+pub async fn read(pool: &AnyPool, now_ms: i64) -> Result<Vec<ModelOverview>> {
     let revisions = dashboard::revisions(pool, now_ms).await?;
     let servers = servers::list(pool).await?;
     let mut conn = pool.acquire().await?;

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use sqlx::{SqliteConnection, SqlitePool};
+use sqlx::{AnyConnection, AnyPool};
 use ts_rs::TS;
 
 use super::roles::{self, RevisionRole};
@@ -18,6 +18,7 @@ use crate::drift::report;
 use crate::health::{self, HealthState};
 use crate::points::{self, signal, Retention};
 use crate::{Result, VigilError};
+use crate::store::values::Stamp;
 
 /// The signals a revision can have, as stored: what the overview reads the latest of, and what
 /// a model chart draws.
@@ -74,10 +75,10 @@ pub struct RevisionSignals {
     pub errors_seen: f64,
 }
 
-type RevisionRow = (i64, String, String, String, DateTime<Utc>, String, HealthState, Option<String>);
+type RevisionRow = (i64, String, String, String, Stamp, String, HealthState, Option<String>);
 
 /// Every discovered revision with its latest signals, by server, model and version, as of `now_ms`.
-pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSignals>> {
+pub async fn revisions(pool: &AnyPool, now_ms: i64) -> Result<Vec<RevisionSignals>> {
     let mut conn = pool.acquire().await?;
     let rows: Vec<RevisionRow> = sqlx::query_as(
         "SELECT r.id, s.name, m.name, r.version, r.first_seen_at, r.metadata, r.health, r.health_reason
@@ -86,31 +87,30 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     )
     .fetch_all(&mut *conn)
     .await?;
-    let names = serde_json::to_string(&REVISION_SIGNALS).map_err(|err| VigilError::Internal(err.to_string()))?;
     // The newest point of each (revision, signal): one index seek each. CROSS JOIN keeps SQLite
     // to this order; left to itself it scans every point.
-    let latest: Vec<(i64, String, i64, f64)> = sqlx::query_as(
-        "SELECT r.id, n.value, p.at_ms, p.value
-         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN json_each(?1) n CROSS JOIN metric_points p
-         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = n.value
+    let names = (1..=REVISION_SIGNALS.len()).map(|i| format!("(${i})")).collect::<Vec<_>>().join(", ");
+    let latest_sql = format!(
+        "SELECT r.id, n.column1, p.at_ms, p.value
+         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN (VALUES {names}) AS n CROSS JOIN metric_points p
+         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = n.column1
              AND p.at_ms = (SELECT max(q.at_ms) FROM metric_points q
-                            WHERE q.server_id = m.server_id AND q.revision_id = r.id AND q.signal = n.value)",
-    )
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await?;
+                            WHERE q.server_id = m.server_id AND q.revision_id = r.id AND q.signal = n.column1)"
+    );
+    let latest: Vec<(i64, String, i64, f64)> =
+        REVISION_SIGNALS.iter().fold(sqlx::query_as(&latest_sql), |query, name| query.bind(*name)).fetch_all(&mut *conn).await?;
     // Requests and errors seen: the hourly rollups, plus the points not folded into them yet.
     let seen: Vec<(i64, f64, f64)> = sqlx::query_as(
         "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
          SELECT r.id,
-             (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND u.revision_id = r.id AND u.signal = ?1 AND u.resolution = 3600)
-           + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
-                  AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= (SELECT until FROM folded)),
-             (SELECT total(u.sum) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND u.revision_id = r.id AND u.signal = ?2 AND u.resolution = 3600)
-           + (SELECT total(p.value) FROM metric_points p WHERE p.server_id = m.server_id
-                  AND p.revision_id = r.id AND p.signal = ?2 AND p.at_ms >= (SELECT until FROM folded))
+             (SELECT coalesce(sum(u.sum), 0.0) FROM metric_rollups u WHERE u.server_id = m.server_id
+                  AND u.revision_id = r.id AND u.signal = $1 AND u.resolution = 3600)
+           + (SELECT coalesce(sum(p.value), 0.0) FROM metric_points p WHERE p.server_id = m.server_id
+                  AND p.revision_id = r.id AND p.signal = $1 AND p.at_ms >= (SELECT until FROM folded)),
+             (SELECT coalesce(sum(u.sum), 0.0) FROM metric_rollups u WHERE u.server_id = m.server_id
+                  AND u.revision_id = r.id AND u.signal = $2 AND u.resolution = 3600)
+           + (SELECT coalesce(sum(p.value), 0.0) FROM metric_points p WHERE p.server_id = m.server_id
+                  AND p.revision_id = r.id AND p.signal = $2 AND p.at_ms >= (SELECT until FROM folded))
          FROM revisions r JOIN models m ON m.id = r.model_id",
     )
     .bind(signal::REQUESTS)
@@ -118,9 +118,9 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
     .fetch_all(&mut *conn)
     .await?;
     let sparklines: Vec<(i64, i64, f64)> = sqlx::query_as(
-        "SELECT r.id, p.at_ms / ?2 * ?2 AS bucket, avg(p.value)
+        "SELECT r.id, p.at_ms / $2 * $2 AS bucket, avg(p.value)
          FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN metric_points p
-         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = ?1 AND p.at_ms >= ?3
+         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = $1 AND p.at_ms >= $3
          GROUP BY r.id, bucket ORDER BY r.id, bucket",
     )
     .bind(signal::REQUEST_RATE)
@@ -137,7 +137,7 @@ pub async fn revisions(pool: &SqlitePool, now_ms: i64) -> Result<Vec<RevisionSig
             server,
             model,
             version,
-            first_seen_at,
+            first_seen_at: first_seen_at.0,
             health,
             health_reason,
             latest: BTreeMap::new(),
@@ -241,7 +241,7 @@ const LOG_LENGTH: i64 = 50;
 /// Model `model` on server `server` from `from_ms` to `to_ms` (Unix ms), at the resolution that
 /// fits the range as of `now_ms`.
 pub async fn model_chart(
-    pool: &SqlitePool,
+    pool: &AnyPool,
     (server, model): (&str, &str),
     (from_ms, to_ms): (i64, i64),
     now_ms: i64,
@@ -255,7 +255,7 @@ pub async fn model_chart(
     }
     let mut conn = pool.acquire().await?;
     let found: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT s.id, m.id FROM models m JOIN servers s ON s.id = m.server_id WHERE s.name = ? AND m.name = ?",
+        "SELECT s.id, m.id FROM models m JOIN servers s ON s.id = m.server_id WHERE s.name = $1 AND m.name = $2",
     )
     .bind(server)
     .bind(model)
@@ -265,10 +265,10 @@ pub async fn model_chart(
         VigilError::NotFound(format!("No model '{model}' on server '{server}'. The Fleet page lists the models."))
     })?;
     let resolution_secs = points::resolution_for(from_ms, to_ms, now_ms, retention);
-    type ChartRevisionRow = (i64, String, DateTime<Utc>, String, HealthState, Option<String>);
+    type ChartRevisionRow = (i64, String, Stamp, String, HealthState, Option<String>);
     let revision_rows: Vec<ChartRevisionRow> = sqlx::query_as(
         "SELECT id, version, first_seen_at, metadata, health, health_reason FROM revisions
-         WHERE model_id = ? ORDER BY first_seen_at, id",
+         WHERE model_id = $1 ORDER BY first_seen_at, id",
     )
     .bind(model_id)
     .fetch_all(&mut *conn)
@@ -286,7 +286,7 @@ pub async fn model_chart(
         versions.insert(id, version.clone());
         let metadata = serde_json::from_str(&metadata).unwrap_or_default();
         let role = RevisionRole::Idle; // until the range's traffic is known, below
-        revisions.push(ChartRevision { version, first_seen_at, health, health_reason, role, metadata, series });
+        revisions.push(ChartRevision { version, first_seen_at: first_seen_at.0, health, health_reason, role, metadata, series });
     }
     let last_rates: Vec<(DateTime<Utc>, Option<f64>)> = revisions
         .iter()
@@ -328,7 +328,7 @@ pub async fn model_chart(
 
 /// The drift reports of `model` in the range whose verdict differs from the report before.
 async fn drift_changes(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     (from_ms, to_ms): (i64, i64),
 ) -> Result<Vec<ChartEvent>> {
@@ -362,7 +362,7 @@ fn version_words(version: &str) -> String {
 /// Health changes of a server and of one of its models (`ids`), from `since` on, newest first,
 /// at most `limit` of them. `versions` names the model's revisions by id.
 async fn health_events(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     ids: (i64, i64),
     versions: &HashMap<i64, String>,
     since: DateTime<Utc>,
@@ -399,8 +399,8 @@ mod tests {
     /// Server `s` with model `m`: version 1 deployed at `start`, version 2 an hour later; each
     /// polled every 10 s from its deployment to `now`, version 1 serving 4 requests a second and
     /// version 2 serving 1, with version 2 failing a tenth of them. Returns the pool.
-    async fn two_revisions(dir: &tempfile::TempDir, start: i64, now: i64) -> SqlitePool {
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+    async fn two_revisions(dir: &tempfile::TempDir, start: i64, now: i64) -> AnyPool {
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let mut conn = pool.acquire().await.unwrap();
         sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
             .execute(&mut *conn)
@@ -511,16 +511,16 @@ mod tests {
     #[tokio::test]
     async fn drift_marks_the_chart_where_the_verdict_changes_and_only_there() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let start = 1_000 * DAY;
         for (hour, drifted) in [(0, false), (1, true), (2, true), (3, false)] {
             sqlx::query(
                 "INSERT INTO drift_reports (model, version, computed_at, from_ms, to_ms, dataset_drift, drifted_share, report)
-                 VALUES ('m', '', ?, 0, 0, ?, 0, json_object('drifted_features', ?, 'features', 3))",
+                 VALUES ('m', '', $1, 0, 0, $2, 0, $3)",
             )
-            .bind(at(start + hour * HOUR))
+            .bind(crate::store::values::stamp(at(start + hour * HOUR)))
             .bind(drifted)
-            .bind(if drifted { 2 } else { 0 })
+            .bind(format!(r#"{{"drifted_features": {}, "features": 3}}"#, if drifted { 2 } else { 0 }))
             .execute(&pool)
             .await
             .unwrap();

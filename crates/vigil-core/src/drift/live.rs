@@ -5,12 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::profile::{ColumnProfile, SplitMix64};
 use super::stats::ColumnKind;
 use super::table::Field;
 use crate::{Result, VigilError};
+use crate::store::sql;
 
 /// The width of a live window.
 pub const WINDOW_MS: i64 = 3_600_000;
@@ -83,7 +84,7 @@ impl LiveProfiles {
     }
 
     /// Merges what was gathered into the stored windows, in the caller's transaction.
-    pub async fn store(mut self, conn: &mut SqliteConnection) -> Result<()> {
+    pub async fn store(mut self, conn: &mut AnyConnection) -> Result<()> {
         let columns = std::mem::take(&mut self.columns);
         let windows = std::mem::take(&mut self.windows).into_iter().flat_map(|(version, by_window)| {
             by_window.into_iter().flat_map(move |(window, profiles)| {
@@ -98,7 +99,7 @@ impl LiveProfiles {
             let column = &columns[position];
             let stored: Option<(String, Vec<u8>)> = sqlx::query_as(
                 "SELECT profile, sample FROM drift_windows
-                 WHERE model = ? AND version = ? AND column_name = ? AND window_start_ms = ?",
+                 WHERE model = $1 AND version = $2 AND column_name = $3 AND window_start_ms = $4",
             )
             .bind(&self.model)
             .bind(&version)
@@ -111,10 +112,12 @@ impl LiveProfiles {
                 before.merge(&profile, &mut self.rng);
                 profile = before;
             }
-            sqlx::query(
-                "INSERT OR REPLACE INTO drift_windows (model, version, column_name, window_start_ms, profile, sample)
-                 VALUES (?, ?, ?, ?, ?, ?)",
-            )
+            sqlx::query(&sql::replace_into(
+                "drift_windows",
+                &["model", "version", "column_name", "window_start_ms", "profile", "sample"],
+                &["model", "version", "column_name", "window_start_ms"],
+                1,
+            ))
             .bind(&self.model)
             .bind(&version)
             .bind(column)
@@ -131,14 +134,14 @@ impl LiveProfiles {
 /// The live profiles of `model` (of `version`, or of every version when None) in the windows
 /// that start from `from_ms` up to `to_ms`, merged into one per column.
 pub async fn merged(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     version: Option<&str>,
     (from_ms, to_ms): (i64, i64),
 ) -> Result<BTreeMap<String, ColumnProfile>> {
     let rows: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
         "SELECT column_name, profile, sample FROM drift_windows
-         WHERE model = ?1 AND (?2 IS NULL OR version = ?2) AND window_start_ms >= ?3 AND window_start_ms < ?4
+         WHERE model = $1 AND ($2 IS NULL OR version = $2) AND window_start_ms >= $3 AND window_start_ms < $4
          ORDER BY window_start_ms",
     )
     .bind(model)
@@ -175,14 +178,14 @@ fn read_profile(json: &str, sample: &[u8]) -> Result<ColumnProfile> {
 /// The versions of `model` that have live windows or a reference of their own, the one with
 /// the newest live window first (versions with only a reference last, by name); the empty
 /// version (what holds for every version) is left out.
-pub async fn versions(conn: &mut SqliteConnection, model: &str) -> Result<Vec<String>> {
+pub async fn versions(conn: &mut AnyConnection, model: &str) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "SELECT version FROM (
              SELECT version, MAX(window_start_ms) AS newest FROM drift_windows
-             WHERE model = ?1 AND version <> '' GROUP BY version
+             WHERE model = $1 AND version <> '' GROUP BY version
              UNION ALL
-             SELECT version, NULL FROM drift_references WHERE model = ?1 AND version <> ''
-         )
+             SELECT version, NULL FROM drift_references WHERE model = $1 AND version <> ''
+         ) AS seen
          GROUP BY version
          ORDER BY MAX(newest) IS NULL, MAX(newest) DESC, version",
     )
@@ -194,12 +197,12 @@ pub async fn versions(conn: &mut SqliteConnection, model: &str) -> Result<Vec<St
 
 /// The (model, version) of each reference whose live windows gained data in or after the
 /// window holding `since_ms`.
-pub async fn refreshed_since(conn: &mut SqliteConnection, since_ms: i64) -> Result<Vec<(String, String)>> {
+pub async fn refreshed_since(conn: &mut AnyConnection, since_ms: i64) -> Result<Vec<(String, String)>> {
     let since_window = since_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
     Ok(sqlx::query_as(
         "SELECT r.model, r.version FROM drift_references r
          WHERE EXISTS (SELECT 1 FROM drift_windows w WHERE w.model = r.model
-                           AND (r.version = '' OR w.version = r.version) AND w.window_start_ms >= ?)",
+                           AND (r.version = '' OR w.version = r.version) AND w.window_start_ms >= $1)",
     )
     .bind(since_window)
     .fetch_all(conn)
@@ -207,8 +210,8 @@ pub async fn refreshed_since(conn: &mut SqliteConnection, since_ms: i64) -> Resu
 }
 
 /// Deletes the windows that began before `before_ms`.
-pub async fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<()> {
-    sqlx::query("DELETE FROM drift_windows WHERE window_start_ms < ?").bind(before_ms).execute(conn).await?;
+pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM drift_windows WHERE window_start_ms < $1").bind(before_ms).execute(conn).await?;
     Ok(())
 }
 
@@ -220,7 +223,7 @@ mod tests {
     #[tokio::test]
     async fn rows_land_in_their_hour_and_windows_merge_across_stores_and_reads() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let kinds = HashMap::from([("flag".to_string(), ColumnKind::Binary)]);
         let hour = 500 * WINDOW_MS;
         for batch in 0..2 {

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::choice::ColumnChoice;
@@ -19,6 +19,7 @@ use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
 use super::table::{BadRows, ImportProgress, KeptRow, Row, SkippedRow, Table};
 use crate::{Result, VigilError};
+use crate::store::values::{Flag, Stamp, stamp};
 
 /// The most values of a numeric column a reference keeps (a uniform sample beyond).
 pub const REFERENCE_SAMPLE: usize = 100_000;
@@ -223,20 +224,20 @@ impl Profiler<'_> {
 }
 
 /// Stores `file` as its model's reference, replacing the one before.
-pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<()> {
+pub async fn store(conn: &mut AnyConnection, file: &ProfiledFile) -> Result<()> {
     let summary = &file.summary;
     let version = summary.version.clone().unwrap_or_default();
     // The tests chosen for columns of the reference replaced carry over to the same names.
-    let chosen: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
+    let chosen: Vec<(String, Option<String>, Option<f64>, Flag)> = sqlx::query_as(
         "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
          JOIN drift_references r ON r.id = c.reference_id
-         WHERE r.model = ? AND r.version = ? AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
+         WHERE r.model = $1 AND r.version = $2 AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
     )
     .bind(&summary.model)
     .bind(&version)
     .fetch_all(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM drift_references WHERE model = ? AND version = ?")
+    sqlx::query("DELETE FROM drift_references WHERE model = $1 AND version = $2")
         .bind(&summary.model)
         .bind(&version)
         .execute(&mut *conn)
@@ -244,12 +245,12 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO drift_references
              (model, version, source, imported_at, rows, skipped_rows, prediction_column, target_column)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&summary.model)
     .bind(&version)
     .bind(&summary.source)
-    .bind(summary.imported_at)
+    .bind(stamp(summary.imported_at))
     .bind(summary.rows as i64)
     .bind(summary.skipped_rows as i64)
     .bind(&summary.prediction)
@@ -258,7 +259,7 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
     .await?;
     for (position, (column, profile)) in summary.columns.iter().zip(&file.profiles).enumerate() {
         sqlx::query(
-            "INSERT INTO drift_columns (reference_id, position, name, use, profile, sample) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO drift_columns (reference_id, position, name, use, profile, sample) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(position as i64)
@@ -271,11 +272,11 @@ pub async fn store(conn: &mut SqliteConnection, file: &ProfiledFile) -> Result<(
     }
     for (name, method, threshold, learned) in chosen {
         sqlx::query(
-            "UPDATE drift_columns SET method = ?, threshold = ?, learned = ? WHERE reference_id = ? AND name = ?",
+            "UPDATE drift_columns SET method = $1, threshold = $2, learned = $3 WHERE reference_id = $4 AND name = $5",
         )
         .bind(method)
         .bind(threshold)
-        .bind(learned)
+        .bind(learned.0)
         .bind(id)
         .bind(name)
         .execute(&mut *conn)
@@ -290,11 +291,11 @@ fn to_json<T: Serialize>(value: &T) -> Result<String> {
 
 /// The reference data of `model` for `version` (or, when it has none of its own, for every
 /// version), as stored; None if none was imported.
-pub async fn load(conn: &mut SqliteConnection, model: &str, version: Option<&str>) -> Result<Option<ProfiledFile>> {
-    type Row = (i64, String, String, DateTime<Utc>, i64, i64, Option<String>, Option<String>);
+pub async fn load(conn: &mut AnyConnection, model: &str, version: Option<&str>) -> Result<Option<ProfiledFile>> {
+    type Row = (i64, String, String, Stamp, i64, i64, Option<String>, Option<String>);
     let found: Option<Row> = sqlx::query_as(
         "SELECT id, version, source, imported_at, rows, skipped_rows, prediction_column, target_column
-         FROM drift_references WHERE model = ?1 AND version IN (?2, '') ORDER BY version = ?2 DESC LIMIT 1",
+         FROM drift_references WHERE model = $1 AND version IN ($2, '') ORDER BY version = $2 DESC LIMIT 1",
     )
     .bind(model)
     .bind(version.unwrap_or(""))
@@ -305,7 +306,7 @@ pub async fn load(conn: &mut SqliteConnection, model: &str, version: Option<&str
     };
     type ColumnRow = (String, String, Option<String>, Option<Vec<u8>>);
     let stored: Vec<ColumnRow> =
-        sqlx::query_as("SELECT name, use, profile, sample FROM drift_columns WHERE reference_id = ? ORDER BY position")
+        sqlx::query_as("SELECT name, use, profile, sample FROM drift_columns WHERE reference_id = $1 ORDER BY position")
             .bind(id)
             .fetch_all(&mut *conn)
             .await?;
@@ -329,7 +330,7 @@ pub async fn load(conn: &mut SqliteConnection, model: &str, version: Option<&str
         model: model.to_owned(),
         version: Some(stored_version).filter(|version| !version.is_empty()),
         source,
-        imported_at,
+        imported_at: imported_at.0,
         rows: rows as u64,
         skipped_rows: skipped_rows as u64,
         bad_rows: Vec::new(),
@@ -348,14 +349,14 @@ fn from_json<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
 /// The test chosen for each column of `model`'s reference (`version`'s own, else the one for
 /// every version), for the columns where a person chose one.
 pub async fn choices(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     version: Option<&str>,
 ) -> Result<BTreeMap<String, ColumnChoice>> {
-    let rows: Vec<(String, Option<String>, Option<f64>, bool)> = sqlx::query_as(
+    let rows: Vec<(String, Option<String>, Option<f64>, Flag)> = sqlx::query_as(
         "SELECT c.name, c.method, c.threshold, c.learned FROM drift_columns c
-         WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = ?1 AND version IN (?2, '')
-                                 ORDER BY version = ?2 DESC LIMIT 1)
+         WHERE c.reference_id = (SELECT id FROM drift_references WHERE model = $1 AND version IN ($2, '')
+                                 ORDER BY version = $2 DESC LIMIT 1)
            AND (c.method IS NOT NULL OR c.threshold IS NOT NULL OR c.learned)",
     )
     .bind(model)
@@ -368,7 +369,7 @@ pub async fn choices(
                 .map(|method| serde_json::from_value(serde_json::Value::String(method)))
                 .transpose()
                 .map_err(|err| VigilError::Internal(format!("a stored drift method is unknown: {err}")))?;
-            Ok((name, ColumnChoice { method, threshold, learned }))
+            Ok((name, ColumnChoice { method, threshold, learned: learned.0 }))
         })
         .collect()
 }
@@ -376,14 +377,14 @@ pub async fn choices(
 /// Stores the test chosen for `column` of the reference of `model` stored under `version`
 /// ("" for every version).
 pub async fn store_choice(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     (model, version): (&str, &str),
     column: &str,
     choice: &ColumnChoice,
 ) -> Result<()> {
     sqlx::query(
-        "UPDATE drift_columns SET method = ?1, threshold = ?2, learned = ?6
-         WHERE name = ?3 AND reference_id = (SELECT id FROM drift_references WHERE model = ?4 AND version = ?5)",
+        "UPDATE drift_columns SET method = $1, threshold = $2, learned = $6
+         WHERE name = $3 AND reference_id = (SELECT id FROM drift_references WHERE model = $4 AND version = $5)",
     )
     .bind(choice.method.map(|method| method.name()))
     .bind(choice.threshold)

@@ -3,11 +3,11 @@
 //! (drift when the share of drifted features reaches the threshold, 0.5 by default), the
 //! prediction's drift apart, and both distributions side by side for the drift view.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 pub use super::choice::ColumnChoice;
@@ -18,6 +18,7 @@ use super::reference::ProfiledFile;
 use super::schema::ColumnUse;
 use super::stats::{self, ColumnKind, Sample, TestResult};
 use crate::{Result, VigilError};
+use crate::store::values::{Flag, Stamp, stamp};
 
 /// The share of drifted features at which the data set counts as drifted unless a person chose
 /// another, as in Evidently.
@@ -365,15 +366,15 @@ impl DriftTimeline {
 }
 
 /// Stores `report` and returns its id.
-pub async fn store(conn: &mut SqliteConnection, report: &DriftReport) -> Result<i64> {
+pub async fn store(conn: &mut AnyConnection, report: &DriftReport) -> Result<i64> {
     let json = serde_json::to_string(report).map_err(|err| VigilError::Internal(err.to_string()))?;
     Ok(sqlx::query_scalar(
         "INSERT INTO drift_reports (model, version, computed_at, from_ms, to_ms, dataset_drift, drifted_share, report)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(&report.model)
     .bind(report.version.clone().unwrap_or_default())
-    .bind(report.computed_at)
+    .bind(stamp(report.computed_at))
     .bind(report.from.timestamp_millis())
     .bind(report.to.timestamp_millis())
     .bind(report.dataset_drift)
@@ -384,7 +385,7 @@ pub async fn store(conn: &mut SqliteConnection, report: &DriftReport) -> Result<
 }
 
 /// The newest stored report of each model (its version's own, or for every version).
-pub async fn latest(conn: &mut SqliteConnection) -> Result<Vec<DriftReport>> {
+pub async fn latest(conn: &mut AnyConnection) -> Result<Vec<DriftReport>> {
     let rows: Vec<String> = sqlx::query_scalar(
         "SELECT report FROM drift_reports d
          WHERE id = (SELECT max(id) FROM drift_reports e WHERE e.model = d.model AND e.version = d.version)
@@ -402,8 +403,8 @@ pub async fn latest(conn: &mut SqliteConnection) -> Result<Vec<DriftReport>> {
 
 /// The test chosen for each column of the reference `compare` runs against.
 /// What was chosen for `model`'s reports (of `version`'s reference, else the one for every version).
-pub async fn settings(conn: &mut SqliteConnection, model: &str, version: Option<&str>) -> Result<Settings> {
-    let drift_share: Option<f64> = sqlx::query_scalar("SELECT drift_share FROM drift_settings WHERE model = ?1")
+pub async fn settings(conn: &mut AnyConnection, model: &str, version: Option<&str>) -> Result<Settings> {
+    let drift_share: Option<f64> = sqlx::query_scalar("SELECT drift_share FROM drift_settings WHERE model = $1")
         .bind(model)
         .fetch_optional(&mut *conn)
         .await?;
@@ -415,11 +416,11 @@ pub async fn settings(conn: &mut SqliteConnection, model: &str, version: Option<
 
 /// Sets the share of drifted features at which `model`'s data set counts as drifted; None
 /// removes it (Evidently's default again).
-pub async fn store_share(conn: &mut SqliteConnection, model: &str, share: Option<f64>) -> Result<()> {
+pub async fn store_share(conn: &mut AnyConnection, model: &str, share: Option<f64>) -> Result<()> {
     match share {
         Some(share) => {
             sqlx::query(
-                "INSERT INTO drift_settings (model, drift_share) VALUES (?1, ?2)
+                "INSERT INTO drift_settings (model, drift_share) VALUES ($1, $2)
                  ON CONFLICT (model) DO UPDATE SET drift_share = excluded.drift_share",
             )
             .bind(model)
@@ -428,15 +429,15 @@ pub async fn store_share(conn: &mut SqliteConnection, model: &str, share: Option
             .await?;
         }
         None => {
-            sqlx::query("DELETE FROM drift_settings WHERE model = ?1").bind(model).execute(conn).await?;
+            sqlx::query("DELETE FROM drift_settings WHERE model = $1").bind(model).execute(conn).await?;
         }
     }
     Ok(())
 }
 
 /// Deletes the reports of ranges that ended before `before_ms`.
-pub async fn prune(conn: &mut SqliteConnection, before_ms: i64) -> Result<()> {
-    sqlx::query("DELETE FROM drift_reports WHERE to_ms < ?").bind(before_ms).execute(conn).await?;
+pub async fn prune(conn: &mut AnyConnection, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM drift_reports WHERE to_ms < $1").bind(before_ms).execute(conn).await?;
     Ok(())
 }
 
@@ -450,25 +451,29 @@ pub struct VerdictChange {
     pub features: i64,
 }
 
-/// Every report of `model` whose data-set verdict differs from the one before (per version).
-pub async fn verdict_changes(conn: &mut SqliteConnection, model: &str) -> Result<Vec<VerdictChange>> {
-    let rows: Vec<(DateTime<Utc>, bool, i64, i64, String)> = sqlx::query_as(
-        "SELECT computed_at, dataset_drift, report ->> '$.drifted_features', report ->> '$.features', version
-         FROM (SELECT *, lag(dataset_drift) OVER (PARTITION BY version ORDER BY id) AS before FROM drift_reports
-               WHERE model = ?1)
-         WHERE dataset_drift IS NOT ifnull(before, 0)",
-    )
-    .bind(model)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(at, drifted, drifted_features, features, version)| VerdictChange {
-            at,
+/// Every report of `model` whose data-set verdict differs from the one before (per version; the
+/// first drifted report of a version is a change, a first calm one is not).
+pub async fn verdict_changes(conn: &mut AnyConnection, model: &str) -> Result<Vec<VerdictChange>> {
+    let rows: Vec<(Stamp, Flag, String, String)> =
+        sqlx::query_as("SELECT computed_at, dataset_drift, report, version FROM drift_reports WHERE model = $1 ORDER BY id")
+            .bind(model)
+            .fetch_all(conn)
+            .await?;
+    let mut verdicts: HashMap<String, bool> = HashMap::new();
+    let mut changes = Vec::new();
+    for (at, drifted, report, version) in rows {
+        if verdicts.insert(version.clone(), drifted.0).unwrap_or(false) == drifted.0 {
+            continue;
+        }
+        let report: serde_json::Value = serde_json::from_str(&report).unwrap_or_default();
+        let count = |key: &str| report.get(key).and_then(serde_json::Value::as_i64).unwrap_or(0);
+        changes.push(VerdictChange {
+            at: at.0,
             version,
-            drifted,
-            drifted_features,
-            features,
-        })
-        .collect())
+            drifted: drifted.0,
+            drifted_features: count("drifted_features"),
+            features: count("features"),
+        });
+    }
+    Ok(changes)
 }

@@ -38,9 +38,8 @@ use crate::scrape::http::{get_capped, ServerHttp};
 use crate::signals::maps::SignalMap;
 
 /// What kind of server a registered server is.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type, TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
-#[sqlx(type_name = "TEXT", rename_all = "kebab-case")]
 pub enum ServerKind {
     /// Not said: Vigil probes the server and detects its kind.
     #[default]
@@ -58,6 +57,8 @@ pub enum ServerKind {
     /// Signals read through a Prometheus that already scrapes the servers.
     Prometheus,
 }
+
+crate::store::values::text_column!(ServerKind);
 
 /// Every kind but `auto`, in the order detection asks them: a server that answers like several
 /// kinds is taken for the first. The OIP implementations that name themselves come before any

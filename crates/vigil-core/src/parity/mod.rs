@@ -278,7 +278,7 @@ impl Parity {
 
 /// The newest parity check of revision `(server, model, version)`, if any (for the gate).
 pub async fn latest_of(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut sqlx::AnyConnection,
     (server, model, version): (&str, &str, &str),
 ) -> Result<Option<ParityReport>> {
     let (_, revision_id) = crate::revisions::find(conn, (server, model, version)).await?;

@@ -9,16 +9,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use vigil_performance_stats::{feedback_loop, FeedbackVerdict, RevisionWindow};
 
 use crate::Result;
 
 /// The verdict on `model`'s revisions; None when it has logged no predicted class.
-pub async fn check(conn: &mut SqliteConnection, model: &str) -> Result<Option<FeedbackVerdict>> {
+pub async fn check(conn: &mut AnyConnection, model: &str) -> Result<Option<FeedbackVerdict>> {
     let predicted: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT version, class, count(*), min(at_ms) FROM predictions
-         WHERE model = ?1 AND class IS NOT NULL GROUP BY version, class",
+         WHERE model = $1 AND class IS NOT NULL GROUP BY version, class",
     )
     .bind(model)
     .fetch_all(&mut *conn)
@@ -29,7 +29,7 @@ pub async fn check(conn: &mut SqliteConnection, model: &str) -> Result<Option<Fe
     let labelled: Vec<(String, String, i64)> = sqlx::query_as(
         "SELECT p.version, g.class, count(*) FROM predictions p
          JOIN ground_truth g ON g.model = p.model AND g.inference_id = p.inference_id
-         WHERE p.model = ?1 AND p.class IS NOT NULL GROUP BY p.version, g.class",
+         WHERE p.model = $1 AND p.class IS NOT NULL GROUP BY p.version, g.class",
     )
     .bind(model)
     .fetch_all(&mut *conn)

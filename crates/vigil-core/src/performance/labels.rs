@@ -13,12 +13,13 @@ use std::sync::atomic::AtomicBool;
 use chrono::DateTime;
 use serde::Serialize;
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::log::class_of;
 use crate::drift::table::{BadRows, Field, SkippedRow, Table};
 use crate::{Result, VigilError};
+use crate::store::sql;
 
 /// The most labels one post may carry.
 pub const MAX_LABELS_POSTED: usize = 10_000;
@@ -153,13 +154,15 @@ pub fn read_file(path: &Path, bad_rows: BadRows, now_ms: i64) -> Result<(Vec<Lab
 
 /// Stores `labels` of `model` received at `received_at_ms`, in the caller's transaction (a
 /// label given again replaces the one before); returns how many join a logged prediction.
-pub async fn store(conn: &mut SqliteConnection, model: &str, labels: &[Label], received_at_ms: i64) -> Result<u64> {
+pub async fn store(conn: &mut AnyConnection, model: &str, labels: &[Label], received_at_ms: i64) -> Result<u64> {
     let mut joined = 0;
     for label in labels {
-        sqlx::query(
-            "INSERT OR REPLACE INTO ground_truth (model, inference_id, class, value, known_at_ms, received_at_ms)
-             VALUES (?, ?, ?, ?, ?, ?)",
-        )
+        sqlx::query(&sql::replace_into(
+            "ground_truth",
+            &["model", "inference_id", "class", "value", "known_at_ms", "received_at_ms"],
+            &["model", "inference_id"],
+            1,
+        ))
         .bind(model)
         .bind(&label.inference_id)
         .bind(&label.class)
@@ -168,7 +171,7 @@ pub async fn store(conn: &mut SqliteConnection, model: &str, labels: &[Label], r
         .bind(received_at_ms)
         .execute(&mut *conn)
         .await?;
-        let logged: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = ? AND inference_id = ?")
+        let logged: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = $1 AND inference_id = $2")
             .bind(model)
             .bind(&label.inference_id)
             .fetch_optional(&mut *conn)
@@ -179,10 +182,10 @@ pub async fn store(conn: &mut SqliteConnection, model: &str, labels: &[Label], r
 }
 
 /// How many labels of `model` wait for their prediction.
-pub async fn waiting(conn: &mut SqliteConnection, model: &str) -> Result<u64> {
+pub async fn waiting(conn: &mut AnyConnection, model: &str) -> Result<u64> {
     let count: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM ground_truth g WHERE g.model = ?1
-         AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.model = ?1 AND p.inference_id = g.inference_id)",
+        "SELECT count(*) FROM ground_truth g WHERE g.model = $1
+         AND NOT EXISTS (SELECT 1 FROM predictions p WHERE p.model = $1 AND p.inference_id = g.inference_id)",
     )
     .bind(model)
     .fetch_one(conn)
@@ -191,13 +194,13 @@ pub async fn waiting(conn: &mut SqliteConnection, model: &str) -> Result<u64> {
 }
 
 /// The models with labels.
-pub async fn models(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+pub async fn models(conn: &mut AnyConnection) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT DISTINCT model FROM ground_truth").fetch_all(conn).await?)
 }
 
 /// Deletes the labels of `model` received before `before_ms`.
-pub async fn prune(conn: &mut SqliteConnection, model: &str, before_ms: i64) -> Result<()> {
-    sqlx::query("DELETE FROM ground_truth WHERE model = ? AND received_at_ms < ?")
+pub async fn prune(conn: &mut AnyConnection, model: &str, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM ground_truth WHERE model = $1 AND received_at_ms < $2")
         .bind(model)
         .bind(before_ms)
         .execute(conn)
@@ -206,8 +209,8 @@ pub async fn prune(conn: &mut SqliteConnection, model: &str, before_ms: i64) -> 
 }
 
 /// Deletes every label of `model`; returns how many.
-pub async fn delete(conn: &mut SqliteConnection, model: &str) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM ground_truth WHERE model = ?").bind(model).execute(conn).await?.rows_affected())
+pub async fn delete(conn: &mut AnyConnection, model: &str) -> Result<u64> {
+    Ok(sqlx::query("DELETE FROM ground_truth WHERE model = $1").bind(model).execute(conn).await?.rows_affected())
 }
 
 #[cfg(test)]

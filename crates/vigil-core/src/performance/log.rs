@@ -8,11 +8,12 @@
 
 use std::collections::HashMap;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::outputs::OutputRule;
 use crate::drift::table::Field;
 use crate::Result;
+use crate::store::sql;
 
 /// Predictions stored by one statement (8 values each, within SQLite's 32,766 parameters).
 const ROWS_PER_INSERT: usize = 512;
@@ -196,29 +197,42 @@ impl PredictionLog {
 
     /// Stores what was gathered, in the caller's transaction. A prediction logged again under
     /// the same id (a logger's retry) replaces the one before.
-    pub async fn store(self, conn: &mut SqliteConnection) -> Result<()> {
+    pub async fn store(self, conn: &mut AnyConnection) -> Result<()> {
         // Many rows a statement, not one a prediction: far fewer trips through sqlx each second.
-        for chunk in self.predictions.chunks(ROWS_PER_INSERT) {
-            let mut insert = sqlx::QueryBuilder::new(
-                "INSERT OR REPLACE INTO predictions (model, inference_id, version, at_ms, class, probability, value, inputs) ",
+        // A logger's retry within one batch: the last one stands (one statement may not name a
+        // key twice on PostgreSQL).
+        let mut predictions = self.predictions;
+        let mut seen = std::collections::HashSet::new();
+        predictions.reverse();
+        predictions.retain(|p| seen.insert((p.model.clone(), p.inference_id.clone())));
+        predictions.reverse();
+        for chunk in predictions.chunks(ROWS_PER_INSERT) {
+            let text = sql::replace_into(
+                "predictions",
+                &["model", "inference_id", "version", "at_ms", "class", "probability", "value", "inputs"],
+                &["model", "inference_id"],
+                chunk.len(),
             );
-            insert.push_values(chunk, |mut row, prediction| {
-                row.push_bind(&prediction.model)
-                    .push_bind(&prediction.inference_id)
-                    .push_bind(&prediction.version)
-                    .push_bind(prediction.at_ms)
-                    .push_bind(&prediction.output.class)
-                    .push_bind(prediction.output.probability)
-                    .push_bind(prediction.output.value)
-                    .push_bind(&prediction.inputs);
-            });
-            insert.build().execute(&mut *conn).await?;
+            let mut insert = sqlx::query(&text);
+            for prediction in chunk {
+                insert = insert
+                    .bind(&prediction.model)
+                    .bind(&prediction.inference_id)
+                    .bind(&prediction.version)
+                    .bind(prediction.at_ms)
+                    .bind(&prediction.output.class)
+                    .bind(prediction.output.probability)
+                    .bind(prediction.output.value)
+                    .bind(&prediction.inputs);
+            }
+            insert.execute(&mut *conn).await?;
         }
         for ((model, why), (count, at_ms)) in &self.skipped {
             sqlx::query(
-                "INSERT INTO prediction_skips (model, reason, count, last_at_ms) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (model, reason) DO UPDATE SET count = count + excluded.count,
-                     last_at_ms = max(last_at_ms, excluded.last_at_ms)",
+                "INSERT INTO prediction_skips (model, reason, count, last_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (model, reason) DO UPDATE SET count = prediction_skips.count + excluded.count,
+                     last_at_ms = CASE WHEN excluded.last_at_ms > prediction_skips.last_at_ms
+                                       THEN excluded.last_at_ms ELSE prediction_skips.last_at_ms END",
             )
             .bind(model)
             .bind(why)
@@ -232,9 +246,9 @@ impl PredictionLog {
 }
 
 /// Why predictions of `model` were not logged since `since_ms`: (why, how many, last time in ms).
-pub async fn skipped(conn: &mut SqliteConnection, model: &str, since_ms: i64) -> Result<Vec<(String, i64, i64)>> {
+pub async fn skipped(conn: &mut AnyConnection, model: &str, since_ms: i64) -> Result<Vec<(String, i64, i64)>> {
     Ok(sqlx::query_as(
-        "SELECT reason, count, last_at_ms FROM prediction_skips WHERE model = ? AND last_at_ms >= ?
+        "SELECT reason, count, last_at_ms FROM prediction_skips WHERE model = $1 AND last_at_ms >= $2
          ORDER BY last_at_ms DESC",
     )
     .bind(model)
@@ -244,8 +258,8 @@ pub async fn skipped(conn: &mut SqliteConnection, model: &str, since_ms: i64) ->
 }
 
 /// Whether any prediction of `model` is logged (one index seek).
-pub async fn any(conn: &mut SqliteConnection, model: &str) -> Result<bool> {
-    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = ? LIMIT 1")
+pub async fn any(conn: &mut AnyConnection, model: &str) -> Result<bool> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = $1 LIMIT 1")
         .bind(model)
         .fetch_optional(conn)
         .await?;
@@ -253,20 +267,20 @@ pub async fn any(conn: &mut SqliteConnection, model: &str) -> Result<bool> {
 }
 
 /// The models with logged predictions or counts of predictions not logged.
-pub async fn models(conn: &mut SqliteConnection) -> Result<Vec<String>> {
+pub async fn models(conn: &mut AnyConnection) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar("SELECT DISTINCT model FROM predictions UNION SELECT model FROM prediction_skips")
         .fetch_all(conn)
         .await?)
 }
 
 /// Deletes `model`'s predictions made, and counts of those not logged last seen, before `before_ms`.
-pub async fn prune(conn: &mut SqliteConnection, model: &str, before_ms: i64) -> Result<()> {
-    sqlx::query("DELETE FROM predictions WHERE model = ? AND at_ms < ?")
+pub async fn prune(conn: &mut AnyConnection, model: &str, before_ms: i64) -> Result<()> {
+    sqlx::query("DELETE FROM predictions WHERE model = $1 AND at_ms < $2")
         .bind(model)
         .bind(before_ms)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM prediction_skips WHERE model = ? AND last_at_ms < ?")
+    sqlx::query("DELETE FROM prediction_skips WHERE model = $1 AND last_at_ms < $2")
         .bind(model)
         .bind(before_ms)
         .execute(conn)
@@ -276,9 +290,9 @@ pub async fn prune(conn: &mut SqliteConnection, model: &str, before_ms: i64) -> 
 
 /// Deletes every logged prediction of `model` and its counts of predictions not logged;
 /// returns how many predictions it deleted.
-pub async fn delete(conn: &mut SqliteConnection, model: &str) -> Result<u64> {
-    let deleted = sqlx::query("DELETE FROM predictions WHERE model = ?").bind(model).execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM prediction_skips WHERE model = ?").bind(model).execute(&mut *conn).await?;
+pub async fn delete(conn: &mut AnyConnection, model: &str) -> Result<u64> {
+    let deleted = sqlx::query("DELETE FROM predictions WHERE model = $1").bind(model).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM prediction_skips WHERE model = $1").bind(model).execute(&mut *conn).await?;
     Ok(deleted.rows_affected())
 }
 
@@ -317,7 +331,7 @@ mod tests {
     #[tokio::test]
     async fn a_large_gathering_is_stored_whole_and_a_retried_id_replaces_the_one_before() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let columns: Vec<String> = vec!["price".into()];
         let rule = OutputRule::Regressor { value: "price".into() };
         let mut log = PredictionLog::default();

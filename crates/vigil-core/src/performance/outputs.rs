@@ -19,7 +19,7 @@
 //! `drift/payload.rs` names it), so the rule names it so too.
 
 use serde_json::Value;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::drift::reference::ReferenceSummary;
 use crate::drift::schema::ColumnUse;
@@ -149,7 +149,7 @@ pub fn from_reference(reference: Option<&ReferenceSummary>) -> OutputRule {
 
 /// The rules of `model`: each revision's metadata (from any server), else its reference.
 pub async fn of_model(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     reference: Option<&ReferenceSummary>,
 ) -> Result<ModelOutputs> {

@@ -8,12 +8,13 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::log::class_of;
 use super::outputs::OutputRule;
 use crate::drift::table::{BadRows, Field, Table};
 use crate::Result;
+use crate::store::sql;
 
 /// The most reference rows kept for calibration (the first ones of the file).
 pub const MAX_ROWS: usize = 100_000;
@@ -57,36 +58,38 @@ pub fn read(path: &Path, rule: &OutputRule, target: Option<&str>) -> Result<Vec<
 
 /// Stores `rows` as the labelled reference of `model`'s `version` ("" for every version),
 /// replacing the one before (none: only deleting it).
-pub async fn store(conn: &mut SqliteConnection, model: &str, version: &str, rows: &[LabelledRow]) -> Result<()> {
-    sqlx::query("DELETE FROM performance_references WHERE model = ? AND version = ?")
+pub async fn store(conn: &mut AnyConnection, model: &str, version: &str, rows: &[LabelledRow]) -> Result<()> {
+    sqlx::query("DELETE FROM performance_references WHERE model = $1 AND version = $2")
         .bind(model)
         .bind(version)
         .execute(&mut *conn)
         .await?;
     for (chunk_index, chunk) in rows.chunks(4_096).enumerate() {
-        let mut insert = sqlx::QueryBuilder::new(
-            "INSERT INTO performance_references (model, version, row, probability, predicted, truth) ",
+        let text = format!(
+            "INSERT INTO performance_references (model, version, row, probability, predicted, truth) VALUES {}",
+            sql::placeholders(6, chunk.len())
         );
-        insert.push_values(chunk.iter().enumerate(), |mut values, (index, row)| {
-            values
-                .push_bind(model)
-                .push_bind(version)
-                .push_bind((chunk_index * 4_096 + index) as i64)
-                .push_bind(row.probability)
-                .push_bind(&row.predicted)
-                .push_bind(&row.truth);
-        });
-        insert.build().execute(&mut *conn).await?;
+        let mut insert = sqlx::query(&text);
+        for (index, row) in chunk.iter().enumerate() {
+            insert = insert
+                .bind(model)
+                .bind(version)
+                .bind((chunk_index * 4_096 + index) as i64)
+                .bind(row.probability)
+                .bind(&row.predicted)
+                .bind(&row.truth);
+        }
+        insert.execute(&mut *conn).await?;
     }
     Ok(())
 }
 
 /// The labelled reference of `model`'s `version`, else the one for every version; empty when none.
-pub async fn load(conn: &mut SqliteConnection, model: &str, version: &str) -> Result<Vec<LabelledRow>> {
+pub async fn load(conn: &mut AnyConnection, model: &str, version: &str) -> Result<Vec<LabelledRow>> {
     let rows: Vec<(f64, String, String)> = sqlx::query_as(
         "SELECT probability, predicted, truth FROM performance_references
-         WHERE model = ?1 AND version = (SELECT max(version) FROM performance_references
-                                         WHERE model = ?1 AND version IN (?2, ''))
+         WHERE model = $1 AND version = (SELECT max(version) FROM performance_references
+                                         WHERE model = $1 AND version IN ($2, ''))
          ORDER BY row",
     )
     .bind(model)

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 use vigil_performance_stats::{classifier, regressor, Cbpe};
 pub use vigil_performance_stats::{
@@ -193,7 +193,7 @@ impl PerformanceReport {
 
 /// `model`'s report per `window` from `since`.
 pub async fn read(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     window: PerformanceWindow,
     since: DateTime<Utc>,
@@ -235,15 +235,15 @@ struct Labelled {
 /// Each revision's windows of `model` from `since_ms`, `width_ms` wide, with `positive` the
 /// positive class.
 pub async fn revisions(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     since_ms: i64,
     width_ms: i64,
     positive: &str,
 ) -> Result<Vec<RevisionPerformance>> {
     let counted: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT version, (at_ms / ?1) * ?1 AS start, count(*) FROM predictions
-         WHERE model = ?2 AND at_ms >= ?3 GROUP BY version, start",
+        "SELECT version, (at_ms / $1) * $1 AS start, count(*) FROM predictions
+         WHERE model = $2 AND at_ms >= $3 GROUP BY version, start",
     )
     .bind(width_ms)
     .bind(model)
@@ -252,9 +252,9 @@ pub async fn revisions(
     .await?;
     type Row = (String, i64, Option<String>, Option<f64>, Option<f64>, String, Option<f64>);
     let joined: Vec<Row> = sqlx::query_as(
-        "SELECT p.version, (p.at_ms / ?1) * ?1, p.class, p.probability, p.value, g.class, g.value
+        "SELECT p.version, (p.at_ms / $1) * $1, p.class, p.probability, p.value, g.class, g.value
          FROM predictions p JOIN ground_truth g ON g.model = p.model AND g.inference_id = p.inference_id
-         WHERE p.model = ?2 AND p.at_ms >= ?3",
+         WHERE p.model = $2 AND p.at_ms >= $3",
     )
     .bind(width_ms)
     .bind(model)
@@ -272,8 +272,8 @@ pub async fn revisions(
         });
     }
     let scored: Vec<(String, i64, String, f64)> = sqlx::query_as(
-        "SELECT version, (at_ms / ?1) * ?1, class, probability FROM predictions
-         WHERE model = ?2 AND at_ms >= ?3 AND class IS NOT NULL AND probability IS NOT NULL",
+        "SELECT version, (at_ms / $1) * $1, class, probability FROM predictions
+         WHERE model = $2 AND at_ms >= $3 AND class IS NOT NULL AND probability IS NOT NULL",
     )
     .bind(width_ms)
     .bind(model)

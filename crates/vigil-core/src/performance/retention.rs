@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::{labels, log, settings};
 use crate::Result;
@@ -13,7 +13,7 @@ use crate::Result;
 pub const DAY_MS: i64 = 86_400_000;
 
 /// Deletes what each model's retention no longer keeps at `now_ms`.
-pub async fn prune(conn: &mut SqliteConnection, now_ms: i64) -> Result<()> {
+pub async fn prune(conn: &mut AnyConnection, now_ms: i64) -> Result<()> {
     let days = settings::retentions(conn).await?;
     let mut models: BTreeSet<String> = log::models(conn).await?.into_iter().collect();
     models.extend(labels::models(conn).await?);

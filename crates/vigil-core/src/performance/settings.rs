@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use crate::Result;
+use crate::store::values::Flag;
 
 /// How long predictions are kept unless a model says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
@@ -35,36 +36,36 @@ pub enum Setting {
 }
 
 /// `model`'s settings.
-pub async fn of(conn: &mut SqliteConnection, model: &str) -> Result<PredictionSettings> {
-    let row: Option<(Option<i64>, Option<String>, bool)> =
-        sqlx::query_as("SELECT retention_days, positive_class, keep_inputs FROM prediction_settings WHERE model = ?")
+pub async fn of(conn: &mut AnyConnection, model: &str) -> Result<PredictionSettings> {
+    let row: Option<(Option<i64>, Option<String>, Flag)> =
+        sqlx::query_as("SELECT retention_days, positive_class, keep_inputs FROM prediction_settings WHERE model = $1")
             .bind(model)
             .fetch_optional(conn)
             .await?;
-    let (days, positive, keep_inputs) = row.unwrap_or_default();
+    let (days, positive, keep_inputs) = row.unwrap_or((None, None, Flag(false)));
     Ok(PredictionSettings {
         model: model.to_owned(),
         retention_days: days.map_or(DEFAULT_RETENTION_DAYS, |days| days as u32),
         positive_class: positive.unwrap_or_else(|| DEFAULT_POSITIVE_CLASS.to_owned()),
-        keep_inputs,
+        keep_inputs: keep_inputs.0,
     })
 }
 
 /// Stores one of `model`'s settings, the others as they were.
-pub async fn set(conn: &mut SqliteConnection, model: &str, setting: &Setting) -> Result<()> {
-    sqlx::query("INSERT INTO prediction_settings (model) VALUES (?) ON CONFLICT (model) DO NOTHING")
+pub async fn set(conn: &mut AnyConnection, model: &str, setting: &Setting) -> Result<()> {
+    sqlx::query("INSERT INTO prediction_settings (model) VALUES ($1) ON CONFLICT (model) DO NOTHING")
         .bind(model)
         .execute(&mut *conn)
         .await?;
     let query = match setting {
         Setting::RetentionDays(days) => {
-            sqlx::query("UPDATE prediction_settings SET retention_days = ? WHERE model = ?").bind(i64::from(*days))
+            sqlx::query("UPDATE prediction_settings SET retention_days = $1 WHERE model = $2").bind(i64::from(*days))
         }
         Setting::PositiveClass(class) => {
-            sqlx::query("UPDATE prediction_settings SET positive_class = ? WHERE model = ?").bind(class.clone())
+            sqlx::query("UPDATE prediction_settings SET positive_class = $1 WHERE model = $2").bind(class.clone())
         }
         Setting::KeepInputs(keep) => {
-            sqlx::query("UPDATE prediction_settings SET keep_inputs = ? WHERE model = ?").bind(*keep)
+            sqlx::query("UPDATE prediction_settings SET keep_inputs = $1 WHERE model = $2").bind(*keep)
         }
     };
     query.bind(model).execute(conn).await?;
@@ -72,7 +73,7 @@ pub async fn set(conn: &mut SqliteConnection, model: &str, setting: &Setting) ->
 }
 
 /// The retention of each model that set one, in days.
-pub async fn retentions(conn: &mut SqliteConnection) -> Result<HashMap<String, u32>> {
+pub async fn retentions(conn: &mut AnyConnection) -> Result<HashMap<String, u32>> {
     let rows: Vec<(String, i64)> =
         sqlx::query_as("SELECT model, retention_days FROM prediction_settings WHERE retention_days IS NOT NULL")
             .fetch_all(conn)

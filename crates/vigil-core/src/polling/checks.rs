@@ -2,7 +2,7 @@
 //! changed, the transition on the health log.
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::health::{self, HealthCheck, Transition};
 use crate::{revisions, servers, Result};
@@ -14,7 +14,7 @@ use crate::{revisions, servers, Result};
 /// the stored state: two rounds that overlap (the desktop's poller and `vigil server list`, say)
 /// can never both record the same transition.
 pub(crate) async fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     check: &HealthCheck,
     now: DateTime<Utc>,
@@ -30,7 +30,7 @@ pub(crate) async fn record(
 /// Stores the readiness of model revision `revision_id` on server `server_id`. Returns the
 /// transition when its state changed.
 pub(crate) async fn record_revision(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     server_id: i64,
     revision_id: i64,
     check: &HealthCheck,

@@ -27,6 +27,7 @@
 //! rollups and prunes metrics older than the retention allows.
 
 pub(crate) mod checks;
+mod leases;
 mod record;
 mod remembered;
 mod schedule;
@@ -44,6 +45,7 @@ use crate::context::Context;
 use crate::observe::observe;
 use crate::servers::{self, Server};
 use crate::{revisions, Result};
+use leases::Collector;
 use remembered::PreviousTotals;
 
 /// How many servers are polled at the same time.
@@ -59,10 +61,13 @@ pub const SCHEDULER_TICK: Duration = Duration::from_millis(20);
 /// The shortest time between the starts of two writes of finished polls.
 pub const RECORD_EVERY: Duration = Duration::from_millis(1000);
 
-/// The running poller; polling stops when this is dropped.
+/// The running poller; polling stops when this is dropped, or cleanly with [`PollerHandle::stop`].
 pub struct PollerHandle {
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    scheduler: tokio::task::JoinHandle<()>,
+    recorder: Option<tokio::task::JoinHandle<()>>,
     stats: Arc<PollStats>,
+    collector: Arc<Collector>,
+    context: Context,
 }
 
 impl PollerHandle {
@@ -70,11 +75,32 @@ impl PollerHandle {
     pub fn stats(&self) -> &PollStats {
         &self.stats
     }
+
+    /// This poller's name among the collectors sharing the store.
+    pub fn collector(&self) -> &str {
+        &self.collector.holder
+    }
+
+    /// Stops cleanly: starts no new poll, lets the polls under way finish (each within its
+    /// timeout) and writes them, then gives this collector's servers back so that another
+    /// collector on the store takes them at once.
+    pub async fn stop(mut self) {
+        self.scheduler.abort();
+        if let Some(recorder) = self.recorder.take() {
+            let _ = recorder.await;
+        }
+        if let Err(err) = self.collector.leave(self.context.pool()).await {
+            tracing::warn!("could not give this collector's servers back: {err}");
+        }
+    }
 }
 
 impl Drop for PollerHandle {
     fn drop(&mut self) {
-        self.tasks.iter().for_each(|task| task.abort());
+        self.scheduler.abort();
+        if let Some(recorder) = &self.recorder {
+            recorder.abort();
+        }
     }
 }
 
@@ -144,12 +170,13 @@ impl Polling {
     pub fn start(&self) -> PollerHandle {
         let (finished, arrivals) = mpsc::channel(MAX_BATCH * 2);
         let stats = Arc::new(PollStats::default());
+        let collector = Arc::new(Collector::new(self.context().options().poll_interval));
         PollerHandle {
-            tasks: vec![
-                tokio::spawn(schedule::run(self.clone(), finished, stats.clone())),
-                tokio::spawn(record::arrivals(self.clone(), arrivals)),
-            ],
+            scheduler: tokio::spawn(schedule::run(self.clone(), collector.clone(), finished, stats.clone())),
+            recorder: Some(tokio::spawn(record::arrivals(self.clone(), arrivals))),
             stats,
+            collector,
+            context: self.context().clone(),
         }
     }
 

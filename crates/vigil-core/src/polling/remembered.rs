@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use super::checks;
 use crate::health::HealthState;
@@ -37,7 +37,7 @@ impl PreviousTotals {
     /// in between. Returns whether the server's metrics error changed.
     pub async fn record(
         &mut self,
-        conn: &mut SqliteConnection,
+        conn: &mut AnyConnection,
         server_id: i64,
         observation: &Observation,
         now: DateTime<Utc>,
@@ -109,7 +109,7 @@ impl PreviousTotals {
 /// The id of revision `key` of server `server_id`: remembered, or stored now (with `metadata`,
 /// when given, the first time it is seen).
 async fn revision_id(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     memory: &mut Remembered,
     server_id: i64,
     key: &RevisionKey,

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, Notify, Semaphore};
 
+use super::leases::Collector;
 use super::{PollStats, Polling, MAX_BACKOFF, MAX_CONCURRENT_POLLS, RELIST_EVERY, SCHEDULER_TICK};
 use crate::clients::{Clients, ServerClient};
 use crate::health::HealthState;
@@ -72,23 +73,34 @@ struct Fleet {
 }
 
 /// Runs the scheduler until aborted; finished polls go to `finished`.
-pub(super) async fn run(polling: Polling, finished: mpsc::Sender<(Server, Observation)>, stats: Arc<PollStats>) {
+pub(super) async fn run(
+    polling: Polling,
+    collector: Arc<Collector>,
+    finished: mpsc::Sender<(Server, Observation)>,
+    stats: Arc<PollStats>,
+) {
     let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
     let schedule = Arc::new(Mutex::new(Schedule::default()));
     // A finished poll sets its server's next due time; the scheduler wakes to honour it.
     let rescheduled = Arc::new(Notify::new());
     let mut fleet = Fleet::default();
     let mut clients = Clients::new(polling.context().http().clone());
+    // The servers this collector holds the lease of; it polls only those.
+    let mut held = HashSet::new();
     loop {
         if fleet.listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
             relist(&polling, &mut fleet, &schedule, &stats).await;
             clients.retain(&fleet.servers);
+            match collector.hold(polling.context().pool()).await {
+                Ok(now_held) => held = now_held,
+                Err(err) => tracing::warn!("could not renew this collector's leases: {err}"),
+            }
         }
         let now = Instant::now();
         let next_wake = {
             let mut plan = lock(&schedule);
             let mut next_wake = now + RELIST_EVERY;
-            for server in &fleet.servers {
+            for server in fleet.servers.iter().filter(|server| held.contains(&server.id)) {
                 let due = *plan.next_due.entry(server.id).or_insert(now);
                 if due > now {
                     next_wake = next_wake.min(due);

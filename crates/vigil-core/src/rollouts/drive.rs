@@ -104,14 +104,16 @@ impl Rollouts {
 
     /// The models served by `servers`, in one query however many servers were polled.
     async fn models_on(&self, servers: &[String]) -> Result<HashSet<String>> {
-        let servers = serde_json::to_string(servers).map_err(|err| VigilError::Internal(err.to_string()))?;
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT m.name FROM json_each(?) n JOIN servers s ON s.name = n.value JOIN models m ON m.server_id = s.id",
-        )
-        .bind(servers)
-        .fetch_all(self.context.pool())
-        .await?;
-        Ok(names.into_iter().collect())
+        let mut names = HashSet::new();
+        for chunk in servers.chunks(1_000) {
+            let list = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT DISTINCT m.name FROM servers s JOIN models m ON m.server_id = s.id WHERE s.name IN ({list})"
+            );
+            let query = chunk.iter().fold(sqlx::query_scalar(&sql), |query, name| query.bind(name));
+            names.extend(query.fetch_all(self.context.pool()).await?);
+        }
+        Ok(names)
     }
 
     /// One rollout's next move. A rollout whose only news is a new measurement comes back, to

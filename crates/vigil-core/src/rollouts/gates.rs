@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 use ts_rs::TS;
 
 use super::plan::{Gate, Metric, Plan};
@@ -242,7 +242,7 @@ pub fn wilson_lower(errors: f64, requests: f64) -> f64 {
 /// One query, summed in SQLite: each poll (a server at a time) gives its requests, errors, p99 and
 /// p50; the window adds the requests and errors of every poll, and weighs each poll's quantiles
 /// by its requests where it had some. One row comes back however long the step has lasted.
-pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, since_ms: i64) -> Result<(Window, i64)> {
+pub async fn window(conn: &mut AnyConnection, model: &str, version: &str, since_ms: i64) -> Result<(Window, i64)> {
     type Sums = (Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<i64>);
     // The joins in this order (CROSS JOIN keeps it), so the points are read by their series index.
     let (requests, errors, p99_weighted, p99_weight, p50_weighted, p50_weight, newest_ms): Sums = sqlx::query_as(
@@ -253,15 +253,15 @@ pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, sin
                 SUM(CASE WHEN requests > 0 AND p50 IS NOT NULL THEN requests END),
                 MAX(at_ms)
          FROM (SELECT p.at_ms AS at_ms,
-                      MAX(CASE WHEN p.signal = ?3 THEN p.value END) AS requests,
-                      MAX(CASE WHEN p.signal = ?4 THEN p.value END) AS errors,
-                      MAX(CASE WHEN p.signal = ?5 THEN p.value END) AS p99,
-                      MAX(CASE WHEN p.signal = ?6 THEN p.value END) AS p50
+                      MAX(CASE WHEN p.signal = $3 THEN p.value END) AS requests,
+                      MAX(CASE WHEN p.signal = $4 THEN p.value END) AS errors,
+                      MAX(CASE WHEN p.signal = $5 THEN p.value END) AS p99,
+                      MAX(CASE WHEN p.signal = $6 THEN p.value END) AS p50
                FROM models m CROSS JOIN revisions r CROSS JOIN metric_points p
-               WHERE m.name = ?1 AND r.model_id = m.id AND r.version = ?2
+               WHERE m.name = $1 AND r.model_id = m.id AND r.version = $2
                  AND p.server_id = m.server_id AND p.revision_id = r.id
-                 AND p.signal IN (?3, ?4, ?5, ?6) AND p.at_ms > ?7
-               GROUP BY p.server_id, p.at_ms)",
+                 AND p.signal IN ($3, $4, $5, $6) AND p.at_ms > $7
+               GROUP BY p.server_id, p.at_ms) AS polls",
     )
     .bind(model)
     .bind(version)
@@ -290,7 +290,7 @@ pub async fn window(conn: &mut SqliteConnection, model: &str, version: &str, sin
 /// in their windows; whether the model's servers have a price (the candidate's, as it is the
 /// one judged).
 pub async fn add_cost(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     (candidate, stable): (&str, &str),
     (candidate_window, stable_window): (&mut Window, &mut Window),
@@ -308,7 +308,7 @@ pub async fn add_cost(
 }
 
 /// The newest parity check of `version` of `model` (on any server), if it has one.
-pub async fn parity_of(conn: &mut SqliteConnection, model: &str, version: &str) -> Result<Option<ParityEvidence>> {
+pub async fn parity_of(conn: &mut AnyConnection, model: &str, version: &str) -> Result<Option<ParityEvidence>> {
     let reports = crate::parity::queries::latest_of_model(conn, model).await?;
     let newest = reports.into_iter().filter(|report| report.version == version).max_by_key(|report| report.started_at);
     Ok(newest.map(|report| ParityEvidence {
@@ -323,8 +323,8 @@ pub async fn parity_of(conn: &mut SqliteConnection, model: &str, version: &str) 
 }
 
 /// The share of `model`'s features drifted in its latest drift report, if it has one.
-pub async fn drift_share(conn: &mut SqliteConnection, model: &str) -> Result<Option<f64>> {
-    Ok(sqlx::query_scalar("SELECT drifted_share FROM drift_reports WHERE model = ? ORDER BY computed_at DESC LIMIT 1")
+pub async fn drift_share(conn: &mut AnyConnection, model: &str) -> Result<Option<f64>> {
+    Ok(sqlx::query_scalar("SELECT drifted_share FROM drift_reports WHERE model = $1 ORDER BY computed_at DESC LIMIT 1")
         .bind(model)
         .fetch_optional(conn)
         .await?)

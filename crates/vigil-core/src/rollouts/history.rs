@@ -14,6 +14,7 @@ use super::targets::Traffic;
 use super::{queries, Rollouts};
 use crate::revisions::version_name;
 use crate::Result;
+use crate::store::values::Stamp;
 
 /// A revision as first seen.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -110,9 +111,9 @@ impl Rollouts {
     /// `model`'s deployment history.
     pub async fn history(&self, model: &str) -> Result<DeploymentHistory> {
         let mut conn = self.context.pool().acquire().await?;
-        let rows: Vec<(String, String, DateTime<Utc>, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, Stamp, String)> = sqlx::query_as(
             "SELECT r.version, s.name, r.first_seen_at, r.metadata FROM revisions r JOIN models m ON m.id = r.model_id
-             JOIN servers s ON s.id = m.server_id WHERE m.name = ? ORDER BY r.first_seen_at, r.version",
+             JOIN servers s ON s.id = m.server_id WHERE m.name = $1 ORDER BY r.first_seen_at, r.version",
         )
         .bind(model)
         .fetch_all(&mut *conn)
@@ -122,7 +123,7 @@ impl Rollouts {
             .map(|(version, server, first_seen_at, metadata)| RevisionSeen {
                 version,
                 server,
-                first_seen_at,
+                first_seen_at: first_seen_at.0,
                 metadata: serde_json::from_str(&metadata).unwrap_or_default(),
             })
             .collect();

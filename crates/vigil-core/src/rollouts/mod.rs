@@ -194,7 +194,7 @@ impl Rollouts {
 /// Each rollout under way as the fleet overview needs it: the model, its stable and candidate
 /// revisions, and the candidate's share confirmed at the target (percent). The overview takes
 /// revisions' roles from here rather than from a rate that one quiet poll can zero.
-pub(crate) async fn under_way(conn: &mut sqlx::SqliteConnection) -> Result<Vec<(String, String, String, u32)>> {
+pub(crate) async fn under_way(conn: &mut sqlx::AnyConnection) -> Result<Vec<(String, String, String, u32)>> {
     Ok(queries::active(conn).await?.into_iter().map(|r| (r.model, r.stable, r.candidate, r.weight)).collect())
 }
 

@@ -2,7 +2,7 @@
 //! `deployment_targets`, `rollout_plans`, `rollout_policies`, `profiles` and `rollout_lease`.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection};
+use sqlx::{FromRow, AnyConnection};
 
 use super::gates::Evidence;
 use super::people::{Person, Policy, Profile, Role};
@@ -10,6 +10,7 @@ use super::plan::Plan;
 use super::record::{Approval, Rollout, RolloutState};
 use super::targets::{TargetSpec, Traffic};
 use crate::{Result, VigilError};
+use crate::store::values::{Flag, MaybeStamp, Stamp, stamp};
 
 /// A rollout row as stored.
 #[derive(FromRow)]
@@ -22,8 +23,11 @@ struct Row {
     state: String,
     step: i64,
     weight: i64,
+    #[sqlx(try_from = "Stamp")]
     step_started_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeStamp")]
     waiting_since: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Flag")]
     reminded: bool,
     failures: i64,
     failed_at_ms: Option<i64>,
@@ -31,8 +35,11 @@ struct Row {
     error: Option<String>,
     reason: Option<String>,
     started_by: String,
+    #[sqlx(try_from = "Stamp")]
     started_at: DateTime<Utc>,
+    #[sqlx(try_from = "MaybeStamp")]
     ended_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Stamp")]
     updated_at: DateTime<Utc>,
 }
 
@@ -73,37 +80,37 @@ fn rollouts(rows: Vec<Row>) -> Result<Vec<Rollout>> {
 }
 
 /// Every rollout under way.
-pub async fn active(conn: &mut SqliteConnection) -> Result<Vec<Rollout>> {
+pub async fn active(conn: &mut AnyConnection) -> Result<Vec<Rollout>> {
     let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE state IN ('running', 'waiting', 'paused') ORDER BY id");
     rollouts(sqlx::query_as(&sql).fetch_all(conn).await?)
 }
 
 /// The rollouts of `model` (every model: None), newest first, at most `limit`.
-pub async fn list(conn: &mut SqliteConnection, model: Option<&str>, limit: u32) -> Result<Vec<Rollout>> {
-    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE ?1 IS NULL OR model = ?1 ORDER BY id DESC LIMIT ?2");
-    rollouts(sqlx::query_as(&sql).bind(model).bind(limit).fetch_all(conn).await?)
+pub async fn list(conn: &mut AnyConnection, model: Option<&str>, limit: u32) -> Result<Vec<Rollout>> {
+    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE $1 IS NULL OR model = $1 ORDER BY id DESC LIMIT $2");
+    rollouts(sqlx::query_as(&sql).bind(model).bind(i64::from(limit)).fetch_all(conn).await?)
 }
 
-pub async fn get(conn: &mut SqliteConnection, id: i64) -> Result<Rollout> {
-    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE id = ?");
+pub async fn get(conn: &mut AnyConnection, id: i64) -> Result<Rollout> {
+    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE id = $1");
     let row: Option<Row> = sqlx::query_as(&sql).bind(id).fetch_optional(conn).await?;
     row.ok_or_else(|| VigilError::NotFound(format!("There is no rollout {id}.")))?.into_rollout()
 }
 
 /// The rollout of `model` under way, if any.
-pub async fn active_for(conn: &mut SqliteConnection, model: &str) -> Result<Option<Rollout>> {
-    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE model = ? AND state IN ('running', 'waiting', 'paused')");
+pub async fn active_for(conn: &mut AnyConnection, model: &str) -> Result<Option<Rollout>> {
+    let sql = format!("SELECT {COLUMNS} FROM rollouts WHERE model = $1 AND state IN ('running', 'waiting', 'paused')");
     let row: Option<Row> = sqlx::query_as(&sql).bind(model).fetch_optional(conn).await?;
     row.map(Row::into_rollout).transpose()
 }
 
 /// Stores a new rollout and returns its id.
-pub async fn insert(conn: &mut SqliteConnection, rollout: &Rollout) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, rollout: &Rollout) -> Result<i64> {
     let plan = serde_json::to_string(&rollout.plan).map_err(|err| VigilError::Internal(err.to_string()))?;
     let inserted = sqlx::query_scalar(
         "INSERT INTO rollouts (model, stable, candidate, plan, state, step, weight, step_started_at, started_by,
                                started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&rollout.model)
     .bind(&rollout.stable)
@@ -111,11 +118,11 @@ pub async fn insert(conn: &mut SqliteConnection, rollout: &Rollout) -> Result<i6
     .bind(plan)
     .bind(rollout.state.key())
     .bind(rollout.step)
-    .bind(rollout.weight)
-    .bind(rollout.step_started_at)
+    .bind(i64::from(rollout.weight))
+    .bind(stamp(rollout.step_started_at))
     .bind(&rollout.started_by)
-    .bind(rollout.started_at)
-    .bind(rollout.updated_at)
+    .bind(stamp(rollout.started_at))
+    .bind(stamp(rollout.updated_at))
     .fetch_one(conn)
     .await;
     match inserted {
@@ -129,29 +136,29 @@ pub async fn insert(conn: &mut SqliteConnection, rollout: &Rollout) -> Result<i6
 }
 
 /// Writes what changes as a rollout goes on.
-pub async fn update(conn: &mut SqliteConnection, rollout: &Rollout) -> Result<()> {
+pub async fn update(conn: &mut AnyConnection, rollout: &Rollout) -> Result<()> {
     let evidence = match &rollout.evidence {
         Some(evidence) => serde_json::to_string(evidence).map_err(|err| VigilError::Internal(err.to_string()))?,
         None => "{}".to_owned(),
     };
     sqlx::query(
-        "UPDATE rollouts SET state = ?, step = ?, weight = ?, step_started_at = ?, waiting_since = ?, reminded = ?,
-                failures = ?, failed_at_ms = ?, evidence = ?, error = ?, reason = ?, ended_at = ?, updated_at = ?
-         WHERE id = ?",
+        "UPDATE rollouts SET state = $1, step = $2, weight = $3, step_started_at = $4, waiting_since = $5, reminded = $6,
+                failures = $7, failed_at_ms = $8, evidence = $9, error = $10, reason = $11, ended_at = $12, updated_at = $13
+         WHERE id = $14",
     )
     .bind(rollout.state.key())
     .bind(rollout.step)
-    .bind(rollout.weight)
-    .bind(rollout.step_started_at)
-    .bind(rollout.waiting_since)
+    .bind(i64::from(rollout.weight))
+    .bind(stamp(rollout.step_started_at))
+    .bind(stamp(rollout.waiting_since))
     .bind(rollout.reminded)
-    .bind(rollout.failures)
+    .bind(i64::from(rollout.failures))
     .bind(rollout.failed_at_ms)
     .bind(evidence)
     .bind(&rollout.error)
     .bind(&rollout.reason)
-    .bind(rollout.ended_at)
-    .bind(rollout.updated_at)
+    .bind(stamp(rollout.ended_at))
+    .bind(stamp(rollout.updated_at))
     .bind(rollout.id)
     .execute(conn)
     .await?;
@@ -166,13 +173,14 @@ struct ApprovalRow {
     os_user: String,
     decision: String,
     reason: Option<String>,
+    #[sqlx(try_from = "Stamp")]
     at: DateTime<Utc>,
 }
 
 /// The sign-offs of rollout `id`, oldest first.
-pub async fn approvals(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Approval>> {
+pub async fn approvals(conn: &mut AnyConnection, id: i64) -> Result<Vec<Approval>> {
     let rows: Vec<ApprovalRow> = sqlx::query_as(
-        "SELECT step, actor, role, os_user, decision, reason, at FROM rollout_approvals WHERE rollout_id = ? ORDER BY id",
+        "SELECT step, actor, role, os_user, decision, reason, at FROM rollout_approvals WHERE rollout_id = $1 ORDER BY id",
     )
     .bind(id)
     .fetch_all(conn)
@@ -194,7 +202,7 @@ pub async fn approvals(conn: &mut SqliteConnection, id: i64) -> Result<Vec<Appro
 
 /// Records `person`'s decision on entering `step`. One person signs a step once, for one role.
 pub async fn insert_approval(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     step: i32,
     person: &Person,
@@ -202,7 +210,7 @@ pub async fn insert_approval(
     reason: Option<&str>,
 ) -> Result<()> {
     let existing: Option<(String, String)> = sqlx::query_as(
-        "SELECT actor, role FROM rollout_approvals WHERE rollout_id = ? AND step = ? AND (actor = ? OR role = ?)",
+        "SELECT actor, role FROM rollout_approvals WHERE rollout_id = $1 AND step = $2 AND (actor = $3 OR role = $4)",
     )
     .bind(id)
     .bind(step)
@@ -220,7 +228,7 @@ pub async fn insert_approval(
         return Err(VigilError::Conflict { field: "role", message });
     }
     sqlx::query(
-        "INSERT INTO rollout_approvals (rollout_id, step, actor, role, os_user, decision, reason, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO rollout_approvals (rollout_id, step, actor, role, os_user, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(step)
@@ -229,7 +237,7 @@ pub async fn insert_approval(
     .bind(&person.os_user)
     .bind(if approved { "approve" } else { "reject" })
     .bind(reason)
-    .bind(Utc::now())
+    .bind(stamp(Utc::now()))
     .execute(conn)
     .await?;
     Ok(())
@@ -237,17 +245,17 @@ pub async fn insert_approval(
 
 /// Records the traffic `model`'s target was confirmed to serve.
 pub async fn insert_traffic(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
     rollout: Option<i64>,
     traffic: &Traffic,
     cause: &str,
 ) -> Result<()> {
     let traffic = serde_json::to_string(traffic).map_err(|err| VigilError::Internal(err.to_string()))?;
-    sqlx::query("INSERT INTO traffic_changes (model, rollout_id, at, traffic, cause) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO traffic_changes (model, rollout_id, at, traffic, cause) VALUES ($1, $2, $3, $4, $5)")
         .bind(model)
         .bind(rollout)
-        .bind(Utc::now())
+        .bind(stamp(Utc::now()))
         .bind(traffic)
         .bind(cause)
         .execute(conn)
@@ -257,18 +265,18 @@ pub async fn insert_traffic(
 
 /// `model`'s confirmed traffic over time, oldest first: (when, traffic, cause, rollout).
 pub async fn traffic_history(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     model: &str,
 ) -> Result<Vec<(DateTime<Utc>, Traffic, String, Option<i64>)>> {
-    let rows: Vec<(DateTime<Utc>, String, String, Option<i64>)> = sqlx::query_as(
-        "SELECT at, traffic, cause, rollout_id FROM traffic_changes WHERE model = ? ORDER BY id LIMIT 10000",
+    let rows: Vec<(Stamp, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT at, traffic, cause, rollout_id FROM traffic_changes WHERE model = $1 ORDER BY id LIMIT 10000",
     )
     .bind(model)
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(at, traffic, cause, rollout)| Some((at, serde_json::from_str(&traffic).ok()?, cause, rollout)))
+        .filter_map(|(at, traffic, cause, rollout)| Some((at.0, serde_json::from_str(&traffic).ok()?, cause, rollout)))
         .collect())
 }
 
@@ -282,62 +290,62 @@ pub struct StoredTarget {
     pub updated_at: DateTime<Utc>,
 }
 
-pub async fn targets(conn: &mut SqliteConnection) -> Result<Vec<StoredTarget>> {
-    let rows: Vec<(String, String, i64, DateTime<Utc>)> =
+pub async fn targets(conn: &mut AnyConnection) -> Result<Vec<StoredTarget>> {
+    let rows: Vec<(String, String, i64, Stamp)> =
         sqlx::query_as("SELECT model, spec, timeout_ms, updated_at FROM deployment_targets ORDER BY model")
             .fetch_all(conn)
             .await?;
     Ok(rows
         .into_iter()
         .filter_map(|(model, spec, timeout_ms, updated_at)| {
-            Some(StoredTarget { model, spec: serde_json::from_str(&spec).ok()?, timeout_ms, updated_at })
+            Some(StoredTarget { model, spec: serde_json::from_str(&spec).ok()?, timeout_ms, updated_at: updated_at.0 })
         })
         .collect())
 }
 
-pub async fn target(conn: &mut SqliteConnection, model: &str) -> Result<Option<StoredTarget>> {
-    let row: Option<(String, String, i64, DateTime<Utc>)> =
-        sqlx::query_as("SELECT model, spec, timeout_ms, updated_at FROM deployment_targets WHERE model = ?")
+pub async fn target(conn: &mut AnyConnection, model: &str) -> Result<Option<StoredTarget>> {
+    let row: Option<(String, String, i64, Stamp)> =
+        sqlx::query_as("SELECT model, spec, timeout_ms, updated_at FROM deployment_targets WHERE model = $1")
             .bind(model)
             .fetch_optional(conn)
             .await?;
     row.map(|(model, spec, timeout_ms, updated_at)| {
         let spec = serde_json::from_str(&spec)
             .map_err(|err| VigilError::Internal(format!("{model}'s stored target cannot be read: {err}")))?;
-        Ok(StoredTarget { model, spec, timeout_ms, updated_at })
+        Ok(StoredTarget { model, spec, timeout_ms, updated_at: updated_at.0 })
     })
     .transpose()
 }
 
-pub async fn set_target(conn: &mut SqliteConnection, model: &str, spec: &TargetSpec, timeout_ms: i64) -> Result<()> {
+pub async fn set_target(conn: &mut AnyConnection, model: &str, spec: &TargetSpec, timeout_ms: i64) -> Result<()> {
     let spec = serde_json::to_string(spec).map_err(|err| VigilError::Internal(err.to_string()))?;
     sqlx::query(
-        "INSERT INTO deployment_targets (model, spec, timeout_ms, updated_at) VALUES (?, ?, ?, ?)
+        "INSERT INTO deployment_targets (model, spec, timeout_ms, updated_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (model) DO UPDATE SET spec = excluded.spec, timeout_ms = excluded.timeout_ms, updated_at = excluded.updated_at",
     )
     .bind(model)
     .bind(spec)
     .bind(timeout_ms)
-    .bind(Utc::now())
+    .bind(stamp(Utc::now()))
     .execute(conn)
     .await?;
     Ok(())
 }
 
 /// Removes `model`'s target; false when it had none.
-pub async fn remove_target(conn: &mut SqliteConnection, model: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM deployment_targets WHERE model = ?").bind(model).execute(conn).await?.rows_affected()
+pub async fn remove_target(conn: &mut AnyConnection, model: &str) -> Result<bool> {
+    Ok(sqlx::query("DELETE FROM deployment_targets WHERE model = $1").bind(model).execute(conn).await?.rows_affected()
         > 0)
 }
 
 /// A JSON document stored per model (`rollout_plans`, `rollout_policies`).
 async fn document<T: serde::de::DeserializeOwned>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: &str,
     column: &str,
     model: &str,
 ) -> Result<Option<T>> {
-    let sql = format!("SELECT {column} FROM {table} WHERE model = ?");
+    let sql = format!("SELECT {column} FROM {table} WHERE model = $1");
     let text: Option<String> = sqlx::query_scalar(&sql).bind(model).fetch_optional(conn).await?;
     text.map(|text| {
         serde_json::from_str(&text).map_err(|err| VigilError::Internal(format!("{table} of {model}: {err}")))
@@ -346,7 +354,7 @@ async fn document<T: serde::de::DeserializeOwned>(
 }
 
 async fn set_document<T: serde::Serialize>(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     table: &str,
     column: &str,
     model: &str,
@@ -354,62 +362,62 @@ async fn set_document<T: serde::Serialize>(
 ) -> Result<()> {
     let text = serde_json::to_string(value).map_err(|err| VigilError::Internal(err.to_string()))?;
     let sql = format!(
-        "INSERT INTO {table} (model, {column}, updated_at) VALUES (?, ?, ?)
+        "INSERT INTO {table} (model, {column}, updated_at) VALUES ($1, $2, $3)
          ON CONFLICT (model) DO UPDATE SET {column} = excluded.{column}, updated_at = excluded.updated_at"
     );
-    sqlx::query(&sql).bind(model).bind(text).bind(Utc::now()).execute(conn).await?;
+    sqlx::query(&sql).bind(model).bind(text).bind(stamp(Utc::now())).execute(conn).await?;
     Ok(())
 }
 
 /// `model`'s own plan, if it has one.
-pub async fn plan(conn: &mut SqliteConnection, model: &str) -> Result<Option<Plan>> {
+pub async fn plan(conn: &mut AnyConnection, model: &str) -> Result<Option<Plan>> {
     document(conn, "rollout_plans", "plan", model).await
 }
 
-pub async fn set_plan(conn: &mut SqliteConnection, model: &str, plan: &Plan) -> Result<()> {
+pub async fn set_plan(conn: &mut AnyConnection, model: &str, plan: &Plan) -> Result<()> {
     set_document(conn, "rollout_plans", "plan", model, plan).await
 }
 
 /// `model`'s own policy, if it has one.
-pub async fn policy(conn: &mut SqliteConnection, model: &str) -> Result<Option<Policy>> {
+pub async fn policy(conn: &mut AnyConnection, model: &str) -> Result<Option<Policy>> {
     document(conn, "rollout_policies", "policy", model).await
 }
 
-pub async fn set_policy(conn: &mut SqliteConnection, model: &str, policy: &Policy) -> Result<()> {
+pub async fn set_policy(conn: &mut AnyConnection, model: &str, policy: &Policy) -> Result<()> {
     set_document(conn, "rollout_policies", "policy", model, policy).await
 }
 
 /// Every profile, by name.
-pub async fn profiles(conn: &mut SqliteConnection) -> Result<Vec<Profile>> {
+pub async fn profiles(conn: &mut AnyConnection) -> Result<Vec<Profile>> {
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT name, role FROM profiles ORDER BY name").fetch_all(conn).await?;
     rows.into_iter().map(|(name, role)| Ok(Profile { name, role: Role::parse(&role)? })).collect()
 }
 
 /// Adds a profile or changes its role.
-pub async fn set_profile(conn: &mut SqliteConnection, name: &str, role: Role) -> Result<()> {
+pub async fn set_profile(conn: &mut AnyConnection, name: &str, role: Role) -> Result<()> {
     sqlx::query(
-        "INSERT INTO profiles (name, role, created_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET role = excluded.role",
+        "INSERT INTO profiles (name, role, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET role = excluded.role",
     )
     .bind(name)
     .bind(role.key())
-    .bind(Utc::now())
+    .bind(stamp(Utc::now()))
     .execute(conn)
     .await?;
     Ok(())
 }
 
-pub async fn remove_profile(conn: &mut SqliteConnection, name: &str) -> Result<bool> {
-    Ok(sqlx::query("DELETE FROM profiles WHERE name = ?").bind(name).execute(conn).await?.rows_affected() > 0)
+pub async fn remove_profile(conn: &mut AnyConnection, name: &str) -> Result<bool> {
+    Ok(sqlx::query("DELETE FROM profiles WHERE name = $1").bind(name).execute(conn).await?.rows_affected() > 0)
 }
 
 /// Takes or renews the lease for `holder` until `expires_at_ms`, when it is free, expired by
 /// `now_ms`, or already `holder`'s. Returns whether `holder` holds it.
-pub async fn take_lease(conn: &mut SqliteConnection, holder: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool> {
+pub async fn take_lease(conn: &mut AnyConnection, holder: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool> {
     let taken = sqlx::query(
-        "INSERT INTO rollout_lease (id, holder, expires_at_ms) VALUES (1, ?1, ?3)
-         ON CONFLICT (id) DO UPDATE SET holder = ?1, expires_at_ms = ?3
-         WHERE rollout_lease.holder = ?1 OR rollout_lease.expires_at_ms < ?2",
+        "INSERT INTO rollout_lease (id, holder, expires_at_ms) VALUES (1, $1, $3)
+         ON CONFLICT (id) DO UPDATE SET holder = $1, expires_at_ms = $3
+         WHERE rollout_lease.holder = $1 OR rollout_lease.expires_at_ms < $2",
     )
     .bind(holder)
     .bind(now_ms)
@@ -420,12 +428,12 @@ pub async fn take_lease(conn: &mut SqliteConnection, holder: &str, now_ms: i64, 
 }
 
 /// Gives the lease up, if `holder` has it.
-pub async fn release_lease(conn: &mut SqliteConnection, holder: &str) -> Result<()> {
-    sqlx::query("DELETE FROM rollout_lease WHERE holder = ?").bind(holder).execute(conn).await?;
+pub async fn release_lease(conn: &mut AnyConnection, holder: &str) -> Result<()> {
+    sqlx::query("DELETE FROM rollout_lease WHERE holder = $1").bind(holder).execute(conn).await?;
     Ok(())
 }
 
 /// Who holds the lease, until when (Unix ms).
-pub async fn lease(conn: &mut SqliteConnection) -> Result<Option<(String, i64)>> {
+pub async fn lease(conn: &mut AnyConnection) -> Result<Option<(String, i64)>> {
     Ok(sqlx::query_as("SELECT holder, expires_at_ms FROM rollout_lease").fetch_optional(conn).await?)
 }

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::types::Json;
-use sqlx::{SqliteConnection, SqlitePool};
+use crate::store::values::{Json, stamp};
+use sqlx::{AnyConnection, AnyPool};
 
 use super::server::{millis, NewServer, Server};
 use crate::health::HealthState;
@@ -19,23 +19,23 @@ const COLUMNS: &str =
 /// A number that changes whenever a server is added, removed or edited, or a revision is added
 /// or removed, by any process (see migration 0004): whoever keeps a copy of the servers to poll
 /// reads it again only when this has moved.
-pub async fn catalog_version(pool: &SqlitePool) -> Result<i64> {
+pub async fn catalog_version(pool: &AnyPool) -> Result<i64> {
     Ok(sqlx::query_scalar("SELECT version FROM catalog_version").fetch_one(pool).await?)
 }
 
 /// Every registered server, by name.
-pub async fn list(pool: &SqlitePool) -> Result<Vec<Server>> {
+pub async fn list(pool: &AnyPool) -> Result<Vec<Server>> {
     list_in(&mut *pool.acquire().await?).await
 }
 
 /// Every registered server, by name, read on `conn` (e.g. inside a transaction).
-pub async fn list_in(conn: &mut SqliteConnection) -> Result<Vec<Server>> {
+pub async fn list_in(conn: &mut AnyConnection) -> Result<Vec<Server>> {
     Ok(sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers ORDER BY name")).fetch_all(conn).await?)
 }
 
 /// The server called `name`, or a not-found error that says how to see the registered ones.
-pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
-    sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers WHERE name = ?"))
+pub async fn get(conn: &mut AnyConnection, name: &str) -> Result<Server> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM servers WHERE name = $1"))
         .bind(name)
         .fetch_optional(conn)
         .await?
@@ -50,7 +50,7 @@ pub async fn get(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
 const SETTINGS: &str = "name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, \
                         source_kind, selector, token_ref";
 
-type ServerQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Sqlite, Server, sqlx::sqlite::SqliteArguments<'q>>;
+type ServerQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, Server, sqlx::any::AnyArguments<'q>>;
 
 /// Binds a validated server's settings (parameters 1 to 11) to `query`.
 fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<ServerQuery<'q>> {
@@ -69,12 +69,12 @@ fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<Se
 }
 
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
-pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
+pub async fn insert(conn: &mut AnyConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let sql = format!(
-        "INSERT INTO servers ({SETTINGS}, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+        "INSERT INTO servers ({SETTINGS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          RETURNING {COLUMNS}"
     );
-    let inserted = bind_settings(sqlx::query_as(&sql), server)?.bind(now).fetch_one(conn).await;
+    let inserted = bind_settings(sqlx::query_as(&sql), server)?.bind(stamp(now)).fetch_one(conn).await;
     match inserted {
         Err(sqlx::Error::Database(db)) if db.is_unique_violation() => Err(name_taken(&server.name)),
         other => Ok(other?),
@@ -84,12 +84,12 @@ pub async fn insert(conn: &mut SqliteConnection, server: &NewServer, now: DateTi
 /// Replaces the settings of the server called `name` with the validated `edit`; returns the
 /// server before and after. What polling learned is kept, except the detected kind when the
 /// address or kind changed (it is detected again). A new name already in use is a conflict.
-pub async fn update(conn: &mut SqliteConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
+pub async fn update(conn: &mut AnyConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
     let before = get(conn, name).await?;
     let sql = format!(
-        "UPDATE servers SET ({SETTINGS}) = (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11),
-             detected_kind = CASE WHEN base_url = ?2 AND kind = ?3 THEN detected_kind END
-         WHERE id = ?12 RETURNING {COLUMNS}"
+        "UPDATE servers SET ({SETTINGS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11),
+             detected_kind = CASE WHEN base_url = $2 AND kind = $3 THEN detected_kind END
+         WHERE id = $12 RETURNING {COLUMNS}"
     );
     let updated = bind_settings(sqlx::query_as(&sql), edit)?.bind(before.id).fetch_one(conn).await;
     match updated {
@@ -106,14 +106,14 @@ fn name_taken(name: &str) -> VigilError {
 }
 
 /// Deletes the server called `name` and everything polled from it.
-pub async fn delete(conn: &mut SqliteConnection, name: &str) -> Result<Server> {
+pub async fn delete(conn: &mut AnyConnection, name: &str) -> Result<Server> {
     let server = get(conn, name).await?;
-    sqlx::query("DELETE FROM servers WHERE id = ?").bind(server.id).execute(conn).await?;
+    sqlx::query("DELETE FROM servers WHERE id = $1").bind(server.id).execute(conn).await?;
     Ok(server)
 }
 
 /// The ids of every registered server.
-pub async fn ids(pool: &SqlitePool) -> Result<HashSet<i64>> {
+pub async fn ids(pool: &AnyPool) -> Result<HashSet<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM servers").fetch_all(pool).await?.into_iter().collect())
 }
 
@@ -121,17 +121,17 @@ pub async fn ids(pool: &SqlitePool) -> Result<HashSet<i64>> {
 /// any). Returns its health as stored before, or None when it is gone. A write first, so a
 /// transaction that begins with it holds the write lock before it reads.
 pub async fn record_check(
-    conn: &mut SqliteConnection,
+    conn: &mut AnyConnection,
     id: i64,
     reason: &str,
     detected: Option<ServerKind>,
     now: DateTime<Utc>,
 ) -> Result<Option<HealthState>> {
     Ok(sqlx::query_scalar(
-        "UPDATE servers SET checked_at = ?, health_reason = ?, detected_kind = coalesce(?, detected_kind)
-         WHERE id = ? RETURNING health",
+        "UPDATE servers SET checked_at = $1, health_reason = $2, detected_kind = coalesce($3, detected_kind)
+         WHERE id = $4 RETURNING health",
     )
-    .bind(now)
+    .bind(stamp(now))
     .bind(reason)
     .bind(detected)
     .bind(id)
@@ -140,10 +140,10 @@ pub async fn record_check(
 }
 
 /// Stores that server `id` entered `state` at `now`.
-pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState, now: DateTime<Utc>) -> Result<()> {
-    sqlx::query("UPDATE servers SET health = ?, health_since = ? WHERE id = ?")
+pub async fn set_health(conn: &mut AnyConnection, id: i64, state: HealthState, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE servers SET health = $1, health_since = $2 WHERE id = $3")
         .bind(state)
-        .bind(now)
+        .bind(stamp(now))
         .bind(id)
         .execute(conn)
         .await?;
@@ -151,8 +151,8 @@ pub async fn set_health(conn: &mut SqliteConnection, id: i64, state: HealthState
 }
 
 /// Stores why server `id`'s metrics could not be read (None: they could). True when that changed.
-pub async fn set_metrics_error(conn: &mut SqliteConnection, id: i64, error: Option<&str>) -> Result<bool> {
-    let updated = sqlx::query("UPDATE servers SET metrics_error = ?1 WHERE id = ?2 AND metrics_error IS NOT ?1")
+pub async fn set_metrics_error(conn: &mut AnyConnection, id: i64, error: Option<&str>) -> Result<bool> {
+    let updated = sqlx::query("UPDATE servers SET metrics_error = $1 WHERE id = $2 AND metrics_error IS DISTINCT FROM $1")
         .bind(error)
         .bind(id)
         .execute(conn)
@@ -167,7 +167,7 @@ mod tests {
     #[tokio::test]
     async fn the_catalog_version_moves_when_what_is_polled_changes_and_only_then() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&dir.path().join("vigil.db")).await.unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
         let steps = [
             (
                 "add a server",

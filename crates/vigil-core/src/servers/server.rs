@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::types::Json;
+use crate::store::values::{Json, MaybeStamp, Stamp};
 use sqlx::FromRow;
 use ts_rs::TS;
 
@@ -19,7 +19,7 @@ pub const MAX_NAME_LEN: usize = 64;
 pub const MAX_URL_LEN: usize = 2048;
 
 /// A model server Vigil polls, with its last known health.
-#[derive(Debug, Clone, PartialEq, Serialize, FromRow, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, FromRow, TS)]
 pub struct Server {
     #[ts(type = "number")]
     pub id: i64,
@@ -53,9 +53,12 @@ pub struct Server {
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
     /// When the current state began.
+    #[sqlx(try_from = "MaybeStamp")]
     pub health_since: Option<DateTime<Utc>>,
     /// When health was last checked.
+    #[sqlx(try_from = "MaybeStamp")]
     pub checked_at: Option<DateTime<Utc>>,
+    #[sqlx(try_from = "Stamp")]
     pub created_at: DateTime<Utc>,
 }
 

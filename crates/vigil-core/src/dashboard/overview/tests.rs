@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::types::Json;
+use crate::store::values::Json;
 
 use super::*;
 use crate::kinds::ServerKind;
