@@ -9,7 +9,7 @@ use vigil_core::rollouts::people::{Person, Role};
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind, VigilError};
 
 async fn engine(dir: &tempfile::TempDir) -> Engine {
-    Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine")
+    Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.expect("open the engine")
 }
 
 fn ana() -> Person {

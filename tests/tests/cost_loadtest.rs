@@ -30,14 +30,14 @@ async fn slow_fleet() -> RunningFleet {
 }
 
 /// An engine that has seen churn and pricing once, with their models' reference data.
-async fn engine(fleet: &RunningFleet, db: &std::path::Path) -> Engine {
-    let engine = Engine::open(EngineOptions::new(db.to_path_buf())).await.expect("open the engine");
+async fn engine(fleet: &RunningFleet, dir: &std::path::Path) -> Engine {
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir).await)).await.expect("open the engine");
     for server in fleet.servers().into_iter().filter(|s| s.name != "fraud") {
         let new = NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
         engine.servers().add(new).await.expect("register a server");
     }
     engine.polling().check_all().await.expect("a poll");
-    import_fleet_references(&engine, fleet, 300, db.parent().expect("a folder")).await;
+    import_fleet_references(&engine, fleet, 300, dir).await;
     engine
 }
 
@@ -72,7 +72,7 @@ fn plan_for(model: &str, peak: f64) -> CapacityRequest {
 async fn a_slow_server_sustains_a_lower_rate_and_the_plan_follows_from_what_was_measured() {
     let fleet = slow_fleet().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, dir.path()).await;
     let cost = engine.cost();
     cost.place(&engineer(), "pricing", ("aws", "us-east-1", "c5.2xlarge"), 2).await.expect("place pricing");
     cost.place(&engineer(), "churn", ("aws", "us-east-1", "c5.2xlarge"), 1).await.expect("place churn");
@@ -116,7 +116,7 @@ async fn a_slow_server_sustains_a_lower_rate_and_the_plan_follows_from_what_was_
 async fn a_host_outside_loopback_is_refused_until_allowed_and_a_cancel_stops_a_test() {
     let fleet = slow_fleet().await;
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, dir.path()).await;
     let cost = engine.cost();
     let remote = NewServer {
         name: "remote".into(),

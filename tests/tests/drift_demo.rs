@@ -22,7 +22,7 @@ const REQUESTS: u64 = 9_000;
 #[tokio::test(flavor = "multi_thread")]
 async fn the_drift_scenario_is_found_on_the_shifted_features_and_only_on_them() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.unwrap();
     let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let config = FleetConfig {
         scenarios: vec![Scenario::Drift],

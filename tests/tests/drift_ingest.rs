@@ -15,7 +15,7 @@ const TOKEN: &str = "a-token-for-the-ingest-test";
 /// An engine whose model `fraud` has a reference: amount around 50, channel mostly in store,
 /// prediction `probability`.
 async fn engine_with_reference(dir: &std::path::Path) -> Engine {
-    let engine = Engine::open(EngineOptions::new(dir.join("vigil.db"))).await.unwrap();
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir).await)).await.unwrap();
     let mut text = String::from("amount,channel,probability\n");
     for i in 0..2_000 {
         let channel = if i % 4 == 0 { "online" } else { "in_store" };

@@ -37,7 +37,7 @@ fn write_csv(dir: &Path, rows: usize, bad_line: Option<usize>) -> PathBuf {
 }
 
 async fn engine(dir: &Path) -> Engine {
-    Engine::open(EngineOptions { actor: "drift-test".into(), ..EngineOptions::new(dir.join("vigil.db")) })
+    Engine::open(EngineOptions { actor: "drift-test".into(), ..EngineOptions::new(vigil_tests::store(dir).await) })
         .await
         .expect("open the engine")
 }

@@ -53,7 +53,7 @@ fn write(dir: &Path, name: &str, rows: usize, shift: bool, time: bool, seed: u64
 }
 
 async fn engine(dir: &Path) -> Engine {
-    Engine::open(EngineOptions::new(dir.join("vigil.db"))).await.unwrap()
+    Engine::open(EngineOptions::new(vigil_tests::store(dir).await)).await.unwrap()
 }
 
 fn no_progress(_: vigil_core::drift::table::ImportProgress) {}

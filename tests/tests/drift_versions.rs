@@ -48,7 +48,7 @@ async fn log(engine: &Engine, dir: &Path, model: &str, version: Option<&str>, ho
 #[tokio::test]
 async fn a_models_versions_are_those_with_live_windows_newest_first_then_those_with_only_a_reference() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.unwrap();
     assert!(engine.drift().versions("churn").await.unwrap().is_empty(), "nothing stored yet");
 
     reference(&engine, dir.path(), "churn", None).await;

@@ -26,7 +26,7 @@ const LABELLED: u64 = 250;
 /// loop` alert fires on it.
 async fn played(influence: f64) -> (PerformanceReport, Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.unwrap();
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.unwrap();
     let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
     let config = FleetConfig {
         scenarios: vec![Scenario::FeedbackLoop],

@@ -18,7 +18,7 @@ use vigil_tests::mlflow::RealMlflow;
 use vigil_tests::mlserver::{RealMlserver, Training};
 
 async fn engine(dir: &tempfile::TempDir) -> Engine {
-    Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine")
+    Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.expect("open the engine")
 }
 
 async fn watch(engine: &Engine, name: &str, base_url: &str, metrics_url: Option<String>) {

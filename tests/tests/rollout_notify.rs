@@ -139,7 +139,7 @@ async fn a_waiting_rollout_posts_the_sign_off_request_to_the_policys_url_and_aga
 #[tokio::test]
 async fn a_notification_url_that_is_not_http_or_https_is_refused() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.expect("open the engine");
     for url in ["file:///etc/passwd", "chat.example.com/hook", "ftp://example.com/"] {
         let policy = Policy { notify_url: Some(url.into()), ..Policy::default() };
         let refused = engine.rollouts().set_policy(&engineer(), "fraud", policy).await.unwrap_err();

@@ -7,7 +7,6 @@
 //! until the candidate has a parity check (its environment gathered as it starts), and rolls back a candidate that does not answer the
 //! notebook's golden set as the stable does, the check kept in the evidence.
 
-use std::path::Path;
 use std::time::Duration;
 
 use std::sync::{Arc, Mutex};
@@ -22,6 +21,7 @@ use vigil_core::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use vigil_core::rollouts::record::RolloutState;
 use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::rollouts::view::RolloutView;
+use vigil_core::store::Location;
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_fleet::config::{BadCanaryConfig, TrafficConfig};
 use vigil_fleet::{Fleet, FleetConfig, RunningFleet, Scenario};
@@ -49,8 +49,8 @@ async fn fleet(scenario: Scenario) -> RunningFleet {
 }
 
 /// An engine polling fraud every 200 ms, with the fleet's router as fraud's target.
-async fn engine(fleet: &RunningFleet, db: &Path) -> Engine {
-    let options = EngineOptions { poll_interval: Duration::from_millis(200), ..EngineOptions::new(db.to_path_buf()) };
+async fn engine(fleet: &RunningFleet, store: &Location) -> Engine {
+    let options = EngineOptions { poll_interval: Duration::from_millis(200), ..EngineOptions::new(store.clone()) };
     let engine = Engine::open(options).await.expect("open the engine");
     let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("fraud");
     if engine.servers().list().await.expect("list").is_empty() {
@@ -121,7 +121,7 @@ async fn router_weights(fleet: &RunningFleet) -> Value {
 async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values_on_the_trail() {
     let fleet = fleet(Scenario::BadCanary).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     engine.rollouts().set_plan(&engineer(), "fraud", plan(&[10, 50, 100], 1, 1)).await.expect("plan");
     let _poller = engine.polling().start();
     let _driver = engine.rollouts().start_driver();
@@ -157,7 +157,7 @@ async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values
 async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scientist_before_promotion() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     engine.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
     let _poller = engine.polling().start();
     let _driver = engine.rollouts().start_driver();
@@ -193,7 +193,7 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
 async fn a_cost_gate_waits_for_a_price_then_judges_the_candidates_cost_per_1000_predictions_against_the_stables() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     let cost_gate = Gate { metric: Metric::CostPerThousand, max: None, max_vs_stable: Some(1.5), min: None };
     let plan = Plan { gates: vec![cost_gate], ..plan(&[50, 100], 1, 1) };
     engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
@@ -234,7 +234,7 @@ async fn a_cost_gate_waits_for_a_price_then_judges_the_candidates_cost_per_1000_
 async fn a_parity_gate_holds_the_step_until_the_candidate_is_checked_and_rolls_back_one_that_answers_otherwise() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     let parity_gate = Gate { metric: Metric::ParityShare, max: None, max_vs_stable: None, min: Some(0.999) };
     let plan = Plan { gates: vec![parity_gate], ..plan(&[50, 100], 1, 0) };
     engine.rollouts().set_plan(&engineer(), "fraud", plan).await.expect("plan");
@@ -296,7 +296,7 @@ async fn a_parity_gate_holds_the_step_until_the_candidate_is_checked_and_rolls_b
 async fn an_approval_waiting_past_the_policys_limit_aborts_the_rollout() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     engine.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
     let policy = Policy { approval_timeout_s: Some(2), abort_on_timeout: true, ..Policy::default() };
     engine.rollouts().set_policy(&engineer(), "fraud", policy).await.expect("policy");
@@ -319,7 +319,7 @@ async fn an_approval_waiting_past_the_policys_limit_aborts_the_rollout() {
 async fn a_restart_in_the_middle_of_a_step_resumes_from_what_the_router_serves() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("vigil.db");
+    let db = vigil_tests::store(dir.path()).await;
     let id = {
         let engine = engine(&fleet, &db).await;
         engine.rollouts().set_plan(&engineer(), "fraud", plan(&[10, 50, 100], 3600, 1)).await.expect("plan");
@@ -406,7 +406,7 @@ impl FaultyRouter {
 async fn a_target_that_refuses_hangs_or_ignores_a_change_never_leaves_the_rollout_marked_done_and_retrying_is_safe() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     let router = FaultyRouter::start().await;
     let spec = TargetSpec::Router { url: router.url.clone() };
     engine.rollouts().set_target(&engineer(), "fraud", spec, Some(Duration::from_millis(500))).await.expect("target");
@@ -458,7 +458,7 @@ async fn a_target_that_refuses_hangs_or_ignores_a_change_never_leaves_the_rollou
 async fn of_two_engines_on_one_database_exactly_one_drives_and_the_other_takes_over_when_it_stops() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let db = dir.path().join("vigil.db");
+    let db = vigil_tests::store(dir.path()).await;
     let (desktop, collector) = (engine(&fleet, &db).await, engine(&fleet, &db).await);
     let desktop_driver = desktop.rollouts().start_driver();
     let holder = wait_for("a driver to take the lease", Duration::from_secs(5), || async {
@@ -504,7 +504,7 @@ async fn of_two_engines_on_one_database_exactly_one_drives_and_the_other_takes_o
 async fn a_shadow_step_mirrors_live_traffic_to_the_candidate_and_its_measurements_gate_the_first_real_step() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &dir.path().join("vigil.db")).await;
+    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
     let mut shadow = plan(&[0, 50, 100], 1, 1);
     shadow.steps[0].shadow = true;
     engine.rollouts().set_plan(&engineer(), "fraud", shadow).await.expect("a shadow step on a router that mirrors");
@@ -535,5 +535,53 @@ async fn a_shadow_step_mirrors_live_traffic_to_the_candidate_and_its_measurement
         .await
         .expect("json");
     assert_eq!((route["weights"].clone(), route["mirror"].clone()), (json!({"12": 50, "13": 50}), Value::Null));
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_desktops_on_one_postgresql_see_each_others_approvals_within_a_second_and_one_person_signs_one_role() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let team = vigil_core::store::testing::postgres().await;
+    // The team's collector polls and drives; the two desktops only read and act, as in team mode.
+    let collector = engine(&fleet, &team).await;
+    collector.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
+    let _poller = collector.polling().start();
+    let _driver = collector.rollouts().start_driver();
+    let (ada_desk, bo_desk) = (engine(&fleet, &team).await, engine(&fleet, &team).await);
+    seen(&ada_desk).await;
+    let mut bo_hears = bo_desk.subscribe();
+
+    let id = ada_desk.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
+    until(&bo_desk, id, "waiting for sign-off", Duration::from_secs(30), |v| v.rollout.state == RolloutState::Waiting)
+        .await;
+    while bo_hears.try_recv().is_ok() {}
+    let approved_at = std::time::Instant::now();
+    ada_desk.rollouts().approve(&engineer(), id, Some("latency fine")).await.expect("ada approves");
+    let heard = tokio::time::timeout(Duration::from_secs(1), async {
+        loop {
+            if let vigil_core::EngineEvent::Audited { entry } = bo_hears.recv().await.expect("bo's events") {
+                if entry.action == "rollout.approve" {
+                    return entry;
+                }
+            }
+        }
+    })
+    .await
+    .expect("bo's desktop hears of ada's approval within a second");
+    assert_eq!(heard.actor, "ada");
+    println!("approval seen on the other desktop after {:?}", approved_at.elapsed());
+    assert_eq!(bo_desk.rollouts().view(id).await.expect("view").waiting_for, vec![Role::DataScientist]);
+
+    // The same person on the other desktop cannot sign the step again under another role.
+    let ada_as_data_scientist = Person::new("ada", Role::DataScientist, "tester").expect("person");
+    let refused = bo_desk.rollouts().approve(&ada_as_data_scientist, id, None).await.unwrap_err().to_string();
+    assert!(refused.contains("cannot sign for two roles"), "{refused}");
+    bo_desk.rollouts().approve(&data_scientist(), id, None).await.expect("bo approves");
+    until(&ada_desk, id, "promoted", Duration::from_secs(15), |v| v.rollout.state == RolloutState::Promoted).await;
+    let trail = collector.audit_log(50).await.expect("trail");
+    let signers: Vec<&str> =
+        trail.iter().filter(|e| e.action == "rollout.approve").map(|e| e.actor.as_str()).collect();
+    assert_eq!(signers, ["bo", "ada"], "both sign-offs on the one trail, newest first");
+    assert_eq!(collector.verify_audit().await.expect("verify").first_broken, None, "the chain holds");
     fleet.stop().await;
 }

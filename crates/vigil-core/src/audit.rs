@@ -66,7 +66,7 @@ pub async fn append(
     detail: serde_json::Value,
     at: DateTime<Utc>,
 ) -> Result<AuditEntry> {
-    crate::store::lock_chain(&mut *conn).await?;
+    crate::store::lock(&mut *conn, "audit_log").await?;
     let newest: Option<(i64, Option<String>)> =
         sqlx::query_as("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *conn).await?;
     let (id, prev_hash) = match newest {

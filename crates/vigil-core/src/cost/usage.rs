@@ -46,7 +46,8 @@ pub async fn work(
               AND p.signal IN ($1, $2, $3)
          LEFT JOIN metric_points q ON q.server_id = p.server_id AND q.revision_id = p.revision_id
               AND q.at_ms = p.at_ms AND q.signal = $1 AND p.signal = $3
-         GROUP BY s.name, m.name, r.version, bucket ORDER BY s.name, m.name, r.first_seen_at, r.id, bucket",
+         GROUP BY s.name, m.name, r.version, r.first_seen_at, r.id, bucket
+         ORDER BY s.name, m.name, r.first_seen_at, r.id, bucket",
     )
     .bind(signal::REQUESTS)
     .bind(signal::ERRORS)

@@ -85,6 +85,8 @@ impl LiveProfiles {
 
     /// Merges what was gathered into the stored windows, in the caller's transaction.
     pub async fn store(mut self, conn: &mut AnyConnection) -> Result<()> {
+        // Each window is read, merged and written back: two writers must not interleave.
+        crate::store::lock(&mut *conn, &format!("drift_windows/{}", self.model)).await?;
         let columns = std::mem::take(&mut self.columns);
         let windows = std::mem::take(&mut self.windows).into_iter().flat_map(|(version, by_window)| {
             by_window.into_iter().flat_map(move |(window, profiles)| {

@@ -312,7 +312,8 @@ impl Rollouts {
     /// Checks that `version` of `model` has been seen on a server.
     async fn known_revision(&self, model: &str, version: &str) -> Result<()> {
         let known: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT r.version FROM revisions r JOIN models m ON m.id = r.model_id WHERE m.name = $1 ORDER BY r.first_seen_at",
+            "SELECT r.version FROM revisions r JOIN models m ON m.id = r.model_id WHERE m.name = $1
+             GROUP BY r.version ORDER BY min(r.first_seen_at)",
         )
         .bind(model)
         .fetch_all(self.context.pool())

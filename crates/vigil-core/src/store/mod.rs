@@ -164,12 +164,13 @@ pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::An
     })
 }
 
-/// Waits until this transaction is the only one appending to a chain (the audit trail), and
-/// holds that until it ends: on PostgreSQL an advisory lock every engine takes; on SQLite the
-/// write transaction already excludes every other writer.
-pub(crate) async fn lock_chain(conn: &mut sqlx::AnyConnection) -> Result<()> {
+/// Waits until this transaction is the only one, of every engine on the store, working on
+/// `what` (the audit chain, one model's drift windows), and holds that until it ends: on
+/// PostgreSQL an advisory lock keyed by `what`; on SQLite the write transaction already
+/// excludes every other writer. For read-modify-write work that must not interleave.
+pub(crate) async fn lock(conn: &mut sqlx::AnyConnection, what: &str) -> Result<()> {
     if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock(7411000)").execute(conn).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(what).execute(conn).await?;
     }
     Ok(())
 }

@@ -1,6 +1,8 @@
-//! A fresh store for a test: a SQLite file in the test's folder, or — when `VIGIL_TEST_POSTGRES`
-//! names a PostgreSQL server (`make test` starts one on loopback) — a new database of its own
-//! there, so that every store test runs against both stores.
+//! A fresh store for a test: a SQLite file in the test's folder, or — when `VIGIL_TEST_STORE` is
+//! `postgres` — a new database of its own on the PostgreSQL server `VIGIL_TEST_POSTGRES` names
+//! (`make test` starts one on loopback and runs the store tests a second time so), so that
+//! every store test runs against both stores. Tests of team mode itself take a database on
+//! that server whichever store the others use.
 
 use std::path::Path;
 use std::str::FromStr;
@@ -13,18 +15,24 @@ use super::Location;
 
 /// The variable naming the PostgreSQL server tests use, e.g. `postgres://vigil@127.0.0.1:5544/postgres`.
 pub const POSTGRES_ENV: &str = "VIGIL_TEST_POSTGRES";
+/// The variable choosing the store of [`scratch`]: `postgres`, else SQLite.
+pub const STORE_ENV: &str = "VIGIL_TEST_STORE";
 
 /// A new, empty store: `dir/vigil.db`, or a new database on the test PostgreSQL.
 pub async fn scratch(dir: &Path) -> Location {
-    match postgres_server() {
-        Some(server) => new_database(&server).await,
-        None => Location::Sqlite(dir.join("vigil.db")),
+    if std::env::var(STORE_ENV).is_ok_and(|store| store == "postgres") {
+        postgres().await
+    } else {
+        Location::Sqlite(dir.join("vigil.db"))
     }
 }
 
-/// The test PostgreSQL server, when one is named.
-pub fn postgres_server() -> Option<String> {
-    std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty())
+/// A new database on the test PostgreSQL server.
+pub async fn postgres() -> Location {
+    let server = std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()).unwrap_or_else(|| {
+        panic!("{POSTGRES_ENV} names no PostgreSQL server: run the tests through scripts/with-postgres (make test does)")
+    });
+    new_database(&server).await
 }
 
 /// Creates a database of its own on `server` and returns where it is.
