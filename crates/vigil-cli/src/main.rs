@@ -12,12 +12,13 @@ mod parity;
 mod performance;
 mod rollout;
 mod status;
+mod store;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use vigil_core::{store, Engine, EngineEvent, EngineOptions, HealthState, NewServer, ServerKind, VigilError};
+use vigil_core::{Engine, EngineEvent, EngineOptions, HealthState, NewServer, ServerKind, VigilError};
 
 /// How often `vigil collect` reports drift of models that received live data.
 const DRIFT_EVERY: Duration = Duration::from_secs(300);
@@ -123,6 +124,9 @@ enum Command {
     /// Parity: send a golden set to a revision and compare its answers row by row
     #[command(subcommand)]
     Parity(parity::ParityCommand),
+    /// The store itself: copy a desktop's history into the team's PostgreSQL, or back
+    #[command(subcommand)]
+    Store(store::StoreCommand),
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -286,18 +290,27 @@ async fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
+            if let Some(detail) = err.payload().detail {
+                eprintln!("  the database said: {detail}");
+            }
             ExitCode::FAILURE
         }
     }
 }
 
 async fn run(cli: Cli) -> Result<(), VigilError> {
-    let mut options = EngineOptions::new(store::resolve(cli.db.as_deref(), cli.db_password.as_deref())?);
-    if let Command::Collect { poll_interval, .. } = cli.command {
+    // Copying between stores opens both itself, not the one --db names.
+    let command = match cli.command {
+        Command::Store(command) => return store::run(command).await,
+        command => command,
+    };
+    let mut options = EngineOptions::new(vigil_core::store::resolve(cli.db.as_deref(), cli.db_password.as_deref())?);
+    if let Command::Collect { poll_interval, .. } = command {
         options = options.poll_every(poll_interval)?;
     }
     let engine = Engine::open(options).await?;
-    match cli.command {
+    match command {
+        Command::Store(_) => unreachable!("store commands return before the engine opens"),
         Command::Server(command) => server(&engine, command).await,
         Command::Status { json } => status::run(&engine, json).await,
         Command::Collect { duration, ingest, ingest_token, .. } => {

@@ -88,7 +88,8 @@ impl From<sqlx::Error> for VigilError {
     fn from(err: sqlx::Error) -> Self {
         Self::Database {
             message: "Vigil could not read or write its database. Check that the disk is not \
-                      full and that no other program holds the file, then try again."
+                      full, that no other program holds the file (or that the team database is \
+                      reachable), then try again."
                 .into(),
             detail: err.to_string(),
         }

@@ -8,6 +8,8 @@
 //! it as it was. Collectors' heartbeats and leases are not copied: they belong to the processes
 //! running against the source.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -103,9 +105,9 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
     for table in TABLES.iter().rev().filter(|table| seeded(table)) {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
-    let flags = boolean_columns(&mut *tx, to.backend()).await?;
+    let types = column_types(&mut *tx, to.backend()).await?;
     for table in TABLES {
-        copy_table(&mut source_conn, &mut *tx, table, &flags).await?;
+        copy_table(&mut source_conn, &mut *tx, table, &types).await?;
         if to.backend() == Backend::Postgres {
             renumber(&mut *tx, table).await?;
         }
@@ -147,17 +149,31 @@ async fn count(conn: &mut AnyConnection, table: &str) -> Result<i64> {
     Ok(sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(conn).await?)
 }
 
-/// The `table.column` pairs PostgreSQL keeps as `boolean` (SQLite keeps 0 or 1).
-async fn boolean_columns(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<String>> {
+/// Each `table.column` of a PostgreSQL store and the kind of value it takes (SQLite takes any).
+async fn column_types(conn: &mut AnyConnection, backend: Backend) -> Result<HashMap<String, Value>> {
     if backend == Backend::Sqlite {
-        return Ok(Vec::new());
+        return Ok(HashMap::new());
     }
-    Ok(sqlx::query_scalar(
-        "SELECT table_name || '.' || column_name FROM information_schema.columns
-         WHERE table_schema = current_schema() AND data_type = 'boolean'",
+    let columns: Vec<(String, String)> = sqlx::query_as(
+        "SELECT CAST(table_name AS TEXT) || '.' || CAST(column_name AS TEXT), CAST(data_type AS TEXT)
+         FROM information_schema.columns
+         WHERE table_schema = current_schema()",
     )
     .fetch_all(conn)
-    .await?)
+    .await?;
+    Ok(columns
+        .into_iter()
+        .map(|(column, data_type)| {
+            let kind = match data_type.as_str() {
+                "boolean" => Value::Bool(false),
+                "bigint" | "integer" | "smallint" => Value::Int(0),
+                "double precision" | "real" => Value::Real(0.0),
+                "bytea" => Value::Bytes(Vec::new()),
+                _ => Value::Text(String::new()),
+            };
+            (column, kind)
+        })
+        .collect())
 }
 
 /// One value as read, carried to the other store as the same kind of value.
@@ -190,41 +206,47 @@ fn value(row: &AnyRow, index: usize) -> Result<Value> {
     Ok(Value::Bytes(row.try_get::<Vec<u8>, _>(index)?))
 }
 
-/// Binds `value` as the target's column wants it: a flag as a boolean on PostgreSQL, and a
-/// missing value (NULL) typed as the column's other values are (text when all are missing).
+/// Binds `value` as the target's column wants it (`kind`: a value of the column's kind): a
+/// SQLite 0/1 into a PostgreSQL `boolean` and back, and a missing value (NULL) typed as the
+/// column is.
 fn bind<'q>(
     insert: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
     value: Value,
     kind: &Value,
-    flag: bool,
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    match (value, flag) {
-        (Value::Null, true) => insert.bind(None::<bool>),
-        (Value::Null, false) => match kind {
-            Value::Int(_) | Value::Bool(_) => insert.bind(None::<i64>),
-            Value::Real(_) => insert.bind(None::<f64>),
-            Value::Bytes(_) => insert.bind(None::<Vec<u8>>),
-            Value::Null | Value::Text(_) => insert.bind(None::<String>),
-        },
-        (Value::Int(v), true) => insert.bind(v != 0),
-        (Value::Int(v), false) => insert.bind(v),
-        (Value::Bool(v), true) => insert.bind(v),
-        (Value::Bool(v), false) => insert.bind(i64::from(v)),
+    match (value, kind) {
+        (Value::Null, Value::Bool(_)) => insert.bind(None::<bool>),
+        (Value::Null, Value::Int(_)) => insert.bind(None::<i64>),
+        (Value::Null, Value::Real(_)) => insert.bind(None::<f64>),
+        (Value::Null, Value::Bytes(_)) => insert.bind(None::<Vec<u8>>),
+        (Value::Null, _) => insert.bind(None::<String>),
+        (Value::Int(v), Value::Bool(_)) => insert.bind(v != 0),
+        (Value::Bool(v), Value::Bool(_)) => insert.bind(v),
+        (Value::Bool(v), _) => insert.bind(i64::from(v)),
+        (Value::Int(v), _) => insert.bind(v),
         (Value::Real(v), _) => insert.bind(v),
         (Value::Text(v), _) => insert.bind(v),
         (Value::Bytes(v), _) => insert.bind(v),
     }
 }
 
-async fn copy_table(source: &mut AnyConnection, target: &mut AnyConnection, table: &str, flags: &[String]) -> Result<()> {
+async fn copy_table(
+    source: &mut AnyConnection,
+    target: &mut AnyConnection,
+    table: &str,
+    types: &HashMap<String, Value>,
+) -> Result<()> {
     let rows = sqlx::query(&format!("SELECT * FROM {table}")).fetch_all(&mut *source).await?;
     let Some(first) = rows.first() else { return Ok(()) };
     let columns: Vec<String> = first.columns().iter().map(|c| sqlx::Column::name(c).to_owned()).collect();
-    let is_flag: Vec<bool> = columns.iter().map(|c| flags.contains(&format!("{table}.{c}"))).collect();
     let values: Vec<Vec<Value>> =
         rows.iter().map(|row| (0..columns.len()).map(|i| value(row, i)).collect()).collect::<Result<_>>()?;
+    // The target's kind of each column; on SQLite, the kind of the column's first value.
     let kinds: Vec<Value> = (0..columns.len())
-        .map(|i| values.iter().map(|row| &row[i]).find(|v| !matches!(v, Value::Null)).cloned().unwrap_or(Value::Null))
+        .map(|i| match types.get(&format!("{table}.{}", columns[i])) {
+            Some(kind) => kind.clone(),
+            None => values.iter().map(|row| &row[i]).find(|v| !matches!(v, Value::Null)).cloned().unwrap_or(Value::Null),
+        })
         .collect();
     for chunk in values.chunks(ROWS_PER_INSERT) {
         let text = format!(
@@ -235,7 +257,7 @@ async fn copy_table(source: &mut AnyConnection, target: &mut AnyConnection, tabl
         let mut insert = sqlx::query(&text);
         for row in chunk {
             for (index, value) in row.iter().enumerate() {
-                insert = bind(insert, value.clone(), &kinds[index], is_flag[index]);
+                insert = bind(insert, value.clone(), &kinds[index]);
             }
         }
         insert.execute(&mut *target).await?;
@@ -247,7 +269,7 @@ async fn copy_table(source: &mut AnyConnection, target: &mut AnyConnection, tabl
 /// new one.
 async fn renumber(conn: &mut AnyConnection, table: &str) -> Result<()> {
     let identities: Vec<String> = sqlx::query_scalar(
-        "SELECT column_name FROM information_schema.columns
+        "SELECT CAST(column_name AS TEXT) FROM information_schema.columns
          WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
     )
     .bind(table)
@@ -261,4 +283,28 @@ async fn renumber(conn: &mut AnyConnection, table: &str) -> Result<()> {
         .await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn every_table_of_the_store_is_copied_or_named_as_the_running_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let location = store::testing::scratch(dir.path()).await;
+        let pool = open(&location).await.unwrap();
+        let listing = match location.backend() {
+            Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables WHERE table_schema = current_schema()"
+            }
+        };
+        let mut tables: Vec<String> = sqlx::query_scalar(listing).fetch_all(&pool).await.unwrap();
+        tables.retain(|t| t != "_sqlx_migrations");
+        tables.sort();
+        let mut known: Vec<String> = TABLES.iter().chain(RUNTIME_TABLES).map(|t| t.to_string()).collect();
+        known.sort();
+        assert_eq!(tables, known, "a table was added: put it in TABLES (after those it references) or RUNTIME_TABLES");
+    }
 }

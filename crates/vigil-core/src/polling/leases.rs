@@ -16,7 +16,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::Utc;
+use serde::Serialize;
 use sqlx::AnyPool;
+use ts_rs::TS;
 
 use crate::store::values::stamp;
 use crate::Result;
@@ -50,6 +52,8 @@ impl Collector {
         .bind(expires)
         .execute(&mut *tx)
         .await?;
+        // Heartbeats dead for a day are forgotten (their leases go with them).
+        sqlx::query("DELETE FROM collectors WHERE expires_at_ms < $1").bind(now - 86_400_000).execute(&mut *tx).await?;
         let (servers, live): (i64, i64) = sqlx::query_as(
             "SELECT (SELECT count(*) FROM servers), (SELECT count(*) FROM collectors WHERE expires_at_ms > $1)",
         )
@@ -109,6 +113,37 @@ impl Collector {
         sqlx::query("DELETE FROM collectors WHERE holder = $1").bind(&self.holder).execute(pool).await?;
         Ok(())
     }
+}
+
+/// A collector on the store and the servers it polls, by name.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct CollectorShare {
+    pub holder: String,
+    /// Whether its heartbeat is current.
+    pub alive: bool,
+    pub servers: Vec<String>,
+}
+
+/// Every collector the store knows, live first, with the servers each holds.
+pub(crate) async fn shares(pool: &AnyPool) -> Result<Vec<CollectorShare>> {
+    let now = Utc::now().timestamp_millis();
+    let rows: Vec<(String, i64, Option<String>)> = sqlx::query_as(
+        "SELECT c.holder, c.expires_at_ms, s.name FROM collectors c
+         LEFT JOIN server_leases l ON l.holder = c.holder LEFT JOIN servers s ON s.id = l.server_id
+         ORDER BY c.holder, s.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut shares: Vec<CollectorShare> = Vec::new();
+    for (holder, expires_at_ms, server) in rows {
+        if shares.last().is_none_or(|share| share.holder != holder) {
+            shares.push(CollectorShare { holder, alive: expires_at_ms > now, servers: Vec::new() });
+        }
+        let share = shares.last_mut().expect("just pushed");
+        share.servers.extend(server);
+    }
+    shares.sort_by_key(|share| !share.alive);
+    Ok(shares)
 }
 
 /// This machine's name, for telling collectors apart in the store.

@@ -27,7 +27,7 @@
 //! rollups and prunes metrics older than the retention allows.
 
 pub(crate) mod checks;
-mod leases;
+pub mod leases;
 mod record;
 mod remembered;
 mod schedule;
@@ -45,7 +45,7 @@ use crate::context::Context;
 use crate::observe::observe;
 use crate::servers::{self, Server};
 use crate::{revisions, Result};
-use leases::Collector;
+use leases::{Collector, CollectorShare};
 use remembered::PreviousTotals;
 
 /// How many servers are polled at the same time.
@@ -201,6 +201,11 @@ impl Polling {
         let batch = polls.join_all().await;
         self.record(&batch).await?;
         servers::list(context.pool()).await
+    }
+
+    /// The collectors polling into this store, live first, with the servers each holds.
+    pub async fn collectors(&self) -> Result<Vec<CollectorShare>> {
+        leases::shares(self.context().pool()).await
     }
 
     /// When this engine last stored polls; None until it has polled once.
