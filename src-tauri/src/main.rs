@@ -95,11 +95,15 @@ fn main() -> ExitCode {
             app.manage(preflight::RunningParity::default());
             app.manage(ingest);
             forward::start(app.handle());
-            app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
-            app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
-            app.manage(tauri::async_runtime::block_on(async { engine.rollouts().start_driver() }));
-            app.manage(tauri::async_runtime::block_on(async { engine.alerts().start() }));
-            app.manage(tauri::async_runtime::block_on(async { engine.environment().start() }));
+            // On a team's PostgreSQL the collectors poll, drive rollouts and evaluate alerts;
+            // this desktop reads, acts through the store and hears of changes by events.
+            if !engine.is_team() {
+                app.manage(tauri::async_runtime::block_on(async { engine.polling().start() }));
+                app.manage(tauri::async_runtime::block_on(async { engine.drift().start_reports(DRIFT_EVERY) }));
+                app.manage(tauri::async_runtime::block_on(async { engine.rollouts().start_driver() }));
+                app.manage(tauri::async_runtime::block_on(async { engine.alerts().start() }));
+                app.manage(tauri::async_runtime::block_on(async { engine.environment().start() }));
+            }
             #[cfg(feature = "demo")]
             demo::setup(app, args.demo);
             Ok(())

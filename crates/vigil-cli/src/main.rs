@@ -7,6 +7,7 @@ mod cost;
 mod drift;
 mod environment;
 mod loadtest;
+mod logs;
 mod objective;
 mod parity;
 mod performance;
@@ -18,6 +19,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use logs::LogFormat;
+use serde_json::json;
 use vigil_core::{Engine, EngineEvent, EngineOptions, HealthState, NewServer, ServerKind, VigilError};
 
 /// How often `vigil collect` reports drift of models that received live data.
@@ -33,6 +36,9 @@ struct Cli {
     /// The team database's password by reference: env:NAME or keyring:NAME [default: $VIGIL_DB_PASSWORD]
     #[arg(long, global = true, value_name = "REF")]
     db_password: Option<String>,
+    /// How logs are written: lines for a person, or JSON a line for a log collector
+    #[arg(long, global = true, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
     #[command(flatten)]
     actor: rollout::Actor,
     #[command(subcommand)]
@@ -69,6 +75,10 @@ enum Command {
         /// The token payload loggers must send [default: a new random one, printed]
         #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
         ingest_token: Option<String>,
+        /// Answer GET /health here (200 while the store answers and this collector's heartbeat
+        /// is current, else 503 with the reason), e.g. 127.0.0.1:9465
+        #[arg(long, value_name = "ADDR")]
+        health: Option<std::net::SocketAddr>,
     },
     /// Store or remove a server's bearer token in the OS keyring, for --token-ref keyring:NAME
     #[command(subcommand)]
@@ -279,13 +289,9 @@ impl ServerSettings {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    // Logs go to stderr so that stdout stays clean for scripts (`--json`).
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG"))
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
     let cli = Cli::parse();
+    // Logs go to stderr so that stdout stays clean for scripts (`--json`).
+    cli.log_format.init();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -313,7 +319,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Store(_) => unreachable!("store commands return before the engine opens"),
         Command::Server(command) => server(&engine, command).await,
         Command::Status { json } => status::run(&engine, json).await,
-        Command::Collect { duration, ingest, ingest_token, .. } => {
+        Command::Collect { duration, ingest, ingest_token, health, .. } => {
             let ingest = match ingest {
                 Some(addr) => {
                     let token = match ingest_token {
@@ -330,7 +336,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             let _rollouts = engine.rollouts().start_driver();
             let _alerts = engine.alerts().start();
             let _environments = engine.environment().start();
-            collect(&engine, duration).await?;
+            collect(&engine, duration, health, cli.log_format).await?;
             if let Some(server) = ingest {
                 server.flush().await?;
                 let stats = server.stats();
@@ -473,33 +479,62 @@ pub(crate) fn parse_label(text: &str) -> Result<(String, String), String> {
 
 /// Runs the poller, printing each change as a line, until Ctrl-C or `duration` seconds; then
 /// how many polls it made and the worst schedule lag (how late a poll started).
-async fn collect(engine: &Engine, duration: Option<f64>) -> Result<(), VigilError> {
+async fn collect(
+    engine: &Engine,
+    duration: Option<f64>,
+    health: Option<std::net::SocketAddr>,
+    format: LogFormat,
+) -> Result<(), VigilError> {
     let servers = engine.servers().list().await?;
     let every = engine.options().poll_interval.as_secs_f64();
-    println!("collecting from {} servers every {every} s into {}; Ctrl-C stops", servers.len(), engine.info().db_path);
     let mut events = engine.subscribe();
     let started = std::time::Instant::now();
     let poller = engine.polling().start();
-    print_changes(&mut events, duration).await;
-    let stats = poller.stats();
-    println!(
-        "collected {} polls of {} servers in {:.1} s; worst schedule lag {} ms",
-        stats.polls(),
-        stats.servers(),
-        started.elapsed().as_secs_f64(),
-        stats.worst_lag().as_millis()
+    let _health = match health {
+        Some(addr) => Some(poller.serve_health(addr).await?),
+        None => None,
+    };
+    let at = health.map(|_| _health.as_ref().map(|(addr, _)| addr.to_string()).unwrap_or_default());
+    format.line(
+        "collecting",
+        &json!({
+            "servers": servers.len(), "every_s": every, "store": engine.info().db_path,
+            "collector": poller.collector(), "health": at,
+        }),
+        &format!(
+            "collecting from {} servers every {every} s into {} as {}{}; Ctrl-C or SIGTERM stops",
+            servers.len(),
+            engine.info().db_path,
+            poller.collector(),
+            at.map(|at| format!(", health at http://{at}/health")).unwrap_or_default()
+        ),
+    );
+    print_changes(&mut events, duration, format).await;
+    let (polls, held, lag) = (poller.stats().polls(), poller.stats().servers(), poller.stats().worst_lag());
+    // The polls under way finish and are written; this collector's servers go to the others.
+    poller.stop().await;
+    format.line(
+        "stopped",
+        &json!({ "polls": polls, "servers": held, "seconds": started.elapsed().as_secs_f64(), "worst_lag_ms": lag.as_millis() }),
+        &format!(
+            "collected {polls} polls of {held} servers in {:.1} s; worst schedule lag {} ms",
+            started.elapsed().as_secs_f64(),
+            lag.as_millis()
+        ),
     );
     Ok(())
 }
 
-/// Prints each change worth telling as a line until Ctrl-C or `duration` seconds.
-async fn print_changes(events: &mut tokio::sync::broadcast::Receiver<EngineEvent>, duration: Option<f64>) {
+/// Prints each change worth telling as a line until Ctrl-C, SIGTERM or `duration` seconds.
+async fn print_changes(
+    events: &mut tokio::sync::broadcast::Receiver<EngineEvent>,
+    duration: Option<f64>,
+    format: LogFormat,
+) {
     let stop = async {
         match duration {
             Some(seconds) => tokio::time::sleep(Duration::from_secs_f64(seconds.max(0.0))).await,
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            None => logs::stopped().await,
         }
     };
     tokio::pin!(stop);
@@ -509,10 +544,12 @@ async fn print_changes(events: &mut tokio::sync::broadcast::Receiver<EngineEvent
             event = events.recv() => match event {
                 Ok(event) => {
                     if let Some(line) = describe(&event) {
-                        println!("{} {line}", chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ"));
+                        format.line("change", &json!({ "event": event }), &line);
                     }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => println!("({missed} changes not shown)"),
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                    format.line("missed", &json!({ "changes": missed }), &format!("({missed} changes not shown)"));
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
             },
         }

@@ -106,6 +106,12 @@ impl Engine {
         })
     }
 
+    /// Whether this engine shares a team's PostgreSQL: then collectors poll and drive, and a
+    /// desktop only reads, acts and listens.
+    pub fn is_team(&self) -> bool {
+        self.inner.context.options().store.backend() == store::Backend::Postgres
+    }
+
     /// Registered servers: add, edit, remove, list, and their tokens.
     pub fn servers(&self) -> &Servers {
         &self.inner.servers

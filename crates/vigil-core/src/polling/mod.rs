@@ -27,6 +27,7 @@
 //! rollups and prunes metrics older than the retention allows.
 
 pub(crate) mod checks;
+pub mod health_check;
 pub mod leases;
 mod record;
 mod remembered;
@@ -79,6 +80,15 @@ impl PollerHandle {
     /// This poller's name among the collectors sharing the store.
     pub fn collector(&self) -> &str {
         &self.collector.holder
+    }
+
+    /// Serves `GET /health` on `addr` for as long as the returned task runs; the address it
+    /// listens on (port 0 picks one).
+    pub async fn serve_health(
+        &self,
+        addr: std::net::SocketAddr,
+    ) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+        health_check::serve(addr, self.context.clone(), self.collector.holder.clone(), self.stats.clone()).await
     }
 
     /// Stops cleanly: starts no new poll, lets the polls under way finish (each within its
