@@ -20,7 +20,10 @@ export VIGIL_MLFLOW_VENV := $(CACHE)/mlflow-$(MLFLOW_VERSION)
 
 BUILD_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libxdo-dev libssl-dev \
 	libayatana-appindicator3-dev librsvg2-dev libdbus-1-dev
-TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon
+# PostgreSQL: the team store's tests run against a throwaway server (scripts/with-postgres);
+# systemd: `systemd-analyze` checks the collector's unit in deploy/.
+TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnome-keyring dbus-daemon \
+	postgresql systemd
 # For the benchmarks only: wrk and hey, the closed-loop and fixed-rate HTTP load tools the load
 # generator is measured beside.
 BENCH_PACKAGES := wrk hey
@@ -93,10 +96,21 @@ lint: ui
 	cargo clippy -p vigil-desktop --all-targets --no-default-features -- -D warnings # without the demo fleet
 	cd ui && npm run check
 
+# The store tests that run a second time with a PostgreSQL store (VIGIL_TEST_STORE=postgres):
+# the engine's own and the integration tests of each domain.
+POSTGRES_TESTS := --test rollouts --test collectors --test collect_service --test store_copy --test alerts \
+	--test cost_catalog_edit --test cost_loadtest --test cost_report --test drift_demo --test drift_ingest \
+	--test drift_reference --test drift_report --test drift_versions --test feedback_loop --test preflight \
+	--test rollout_notify
+
 test: test-deps lint
 	cd ui && npm test
 	cargo build --workspace --exclude vigil-bench
-	set -o pipefail; cargo test --workspace --exclude vigil-bench 2>&1 | tee $(CARGO_TARGET_DIR)/cargo-test.log
+	set -o pipefail; scripts/with-postgres bash -c '\
+		cargo test --workspace --exclude vigil-bench && \
+		echo "--- the store tests again, on PostgreSQL" && \
+		VIGIL_TEST_STORE=postgres cargo test -p vigil-core --lib && \
+		VIGIL_TEST_STORE=postgres cargo test -p vigil-tests $(POSTGRES_TESTS)' 2>&1 | tee $(CARGO_TARGET_DIR)/cargo-test.log
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
 		END { printf "cargo: %d passed, %d failed\n", passed, failed }' $(CARGO_TARGET_DIR)/cargo-test.log
 

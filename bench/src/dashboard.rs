@@ -274,7 +274,11 @@ async fn generate(db: &Path, options: &Options, retention: Retention, now_ms: i6
     let (servers, setup) = fleet_statements(options, fold_from_ms);
     let tables = table_statements(retention, start_ms, fold_from_ms, now_ms);
     let mut tx = conn.begin().await.map_err(generating)?;
-    sqlx::query(&servers).bind(vigil_core::store::values::Stamp(first_seen)).execute(&mut *tx).await.map_err(generating)?;
+    sqlx::query(&servers)
+        .bind(vigil_core::store::values::Stamp(first_seen))
+        .execute(&mut *tx)
+        .await
+        .map_err(generating)?;
     for statement in &setup {
         sqlx::query(statement).execute(&mut *tx).await.map_err(generating)?;
     }

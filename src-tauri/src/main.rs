@@ -71,7 +71,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
     let opened = tauri::async_runtime::block_on(async {
-        let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?).poll_every(args.poll_interval)?;
+        let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?)
+            .poll_every(args.poll_interval)?;
         let engine = Engine::open(options).await?;
         let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         Ok::<_, vigil_core::VigilError>((engine, ingest))

@@ -63,9 +63,12 @@ fn taken(posted: &Posted) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn a_down_server_fires_is_told_once_grouped_silenced_and_resolved() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineOptions { actor: "tester".into(), ..EngineOptions::new(dir.path().join("v.db")) })
-        .await
-        .unwrap();
+    let engine = Engine::open(EngineOptions {
+        actor: "tester".into(),
+        ..EngineOptions::new(vigil_tests::store(dir.path()).await)
+    })
+    .await
+    .unwrap();
     let (a, b) = (ReadinessServer::start().await, ReadinessServer::start().await);
     for (name, server) in [("a", &a), ("b", &b)] {
         let labels = BTreeMap::from([("team".into(), "payments".into())]);
@@ -173,7 +176,7 @@ async fn a_down_server_fires_is_told_once_grouped_silenced_and_resolved() {
 #[tokio::test]
 async fn a_rule_or_receiver_that_cannot_work_is_refused_and_nothing_is_stored() {
     let dir = tempfile::tempdir().unwrap();
-    let engine = Engine::open(EngineOptions::new(dir.path().join("v.db"))).await.unwrap();
+    let engine = Engine::open(EngineOptions::new(vigil_tests::store(dir.path()).await)).await.unwrap();
     let rules = engine.alerts().rules().await.unwrap();
     let names: Vec<&str> = rules.iter().map(|r| r.draft.name.as_str()).collect();
     for default in [

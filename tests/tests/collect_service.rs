@@ -72,15 +72,21 @@ async fn a_collector_answers_health_checks_logs_json_and_hands_its_servers_back_
 fn the_systemd_unit_is_valid_and_its_sandbox_rated_ok() {
     let unit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/vigil-collect.service");
     let text = std::fs::read_to_string(&unit).expect("deploy/vigil-collect.service");
-    for setting in ["DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "KillSignal=SIGTERM", "--health"] {
+    for setting in ["DynamicUser=yes", "ProtectSystem=strict", "NoNewPrivileges=yes", "KillSignal=SIGTERM", "--health"]
+    {
         assert!(text.contains(setting), "the unit sets {setting}");
     }
     // verify checks that the binary exists: point it at the one just built.
     let dir = tempfile::tempdir().expect("temp dir");
     let checked = dir.path().join("vigil-collect.service");
     let binary = workspace_binary("vigil");
-    std::fs::write(&checked, text.replace("/usr/local/bin/vigil", binary.to_str().expect("UTF-8 path"))).expect("write");
-    let verify = Command::new("systemd-analyze").arg("verify").arg(&checked).output().expect("systemd-analyze (make test-deps installs systemd)");
+    std::fs::write(&checked, text.replace("/usr/local/bin/vigil", binary.to_str().expect("UTF-8 path")))
+        .expect("write");
+    let verify = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&checked)
+        .output()
+        .expect("systemd-analyze (make test-deps installs systemd)");
     let said = String::from_utf8_lossy(&verify.stderr);
     assert!(verify.status.success() && !said.contains("vigil-collect.service:"), "systemd-analyze verify: {said}");
 

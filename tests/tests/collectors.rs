@@ -126,5 +126,9 @@ async fn two_collectors_share_the_servers_each_polled_by_one_and_the_survivor_ta
         shares.iter().any(|s| s.holder == poller_c.collector() && s.servers.len() == SERVERS).then_some(())
     })
     .await;
-    assert!(stopping.elapsed() < INTERVAL, "a clean stop is taken over within a second or so: {:?}", stopping.elapsed());
+    assert!(
+        stopping.elapsed() < INTERVAL,
+        "a clean stop is taken over within a second or so: {:?}",
+        stopping.elapsed()
+    );
 }

@@ -169,8 +169,10 @@ fn check_the_rest(report: &Value, fraud_cost: f64) {
 async fn a_counter_reset_in_the_window_neither_loses_nor_doubles_predictions() {
     let server = MlserverLike::start().await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let options =
-        EngineOptions { request_timeout: Duration::from_secs(2), ..EngineOptions::new(vigil_tests::store(dir.path()).await) };
+    let options = EngineOptions {
+        request_timeout: Duration::from_secs(2),
+        ..EngineOptions::new(vigil_tests::store(dir.path()).await)
+    };
     let engine = Engine::open(options).await.expect("open the engine");
     let new = NewServer { name: "iris".into(), base_url: server.url(), kind: ServerKind::Auto, ..Default::default() };
     engine.servers().add(new).await.expect("add");

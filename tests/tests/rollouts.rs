@@ -579,8 +579,7 @@ async fn two_desktops_on_one_postgresql_see_each_others_approvals_within_a_secon
     bo_desk.rollouts().approve(&data_scientist(), id, None).await.expect("bo approves");
     until(&ada_desk, id, "promoted", Duration::from_secs(15), |v| v.rollout.state == RolloutState::Promoted).await;
     let trail = collector.audit_log(50).await.expect("trail");
-    let signers: Vec<&str> =
-        trail.iter().filter(|e| e.action == "rollout.approve").map(|e| e.actor.as_str()).collect();
+    let signers: Vec<&str> = trail.iter().filter(|e| e.action == "rollout.approve").map(|e| e.actor.as_str()).collect();
     assert_eq!(signers, ["bo", "ada"], "both sign-offs on the one trail, newest first");
     assert_eq!(collector.verify_audit().await.expect("verify").first_broken, None, "the chain holds");
     fleet.stop().await;

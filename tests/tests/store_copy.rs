@@ -18,10 +18,12 @@ async fn contents(location: &Location) -> (Vec<(String, i64)>, Vec<(i64, String,
     let pool = vigil_core::store::open(location).await.expect("open");
     let mut counts = Vec::new();
     for table in vigil_core::store_copy::TABLES {
-        let n: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.expect("count");
+        let n: i64 =
+            sqlx::query_scalar(&format!("SELECT count(*) FROM {table}")).fetch_one(&pool).await.expect("count");
         counts.push((table.to_string(), n));
     }
-    let trail = sqlx::query_as("SELECT id, at, actor, hash FROM audit_log ORDER BY id").fetch_all(&pool).await.expect("trail");
+    let trail =
+        sqlx::query_as("SELECT id, at, actor, hash FROM audit_log ORDER BY id").fetch_all(&pool).await.expect("trail");
     pool.close().await;
     (counts, trail)
 }
@@ -40,7 +42,8 @@ async fn a_desktops_history_moves_into_postgresql_and_back_with_every_row_and_th
     {
         let engine = Engine::open(EngineOptions::new(desktop.clone())).await.expect("open the desktop's store");
         for server in fleet.servers() {
-            let new = NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
+            let new =
+                NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
             engine.servers().add(new).await.expect("register");
         }
         for _ in 0..3 {
@@ -55,7 +58,9 @@ async fn a_desktops_history_moves_into_postgresql_and_back_with_every_row_and_th
     fleet.stop().await;
     let (before, trail) = contents(&desktop).await;
     let rows = |counts: &[(String, i64)], table: &str| counts.iter().find(|(t, _)| t == table).map(|(_, n)| *n);
-    for table in ["servers", "revisions", "metric_points", "health_events", "drift_columns", "instance_types", "alert_rules"] {
+    for table in
+        ["servers", "revisions", "metric_points", "health_events", "drift_columns", "instance_types", "alert_rules"]
+    {
         assert!(rows(&before, table) > Some(0), "the desktop's store has {table} rows to move");
     }
 
@@ -88,7 +93,10 @@ async fn a_desktops_history_moves_into_postgresql_and_back_with_every_row_and_th
     // A store that already holds data is refused, and keeps what it had.
     let refused = vigil_with_env(None, &["store", "copy", "--from", &url(&desktop), "--to", &url(&team)]).await;
     assert!(!refused.success(), "{refused:?}");
-    assert!(refused.stderr.contains("already holds data") && refused.stderr.contains("new, empty store"), "{refused:?}");
+    assert!(
+        refused.stderr.contains("already holds data") && refused.stderr.contains("new, empty store"),
+        "{refused:?}"
+    );
     let (after_refusal, _) = contents(&team).await;
     assert_eq!(rows(&after_refusal, "servers"), rows(&before, "servers").map(|n| n + 1));
 }

@@ -25,7 +25,11 @@ impl LogFormat {
         match self {
             LogFormat::Text => println!("{} {text}", &at[..19]),
             LogFormat::Json => {
-                let mut line = Map::from_iter([("at".into(), json!(at)), ("level".into(), json!("info")), ("kind".into(), json!(kind))]);
+                let mut line = Map::from_iter([
+                    ("at".into(), json!(at)),
+                    ("level".into(), json!("info")),
+                    ("kind".into(), json!(kind)),
+                ]);
                 if let Value::Object(fields) = fields {
                     line.extend(fields.clone());
                 }
@@ -55,7 +59,12 @@ where
     S: tracing::Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(&self, _: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &tracing::Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        _: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> fmt::Result {
         let mut fields = Fields(Map::new());
         event.record(&mut fields);
         let mut line = Map::from_iter([

@@ -6,11 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, AnyConnection, AnyPool};
+use sqlx::{AnyConnection, AnyPool, FromRow};
 use ts_rs::TS;
 
-use crate::Result;
 use crate::store::values::Stamp;
+use crate::Result;
 
 /// The most entries one read returns.
 pub const MAX_ENTRIES: u32 = 10_000;
@@ -241,8 +241,10 @@ mod tests {
     /// Runs `statements` around the triggers, as someone editing the file by hand would.
     async fn tamper(pool: &AnyPool, statements: &[&str]) {
         let mut conn = pool.acquire().await.unwrap();
-        let on_table = if crate::store::backend_of(pool) == crate::store::Backend::Postgres { " ON audit_log" } else { "" };
-        let triggers = ["audit_log_no_update", "audit_log_no_delete"].map(|name| format!("DROP TRIGGER {name}{on_table}"));
+        let on_table =
+            if crate::store::backend_of(pool) == crate::store::Backend::Postgres { " ON audit_log" } else { "" };
+        let triggers =
+            ["audit_log_no_update", "audit_log_no_delete"].map(|name| format!("DROP TRIGGER {name}{on_table}"));
         for statement in triggers.iter().map(String::as_str).chain(statements.iter().copied()) {
             sqlx::query(statement).execute(&mut *conn).await.unwrap();
         }

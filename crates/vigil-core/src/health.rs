@@ -14,8 +14,8 @@ use ts_rs::TS;
 
 use crate::kinds::{self, DetectError, ServerKind};
 use crate::scrape::http::{describe_failure, ServerHttp};
+use crate::store::values::{stamp, Stamp};
 use crate::Result;
-use crate::store::values::{Stamp, stamp};
 
 /// What Vigil knows about whether a server can serve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

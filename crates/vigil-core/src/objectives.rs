@@ -285,7 +285,9 @@ mod tests {
 
     async fn engine() -> (tempfile::TempDir, crate::Engine) {
         let dir = tempfile::tempdir().unwrap();
-        let engine = crate::Engine::open(crate::EngineOptions::new(crate::store::testing::scratch(dir.path()).await)).await.unwrap();
+        let engine = crate::Engine::open(crate::EngineOptions::new(crate::store::testing::scratch(dir.path()).await))
+            .await
+            .unwrap();
         (dir, engine)
     }
 

@@ -10,8 +10,8 @@ use serde::Serialize;
 use sqlx::{AnyConnection, AnyPool};
 use ts_rs::TS;
 
-use crate::store::sql;
 use crate::signals::GoldenSignals;
+use crate::store::sql;
 use crate::Result;
 
 /// Stored signal names. Latencies are in seconds, rates per second, error rate a share (0–1).

@@ -7,8 +7,8 @@ use sqlx::AnyConnection;
 
 use crate::health::HealthState;
 use crate::signals::RevisionKey;
-use crate::Result;
 use crate::store::values::stamp;
+use crate::Result;
 
 /// How a revision that names no version is stored: the model's default version, the one that
 /// answers requests naming none (MLServer's `version="None"`).

@@ -14,8 +14,8 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use crate::store::{self, open, sql, Backend, Location};
 use crate::audit::{self, ChainCheck};
+use crate::store::{self, open, sql, Backend, Location};
 use crate::{Result, VigilError};
 
 /// Every table a store holds, in an order where each comes after those it references.
@@ -93,7 +93,7 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
     let mut source_conn = source.acquire().await?;
     let mut tx = store::begin(&target).await?;
     for table in TABLES {
-        if count(&mut *tx, table).await? > 0 && !seeded(table) {
+        if count(&mut tx, table).await? > 0 && !seeded(table) {
             return Err(VigilError::invalid(
                 "to",
                 format!(
@@ -105,11 +105,11 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
     for table in TABLES.iter().rev().filter(|table| seeded(table)) {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
-    let types = column_types(&mut *tx, to.backend()).await?;
+    let types = column_types(&mut tx, to.backend()).await?;
     for table in TABLES {
-        copy_table(&mut source_conn, &mut *tx, table, &types).await?;
+        copy_table(&mut source_conn, &mut tx, table, &types).await?;
         if to.backend() == Backend::Postgres {
-            renumber(&mut *tx, table).await?;
+            renumber(&mut tx, table).await?;
         }
     }
     tx.commit().await?;
@@ -245,7 +245,9 @@ async fn copy_table(
     let kinds: Vec<Value> = (0..columns.len())
         .map(|i| match types.get(&format!("{table}.{}", columns[i])) {
             Some(kind) => kind.clone(),
-            None => values.iter().map(|row| &row[i]).find(|v| !matches!(v, Value::Null)).cloned().unwrap_or(Value::Null),
+            None => {
+                values.iter().map(|row| &row[i]).find(|v| !matches!(v, Value::Null)).cloned().unwrap_or(Value::Null)
+            }
         })
         .collect();
     for chunk in values.chunks(ROWS_PER_INSERT) {

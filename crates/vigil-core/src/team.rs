@@ -49,7 +49,10 @@ impl Team {
     /// Queues `event` for the other engines; never waits.
     pub(crate) fn send(&self, event: &EngineEvent) {
         if self.outgoing.try_send(event.clone()).is_err() {
-            tracing::warn!(origin = self.origin, "team announcements fell behind; an event was not sent to other engines");
+            tracing::warn!(
+                origin = self.origin,
+                "team announcements fell behind; an event was not sent to other engines"
+            );
         }
     }
 }
@@ -62,7 +65,8 @@ async fn announce(pool: AnyPool, origin: u64, mut queued: mpsc::Receiver<EngineE
             batch.push(next);
         }
         for payload in payloads(origin, batch) {
-            if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await {
+            if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await
+            {
                 tracing::warn!(error = %err, "an announcement to the other engines failed");
             }
         }
@@ -152,7 +156,8 @@ mod tests {
         let back: usize = texts.iter().map(|t| serde_json::from_str::<Notice>(t).unwrap().events.len()).sum();
         assert_eq!(back, 40, "every event arrives once");
 
-        let poll = EngineEvent::Polled { at: chrono::Utc::now(), servers: (0..5_000).map(|i| format!("s{i}")).collect() };
+        let poll =
+            EngineEvent::Polled { at: chrono::Utc::now(), servers: (0..5_000).map(|i| format!("s{i}")).collect() };
         let texts = payloads(7, vec![poll]);
         let servers: usize = texts
             .iter()

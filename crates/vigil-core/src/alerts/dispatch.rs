@@ -8,9 +8,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::store::values::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
-use crate::store::values::Json;
 use sqlx::AnyConnection;
 
 use super::evaluate::{routing_labels, sentence};
@@ -58,11 +58,7 @@ pub fn due(group: &Group, news: bool, firing: bool, receiver: &Receiver, now: Da
 }
 
 /// The notifications due at `now`. Groups seen for the first time are stored as they are found.
-pub async fn due_now(
-    conn: &mut AnyConnection,
-    rules: &[AlertRule],
-    now: DateTime<Utc>,
-) -> Result<Vec<Notification>> {
+pub async fn due_now(conn: &mut AnyConnection, rules: &[AlertRule], now: DateTime<Utc>) -> Result<Vec<Notification>> {
     let rules: HashMap<i64, &AlertRule> = rules.iter().map(|rule| (rule.id, rule)).collect();
     let alerts = queries::alerts(conn).await?;
     let silences: Vec<_> = silences::current(conn, now).await?.into_iter().filter(|s| s.is_active(now)).collect();

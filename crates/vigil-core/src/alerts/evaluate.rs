@@ -6,9 +6,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use crate::store::values::Json;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
-use crate::store::values::Json;
 use sqlx::AnyConnection;
 
 use super::facts::{Facts, Sample};

@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::values::{stamp, Flag, Json, MaybeStamp, Stamp};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use crate::store::values::{Flag, Json, MaybeStamp, Stamp, stamp};
-use sqlx::{FromRow, AnyConnection};
+use sqlx::{AnyConnection, FromRow};
 use ts_rs::TS;
 
 use super::lifecycle::{Alert, AlertState};
 use super::rules::{AlertRule, RuleDraft, Severity};
-use crate::{Result, VigilError};
 use crate::store::sql;
+use crate::{Result, VigilError};
 
 #[derive(FromRow)]
 struct RuleRow {
@@ -177,8 +177,19 @@ pub async fn put_alert(conn: &mut AnyConnection, alert: &StoredAlert) -> Result<
     sqlx::query(&sql::replace_into(
         "alerts",
         &[
-            "rule_id", "subject", "model", "server", "labels", "state", "since", "breach_began", "last_breached", "value",
-            "bound", "level", "evaluated_at",
+            "rule_id",
+            "subject",
+            "model",
+            "server",
+            "labels",
+            "state",
+            "since",
+            "breach_began",
+            "last_breached",
+            "value",
+            "bound",
+            "level",
+            "evaluated_at",
         ],
         &["rule_id", "subject"],
         1,

@@ -6,15 +6,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::store::values::{stamp, Flag, Json, MaybeStamp, Stamp};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use crate::store::values::{Flag, Json, MaybeStamp, Stamp, stamp};
-use sqlx::{FromRow, AnyConnection};
+use sqlx::{AnyConnection, FromRow};
 use ts_rs::TS;
 
 use crate::secrets::TokenRef;
-use crate::{Result, VigilError};
 use crate::store::sql;
+use crate::{Result, VigilError};
 
 /// Alertmanager's defaults: wait 30 s to gather a new group, 5 min between news of a group,
 /// 4 h before telling again what has not changed.

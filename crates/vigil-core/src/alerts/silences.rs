@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::store::values::{stamp, Json, Stamp};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use crate::store::values::{Json, Stamp, stamp};
-use sqlx::{FromRow, AnyConnection};
+use sqlx::{AnyConnection, FromRow};
 use ts_rs::TS;
 
 use crate::{Result, VigilError};
@@ -115,12 +115,7 @@ impl SilenceDraft {
     }
 }
 
-pub async fn insert(
-    conn: &mut AnyConnection,
-    draft: &SilenceDraft,
-    by: &str,
-    now: DateTime<Utc>,
-) -> Result<Silence> {
+pub async fn insert(conn: &mut AnyConnection, draft: &SilenceDraft, by: &str, now: DateTime<Utc>) -> Result<Silence> {
     Ok(sqlx::query_as(
         "INSERT INTO silences (matcher, starts_at, ends_at, reason, created_by, created_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING *",
@@ -137,18 +132,22 @@ pub async fn insert(
 
 /// Ends silence `id` at `now` (a silence not yet begun ends before it starts).
 pub async fn end(conn: &mut AnyConnection, id: i64, now: DateTime<Utc>) -> Result<Silence> {
-    let ended: Option<Silence> =
-        sqlx::query_as("UPDATE silences SET ends_at = CASE WHEN ends_at < $1 THEN ends_at ELSE $1 END WHERE id = $2 RETURNING *")
-            .bind(stamp(now))
-            .bind(id)
-            .fetch_optional(conn)
-            .await?;
+    let ended: Option<Silence> = sqlx::query_as(
+        "UPDATE silences SET ends_at = CASE WHEN ends_at < $1 THEN ends_at ELSE $1 END WHERE id = $2 RETURNING *",
+    )
+    .bind(stamp(now))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
     ended.ok_or_else(|| VigilError::NotFound(format!("silence {id}")))
 }
 
 /// Silences that have not ended by `now`, soonest to end first.
 pub async fn current(conn: &mut AnyConnection, now: DateTime<Utc>) -> Result<Vec<Silence>> {
-    Ok(sqlx::query_as("SELECT * FROM silences WHERE ends_at > $1 ORDER BY ends_at").bind(stamp(now)).fetch_all(conn).await?)
+    Ok(sqlx::query_as("SELECT * FROM silences WHERE ends_at > $1 ORDER BY ends_at")
+        .bind(stamp(now))
+        .fetch_all(conn)
+        .await?)
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use ts_rs::TS;
 
 use super::placements::Placement;
 use crate::loadgen::{self, LoadPlan, LoadResult, StepPlan, StepsOutcome};
+use crate::store::values::{stamp, Flag, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Flag, Stamp, stamp};
 
 /// The rates tried when the request names none, requests per second.
 pub const DEFAULT_RATES: [f64; 9] = [5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1_000.0, 2_000.0];
@@ -329,11 +329,7 @@ const COLUMNS: &str = "id, server, model, version, provider, region, instance_ty
     p99_objective_ms, max_error_share, sustainable_rate, cancelled, steps";
 
 /// Stores a finished test and returns its id.
-pub async fn insert(
-    conn: &mut AnyConnection,
-    result: &LoadTestResult,
-    placement: Option<&Placement>,
-) -> Result<i64> {
+pub async fn insert(conn: &mut AnyConnection, result: &LoadTestResult, placement: Option<&Placement>) -> Result<i64> {
     let steps = serde_json::to_string(&result.steps).map_err(|err| VigilError::Internal(err.to_string()))?;
     let id = sqlx::query_scalar(&format!(
         "INSERT INTO load_tests ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
@@ -437,7 +433,10 @@ pub async fn store_allowed_hosts(conn: &mut AnyConnection, hosts: &[String]) -> 
     }
     sqlx::query("DELETE FROM load_test_hosts").execute(&mut *conn).await?;
     for host in &clean {
-        sqlx::query("INSERT INTO load_test_hosts (host) VALUES ($1) ON CONFLICT DO NOTHING").bind(host).execute(&mut *conn).await?;
+        sqlx::query("INSERT INTO load_test_hosts (host) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(host)
+            .execute(&mut *conn)
+            .await?;
     }
     allowed_hosts(conn).await
 }

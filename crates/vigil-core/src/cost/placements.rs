@@ -19,8 +19,8 @@ use ts_rs::TS;
 use super::catalog::InstanceType;
 use super::spend::Placed;
 use crate::servers::{queries as servers, Labels};
+use crate::store::values::{stamp, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Stamp, stamp};
 
 /// Who placed a server from its labels.
 pub const BY_LABEL: &str = "label";

@@ -3,12 +3,12 @@
 //! was put in, which happens once in a database's life).
 
 use chrono::{NaiveDate, Utc};
-use sqlx::{FromRow, AnyConnection};
+use sqlx::{AnyConnection, FromRow};
 
 use super::catalog::{InstanceType, Price};
-use crate::Result;
-use crate::store::values::{stamp, Day};
 use crate::store::sql;
+use crate::store::values::{stamp, Day};
+use crate::Result;
 
 #[derive(FromRow)]
 struct Row {
@@ -77,9 +77,22 @@ pub async fn upsert(conn: &mut AnyConnection, t: &InstanceType) -> Result<bool> 
     sqlx::query(&sql::replace_into(
         "instance_types",
         &[
-            "provider", "region", "name", "vcpu", "memory_gib", "gpu_type", "gpu_count", "on_demand_hourly",
-            "on_demand_date", "on_demand_source", "spot_hourly", "spot_date", "spot_source", "reserved_hourly",
-            "reserved_date", "reserved_source",
+            "provider",
+            "region",
+            "name",
+            "vcpu",
+            "memory_gib",
+            "gpu_type",
+            "gpu_count",
+            "on_demand_hourly",
+            "on_demand_date",
+            "on_demand_source",
+            "spot_hourly",
+            "spot_date",
+            "spot_source",
+            "reserved_hourly",
+            "reserved_date",
+            "reserved_source",
         ],
         &["provider", "region", "name"],
         1,

@@ -9,8 +9,8 @@ use sqlx::AnyConnection;
 
 use super::spend::Work;
 use crate::points::signal;
-use crate::Result;
 use crate::store::values::Stamp;
+use crate::Result;
 
 /// One revision's work in one bucket of time.
 #[derive(Debug, Clone, PartialEq)]

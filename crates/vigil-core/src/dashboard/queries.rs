@@ -17,8 +17,8 @@ use super::roles::{self, RevisionRole};
 use crate::drift::report;
 use crate::health::{self, HealthState};
 use crate::points::{self, signal, Retention};
-use crate::{Result, VigilError};
 use crate::store::values::Stamp;
+use crate::{Result, VigilError};
 
 /// The signals a revision can have, as stored: what the overview reads the latest of, and what
 /// a model chart draws.
@@ -97,8 +97,11 @@ pub async fn revisions(pool: &AnyPool, now_ms: i64) -> Result<Vec<RevisionSignal
              AND p.at_ms = (SELECT max(q.at_ms) FROM metric_points q
                             WHERE q.server_id = m.server_id AND q.revision_id = r.id AND q.signal = n.column1)"
     );
-    let latest: Vec<(i64, String, i64, f64)> =
-        REVISION_SIGNALS.iter().fold(sqlx::query_as(&latest_sql), |query, name| query.bind(*name)).fetch_all(&mut *conn).await?;
+    let latest: Vec<(i64, String, i64, f64)> = REVISION_SIGNALS
+        .iter()
+        .fold(sqlx::query_as(&latest_sql), |query, name| query.bind(*name))
+        .fetch_all(&mut *conn)
+        .await?;
     // Requests and errors seen: the hourly rollups, plus the points not folded into them yet.
     let seen: Vec<(i64, f64, f64)> = sqlx::query_as(
         "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
@@ -286,7 +289,15 @@ pub async fn model_chart(
         versions.insert(id, version.clone());
         let metadata = serde_json::from_str(&metadata).unwrap_or_default();
         let role = RevisionRole::Idle; // until the range's traffic is known, below
-        revisions.push(ChartRevision { version, first_seen_at: first_seen_at.0, health, health_reason, role, metadata, series });
+        revisions.push(ChartRevision {
+            version,
+            first_seen_at: first_seen_at.0,
+            health,
+            health_reason,
+            role,
+            metadata,
+            series,
+        });
     }
     let last_rates: Vec<(DateTime<Utc>, Option<f64>)> = revisions
         .iter()
@@ -327,11 +338,7 @@ pub async fn model_chart(
 }
 
 /// The drift reports of `model` in the range whose verdict differs from the report before.
-async fn drift_changes(
-    conn: &mut AnyConnection,
-    model: &str,
-    (from_ms, to_ms): (i64, i64),
-) -> Result<Vec<ChartEvent>> {
+async fn drift_changes(conn: &mut AnyConnection, model: &str, (from_ms, to_ms): (i64, i64)) -> Result<Vec<ChartEvent>> {
     Ok(report::verdict_changes(conn, model)
         .await?
         .into_iter()

@@ -10,8 +10,8 @@ use sqlx::AnyConnection;
 use super::profile::{ColumnProfile, SplitMix64};
 use super::stats::ColumnKind;
 use super::table::Field;
-use crate::{Result, VigilError};
 use crate::store::sql;
+use crate::{Result, VigilError};
 
 /// The width of a live window.
 pub const WINDOW_MS: i64 = 3_600_000;

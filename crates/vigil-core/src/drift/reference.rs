@@ -18,8 +18,8 @@ use super::profile::{ColumnProfile, SplitMix64};
 use super::schema::{self, ColumnUse};
 use super::stats::ColumnKind;
 use super::table::{BadRows, ImportProgress, KeptRow, Row, SkippedRow, Table};
+use crate::store::values::{stamp, Flag, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Flag, Stamp, stamp};
 
 /// The most values of a numeric column a reference keeps (a uniform sample beyond).
 pub const REFERENCE_SAMPLE: usize = 100_000;
@@ -305,11 +305,12 @@ pub async fn load(conn: &mut AnyConnection, model: &str, version: Option<&str>) 
         return Ok(None);
     };
     type ColumnRow = (String, String, Option<String>, Option<Vec<u8>>);
-    let stored: Vec<ColumnRow> =
-        sqlx::query_as("SELECT name, use, profile, sample FROM drift_columns WHERE reference_id = $1 ORDER BY position")
-            .bind(id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let stored: Vec<ColumnRow> = sqlx::query_as(
+        "SELECT name, use, profile, sample FROM drift_columns WHERE reference_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut columns = Vec::with_capacity(stored.len());
     let mut profiles = Vec::with_capacity(stored.len());
     for (name, column_use, profile, sample) in stored {

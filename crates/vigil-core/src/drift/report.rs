@@ -17,8 +17,8 @@ use super::profile::{ColumnProfile, Values};
 use super::reference::ProfiledFile;
 use super::schema::ColumnUse;
 use super::stats::{self, ColumnKind, Sample, TestResult};
+use crate::store::values::{stamp, Flag, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Flag, Stamp, stamp};
 
 /// The share of drifted features at which the data set counts as drifted unless a person chose
 /// another, as in Evidently.
@@ -454,11 +454,12 @@ pub struct VerdictChange {
 /// Every report of `model` whose data-set verdict differs from the one before (per version; the
 /// first drifted report of a version is a change, a first calm one is not).
 pub async fn verdict_changes(conn: &mut AnyConnection, model: &str) -> Result<Vec<VerdictChange>> {
-    let rows: Vec<(Stamp, Flag, String, String)> =
-        sqlx::query_as("SELECT computed_at, dataset_drift, report, version FROM drift_reports WHERE model = $1 ORDER BY id")
-            .bind(model)
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<(Stamp, Flag, String, String)> = sqlx::query_as(
+        "SELECT computed_at, dataset_drift, report, version FROM drift_reports WHERE model = $1 ORDER BY id",
+    )
+    .bind(model)
+    .fetch_all(conn)
+    .await?;
     let mut verdicts: HashMap<String, bool> = HashMap::new();
     let mut changes = Vec::new();
     for (at, drifted, report, version) in rows {

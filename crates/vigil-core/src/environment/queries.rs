@@ -5,8 +5,8 @@ use sqlx::AnyConnection;
 use vigil_requirements::{Format, Pin};
 
 use super::{BuiltEnvironment, Fingerprint, MlflowSource};
+use crate::store::values::{stamp, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Stamp, stamp};
 
 fn corrupt(what: &str, err: serde_json::Error) -> VigilError {
     VigilError::Internal(format!("a stored {what} cannot be read: {err}"))

@@ -3,8 +3,8 @@
 use sqlx::AnyConnection;
 
 use super::ParityReport;
-use crate::{Result, VigilError};
 use crate::store::values::stamp;
+use crate::{Result, VigilError};
 
 fn corrupt(err: serde_json::Error) -> VigilError {
     VigilError::Internal(format!("a stored parity report cannot be read: {err}"))

@@ -18,8 +18,8 @@ use ts_rs::TS;
 
 use super::log::class_of;
 use crate::drift::table::{BadRows, Field, SkippedRow, Table};
-use crate::{Result, VigilError};
 use crate::store::sql;
+use crate::{Result, VigilError};
 
 /// The most labels one post may carry.
 pub const MAX_LABELS_POSTED: usize = 10_000;
@@ -171,11 +171,12 @@ pub async fn store(conn: &mut AnyConnection, model: &str, labels: &[Label], rece
         .bind(received_at_ms)
         .execute(&mut *conn)
         .await?;
-        let logged: Option<i64> = sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = $1 AND inference_id = $2")
-            .bind(model)
-            .bind(&label.inference_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let logged: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM predictions WHERE model = $1 AND inference_id = $2")
+                .bind(model)
+                .bind(&label.inference_id)
+                .fetch_optional(&mut *conn)
+                .await?;
         joined += u64::from(logged.is_some());
     }
     Ok(joined)

@@ -12,8 +12,8 @@ use sqlx::AnyConnection;
 
 use super::outputs::OutputRule;
 use crate::drift::table::Field;
-use crate::Result;
 use crate::store::sql;
+use crate::Result;
 
 /// Predictions stored by one statement (8 values each, within SQLite's 32,766 parameters).
 const ROWS_PER_INSERT: usize = 512;

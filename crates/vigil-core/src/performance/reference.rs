@@ -13,8 +13,8 @@ use sqlx::AnyConnection;
 use super::log::class_of;
 use super::outputs::OutputRule;
 use crate::drift::table::{BadRows, Field, Table};
-use crate::Result;
 use crate::store::sql;
+use crate::Result;
 
 /// The most reference rows kept for calibration (the first ones of the file).
 pub const MAX_ROWS: usize = 100_000;

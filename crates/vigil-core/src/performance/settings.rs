@@ -8,8 +8,8 @@ use serde::Serialize;
 use sqlx::AnyConnection;
 use ts_rs::TS;
 
-use crate::Result;
 use crate::store::values::Flag;
+use crate::Result;
 
 /// How long predictions are kept unless a model says otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;

@@ -51,12 +51,14 @@ pub(super) async fn serve(
     stats: Arc<PollStats>,
 ) -> Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = tokio::net::TcpListener::bind(addr).await.map_err(|err| {
-        VigilError::invalid("health", format!("Vigil could not listen for health checks on {addr}: {err}. Choose another address with --health."))
+        VigilError::invalid(
+            "health",
+            format!("Vigil could not listen for health checks on {addr}: {err}. Choose another address with --health."),
+        )
     })?;
     let addr = listener.local_addr().map_err(|err| VigilError::Internal(err.to_string()))?;
-    let app = axum::Router::new()
-        .route("/health", get(health))
-        .with_state(Arc::new(Shared { context, collector, stats }));
+    let app =
+        axum::Router::new().route("/health", get(health)).with_state(Arc::new(Shared { context, collector, stats }));
     let task = tokio::spawn(async move {
         if let Err(err) = axum::serve(listener, app).await {
             tracing::error!("the health endpoint stopped: {err}");

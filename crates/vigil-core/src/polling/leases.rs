@@ -34,7 +34,10 @@ impl Collector {
     pub(crate) fn new(interval: Duration) -> Collector {
         let host = hostname();
         let nonce = getrandom::u32().unwrap_or_default();
-        Collector { holder: format!("{host}/{}/{nonce:08x}", std::process::id()), ttl: interval.max(Duration::from_secs(2)) }
+        Collector {
+            holder: format!("{host}/{}/{nonce:08x}", std::process::id()),
+            ttl: interval.max(Duration::from_secs(2)),
+        }
     }
 
     /// Renews the heartbeat, takes and gives back servers toward a fair share, and returns the

@@ -109,7 +109,9 @@ mod tests {
     #[tokio::test]
     async fn the_poll_of_a_server_removed_meanwhile_is_dropped_and_the_rest_of_its_batch_stored() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let engine = Engine::open(EngineOptions::new(crate::store::testing::scratch(dir.path()).await)).await.expect("open the engine");
+        let engine = Engine::open(EngineOptions::new(crate::store::testing::scratch(dir.path()).await))
+            .await
+            .expect("open the engine");
         let mlserver = |name: &str| NewServer {
             name: name.into(),
             base_url: "http://127.0.0.1:9".into(),

@@ -13,8 +13,8 @@ use super::record::{Rollout, RolloutState};
 use super::targets::Traffic;
 use super::{queries, Rollouts};
 use crate::revisions::version_name;
-use crate::Result;
 use crate::store::values::Stamp;
+use crate::Result;
 
 /// A revision as first seen.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]

@@ -2,15 +2,15 @@
 //! `deployment_targets`, `rollout_plans`, `rollout_policies`, `profiles` and `rollout_lease`.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, AnyConnection};
+use sqlx::{AnyConnection, FromRow};
 
 use super::gates::Evidence;
 use super::people::{Person, Policy, Profile, Role};
 use super::plan::Plan;
 use super::record::{Approval, Rollout, RolloutState};
 use super::targets::{TargetSpec, Traffic};
+use crate::store::values::{stamp, Flag, MaybeStamp, Stamp};
 use crate::{Result, VigilError};
-use crate::store::values::{Flag, MaybeStamp, Stamp, stamp};
 
 /// A rollout row as stored.
 #[derive(FromRow)]

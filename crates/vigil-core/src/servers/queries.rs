@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
+use crate::store::values::{stamp, Json};
 use chrono::{DateTime, Utc};
-use crate::store::values::{Json, stamp};
 use sqlx::{AnyConnection, AnyPool};
 
 use super::server::{millis, NewServer, Server};
@@ -152,11 +152,12 @@ pub async fn set_health(conn: &mut AnyConnection, id: i64, state: HealthState, n
 
 /// Stores why server `id`'s metrics could not be read (None: they could). True when that changed.
 pub async fn set_metrics_error(conn: &mut AnyConnection, id: i64, error: Option<&str>) -> Result<bool> {
-    let updated = sqlx::query("UPDATE servers SET metrics_error = $1 WHERE id = $2 AND metrics_error IS DISTINCT FROM $1")
-        .bind(error)
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let updated =
+        sqlx::query("UPDATE servers SET metrics_error = $1 WHERE id = $2 AND metrics_error IS DISTINCT FROM $1")
+            .bind(error)
+            .bind(id)
+            .execute(conn)
+            .await?;
     Ok(updated.rows_affected() > 0)
 }
 

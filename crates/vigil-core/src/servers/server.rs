@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use crate::store::values::{Json, MaybeStamp, Stamp};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use crate::store::values::{Json, MaybeStamp, Stamp};
 use sqlx::FromRow;
 use ts_rs::TS;
 

@@ -51,7 +51,10 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(text)));
         }
         let url = url::Url::parse(text).map_err(|err| {
-            VigilError::invalid("db", format!("'{text}' is not a PostgreSQL URL ({err}); write postgres://USER@HOST:PORT/DATABASE."))
+            VigilError::invalid(
+                "db",
+                format!("'{text}' is not a PostgreSQL URL ({err}); write postgres://USER@HOST:PORT/DATABASE."),
+            )
         })?;
         if url.password().is_some() {
             return Err(VigilError::invalid(
@@ -120,7 +123,10 @@ pub const DB_PASSWORD_ENV: &str = "VIGIL_DB_PASSWORD";
 /// file; a PostgreSQL password by reference from `--db-password`, else `VIGIL_DB_PASSWORD`.
 pub fn resolve(explicit: Option<&str>, password: Option<&str>) -> Result<Location> {
     let named = |explicit: Option<&str>, variable: &str| {
-        explicit.filter(|t| !t.is_empty()).map(str::to_owned).or_else(|| std::env::var(variable).ok().filter(|t| !t.is_empty()))
+        explicit
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .or_else(|| std::env::var(variable).ok().filter(|t| !t.is_empty()))
     };
     let location = match named(explicit, DB_ENV) {
         Some(text) => Location::parse(&text)?,
@@ -230,7 +236,8 @@ async fn open_postgres(url: &str, password: Option<&TokenRef>) -> Result<AnyPool
     // `f64` typed as PostgreSQL's 4-byte `real` (and a missing `f32` as `double precision`), so a
     // statement cached from a call with a missing value would refuse the next call's 8-byte value
     // ("incorrect binary data format in bind parameter").
-    let mut url = url::Url::parse(&connect_url(url, password).await?).map_err(|err| VigilError::invalid("db", err.to_string()))?;
+    let mut url = url::Url::parse(&connect_url(url, password).await?)
+        .map_err(|err| VigilError::invalid("db", err.to_string()))?;
     url.query_pairs_mut().append_pair("statement-cache-capacity", "0");
     let options = AnyConnectOptions::from_str(url.as_str())?.disable_statement_logging();
     AnyPoolOptions::new()
@@ -369,8 +376,10 @@ mod tests {
     fn each_store_has_every_migration_the_other_has() {
         let names = |store: &str| -> Vec<String> {
             let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(store);
-            let mut names: Vec<String> =
-                std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            let mut names: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
             names.sort();
             names
         };

@@ -30,7 +30,9 @@ pub async fn scratch(dir: &Path) -> Location {
 /// A new database on the test PostgreSQL server.
 pub async fn postgres() -> Location {
     let server = std::env::var(POSTGRES_ENV).ok().filter(|url| !url.is_empty()).unwrap_or_else(|| {
-        panic!("{POSTGRES_ENV} names no PostgreSQL server: run the tests through scripts/with-postgres (make test does)")
+        panic!(
+            "{POSTGRES_ENV} names no PostgreSQL server: run the tests through scripts/with-postgres (make test does)"
+        )
     });
     new_database(&server).await
 }

@@ -168,7 +168,9 @@ impl<'q> Encode<'q, Any> for Day {
 impl<'r> Decode<'r, Any> for Day {
     fn decode(value: AnyValue<'r>) -> Result<Self, BoxDynError> {
         let text = <String as Decode<'r, Any>>::decode(value)?;
-        NaiveDate::parse_from_str(&text, "%Y-%m-%d").map(Day).map_err(|_| format!("'{text}' is not a stored day").into())
+        NaiveDate::parse_from_str(&text, "%Y-%m-%d")
+            .map(Day)
+            .map_err(|_| format!("'{text}' is not a stored day").into())
     }
 }
 

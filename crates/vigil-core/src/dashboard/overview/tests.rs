@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Duration, Utc};
 use crate::store::values::Json;
+use chrono::{DateTime, Duration, Utc};
 
 use super::*;
 use crate::kinds::ServerKind;
