@@ -18,7 +18,6 @@ use std::time::Duration;
 use chrono::Utc;
 use serde::Serialize;
 use sqlx::AnyPool;
-use ts_rs::TS;
 
 use crate::store::values::stamp;
 use crate::Result;
@@ -119,7 +118,7 @@ impl Collector {
 }
 
 /// A collector on the store and the servers it polls, by name.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CollectorShare {
     pub holder: String,
     /// Whether its heartbeat is current.
