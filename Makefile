@@ -176,10 +176,13 @@ bench-quick: bench-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity team
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
+# The poller (its second run) and team benchmarks store into a throwaway PostgreSQL.
+BENCH_WRAP_poller = VIGIL_POSTGRES_DURABLE=1 scripts/with-postgres
+BENCH_WRAP_team = VIGIL_POSTGRES_DURABLE=1 scripts/with-postgres
 run_benches = $(foreach b,$(BENCHES),echo "==> vigil-bench $(b) $(1)" && \
-	$(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true
+	$(BENCH_WRAP_$(b)) $(CARGO_TARGET_DIR)/release/vigil-bench $(b) $(1) $(BENCH_ARGS_$(b)) --out $(2)/$(b).json &&) true
 
 # Evidently and pandas for the drift benchmark, in a virtual environment made once.
 DRIFTENV := $(CARGO_TARGET_DIR)/driftenv

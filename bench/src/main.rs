@@ -38,6 +38,9 @@
 //!   webhook's notification beside one poll interval plus the group wait, and the poller's CPU
 //!   with and without alert rules ([`alerts`]).
 //!
+//! - `vigil-bench team [--out FILE] [--desktops N] [--changes M]`: N desktops' engines on one
+//!   PostgreSQL, the time until each sees another's change, and the database's CPU ([`team`]).
+//!
 //! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all ten
 //! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
@@ -56,6 +59,7 @@ mod payload;
 mod poller;
 mod random;
 mod rollouts;
+mod team;
 mod window;
 
 use std::path::Path;
@@ -75,7 +79,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench alerts [--quick] [--out FILE] [--samples N] [--interval S] [--group-wait S] [--targets N] \
                      [--rules R] [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]\n       \
-                     vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]";
+                     vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]\n       \
+                     vigil-bench team [--quick] [--out FILE] [--desktops N] [--changes M]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -91,6 +96,7 @@ fn main() -> ExitCode {
         Some("alerts") => alerts::run(args),
         Some("anomaly") => anomaly::run(args),
         Some("parity") => parity::run(args),
+        Some("team") => team::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

@@ -27,6 +27,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
+use vigil_core::store::Location;
 use vigil_core::{Engine, EngineOptions, HealthState, NewServer, ServerKind};
 
 use crate::goal::{self, Goal};
@@ -103,14 +104,73 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
         .prefix("vigil-bench-poller-")
         .tempdir()
         .map_err(|error| format!("cannot make a temporary folder: {error}"))?;
-    let outcome = runtime.block_on(measure(&options, dir.path()));
-    match outcome {
-        Ok(outcome) => report(&options, &outcome),
+    let sqlite = Location::Sqlite(dir.path().join("vigil.db"));
+    let outcome = runtime.block_on(measure(&options, dir.path(), &sqlite));
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
         Err(error) => {
             let kept = dir.keep();
-            Err(format!("{error}\n(the logs of both are kept in {})", kept.display()))
+            return Err(format!("{error}\n(the logs of both are kept in {})", kept.display()));
         }
+    };
+    report(&options, &outcome)?;
+    // Beside a PostgreSQL server (make bench runs this one through scripts/with-postgres), the
+    // same run again with the store there, for the two side by side.
+    let Ok(server) = std::env::var(vigil_core::store::testing::POSTGRES_ENV) else { return Ok(()) };
+    println!("\nThe same run with the store on PostgreSQL ...");
+    let team = runtime.block_on(vigil_core::store::testing::new_database(&server));
+    let database_before = process::cpu_by_name("postgres");
+    let on_postgres = runtime.block_on(measure(&options, dir.path(), &team))?;
+    let database_cpu = process::cpu_since("postgres", &database_before);
+    compare_stores(&options, &outcome, &on_postgres, database_cpu)
+}
+
+/// The figures of the SQLite and the PostgreSQL runs side by side.
+fn compare_stores(options: &Options, sqlite: &Outcome, postgres: &Outcome, database_cpu: f64) -> Result<(), String> {
+    let share = |outcome: &Outcome| outcome.vigil.share(outcome.window.as_secs_f64());
+    let lag = |outcome: &Outcome| outcome.vigil.lag.map_or(f64::NAN, |lag| lag.as_secs_f64() * 1e3);
+    // The database's CPU over the whole PostgreSQL run (start-up, warm-up and tail included).
+    let run_seconds = (options.warmup + options.measured + COLLECT_TAIL).as_secs_f64();
+    println!();
+    println!("{:<34} {:>12} {:>14} {:>12}", "vigil collect writing to", "CPU share", "worst lag ms", "peak MB");
+    for (store, outcome) in [("SQLite (a file)", sqlite), ("PostgreSQL (loopback)", postgres)] {
+        println!(
+            "{store:<34} {:>11.1}% {:>14.0} {:>12.1}",
+            share(outcome) * 100.0,
+            lag(outcome),
+            outcome.vigil.megabytes()
+        );
     }
+    let database_share = database_cpu / run_seconds;
+    println!("PostgreSQL's own CPU over the run: {:.1} % of one core", database_share * 100.0);
+    println!("postgres / sqlite: vigil CPU {:.2}x", share(postgres) / share(sqlite));
+    let goals = goal::print(&[
+        Goal::new(
+            format!("worst lag under {} s writing to PostgreSQL", MAX_LAG.as_secs()),
+            postgres.vigil.lag.is_some_and(|lag| lag < MAX_LAG),
+            format!("{:.0} ms", lag(postgres)),
+        ),
+        Goal::none(
+            "vigil collect's CPU writing to PostgreSQL beside SQLite",
+            format!(
+                "{:.1} % vs {:.1} % of one core, the database {:.1} %",
+                share(postgres) * 100.0,
+                share(sqlite) * 100.0,
+                database_share * 100.0
+            ),
+        ),
+    ]);
+    let Some(out) = &options.out else { return Ok(()) };
+    let results = json!({
+        "benchmark": "poller writing to PostgreSQL beside SQLite",
+        "targets": options.targets,
+        "interval_s": options.interval.as_secs_f64(),
+        "sqlite": { "cpu_share": share(sqlite), "worst_lag_ms": lag(sqlite), "peak_mb": sqlite.vigil.megabytes() },
+        "postgres": { "cpu_share": share(postgres), "worst_lag_ms": lag(postgres), "peak_mb": postgres.vigil.megabytes(),
+                      "database_cpu_share": database_share },
+        "goals": goals,
+    });
+    crate::write_results(&out.with_file_name("poller-postgres.json"), &results)
 }
 
 /// What one side did: the figures of the table.
@@ -171,18 +231,17 @@ impl Counters {
     }
 }
 
-async fn measure(options: &Options, dir: &Path) -> Result<Outcome, String> {
+async fn measure(options: &Options, dir: &Path, db: &Location) -> Result<Outcome, String> {
     // Each target holds a listening socket and a connection from each side.
     process::allow_open_files(options.targets as u64 * 3 + 256)?;
     let targets = Targets::start(options.targets).await?;
-    let db = dir.join("vigil.db");
-    println!("Registering {} targets in {} ...", targets.addresses.len(), db.display());
-    register(&db, &targets.addresses, options.interval).await?;
+    println!("Registering {} targets in {db} ...", targets.addresses.len());
+    register(db.clone(), &targets.addresses, options.interval).await?;
 
     let mut prometheus = Prometheus::start(&options.prometheus, dir, &targets.addresses, options.interval).await?;
     let collect_for = options.warmup + options.measured + COLLECT_TAIL;
     let vigil_stdout = dir.join("vigil-collect.out");
-    let mut vigil = spawn_collect(options, &db, &vigil_stdout, dir, collect_for)?;
+    let mut vigil = spawn_collect(options, db, &vigil_stdout, dir, collect_for)?;
     println!(
         "Prometheus and vigil collect are polling; measuring for {:.0} s after {:.0} s of start-up ...",
         options.measured.as_secs_f64(),
@@ -211,7 +270,7 @@ async fn measure(options: &Options, dir: &Path) -> Result<Outcome, String> {
         .rev()
         .find_map(Summary::parse)
         .ok_or_else(|| format!("vigil collect printed no summary line; see {}", vigil_stdout.display()))?;
-    let vigil_up = servers_up(&db).await?;
+    let vigil_up = servers_up(db).await?;
 
     let prometheus_lag =
         prometheus_intervals.p99_s.map(|p99| Duration::from_secs_f64((p99 - options.interval.as_secs_f64()).max(0.0)));
@@ -239,8 +298,8 @@ async fn measure(options: &Options, dir: &Path) -> Result<Outcome, String> {
 }
 
 /// Registers each target as an MLServer polled every `interval`, into the database at `db`.
-pub(crate) async fn register(db: &Path, addresses: &[String], interval: Duration) -> Result<(), String> {
-    let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(|error| error.to_string())?;
+pub(crate) async fn register(db: impl Into<Location>, addresses: &[String], interval: Duration) -> Result<(), String> {
+    let engine = Engine::open(EngineOptions::new(db)).await.map_err(|error| error.to_string())?;
     for (number, address) in addresses.iter().enumerate() {
         let server = NewServer {
             name: format!("target-{number:04}"),
@@ -255,8 +314,8 @@ pub(crate) async fn register(db: &Path, addresses: &[String], interval: Duration
 }
 
 /// How many registered servers the database holds as up.
-async fn servers_up(db: &Path) -> Result<u64, String> {
-    let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(|error| error.to_string())?;
+async fn servers_up(db: &Location) -> Result<u64, String> {
+    let engine = Engine::open(EngineOptions::new(db.clone())).await.map_err(|error| error.to_string())?;
     let servers = engine.servers().list().await.map_err(|error| error.to_string())?;
     Ok(servers.iter().filter(|server| server.health == HealthState::Up).count() as u64)
 }
@@ -264,7 +323,7 @@ async fn servers_up(db: &Path) -> Result<u64, String> {
 /// Starts `vigil --db DB collect` for `seconds`, its output in `stdout` and `dir`.
 fn spawn_collect(
     options: &Options,
-    db: &Path,
+    db: &Location,
     stdout: &Path,
     dir: &Path,
     seconds: Duration,
@@ -274,7 +333,7 @@ fn spawn_collect(
     let mut command = Command::new(&options.vigil);
     command
         .arg("--db")
-        .arg(db)
+        .arg(db.to_string())
         .args(["collect", "--poll-interval", &options.interval.as_secs_f64().to_string()])
         .args(["--for", &seconds.as_secs_f64().to_string()])
         .env("VIGIL_LOG", "warn")

@@ -12,3 +12,11 @@ CREATE TABLE server_leases (
     holder    TEXT NOT NULL REFERENCES collectors(holder) ON DELETE CASCADE
 );
 CREATE INDEX server_leases_by_holder ON server_leases (holder);
+
+-- Work only one engine on the store does at a time (the alert rounds): whoever holds the duty
+-- until it expires; it is renewed while the holder runs (duties.rs).
+CREATE TABLE duties (
+    name          TEXT PRIMARY KEY,
+    holder        TEXT NOT NULL,
+    expires_at_ms BIGINT NOT NULL
+);

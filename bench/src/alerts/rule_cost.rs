@@ -23,7 +23,7 @@ pub async fn measure(options: &Options, rules: usize, dir: &Path) -> Result<Vec<
     let (without, with) = (dir.join("without-rules.db"), dir.join("with-rules.db"));
     println!("Registering {} targets in two databases, {rules} rules in one ...", targets.addresses.len());
     for (db, count) in [(&without, 0), (&with, rules)] {
-        crate::poller::register(db, &targets.addresses, options.interval).await?;
+        crate::poller::register(db.as_path(), &targets.addresses, options.interval).await?;
         prepare(db, count, options.targets).await?;
     }
     collect_cost::alternate(options, (&without, &with), dir, &mut Rules { count: rules }).await

@@ -26,6 +26,31 @@ pub trait Measured {
     }
 }
 
+/// Any process, by its id.
+pub struct Pid(pub u32);
+
+impl Measured for Pid {
+    fn proc_entry(&self) -> String {
+        self.0.to_string()
+    }
+}
+
+/// CPU seconds of every process named `name` (a database server's processes) now, by id.
+pub fn cpu_by_name(name: &str) -> std::collections::HashMap<u32, f64> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Default::default() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == name))
+        .filter_map(|pid| Some((pid, Pid(pid).cpu_seconds().ok()?)))
+        .collect()
+}
+
+/// CPU seconds the processes named `name` used since `before` ([`cpu_by_name`]); those that
+/// started meanwhile count from zero.
+pub fn cpu_since(name: &str, before: &std::collections::HashMap<u32, f64>) -> f64 {
+    cpu_by_name(name).iter().map(|(pid, now)| now - before.get(pid).copied().unwrap_or(0.0)).sum()
+}
+
 /// The bench process itself.
 pub struct ThisProcess;
 

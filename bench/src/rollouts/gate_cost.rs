@@ -38,7 +38,7 @@ pub async fn measure(options: &Options, rollouts: usize, dir: &Path) -> Result<V
     );
     let mut ids = Vec::new();
     for (db, start) in [(&without, false), (&with, true)] {
-        crate::poller::register(db, &targets.addresses, options.interval).await?;
+        crate::poller::register(db.as_path(), &targets.addresses, options.interval).await?;
         ids = prepare(db, &models, &router, start).await?;
     }
     let mut feature = Rollouts { ids, previous_holder: None };

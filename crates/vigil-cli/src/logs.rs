@@ -19,11 +19,13 @@ pub enum LogFormat {
 }
 
 impl LogFormat {
-    /// Writes one line on standard output: `text` for a person, or `kind` and `fields` as JSON.
+    /// Writes one line on standard output: `text` for a person (a change after the time it was
+    /// seen; the first and last lines as they are), or `kind` and `fields` as JSON.
     pub fn line(self, kind: &str, fields: &Value, text: &str) {
         let at = Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true);
         match self {
-            LogFormat::Text => println!("{} {text}", &at[..19]),
+            LogFormat::Text if kind == "change" => println!("{}Z {text}", &at[..19]),
+            LogFormat::Text => println!("{text}"),
             LogFormat::Json => {
                 let mut line = Map::from_iter([
                     ("at".into(), json!(at)),

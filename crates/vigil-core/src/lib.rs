@@ -18,6 +18,7 @@ pub mod cost;
 pub mod dashboard;
 pub mod discovery;
 pub mod drift;
+mod duties;
 pub mod engine;
 pub mod environment;
 pub mod error;

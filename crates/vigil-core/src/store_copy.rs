@@ -5,7 +5,7 @@
 //!
 //! The target must be new: its tables may hold only what its migrations put there (seed
 //! markers), which the copy replaces. It is written in one transaction, so a failed copy leaves
-//! it as it was. Collectors' heartbeats and leases are not copied: they belong to the processes
+//! it as it was. Collectors' heartbeats and leases, and who holds a duty, are not copied: they belong to the processes
 //! running against the source.
 
 use std::collections::HashMap;
@@ -69,7 +69,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// Tables that belong to the running processes, not the history: never copied.
-pub const RUNTIME_TABLES: &[&str] = &["collectors", "server_leases"];
+pub const RUNTIME_TABLES: &[&str] = &["collectors", "server_leases", "duties"];
 
 /// Rows a single insert carries (well under PostgreSQL's 65,535 parameters).
 const ROWS_PER_INSERT: usize = 200;

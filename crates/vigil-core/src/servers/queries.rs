@@ -166,6 +166,22 @@ mod tests {
     use super::*;
 
     #[tokio::test]
+    async fn a_metrics_error_is_a_change_only_when_it_differs_from_the_one_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
+        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        let mut changes = Vec::new();
+        for error in [None, None, Some("HTTP 500"), Some("HTTP 500"), Some("refused"), None, None] {
+            changes.push(set_metrics_error(&mut conn, 1, error).await.unwrap());
+        }
+        assert_eq!(changes, [false, false, true, false, true, true, false]);
+    }
+
+    #[tokio::test]
     async fn the_catalog_version_moves_when_what_is_polled_changes_and_only_then() {
         let dir = tempfile::tempdir().unwrap();
         let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
