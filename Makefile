@@ -107,7 +107,7 @@ test: test-deps lint
 	cd ui && npm test
 	cargo build --workspace --exclude vigil-bench
 	set -o pipefail; scripts/with-postgres bash -c '\
-		cargo test --workspace --exclude vigil-bench && \
+		cargo test --workspace --exclude vigil-bench --no-fail-fast && \
 		echo "--- the store tests again, on PostgreSQL" && \
 		VIGIL_TEST_STORE=postgres cargo test -p vigil-core --lib && \
 		VIGIL_TEST_STORE=postgres cargo test -p vigil-tests $(POSTGRES_TESTS)' 2>&1 | tee $(CARGO_TARGET_DIR)/cargo-test.log

@@ -1,8 +1,8 @@
 //! Which collector polls which server, when several share one store (team mode's `vigil
 //! collect` on PostgreSQL, or two processes on one SQLite file).
 //!
-//! Each running poller is a *collector* with a heartbeat row (`collectors`) it renews every
-//! time the scheduler looks at the servers (once a second); a server is polled only by the
+//! Each running poller is a *collector* with a heartbeat row (`collectors`) it renews a third of
+//! the way through its life (and at once when the servers change); a server is polled only by the
 //! collector its `server_leases` row names, and a lease is good while its holder's heartbeat
 //! is. A collector takes servers that have no holder or whose holder's heartbeat ran out — up
 //! to its fair share of the fleet among the live collectors — and gives back what it holds
@@ -37,6 +37,12 @@ impl Collector {
             holder: format!("{host}/{}/{nonce:08x}", std::process::id()),
             ttl: interval.max(Duration::from_secs(2)),
         }
+    }
+
+    /// How often the heartbeat is renewed (and servers taken or given back): a third of its
+    /// life, at least every second; at once when the servers change.
+    pub(crate) fn renew_every(&self) -> Duration {
+        (self.ttl / 3).max(Duration::from_secs(1))
     }
 
     /// Renews the heartbeat, takes and gives back servers toward a fair share, and returns the

@@ -86,14 +86,16 @@ pub(super) async fn run(
     let mut fleet = Fleet::default();
     let mut clients = Clients::new(polling.context().http().clone());
     // The servers this collector holds the lease of; it polls only those.
-    let mut held = HashSet::new();
+    let (mut held, mut held_at) = (HashSet::new(), None);
     loop {
         if fleet.listed_at.is_none_or(|at| at.elapsed() >= RELIST_EVERY) {
             relist(&polling, &mut fleet, &schedule, &stats).await;
             clients.retain(&fleet.servers);
-            match collector.hold(polling.context().pool()).await {
-                Ok(now_held) => held = now_held,
-                Err(err) => tracing::warn!("could not renew this collector's leases: {err}"),
+            if held_at.is_none_or(|at: Instant| at.elapsed() >= collector.renew_every()) {
+                match collector.hold(polling.context().pool()).await {
+                    Ok(now_held) => (held, held_at) = (now_held, Some(Instant::now())),
+                    Err(err) => tracing::warn!("could not renew this collector's leases: {err}"),
+                }
             }
         }
         let now = Instant::now();
@@ -130,7 +132,9 @@ pub(super) async fn run(
         tokio::select! {
             _ = tokio::time::sleep_until(next_wake.into()) => {}
             _ = rescheduled.notified() => {}
-            _ = polling.context().catalog_edit_announced() => (fleet.listed_at, fleet.listed_version) = (None, None),
+            _ = polling.context().catalog_edit_announced() => {
+                (fleet.listed_at, fleet.listed_version, held_at) = (None, None, None);
+            }
         }
     }
 }

@@ -195,8 +195,10 @@ async fn open_sqlite(path: &Path) -> Result<AnyPool> {
     }
     let encoded = percent_encoding::utf8_percent_encode(&path.to_string_lossy(), PATH).to_string();
     let options = AnyConnectOptions::from_str(&format!("sqlite://{encoded}?mode=rwc"))?.disable_statement_logging();
+    // Readers do not wait for the writer (WAL); enough connections that a few writes waiting
+    // for the write lock do not leave the window's reads without one.
     AnyPoolOptions::new()
-        .max_connections(4)
+        .max_connections(8)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(
