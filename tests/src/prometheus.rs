@@ -56,6 +56,18 @@ impl RealPrometheus {
         answer["data"]["result"][0]["value"][1].as_str()?.parse().ok()
     }
 
+    /// How many instant queries (`/api/v1/query`) Prometheus has answered, by its own metrics.
+    pub async fn queries_answered(&self) -> f64 {
+        let page = async { self.http.get(format!("{}/metrics", self.url)).send().await?.text().await };
+        let page = page.await.expect("Prometheus' own metrics");
+        page.lines()
+            .filter(|line| {
+                line.starts_with("prometheus_http_requests_total{") && line.contains(r#"handler="/api/v1/query""#)
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
     /// Waits until Prometheus has scraped `query` at `expected`.
     pub async fn wait_for_value(&self, query: &str, expected: f64) {
         wait_for(&format!("Prometheus to see {query} = {expected}"), Duration::from_secs(20), || async {

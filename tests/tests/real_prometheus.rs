@@ -1,6 +1,7 @@
-//! The `prometheus` kind against a real Prometheus scraping a live MLServer-style server: Vigil
+//! The `prometheus` kind against a real Prometheus scraping live MLServer-style servers: Vigil
 //! reads the same request counts, error rate and latency through Prometheus' query API as it
-//! does polling the server directly, in the same polls.
+//! does polling the server directly, in the same polls; and many servers read through one
+//! Prometheus cost it one query a round, each server's health Prometheus' word on its target.
 
 use std::time::Duration;
 
@@ -58,4 +59,65 @@ async fn the_prometheus_kind_reports_the_same_signals_as_polling_the_server_dire
     // The rate divides by each poll's own elapsed time, which differ by milliseconds: 5 %.
     let (a, b) = (direct.latest[signal::REQUEST_RATE], through.latest[signal::REQUEST_RATE]);
     assert!((a - b).abs() <= 0.05 * a, "request rates {a} and {b} differ by more than 5 %");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn servers_behind_one_prometheus_share_one_query_and_each_is_as_healthy_as_its_target() {
+    let model_servers = [MlserverLike::start().await, MlserverLike::start().await, MlserverLike::start().await];
+    let targets: Vec<String> =
+        model_servers.iter().map(|server| server.url().trim_start_matches("http://").to_owned()).collect();
+    let prometheus = RealPrometheus::start("models", &targets).await;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = Engine::open(EngineOptions::new(dir.path().join("vigil.db"))).await.expect("open the engine");
+    for (number, target) in targets.iter().enumerate() {
+        let server = NewServer {
+            name: format!("model-{number}"),
+            base_url: prometheus.url.clone(),
+            kind: ServerKind::Prometheus,
+            source_kind: Some(ServerKind::Mlserver),
+            selector: Some(format!(r#"job="models",instance="{target}""#)),
+            ..Default::default()
+        };
+        engine.servers().add(server).await.expect("add a server read through Prometheus");
+    }
+    for (number, server) in model_servers.iter().enumerate() {
+        server.serve(number as u64 + 1, 0, 0.01);
+    }
+    prometheus.wait_for_value("model_infer_request_success_total", 6.0).await;
+    prometheus.wait_for_value("up", 3.0).await;
+
+    let before = prometheus.queries_answered().await;
+    let servers = engine.polling().check_all().await.expect("first round");
+    assert_eq!(prometheus.queries_answered().await - before, 1.0, "one query for the three servers");
+    for server in &servers {
+        assert_eq!(server.health, HealthState::Up, "{server:?}");
+        assert_eq!(server.health_reason.as_deref(), Some("Prometheus scraped it (up = 1)"));
+    }
+
+    // Each server's counts are its own target's, not the others'.
+    for (number, server) in model_servers.iter().enumerate() {
+        server.serve(10 * (number as u64 + 1), number as u64, 0.01);
+    }
+    prometheus.wait_for_value("model_infer_request_success_total", 66.0).await;
+    engine.polling().check_all().await.expect("second round");
+    let revisions = engine.dashboard().revision_signals().await.expect("signals");
+    for number in 0..3 {
+        let name = format!("model-{number}");
+        let revision = revisions.iter().find(|r| r.server == name && r.version == "v1").expect("its revision");
+        let expected = (10.0 * (number as f64 + 1.0) + number as f64, number as f64);
+        assert_eq!((revision.requests_seen, revision.errors_seen), expected, "{name}: {revision:?}");
+    }
+
+    // A target Prometheus cannot scrape is down, in Prometheus' words; the others stay up.
+    model_servers[1].break_metrics(true);
+    prometheus.wait_for_value("up", 2.0).await;
+    let servers = engine.polling().check_all().await.expect("third round");
+    let health = |name: &str| servers.iter().find(|s| s.name == name).map(|s| (s.health, s.health_reason.clone()));
+    assert_eq!(
+        health("model-1"),
+        Some((HealthState::Down, Some("Prometheus could not scrape it at its last scrape (up = 0)".into())))
+    );
+    assert_eq!(health("model-0").map(|h| h.0), Some(HealthState::Up));
+    assert_eq!(health("model-2").map(|h| h.0), Some(HealthState::Up));
 }

@@ -44,6 +44,7 @@ use tokio::task::JoinSet;
 use crate::clients::ServerClient;
 use crate::context::Context;
 use crate::observe::observe;
+use crate::scrape::readings::{PrometheusReadings, Shared};
 use crate::servers::{self, Server};
 use crate::{revisions, Result};
 use leases::{Collector, CollectorShare};
@@ -162,6 +163,8 @@ struct State {
     kept_at: Mutex<Option<Instant>>,
     /// When polls were last stored.
     polled_at: Mutex<Option<DateTime<Utc>>>,
+    /// The latest answer of each Prometheus that servers are read through.
+    prometheus: Arc<PrometheusReadings>,
 }
 
 impl Polling {
@@ -171,6 +174,7 @@ impl Polling {
             previous_totals: Default::default(),
             kept_at: Mutex::new(None),
             polled_at: Mutex::new(None),
+            prometheus: Arc::default(),
         };
         Polling { state: Arc::new(state) }
     }
@@ -198,13 +202,17 @@ impl Polling {
         let mut known = revisions::known(context.pool()).await?;
         let limit = Arc::new(Semaphore::new(MAX_CONCURRENT_POLLS));
         let mut polls = JoinSet::new();
+        // Servers read through one Prometheus share one reading taken from now on.
+        let taken_after = Instant::now();
         for server in servers {
             let (client, limit) = (ServerClient::new(context.http().clone(), &server), limit.clone());
             let known = known.remove(&server.id).unwrap_or_default();
             let timeout = server.timeout(context.options().request_timeout);
+            let readings = self.state.prometheus.clone();
             polls.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let observation = observe(&client, &server, &known, timeout).await;
+                let shared = Shared { readings: &readings, taken_after };
+                let observation = observe(&client, &server, &known, timeout, shared).await;
                 (server, observation)
             });
         }

@@ -66,6 +66,11 @@ impl PreviousTotals {
         // Compared with the server's previous page; a series that was not on it was born since,
         // so all of it happened in between. With no previous page (Vigil just started) there is
         // nothing to compare with yet. Series that belong to one revision are added up first.
+        if memory.page.as_ref().is_some_and(|(then, _)| observation.at <= *then) {
+            // The reading the previous poll had (a Prometheus answer many servers share): it
+            // tells nothing new.
+            return Ok(error_changed);
+        }
         let at_ms = now.timestamp_millis();
         let previous = memory.page.take();
         let seconds = previous.as_ref().map(|(then, _)| observation.at.duration_since(*then).as_secs_f64());

@@ -16,6 +16,7 @@ use crate::clients::{Clients, ServerClient};
 use crate::health::HealthState;
 use crate::observe::{observe, Observation};
 use crate::revisions;
+use crate::scrape::readings::{PrometheusReadings, Shared};
 use crate::servers::{self, Server};
 use crate::signals::RevisionKey;
 
@@ -119,9 +120,10 @@ pub(super) async fn run(
                 };
                 let (client, limit, schedule) = (clients.for_server(server), limit.clone(), schedule.clone());
                 let (finished, rescheduled, stats) = (finished.clone(), rescheduled.clone(), stats.clone());
+                let readings = polling.state.prometheus.clone();
                 tokio::spawn(async move {
                     let _permit = limit.acquire_owned().await;
-                    let (server, observation) = poll.run(&client, &schedule, &rescheduled, &stats).await;
+                    let (server, observation) = poll.run(&client, &readings, &schedule, &rescheduled, &stats).await;
                     let _ = finished.send((server, observation)).await;
                 });
             }
@@ -192,16 +194,20 @@ struct Poll {
 
 impl Poll {
     /// Polls the server, counts how late it started, and sets when it is next due (waking the
-    /// scheduler when that is before it would look by itself).
+    /// scheduler when that is before it would look by itself). Read through a Prometheus, it
+    /// takes a reading younger than half its interval: never the one its previous poll took.
     async fn run(
         self,
         client: &ServerClient,
+        readings: &PrometheusReadings,
         schedule: &Mutex<Schedule>,
         rescheduled: &Notify,
         stats: &PollStats,
     ) -> (Server, Observation) {
         let started = Instant::now();
-        let observation = observe(client, &self.server, &self.known, self.timeout).await;
+        let taken_after = started.checked_sub(self.interval / 2).unwrap_or(started);
+        let shared = Shared { readings, taken_after };
+        let observation = observe(client, &self.server, &self.known, self.timeout, shared).await;
         stats.count(started.saturating_duration_since(self.due));
         let healthy = observation.health.state != HealthState::Down;
         if lock(schedule).finished(self.server.id, healthy, self.interval, started, Instant::now()) {

@@ -1,11 +1,13 @@
 //! Reading model servers through a Prometheus that already scrapes them: one instant query
-//! (`/api/v1/query`) for every metric the source kind's signal map needs, written back as
-//! exposition text so that the same parser and extractor read it as if Vigil had scraped the
-//! servers itself.
+//! (`/api/v1/query`) for every metric the source kind's signal map needs, and each server's
+//! series written back as exposition text so that the same parser and extractor read it as if
+//! Vigil had scraped the server itself. How one answer serves many servers: `readings`.
 
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::time::Duration;
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::signals::maps::{Latency, SignalMap};
 
@@ -37,55 +39,89 @@ pub fn metric_names(map: &SignalMap) -> Vec<String> {
     names
 }
 
-/// The PromQL selecting `names` among the series `selector` matches.
-pub fn query(names: &[String], selector: Option<&str>) -> String {
-    let mut matchers = format!("__name__=~\"{}\"", names.join("|"));
-    if let Some(selector) = selector {
-        matchers.push(',');
-        matchers.push_str(selector);
-    }
-    format!("{{{matchers}}}")
+/// The PromQL selecting the series named `names`, with the `up` series of the targets beside
+/// them (whether Prometheus could scrape each): one query for every server read through one
+/// Prometheus.
+pub fn query(names: &[String]) -> String {
+    format!("{{__name__=~\"up|{}\"}}", names.join("|"))
 }
 
-/// Asks the Prometheus at `base_url` for the series `map` needs and returns them as exposition
-/// text.
-pub async fn read(
-    http: &ServerHttp,
-    base_url: &str,
-    map: &SignalMap,
-    selector: Option<&str>,
-    timeout: Duration,
-) -> Result<Vec<u8>, String> {
+/// One series of an instant vector: its name, its other labels, its latest value as Prometheus
+/// wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub labels: Vec<(String, String)>,
+    pub value: String,
+}
+
+impl Series {
+    /// The value of `label`; empty when the series lacks it (as in PromQL).
+    pub fn label(&self, label: &str) -> &str {
+        self.labels.iter().find(|(name, _)| name == label).map_or("", |(_, value)| value)
+    }
+}
+
+/// Asks the Prometheus at `base_url` for the latest value of every series `query` selects.
+pub async fn read(http: &ServerHttp, base_url: &str, query: &str, timeout: Duration) -> Result<Vec<Series>, String> {
     let mut url = url::Url::parse(&format!("{base_url}/api/v1/query")).map_err(|_| "the base URL is not valid")?;
-    url.query_pairs_mut().append_pair("query", &query(&metric_names(map), selector));
+    url.query_pairs_mut().append_pair("query", query);
     let answer = get_capped(http, url.as_str(), timeout, MAX_ANSWER_BYTES).await?;
     if answer.truncated {
         return Err(format!("Prometheus answered with more than {} MB; narrow the selector", MAX_ANSWER_BYTES >> 20));
     }
-    let body: Value = serde_json::from_slice(&answer.body)
-        .map_err(|_| format!("Prometheus answered HTTP {} with something that is not JSON", answer.status))?;
-    if body["status"] != "success" {
-        let error = body["error"].as_str().unwrap_or("no reason given");
-        return Err(format!("Prometheus refused the query: {}", error.chars().take(300).collect::<String>()));
-    }
-    Ok(exposition(&body["data"]["result"]).into_bytes())
+    instant_vector(&answer.body, answer.status)
 }
 
-/// An instant vector as exposition text: `name{label="value",…} value`, one line a series.
-fn exposition(result: &Value) -> String {
+/// The series of an answer to `/api/v1/query` (HTTP `status`), or Prometheus' own reason for
+/// refusing.
+fn instant_vector(body: &[u8], status: u16) -> Result<Vec<Series>, String> {
+    #[derive(Deserialize)]
+    struct Answer {
+        status: String,
+        #[serde(default)]
+        error: Option<String>,
+        #[serde(default)]
+        data: Option<Data>,
+    }
+    #[derive(Deserialize)]
+    struct Data {
+        #[serde(default)]
+        result: Vec<Sample>,
+    }
+    #[derive(Deserialize)]
+    struct Sample {
+        metric: BTreeMap<String, String>,
+        value: (f64, String),
+    }
+    let answer: Answer = serde_json::from_slice(body)
+        .map_err(|_| format!("Prometheus answered HTTP {status} with something that is not its query answer"))?;
+    if answer.status != "success" {
+        let error = answer.error.as_deref().unwrap_or("no reason given");
+        return Err(format!("Prometheus refused the query: {}", error.chars().take(300).collect::<String>()));
+    }
+    let samples = answer.data.map(|data| data.result).unwrap_or_default();
+    Ok(samples
+        .into_iter()
+        .filter_map(|Sample { mut metric, value: (_, value) }| {
+            let name = metric.remove("__name__")?;
+            Some(Series { name, labels: metric.into_iter().collect(), value })
+        })
+        .collect())
+}
+
+/// Series as exposition text: `name{label="value",…} value`, one line a series.
+pub fn exposition<'a>(series: impl Iterator<Item = &'a Series>) -> String {
     let mut text = String::new();
-    for series in result.as_array().into_iter().flatten() {
-        let (Some(labels), Some(value)) = (series["metric"].as_object(), series["value"][1].as_str()) else { continue };
-        let Some(name) = labels.get("__name__").and_then(Value::as_str) else { continue };
-        text.push_str(name);
+    for one in series {
+        text.push_str(&one.name);
         text.push('{');
-        for (label, label_value) in labels.iter().filter(|(label, _)| *label != "__name__") {
-            let escaped =
-                label_value.as_str().unwrap_or("").replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-            text.push_str(&format!("{label}=\"{escaped}\","));
+        for (label, value) in &one.labels {
+            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+            let _ = write!(text, "{label}=\"{escaped}\",");
         }
         text.push_str("} ");
-        text.push_str(value);
+        text.push_str(&one.value);
         text.push('\n');
     }
     text
@@ -111,28 +147,41 @@ mod tests {
             ]
         );
         assert_eq!(
-            query(&metric_names(mlserver)[2..], Some(r#"job="mlserver""#)),
-            r#"{__name__=~"model_infer_request_failure_total|model_infer_request_success_total",job="mlserver"}"#
+            query(&metric_names(mlserver)[2..]),
+            r#"{__name__=~"up|model_infer_request_failure_total|model_infer_request_success_total"}"#
         );
     }
 
     #[test]
     fn an_instant_vector_reads_as_the_same_totals_as_the_scraped_page() {
         // As Prometheus answers /api/v1/query (values are strings; job and instance added).
-        let answer: Value = serde_json::from_str(
-            r#"{"status":"success","data":{"resultType":"vector","result":[
+        let answer = br#"{"status":"success","data":{"resultType":"vector","result":[
               {"metric":{"__name__":"model_infer_request_success_total","model":"iris","version":"v1","job":"m","instance":"h:1"},"value":[1732800000.5,"7"]},
               {"metric":{"__name__":"model_infer_request_failure_total","model":"iris","version":"None","job":"m","instance":"h:1"},"value":[1732800000.5,"1"]},
               {"metric":{"__name__":"model_infer_request_duration_sum","model":"iris","version":"v1","note":"a \"quoted\" \\ value"},"value":[1732800000.5,"0.25"]}
-            ]}}"#,
-        )
-        .unwrap();
-        let text = exposition(&answer["data"]["result"]);
+            ]}}"#;
+        let series = instant_vector(answer, 200).unwrap();
+        assert_eq!(series[0].label("instance"), "h:1");
+        assert_eq!(series[2].label("instance"), "");
+        let text = exposition(series.iter());
         let page = parse(&text, Format::Prometheus);
         assert_eq!(page.skipped, 0, "{text}");
         let totals = totals(&page, ServerKind::Mlserver.signal_map().unwrap());
         let v1 = &totals[&RevisionKey { model: "iris".into(), version: Some("v1".into()) }];
         assert_eq!((v1.requests, v1.latency_sum_s), (7.0, Some(0.25)));
         assert_eq!(totals[&RevisionKey { model: "iris".into(), version: None }].errors, Some(1.0));
+    }
+
+    #[test]
+    fn a_refusal_is_told_in_prometheus_words() {
+        let refused = br#"{"status":"error","errorType":"bad_data","error":"parse error: unexpected }"}"#;
+        assert_eq!(
+            instant_vector(refused, 400).unwrap_err(),
+            "Prometheus refused the query: parse error: unexpected }"
+        );
+        assert_eq!(
+            instant_vector(b"<html>", 502).unwrap_err(),
+            "Prometheus answered HTTP 502 with something that is not its query answer"
+        );
     }
 }

@@ -207,8 +207,10 @@ impl NewServer {
         };
         let selector = self.selector.as_deref().map(str::trim).filter(|s| !s.is_empty());
         if let Some(selector) = selector {
-            if selector.len() > 512 || selector.contains(['{', '}', '\n']) {
-                let message = "Selector must be PromQL label matchers without braces, at most 512 characters, e.g. job=\"mlserver\".";
+            if let Err(reason) = crate::scrape::selector::parse(selector) {
+                let message = format!(
+                    "Selector must be PromQL label matchers without braces, e.g. instance=\"10.0.0.7:8080\" or job=\"mlserver\": {reason}."
+                );
                 return Err(VigilError::invalid("selector", message));
             }
         }

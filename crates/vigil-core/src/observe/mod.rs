@@ -4,7 +4,7 @@
 //! revision did in between, stored as golden signals.
 //!
 //! What differs between kinds comes from the kind's spec (`kinds/`): this module has no branch
-//! on a kind.
+//! on a kind. A server read through a Prometheus is polled by [`through_prometheus`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -15,11 +15,13 @@ use crate::health::{self, HealthCheck, HealthState};
 use crate::kinds::{Metrics, ServerKind};
 
 use crate::scrape::http::{fetch_json, get_capped, JsonError, ServerHttp};
-use crate::scrape::prometheus_api;
+use crate::scrape::readings::Shared;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
 use crate::signals::{totals, RevisionKey, SignalMap, Totals};
 use vigil_exposition::{parse_bytes, Format};
+
+mod through_prometheus;
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
 pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
@@ -73,16 +75,29 @@ type Checked = (RevisionKey, Option<HealthCheck>);
 /// Polls `server` through `client`: readiness first (see `readiness`); then, if it is up, its
 /// metrics, the models it lists (see [`crate::discovery`]) and the readiness of each revision it
 /// shows or Vigil already knows (`known`: an unloaded model may vanish from the metrics page,
-/// but must still be seen). Each request may take `timeout`.
-pub async fn observe(client: &ServerClient, server: &Server, known: &[RevisionKey], timeout: Duration) -> Observation {
+/// but must still be seen). Each request may take `timeout`. A server read through a Prometheus
+/// takes its share of a reading in `prometheus` instead.
+pub async fn observe(
+    client: &ServerClient,
+    server: &Server,
+    known: &[RevisionKey],
+    timeout: Duration,
+    prometheus: Shared<'_>,
+) -> Observation {
     let http = match client.authorize().await {
         Ok(http) => http,
         Err(reason) => return Observation::down(reason),
     };
+    if reads_through_prometheus(server.detected_kind.unwrap_or(server.kind)) {
+        return through_prometheus::observe(&http, server, known, timeout, prometheus, None).await;
+    }
     let (mut health, indexed) = readiness(&http, server, timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     if health.state != HealthState::Up {
         return Observation { health, ..Observation::down(String::new()) };
+    }
+    if reads_through_prometheus(kind) {
+        return through_prometheus::observe(&http, server, known, timeout, prometheus, health.detected).await;
     }
     let metrics = read_metrics(&http, server, kind, timeout).await;
     let scraped: Vec<&RevisionKey> = match &metrics {
@@ -301,26 +316,22 @@ async fn read_metadata(http: &ServerHttp, url: &str, timeout: Duration) -> Optio
     value.is_object().then(|| value.to_string())
 }
 
-/// Reads the server's metrics as totals per revision: from its metrics page, or for kind
-/// `prometheus` through the query API with its source kind's map. None when the kind has no
-/// metrics Vigil reads.
+/// Whether servers of `kind` are read through a Prometheus that scrapes them.
+fn reads_through_prometheus(kind: ServerKind) -> bool {
+    kind.spec().is_some_and(|spec| matches!(spec.metrics, Metrics::ThroughPrometheus))
+}
+
+/// Reads the server's metrics page as totals per revision. None when the kind has no metrics
+/// page Vigil reads.
 async fn read_metrics(
     http: &ServerHttp,
     server: &Server,
     kind: ServerKind,
     timeout: Duration,
 ) -> Option<std::result::Result<Scraped, String>> {
-    match kind.spec()?.metrics {
-        Metrics::ThroughPrometheus => {
-            let map = server.source_kind.and_then(ServerKind::signal_map)?;
-            let text = prometheus_api::read(http, &server.base_url, map, server.selector.as_deref(), timeout).await;
-            Some(text.and_then(|text| scraped_from(&text, map)))
-        }
-        Metrics::Page { path, map } => {
-            let url = server.metrics_url.clone().unwrap_or_else(|| format!("{}{path}", server.base_url));
-            Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
-        }
-    }
+    let Metrics::Page { path, map } = kind.spec()?.metrics else { return None };
+    let url = server.metrics_url.clone().unwrap_or_else(|| format!("{}{path}", server.base_url));
+    Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
 }
 
 async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
