@@ -41,8 +41,12 @@
 //! - `vigil-bench team [--out FILE] [--desktops N] [--changes M]`: N desktops' engines on one
 //!   PostgreSQL, the time until each sees another's change, and the database's CPU ([`team`]).
 //!
-//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all ten
-//! so in a few minutes); flags after it change its sizes again. Each ends with its figures held
+//! - `vigil-bench scale [--out FILE] [--targets N] [--interval S] [--seconds S] [--vigil PATH]
+//!   [--prometheus PATH]`: one `vigil collect` following 5,000 model servers through a real
+//!   Prometheus that scrapes them, beside Prometheus' own CPU for the scraping ([`scale`]).
+//!
+//! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all
+//! thirteen so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
 mod alerts;
@@ -59,6 +63,7 @@ mod payload;
 mod poller;
 mod random;
 mod rollouts;
+mod scale;
 mod team;
 mod window;
 
@@ -80,7 +85,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      [--rules R] [--seconds S] [--warmup S] [--runs K] [--vigil PATH]\n       \
                      vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]\n       \
                      vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]\n       \
-                     vigil-bench team [--quick] [--out FILE] [--desktops N] [--changes M]";
+                     vigil-bench team [--quick] [--out FILE] [--desktops N] [--changes M]\n       \
+                     vigil-bench scale [--quick] [--out FILE] [--targets N] [--interval S] [--seconds S] [--vigil PATH] [--prometheus PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -97,6 +103,7 @@ fn main() -> ExitCode {
         Some("anomaly") => anomaly::run(args),
         Some("parity") => parity::run(args),
         Some("team") => team::run(args),
+        Some("scale") => scale::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

@@ -18,7 +18,7 @@
 //! percentile of its time between two scrapes of a target, less the interval.
 
 pub(crate) mod process;
-mod prometheus;
+pub(crate) mod prometheus;
 pub(crate) mod targets;
 
 use std::path::{Path, PathBuf};
@@ -241,7 +241,7 @@ async fn measure(options: &Options, dir: &Path, db: &Location) -> Result<Outcome
     let mut prometheus = Prometheus::start(&options.prometheus, dir, &targets.addresses, options.interval).await?;
     let collect_for = options.warmup + options.measured + COLLECT_TAIL;
     let vigil_stdout = dir.join("vigil-collect.out");
-    let mut vigil = spawn_collect(options, db, &vigil_stdout, dir, collect_for)?;
+    let mut vigil = spawn_collect((&options.vigil, options.interval), db, &vigil_stdout, dir, collect_for)?;
     println!(
         "Prometheus and vigil collect are polling; measuring for {:.0} s after {:.0} s of start-up ...",
         options.measured.as_secs_f64(),
@@ -320,9 +320,10 @@ async fn servers_up(db: &Location) -> Result<u64, String> {
     Ok(servers.iter().filter(|server| server.health == HealthState::Up).count() as u64)
 }
 
-/// Starts `vigil --db DB collect` for `seconds`, its output in `stdout` and `dir`.
-fn spawn_collect(
-    options: &Options,
+/// Starts `VIGIL --db DB collect` polling every `interval` for `seconds`, its output in
+/// `stdout` and `dir`.
+pub(crate) fn spawn_collect(
+    (vigil, interval): (&Path, Duration),
     db: &Location,
     stdout: &Path,
     dir: &Path,
@@ -330,11 +331,11 @@ fn spawn_collect(
 ) -> Result<Process, String> {
     let file =
         |path: &Path| std::fs::File::create(path).map_err(|error| format!("cannot write {}: {error}", path.display()));
-    let mut command = Command::new(&options.vigil);
+    let mut command = Command::new(vigil);
     command
         .arg("--db")
         .arg(db.to_string())
-        .args(["collect", "--poll-interval", &options.interval.as_secs_f64().to_string()])
+        .args(["collect", "--poll-interval", &interval.as_secs_f64().to_string()])
         .args(["--for", &seconds.as_secs_f64().to_string()])
         .env("VIGIL_LOG", "warn")
         .stdin(Stdio::null())
@@ -345,7 +346,7 @@ fn spawn_collect(
 
 /// "prometheus VERSION", from the first line of `binary --version` ("prometheus, version
 /// 2.42.0+ds (branch: ...)").
-fn version_of(binary: &Path) -> String {
+pub(crate) fn version_of(binary: &Path) -> String {
     let output = Command::new(binary).arg("--version").output().ok();
     let text = output.map(|output| String::from_utf8_lossy(&output.stdout).into_owned()).unwrap_or_default();
     let version = text.split_whitespace().skip_while(|word| *word != "version").nth(1);
@@ -354,15 +355,15 @@ fn version_of(binary: &Path) -> String {
 
 /// The line `vigil collect` ends with: "collected N polls of M servers in S s; worst schedule
 /// lag X ms".
-struct Summary {
-    line: String,
-    polls: u64,
-    servers: u64,
-    worst_lag: Duration,
+pub(crate) struct Summary {
+    pub line: String,
+    pub polls: u64,
+    pub servers: u64,
+    pub worst_lag: Duration,
 }
 
 impl Summary {
-    fn parse(line: &str) -> Option<Summary> {
+    pub fn parse(line: &str) -> Option<Summary> {
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["collected", polls, "polls", "of", servers, "servers", "in", _, "s;", "worst", "schedule", "lag", lag, "ms"] => {

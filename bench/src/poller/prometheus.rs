@@ -97,6 +97,23 @@ impl Prometheus {
         Ok(Intervals { p50_s: quantile("0.5"), p99_s: quantile("0.99"), scrapes })
     }
 
+    /// How many instant queries (`/api/v1/query`) it has answered, by its own metrics.
+    pub async fn queries_answered(&self) -> Result<f64, String> {
+        let url = format!("{}/metrics", self.url);
+        let page = async { self.http.get(&url).send().await?.text().await };
+        let page = page.await.map_err(|error| format!("cannot read Prometheus' own metrics: {error}"))?;
+        let parsed = exposition::parse(&page, Format::Prometheus);
+        let answered = parsed.samples.iter().filter(|sample| {
+            sample.name == "prometheus_http_requests_total" && parsed.label(sample, "handler") == Some("/api/v1/query")
+        });
+        Ok(answered.map(|sample| sample.value).sum())
+    }
+
+    /// Where it answers.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// How many of its targets were up at their last scrape.
     pub async fn targets_up(&self) -> Result<f64, String> {
         let url = format!("{}/api/v1/query", self.url);
