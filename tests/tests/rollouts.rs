@@ -21,6 +21,7 @@ use vigil_core::rollouts::plan::{Gate, Metric, OnFailure, Plan, Step};
 use vigil_core::rollouts::record::RolloutState;
 use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::rollouts::view::RolloutView;
+use vigil_core::store::testing::as_new_role;
 use vigil_core::store::Location;
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_fleet::config::{BadCanaryConfig, TrafficConfig};
@@ -157,11 +158,18 @@ async fn a_bad_canary_fails_its_gates_and_is_rolled_back_with_the_failing_values
 async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scientist_before_promotion() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let engine = engine(&fleet, &vigil_tests::store(dir.path()).await).await;
+    let store = vigil_tests::store(dir.path()).await;
+    let engine = engine(&fleet, &store).await;
     engine.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
     let _poller = engine.polling().start();
     let _driver = engine.rollouts().start_driver();
     seen(&engine).await;
+    // The data scientist at a desktop of their own: on PostgreSQL, as their own database role.
+    let bo_store = match &store {
+        Location::Postgres { .. } => as_new_role(&store, "bo").await,
+        Location::Sqlite(_) => store.clone(),
+    };
+    let bo_desk = crate::engine(&fleet, &bo_store).await;
 
     let id = engine.rollouts().start(&engineer(), "fraud", "13", None, None).await.expect("start").rollout.id;
     let waiting = until(&engine, id, "waiting for sign-off", Duration::from_secs(30), |v| {
@@ -176,7 +184,7 @@ async fn a_healthy_canary_climbs_and_waits_for_the_engineer_and_the_data_scienti
     let twice = Person::new("ada", Role::DataScientist, "tester").expect("person");
     let refused = engine.rollouts().approve(&twice, id, None).await.unwrap_err().to_string();
     assert!(refused.contains("cannot sign for two roles"), "{refused}");
-    engine.rollouts().approve(&data_scientist(), id, None).await.expect("approve");
+    bo_desk.rollouts().approve(&data_scientist(), id, None).await.expect("approve");
     let done =
         until(&engine, id, "promoted", Duration::from_secs(10), |v| v.rollout.state == RolloutState::Promoted).await;
     assert!(done.sentence.contains("fraud v13 replaced v12"), "{}", done.sentence);
@@ -547,7 +555,9 @@ async fn two_desktops_on_one_postgresql_see_each_others_approvals_within_a_secon
     collector.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 1, 1)).await.expect("plan");
     let _poller = collector.polling().start();
     let _driver = collector.rollouts().start_driver();
-    let (ada_desk, bo_desk) = (engine(&fleet, &team).await, engine(&fleet, &team).await);
+    // Each person connects as their own database role.
+    let (ada_role, bo_role) = (as_new_role(&team, "ada").await, as_new_role(&team, "bo").await);
+    let (ada_desk, bo_desk) = (engine(&fleet, &ada_role).await, engine(&fleet, &bo_role).await);
     seen(&ada_desk).await;
     let mut bo_hears = bo_desk.subscribe();
 
@@ -576,11 +586,28 @@ async fn two_desktops_on_one_postgresql_see_each_others_approvals_within_a_secon
     let ada_as_data_scientist = Person::new("ada", Role::DataScientist, "tester").expect("person");
     let refused = bo_desk.rollouts().approve(&ada_as_data_scientist, id, None).await.unwrap_err().to_string();
     assert!(refused.contains("cannot sign for two roles"), "{refused}");
+    // Nor under another name, from another desktop connected as her database role.
+    let ada_elsewhere = engine(&fleet, &ada_role).await;
+    let renamed = Person::new("a.lovelace", Role::DataScientist, "tester").expect("person");
+    let refused = ada_elsewhere.rollouts().approve(&renamed, id, None).await.unwrap_err().to_string();
+    assert!(refused.contains("_ada already signed this step as ada, engineer; one person cannot sign"), "{refused}");
     bo_desk.rollouts().approve(&data_scientist(), id, None).await.expect("bo approves");
     until(&ada_desk, id, "promoted", Duration::from_secs(15), |v| v.rollout.state == RolloutState::Promoted).await;
     let trail = collector.audit_log(50).await.expect("trail");
-    let signers: Vec<&str> = trail.iter().filter(|e| e.action == "rollout.approve").map(|e| e.actor.as_str()).collect();
-    assert_eq!(signers, ["bo", "ada"], "both sign-offs on the one trail, newest first");
+    let signers: Vec<(&str, String)> = trail
+        .iter()
+        .filter(|e| e.action == "rollout.approve")
+        .map(|e| (e.actor.as_str(), e.database_role.clone().unwrap_or_default()))
+        .collect();
+    let role_of = |location: &Location| match location {
+        Location::Postgres { url, .. } => url::Url::parse(url).expect("url").username().to_owned(),
+        Location::Sqlite(_) => unreachable!("team mode is on PostgreSQL"),
+    };
+    assert_eq!(
+        signers,
+        [("bo", role_of(&bo_role)), ("ada", role_of(&ada_role))],
+        "both sign-offs on the one trail, newest first, each with the database role it connected as"
+    );
     assert_eq!(collector.verify_audit().await.expect("verify").first_broken, None, "the chain holds");
     fleet.stop().await;
 }

@@ -33,6 +33,10 @@ pub struct AuditEntry {
     pub subject: String,
     /// JSON with the specifics (e.g. the server's base URL).
     pub detail: String,
+    /// On a team's PostgreSQL, the database role the person connected as; None on SQLite.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub database_role: Option<String>,
 }
 
 /// A stored entry as the chain sees it: its content as stored, and its two hashes.
@@ -44,14 +48,47 @@ struct Stored {
     action: String,
     subject: String,
     detail: String,
+    database_role: Option<String>,
     prev_hash: Option<String>,
     hash: Option<String>,
 }
 
+impl Stored {
+    /// The hash of this entry's content after `prev_hash`.
+    fn hash_after(&self, prev_hash: &str) -> String {
+        let content = Content {
+            id: self.id,
+            at: &self.at,
+            actor: &self.actor,
+            action: &self.action,
+            subject: &self.subject,
+            detail: &self.detail,
+            database_role: self.database_role.as_deref(),
+        };
+        entry_hash(prev_hash, &content)
+    }
+}
+
+/// What an entry's hash covers.
+struct Content<'a> {
+    id: i64,
+    at: &'a str,
+    actor: &'a str,
+    action: &'a str,
+    subject: &'a str,
+    detail: &'a str,
+    database_role: Option<&'a str>,
+}
+
 /// The SHA-256, in hex, of an entry's canonical content (a JSON array of its fields as stored,
-/// in a fixed order) after the hash of the entry before it.
-fn entry_hash(prev_hash: &str, id: i64, at: &str, actor: &str, action: &str, subject: &str, detail: &str) -> String {
-    let content = serde_json::json!([id, at, actor, action, subject, detail]).to_string();
+/// in a fixed order, its database role last when it has one) after the hash of the entry before it.
+fn entry_hash(prev_hash: &str, entry: &Content) -> String {
+    let Content { id, at, actor, action, subject, detail, database_role } = *entry;
+    let mut fields = serde_json::json!([id, at, actor, action, subject, detail]);
+    if let (Some(role), Some(fields)) = (database_role, fields.as_array_mut()) {
+        fields.push(role.into());
+    }
+    let content = fields.to_string();
     let digest = Sha256::new().chain_update(prev_hash).chain_update(b"\n").chain_update(content).finalize();
     digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
@@ -74,10 +111,14 @@ pub async fn append(
         None => (1, GENESIS.to_owned()),
     };
     let (at_text, detail) = (at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true), detail.to_string());
-    let hash = entry_hash(&prev_hash, id, &at_text, actor, action, subject, &detail);
+    let database_role = crate::store::database_role(&mut *conn).await?;
+    let content =
+        Content { id, at: &at_text, actor, action, subject, detail: &detail, database_role: database_role.as_deref() };
+    let hash = entry_hash(&prev_hash, &content);
     Ok(sqlx::query_as(
-        "INSERT INTO audit_log (id, at, actor, action, subject, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         RETURNING id, at, actor, action, subject, detail",
+        "INSERT INTO audit_log (id, at, actor, action, subject, detail, database_role, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         RETURNING id, at, actor, action, subject, detail, database_role",
     )
     .bind(id)
     .bind(&at_text)
@@ -85,6 +126,7 @@ pub async fn append(
     .bind(action)
     .bind(subject)
     .bind(&detail)
+    .bind(&database_role)
     .bind(&prev_hash)
     .bind(&hash)
     .fetch_one(conn)
@@ -97,7 +139,7 @@ pub async fn append(
 pub async fn chain_legacy(pool: &AnyPool) -> Result<()> {
     let mut tx = crate::store::begin(pool).await?;
     let legacy: Vec<Stored> = sqlx::query_as(
-        "SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log
+        "SELECT id, at, actor, action, subject, detail, database_role, prev_hash, hash FROM audit_log
          WHERE hash IS NULL AND id < coalesce((SELECT min(id) FROM audit_log WHERE hash IS NOT NULL), 1 << 62)
          ORDER BY id",
     )
@@ -108,8 +150,7 @@ pub async fn chain_legacy(pool: &AnyPool) -> Result<()> {
     }
     let mut prev_hash = GENESIS.to_owned();
     for entry in legacy {
-        let hash =
-            entry_hash(&prev_hash, entry.id, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail);
+        let hash = entry.hash_after(&prev_hash);
         sqlx::query("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE id = $3")
             .bind(&prev_hash)
             .bind(&hash)
@@ -143,10 +184,11 @@ pub struct BrokenEntry {
 /// Recomputes the chain from the first entry: each entry's `prev_hash` must be the hash of the
 /// entry before it, and its `hash` that of its own content. Names the first entry that breaks it.
 pub async fn verify(pool: &AnyPool) -> Result<ChainCheck> {
-    let stored: Vec<Stored> =
-        sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
-            .fetch_all(pool)
-            .await?;
+    let stored: Vec<Stored> = sqlx::query_as(
+        "SELECT id, at, actor, action, subject, detail, database_role, prev_hash, hash FROM audit_log ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
     let mut prev_hash = GENESIS.to_owned();
     for (checked, entry) in stored.iter().enumerate() {
         let broken = |reason: String| ChainCheck {
@@ -161,8 +203,7 @@ pub async fn verify(pool: &AnyPool) -> Result<ChainCheck> {
                 "it does not follow the entry before it: an entry before it was removed, added or changed".into(),
             ));
         }
-        let expected =
-            entry_hash(prev, entry.id, &entry.at, &entry.actor, &entry.action, &entry.subject, &entry.detail);
+        let expected = entry.hash_after(prev);
         if *hash != expected {
             return Ok(broken("its content is not what was recorded: it was edited or moved".into()));
         }
@@ -173,10 +214,12 @@ pub async fn verify(pool: &AnyPool) -> Result<ChainCheck> {
 
 /// The newest `limit` entries (at most [`MAX_ENTRIES`]), newest first.
 pub async fn newest(pool: &AnyPool, limit: u32) -> Result<Vec<AuditEntry>> {
-    Ok(sqlx::query_as("SELECT id, at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT $1")
-        .bind(i64::from(limit.min(MAX_ENTRIES)))
-        .fetch_all(pool)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, at, actor, action, subject, detail, database_role FROM audit_log ORDER BY id DESC LIMIT $1",
+    )
+    .bind(i64::from(limit.min(MAX_ENTRIES)))
+    .fetch_all(pool)
+    .await?)
 }
 
 /// The forms the whole trail exports to.
@@ -190,17 +233,19 @@ pub enum ExportFormat {
 /// The whole trail, oldest first, with each entry's two hashes, so that a copy can be checked
 /// the way [`verify`] checks the database: CSV with a header row, or a JSON array.
 pub async fn export(pool: &AnyPool, format: ExportFormat) -> Result<String> {
-    let stored: Vec<Stored> =
-        sqlx::query_as("SELECT id, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY id")
-            .fetch_all(pool)
-            .await?;
+    let stored: Vec<Stored> = sqlx::query_as(
+        "SELECT id, at, actor, action, subject, detail, database_role, prev_hash, hash FROM audit_log ORDER BY id",
+    )
+    .fetch_all(pool)
+    .await?;
     let fields = |e: &Stored| {
         [e.id.to_string(), e.at.clone(), e.actor.clone(), e.action.clone(), e.subject.clone(), e.detail.clone()]
             .into_iter()
-            .chain([e.prev_hash.clone().unwrap_or_default(), e.hash.clone().unwrap_or_default()])
+            .chain([e.database_role.clone(), e.prev_hash.clone(), e.hash.clone()].map(Option::unwrap_or_default))
             .collect::<Vec<String>>()
     };
-    const HEADER: [&str; 8] = ["id", "at", "actor", "action", "subject", "detail", "prev_hash", "hash"];
+    const HEADER: [&str; 9] =
+        ["id", "at", "actor", "action", "subject", "detail", "database_role", "prev_hash", "hash"];
     match format {
         ExportFormat::Json => {
             let rows: Vec<serde_json::Map<String, serde_json::Value>> = stored
@@ -260,7 +305,7 @@ mod tests {
         let csv = export(&pool, ExportFormat::Csv).await.unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), 6, "a header and five entries: {csv}");
-        assert_eq!(lines[0], "id,at,actor,action,subject,detail,prev_hash,hash");
+        assert_eq!(lines[0], "id,at,actor,action,subject,detail,database_role,prev_hash,hash");
         assert!(
             lines[1].starts_with("1,") && lines[1].contains(r#""{""n"":1}""#) && lines[1].contains(GENESIS),
             "{}",

@@ -292,7 +292,11 @@ subject: string,
 /**
  * JSON with the specifics (e.g. the server's base URL).
  */
-detail: string, };
+detail: string, 
+/**
+ * On a team's PostgreSQL, the database role the person connected as; None on SQLite.
+ */
+database_role?: string, };
 
 export type EngineEvent = { "kind": "server_added", server: Server, } | { "kind": "server_removed", name: string, } | { "kind": "health_changed", server: Server, from: HealthState, to: HealthState, } | { "kind": "server_updated", server: Server, } | { "kind": "audited", entry: AuditEntry, } | { "kind": "drift_reported", model: string, version: string | null, dataset_drift: boolean, drifted_features: number, features: number, } | { "kind": "polled", at: string, servers: Array<string>, } | { "kind": "objectives_changed", model: string | null, } | { "kind": "rollout_changed", model: string, rollout: number | null, } | { "kind": "alerts_changed" } | { "kind": "preflight_changed", model: string, } | { "kind": "alert_notified", title: string, body: string, critical: boolean, } | { "kind": "approval_needed", model: string, rollout: number, roles: Array<Role>, late: boolean, sentence: string, };
 

@@ -200,7 +200,9 @@ pub async fn approvals(conn: &mut AnyConnection, id: i64) -> Result<Vec<Approval
         .collect()
 }
 
-/// Records `person`'s decision on entering `step`. One person signs a step once, for one role.
+/// Records `person`'s decision on entering `step`. One person signs a step once, for one role:
+/// a person is their name and, on a team's PostgreSQL, the database role they connected as (so
+/// another name in the profile does not make another person).
 pub async fn insert_approval(
     conn: &mut AnyConnection,
     id: i64,
@@ -209,32 +211,43 @@ pub async fn insert_approval(
     approved: bool,
     reason: Option<&str>,
 ) -> Result<()> {
-    let existing: Option<(String, String)> = sqlx::query_as(
-        "SELECT actor, role FROM rollout_approvals WHERE rollout_id = $1 AND step = $2 AND (actor = $3 OR role = $4)",
+    let database_role = crate::store::database_role(&mut *conn).await?;
+    let existing: Option<(String, String, Option<String>)> = sqlx::query_as(
+        "SELECT actor, role, database_role FROM rollout_approvals
+         WHERE rollout_id = $1 AND step = $2 AND (actor = $3 OR role = $4 OR database_role = $5)",
     )
     .bind(id)
     .bind(step)
     .bind(&person.name)
     .bind(person.role.key())
+    .bind(&database_role)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some((actor, role)) = existing {
+    if let Some((actor, role, signed_as)) = existing {
         let role = Role::parse(&role)?.words();
         let message = if actor == person.name {
             format!("{actor} already signed this step as {role}; one person cannot sign for two roles.")
+        } else if signed_as.is_some() && signed_as == database_role {
+            let signed_as = signed_as.unwrap_or_default();
+            format!(
+                "Database role {signed_as} already signed this step as {actor}, {role}; one person cannot sign for two \
+                 roles. If several people share the database role {signed_as}, give each their own."
+            )
         } else {
             format!("{actor} already signed this step as {role}.")
         };
         return Err(VigilError::Conflict { field: "role", message });
     }
     sqlx::query(
-        "INSERT INTO rollout_approvals (rollout_id, step, actor, role, os_user, decision, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO rollout_approvals (rollout_id, step, actor, role, os_user, database_role, decision, reason, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id)
     .bind(step)
     .bind(&person.name)
     .bind(person.role.key())
     .bind(&person.os_user)
+    .bind(&database_role)
     .bind(if approved { "approve" } else { "reject" })
     .bind(reason)
     .bind(stamp(Utc::now()))

@@ -181,6 +181,16 @@ pub(crate) async fn lock(conn: &mut sqlx::AnyConnection, what: &str) -> Result<(
     Ok(())
 }
 
+/// The database role this connection acts as, as the database authenticated it
+/// (`current_user`): on PostgreSQL, where each person of a team connects as their own; None on
+/// SQLite.
+pub(crate) async fn database_role(conn: &mut sqlx::AnyConnection) -> Result<Option<String>> {
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(None);
+    }
+    Ok(Some(sqlx::query_scalar("SELECT current_user::text").fetch_one(conn).await?))
+}
+
 async fn open_sqlite(path: &Path) -> Result<AnyPool> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|err| {

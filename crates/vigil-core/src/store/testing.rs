@@ -54,3 +54,31 @@ pub async fn new_database(server: &str) -> Location {
     url.set_path(&name);
     Location::Postgres { url: url.to_string(), password: None }
 }
+
+/// The PostgreSQL database at `location` reached as a login role of its own for `person`, as a
+/// team gives each person theirs: created (named after the database and the person) with what
+/// Vigil needs on the tables already there. The test server trusts loopback connections, so the
+/// role has no password.
+pub async fn as_new_role(location: &Location, person: &str) -> Location {
+    let Location::Postgres { url, .. } = location else { panic!("a database role needs a PostgreSQL store") };
+    let mut url = url::Url::parse(url).expect("a PostgreSQL URL");
+    let database = url.path().trim_start_matches('/').to_owned();
+    let role = format!("{database}_{person}");
+    let mut admin = AnyConnectOptions::from_str(url.as_str())
+        .expect("a PostgreSQL URL")
+        .disable_statement_logging()
+        .connect()
+        .await
+        .expect("the test PostgreSQL server accepts connections");
+    for statement in [
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT USAGE, CREATE ON SCHEMA public TO {role}"),
+        format!("GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+    ] {
+        admin.execute(statement.as_str()).await.unwrap_or_else(|error| panic!("{statement}: {error}"));
+    }
+    admin.close().await.ok();
+    url.set_username(&role).expect("a URL with a user");
+    Location::Postgres { url: url.to_string(), password: None }
+}
