@@ -27,8 +27,14 @@ const MIN_GROUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The latest reading of each group; shared by every poll of one engine.
 #[derive(Default)]
 pub struct PrometheusReadings {
-    groups: Mutex<HashMap<Group, Arc<tokio::sync::Mutex<Option<Arc<Reading>>>>>>,
+    groups: Mutex<HashMap<Group, Arc<Latest>>>,
 }
+
+/// A group's latest reading; locked while a poll asks for a new one, so the others wait for it.
+type Latest = tokio::sync::Mutex<Option<Arc<Reading>>>;
+
+/// The series of one answer by their value of one label: where each value's series are.
+type Index = HashMap<String, Vec<usize>>;
 
 /// What servers share a reading: the same Prometheus, token and source kind.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -55,7 +61,7 @@ struct Answer {
     series: Vec<Series>,
     /// Per label, the series by their value of it: built the first time a selector looks up by
     /// the label.
-    by_label: Mutex<HashMap<String, Arc<HashMap<String, Vec<usize>>>>>,
+    by_label: Mutex<HashMap<String, Arc<Index>>>,
 }
 
 impl PrometheusReadings {
@@ -101,12 +107,12 @@ impl Reading {
 }
 
 impl Answer {
-    fn index(&self, label: &str) -> Arc<HashMap<String, Vec<usize>>> {
+    fn index(&self, label: &str) -> Arc<Index> {
         let mut by_label = self.by_label.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         by_label
             .entry(label.to_owned())
             .or_insert_with(|| {
-                let mut index: HashMap<String, Vec<usize>> = HashMap::new();
+                let mut index = Index::new();
                 for (at, series) in self.series.iter().enumerate() {
                     index.entry(series.label(label).to_owned()).or_default().push(at);
                 }
