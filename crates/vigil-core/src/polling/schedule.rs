@@ -42,6 +42,19 @@ impl Schedule {
         self.looks_at.is_none_or(|looks_at| due < looks_at)
     }
 
+    /// Sets when the servers `held` (id and interval) that are new to the schedule are first due:
+    /// now, when they are few enough to poll at once; else spread evenly over each one's interval,
+    /// as Prometheus spreads its targets, so that a large fleet (at start, or taken over from a
+    /// collector that died) does not queue for the free slots every round.
+    fn admit(&mut self, held: impl Iterator<Item = (i64, Duration)>, now: Instant) {
+        let newcomers: Vec<(i64, Duration)> = held.filter(|(id, _)| !self.next_due.contains_key(id)).collect();
+        let spread = newcomers.len() > MAX_CONCURRENT_POLLS;
+        for (place, (id, interval)) in newcomers.iter().enumerate() {
+            let offset = interval.mul_f64(place as f64 / newcomers.len() as f64);
+            self.next_due.insert(*id, if spread { now + offset } else { now });
+        }
+    }
+
     /// Forgets servers that are no longer registered; true if there were any.
     fn retain(&mut self, registered: &[Server]) -> bool {
         let ids: HashSet<i64> = registered.iter().map(|server| server.id).collect();
@@ -103,8 +116,11 @@ pub(super) async fn run(
         let next_wake = {
             let mut plan = lock(&schedule);
             let mut next_wake = now + RELIST_EVERY;
+            let default_interval = polling.context().options().poll_interval;
+            let held_servers = fleet.servers.iter().filter(|server| held.contains(&server.id));
+            plan.admit(held_servers.map(|server| (server.id, server.poll_interval(default_interval))), now);
             for server in fleet.servers.iter().filter(|server| held.contains(&server.id)) {
-                let due = *plan.next_due.entry(server.id).or_insert(now);
+                let due = plan.next_due.get(&server.id).copied().unwrap_or(now);
                 if due > now {
                     next_wake = next_wake.min(due);
                     continue;
@@ -243,6 +259,22 @@ mod tests {
         plan.finished(7, true, interval, now, now);
         let wait = plan.next_due[&7] - now;
         assert!(wait >= interval.mul_f64(0.9) && wait <= interval.mul_f64(1.1), "back to the interval: {wait:?}");
+    }
+
+    #[test]
+    fn a_few_new_servers_are_due_at_once_and_a_large_fleet_is_spread_over_its_interval() {
+        let (interval, now) = (Duration::from_secs(15), Instant::now());
+        let mut plan = Schedule::default();
+        plan.admit((1..=10).map(|id| (id, interval)), now);
+        assert!((1..=10).all(|id| plan.next_due[&id] == now));
+        let fleet = 5000;
+        plan.admit((1..=fleet).map(|id| (id, interval)), now);
+        assert_eq!(plan.next_due[&5], now, "a server already on the schedule keeps its time");
+        let offsets: Vec<Duration> = (11..=fleet).map(|id| plan.next_due[&id] - now).collect();
+        assert_eq!(offsets[0], Duration::ZERO);
+        assert!(offsets.windows(2).all(|pair| pair[0] < pair[1]) && *offsets.last().unwrap() < interval);
+        let first_second = offsets.iter().filter(|offset| **offset < Duration::from_secs(1)).count();
+        assert_eq!(first_second, 333, "a fifteenth of the newcomers in each second");
     }
 
     #[test]
