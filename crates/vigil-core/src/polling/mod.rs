@@ -211,7 +211,7 @@ impl Polling {
             let readings = self.state.prometheus.clone();
             polls.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let shared = Shared { readings: &readings, taken_after };
+                let shared = Shared { readings: &readings, taken_after, refresh_after: taken_after };
                 let observation = observe(&client, &server, &known, timeout, shared).await;
                 (server, observation)
             });

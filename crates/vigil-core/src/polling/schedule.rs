@@ -211,7 +211,8 @@ struct Poll {
 impl Poll {
     /// Polls the server, counts how late it started, and sets when it is next due (waking the
     /// scheduler when that is before it would look by itself). Read through a Prometheus, it
-    /// takes a reading younger than half its interval: never the one its previous poll took.
+    /// takes a reading younger than half its interval (never the one its previous poll took),
+    /// and one older than a quarter has the next asked ahead.
     async fn run(
         self,
         client: &ServerClient,
@@ -222,7 +223,8 @@ impl Poll {
     ) -> (Server, Observation) {
         let started = Instant::now();
         let taken_after = started.checked_sub(self.interval / 2).unwrap_or(started);
-        let shared = Shared { readings, taken_after };
+        let refresh_after = started.checked_sub(self.interval / 4).unwrap_or(started);
+        let shared = Shared { readings, taken_after, refresh_after };
         let observation = observe(client, &self.server, &self.known, self.timeout, shared).await;
         stats.count(started.saturating_duration_since(self.due));
         let healthy = observation.health.state != HealthState::Down;

@@ -7,9 +7,11 @@
 //!
 //! A reading carries when it was taken: two polls of one server never share a reading (a poll
 //! takes only readings younger than half its interval), and rates divide by the time between
-//! the readings, not between the polls.
+//! the readings, not between the polls. A poll that takes a reading older than a quarter of its
+//! interval has a new one asked in the background, so polls seldom wait for Prometheus.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -27,11 +29,16 @@ const MIN_GROUP_TIMEOUT: Duration = Duration::from_secs(5);
 /// The latest reading of each group; shared by every poll of one engine.
 #[derive(Default)]
 pub struct PrometheusReadings {
-    groups: Mutex<HashMap<Group, Arc<Latest>>>,
+    groups: Mutex<HashMap<Group, Arc<GroupState>>>,
 }
 
-/// A group's latest reading; locked while a poll asks for a new one, so the others wait for it.
-type Latest = tokio::sync::Mutex<Option<Arc<Reading>>>;
+/// A group's latest reading, locked while a poll asks for a new one so that the others wait for
+/// it; and whether a new one is being asked in the background.
+#[derive(Default)]
+struct GroupState {
+    latest: tokio::sync::Mutex<Option<Arc<Reading>>>,
+    refreshing: AtomicBool,
+}
 
 /// The series of one answer by their value of one label: where each value's series are.
 type Index = HashMap<String, Vec<usize>>;
@@ -44,11 +51,13 @@ struct Group {
     source_kind: ServerKind,
 }
 
-/// The readings, and the oldest reading one poll takes.
+/// The readings, the oldest reading one poll takes, and the age from which a new one is asked
+/// in the background.
 #[derive(Clone, Copy)]
 pub struct Shared<'a> {
     pub readings: &'a PrometheusReadings,
     pub taken_after: Instant,
+    pub refresh_after: Instant,
 }
 
 /// What Prometheus answered for a group at one time.
@@ -66,7 +75,9 @@ struct Answer {
 
 impl PrometheusReadings {
     /// The reading of `server`'s group (its source kind's `map`) taken after `shared.taken_after`:
-    /// the latest one, or a new one asked through `http`.
+    /// the latest one, or a new one asked through `http`. A reading older than
+    /// `shared.refresh_after` is still taken, and a new one asked in the background, so that the
+    /// polls after it rarely wait for Prometheus.
     pub async fn read(
         &self,
         shared: Shared<'_>,
@@ -76,20 +87,51 @@ impl PrometheusReadings {
         timeout: Duration,
     ) -> Arc<Reading> {
         let group = Group { base_url: server.base_url.clone(), token_ref: server.token_ref.clone(), source_kind };
-        let latest =
+        let state =
             self.groups.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).entry(group).or_default().clone();
-        let mut latest = latest.lock().await;
+        let asking = Asking {
+            http: http.clone(),
+            url: server.base_url.clone(),
+            query: prometheus_api::query(&prometheus_api::metric_names(map)),
+            timeout: timeout.max(MIN_GROUP_TIMEOUT),
+        };
+        let mut latest = state.latest.lock().await;
         if let Some(reading) = latest.as_ref().filter(|reading| reading.at >= shared.taken_after) {
+            if reading.at < shared.refresh_after && !state.refreshing.swap(true, Ordering::AcqRel) {
+                tokio::spawn(refresh(state.clone(), asking));
+            }
             return reading.clone();
         }
-        let at = Instant::now();
-        let query = prometheus_api::query(&prometheus_api::metric_names(map));
-        let answer = prometheus_api::read(http, &server.base_url, &query, timeout.max(MIN_GROUP_TIMEOUT)).await;
-        let answer = answer.map(|series| Answer { series, by_label: Mutex::default() });
-        let reading = Arc::new(Reading { at, answer });
+        let reading = Arc::new(asking.ask().await);
         *latest = Some(reading.clone());
         reading
     }
+}
+
+/// One question to a group's Prometheus.
+struct Asking {
+    http: ServerHttp,
+    url: String,
+    query: String,
+    timeout: Duration,
+}
+
+impl Asking {
+    async fn ask(&self) -> Reading {
+        let at = Instant::now();
+        let answer = prometheus_api::read(&self.http, &self.url, &self.query, self.timeout).await;
+        Reading { at, answer: answer.map(|series| Answer { series, by_label: Mutex::default() }) }
+    }
+}
+
+/// Asks for a new reading while the polls go on with the latest, then puts it in its place.
+async fn refresh(state: Arc<GroupState>, asking: Asking) {
+    let reading = Arc::new(asking.ask().await);
+    let mut latest = state.latest.lock().await;
+    if latest.as_ref().is_none_or(|older| older.at < reading.at) {
+        *latest = Some(reading);
+    }
+    state.refreshing.store(false, Ordering::Release);
 }
 
 impl Reading {
