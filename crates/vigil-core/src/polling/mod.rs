@@ -17,8 +17,11 @@
 //! the database.
 //!
 //! The scheduler looks at the schedule when a poll falls due, but at most once per
-//! [`SCHEDULER_TICK`]: polls due within one tick start together, so a large fleet costs a few
-//! passes over the schedule a second, not one per poll.
+//! [`SCHEDULER_TICK`] (longer for fleets over 1,000 servers, [`TICK_PER_SERVER`] each): polls due
+//! within one tick start together, so a large fleet costs a few passes over the schedule a
+//! second, not one per poll. Servers new to the schedule are admitted when the server list or
+//! the leases are read again, not on every pass; more of them than the free slots are first
+//! due spread over their interval.
 //!
 //! The *recorder* ([`record`]) receives finished polls and writes whatever has arrived in one transaction,
 //! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
@@ -60,6 +63,9 @@ const RELIST_EVERY: Duration = Duration::from_secs(1);
 const MAX_BATCH: usize = 512;
 /// The shortest time between two passes of the scheduler over the schedule.
 pub const SCHEDULER_TICK: Duration = Duration::from_millis(20);
+/// The shortest time between two passes grows by this for each server on the schedule, beyond
+/// [`SCHEDULER_TICK`]: a pass over 5,000 servers at most every 100 ms.
+pub const TICK_PER_SERVER: Duration = Duration::from_micros(20);
 /// The shortest time between the starts of two writes of finished polls.
 pub const RECORD_EVERY: Duration = Duration::from_millis(1000);
 
