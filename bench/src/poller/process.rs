@@ -12,6 +12,17 @@ pub trait Measured {
 
     /// CPU seconds the process has used so far, user and system, all its threads.
     fn cpu_seconds(&self) -> Result<f64, String> {
+        self.cpu_ticks(false)
+    }
+
+    /// CPU seconds of the process and of its children that ended and were waited for (a
+    /// database server's connections that have closed).
+    fn cpu_seconds_with_ended_children(&self) -> Result<f64, String> {
+        self.cpu_ticks(true)
+    }
+
+    /// utime + stime, and with `children` cutime + cstime, in seconds.
+    fn cpu_ticks(&self, children: bool) -> Result<f64, String> {
         let path = format!("/proc/{}/stat", self.proc_entry());
         let stat = std::fs::read_to_string(&path).map_err(|error| format!("cannot read {path}: {error}"))?;
         // Fields after the command name, which is in parentheses and may hold spaces.
@@ -22,7 +33,9 @@ pub trait Measured {
         let (Some(user), Some(system)) = (ticks(11), ticks(12)) else {
             return Err(format!("{path} has no utime and stime fields"));
         };
-        Ok((user + system) as f64 / clock_ticks_per_second())
+        // cutime and cstime are fields 16 and 17.
+        let ended_children = if children { ticks(13).unwrap_or(0) + ticks(14).unwrap_or(0) } else { 0 };
+        Ok((user + system + ended_children) as f64 / clock_ticks_per_second())
     }
 }
 
@@ -35,13 +48,14 @@ impl Measured for Pid {
     }
 }
 
-/// CPU seconds of every process named `name` (a database server's processes) now, by id.
+/// CPU seconds of every process named `name` (a database server's processes) now, by id, with
+/// those of its children that have ended (the connections closed since it started).
 pub fn cpu_by_name(name: &str) -> std::collections::HashMap<u32, f64> {
     let Ok(entries) = std::fs::read_dir("/proc") else { return Default::default() };
     entries
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == name))
-        .filter_map(|pid| Some((pid, Pid(pid).cpu_seconds().ok()?)))
+        .filter_map(|pid| Some((pid, Pid(pid).cpu_seconds_with_ended_children().ok()?)))
         .collect()
 }
 
