@@ -88,16 +88,17 @@ pub async fn observe(
         Ok(http) => http,
         Err(reason) => return Observation::down(reason),
     };
-    if reads_through_prometheus(server.detected_kind.unwrap_or(server.kind)) {
-        return through_prometheus::observe(&http, server, known, timeout, prometheus, None).await;
+    if let Some(source) = prometheus_source(server, server.detected_kind.unwrap_or(server.kind)) {
+        return through_prometheus::observe(&http, server, known, timeout, (prometheus, source), None).await;
     }
     let (mut health, indexed) = readiness(&http, server, timeout).await;
     let kind = health.detected.or(server.detected_kind).unwrap_or(server.kind);
     if health.state != HealthState::Up {
         return Observation { health, ..Observation::down(String::new()) };
     }
-    if reads_through_prometheus(kind) {
-        return through_prometheus::observe(&http, server, known, timeout, prometheus, health.detected).await;
+    if let Some(source) = prometheus_source(server, kind) {
+        let shared = (prometheus, source);
+        return through_prometheus::observe(&http, server, known, timeout, shared, health.detected).await;
     }
     let metrics = read_metrics(&http, server, kind, timeout).await;
     let scraped: Vec<&RevisionKey> = match &metrics {
@@ -316,9 +317,15 @@ async fn read_metadata(http: &ServerHttp, url: &str, timeout: Duration) -> Optio
     value.is_object().then(|| value.to_string())
 }
 
-/// Whether servers of `kind` are read through a Prometheus that scrapes them.
-fn reads_through_prometheus(kind: ServerKind) -> bool {
-    kind.spec().is_some_and(|spec| matches!(spec.metrics, Metrics::ThroughPrometheus))
+/// For a server of `kind` read through a Prometheus that scrapes it: the kind of the servers it
+/// scrapes, and their signal map. None for other kinds, and for a Prometheus not told what it
+/// scrapes (found by detection): that one is polled as itself, up or down, without metrics.
+fn prometheus_source(server: &Server, kind: ServerKind) -> Option<(ServerKind, &'static SignalMap)> {
+    if !kind.spec().is_some_and(|spec| matches!(spec.metrics, Metrics::ThroughPrometheus)) {
+        return None;
+    }
+    let source = server.source_kind?;
+    Some((source, source.signal_map()?))
 }
 
 /// Reads the server's metrics page as totals per revision. None when the kind has no metrics

@@ -13,25 +13,21 @@ use crate::scrape::prometheus_api::{exposition, Series};
 use crate::scrape::readings::Shared;
 use crate::scrape::selector;
 use crate::servers::Server;
-use crate::signals::RevisionKey;
+use crate::signals::{RevisionKey, SignalMap};
 
 use super::{scraped_from, shown, Observation};
 
-/// Polls `server` through its group's reading; `detected` is the kind a readiness check just
+/// Polls `server` through its group's reading, as the kind of servers its Prometheus scrapes
+/// (`source`: that kind and its signal map); `detected` is the kind a readiness check just
 /// detected, if one did.
 pub(super) async fn observe(
     http: &ServerHttp,
     server: &Server,
     known: &[RevisionKey],
     timeout: Duration,
-    shared: Shared<'_>,
+    (shared, (source_kind, map)): (Shared<'_>, (ServerKind, &SignalMap)),
     detected: Option<ServerKind>,
 ) -> Observation {
-    let Some((source_kind, map)) = server.source_kind.and_then(|kind| Some((kind, kind.signal_map()?))) else {
-        return Observation::down(
-            "no source kind: edit the server to say what kind of servers Prometheus scrapes".into(),
-        );
-    };
     let matchers = match selector::parse(server.selector.as_deref().unwrap_or_default()) {
         Ok(matchers) => matchers,
         Err(reason) => return Observation::down(format!("the selector is not valid: {reason}")),
