@@ -463,48 +463,113 @@ async fn a_target_that_refuses_hangs_or_ignores_a_change_never_leaves_the_rollou
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn of_two_engines_on_one_database_exactly_one_drives_and_the_other_takes_over_when_it_stops() {
+async fn of_two_engines_on_one_database_exactly_one_drives_the_other_acts_through_it_and_takes_over_when_it_stops() {
     let fleet = fleet(Scenario::Healthy).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let db = vigil_tests::store(dir.path()).await;
-    let (desktop, collector) = (engine(&fleet, &db).await, engine(&fleet, &db).await);
+    let (desktop, cli) = (engine(&fleet, &db).await, engine(&fleet, &db).await);
     let desktop_driver = desktop.rollouts().start_driver();
     let holder = wait_for("a driver to take the lease", Duration::from_secs(5), || async {
         desktop.rollouts().lease().await.expect("lease").map(|(holder, _)| holder)
     })
     .await;
     assert_eq!(holder, desktop.rollouts().holder());
-    let collector_driver = collector.rollouts().start_driver();
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (still, _) = collector.rollouts().lease().await.expect("lease").expect("held");
-    assert_eq!(still, desktop.rollouts().holder(), "the second engine does not drive while the first does");
 
-    // The collector acts through the store: a start is recorded and the driver sets its first
-    // step; an action at the target itself is refused, naming who drives.
-    collector.polling().check_all().await.expect("a poll");
-    seen(&collector).await;
-    collector.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 3600, 1)).await.expect("plan");
-    let started = collector.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await;
+    // The other engine acts through the store: a start is recorded and the driver sets its
+    // first step; an abort is asked of the driver, which does it at the router and answers.
+    cli.polling().check_all().await.expect("a poll");
+    seen(&cli).await;
+    cli.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 100], 3600, 1)).await.expect("plan");
+    let started = cli.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await;
     let id = started.expect("a start is recorded through the store").rollout.id;
     let view = wait_for("the driver to set the first step", Duration::from_secs(5), || async {
-        let view = collector.rollouts().view(id).await.ok()?;
+        let view = cli.rollouts().view(id).await.ok()?;
         (view.rollout.weight == 25).then_some(view)
     })
     .await;
     assert_eq!(view.rollout.state, RolloutState::Running);
-    let abort = collector.rollouts().abort(&engineer(), id, Some("wrong build")).await.unwrap_err().to_string();
-    assert!(abort.contains(desktop.rollouts().holder()), "names who drives: {abort}");
+    let (still, _) = cli.rollouts().lease().await.expect("lease").expect("held");
+    assert_eq!(still, desktop.rollouts().holder(), "the other engine does not drive while the first does");
+    let aborted = cli.rollouts().abort(&engineer(), id, Some("wrong build")).await.expect("the driver aborts it");
+    assert_eq!(aborted.rollout.state, RolloutState::Aborted);
+    assert_eq!(router_weights(&fleet).await, json!({"12": 100, "13": 0}), "read back at the router");
+    let entry =
+        cli.audit_log(20).await.expect("trail").into_iter().find(|e| e.action == "rollout.abort").expect("abort");
+    let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
+    assert_eq!((entry.actor.as_str(), detail["engine"].as_str()), ("ada", Some(desktop.rollouts().holder())));
 
-    // The desktop quits: its lease lapses and the collector takes over.
+    // The desktop quits: its lease lapses, the other engine takes over and drives.
     drop(desktop_driver);
-    wait_for("the collector to take over", Duration::from_secs(20), || async {
-        let (holder, _) = collector.rollouts().lease().await.ok()??;
-        (holder == collector.rollouts().holder()).then_some(())
+    let cli_driver = cli.rollouts().start_driver();
+    wait_for("the other engine to take over", Duration::from_secs(20), || async {
+        let (holder, _) = cli.rollouts().lease().await.ok()??;
+        (holder == cli.rollouts().holder()).then_some(())
     })
     .await;
-    collector.rollouts().abort(&engineer(), id, Some("wrong build")).await.expect("the new driver acts");
-    assert_eq!(router_weights(&fleet).await, json!({"12": 100, "13": 0}));
-    drop(collector_driver);
+    let again = cli.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await.expect("a start").rollout.id;
+    until(&cli, again, "the new driver to set the first step", Duration::from_secs(5), |v| v.rollout.weight == 25)
+        .await;
+    assert_eq!(router_weights(&fleet).await, json!({"12": 75, "13": 25}));
+    drop(cli_driver);
+    fleet.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_collector_holding_the_models_server_drives_its_rollout_and_the_survivor_takes_it_over_when_it_dies() {
+    let fleet = fleet(Scenario::Healthy).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = vigil_tests::store(dir.path()).await;
+    let (a, b, desktop) = (engine(&fleet, &db).await, engine(&fleet, &db).await, engine(&fleet, &db).await);
+    let churn = fleet.servers().into_iter().find(|s| s.name == "churn").expect("churn");
+    a.servers().add(NewServer { name: churn.name, base_url: churn.url, ..Default::default() }).await.expect("churn");
+    let (poller_a, poller_b) = (a.polling().start(), b.polling().start());
+    let holder_of_fraud = wait_for("each collector to hold one server", Duration::from_secs(15), || async {
+        let shares = a.polling().collectors().await.ok()?;
+        let live: Vec<_> = shares.iter().filter(|s| s.alive && s.servers.len() == 1).collect();
+        let fraud = live.iter().find(|s| s.servers == ["fraud"])?;
+        (live.len() == 2).then(|| fraud.holder.clone())
+    })
+    .await;
+    let (owner, owner_poller, other, other_poller) = match holder_of_fraud == a.rollouts().holder() {
+        true => (&a, poller_a, &b, poller_b),
+        false => (&b, poller_b, &a, poller_a),
+    };
+    // The other collector takes the rollout lease first, so what drives fraud is the server's lease.
+    let other_driver = other.rollouts().start_driver();
+    wait_for("the other collector to hold the rollout lease", Duration::from_secs(5), || async {
+        let (holder, _) = other.rollouts().lease().await.ok()??;
+        (holder == other.rollouts().holder()).then_some(())
+    })
+    .await;
+    let owner_driver = owner.rollouts().start_driver();
+    seen(&desktop).await;
+    desktop.rollouts().set_plan(&engineer(), "fraud", plan(&[25, 50, 100], 3600, 1)).await.expect("plan");
+    let id = desktop.rollouts().start(&engineer(), "fraud", "13", Some("12"), None).await.expect("start").rollout.id;
+    until(&desktop, id, "fraud's collector to set the first step", Duration::from_secs(5), |v| v.rollout.weight == 25)
+        .await;
+    let engine_of = |action: &'static str| {
+        let desktop = desktop.clone();
+        async move {
+            let trail = desktop.audit_log(50).await.expect("trail");
+            let entry = trail.into_iter().find(|e| e.action == action).expect("on the trail");
+            let detail: Value = serde_json::from_str(&entry.detail).expect("detail");
+            detail["engine"].as_str().unwrap_or_default().to_owned()
+        }
+    };
+    assert_eq!(engine_of("rollout.step").await, owner.rollouts().holder(), "driven by the holder of fraud's lease");
+
+    // fraud's collector dies (no goodbye): the survivor takes the server, then its rollout.
+    drop((owner_poller, owner_driver));
+    wait_for("the survivor to hold fraud", Duration::from_secs(10), || async {
+        let shares = other.polling().collectors().await.ok()?;
+        shares.iter().any(|s| s.alive && s.holder == other.rollouts().holder() && s.servers.len() == 2).then_some(())
+    })
+    .await;
+    let promoted = desktop.rollouts().promote(&engineer(), id, false, None).await.expect("promoted by the survivor");
+    assert_eq!(promoted.rollout.weight, 50);
+    assert_eq!(router_weights(&fleet).await, json!({"12": 50, "13": 50}), "read back at the router");
+    assert_eq!(engine_of("rollout.step").await, other.rollouts().holder(), "the survivor drives it now");
+    drop((other_driver, other_poller));
     fleet.stop().await;
 }
 

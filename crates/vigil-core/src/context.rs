@@ -31,10 +31,12 @@ pub struct Context {
     catalog_edited: Arc<Notify>,
     /// On PostgreSQL: where this engine's events go to the other engines on the database.
     team: Option<Arc<Team>>,
+    /// This engine's name among the engines sharing the store (`host/pid/nonce`): on its
+    /// collector's heartbeat, its duties and the rollout lease.
+    holder: Arc<str>,
 }
 
 impl Context {
-    /// A context over an open database.
     /// A context over an open database. `team_url`: on PostgreSQL, the URL (with its password)
     /// to listen on for the other engines' events.
     pub(crate) fn new(
@@ -45,7 +47,14 @@ impl Context {
     ) -> Context {
         let (events, _) = broadcast::channel(CHANNEL_CAPACITY);
         let team = team_url.map(|url| Arc::new(Team::start(pool.clone(), url, events.clone())));
-        Context { pool, http, events, options: Arc::new(options), catalog_edited: Arc::default(), team }
+        let holder = format!("{}/{}/{:08x}", hostname(), std::process::id(), getrandom::u32().unwrap_or_default());
+        let options = Arc::new(options);
+        Context { pool, http, events, options, catalog_edited: Arc::default(), team, holder: holder.into() }
+    }
+
+    /// This engine's name among the engines sharing the store.
+    pub(crate) fn holder(&self) -> &str {
+        &self.holder
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {
@@ -165,4 +174,14 @@ impl DerefMut for Write<'_> {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         &mut self.tx
     }
+}
+
+/// This machine's name, for telling engines apart in the store.
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|name| name.trim().chars().take(64).collect())
+        .filter(|name: &String| !name.is_empty())
+        .unwrap_or_else(|| "vigil".to_owned())
 }

@@ -69,7 +69,7 @@ pub const TABLES: &[&str] = &[
 ];
 
 /// Tables that belong to the running processes, not the history: never copied.
-pub const RUNTIME_TABLES: &[&str] = &["collectors", "server_leases", "duties"];
+pub const RUNTIME_TABLES: &[&str] = &["collectors", "server_leases", "duties", "rollout_requests"];
 
 /// Rows a single insert carries (well under PostgreSQL's 65,535 parameters).
 const ROWS_PER_INSERT: usize = 200;

@@ -17,6 +17,7 @@ use super::lifecycle::{self, Alert, AlertState, Notice, Observation, Timing};
 use super::queries::{self, HistoryEntry, StoredAlert};
 use super::rules::{AlertRule, Condition, Signal};
 use super::silences::{self, Silence};
+use crate::duties::Scope;
 use crate::Result;
 
 /// The half-life of the level a "rises" condition compares with.
@@ -29,16 +30,21 @@ pub struct RoundOutcome {
     pub firing: usize,
 }
 
-/// Evaluates every rule at `now` and stores what changed.
-pub async fn round(
+/// Evaluates every rule at `now` on the servers `scope` covers and stores what changed; the
+/// alerts of other servers are left to the engines whose work they are.
+pub(crate) async fn round(
     conn: &mut AnyConnection,
     rules: &[AlertRule],
     facts: &Facts,
     baselines: &Baselines,
-    now: DateTime<Utc>,
+    (now, scope): (DateTime<Utc>, &Scope),
 ) -> Result<RoundOutcome> {
-    let mut stored: HashMap<(i64, String), StoredAlert> =
-        queries::alerts(conn).await?.into_iter().map(|a| ((a.rule_id, a.subject.clone()), a)).collect();
+    let mut stored: HashMap<(i64, String), StoredAlert> = queries::alerts(conn)
+        .await?
+        .into_iter()
+        .filter(|alert| scope.covers(alert.server.as_deref()))
+        .map(|a| ((a.rule_id, a.subject.clone()), a))
+        .collect();
     let silences: Vec<Silence> = silences::current(conn, now).await?.into_iter().filter(|s| s.is_active(now)).collect();
     let mut outcome = RoundOutcome::default();
     for rule in rules.iter().filter(|rule| rule.draft.enabled) {
@@ -46,7 +52,8 @@ pub async fn round(
             for_duration: Duration::seconds(i64::try_from(rule.draft.for_secs).unwrap_or(i64::MAX / 2_000)),
             keep_firing_for: Duration::seconds(i64::try_from(rule.draft.keep_firing_secs).unwrap_or(i64::MAX / 2_000)),
         };
-        for sample in facts.samples(&rule.draft.signal, &rule.draft.condition, &rule.draft.scope) {
+        let samples = facts.samples(&rule.draft.signal, &rule.draft.condition, &rule.draft.scope);
+        for sample in samples.into_iter().filter(|sample| scope.covers(Some(&sample.subject.server))) {
             let subject = sample.subject;
             let key = subject.key();
             let previous = stored.remove(&(rule.id, key.clone()));

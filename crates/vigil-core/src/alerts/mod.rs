@@ -35,6 +35,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 
 use crate::context::Context;
+use crate::duties::Scope;
 use crate::events::EngineEvent;
 use crate::performance::report::PerformanceReport;
 use crate::{Result, VigilError};
@@ -199,9 +200,14 @@ impl Alerts {
         receivers::deliveries(&mut *self.context.pool().acquire().await?, i64::from(limit)).await
     }
 
-    /// Evaluates every rule on the fleet as stored at `now`, in one write; announces
+    /// Evaluates every rule on the whole fleet as stored at `now`, in one write; announces
     /// `AlertsChanged` when an alert fired, resolved or lost its data.
     pub async fn evaluate(&self, now: DateTime<Utc>) -> Result<RoundOutcome> {
+        self.evaluate_in(now, &Scope::AllBut(Default::default())).await
+    }
+
+    /// Evaluates every rule at `now` on the servers `scope` covers, and stores what changed.
+    pub(crate) async fn evaluate_in(&self, now: DateTime<Utc>, scope: &Scope) -> Result<RoundOutcome> {
         let rules = self.current_rules().await?;
         let pool = self.context.pool();
         let wanted = facts::Wanted::by(&rules);
@@ -216,7 +222,7 @@ impl Alerts {
             *baselines = Baselines::read(&mut *pool.acquire().await?, now).await?;
         }
         let mut write = self.context.write().await?;
-        let outcome = evaluate::round(&mut write, &rules, &facts, &baselines, now).await?;
+        let outcome = evaluate::round(&mut write, &rules, &facts, &baselines, (now, scope)).await?;
         if !outcome.changes.is_empty() {
             write.announce(EngineEvent::AlertsChanged);
         }

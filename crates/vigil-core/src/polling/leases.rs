@@ -29,14 +29,10 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    /// A collector polling every `interval`: its heartbeat lasts an interval (at least 2 s).
-    pub(crate) fn new(interval: Duration) -> Collector {
-        let host = hostname();
-        let nonce = getrandom::u32().unwrap_or_default();
-        Collector {
-            holder: format!("{host}/{}/{nonce:08x}", std::process::id()),
-            ttl: interval.max(Duration::from_secs(2)),
-        }
+    /// The engine `holder` as a collector polling every `interval`: its heartbeat lasts an
+    /// interval (at least 2 s).
+    pub(crate) fn new(holder: &str, interval: Duration) -> Collector {
+        Collector { holder: holder.to_owned(), ttl: interval.max(Duration::from_secs(2)) }
     }
 
     /// How often the heartbeat is renewed (and servers taken or given back): a third of its
@@ -152,14 +148,4 @@ pub(crate) async fn shares(pool: &AnyPool) -> Result<Vec<CollectorShare>> {
     }
     shares.sort_by_key(|share| !share.alive);
     Ok(shares)
-}
-
-/// This machine's name, for telling collectors apart in the store.
-fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|name| name.trim().chars().take(64).collect())
-        .filter(|name: &String| !name.is_empty())
-        .unwrap_or_else(|| "collector".to_owned())
 }

@@ -190,7 +190,7 @@ impl Polling {
     pub fn start(&self) -> PollerHandle {
         let (finished, arrivals) = mpsc::channel(MAX_BATCH * 2);
         let stats = Arc::new(PollStats::default());
-        let collector = Arc::new(Collector::new(self.context().options().poll_interval));
+        let collector = Arc::new(Collector::new(self.context().holder(), self.context().options().poll_interval));
         PollerHandle {
             scheduler: tokio::spawn(schedule::run(self.clone(), collector.clone(), finished, stats.clone())),
             recorder: Some(tokio::spawn(record::arrivals(self.clone(), arrivals))),

@@ -3,15 +3,18 @@
 //! rollout's state and the model's policy, done (at the target, confirmed by reading back) and
 //! audited with the person, their role, their reason and the evidence in view.
 //!
-//! An engine acts at a target only while it holds the lease; one that does not (the CLI beside
-//! a running collector) records what was asked (a sign-off, a pause) for the driver to act on.
+//! An engine changes a target only for a rollout it drives (`drive.rs`); one that does not (a
+//! desktop in team mode, the CLI beside a running collector) records what was asked (a
+//! sign-off, a pause) for the driver to act on, and asks the driver to make a change at the
+//! target through the store (`requests.rs`), waiting for its answer.
 
 use chrono::Utc;
 use serde_json::json;
 
-use super::drive::{subject, with_evidence, Ending};
+use super::drive::{subject, with_evidence};
 use super::people::Person;
 use super::record::{Rollout, RolloutState};
+use super::requests::Change;
 use super::view::RolloutView;
 use super::{model_name, queries, Rollouts};
 use crate::{Result, VigilError};
@@ -156,10 +159,7 @@ impl Rollouts {
         write.commit().await?;
         if !approved {
             let reason = format!("rejected by {}: {}", person.describe(), reason.unwrap_or_default());
-            self.act(rollout, |rollouts, rollout| async move {
-                rollouts.end(rollout, Ending::Aborted, None, &reason).await
-            })
-            .await?;
+            self.act(&rollout, Change::Abort { reason }, None).await?;
         } else {
             self.act_now().await;
         }
@@ -192,12 +192,7 @@ impl Rollouts {
             return Err(VigilError::Conflict { field: "rollout", message });
         }
         let _ = reason;
-        let person = person.clone();
-        self.act(
-            rollout,
-            move |rollouts, rollout| async move { rollouts.enter_step(rollout, index, Some(&person)).await },
-        )
-        .await?;
+        self.act(&rollout, Change::EnterStep { step: index }, Some(person)).await?;
         self.view(id).await
     }
 
@@ -215,13 +210,8 @@ impl Rollouts {
         }
         let view = self.set_state(person, id, RolloutState::Running, "rollout.resume", reason).await?;
         let step = view.rollout.step.max(0) as usize;
-        let person = person.clone();
         let rollout = self.active(id).await?;
-        self.act(
-            rollout,
-            move |rollouts, rollout| async move { rollouts.enter_step(rollout, step, Some(&person)).await },
-        )
-        .await?;
+        self.act(&rollout, Change::EnterStep { step }, Some(person)).await?;
         self.view(id).await
     }
 
@@ -254,11 +244,7 @@ impl Rollouts {
     pub async fn abort(&self, person: &Person, id: i64, reason: Option<&str>) -> Result<RolloutView> {
         let rollout = self.active(id).await?;
         let reason = reason.unwrap_or_default().to_owned();
-        let person = person.clone();
-        self.act(rollout, move |rollouts, rollout| async move {
-            rollouts.end(rollout, Ending::Aborted, Some(&person), &reason).await
-        })
-        .await?;
+        self.act(&rollout, Change::Abort { reason }, Some(person)).await?;
         self.view(id).await
     }
 
@@ -281,23 +267,14 @@ impl Rollouts {
         }
         let latest =
             queries::list(&mut *self.context.pool().acquire().await?, Some(model), 1).await?.into_iter().next();
-        let Some(mut rollout) = latest else {
+        let Some(rollout) = latest else {
             return Err(VigilError::NotFound(format!("{model} has had no rollout yet; start one first.")));
         };
         let to = to.map(str::to_owned).unwrap_or_else(|| rollout.stable.clone());
         self.known_revision(model, &to).await?;
         let reason = reason.unwrap_or_default().to_owned();
-        if !rollout.state.active() {
-            // A rollout that ended (promoted, or failed going back) is reverted as a whole.
-            rollout.state = RolloutState::Paused;
-        }
-        let person = person.clone();
-        let id = rollout.id;
-        self.act(rollout, move |rollouts, rollout| async move {
-            rollouts.end(rollout, Ending::RolledBack { to }, Some(&person), &reason).await
-        })
-        .await?;
-        self.view(id).await
+        self.act(&rollout, Change::RollBack { to, reason }, Some(person)).await?;
+        self.view(rollout.id).await
     }
 
     /// The rollout `id`, which must be under way.
@@ -328,38 +305,27 @@ impl Rollouts {
         ))
     }
 
-    /// Does `change` to `rollout` now when this engine drives (or can take the lease); otherwise
-    /// refuses, naming who drives, since only the driver acts at targets.
-    async fn act<F, Fut>(&self, rollout: Rollout, change: F) -> Result<()>
-    where
-        F: FnOnce(Rollouts, Rollout) -> Fut,
-        Fut: std::future::Future<Output = Result<()>>,
-    {
-        if !self.hold_lease().await? {
-            let holder = self.lease().await?.map(|(holder, _)| holder).unwrap_or_default();
-            let message = format!(
-                "Another Vigil ({holder}) drives rollouts on this database, so only it changes targets; \
-                 ask there, or stop it and try again."
-            );
-            return Err(VigilError::Conflict { field: "rollout", message });
-        }
-        let acting = self.shared.acting.lock().await;
-        // Read again under the lock: the driver may have moved it meanwhile.
-        let current = queries::get(&mut *self.context.pool().acquire().await?, rollout.id).await?;
-        let current = if current.state.active() { current } else { rollout };
-        let done = change(self.clone(), current).await;
-        drop(acting);
+    /// Makes `change` to `rollout` as `person` asked: here when this engine drives it (taking
+    /// the lease if it is free), otherwise through the store by the engine that does.
+    async fn act(&self, rollout: &Rollout, change: Change, person: Option<&Person>) -> Result<()> {
+        let on_duty = self.hold_lease().await?;
+        let scope = self.scope(on_duty).await?;
+        let done = if self.drives(&scope, rollout).await? {
+            let _acting = self.shared.acting.lock().await;
+            self.execute(rollout.id, change, person).await
+        } else {
+            self.ask(rollout, change, person).await
+        };
         self.let_lease_go().await;
         done
     }
 
     /// Drives once now, when this engine drives, so a person's action shows at once.
     async fn act_now(&self) {
-        if self.hold_lease().await.unwrap_or(false) {
-            if let Err(err) = self.drive(None).await {
-                tracing::warn!("driving rollouts after an action failed: {err}");
-            }
-            self.let_lease_go().await;
+        let on_duty = self.hold_lease().await.unwrap_or(false);
+        if let Err(err) = self.drive(None, on_duty).await {
+            tracing::warn!("driving rollouts after an action failed: {err}");
         }
+        self.let_lease_go().await;
     }
 }

@@ -1,7 +1,11 @@
 //! Driving rollouts: each step's traffic set at the target and confirmed, gates measured at every
 //! stored poll of the model, steps advanced, sign-offs awaited, and failures rolled back or
-//! paused as the plan says. Exactly one engine drives the rollouts of a database: the one that
-//! holds the lease (`rollout_lease`), renewed while it runs and taken over once it lapses.
+//! paused as the plan says. Exactly one engine drives a rollout: the collector that holds the
+//! lease of its model's home server (`queries::home`), or, when no live collector does, the
+//! engine that holds the rollout lease (`rollout_lease`), renewed while it runs and taken over
+//! once it lapses (`duties.rs`). An engine that starts driving a rollout another drove first
+//! reads its target back (`reconcile`); it answers the requests of people who asked elsewhere
+//! (`requests.rs`).
 //!
 //! Every change at a target is made outside any transaction, confirmed by reading back, and only
 //! then recorded; a target that refuses, times out or reads back wrong leaves the rollout paused
@@ -20,6 +24,7 @@ use super::plan::Metric;
 use super::record::{Rollout, RolloutState};
 use super::targets::{self, TargetFailure, Traffic};
 use super::{notify, queries, Rollouts};
+use crate::duties::{self, Scope};
 use crate::events::EngineEvent;
 use crate::{Result, VigilError};
 
@@ -42,8 +47,7 @@ impl Rollouts {
     pub(super) async fn hold_lease(&self) -> Result<bool> {
         let now_ms = Utc::now().timestamp_millis();
         let mut write = self.context.write().await?;
-        let held =
-            queries::take_lease(&mut write, &self.shared.holder, now_ms, now_ms + LEASE.as_millis() as i64).await?;
+        let held = queries::take_lease(&mut write, self.holder(), now_ms, now_ms + LEASE.as_millis() as i64).await?;
         write.commit().await?;
         Ok(held)
     }
@@ -56,7 +60,7 @@ impl Rollouts {
         }
         let released = async {
             let mut write = self.context.write().await?;
-            queries::release_lease(&mut write, &self.shared.holder).await?;
+            queries::release_lease(&mut write, self.holder()).await?;
             write.commit().await
         };
         if let Err(err) = released.await {
@@ -64,12 +68,47 @@ impl Rollouts {
         }
     }
 
-    /// Drives every rollout under way once: `polled` names the servers whose polls were just
-    /// stored (their models' gates are measured), None on a tick.
-    pub async fn drive(&self, polled: Option<&[String]>) -> Result<()> {
+    /// Which servers' rollouts this engine drives now (`on_duty`: whether it holds the lease).
+    pub(super) async fn scope(&self, on_duty: bool) -> Result<Scope> {
+        duties::scope(self.context.pool(), self.holder(), on_duty).await
+    }
+
+    /// Whether `rollout` is this engine's to drive under `scope`.
+    pub(super) async fn drives(&self, scope: &Scope, rollout: &Rollout) -> Result<bool> {
+        let mut conn = self.context.pool().acquire().await?;
+        Ok(scope.covers(queries::home(&mut conn, &rollout.model, &rollout.stable).await?.as_deref()))
+    }
+
+    /// Drives once every rollout under way that is this engine's (`on_duty`: whether it holds
+    /// the lease), after answering what people asked of them elsewhere: `polled` names the
+    /// servers whose polls were just stored (their models' gates are measured), None on a tick.
+    pub async fn drive(&self, polled: Option<&[String]>, on_duty: bool) -> Result<()> {
         let _acting = self.shared.acting.lock().await;
         let active = queries::active(&mut *self.context.pool().acquire().await?).await?;
-        if active.is_empty() {
+        let requests = self.pending_requests().await?;
+        if active.is_empty() && requests.is_empty() {
+            return Ok(());
+        }
+        let scope = self.scope(on_duty).await?;
+        let mut mine = Vec::new();
+        for rollout in active {
+            if self.drives(&scope, &rollout).await? {
+                mine.push(rollout);
+            }
+        }
+        let newly: Vec<Rollout> = {
+            let mut before = self.shared.driven.lock().unwrap_or_else(|e| e.into_inner());
+            let newly = mine.iter().filter(|r| !before.contains(&r.id)).cloned().collect();
+            *before = mine.iter().map(|r| r.id).collect();
+            newly
+        };
+        let moved = self.reconcile(newly).await? + self.answer_requests(requests, &scope).await?;
+        if moved > 0 {
+            // Read again what reconciling and answering changed before driving on from it.
+            let active = queries::active(&mut *self.context.pool().acquire().await?).await?;
+            mine = active.into_iter().filter(|r| mine.iter().any(|m| m.id == r.id)).collect();
+        }
+        if mine.is_empty() {
             return Ok(());
         }
         let measured: HashSet<String> = match polled {
@@ -77,7 +116,7 @@ impl Rollouts {
             None => HashSet::new(),
         };
         let mut measured_only = Vec::new();
-        for rollout in active {
+        for rollout in mine {
             let measure = measured.contains(&rollout.model);
             match self.drive_one(rollout, measure).await {
                 Ok(Some(rollout)) => measured_only.push(rollout),
@@ -271,7 +310,12 @@ impl Rollouts {
             Ok(confirmed) => {
                 let now = Utc::now();
                 // The evidence the step was entered on, before the new step is measured afresh.
-                let detail = json!({ "step": index + 1, "weight": step.weight, "traffic": confirmed.describe() });
+                let detail = json!({
+                    "step": index + 1,
+                    "weight": step.weight,
+                    "traffic": confirmed.describe(),
+                    "engine": self.holder(),
+                });
                 let detail = with_evidence(detail, &rollout);
                 rollout.step = index as i32;
                 rollout.weight = step.weight;
@@ -326,7 +370,7 @@ impl Rollouts {
                 rollout.error = None;
                 rollout.ended_at = Some(now);
                 rollout.updated_at = now;
-                let detail = json!({ "serving": serve, "traffic": confirmed.describe(), "reason": reason });
+                let detail = json!({ "serving": serve, "traffic": confirmed.describe(), "reason": reason, "engine": self.holder() });
                 let detail = with_evidence(detail, &rollout);
                 let mut write = self.context.write().await?;
                 queries::update(&mut write, &rollout).await?;
@@ -386,13 +430,13 @@ impl Rollouts {
         Ok((targets::connect(&stored.spec, self.context.http().clone(), timeout), timeout))
     }
 
-    /// After taking the lease: each rollout under way is checked against what its target really
-    /// serves. A step whose change landed but was not recorded (the engine stopped in between)
-    /// is recorded; anything else unexpected pauses the rollout, saying what the target serves.
-    pub(super) async fn reconcile(&self) -> Result<()> {
-        let _acting = self.shared.acting.lock().await;
-        let active = queries::active(&mut *self.context.pool().acquire().await?).await?;
-        for mut rollout in active.into_iter().filter(|r| r.step >= 0 && r.state != RolloutState::Paused) {
+    /// Before driving rollouts another engine drove (or none, since a restart): each is checked
+    /// against what its target really serves. A step whose change landed but was not recorded
+    /// (the engine stopped in between) is recorded; anything else unexpected pauses the rollout,
+    /// saying what the target serves. The caller holds the acting lock. Returns how many moved.
+    pub(super) async fn reconcile(&self, rollouts: Vec<Rollout>) -> Result<usize> {
+        let mut moved = 0;
+        for mut rollout in rollouts.into_iter().filter(|r| r.step >= 0 && r.state != RolloutState::Paused) {
             let Ok(serving) = self.read_target(&rollout.model).await else { continue };
             if serving == rollout.traffic() {
                 continue;
@@ -418,6 +462,7 @@ impl Rollouts {
                     json!({ "serving": serving.describe(), "recorded_step": next + 1 }),
                 )
                 .await?;
+                moved += 1;
             } else {
                 rollout.state = RolloutState::Paused;
                 rollout.reason = Some(format!(
@@ -426,9 +471,10 @@ impl Rollouts {
                     rollout.traffic().describe()
                 ));
                 self.save_with(rollout, "rollout.pause", json!({ "serving": serving.describe() })).await?;
+                moved += 1;
             }
         }
-        Ok(())
+        Ok(moved)
     }
 }
 
@@ -473,8 +519,9 @@ pub(super) fn with_evidence(detail: serde_json::Value, rollout: &Rollout) -> ser
     detail
 }
 
-/// Drives rollouts until dropped: renews the lease every tick, reconciles when it takes it,
-/// measures gates when polls are stored, and looks for new work each tick.
+/// Drives rollouts until dropped: renews the lease every few ticks, drives this engine's
+/// rollouts (reconciling those new to it), measures gates when polls are stored, and looks for
+/// new work and requests each tick.
 pub struct RolloutDriver(tokio::task::JoinHandle<()>);
 
 impl Drop for RolloutDriver {
@@ -504,21 +551,13 @@ pub(super) fn start(rollouts: Rollouts) -> RolloutDriver {
             let renew_now = polled.is_none() && tick_count % RENEW_EVERY_TICKS == 0;
             tick_count += u64::from(polled.is_none());
             if renew_now {
-                let held = rollouts.hold_lease().await.unwrap_or_else(|err| {
+                holding = rollouts.hold_lease().await.unwrap_or_else(|err| {
                     tracing::warn!("the rollout lease could not be renewed: {err}");
                     false
                 });
-                if held && !holding {
-                    if let Err(err) = rollouts.reconcile().await {
-                        tracing::warn!("reading rollouts' targets back failed: {err}");
-                    }
-                }
-                holding = held;
             }
-            if holding {
-                if let Err(err) = rollouts.drive(polled.as_deref()).await {
-                    tracing::warn!("driving rollouts failed: {err}");
-                }
+            if let Err(err) = rollouts.drive(polled.as_deref(), holding).await {
+                tracing::warn!("driving rollouts failed: {err}");
             }
         }
     }))

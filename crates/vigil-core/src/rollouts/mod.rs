@@ -5,7 +5,8 @@
 //!
 //! [`Rollouts`] is the domain's one front. Below it: `plan` (steps and gates), `gates` (measuring
 //! a step), `people` (profiles, roles, policies), `targets` (one file per kind of target),
-//! `drive` (the driver and its lease), `notify` (a policy's webhook for sign-offs), `actions`
+//! `drive` (the driver, which rollouts are whose, and the lease), `requests` (changes asked of a
+//! rollout another engine drives), `notify` (a policy's webhook for sign-offs), `actions`
 //! (what people ask), `view` (what is shown), `history` (a model's deployment history and the
 //! reports), and `queries` (every statement on the rollout tables).
 
@@ -18,6 +19,7 @@ pub mod people;
 pub mod plan;
 pub(crate) mod queries;
 pub mod record;
+mod requests;
 pub mod targets;
 pub mod view;
 
@@ -43,13 +45,13 @@ pub struct Rollouts {
 }
 
 struct Shared {
-    /// Who this engine is, for the lease.
-    holder: String,
     /// Held while acting on rollouts, so that this engine's driver and a person's action never
     /// change one rollout at once.
     acting: tokio::sync::Mutex<()>,
     /// Whether this engine runs a driver (and so keeps the lease between actions).
     driving: std::sync::atomic::AtomicBool,
+    /// The rollouts this engine drove in its last round: one new to it is read back first.
+    driven: std::sync::Mutex<std::collections::HashSet<i64>>,
 }
 
 /// How long a target call may take unless its target says otherwise.
@@ -57,13 +59,8 @@ pub const DEFAULT_TARGET_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Rollouts {
     pub(crate) fn new(context: Context) -> Rollouts {
-        let mut nonce = [0u8; 8];
-        let _ = getrandom::fill(&mut nonce);
-        let holder = format!("{}@{}#{}", crate::options::os_user(), std::process::id(), hex(&nonce));
-        Rollouts {
-            context,
-            shared: Arc::new(Shared { holder, acting: tokio::sync::Mutex::new(()), driving: Default::default() }),
-        }
+        let shared = Shared { acting: Default::default(), driving: Default::default(), driven: Default::default() };
+        Rollouts { context, shared: Arc::new(shared) }
     }
 
     /// Starts driving rollouts in the background (when this engine holds, or can take, the
@@ -185,9 +182,9 @@ impl Rollouts {
         queries::lease(&mut *self.context.pool().acquire().await?).await
     }
 
-    /// This engine's name on the lease.
+    /// This engine's name on the lease (and on its collector's heartbeat).
     pub fn holder(&self) -> &str {
-        &self.shared.holder
+        self.context.holder()
     }
 }
 
@@ -205,8 +202,4 @@ fn model_name(model: &str) -> Result<&str> {
         return Err(VigilError::invalid("model", "Name the model as its server serves it (1 to 256 characters)."));
     }
     Ok(model)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

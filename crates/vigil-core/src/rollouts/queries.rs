@@ -424,6 +424,21 @@ pub async fn remove_profile(conn: &mut AnyConnection, name: &str) -> Result<bool
     Ok(sqlx::query("DELETE FROM profiles WHERE name = $1").bind(name).execute(conn).await?.rows_affected() > 0)
 }
 
+/// The server whose work `model`'s rollout over `stable` is (its *home*, `duties.rs`): the first
+/// server (by id) seen serving the stable revision, else the first serving the model. None when
+/// no server Vigil polls serves it.
+pub async fn home(conn: &mut AnyConnection, model: &str, stable: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT s.name FROM models m JOIN servers s ON s.id = m.server_id
+         LEFT JOIN revisions v ON v.model_id = m.id AND v.version = $2
+         WHERE m.name = $1 ORDER BY CASE WHEN v.model_id IS NULL THEN 1 ELSE 0 END, s.id LIMIT 1",
+    )
+    .bind(model)
+    .bind(stable)
+    .fetch_optional(conn)
+    .await?)
+}
+
 /// Takes or renews the lease for `holder` until `expires_at_ms`, when it is free, expired by
 /// `now_ms`, or already `holder`'s. Returns whether `holder` holds it.
 pub async fn take_lease(conn: &mut AnyConnection, holder: &str, now_ms: i64, expires_at_ms: i64) -> Result<bool> {
