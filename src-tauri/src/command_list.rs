@@ -80,6 +80,8 @@ macro_rules! command_list {
             server_add,
             server_remove,
             server_update,
+            store_choose,
+            store_settings,
             target_remove,
             target_set,
             targets_list,

@@ -37,6 +37,7 @@ pub use crate::cost::*;
 use crate::demo::{Demo, DemoStatus};
 pub use crate::performance::*;
 pub use crate::preflight::*;
+pub use crate::store_choice::*;
 
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 

@@ -23,6 +23,7 @@ mod ingest;
 mod lean;
 mod performance;
 mod preflight;
+mod store_choice;
 
 use std::process::ExitCode;
 
@@ -70,6 +71,7 @@ fn main() -> ExitCode {
     lean::limit_malloc_arenas();
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
+    let chosen_elsewhere = store_choice::ChosenElsewhere(vigil_core::store::chosen_elsewhere(args.db.as_deref()));
     let opened = tauri::async_runtime::block_on(async {
         let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?)
             .poll_every(args.poll_interval)?;
@@ -95,6 +97,7 @@ fn main() -> ExitCode {
             app.manage(cost::RunningLoadTest::default());
             app.manage(preflight::RunningParity::default());
             app.manage(ingest);
+            app.manage(chosen_elsewhere);
             forward::start(app.handle());
             // On a team's PostgreSQL the collectors poll, drive rollouts and evaluate alerts;
             // this desktop reads, acts through the store and hears of changes by events.

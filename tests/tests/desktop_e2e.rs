@@ -138,7 +138,24 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
 
     // Settings shows it running with its scenarios and servers; Stop closes its ports.
     app.click(r#"[data-testid="nav-settings"]"#).await;
-    app.wait_for_text(r#"[data-testid="demo-state"]"#, "Running", Duration::from_secs(5)).await;
+    // The demo's state is read when Settings opens; under a full test run that read can be slow.
+    app.wait_for_text(r#"[data-testid="demo-state"]"#, "Running", Duration::from_secs(15)).await;
+
+    // The store: this window's file, given by VIGIL_DB (which comes first); a team store that
+    // does not answer is refused in the database's own words, and nothing is kept.
+    app.wait_for_text(r#"[data-testid="store-current"]"#, &app.db_path.display().to_string(), Duration::from_secs(5))
+        .await;
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    app.type_into(r#"[data-testid="store-db-input"]"#, &format!("postgres://ada@127.0.0.1:{closed}/vigil")).await;
+    app.click(r#"[data-testid="store-use-team"]"#).await;
+    let refused = vigil_tests::wait_for("the store refused", Duration::from_secs(10), || async {
+        text_of(&app, r#"[data-testid="store-error"]"#).await
+    })
+    .await;
+    assert!(refused.contains("could not connect") && refused.contains("Connection refused"), "{refused}");
+    let elsewhere = text_of(&app, r#"[data-testid="store-elsewhere"]"#).await.unwrap_or_default();
+    assert!(elsewhere.contains("VIGIL_DB"), "{elsewhere}");
+    app.screenshot("settings-store");
     let scenarios = text_of(&app, r#"[data-testid="demo-scenarios"]"#).await.unwrap_or_default();
     for scenario in ["healthy", "drift", "bad-canary"] {
         assert!(scenarios.contains(scenario), "{scenarios}");

@@ -60,12 +60,15 @@ use crate::rollouts::targets::{Capabilities, KserveSpec, TargetSpec, TorchServeS
 use crate::rollouts::view::RolloutView;
 use crate::rollouts::{RolloutAction, StoredTarget};
 use crate::servers::{NewServer, Server};
+use crate::store::choice::{StoreChoice, StoreSettings};
 
 /// The contents of `ui/src/lib/bindings.ts`.
 pub fn typescript() -> String {
     let config = Config::default();
     let declarations = [
         AppInfo::decl(&config),
+        StoreChoice::decl(&config),
+        StoreSettings::decl(&config),
         ErrorCode::decl(&config),
         ErrorPayload::decl(&config),
         HealthState::decl(&config),

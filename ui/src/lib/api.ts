@@ -56,6 +56,8 @@ import type {
   Server,
   Silence,
   SilenceDraft,
+  StoreChoice,
+  StoreSettings,
   StoredTarget,
   TargetSpec,
 } from "./bindings";
@@ -109,6 +111,10 @@ export const DEMO_EVENT = "demo";
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  /** The store this window opened, and the team store chosen in Settings. */
+  storeSettings: () => call<StoreSettings>("store_settings"),
+  /** Keeps `choice` (null: this computer's own file) once its database answers; the window then restarts on it. */
+  storeChoose: (choice: StoreChoice | null) => call<StoreSettings>("store_choose", { choice }),
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   /** Every model with its revisions' roles and traffic split, combined figures, status and sentence. */

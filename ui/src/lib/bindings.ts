@@ -2,6 +2,35 @@
 
 export type AppInfo = { version: string, db_path: string, poll_interval_secs: number, request_timeout_secs: number, };
 
+export type StoreChoice = { 
+/**
+ * `postgres://USER@HOST:PORT/DATABASE`, without a password.
+ */
+db: string, 
+/**
+ * Where the password is read from: `env:NAME` or `keyring:NAME`; None when it needs none.
+ */
+db_password: string | null, };
+
+export type StoreSettings = { 
+/**
+ * The store this instance opened: a file's path, or the team's URL.
+ */
+current: string, 
+/**
+ * Whether it is a team's PostgreSQL.
+ */
+team: boolean, 
+/**
+ * The team store chosen in Settings, if any.
+ */
+saved: StoreChoice | null, 
+/**
+ * What chose the store instead (`--db`, `VIGIL_DB`): a choice made in Settings applies only
+ * when Vigil starts without it.
+ */
+chosen_elsewhere: string | null, };
+
 export type ErrorCode = "invalid_input" | "conflict" | "not_found" | "database" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, 

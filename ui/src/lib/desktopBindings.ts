@@ -70,6 +70,8 @@ export const COMMANDS = [
   "server_add",
   "server_remove",
   "server_update",
+  "store_choose",
+  "store_settings",
   "target_remove",
   "target_set",
   "targets_list",

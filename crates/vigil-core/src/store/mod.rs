@@ -8,6 +8,7 @@
 //! query module beside its types (ARCHITECTURE.md lists them); this module only owns the pool,
 //! the migrations and where the store lives.
 
+pub mod choice;
 pub mod sql;
 pub mod testing;
 pub mod values;
@@ -119,24 +120,39 @@ pub fn default_db_path() -> Result<PathBuf> {
 /// The environment variable that gives a team database's password by reference.
 pub const DB_PASSWORD_ENV: &str = "VIGIL_DB_PASSWORD";
 
-/// Resolves where the store is: an explicit `--db` first, then `VIGIL_DB`, then the default
-/// file; a PostgreSQL password by reference from `--db-password`, else `VIGIL_DB_PASSWORD`.
+/// Resolves where the store is: an explicit `--db` first, then `VIGIL_DB`, then the team store
+/// chosen in the desktop's Settings (`choice.rs`), then the default file; a PostgreSQL password
+/// by reference from `--db-password`, else `VIGIL_DB_PASSWORD`, else the chosen store's.
 pub fn resolve(explicit: Option<&str>, password: Option<&str>) -> Result<Location> {
-    let named = |explicit: Option<&str>, variable: &str| {
-        explicit
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .or_else(|| std::env::var(variable).ok().filter(|t| !t.is_empty()))
-    };
+    let password = named(password, DB_PASSWORD_ENV)
+        .map(|reference| TokenRef::parse(&reference).map_err(|err| VigilError::invalid("db_password", err)))
+        .transpose()?;
     let location = match named(explicit, DB_ENV) {
         Some(text) => Location::parse(&text)?,
-        None => Location::Sqlite(default_db_path()?),
-    };
-    let password = match named(password, DB_PASSWORD_ENV) {
-        Some(reference) => Some(TokenRef::parse(&reference).map_err(|err| VigilError::invalid("db_password", err))?),
-        None => None,
+        None => match choice::choice_file().ok().and_then(|file| choice::saved(&file)) {
+            Some(chosen) if password.is_none() => return chosen.location(),
+            Some(chosen) => chosen.location()?,
+            None => Location::Sqlite(default_db_path()?),
+        },
     };
     Ok(location.with_password(password))
+}
+
+/// What chose the store instead of Settings, if anything: `--db` or `VIGIL_DB`.
+pub fn chosen_elsewhere(explicit: Option<&str>) -> Option<&'static str> {
+    match (explicit.filter(|t| !t.is_empty()), named(None, DB_ENV)) {
+        (Some(_), _) => Some("--db"),
+        (None, Some(_)) => Some(DB_ENV),
+        (None, None) => None,
+    }
+}
+
+/// `explicit` when given, else the non-empty value of `variable`.
+fn named(explicit: Option<&str>, variable: &str) -> Option<String> {
+    explicit
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .or_else(|| std::env::var(variable).ok().filter(|t| !t.is_empty()))
 }
 
 /// Opens (creating if needed) the store and applies pending migrations.
@@ -248,22 +264,26 @@ async fn open_postgres(url: &str, password: Option<&TokenRef>) -> Result<AnyPool
     // `f64` typed as PostgreSQL's 4-byte `real` (and a missing `f32` as `double precision`), so a
     // statement cached from a call with a missing value would refuse the next call's 8-byte value
     // ("incorrect binary data format in bind parameter").
-    let mut url = url::Url::parse(&connect_url(url, password).await?)
+    let mut with_password = url::Url::parse(&connect_url(url, password).await?)
         .map_err(|err| VigilError::invalid("db", err.to_string()))?;
-    url.query_pairs_mut().append_pair("statement-cache-capacity", "0");
-    let options = AnyConnectOptions::from_str(url.as_str())?.disable_statement_logging();
+    with_password.query_pairs_mut().append_pair("statement-cache-capacity", "0");
+    let options = AnyConnectOptions::from_str(with_password.as_str())?.disable_statement_logging();
+    // One connection first, so that a refusal comes back at once in the database's own words (a
+    // pool would retry until its timeout). The URL is named as given: it carries no password.
+    let unreachable = |err: sqlx::Error| VigilError::Database {
+        message: format!(
+            "Vigil could not connect to the team database {url}: {err}. Check that PostgreSQL runs there, that \
+             the role may log in, and the password reference (--db-password)."
+        ),
+        detail: err.to_string(),
+    };
+    sqlx::Connection::close(options.connect().await.map_err(unreachable)?).await.map_err(unreachable)?;
     AnyPoolOptions::new()
         .max_connections(8)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .map_err(|err| VigilError::Database {
-            message: format!(
-                "Vigil could not connect to the team database {url}. Check that PostgreSQL runs there, that \
-                 the role may log in, and the password reference (--db-password)."
-            ),
-            detail: err.to_string(),
-        })
+        .map_err(unreachable)
 }
 
 /// What a SQLite path escapes in its URL: everything but letters, digits and `/-_.~`.
