@@ -30,14 +30,15 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
-// The cost, alert, performance and preflight commands live in their own modules; re-exported so that the list names them here.
+// The cost, alert, performance, preflight, store and startup-trouble commands live in their own modules; re-exported so that the list names them here.
 pub use crate::alerts::*;
 pub use crate::cost::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
 pub use crate::performance::*;
 pub use crate::preflight::*;
-pub use crate::store_choice::*;
+pub use crate::store_settings::*;
+pub use crate::trouble::*;
 
 pub(crate) type CommandResult<T> = Result<T, ErrorPayload>;
 

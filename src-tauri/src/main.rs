@@ -23,7 +23,8 @@ mod ingest;
 mod lean;
 mod performance;
 mod preflight;
-mod store_choice;
+mod store_settings;
+mod trouble;
 
 use std::process::ExitCode;
 
@@ -71,7 +72,7 @@ fn main() -> ExitCode {
     lean::limit_malloc_arenas();
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
-    let chosen_elsewhere = store_choice::ChosenElsewhere(vigil_core::store::chosen_elsewhere(args.db.as_deref()));
+    let chosen_elsewhere = store_settings::ChosenElsewhere(vigil_core::store::chosen_elsewhere(args.db.as_deref()));
     let opened = tauri::async_runtime::block_on(async {
         let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?)
             .poll_every(args.poll_interval)?;
@@ -79,11 +80,12 @@ fn main() -> ExitCode {
         let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         Ok::<_, vigil_core::VigilError>((engine, ingest))
     });
-    let (engine, ingest) = match opened {
-        Ok(opened) => opened,
+    // A store that cannot be opened still gets a window, which says what happened and what to do.
+    let (opened, trouble) = match opened {
+        Ok(opened) => (Some(opened), None),
         Err(err) => {
             eprintln!("error: {err}");
-            return ExitCode::FAILURE;
+            (None, Some(err.payload()))
         }
     };
     let app = tauri::Builder::default()
@@ -92,12 +94,14 @@ fn main() -> ExitCode {
         .invoke_handler(command_list!(invoke_handler))
         .setup(move |app| {
             lean::apply(app);
+            app.manage(trouble::StartupTrouble(trouble));
+            app.manage(chosen_elsewhere);
+            let Some((engine, ingest)) = opened else { return Ok(()) };
             app.manage(engine.clone());
             app.manage(commands::RunningImport::default());
             app.manage(cost::RunningLoadTest::default());
             app.manage(preflight::RunningParity::default());
             app.manage(ingest);
-            app.manage(chosen_elsewhere);
             forward::start(app.handle());
             // On a team's PostgreSQL the collectors poll, drive rollouts and evaluate alerts;
             // this desktop reads, acts through the store and hears of changes by events.

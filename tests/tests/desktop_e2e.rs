@@ -7,6 +7,8 @@
 //! With `--demo`, the demo fleet's servers are up on the first screen and its models measured;
 //! Settings stops the fleet (they go down), removes them (on the audit trail) and starts it
 //! again; quitting the app closes the fleet's ports.
+//!
+//! A damaged database opens a window that says so and what to do, and leaves the file alone.
 
 use std::time::Duration;
 
@@ -89,6 +91,25 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
 }
 
 /// The text of the element matching `css`, if there is one now.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_database_opens_a_window_that_says_so_and_what_to_do_and_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let damaged = dir.path().join("vigil.db");
+    let garbage = b"a note someone saved over the database\n".repeat(100);
+    std::fs::write(&damaged, &garbage).expect("write");
+    let path = damaged.display().to_string();
+    let app = DesktopApp::launch_with_env("startup_trouble", POLL_INTERVAL_SECS, &[], &[("VIGIL_DB", &path)]).await;
+    let message = vigil_tests::wait_for("the trouble page", Duration::from_secs(20), || async {
+        text_of(&app, r#"[data-testid="startup-trouble-message"]"#).await
+    })
+    .await;
+    assert!(message.contains(&path) && message.contains("damaged or is not a Vigil database"), "{message}");
+    assert!(message.contains("vigil restore"), "says what to do: {message}");
+    assert!(app.session.find(r#"[data-testid="nav-fleet"]"#).await.unwrap().is_none(), "only the trouble shows");
+    app.screenshot("startup-trouble");
+    assert_eq!(std::fs::read(&damaged).expect("read"), garbage, "the file is left as it was");
+}
+
 async fn text_of(app: &DesktopApp, css: &str) -> Option<String> {
     let element = app.session.find(css).await.ok()??;
     app.session.text(&element).await.ok()

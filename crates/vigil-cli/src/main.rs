@@ -137,6 +137,22 @@ enum Command {
     /// The store itself: copy a desktop's history into the team's PostgreSQL, or back
     #[command(subcommand)]
     Store(store::StoreCommand),
+    /// Write a consistent copy of the store (a SQLite file) to a new FILE, safe while a
+    /// collector runs; the copy is checked (integrity, counts, audit chain)
+    Backup {
+        file: std::path::PathBuf,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the store's contents with a backup FILE, in one transaction (stop the collector
+    /// first); into a damaged store's place: `vigil restore FILE --db NEW_FILE`
+    Restore {
+        file: std::path::PathBuf,
+        /// Print JSON for scripts
+        #[arg(long)]
+        json: bool,
+    },
     /// Show the audit trail: who changed what, and when, newest first; `vigil audit verify`
     /// checks that no entry was edited, removed or reordered
     #[command(args_conflicts_with_subcommands = true)]
@@ -305,9 +321,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), VigilError> {
-    // Copying between stores opens both itself, not the one --db names.
+    // The store's own commands open it themselves (copying opens two), not through an engine.
     let command = match cli.command {
         Command::Store(command) => return store::run(command).await,
+        Command::Backup { file, json } => {
+            return store::backup(cli.db.as_deref(), cli.db_password.as_deref(), &file, json).await
+        }
+        Command::Restore { file, json } => {
+            return store::restore(cli.db.as_deref(), cli.db_password.as_deref(), &file, json).await
+        }
         command => command,
     };
     let mut options = EngineOptions::new(vigil_core::store::resolve(cli.db.as_deref(), cli.db_password.as_deref())?);
@@ -316,7 +338,9 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
     }
     let engine = Engine::open(options).await?;
     match command {
-        Command::Store(_) => unreachable!("store commands return before the engine opens"),
+        Command::Store(_) | Command::Backup { .. } | Command::Restore { .. } => {
+            unreachable!("store commands return before the engine opens")
+        }
         Command::Server(command) => server(&engine, command).await,
         Command::Status { json } => status::run(&engine, json).await,
         Command::Collect { duration, ingest, ingest_token, health, .. } => {

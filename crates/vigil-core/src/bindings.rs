@@ -16,6 +16,7 @@ use crate::alerts::rules::{AlertRule, Condition, RuleDraft, Scope, Severity, Sig
 use crate::alerts::silences::{Matcher, Silence, SilenceDraft};
 use crate::alerts::AlertView;
 use crate::audit::{AuditEntry, BrokenEntry, ChainCheck, ExportFormat};
+use crate::backup::BackupReport;
 use crate::cost::capacity::{CapacityOption, CapacityPlan, CapacityRequest, MixedPart};
 use crate::cost::catalog::{InstanceType, Price};
 use crate::cost::compare::CostComparison;
@@ -61,6 +62,7 @@ use crate::rollouts::view::RolloutView;
 use crate::rollouts::{RolloutAction, StoredTarget};
 use crate::servers::{NewServer, Server};
 use crate::store::choice::{StoreChoice, StoreSettings};
+use crate::store_copy::CopyReport;
 
 /// The contents of `ui/src/lib/bindings.ts`.
 pub fn typescript() -> String {
@@ -69,6 +71,8 @@ pub fn typescript() -> String {
         AppInfo::decl(&config),
         StoreChoice::decl(&config),
         StoreSettings::decl(&config),
+        BackupReport::decl(&config),
+        CopyReport::decl(&config),
         ErrorCode::decl(&config),
         ErrorPayload::decl(&config),
         HealthState::decl(&config),

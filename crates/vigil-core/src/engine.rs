@@ -180,6 +180,11 @@ impl Engine {
         }
     }
 
+    /// This engine's name among the engines sharing the store (its collector's, its duties').
+    pub fn holder(&self) -> &str {
+        self.inner.context.holder()
+    }
+
     pub fn options(&self) -> &EngineOptions {
         self.inner.context.options()
     }

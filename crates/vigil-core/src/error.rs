@@ -86,27 +86,93 @@ impl From<vigil_drift_stats::Error> for VigilError {
 
 impl From<sqlx::Error> for VigilError {
     fn from(err: sqlx::Error) -> Self {
-        Self::Database {
-            message: "Vigil could not read or write its database. Check that the disk is not \
-                      full, that no other program holds the file (or that the team database is \
-                      reachable), then try again."
-                .into(),
-            detail: err.to_string(),
+        let message = match sqlite_trouble(&err) {
+            Some(trouble) => trouble.words(),
+            None => {
+                "Vigil could not read or write its database. Check that the disk is not full, that no other \
+                     program holds the file (or that the team database is reachable), then try again."
+            }
+        };
+        Self::Database { message: message.into(), detail: err.to_string() }
+    }
+}
+
+/// What went wrong with a SQLite file, as its result code tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SqliteTrouble {
+    /// SQLITE_FULL: the disk (or the file's page limit) is full.
+    Full,
+    /// SQLITE_READONLY: the file, its folder or its disk cannot be written.
+    ReadOnly,
+    /// SQLITE_CORRUPT, SQLITE_NOTADB: the file is damaged or not a database.
+    Damaged,
+    /// SQLITE_IOERR: the disk failed a read or a write.
+    Disk,
+}
+
+impl SqliteTrouble {
+    pub(crate) fn words(self) -> &'static str {
+        match self {
+            Self::Full => {
+                "The disk that holds Vigil's database is full, so the change was not made (nothing is half-written; \
+                 what was stored is still there). Free some space, then try again."
+            }
+            Self::ReadOnly => {
+                "Vigil's database cannot be written: the file, its folder or its disk is read-only. What is stored \
+                 is still there; make the file writable, or choose another with --db."
+            }
+            Self::Damaged => {
+                "Vigil's database file is damaged or is not a Vigil database. Restore a backup into a new file \
+                 with `vigil restore BACKUP --db NEW_FILE`, or choose another file with --db."
+            }
+            Self::Disk => {
+                "The disk failed while Vigil read or wrote its database; the change was not made. Check the disk, \
+                 then try again."
+            }
         }
+    }
+}
+
+/// The trouble a SQLite error reports by its result code (the primary code, the low byte of
+/// the extended one), if it is one a person can do something about.
+pub(crate) fn sqlite_trouble(err: &sqlx::Error) -> Option<SqliteTrouble> {
+    let sqlx::Error::Database(db) = err else { return None };
+    let code: i64 = db.code()?.parse().ok()?;
+    match code & 0xff {
+        13 => Some(SqliteTrouble::Full),
+        8 => Some(SqliteTrouble::ReadOnly),
+        11 | 26 => Some(SqliteTrouble::Damaged),
+        10 => Some(SqliteTrouble::Disk),
+        _ => None,
     }
 }
 
 impl From<sqlx::migrate::MigrateError> for VigilError {
     fn from(err: sqlx::migrate::MigrateError) -> Self {
-        Self::Database {
-            message: "Vigil could not bring its database up to date. The file may come from a \
-                      newer version of Vigil; open it with that version or choose another \
-                      file with --db."
-                .into(),
-            detail: err.to_string(),
-        }
+        use sqlx::migrate::MigrateError;
+        let message = match &err {
+            MigrateError::VersionMissing(version) => format!(
+                "This database was written by a newer version of Vigil (it has change {version} of the database's \
+                 layout, which this version does not know). Nothing was changed: open it with that newer version, \
+                 or choose another file with --db."
+            ),
+            MigrateError::VersionMismatch(version) => format!(
+                "This database's layout differs from what this version of Vigil expects (change {version} was \
+                 applied differently). Nothing was changed: open it with the Vigil that wrote it, or choose another \
+                 file with --db."
+            ),
+            MigrateError::Execute(inner) | MigrateError::ExecuteMigration(inner, _) => {
+                sqlite_trouble(inner).map_or(UPDATE_FAILED, SqliteTrouble::words).to_owned()
+            }
+            _ => UPDATE_FAILED.to_owned(),
+        };
+        Self::Database { message, detail: err.to_string() }
     }
 }
+
+/// When bringing the database up to date fails for a reason no better words exist for.
+const UPDATE_FAILED: &str = "Vigil could not bring its database up to date; nothing was half-applied (each change \
+                             runs in one transaction). Check the disk and the file, or choose another with --db.";
 
 /// An error as the UI receives it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

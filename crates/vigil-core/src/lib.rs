@@ -10,6 +10,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod backup;
 pub mod bindings;
 pub mod chosen;
 pub mod clients;

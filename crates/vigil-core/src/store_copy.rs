@@ -4,7 +4,7 @@
 //! row count on both sides and verifies the audit chain where it landed.
 //!
 //! The target must be new: its tables may hold only what its migrations put there (seed
-//! markers), which the copy replaces. It is written in one transaction, so a failed copy leaves
+//! markers), which the copy replaces; a restore (`backup.rs`) replaces a target whole. It is written in one transaction, so a failed copy leaves
 //! it as it was. Collectors' heartbeats and leases, and who holds a duty, are not copied: they belong to the processes
 //! running against the source.
 
@@ -75,9 +75,10 @@ pub const RUNTIME_TABLES: &[&str] = &["collectors", "server_leases", "duties", "
 const ROWS_PER_INSERT: usize = 200;
 
 /// What a copy moved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct CopyReport {
     /// Each table and its rows, as counted on both sides after the copy.
+    #[ts(type = "Array<[string, number]>")]
     pub tables: Vec<(String, i64)>,
     /// The audit chain as verified where it landed.
     pub audit: ChainCheck,
@@ -85,6 +86,20 @@ pub struct CopyReport {
 
 /// Copies everything in `from` into the new store at `to`.
 pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
+    copy_into(from, to, Target::New).await
+}
+
+/// What a copy may find in its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// Nothing but what migrations seed: a copy refuses a target that holds data.
+    New,
+    /// Anything: it is replaced, in the same transaction (a restore).
+    Replace,
+}
+
+/// Copies everything in `from` into `to`, which must be new, or is replaced whole.
+pub(crate) async fn copy_into(from: &Location, to: &Location, target_is: Target) -> Result<CopyReport> {
     if from == to {
         return Err(VigilError::invalid("to", "The store to copy into is the store copied from; name another."));
     }
@@ -92,17 +107,25 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
     let target = open(to).await?;
     let mut source_conn = source.acquire().await?;
     let mut tx = store::begin(&target).await?;
-    for table in TABLES {
-        if count(&mut tx, table).await? > 0 && !seeded(table) {
-            return Err(VigilError::invalid(
-                "to",
-                format!(
-                    "{to} already holds data (table {table} has rows). Copy into a new, empty store, or remove that one first."
-                ),
-            ));
+    if target_is == Target::New {
+        for table in TABLES {
+            if count(&mut tx, table).await? > 0 && !seeded(table) {
+                return Err(VigilError::invalid(
+                    "to",
+                    format!(
+                        "{to} already holds data (table {table} has rows). Copy into a new, empty store, or remove that one first."
+                    ),
+                ));
+            }
         }
     }
-    for table in TABLES.iter().rev().filter(|table| seeded(table)) {
+    // A restore replaces the audit trail too: its append-only guards are lifted for this
+    // transaction alone and put back, as they were, before it commits.
+    let guards = match (target_is, to.backend()) {
+        (Target::Replace, Backend::Sqlite) => lift_audit_guards(&mut tx).await?,
+        _ => Vec::new(),
+    };
+    for table in TABLES.iter().rev().filter(|table| target_is == Target::Replace || seeded(table)) {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let types = column_types(&mut tx, to.backend()).await?;
@@ -111,6 +134,9 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
         if to.backend() == Backend::Postgres {
             renumber(&mut tx, table).await?;
         }
+    }
+    for guard in guards {
+        sqlx::query(&guard).execute(&mut *tx).await?;
     }
     tx.commit().await?;
     let mut checked = Vec::with_capacity(TABLES.len());
@@ -130,6 +156,19 @@ pub async fn copy(from: &Location, to: &Location) -> Result<CopyReport> {
         )));
     }
     Ok(CopyReport { tables: checked, audit })
+}
+
+/// Drops the triggers that keep a SQLite audit log append-only, returning the statements that
+/// create them again.
+async fn lift_audit_guards(conn: &mut AnyConnection) -> Result<Vec<String>> {
+    let guards: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'")
+            .fetch_all(&mut *conn)
+            .await?;
+    for (name, _) in &guards {
+        sqlx::query(&format!("DROP TRIGGER {name}")).execute(&mut *conn).await?;
+    }
+    Ok(guards.into_iter().map(|(_, create)| create).collect())
 }
 
 /// Tables whose migrations put a row in (a marker or a version), replaced by the source's.

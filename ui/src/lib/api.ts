@@ -8,11 +8,13 @@ import type {
   AlertView,
   AppInfo,
   AuditEntry,
+  BackupReport,
   BuiltEnvironment,
   CapacityPlan,
   CapacityRequest,
   ChainCheck,
   ColumnChoice,
+  CopyReport,
   CostReport,
   Delivery,
   DeploymentHistory,
@@ -111,10 +113,18 @@ export const DEMO_EVENT = "demo";
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
+  /** Why the engine did not start, when it did not: then the window shows only that. */
+  startupTrouble: () => call<ErrorPayload | null>("startup_trouble"),
+  /** Closes Vigil (from the startup trouble page). */
+  appQuit: () => call<null>("app_quit"),
   /** The store this window opened, and the team store chosen in Settings. */
   storeSettings: () => call<StoreSettings>("store_settings"),
   /** Keeps `choice` (null: this computer's own file) once its database answers; the window then restarts on it. */
   storeChoose: (choice: StoreChoice | null) => call<StoreSettings>("store_choose", { choice }),
+  /** Writes a checked copy of this window's store (a SQLite file) to the new file `path`. */
+  storeBackup: (path: string) => call<BackupReport>("store_backup", { path }),
+  /** Replaces this window's store with the backup at `path`; the window then restarts on it. */
+  storeRestore: (path: string) => call<CopyReport>("store_restore", { path }),
   auditLog: (limit: number) => call<AuditEntry[]>("audit_log", { limit }),
   fleet: () => call<FleetSnapshot>("fleet_snapshot"),
   /** Every model with its revisions' roles and traffic split, combined figures, status and sentence. */

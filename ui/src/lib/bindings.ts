@@ -31,6 +31,26 @@ saved: StoreChoice | null,
  */
 chosen_elsewhere: string | null, };
 
+export type BackupReport = { file: string, bytes: number, 
+/**
+ * Rows in all tables.
+ */
+rows: number, 
+/**
+ * Entries of the audit trail, verified in the backup.
+ */
+audit_entries: number, };
+
+export type CopyReport = { 
+/**
+ * Each table and its rows, as counted on both sides after the copy.
+ */
+tables: Array<[string, number]>, 
+/**
+ * The audit chain as verified where it landed.
+ */
+audit: ChainCheck, };
+
 export type ErrorCode = "invalid_input" | "conflict" | "not_found" | "database" | "cancelled" | "internal";
 
 export type ErrorPayload = { code: ErrorCode, message: string, 

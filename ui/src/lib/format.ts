@@ -112,6 +112,7 @@ const AUDIT_ACTIONS: Record<string, string> = {
   "cost.catalog.save": "Saved an instance type's prices",
   "cost.catalog.remove": "Removed an instance type from the price catalog",
   "cost.place": "Set a server's instance type",
+  "store.restore": "Restored the store from a backup",
 };
 
 /** An audit action in words; an action this window does not know yet is shown as recorded. */

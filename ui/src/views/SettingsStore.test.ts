@@ -75,4 +75,36 @@ describe("SettingsStore", () => {
     expect(target.querySelector('[data-testid="store-restarting"]')).toBeNull();
     unmount(view);
   });
+
+  it("backs the file up to the file chosen, and restores a backup only once asked twice, then restarts", async () => {
+    const asked: { command: string; args: unknown }[] = [];
+    mockIPC((command, args) => {
+      asked.push({ command, args });
+      if (command === "store_settings") return { current: "/home/ada/vigil.db", team: false, saved: null, chosen_elsewhere: null };
+      if (command === "plugin:dialog|save") return "/home/ada/monday.db";
+      if (command === "plugin:dialog|open") return "/home/ada/monday.db";
+      if (command === "store_backup") return { file: "/home/ada/monday.db", bytes: 81920, rows: 1234, audit_entries: 7 };
+      if (command === "store_restore")
+        return { tables: [["servers", 3], ["audit_log", 7]], audit: { entries: 7, first_broken: null } };
+      return null;
+    });
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(SettingsStore, { target });
+    await settle();
+    target.querySelector<HTMLButtonElement>('[data-testid="store-backup"]')!.click();
+    await settle();
+    expect(asked.find((a) => a.command === "store_backup")!.args).toEqual({ path: "/home/ada/monday.db" });
+    expect(target.querySelector('[data-testid="store-copy-done"]')!.textContent).toContain("audit trail of 7 entries verified");
+
+    target.querySelector<HTMLButtonElement>('[data-testid="store-restore"]')!.click();
+    await settle();
+    expect(target.querySelector('[data-testid="store-restore-confirm"]')!.textContent).toContain("/home/ada/monday.db");
+    expect(asked.some((a) => a.command === "store_restore")).toBe(false);
+    target.querySelector<HTMLButtonElement>('[data-testid="store-restore-yes"]')!.click();
+    await settle();
+    expect(asked.find((a) => a.command === "store_restore")!.args).toEqual({ path: "/home/ada/monday.db" });
+    expect(target.querySelector('[data-testid="store-copy-done"]')!.textContent).toContain("Restored 10 rows");
+    expect(target.querySelector('[data-testid="store-restarting"]')).not.toBeNull();
+    unmount(view);
+  });
 });

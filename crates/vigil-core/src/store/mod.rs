@@ -11,6 +11,8 @@
 pub mod choice;
 pub mod sql;
 pub mod testing;
+#[cfg(test)]
+mod trouble;
 pub mod values;
 
 use std::path::{Path, PathBuf};
@@ -219,32 +221,40 @@ async fn open_sqlite(path: &Path) -> Result<AnyPool> {
             )
         })?;
     }
-    let encoded = percent_encoding::utf8_percent_encode(&path.to_string_lossy(), PATH).to_string();
-    let options = AnyConnectOptions::from_str(&format!("sqlite://{encoded}?mode=rwc"))?.disable_statement_logging();
+    let options =
+        AnyConnectOptions::from_str(&format!("sqlite://{}?mode=rwc", encode_path(path)))?.disable_statement_logging();
+    let unopened = |err: sqlx::Error| {
+        let why = crate::error::sqlite_trouble(&err)
+            .map_or("Check the path and its permissions, or choose another with --db.", |trouble| trouble.words());
+        VigilError::Database {
+            message: format!("Vigil could not open its database at {}. {why}", path.display()),
+            detail: err.to_string(),
+        }
+    };
+    // One connection first, so that a damaged file is named at once in SQLite's words (a pool
+    // would retry until its timeout).
+    let mut first = options.connect().await.map_err(unopened)?;
+    first.execute(CONNECTION_PRAGMAS).await.map_err(unopened)?;
+    sqlx::Connection::close(first).await.map_err(unopened)?;
     // Readers do not wait for the writer (WAL); enough connections that a few writes waiting
     // for the write lock do not leave the window's reads without one.
     AnyPoolOptions::new()
         .max_connections(8)
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA busy_timeout = 5000;",
-                )
-                .await?;
+                conn.execute(CONNECTION_PRAGMAS).await?;
                 Ok(())
             })
         })
         .connect_with(options)
         .await
-        .map_err(|err| VigilError::Database {
-            message: format!(
-                "Vigil could not open its database at {}. Check the path and its permissions, or choose another with --db.",
-                path.display()
-            ),
-            detail: err.to_string(),
-        })
+        .map_err(unopened)
 }
+
+/// How every SQLite connection is set up: WAL, synced at checkpoints, foreign keys on, and five
+/// seconds' wait for a busy writer.
+const CONNECTION_PRAGMAS: &str =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;";
 
 /// The URL a connection to the team database opens with: `url` and the password its reference
 /// names, read now. Never shown or stored.
@@ -284,6 +294,16 @@ async fn open_postgres(url: &str, password: Option<&TokenRef>) -> Result<AnyPool
         .connect_with(options)
         .await
         .map_err(unreachable)
+}
+
+/// `path` as it goes into a `sqlite://` URL.
+pub(crate) fn encode_path(path: &Path) -> String {
+    percent_encoding::utf8_percent_encode(&path.to_string_lossy(), PATH).to_string()
+}
+
+/// The newest change to the SQLite layout this version knows.
+pub(crate) fn newest_migration() -> i64 {
+    SQLITE_MIGRATIONS.iter().map(|migration| migration.version).max().unwrap_or_default()
 }
 
 /// What a SQLite path escapes in its URL: everything but letters, digits and `/-_.~`.
