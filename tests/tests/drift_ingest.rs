@@ -120,6 +120,14 @@ async fn without_the_token_or_with_a_broken_payload_the_endpoint_says_why_and_ke
     let huge = vec![b' '; 2 << 20];
     let answer = http.post(&url).bearer_auth(TOKEN).body(huge).send().await.unwrap();
     assert_eq!(answer.status(), 413, "bodies over 1 MB are refused unread");
+    assert!(answer.text().await.unwrap().contains("over 1 MB"));
+    let answer = http.post(&url).body(vec![b' '; 2 << 20]).send().await.unwrap();
+    assert_eq!(answer.status(), 401, "a stranger learns nothing of the body's size");
+
+    // Each refusal is counted with its reason.
+    let stats = ingest.stats();
+    let reasons = (stats.unauthorized, stats.unreadable, stats.too_large, stats.rejected, stats.accepted);
+    assert_eq!(reasons, (3, 2, 1, 6, 0), "{stats:?}");
 
     ingest.flush().await.unwrap();
     assert_eq!(ingest.stats().rows, 0);

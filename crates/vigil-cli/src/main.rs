@@ -364,7 +364,10 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             if let Some(server) = ingest {
                 server.flush().await?;
                 let stats = server.stats();
-                println!("payloads: {} accepted, {} refused, {} rows kept", stats.accepted, stats.rejected, stats.rows);
+                println!(
+                    "payloads: {} accepted, {} refused ({} without the token, {} unreadable, {} too large), {} rows kept",
+                    stats.accepted, stats.rejected, stats.unauthorized, stats.unreadable, stats.too_large, stats.rows
+                );
             }
             Ok(())
         }

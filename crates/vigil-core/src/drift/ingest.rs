@@ -21,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::routing::{get, post};
@@ -56,8 +57,18 @@ const COLUMNS_FRESH: Duration = Duration::from_secs(30);
 pub struct IngestStats {
     #[ts(type = "number")]
     pub accepted: u64,
+    /// Refused, whatever the reason: the sum of the four below.
     #[ts(type = "number")]
     pub rejected: u64,
+    /// Refused for a missing or wrong token.
+    #[ts(type = "number")]
+    pub unauthorized: u64,
+    /// Refused because it could not be read (not JSON, a ragged tensor, no model named…).
+    #[ts(type = "number")]
+    pub unreadable: u64,
+    /// Refused unread for being over [`MAX_BODY_BYTES`].
+    #[ts(type = "number")]
+    pub too_large: u64,
     /// Rows kept in live windows (a paired request and response make one).
     #[ts(type = "number")]
     pub rows: u64,
@@ -91,7 +102,10 @@ impl IngestServer {
         let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         IngestStats {
             accepted: count(&self.shared.accepted),
-            rejected: count(&self.shared.rejected),
+            rejected: count(&self.shared.unauthorized) + count(&self.shared.unreadable) + count(&self.shared.too_large),
+            unauthorized: count(&self.shared.unauthorized),
+            unreadable: count(&self.shared.unreadable),
+            too_large: count(&self.shared.too_large),
             rows: count(&self.shared.rows),
             predictions: count(&self.shared.predictions_logged),
             labels: count(&self.shared.labels_accepted),
@@ -129,7 +143,9 @@ struct Shared {
     /// Posted labels by model, with when they came (Unix ms).
     labels: Mutex<Vec<(String, i64, Vec<Label>)>>,
     accepted: AtomicU64,
-    rejected: AtomicU64,
+    unauthorized: AtomicU64,
+    unreadable: AtomicU64,
+    too_large: AtomicU64,
     rows: AtomicU64,
     predictions_logged: AtomicU64,
     labels_accepted: AtomicU64,
@@ -156,7 +172,9 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         predictions: Mutex::default(),
         labels: Mutex::default(),
         accepted: AtomicU64::new(0),
-        rejected: AtomicU64::new(0),
+        unauthorized: AtomicU64::new(0),
+        unreadable: AtomicU64::new(0),
+        too_large: AtomicU64::new(0),
         rows: AtomicU64::new(0),
         predictions_logged: AtomicU64::new(0),
         labels_accepted: AtomicU64::new(0),
@@ -186,8 +204,14 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
     Ok(IngestServer { addr, shared, tasks: vec![serve, store] })
 }
 
-async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
-    shared.receive(None, &uri, &headers, &body).await
+/// A request's body as read, or why it could not be (over [`MAX_BODY_BYTES`], cut short).
+type Body = std::result::Result<Bytes, BytesRejection>;
+
+/// An answer: its status and its words.
+type Answer = (StatusCode, String);
+
+async fn receive(State(shared): State<Arc<Shared>>, uri: Uri, headers: HeaderMap, body: Body) -> Answer {
+    shared.receive(None, &uri, &headers, body).await
 }
 
 async fn receive_for(
@@ -195,9 +219,9 @@ async fn receive_for(
     Path(model): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    shared.receive(Some(model), &uri, &headers, &body).await
+    body: Body,
+) -> Answer {
+    shared.receive(Some(model), &uri, &headers, body).await
 }
 
 async fn receive_labels(
@@ -205,12 +229,12 @@ async fn receive_labels(
     Path(model): Path<String>,
     uri: Uri,
     headers: HeaderMap,
-    body: Bytes,
-) -> (StatusCode, String) {
-    if !shared.authorized(&uri, &headers) {
-        shared.rejected.fetch_add(1, Ordering::Relaxed);
-        return (StatusCode::UNAUTHORIZED, UNAUTHORIZED.into());
-    }
+    body: Body,
+) -> Answer {
+    let body = match shared.admit(&uri, &headers, body) {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     let now_ms = chrono::Utc::now().timestamp_millis();
     match labels::parse_post(&body, now_ms) {
         Ok(posted) => {
@@ -220,7 +244,7 @@ async fn receive_labels(
             (StatusCode::ACCEPTED, serde_json::json!({ "accepted": accepted }).to_string())
         }
         Err(why) => {
-            shared.rejected.fetch_add(1, Ordering::Relaxed);
+            shared.unreadable.fetch_add(1, Ordering::Relaxed);
             (StatusCode::BAD_REQUEST, why)
         }
     }
@@ -229,27 +253,40 @@ async fn receive_labels(
 const UNAUTHORIZED: &str = "send the ingest token as Authorization: Bearer TOKEN or ?token=TOKEN";
 
 impl Shared {
-    async fn receive(
-        &self,
-        model: Option<String>,
-        uri: &Uri,
-        headers: &HeaderMap,
-        body: &[u8],
-    ) -> (StatusCode, String) {
-        if !self.authorized(uri, headers) {
-            self.rejected.fetch_add(1, Ordering::Relaxed);
-            return (StatusCode::UNAUTHORIZED, UNAUTHORIZED.into());
-        }
-        match self.keep(model, headers, body).await {
+    async fn receive(&self, model: Option<String>, uri: &Uri, headers: &HeaderMap, body: Body) -> Answer {
+        let body = match self.admit(uri, headers, body) {
+            Ok(body) => body,
+            Err(refused) => return refused,
+        };
+        match self.keep(model, headers, &body).await {
             Ok(()) => {
                 self.accepted.fetch_add(1, Ordering::Relaxed);
                 (StatusCode::ACCEPTED, String::new())
             }
             Err(why) => {
-                self.rejected.fetch_add(1, Ordering::Relaxed);
+                self.unreadable.fetch_add(1, Ordering::Relaxed);
                 (StatusCode::BAD_REQUEST, why)
             }
         }
+    }
+
+    /// The body of a request that carries the token and could be read whole; otherwise the
+    /// refusal, counted by its reason.
+    fn admit(&self, uri: &Uri, headers: &HeaderMap, body: Body) -> std::result::Result<Bytes, Answer> {
+        if !self.authorized(uri, headers) {
+            self.unauthorized.fetch_add(1, Ordering::Relaxed);
+            return Err((StatusCode::UNAUTHORIZED, UNAUTHORIZED.into()));
+        }
+        body.map_err(|rejection| {
+            let status = rejection.status();
+            if status == StatusCode::PAYLOAD_TOO_LARGE {
+                self.too_large.fetch_add(1, Ordering::Relaxed);
+                (status, format!("the body is over {} MB: send one inference per request", MAX_BODY_BYTES >> 20))
+            } else {
+                self.unreadable.fetch_add(1, Ordering::Relaxed);
+                (status, format!("the body could not be read: {}", rejection.body_text()))
+            }
+        })
     }
 
     fn authorized(&self, uri: &Uri, headers: &HeaderMap) -> bool {
