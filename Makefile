@@ -145,7 +145,8 @@ bindings:
 # saturation rate on the same server (writes $(CARGO_TARGET_DIR)/bench/parity.json); then team (20 desktops'
 # engines on one PostgreSQL, writes team.json); then scale: one vigil collect following 5,000 model
 # servers through Debian's Prometheus scraping them every 15 s, measured in turn beside Prometheus alone
-# (writes $(CARGO_TARGET_DIR)/bench/scale.json).
+# (writes $(CARGO_TARGET_DIR)/bench/scale.json); then crash: vigil collect killed with SIGKILL 20 times
+# mid-write, integrity and acknowledged writes after each, the next start beside a clean one (crash.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench-deps: test-deps
 	$(call apt_install,$(BENCH_PACKAGES))
@@ -179,7 +180,7 @@ bench-quick: bench-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity team scale
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity team scale crash
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 # The poller (its second run) and team benchmarks store into a throwaway PostgreSQL.
 BENCH_WRAP_poller = VIGIL_POSTGRES_DURABLE=1 scripts/with-postgres

@@ -45,13 +45,18 @@
 //!   [--prometheus PATH]`: one `vigil collect` following 5,000 model servers through a real
 //!   Prometheus that scrapes them, beside Prometheus' own CPU for the scraping ([`scale`]).
 //!
+//! - `vigil-bench crash [--out FILE] [--kills K] [--vigil PATH]`: `vigil collect` killed with
+//!   SIGKILL mid-write K times: integrity, nothing acknowledged lost, and the next start beside a
+//!   start after a clean stop ([`crash`]).
+//!
 //! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all
-//! thirteen so in a few minutes); flags after it change its sizes again. Each ends with its figures held
+//! fourteen so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
 mod alerts;
 mod anomaly;
 mod collect_cost;
+mod crash;
 mod dashboard;
 mod drift;
 mod goal;
@@ -86,7 +91,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench anomaly [--quick] [--out FILE] [--weeks W] [--seeds N] [--minutes M] [--k K]\n       \
                      vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]\n       \
                      vigil-bench team [--quick] [--out FILE] [--desktops N] [--changes M]\n       \
-                     vigil-bench scale [--quick] [--out FILE] [--targets N] [--interval S] [--seconds S] [--vigil PATH] [--prometheus PATH]";
+                     vigil-bench scale [--quick] [--out FILE] [--targets N] [--interval S] [--seconds S] [--vigil PATH] [--prometheus PATH]\n       \
+                     vigil-bench crash [--quick] [--out FILE] [--kills K] [--vigil PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -104,6 +110,7 @@ fn main() -> ExitCode {
         Some("parity") => parity::run(args),
         Some("team") => team::run(args),
         Some("scale") => scale::run(args),
+        Some("crash") => crash::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

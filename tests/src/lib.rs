@@ -1,8 +1,9 @@
 //! What Vigil's integration and end-to-end tests share: real servers on loopback, paths of the
-//! built binaries and a runner of the `vigil` CLI, the real desktop window driven over WebDriver, and a stand-in for the
+//! built binaries and a runner of the `vigil` CLI, the crash loop (`crash`), the real desktop window driven over WebDriver, and a stand-in for the
 //! desktop's notification service on a private D-Bus bus.
 
 pub mod cli;
+pub mod crash;
 pub mod desktop;
 pub mod keyring;
 pub mod load_targets;
