@@ -116,9 +116,21 @@ fn main() -> ExitCode {
             demo::setup(app, args.demo);
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!());
     match app {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(app) => {
+            app.run(|handle, event| {
+                // A clean quit stores every payload the ingest endpoint answered 202 for.
+                if let tauri::RunEvent::Exit = event {
+                    if let Some(ingest) = handle.try_state::<vigil_core::drift::ingest::IngestServer>() {
+                        if let Err(err) = tauri::async_runtime::block_on(ingest.finish()) {
+                            eprintln!("error: payloads received last could not be stored: {err}");
+                        }
+                    }
+                }
+            });
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: the window could not start: {err}");
             ExitCode::FAILURE

@@ -92,6 +92,34 @@ async fn kserve_cloudevents_and_plain_oip_payloads_reach_the_drift_report() {
     assert_eq!(verdict("probability"), (600, Some(false)), "the prediction came with the 600 responses");
     let version_13 = engine.drift().report("fraud", Some("13"), now - Duration::hours(1), now + Duration::minutes(1));
     assert_eq!(version_13.await.unwrap().current_rows, 600, "KServe's endpoint named the version");
+
+    // Ten requests whose responses never come: they wait for their other half, and a clean stop
+    // stores them alone rather than dropping them.
+    for i in 0..10 {
+        let request = json!({"inputs": [{"name": "amount", "shape": [1], "datatype": "FP64", "data": [100.0]}]});
+        let answer = http
+            .post(&url)
+            .bearer_auth(TOKEN)
+            .header("ce-specversion", "1.0")
+            .header("ce-type", "org.kubeflow.serving.inference.request")
+            .header("ce-id", format!("unanswered-{i}"))
+            .header("ce-inferenceservicename", "fraud")
+            .json(&request)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 202);
+    }
+    let amounts = || async {
+        let now = Utc::now();
+        let report =
+            engine.drift().report("fraud", None, now - Duration::hours(1), now + Duration::minutes(1)).await.unwrap();
+        report.columns.iter().find(|column| column.column == "amount").unwrap().current_count
+    };
+    ingest.flush().await.unwrap();
+    assert_eq!(amounts().await, 700, "still waiting for their responses");
+    ingest.finish().await.unwrap();
+    assert_eq!(amounts().await, 710, "stored alone at a clean stop");
 }
 
 #[tokio::test]

@@ -362,7 +362,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
             let _environments = engine.environment().start();
             collect(&engine, duration, health, cli.log_format).await?;
             if let Some(server) = ingest {
-                server.flush().await?;
+                server.finish().await?;
                 let stats = server.stats();
                 println!(
                     "payloads: {} accepted, {} refused ({} without the token, {} unreadable, {} too large), {} rows kept",

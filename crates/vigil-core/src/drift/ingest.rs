@@ -80,7 +80,8 @@ pub struct IngestStats {
     pub labels: u64,
 }
 
-/// A running ingest endpoint; dropping it stops it (rows gathered so far are stored first).
+/// A running ingest endpoint; dropping it stops it. What it gathered since the last store is
+/// stored only by [`IngestServer::flush`] or [`IngestServer::finish`], which a clean stop calls.
 pub struct IngestServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -114,7 +115,13 @@ impl IngestServer {
 
     /// Stores what was gathered now (also done once a second).
     pub async fn flush(&self) -> Result<()> {
-        self.shared.store().await
+        self.shared.store(PAIR_WAIT).await
+    }
+
+    /// Stores everything before a clean stop, halves still waiting for their other half too
+    /// (kept alone, as after [`PAIR_WAIT`]).
+    pub async fn finish(&self) -> Result<()> {
+        self.shared.store(Duration::ZERO).await
     }
 }
 
@@ -196,7 +203,7 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         let mut every = tokio::time::interval(STORE_EVERY);
         loop {
             every.tick().await;
-            if let Err(err) = storer.store().await {
+            if let Err(err) = storer.store(PAIR_WAIT).await {
                 tracing::warn!("live drift data and predictions could not be stored: {err}");
             }
         }
@@ -411,12 +418,12 @@ impl Shared {
         self.rows.fetch_add(rows, Ordering::Relaxed);
     }
 
-    /// Keeps halves that waited too long alone, then stores everything gathered.
-    async fn store(&self) -> Result<()> {
+    /// Keeps halves that waited `pair_wait` or longer alone, then stores everything gathered.
+    async fn store(&self, pair_wait: Duration) -> Result<()> {
         let expired: Vec<Payload> = {
             let mut waiting = self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let old: Vec<String> =
-                waiting.iter().filter(|(_, (at, _))| at.elapsed() >= PAIR_WAIT).map(|(id, _)| id.clone()).collect();
+                waiting.iter().filter(|(_, (at, _))| at.elapsed() >= pair_wait).map(|(id, _)| id.clone()).collect();
             old.iter().filter_map(|id| waiting.remove(id)).map(|(_, payload)| payload).collect()
         };
         for payload in expired {
