@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod crash;
 pub mod desktop;
+pub mod hostile;
 pub mod keyring;
 pub mod load_targets;
 pub mod loopback;
@@ -13,6 +14,7 @@ pub mod mlserver;
 pub mod notifications;
 pub mod prometheus;
 pub mod references;
+pub mod tls;
 pub mod webdriver;
 
 use std::path::PathBuf;

@@ -14,7 +14,7 @@ use crate::discovery::{discover, read_index, Listed, Listing, Readiness};
 use crate::health::{self, HealthCheck, HealthState};
 use crate::kinds::{Metrics, ServerKind};
 
-use crate::scrape::http::{fetch_json, get_capped, JsonError, ServerHttp};
+use crate::scrape::http::{fetch_json, get_capped, Capped, JsonError, ServerHttp};
 use crate::scrape::readings::Shared;
 use crate::servers::Server;
 use crate::signals::resources::{self, Resource};
@@ -25,6 +25,11 @@ mod through_prometheus;
 
 /// The largest metrics page Vigil reads; a larger one is an error, not a truncated page.
 pub const MAX_METRICS_BYTES: usize = 16 * 1024 * 1024;
+/// The most lines of a metrics page Vigil parses (Prometheus's `sample_limit`, in lines): a
+/// page of more is refused unparsed, so one page never costs more than ~40 MB to read.
+const MAX_METRICS_LINES: usize = 200_000;
+/// The most model revisions one server's metrics page may name (each is stored and followed).
+const MAX_METRICS_REVISIONS: usize = 1_000;
 
 /// What one metrics page said: cumulative totals per revision, and what the whole server uses.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +129,7 @@ pub async fn observe(
 /// repository index), what the listing lists. Such a listing answers only while the server is
 /// up, and names each model's state: one request stands for the readiness check and the
 /// listing. A server that answers it with anything but a listing is asked its readiness
-/// endpoint instead.
+/// endpoint instead; if ready, its reason says why its listing was not read.
 async fn readiness(http: &ServerHttp, server: &Server, timeout: Duration) -> (HealthCheck, Option<Vec<Listed>>) {
     let kind = server.detected_kind.unwrap_or(server.kind);
     let listing = kind.spec().and_then(|spec| spec.listing.as_ref());
@@ -138,7 +143,14 @@ async fn readiness(http: &ServerHttp, server: &Server, timeout: Duration) -> (He
             Some(Err(JsonError::NoAnswer(reason))) => {
                 return (HealthCheck { state: HealthState::Down, reason, detected: None }, None);
             }
-            Some(Err(JsonError::NotJson(_))) | None => {}
+            Some(Err(JsonError::NotJson(why))) => {
+                let mut check = health::check(http, &server.base_url, kind, timeout).await;
+                if check.state == HealthState::Up {
+                    check.reason = format!("{}; its model listing was not read: {why}", check.reason);
+                }
+                return (check, None);
+            }
+            None => {}
         }
     }
     (health::check(http, &server.base_url, kind, timeout).await, None)
@@ -338,10 +350,11 @@ async fn read_metrics(
 ) -> Option<std::result::Result<Scraped, String>> {
     let Metrics::Page { path, map } = kind.spec()?.metrics else { return None };
     let url = server.metrics_url.clone().unwrap_or_else(|| format!("{}{path}", server.base_url));
-    Some(fetch_page(http, &url, timeout).await.and_then(|page| scraped_from(&page, map)))
+    let page = fetch_page(http, &url, timeout).await;
+    Some(page.and_then(|page| scraped_from(&page.body, page.content_type.as_deref(), map)))
 }
 
-async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Vec<u8>, String> {
+async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::result::Result<Capped, String> {
     let page = get_capped(http, url, timeout, MAX_METRICS_BYTES).await?;
     if page.truncated {
         return Err(format!("the metrics page is larger than {} MB; Vigil reads no more", MAX_METRICS_BYTES >> 20));
@@ -349,22 +362,43 @@ async fn fetch_page(http: &ServerHttp, url: &str, timeout: Duration) -> std::res
     if !(200..300).contains(&page.status) {
         return Err(format!("the metrics page answered HTTP {}", page.status));
     }
-    Ok(page.body)
+    if let Some(encoding) = page.content_encoding.as_deref().filter(|e| !e.eq_ignore_ascii_case("identity")) {
+        return Err(format!(
+            "the metrics page came compressed ({encoding}), which Vigil did not ask for; it was not read"
+        ));
+    }
+    let lines = page.body.iter().filter(|&&byte| byte == b'\n').count();
+    if lines > MAX_METRICS_LINES {
+        return Err(format!(
+            "the metrics page has more than {MAX_METRICS_LINES} lines ({lines}); Vigil reads at most that many from one \
+             server (a model server's page has a few thousand)"
+        ));
+    }
+    Ok(page)
 }
 
-/// Totals per revision from exposition text, or why the text is not metrics at all.
-fn scraped_from(text: &[u8], map: &SignalMap) -> std::result::Result<Scraped, String> {
+/// Totals per revision from exposition text, or why the text is not metrics at all (naming its
+/// `content_type`, if the server gave one).
+pub(crate) fn scraped_from(
+    text: &[u8],
+    content_type: Option<&str>,
+    map: &SignalMap,
+) -> std::result::Result<Scraped, String> {
     let parsed = parse_bytes(text, Format::Auto);
     if parsed.samples.is_empty() && parsed.skipped > 0 {
         let first = parsed.errors.first().map(|e| format!("; first, {e}")).unwrap_or_default();
+        let sent_as = content_type.map(|kind| format!(" ({kind})")).unwrap_or_default();
         return Err(format!(
-            "the metrics page is not in the Prometheus text format: none of its {} lines could be read{first}",
+            "the metrics page{sent_as} is not in the Prometheus text format: none of its {} lines could be read{first}",
             parsed.skipped
         ));
     }
-    Ok(Scraped {
-        revisions: totals(&parsed, map),
-        resources: resources::read(&parsed, map.resources),
-        kinds_resources: map.resources,
-    })
+    let revisions = totals(&parsed, map);
+    if revisions.len() > MAX_METRICS_REVISIONS {
+        return Err(format!(
+            "the metrics page names {} model revisions, more than the {MAX_METRICS_REVISIONS} Vigil follows on one server",
+            revisions.len()
+        ));
+    }
+    Ok(Scraped { revisions, resources: resources::read(&parsed, map.resources), kinds_resources: map.resources })
 }

@@ -43,7 +43,7 @@ pub(super) async fn observe(
     if health.state == HealthState::Down {
         return Observation { health, at: reading.at, ..Observation::down(String::new()) };
     }
-    let metrics = scraped_from(exposition(series.into_iter()).as_bytes(), map);
+    let metrics = scraped_from(exposition(series.into_iter()).as_bytes(), None, map);
     let scraped: Vec<&RevisionKey> =
         metrics.as_ref().map(|scraped| scraped.revisions.keys().collect()).unwrap_or_default();
     let revisions = shown(None, &scraped, &HashMap::new(), known).shown;

@@ -55,6 +55,16 @@ pub struct Capped {
     pub body: Vec<u8>,
     /// Whether the body went on past the cap (and was cut there).
     pub truncated: bool,
+    /// Its `Content-Type` and `Content-Encoding`, if given as short printable text.
+    pub content_type: Option<String>,
+    pub content_encoding: Option<String>,
+}
+
+/// A header's value as shown in an error: printable ASCII of at most 64 characters.
+fn header_text(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<String> {
+    let value = response.headers().get(name)?.to_str().ok()?.trim();
+    let printable = value.len() <= 64 && value.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    printable.then(|| value.to_owned())
 }
 
 /// GETs `url`, waiting at most `timeout` in all, and reads at most `max_bytes` of the body.
@@ -114,9 +124,23 @@ pub async fn fetch_json_answer(
     if answer.truncated {
         return Err(JsonError::NotJson(format!("{path} answered with more than {} KB", max_bytes >> 10)));
     }
-    let json = serde_json::from_slice(&answer.body)
-        .map_err(|_| JsonError::NotJson(format!("{path} answered with something that is not JSON")))?;
+    let json =
+        serde_json::from_slice(&answer.body).map_err(|err| JsonError::NotJson(not_json(&path, &answer, &err)))?;
     Ok((answer.status, json))
+}
+
+/// Why an answer that should have been JSON is not, as the user should hear it.
+fn not_json(path: &str, answer: &Capped, err: &serde_json::Error) -> String {
+    if err.to_string().starts_with("recursion limit exceeded") {
+        return format!("{path} answered with JSON nested deeper than 128 levels");
+    }
+    if std::str::from_utf8(&answer.body).is_err() {
+        return format!("{path} answered with text that is not valid UTF-8");
+    }
+    match answer.content_type.as_deref() {
+        Some(kind) if !kind.contains("json") => format!("{path} answered {kind}, not JSON"),
+        _ => format!("{path} answered with something that is not JSON"),
+    }
 }
 
 fn path_of(url: &str) -> String {
@@ -131,16 +155,22 @@ pub(crate) async fn read_capped(
     max_bytes: usize,
 ) -> Result<Capped, String> {
     let path = path_of(url);
+    // How much of the body had come when the time ran out: None before the answer's head.
+    let mut received: Option<usize> = None;
     let read = async {
         let mut response = request.send().await.map_err(|err| describe_failure(&err, &path, timeout))?;
         let status = response.status().as_u16();
+        let content_type = header_text(&response, reqwest::header::CONTENT_TYPE);
+        let content_encoding = header_text(&response, reqwest::header::CONTENT_ENCODING);
         let mut body = Vec::new();
         let mut truncated = false;
+        received = Some(0);
         loop {
             match response.chunk().await {
                 Ok(Some(chunk)) => {
                     let room = max_bytes - body.len();
                     body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    received = Some(body.len());
                     if chunk.len() > room {
                         truncated = true;
                         break;
@@ -150,37 +180,71 @@ pub(crate) async fn read_capped(
                 Err(err) => return Err(describe_failure(&err, &path, timeout)),
             }
         }
-        Ok(Capped { status, body, truncated })
+        Ok(Capped { status, body, truncated, content_type, content_encoding })
     };
-    tokio::time::timeout(timeout, read)
-        .await
-        .unwrap_or_else(|_| Err(format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())))
+    let outcome = tokio::time::timeout(timeout, read).await;
+    let seconds = timeout.as_secs_f64();
+    outcome.unwrap_or_else(|_| match received {
+        None => Err(format!("no answer from {path} within {seconds:.1} s")),
+        Some(bytes) => Err(format!("the server was still sending {path} after {seconds:.1} s ({bytes} bytes so far)")),
+    })
 }
 
 /// Words for a request to `path` that got no HTTP answer, without the library's internals.
 pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Duration) -> String {
     if err.is_timeout() {
         format!("no answer from {path} within {:.1} s", timeout.as_secs_f64())
+    } else if let Some(tls) = cause::<rustls::Error>(err) {
+        describe_tls(tls)
     } else if err.is_connect() {
         if caused_by_refusal(err) {
             "connection refused".into()
         } else {
             "could not connect".into()
         }
+    } else if err.is_redirect() {
+        format!("{path} redirects more than 3 times (a redirect loop?)")
+    } else if cause::<hyper::Error>(err).is_some_and(hyper::Error::is_parse_too_large) {
+        format!("{path} answered with headers that never end (over hyper's limit); Vigil stopped reading")
+    } else if cause::<hyper::Error>(err).is_some_and(hyper::Error::is_incomplete_message) {
+        format!("the server closed the connection before it finished answering {path}")
     } else {
         "the request failed before an answer came".into()
     }
 }
 
+/// Words for a TLS failure: whose certificate was refused and what to do.
+fn describe_tls(err: &rustls::Error) -> String {
+    match err {
+        rustls::Error::InvalidCertificate(why) => format!(
+            "the server's TLS certificate is not trusted ({why:?}): give the server its certificate authority (--ca)"
+        ),
+        rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
+            "the server requires a client certificate: give the server one (--client-cert)".into()
+        }
+        rustls::Error::AlertReceived(alert) => format!("the server ended the TLS handshake ({alert:?})"),
+        other => format!("TLS failed: {other}"),
+    }
+}
+
 fn caused_by_refusal(err: &(dyn std::error::Error + 'static)) -> bool {
+    cause::<std::io::Error>(err).is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused)
+}
+
+/// The first `E` among the causes of `err`, looking inside I/O errors too (whose own
+/// `source` skips the error they wrap).
+fn cause<'e, E: std::error::Error + 'static>(err: &'e (dyn std::error::Error + 'static)) -> Option<&'e E> {
     let mut cause = err.source();
     while let Some(inner) = cause {
-        if inner.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused) {
-            return true;
+        if let Some(found) = inner.downcast_ref::<E>() {
+            return Some(found);
         }
-        cause = inner.source();
+        cause = match inner.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(wrapped) => Some(wrapped as &(dyn std::error::Error + 'static)),
+            None => inner.source(),
+        };
     }
-    false
+    None
 }
 
 #[cfg(test)]
