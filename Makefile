@@ -146,7 +146,9 @@ bindings:
 # engines on one PostgreSQL, writes team.json); then scale: one vigil collect following 5,000 model
 # servers through Debian's Prometheus scraping them every 15 s, measured in turn beside Prometheus alone
 # (writes $(CARGO_TARGET_DIR)/bench/scale.json); then crash: vigil collect killed with SIGKILL 20 times
-# mid-write, integrity and acknowledged writes after each, the next start beside a clean one (crash.json).
+# mid-write, integrity and acknowledged writes after each, the next start beside a clean one (crash.json);
+# then hostile: vigil collect polling 10 healthy servers beside 100 hostile ones for 10 minutes, beside the
+# 10 alone: the healthy servers' lag from their own logs, CPU, peak memory, panics (hostile.json).
 # Each prints a table, its ratios, and its figures against their goals, PASS or MISS.
 bench-deps: test-deps
 	$(call apt_install,$(BENCH_PACKAGES))
@@ -161,7 +163,7 @@ bench: bench-deps ui drift-env
 # the load generator 3 s at saturation, 6 s on a server stalling every 3 s, 2 rounds of 5 s beside
 # hey at a fixed rate; 3 alert notifications timed from the stored poll to a webhook and 200 targets
 # with and without 400 rules, 8 s a run; the anomaly baseline on 4 weeks, 2 seeds; parity on 20,000
-# golden rows and the generator 3 s; 20 desktops and 60 changes; 500 servers through Prometheus every 5 s), in
+# golden rows and the generator 3 s; 20 desktops and 60 changes; 500 servers through Prometheus every 5 s; 5 kills; the hostile soak 20 s a side), in
 # under 5 minutes once built and installed (writes $(CARGO_TARGET_DIR)/bench/quick/NAME.json and
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
@@ -180,7 +182,7 @@ bench-quick: bench-deps ui drift-env
 
 # The benchmarks one after the other as one shell command, each with $(1) (nothing, or --quick),
 # writing $(2)/NAME.json; it stops at the first that fails.
-BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity team scale crash
+BENCHES := parser poller dashboard drift ingest window rollouts loadgen alerts anomaly parity team scale crash hostile
 BENCH_ARGS_drift = --python $(DRIFTENV)/bin/python
 # The poller (its second run) and team benchmarks store into a throwaway PostgreSQL.
 BENCH_WRAP_poller = VIGIL_POSTGRES_DURABLE=1 scripts/with-postgres

@@ -49,8 +49,12 @@
 //!   SIGKILL mid-write K times: integrity, nothing acknowledged lost, and the next start beside a
 //!   start after a clean stop ([`crash`]).
 //!
+//! - `vigil-bench hostile [--out FILE] [--seconds S] [--vigil PATH]`: `vigil collect` polling 10
+//!   healthy servers beside 100 hostile ones for 10 minutes, beside the 10 alone: healthy lag,
+//!   CPU, peak memory, panics, and each hostile server's state ([`hostile`]).
+//!
 //! Each takes `--quick`: the same measurement at a short size (`make bench-quick` runs all
-//! fourteen so in a few minutes); flags after it change its sizes again. Each ends with its figures held
+//! fifteen so in a few minutes); flags after it change its sizes again. Each ends with its figures held
 //! to their goals, PASS or MISS ([`goal`]).
 
 mod alerts;
@@ -60,6 +64,7 @@ mod crash;
 mod dashboard;
 mod drift;
 mod goal;
+mod hostile;
 mod ingest;
 mod loadgen;
 mod parity;
@@ -92,7 +97,8 @@ const USAGE: &str = "usage: vigil-bench parser [--quick] [--out FILE] [--seconds
                      vigil-bench parity [--quick] [--out FILE] [--rows N] [--seconds S]\n       \
                      vigil-bench team [--quick] [--out FILE] [--desktops N] [--changes M]\n       \
                      vigil-bench scale [--quick] [--out FILE] [--targets N] [--interval S] [--seconds S] [--vigil PATH] [--prometheus PATH]\n       \
-                     vigil-bench crash [--quick] [--out FILE] [--kills K] [--vigil PATH]";
+                     vigil-bench crash [--quick] [--out FILE] [--kills K] [--vigil PATH]\n       \
+                     vigil-bench hostile [--quick] [--out FILE] [--seconds S] [--vigil PATH]";
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
@@ -111,6 +117,7 @@ fn main() -> ExitCode {
         Some("team") => team::run(args),
         Some("scale") => scale::run(args),
         Some("crash") => crash::run(args),
+        Some("hostile") => hostile::run(args),
         _ => Err(USAGE.to_owned()),
     };
     match outcome {

@@ -56,3 +56,26 @@ async fn every_hostile_server_shows_what_it_did_and_the_healthy_one_is_read_as_u
     counted.sort();
     assert_eq!(counted, ["deep-json-13", "healthy-0"], "counted from a broken page");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn polled_on_schedule_the_crowd_never_holds_back_the_healthy_servers() {
+    let interval = Duration::from_secs(1);
+    let mut servers =
+        vec![HostileServer::start(Hostility::Healthy).await, HostileServer::start(Hostility::Healthy).await];
+    for hostility in Hostility::HOSTILE {
+        servers.push(HostileServer::start(hostility).await);
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let engine = engine_with(&servers, dir.path(), interval).await;
+    let poller = engine.polling().start();
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    drop(poller);
+    // Six seconds at one poll a second; a hanging, dripping or flooding neighbour costs the
+    // healthy servers no turn (the lag itself is measured by `vigil-bench hostile`).
+    for healthy in &servers[..2] {
+        let reads = healthy.metrics_reads().len();
+        assert!(reads >= 5, "a healthy server was read {reads} times in 6 s");
+    }
+    let stored = engine.servers().list().await.expect("servers");
+    assert_eq!(stored.len(), servers.len(), "every server is still there");
+}
