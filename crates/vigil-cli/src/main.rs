@@ -270,11 +270,19 @@ struct ServerSettings {
     /// With --kind prometheus: label matchers selecting them, e.g. 'job="mlserver"'
     #[arg(long, value_name = "MATCHERS")]
     selector: Option<String>,
-    /// Where its bearer token is: env:NAME (an environment variable of the collector) or
-    /// keyring:NAME (an entry `vigil secret set NAME` stored in the OS keyring); the token
-    /// itself is never stored in Vigil's database
+    /// Where its bearer token is: env:NAME (an environment variable of the collector),
+    /// keyring:NAME (an entry `vigil secret set NAME` stored in the OS keyring) or file:/PATH;
+    /// the token itself is never stored in Vigil's database
     #[arg(long, value_name = "REFERENCE")]
     token_ref: Option<String>,
+    /// For a server behind TLS whose certificate is signed by an authority of your own: where
+    /// that authority's PEM certificate is, e.g. file:/etc/vigil/ca.pem (or env:NAME, keyring:NAME)
+    #[arg(long, value_name = "REFERENCE")]
+    tls_ca: Option<String>,
+    /// For a server that asks for a client certificate: where the PEM certificate and its
+    /// private key are, e.g. file:/etc/vigil/fraud-prod.pem, keyring:NAME or env:NAME
+    #[arg(long, value_name = "REFERENCE")]
+    tls_client: Option<String>,
 }
 
 impl ServerSettings {
@@ -298,6 +306,8 @@ impl ServerSettings {
             source_kind: self.source_kind.or(server.source_kind),
             selector: self.selector.or(server.selector),
             token_ref: self.token_ref.or(server.token_ref),
+            tls_ca: self.tls_ca.or(server.tls_ca),
+            tls_client: self.tls_client.or(server.tls_client),
             ..server
         }
     }

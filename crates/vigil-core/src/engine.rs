@@ -73,12 +73,8 @@ impl Engine {
         let pool = store::open(&options.store).await?;
         // Entries from before the trail was a hash chain join it, once.
         audit::chain_legacy(&pool).await?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("vigil/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(options.request_timeout)
-            .redirect(reqwest::redirect::Policy::limited(3))
-            .build()
-            .map_err(|err| crate::VigilError::Internal(format!("HTTP client: {err}")))?;
+        let http = crate::clients::http_client(options.request_timeout, Default::default())
+            .map_err(crate::VigilError::Internal)?;
         let team_url = match &options.store {
             store::Location::Postgres { url, password } => Some(store::connect_url(url, password.as_ref()).await?),
             store::Location::Sqlite(_) => None,

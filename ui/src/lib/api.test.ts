@@ -17,6 +17,8 @@ const SETTINGS: NewServer = {
   source_kind: null,
   selector: null,
   token_ref: null,
+  tls_ca: null,
+  tls_client: null,
 };
 
 /** Answers every call with `answer` and records the calls made. */

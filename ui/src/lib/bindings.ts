@@ -105,9 +105,19 @@ labels: Record<string, string>,
  */
 source_kind: ServerKind | null, selector: string | null, 
 /**
- * Where the bearer token is (`env:NAME` or `keyring:NAME`); the token itself is never stored.
+ * Where the bearer token is (`env:NAME`, `keyring:NAME` or `file:/PATH`); the token itself is
+ * never stored.
  */
-token_ref: string | null, health: HealthState, 
+token_ref: string | null, 
+/**
+ * For TLS: where the PEM certificates of the authorities to trust are, besides the usual
+ * ones (a reference, as the token's).
+ */
+tls_ca: string | null, 
+/**
+ * For TLS: where the PEM client certificate and its private key are (a reference).
+ */
+tls_client: string | null, health: HealthState, 
 /**
  * Why the server is in its current state, in words.
  */
@@ -152,10 +162,20 @@ labels: { [key in string]: string },
  */
 source_kind: ServerKind | null, selector: string | null, 
 /**
- * Where the bearer token is: `env:NAME`, an environment variable of the collector, or
- * `keyring:NAME`, an entry in the OS keyring.
+ * Where the bearer token is: `env:NAME`, an environment variable of the collector,
+ * `keyring:NAME`, an entry in the OS keyring, or `file:/PATH`, a file.
  */
-token_ref: string | null, };
+token_ref: string | null, 
+/**
+ * For a server behind TLS with a certificate authority of its own: where its PEM
+ * certificate is (`file:/PATH`, or `env:` / `keyring:`).
+ */
+tls_ca: string | null, 
+/**
+ * For a server that asks for a client certificate: where the PEM certificate and its
+ * private key are (`file:/PATH`, `env:NAME` or `keyring:NAME`).
+ */
+tls_client: string | null, };
 
 export type FleetSnapshot = { servers: Array<Server>, polled_at: string | null, };
 

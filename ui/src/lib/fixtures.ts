@@ -22,6 +22,8 @@ export function server(overrides: Partial<Server> = {}): Server {
     source_kind: null,
     selector: null,
     token_ref: null,
+    tls_ca: null,
+    tls_client: null,
     health: "up",
     health_reason: "/v2/health/ready answered HTTP 200",
     health_since: ago(600),

@@ -13,6 +13,8 @@ describe("server drafts", () => {
       source_kind: "triton",
       selector: 'job="triton"',
       token_ref: "env:T",
+      tls_ca: "file:/etc/vigil/ca.pem",
+      tls_client: "keyring:fraud-cert",
     });
     expect(parseDraft(draftOf(registered))).toEqual({
       name: "fraud-prod",
@@ -26,6 +28,8 @@ describe("server drafts", () => {
       source_kind: "triton",
       selector: 'job="triton"',
       token_ref: "env:T",
+      tls_ca: "file:/etc/vigil/ca.pem",
+      tls_client: "keyring:fraud-cert",
     });
   });
 

@@ -23,6 +23,8 @@ export interface ServerDraft {
   source_kind: ServerKind | "";
   selector: string;
   token_ref: string;
+  tls_ca: string;
+  tls_client: string;
 }
 
 const seconds = (ms: number | null) => (ms === null ? "" : String(ms / 1000));
@@ -42,6 +44,8 @@ export function draftOf(server: Server | null): ServerDraft {
     source_kind: server?.source_kind ?? "",
     selector: server?.selector ?? "",
     token_ref: server?.token_ref ?? "",
+    tls_ca: server?.tls_ca ?? "",
+    tls_client: server?.tls_client ?? "",
   };
 }
 
@@ -89,5 +93,7 @@ export function parseDraft(draft: ServerDraft): NewServer {
     source_kind: prometheus && draft.source_kind !== "" ? draft.source_kind : null,
     selector: prometheus ? orNull(draft.selector) : null,
     token_ref: orNull(draft.token_ref),
+    tls_ca: orNull(draft.tls_ca),
+    tls_client: orNull(draft.tls_client),
   };
 }

@@ -93,6 +93,8 @@ describe("ServerForm, adding", () => {
             source_kind: null,
             selector: null,
             token_ref: null,
+            tls_ca: null,
+            tls_client: null,
           },
         },
       },
@@ -141,6 +143,8 @@ describe("ServerForm, adding", () => {
             source_kind: "mlserver",
             selector: 'job="mlserver"',
             token_ref: "env:FLEET_TOKEN",
+            tls_ca: null,
+            tls_client: null,
           },
         },
       },
@@ -181,6 +185,8 @@ describe("ServerForm, editing", () => {
     timeout_ms: 1_500,
     labels: { team: "risk" },
     token_ref: "env:FRAUD_TOKEN",
+    tls_ca: null,
+    tls_client: null,
   });
 
   it("starts from the server's current settings, every one in view", () => {
@@ -225,6 +231,8 @@ describe("ServerForm, editing", () => {
             source_kind: null,
             selector: null,
             token_ref: "env:FRAUD_TOKEN",
+            tls_ca: null,
+            tls_client: null,
           },
         },
       },

@@ -14,7 +14,7 @@ use crate::{Result, VigilError};
 
 const COLUMNS: &str =
     "id, name, base_url, kind, detected_kind, metrics_url, management_url, metrics_error, poll_interval_ms, timeout_ms, labels, \
-     source_kind, selector, token_ref, health, health_reason, health_since, checked_at, created_at";
+     source_kind, selector, token_ref, tls_ca, tls_client, health, health_reason, health_since, checked_at, created_at";
 
 /// A number that changes whenever a server is added, removed or edited, or a revision is added
 /// or removed, by any process (see migration 0004): whoever keeps a copy of the servers to poll
@@ -48,11 +48,11 @@ pub async fn get(conn: &mut AnyConnection, name: &str) -> Result<Server> {
 
 /// The settings columns, in the order [`bind_settings`] binds them.
 const SETTINGS: &str = "name, base_url, kind, metrics_url, management_url, poll_interval_ms, timeout_ms, labels, \
-                        source_kind, selector, token_ref";
+                        source_kind, selector, token_ref, tls_ca, tls_client";
 
 type ServerQuery<'q> = sqlx::query::QueryAs<'q, sqlx::Any, Server, sqlx::any::AnyArguments<'q>>;
 
-/// Binds a validated server's settings (parameters 1 to 11) to `query`.
+/// Binds a validated server's settings (parameters 1 to 13) to `query`.
 fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<ServerQuery<'q>> {
     Ok(query
         .bind(&server.name)
@@ -65,13 +65,15 @@ fn bind_settings<'q>(query: ServerQuery<'q>, server: &'q NewServer) -> Result<Se
         .bind(Json(&server.labels))
         .bind(server.source_kind)
         .bind(&server.selector)
-        .bind(&server.token_ref))
+        .bind(&server.token_ref)
+        .bind(&server.tls_ca)
+        .bind(&server.tls_client))
 }
 
 /// Stores a validated server. A name already in use is a conflict on the `name` field.
 pub async fn insert(conn: &mut AnyConnection, server: &NewServer, now: DateTime<Utc>) -> Result<Server> {
     let sql = format!(
-        "INSERT INTO servers ({SETTINGS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        "INSERT INTO servers ({SETTINGS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
          RETURNING {COLUMNS}"
     );
     let inserted = bind_settings(sqlx::query_as(&sql), server)?.bind(stamp(now)).fetch_one(conn).await;
@@ -87,9 +89,9 @@ pub async fn insert(conn: &mut AnyConnection, server: &NewServer, now: DateTime<
 pub async fn update(conn: &mut AnyConnection, name: &str, edit: &NewServer) -> Result<(Server, Server)> {
     let before = get(conn, name).await?;
     let sql = format!(
-        "UPDATE servers SET ({SETTINGS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11),
+        "UPDATE servers SET ({SETTINGS}) = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13),
              detected_kind = CASE WHEN base_url = $2 AND kind = $3 THEN detected_kind END
-         WHERE id = $12 RETURNING {COLUMNS}"
+         WHERE id = $14 RETURNING {COLUMNS}"
     );
     let updated = bind_settings(sqlx::query_as(&sql), edit)?.bind(before.id).fetch_one(conn).await;
     match updated {

@@ -47,8 +47,14 @@ pub struct Server {
     /// For kind `prometheus`: the kind of the servers it scrapes, and the matchers selecting them.
     pub source_kind: Option<ServerKind>,
     pub selector: Option<String>,
-    /// Where the bearer token is (`env:NAME` or `keyring:NAME`); the token itself is never stored.
+    /// Where the bearer token is (`env:NAME`, `keyring:NAME` or `file:/PATH`); the token itself is
+    /// never stored.
     pub token_ref: Option<String>,
+    /// For TLS: where the PEM certificates of the authorities to trust are, besides the usual
+    /// ones (a reference, as the token's).
+    pub tls_ca: Option<String>,
+    /// For TLS: where the PEM client certificate and its private key are (a reference).
+    pub tls_client: Option<String>,
     pub health: HealthState,
     /// Why the server is in its current state, in words.
     pub health_reason: Option<String>,
@@ -91,10 +97,18 @@ pub struct NewServer {
     pub source_kind: Option<ServerKind>,
     #[serde(default)]
     pub selector: Option<String>,
-    /// Where the bearer token is: `env:NAME`, an environment variable of the collector, or
-    /// `keyring:NAME`, an entry in the OS keyring.
+    /// Where the bearer token is: `env:NAME`, an environment variable of the collector,
+    /// `keyring:NAME`, an entry in the OS keyring, or `file:/PATH`, a file.
     #[serde(default)]
     pub token_ref: Option<String>,
+    /// For a server behind TLS with a certificate authority of its own: where its PEM
+    /// certificate is (`file:/PATH`, or `env:` / `keyring:`).
+    #[serde(default)]
+    pub tls_ca: Option<String>,
+    /// For a server that asks for a client certificate: where the PEM certificate and its
+    /// private key are (`file:/PATH`, `env:NAME` or `keyring:NAME`).
+    #[serde(default)]
+    pub tls_client: Option<String>,
 }
 
 /// Labels of a server: name → value.
@@ -113,11 +127,13 @@ pub(super) fn millis(field: &'static str, label: &str, seconds: Option<f64>, ran
     Ok(Some((seconds * 1000.0).round() as i64))
 }
 
-/// A token reference, `env:NAME` or `keyring:NAME`, as it will be stored.
-fn validate_token_ref(reference: &str) -> Result<String> {
+/// A reference in `field` (`env:NAME`, `keyring:NAME` or `file:/PATH`) to the secret called
+/// `what`, trimmed, as it will be stored; None when empty.
+fn validate_reference(field: &'static str, what: &str, reference: Option<&str>) -> Result<Option<String>> {
+    let Some(reference) = reference.map(str::trim).filter(|r| !r.is_empty()) else { return Ok(None) };
     let parsed =
-        crate::secrets::TokenRef::parse(reference).map_err(|message| VigilError::invalid("token_ref", message))?;
-    Ok(parsed.to_string())
+        crate::secrets::TokenRef::parse_as(reference, what).map_err(|message| VigilError::invalid(field, message))?;
+    Ok(Some(parsed.to_string()))
 }
 
 fn validate_labels(labels: &Labels) -> Result<()> {
@@ -178,8 +194,9 @@ impl NewServer {
         millis("timeout", "Timeout", self.timeout_secs, (0.1, 300.0))?;
         validate_labels(&self.labels)?;
         let (source_kind, selector) = self.validate_source()?;
-        let token_ref = self.token_ref.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(validate_token_ref);
-        let token_ref = token_ref.transpose()?;
+        let token_ref = validate_reference("token_ref", "Token", self.token_ref.as_deref())?;
+        let tls_ca = validate_reference("tls_ca", "Certificate authority", self.tls_ca.as_deref())?;
+        let tls_client = validate_reference("tls_client", "Client certificate", self.tls_client.as_deref())?;
         Ok(NewServer {
             name: name.to_owned(),
             base_url,
@@ -188,6 +205,8 @@ impl NewServer {
             source_kind,
             selector,
             token_ref,
+            tls_ca,
+            tls_client,
             ..self.clone()
         })
     }
@@ -275,6 +294,8 @@ impl Server {
             source_kind: self.source_kind,
             selector: self.selector.clone(),
             token_ref: self.token_ref.clone(),
+            tls_ca: self.tls_ca.clone(),
+            tls_client: self.tls_client.clone(),
         }
     }
 }

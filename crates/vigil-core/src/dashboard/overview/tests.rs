@@ -48,6 +48,8 @@ fn server(name: &str, health: HealthState, reason: &str) -> Server {
         source_kind: None,
         selector: None,
         token_ref: None,
+        tls_ca: None,
+        tls_client: None,
         health,
         health_reason: Some(reason.into()),
         health_since: Some(now()),
