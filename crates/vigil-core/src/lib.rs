@@ -24,6 +24,8 @@ pub mod engine;
 pub mod environment;
 pub mod error;
 pub mod events;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod health;
 pub mod kinds;
 /// The open-loop load generator behind load tests (the cost domain will hold it).

@@ -79,6 +79,9 @@ fn read_line(line: usize, text: &str) -> Result<Option<Pin>, BadLine> {
     }
     // Per-requirement options (`--hash=sha256:…`, `--config-settings …`) follow the specifier.
     let specifier = text.find(" --").map_or(text, |at| &text[..at]).trim();
+    if let Some(name) = unfinished_name(specifier) {
+        return Err(bad(format!("the name {name} must end with a letter or a digit")));
+    }
     let requirement = Requirement::<VerbatimUrl>::from_str(specifier).map_err(|error| {
         let message = error.to_string();
         bad(message.lines().next().unwrap_or("not a requirement").to_owned())
@@ -106,6 +109,24 @@ fn read_line(line: usize, text: &str) -> Result<Option<Pin>, BadLine> {
         installer: Installer::Pip,
         line,
     }))
+}
+
+/// The first name of a specifier's package and extras (`pandas[performance]`) that ends in `.`,
+/// `-` or `_` with more after it (`numpy. ==1.26`, `pandas[perf.]`): PEP 508 refuses such a
+/// name, but `pep508_rs` 0.9 panics on it rather than saying so.
+fn unfinished_name(specifier: &str) -> Option<&str> {
+    fn leading(text: &str) -> &str {
+        let end = text.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')));
+        &text[..end.unwrap_or(text.len())]
+    }
+    if !specifier.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return None; // not a named requirement: pep508_rs says why
+    }
+    let package = leading(specifier);
+    let extras = specifier[package.len()..].trim_start().strip_prefix('[').map(|rest| rest.split(']').next());
+    let extras =
+        extras.flatten().into_iter().flat_map(|extras| extras.split(',')).map(|extra| leading(extra.trim_start()));
+    std::iter::once(package).chain(extras).find(|name| name.ends_with(['.', '-', '_']))
 }
 
 /// An editable install, named by its `#egg=` fragment, else by the last part of its path.
@@ -145,6 +166,26 @@ mod tests {
                 ("torch", "==2.1.0+cu118", 9)
             ]
         );
+    }
+
+    #[test]
+    fn a_name_ending_in_a_dot_dash_or_underscore_is_a_bad_line_not_a_crash() {
+        // Found by fuzzing: pep508_rs panicked on it.
+        let name = include_str!("../../../fuzz/regressions/requirements/name-ending-in-a-dot");
+        let extra = include_str!("../../../fuzz/regressions/requirements/extra-ending-in-a-dot");
+        for (text, line, name) in [
+            (name, 1, "arti3.17."),
+            (extra, 2, "performantyc."),
+            ("numpy==1.26.4\nscikit_learn_ >=1.5\n", 2, "scikit_learn_"),
+            ("pandas[ performance , parquet-] ==2.2\n", 1, "parquet-"),
+        ] {
+            let bad = pip(text).unwrap_err();
+            assert_eq!(bad.line, line, "{bad}");
+            assert_eq!(bad.message, format!("the name {name} must end with a letter or a digit"));
+        }
+        assert_eq!(pip("pandas[performance, parquet]==2.2\n").unwrap()[0].extras, ["performance", "parquet"]);
+        assert!(pip("numpy.\n").is_err(), "a name that is all there is was refused before, by pep508_rs");
+        assert_eq!(pip("numpy.core==1 ; python_version > '3'\n").unwrap()[0].name, "numpy-core");
     }
 
     #[test]

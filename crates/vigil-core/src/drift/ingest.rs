@@ -308,13 +308,7 @@ impl Shared {
 
     async fn keep(&self, model: Option<String>, headers: &HeaderMap, body: &[u8]) -> Result<(), String> {
         let body = payload::Body::parse(body)?;
-        let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-        let envelope = Envelope {
-            ce_type: header("ce-type"),
-            ce_id: header("ce-id"),
-            ce_model: header("ce-inferenceservicename").or_else(|| header("ce-modelid")),
-            ce_endpoint: header("ce-endpoint"),
-        };
+        let envelope = envelope(headers);
         let model = model
             .or_else(|| envelope.ce_model.map(str::to_owned))
             .or_else(|| body.model_name().map(str::to_owned))
@@ -451,6 +445,17 @@ impl Shared {
         }
         write.commit().await?;
         Ok(())
+    }
+}
+
+/// The CloudEvents attributes a payload came with, from its request's headers (binary mode).
+pub(crate) fn envelope(headers: &HeaderMap) -> Envelope<'_> {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    Envelope {
+        ce_type: header("ce-type"),
+        ce_id: header("ce-id"),
+        ce_model: header("ce-inferenceservicename").or_else(|| header("ce-modelid")),
+        ce_endpoint: header("ce-endpoint"),
     }
 }
 

@@ -204,15 +204,30 @@ impl Cell {
 /// A Parquet file's top-level columns and rows.
 fn parquet_rows(path: &Path, file: File) -> Result<(Vec<String>, Rows)> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    let reader = SerializedFileReader::new(file).map_err(|err| {
+    let opened = parquet_call(|| {
+        let reader = SerializedFileReader::new(file).map_err(|err| err.to_string())?;
+        let metadata = reader.metadata().file_metadata();
+        let columns: Vec<String> =
+            metadata.schema_descr().root_schema().get_fields().iter().map(|field| field.name().to_owned()).collect();
+        let total = metadata.num_rows().max(0) as u64;
+        Ok((columns, total, parquet::record::reader::RowIter::from_file_into(Box::new(reader))))
+    });
+    let (columns, total, rows) = opened.map_err(|err| {
         VigilError::invalid("file", format!("{} is not a Parquet file Vigil can read: {err}", path.display()))
     })?;
-    let metadata = reader.metadata().file_metadata();
-    let columns =
-        metadata.schema_descr().root_schema().get_fields().iter().map(|field| field.name().to_owned()).collect();
-    let total = metadata.num_rows().max(0) as u64;
-    let rows = parquet::record::reader::RowIter::from_file_into(Box::new(reader));
-    Ok((columns, Rows::Parquet { rows, read: 0, total }))
+    Ok((columns, Rows::Parquet { rows, read: 0, total, damaged: false }))
+}
+
+/// Runs `call` into the Parquet library, which on some damaged files panics (an assertion on a
+/// negative offset, say) where it would return an error: such a panic is that error.
+fn parquet_call<T>(call: impl FnOnce() -> std::result::Result<T, String>) -> std::result::Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|text| text.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned());
+        Err(message.unwrap_or_else(|| "the Parquet reader failed".to_owned()))
+    })
 }
 
 /// A row that could not be read: its line and what is wrong with it.
@@ -269,11 +284,14 @@ pub struct Table {
 
 enum Rows {
     Csv(csv::Reader<Counted<File>>),
-    /// Rows read so far of how many, as progress is counted in rows.
+    /// Rows read so far of how many, as progress is counted in rows; `damaged` once a row could
+    /// not be decoded (Parquet's reader then gives that row's error again and again: nothing
+    /// after it can be read).
     Parquet {
         rows: parquet::record::reader::RowIter<'static>,
         read: u64,
         total: u64,
+        damaged: bool,
     },
     JsonLines {
         lines: std::io::Lines<BufReader<Counted<File>>>,
@@ -380,17 +398,31 @@ impl Table {
                     Some(Err(BadRow { line, message }))
                 }
             },
-            Rows::Parquet { rows, read, .. } => {
-                let row = rows.next()?;
+            Rows::Parquet { rows, read, damaged, .. } => {
+                if *damaged {
+                    return None;
+                }
+                let row = parquet_call(|| {
+                    let row = rows.next().transpose().map_err(|err| err.to_string())?;
+                    Ok(row.map(|row| {
+                        row.into_columns().into_iter().map(|(_, field)| Cell::from_parquet(field)).collect()
+                    }))
+                });
+                let row = row.transpose()?;
                 *read += 1;
                 self.line = *read;
                 Some(match row {
-                    Ok(row) => {
-                        self.cells =
-                            row.into_columns().into_iter().map(|(_, field)| Cell::from_parquet(field)).collect();
+                    Ok(cells) => {
+                        self.cells = cells;
                         Ok(())
                     }
-                    Err(err) => Err(BadRow { line: *read, message: format!("row {read} cannot be read: {err}") }),
+                    Err(err) => {
+                        *damaged = true;
+                        let message = format!(
+                            "row {read} cannot be read ({err}), nor any row after it: the file is damaged there"
+                        );
+                        Err(BadRow { line: *read, message })
+                    }
                 })
             }
             Rows::JsonLines { lines, line, ahead } => loop {
@@ -603,6 +635,42 @@ mod tests {
         assert_eq!(read[0].as_ref().unwrap()[3], Cell::Missing, "a null is missing");
         let size = std::fs::metadata(&path).unwrap().len();
         assert_eq!(table.progress(), (size, size), "all rows read");
+    }
+
+    #[test]
+    fn a_damaged_parquet_file_is_read_up_to_the_damaged_row_and_no_further() {
+        // Found by fuzzing: Parquet's reader gave the damaged row's error again and again, so an
+        // import leaving bad rows out never ended.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/import_parquet/damaged-snappy-page.parquet");
+        let mut table = Table::open(&path).unwrap();
+        let (counts, skipped) =
+            table.read_all(&path, BadRows::Skip, &|_| {}, &AtomicBool::new(false), |_| Ok(None)).unwrap();
+        assert_eq!((counts.rows, counts.skipped_rows), (0, 1), "the file claims 1,000 rows");
+        assert_eq!(skipped[0].line, 1);
+        assert!(
+            skipped[0].message.contains("nor any row after it: the file is damaged there"),
+            "{}",
+            skipped[0].message
+        );
+        let mut table = Table::open(&path).unwrap();
+        let stopped =
+            table.read_all(&path, BadRows::Stop, &|_| {}, &AtomicBool::new(false), |_| Ok(None)).err().unwrap();
+        assert!(stopped.to_string().contains("line 1 of") && stopped.to_string().contains("snappy"), "{stopped}");
+    }
+
+    #[test]
+    fn a_parquet_file_the_library_panics_on_is_refused_with_its_words() {
+        // Found by fuzzing: a column chunk at a negative offset fails an assertion in the library.
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/regressions/import_parquet/negative-column-offset.parquet");
+        let mut table = Table::open(&path).unwrap();
+        let stopped = table.read_all(&path, BadRows::Stop, &|_| {}, &AtomicBool::new(false), |_| Ok(None)).err();
+        let stopped = stopped.expect("refused").to_string();
+        assert!(
+            stopped.contains("line 1 of") && stopped.contains("column start and length should not be negative"),
+            "{stopped}"
+        );
     }
 
     #[test]

@@ -93,7 +93,7 @@ async fn from_server(http: &ServerHttp, kind: ServerKind, revision: &ChosenRevis
 }
 
 /// The platform and the `name/version` runtime versions the revision's stored metadata names.
-fn from_metadata(metadata: &str, fingerprint: &mut Fingerprint) {
+pub(crate) fn from_metadata(metadata: &str, fingerprint: &mut Fingerprint) {
     let Ok(metadata) = serde_json::from_str::<Value>(metadata) else { return };
     if let Some(platform) = text(&metadata["platform"]).filter(|platform| !platform.is_empty()) {
         fingerprint.platform = Some(platform);

@@ -6,7 +6,7 @@
 //! sides against each other. Uploads and registry settings are audited. `watch.rs` gathers each
 //! new rollout's candidate as the rollout starts.
 
-mod gather;
+pub(crate) mod gather;
 mod mlflow;
 pub mod queries;
 mod watch;
@@ -52,7 +52,7 @@ pub struct MlflowSource {
 }
 
 /// The environment one revision serves in, as last gathered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
 pub struct Fingerprint {
     pub server: String,
     pub model: String,

@@ -6,9 +6,9 @@
 //! audited, and read by the rollouts' parity gate. Only loopback hosts and those allowed for load
 //! tests are sent to.
 
-mod compare;
-mod golden;
-mod protocol;
+pub(crate) mod compare;
+pub(crate) mod golden;
+pub(crate) mod protocol;
 pub mod queries;
 mod run;
 pub mod share;

@@ -48,6 +48,11 @@ pub struct ModelOutputs {
 }
 
 impl ModelOutputs {
+    /// `rule` for every revision, as for a model whose revisions all have the same metadata.
+    pub fn for_every_version(rule: OutputRule) -> ModelOutputs {
+        ModelOutputs { by_version: Vec::new(), otherwise: rule }
+    }
+
     /// The rule for `version` ("" when the payload named none).
     pub fn for_version(&self, version: &str) -> &OutputRule {
         self.by_version.iter().find(|(known, _)| known == version).map_or(&self.otherwise, |(_, rule)| rule)
@@ -72,7 +77,8 @@ pub fn from_metadata(metadata: &str, single_name: Option<&str>) -> Option<Output
         .iter()
         .filter_map(|output| {
             let width = match output.get("shape").and_then(Value::as_array) {
-                Some(shape) => shape.iter().skip(1).try_fold(1u64, |width, dim| Some(width * dim.as_u64()?)),
+                // None for a dimension that is not a count, or a width past u64 (no width).
+                Some(shape) => shape.iter().skip(1).try_fold(1u64, |width, dim| width.checked_mul(dim.as_u64()?)),
                 None => Some(1),
             };
             Some(Declared {
@@ -187,6 +193,17 @@ mod tests {
             Some(OutputRule::Classifier { label: "prediction".into(), probability: None }),
             "a lone output is read under the reference's prediction name"
         );
+    }
+
+    #[test]
+    fn a_shape_whose_width_overflows_is_no_width_not_a_crash() {
+        // Found by fuzzing: the width of a row overflowed.
+        let found = include_str!("../../../../fuzz/regressions/model_metadata/shape-overflowing-u64.json");
+        assert_eq!(from_metadata(found, None), None, "its one output has no name");
+        let huge = metadata(
+            serde_json::json!([{"name": "scores", "datatype": "FP32", "shape": [-1, 4294967296u64, 4294967296u64]}]),
+        );
+        assert!(matches!(from_metadata(&huge, None), Some(OutputRule::Unknown(why)) if why.contains("scores (FP32)")));
     }
 
     #[test]

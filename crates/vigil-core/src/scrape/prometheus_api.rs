@@ -75,7 +75,7 @@ pub async fn read(http: &ServerHttp, base_url: &str, query: &str, timeout: Durat
 
 /// The series of an answer to `/api/v1/query` (HTTP `status`), or Prometheus' own reason for
 /// refusing.
-fn instant_vector(body: &[u8], status: u16) -> Result<Vec<Series>, String> {
+pub(crate) fn instant_vector(body: &[u8], status: u16) -> Result<Vec<Series>, String> {
     #[derive(Deserialize)]
     struct Answer {
         status: String,

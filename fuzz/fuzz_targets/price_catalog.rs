@@ -1,0 +1,8 @@
+//! Fuzz target: a price catalog file (CSV).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        vigil_core::fuzzing::price_catalog(text);
+    }
+});
