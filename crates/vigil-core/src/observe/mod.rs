@@ -402,3 +402,40 @@ pub(crate) fn scraped_from(
     }
     Ok(Scraped { revisions, resources: resources::read(&parsed, map.resources), kinds_resources: map.resources })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The base URL of a server on loopback that answers every request with `body` as JSON.
+    async fn answering(body: Vec<u8>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let answer = move || {
+            let body = body.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], body) }
+        };
+        tokio::spawn(async move { axum::serve(listener, axum::Router::new().fallback(answer)).await });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn metadata_nested_deeper_than_json_allows_is_refused_without_overflowing_the_stack() {
+        // Run on a test thread's 2 MB stack, as small as the runtime's workers'.
+        let nested = |depth: usize| format!(r#"{{"name":"m","inputs":{}{}}}"#, "[".repeat(depth), "]".repeat(depth));
+        let http = ServerHttp::new(reqwest::Client::new());
+        for (depth, why) in [
+            (100_000, "/v2/models/m answered with more than 64 KB"),
+            (30_000, "/v2/models/m answered with JSON nested deeper than 128 levels"),
+        ] {
+            let base = answering(nested(depth).into_bytes()).await;
+            let url = ServerKind::OipV2.model_metadata_url(&base, "m", None).unwrap();
+            assert_eq!(read_metadata(&http, &url, Duration::from_secs(5)).await, None, "nothing kept");
+            let refused = fetch_json(&http, &url, None, Duration::from_secs(5), MAX_METADATA_BYTES).await;
+            assert_eq!(refused.unwrap_err(), why);
+        }
+        let base = answering(nested(100).into_bytes()).await;
+        let url = ServerKind::OipV2.model_metadata_url(&base, "m", None).unwrap();
+        assert!(read_metadata(&http, &url, Duration::from_secs(5)).await.is_some(), "100 deep is kept");
+    }
+}
