@@ -61,7 +61,7 @@ fn display_in_use(number: u32) -> bool {
 
 /// Starts Xvfb on the first free display from :100 up (clear of a desktop's :0) and returns it
 /// with the display name, once its socket is there.
-async fn start_xvfb(artifacts: &Path) -> (Child, String) {
+pub async fn start_xvfb(artifacts: &Path) -> (Child, String) {
     let xvfb = tool("XVFB", "Xvfb");
     for number in 100..200 {
         if display_in_use(number) {
@@ -226,6 +226,66 @@ impl DesktopApp {
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.element(css, Duration::from_secs(10)).await;
         self.session.type_text(&el, text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// The text WebDriver reads from the element matching `css` (what the window shows), if there
+    /// is one now.
+    pub async fn text_of(&self, css: &str) -> Option<String> {
+        let element = self.session.find(css).await.ok()??;
+        self.session.text(&element).await.ok()
+    }
+
+    /// Attribute `name` of the element matching `css`, if it is there now.
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        let element = self.session.find(css).await.ok()??;
+        self.session.attribute(&element, name).await.ok()?
+    }
+
+    /// The text WebDriver reads from the element matching `css`, once `accept` takes it.
+    pub async fn text_when(&self, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
+        wait_for(&format!("{css} to show what is expected"), deadline, || async {
+            self.text_of(css).await.filter(|text| accept(text))
+        })
+        .await
+    }
+
+    /// The text in the element matching `css`, scrolled into view, once `accept` takes it (its
+    /// `textContent`: WebKit's WebDriver reads no text from an ellipsized box it deems hidden).
+    pub async fn content_when(&self, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
+        let script = "const e = document.querySelector(arguments[0]); if (!e) return null; \
+                      e.scrollIntoView({ block: 'nearest' }); return e.textContent;";
+        wait_for(&format!("{css} to show what is expected"), deadline, || async {
+            let text = self.session.execute(script, vec![css.into()]).await.ok()?;
+            let text = text.as_str()?.trim().to_owned();
+            accept(&text).then_some(text)
+        })
+        .await
+    }
+
+    /// Sets the `<select>` matching `css` to `value` as a person choosing it would.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.element(css, Duration::from_secs(10)).await;
+        let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
+                      s.dispatchEvent(new Event('change', { bubbles: true }));";
+        self.session.execute(script, vec![css.into(), value.into()]).await.expect("choose an option");
+    }
+
+    /// Replaces the text of the input matching `css` as a person typing it would.
+    pub async fn fill(&self, css: &str, text: &str) {
+        self.element(css, Duration::from_secs(10)).await;
+        let script = "const i = document.querySelector(arguments[0]); i.value = arguments[1]; \
+                      i.dispatchEvent(new Event('input', { bubbles: true }));";
+        self.session.execute(script, vec![css.into(), text.into()]).await.expect("fill an input");
+    }
+
+    /// Adds a profile in Settings (`role`: engineer, data_scientist or product_manager); it
+    /// becomes the window's.
+    pub async fn add_profile(&self, name: &str, role: &str) {
+        self.click(r#"[data-testid="nav-settings"]"#).await;
+        self.type_into(r#"[data-testid="profile-name"]"#, name).await;
+        self.choose(r#"[data-testid="profile-role"]"#, role).await;
+        self.click(r#"[data-testid="profile-save"]"#).await;
+        self.element(&format!(r#"[data-testid="profile-option"][data-name="{name}"]"#), Duration::from_secs(5)).await;
     }
 
     /// Saves a screenshot of the whole display as `NAME.png` beside the logs; returns its path.

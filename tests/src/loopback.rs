@@ -62,14 +62,14 @@ impl ReadinessServer {
     }
 }
 
-/// A router served on a free loopback port until dropped.
-struct Served {
+/// A router served on a free loopback port until dropped: for a test's own stand-in server.
+pub struct Served {
     addr: SocketAddr,
     task: JoinHandle<()>,
 }
 
 impl Served {
-    async fn start(app: Router) -> Served {
+    pub async fn start(app: Router) -> Served {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
         let addr = listener.local_addr().expect("bound address");
         let task = tokio::spawn(async move {
@@ -78,7 +78,8 @@ impl Served {
         Served { addr, task }
     }
 
-    fn url(&self) -> String {
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 }

@@ -90,7 +90,6 @@ async fn a_server_added_in_the_window_shows_up_then_down_when_it_stops() {
     app.session.close().await;
 }
 
-/// The text of the element matching `css`, if there is one now.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_damaged_database_opens_a_window_that_says_so_and_what_to_do_and_leaves_the_file_alone() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -100,7 +99,7 @@ async fn a_damaged_database_opens_a_window_that_says_so_and_what_to_do_and_leave
     let path = damaged.display().to_string();
     let app = DesktopApp::launch_with_env("startup_trouble", POLL_INTERVAL_SECS, &[], &[("VIGIL_DB", &path)]).await;
     let message = vigil_tests::wait_for("the trouble page", Duration::from_secs(20), || async {
-        text_of(&app, r#"[data-testid="startup-trouble-message"]"#).await
+        app.text_of(r#"[data-testid="startup-trouble-message"]"#).await
     })
     .await;
     assert!(message.contains(&path) && message.contains("damaged or is not a Vigil database"), "{message}");
@@ -110,17 +109,12 @@ async fn a_damaged_database_opens_a_window_that_says_so_and_what_to_do_and_leave
     assert_eq!(std::fs::read(&damaged).expect("read"), garbage, "the file is left as it was");
 }
 
-async fn text_of(app: &DesktopApp, css: &str) -> Option<String> {
-    let element = app.session.find(css).await.ok()??;
-    app.session.text(&element).await.ok()
-}
-
 /// Each of `names`' health and labels as listed, or None while one of them is not.
 async fn rows_of(app: &DesktopApp, names: &[&str]) -> Option<Vec<(String, String)>> {
     let mut rows = Vec::new();
     for name in names {
-        let health = text_of(app, &format!(r#"{} [data-testid="server-health"]"#, row(name))).await?;
-        let labels = text_of(app, &format!(r#"{} [data-testid="server-labels"]"#, row(name))).await?;
+        let health = app.text_of(&format!(r#"{} [data-testid="server-health"]"#, row(name))).await?;
+        let labels = app.text_of(&format!(r#"{} [data-testid="server-labels"]"#, row(name))).await?;
         rows.push((health, labels));
     }
     Some(rows)
@@ -146,15 +140,15 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     // The first screen: the fleet's servers, detected and up (training the models takes a few
     // seconds; the demo polls its servers every 2 s).
     wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
-    let kind = text_of(&app, &format!(r#"{} [data-testid="server-kind"]"#, row("fraud"))).await;
+    let kind = app.text_of(&format!(r#"{} [data-testid="server-kind"]"#, row("fraud"))).await;
     assert_eq!(kind.as_deref(), Some("NVIDIA Triton"));
     // Its models, with numbers: fraud's rate from two reads of Triton's metrics, and its canary.
     let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
     vigil_tests::wait_for("fraud's request rate", Duration::from_secs(20), || async {
-        text_of(&app, &format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
+        app.text_of(&format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
     })
     .await;
-    let chip = text_of(&app, &format!(r#"{fraud} [data-testid="revision-chip"][data-version="13"]"#)).await;
+    let chip = app.text_of(&format!(r#"{fraud} [data-testid="revision-chip"][data-version="13"]"#)).await;
     assert!(chip.as_deref().unwrap_or_default().starts_with("v13 canary"), "{chip:?}");
 
     // Settings shows it running with its scenarios and servers; Stop closes its ports.
@@ -170,14 +164,14 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     app.type_into(r#"[data-testid="store-db-input"]"#, &format!("postgres://ada@127.0.0.1:{closed}/vigil")).await;
     app.click(r#"[data-testid="store-use-team"]"#).await;
     let refused = vigil_tests::wait_for("the store refused", Duration::from_secs(10), || async {
-        text_of(&app, r#"[data-testid="store-error"]"#).await
+        app.text_of(r#"[data-testid="store-error"]"#).await
     })
     .await;
     assert!(refused.contains("could not connect") && refused.contains("Connection refused"), "{refused}");
-    let elsewhere = text_of(&app, r#"[data-testid="store-elsewhere"]"#).await.unwrap_or_default();
+    let elsewhere = app.text_of(r#"[data-testid="store-elsewhere"]"#).await.unwrap_or_default();
     assert!(elsewhere.contains("VIGIL_DB"), "{elsewhere}");
     app.screenshot("settings-store");
-    let scenarios = text_of(&app, r#"[data-testid="demo-scenarios"]"#).await.unwrap_or_default();
+    let scenarios = app.text_of(r#"[data-testid="demo-scenarios"]"#).await.unwrap_or_default();
     for scenario in ["healthy", "drift", "bad-canary"] {
         assert!(scenarios.contains(scenario), "{scenarios}");
     }
@@ -189,7 +183,7 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     wait_for_demo_servers(&app, &DEMO, "Down", Duration::from_secs(10)).await;
     // Its models are down with it, as the engine says once the poll that found them down is stored.
     vigil_tests::wait_for("fraud down with its server", Duration::from_secs(5), || async {
-        text_of(&app, &format!(r#"{fraud} [data-testid="model-health"]"#)).await.filter(|health| health == "Down")
+        app.text_of(&format!(r#"{fraud} [data-testid="model-health"]"#)).await.filter(|health| health == "Down")
     })
     .await;
 
@@ -223,7 +217,7 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     app.click(r#"[data-testid="fleet-demo-start"]"#).await;
     wait_for_demo_servers(&app, &DEMO, "Up", Duration::from_secs(30)).await;
-    let url = text_of(&app, &format!(r#"{} [data-testid="server-url"]"#, row("fraud"))).await.unwrap_or_default();
+    let url = app.text_of(&format!(r#"{} [data-testid="server-url"]"#, row("fraud"))).await.unwrap_or_default();
     let address = url.strip_prefix("http://").expect("an http URL").to_owned();
     assert!(tokio::net::TcpStream::connect(&address).await.is_ok(), "fraud serves at {address}");
     app.session.close().await;
@@ -237,7 +231,7 @@ async fn the_demo_fleet_is_up_on_the_first_screen_and_settings_stops_removes_and
 /// returns how many.
 async fn drawn_points(app: &DesktopApp, css: &str, least: f64) -> f64 {
     vigil_tests::wait_for(&format!("{css} to draw {least} points"), Duration::from_secs(30), || async {
-        attribute(app, css, "data-points").await?.parse::<f64>().ok().filter(|points| *points >= least)
+        app.attribute(css, "data-points").await?.parse::<f64>().ok().filter(|points| *points >= least)
     })
     .await
 }
@@ -247,7 +241,7 @@ async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what
     let app = DesktopApp::launch("model_detail", POLL_INTERVAL_SECS, &["--demo"]).await;
     let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
     vigil_tests::wait_for("fraud measured", Duration::from_secs(40), || async {
-        text_of(&app, &format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
+        app.text_of(&format!(r#"{fraud} [data-testid="model-rate"]"#)).await.filter(|rate| rate.ends_with(" req/s"))
     })
     .await;
     // The role is remembered between launches (an earlier run may have left another one).
@@ -256,11 +250,11 @@ async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what
 
     // The engineer's first section is the charts, with a line per revision: stable and canary.
     app.element(r#"[data-testid="model-view"][data-model="fraud"]"#, Duration::from_secs(5)).await;
-    let first_section = || async { attribute(&app, r#"[data-first="true"]"#, "data-testid").await };
+    let first_section = || async { app.attribute(r#"[data-first="true"]"#, "data-testid").await };
     assert_eq!(first_section().await.as_deref(), Some("model-section-charts"));
     let traffic = r#"[data-testid="chart-traffic"]"#;
     assert!(drawn_points(&app, traffic, 1.0).await > 0.0);
-    let legend = text_of(&app, &format!("{traffic} .u-legend")).await.unwrap_or_default();
+    let legend = app.text_of(&format!("{traffic} .u-legend")).await.unwrap_or_default();
     assert!(
         legend.contains("v12 (stable)") && legend.contains("v13 (canary)"),
         "the legend names both revisions: {legend}"
@@ -286,16 +280,10 @@ async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what
         first_section().await.filter(|s| s == "model-section-summary")
     })
     .await;
-    let sentence = text_of(&app, r#"[data-testid="model-sentence"]"#).await.unwrap_or_default();
+    let sentence = app.text_of(r#"[data-testid="model-sentence"]"#).await.unwrap_or_default();
     assert!(sentence.starts_with("fraud on fraud "), "{sentence}");
     app.screenshot("fraud-product-manager");
     app.session.close().await;
-}
-
-/// Attribute `name` of the element matching `css`, if it is there now.
-async fn attribute(app: &DesktopApp, css: &str, name: &str) -> Option<String> {
-    let element = app.session.find(css).await.ok()??;
-    app.session.attribute(&element, name).await.ok()?
 }
 
 #[tokio::test]
@@ -303,7 +291,7 @@ async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_fil
     let app = DesktopApp::launch("drift", POLL_INTERVAL_SECS, &["--demo"]).await;
     // Traffic flows, and with it the fleet's payload log into the window's ingest endpoint.
     vigil_tests::wait_for("fraud measured", Duration::from_secs(40), || async {
-        text_of(&app, r#"[data-testid="model-row"][data-model="fraud"] [data-testid="model-rate"]"#)
+        app.text_of(r#"[data-testid="model-row"][data-model="fraud"] [data-testid="model-rate"]"#)
             .await
             .filter(|rate| rate.ends_with(" req/s"))
     })
@@ -321,7 +309,7 @@ async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_fil
         app.click(r#"[data-testid="drift-run"]"#).await;
         tokio::time::sleep(Duration::from_secs(2)).await;
         // "2 of 6 inputs have shifted…" or "None of the 6 inputs have shifted…".
-        text_of(&app, r#"[data-testid="drift-summary"]"#).await.filter(|text| text.contains("6 inputs"))
+        app.text_of(r#"[data-testid="drift-summary"]"#).await.filter(|text| text.contains("6 inputs"))
     })
     .await;
     assert!(summary.contains("since"), "a plain sentence: {summary}");
@@ -345,35 +333,18 @@ async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_fil
     app.type_into(r#"[data-testid="drift-import-prediction"]"#, "score").await;
     app.click(r#"[data-testid="drift-import-start"]"#).await;
     app.element(r#"[data-testid="drift-import-summary"]"#, Duration::from_secs(20)).await;
-    let imported = text_of(&app, r#"[data-testid="drift-import-summary"]"#).await.unwrap_or_default();
+    let imported = app.text_of(r#"[data-testid="drift-import-summary"]"#).await.unwrap_or_default();
     assert!(imported.contains("Imported 300 rows"), "{imported}");
     assert!(imported.contains("identifier"), "customer_id is skipped as an identifier: {imported}");
     app.screenshot("drift-import");
     app.session.close().await;
 }
 
-/// Sets the `<select>` matching `css` to `value` as a person choosing it would.
-async fn choose(app: &DesktopApp, css: &str, value: &str) {
-    app.element(css, Duration::from_secs(10)).await;
-    let script = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-                  s.dispatchEvent(new Event('change', { bubbles: true }));";
-    app.session.execute(script, vec![css.into(), value.into()]).await.expect("choose an option");
-}
-
-/// Adds a profile in Settings; it becomes the window's.
-async fn add_profile(app: &DesktopApp, name: &str, role: &str) {
-    app.click(r#"[data-testid="nav-settings"]"#).await;
-    app.type_into(r#"[data-testid="profile-name"]"#, name).await;
-    choose(app, r#"[data-testid="profile-role"]"#, role).await;
-    app.click(r#"[data-testid="profile-save"]"#).await;
-    app.element(&format!(r#"[data-testid="profile-option"][data-name="{name}"]"#), Duration::from_secs(5)).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_reason_on_the_trail() {
     let app = DesktopApp::launch("rollout", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
-    add_profile(&app, "Bo", "data_scientist").await;
-    add_profile(&app, "Ada", "engineer").await;
+    app.add_profile("Bo", "data_scientist").await;
+    app.add_profile("Ada", "engineer").await;
     app.wait_for_text(r#"[data-testid="profile-chip"]"#, "Ada · Engineer", Duration::from_secs(5)).await;
 
     // The demo's pipeline rolls fraud 13 out; its steps pass, and promotion waits for sign-off.
@@ -438,39 +409,21 @@ async fn a_canary_is_signed_off_by_two_roles_promoted_and_rolled_back_with_its_r
     app.screenshot("audit");
 }
 
-/// Replaces the text of the input matching `css` as a person typing it would.
-async fn fill(app: &DesktopApp, css: &str, text: &str) {
-    app.element(css, Duration::from_secs(10)).await;
-    let script = "const i = document.querySelector(arguments[0]); i.value = arguments[1]; \
-                  i.dispatchEvent(new Event('input', { bubbles: true }));";
-    app.session.execute(script, vec![css.into(), text.into()]).await.expect("fill an input");
-}
-
-/// The text of the element matching `css`, once `accept` takes it.
-async fn text_when(app: &DesktopApp, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
-    vigil_tests::wait_for(&format!("{css} to show what is expected"), deadline, || async {
-        let element = app.session.find(css).await.ok()??;
-        let text = app.session.text(&element).await.ok()?;
-        accept(&text).then_some(text)
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn the_cost_view_places_a_server_shows_fraud_12_and_13_per_1000_and_a_load_test_runs_and_cancels() {
     let app = DesktopApp::launch("cost", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
-    add_profile(&app, "Ada", "engineer").await;
+    app.add_profile("Ada", "engineer").await;
     app.click(r#"[data-testid="nav-cost"]"#).await;
 
     // The demo's servers are placed by their labels; Ada moves fraud to three g5.xlarge.
     app.click(r#"[data-testid="cost-place-toggle"]"#).await;
-    choose(&app, r#"[data-testid="cost-place-server"]"#, "fraud").await;
-    fill(&app, r#"[data-testid="cost-place-search"]"#, "g5").await;
-    choose(&app, r#"[data-testid="cost-place-instance"]"#, "aws/us-east-1/g5.xlarge").await;
-    fill(&app, r#"[data-testid="cost-place-replicas"]"#, "3").await;
+    app.choose(r#"[data-testid="cost-place-server"]"#, "fraud").await;
+    app.fill(r#"[data-testid="cost-place-search"]"#, "g5").await;
+    app.choose(r#"[data-testid="cost-place-instance"]"#, "aws/us-east-1/g5.xlarge").await;
+    app.fill(r#"[data-testid="cost-place-replicas"]"#, "3").await;
     app.click(r#"[data-testid="cost-place-save"]"#).await;
     let row = r#"[data-testid="cost-server-row"][data-server="fraud"]"#;
-    let placed = text_when(&app, row, Duration::from_secs(10), |text| text.contains("g5.xlarge × 3")).await;
+    let placed = app.text_when(row, Duration::from_secs(10), |text| text.contains("g5.xlarge × 3")).await;
     assert!(placed.contains("$2,173") || placed.contains("$3.02"), "3 × $1.006 an hour: {placed}");
 
     // fraud 12 (stable) and 13 (the canary the demo's pipeline rolls out), side by side.
@@ -478,42 +431,29 @@ async fn the_cost_view_places_a_server_shows_fraud_12_and_13_per_1000_and_a_load
     let priced = |text: &str| text.contains('$');
     let stable = format!(r#"{comparison} [data-testid="cost-comparison-stable"]"#);
     let candidate = format!(r#"{comparison} [data-testid="cost-comparison-candidate"]"#);
-    let stable = text_when(&app, &stable, Duration::from_secs(120), priced).await;
-    let candidate = text_when(&app, &candidate, Duration::from_secs(120), priced).await;
+    let stable = app.text_when(&stable, Duration::from_secs(120), priced).await;
+    let candidate = app.text_when(&candidate, Duration::from_secs(120), priced).await;
     assert!(stable.contains("v12") && candidate.contains("v13"), "{stable} | {candidate}");
     app.screenshot("cost");
 
     // A load test of price on its loopback server: progress shows, then Cancel stops it.
-    choose(&app, r#"[data-testid="load-test-model"]"#, "pricing/price").await;
-    fill(&app, r#"[data-testid="load-test-rates"]"#, "20, 40").await;
-    fill(&app, r#"[data-testid="load-test-step-seconds"]"#, "30").await;
+    app.choose(r#"[data-testid="load-test-model"]"#, "pricing/price").await;
+    app.fill(r#"[data-testid="load-test-rates"]"#, "20, 40").await;
+    app.fill(r#"[data-testid="load-test-step-seconds"]"#, "30").await;
     app.click(r#"[data-testid="load-test-start"]"#).await;
     let words = r#"[data-testid="load-test-progress-words"]"#;
     let going = |text: &str| text.starts_with("Step 1 of 2: 20 req/s") && !text.contains("· 0 ok");
-    text_when(&app, words, Duration::from_secs(20), going).await;
+    app.text_when(words, Duration::from_secs(20), going).await;
     let bar = r#"[data-testid="load-test-progress"] progress"#;
-    let fraction = attribute(&app, bar, "value").await.and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
+    let fraction = app.attribute(bar, "value").await.and_then(|v| v.parse::<f64>().ok()).unwrap_or_default();
     assert!(fraction > 0.0 && fraction < 0.5, "the bar moves through the first of two steps: {fraction}");
     app.screenshot("load-test-running");
     app.click(r#"[data-testid="load-test-cancel"]"#).await;
     let sentence =
-        text_when(&app, r#"[data-testid="load-test-sentence"]"#, Duration::from_secs(10), |t| !t.is_empty()).await;
+        app.text_when(r#"[data-testid="load-test-sentence"]"#, Duration::from_secs(10), |t| !t.is_empty()).await;
     assert!(sentence.contains("load test was cancelled"), "{sentence}");
     app.element(r#"[data-testid="load-test-past"]"#, Duration::from_secs(5)).await;
     app.screenshot("load-test-cancelled");
-}
-
-/// The text in the element matching `css`, scrolled into view, once `accept` takes it (its
-/// `textContent`: WebKit's WebDriver reads no text from an ellipsized box it deems hidden).
-async fn content_when(app: &DesktopApp, css: &str, deadline: Duration, accept: impl Fn(&str) -> bool) -> String {
-    let script = "const e = document.querySelector(arguments[0]); if (!e) return null; \
-                  e.scrollIntoView({ block: 'nearest' }); return e.textContent;";
-    vigil_tests::wait_for(&format!("{css} to show what is expected"), deadline, || async {
-        let text = app.session.execute(script, vec![css.into()]).await.ok()?;
-        let text = text.as_str()?.trim().to_owned();
-        accept(&text).then_some(text)
-    })
-    .await
 }
 
 /// fraud 12's golden set as the data scientist's notebook writes it: rows as fraud was trained
@@ -531,7 +471,7 @@ async fn a_revisions_environment_is_gathered_and_its_parity_checked_from_the_mod
     let golden = dir.path().join("fraud-golden.csv");
     std::fs::write(&golden, fraud_golden(200)).expect("golden set");
     let app = DesktopApp::launch("preflight", POLL_INTERVAL_SECS, &["--demo=healthy"]).await;
-    add_profile(&app, "Bo", "data_scientist").await;
+    app.add_profile("Bo", "data_scientist").await;
     app.click(r#"[data-testid="nav-fleet"]"#).await;
     let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
     app.click(&format!(r#"{fraud} [data-testid="open-model"]"#)).await;
@@ -540,24 +480,24 @@ async fn a_revisions_environment_is_gathered_and_its_parity_checked_from_the_mod
     // v12's environment, gathered from its server: the software it names, on the card.
     app.click(&format!(r#"{} [data-testid="preflight-gather"]"#, card("12"))).await;
     let summary = format!(r#"{} [data-testid="preflight-summary"]"#, card("12"));
-    let summary = content_when(&app, &summary, Duration::from_secs(15), |text| !text.is_empty()).await;
+    let summary = app.content_when(&summary, Duration::from_secs(15), |text| !text.is_empty()).await;
     assert!(summary.starts_with("triton "), "the demo's fraud server is Triton-like: {summary}");
 
     // The notebook's golden set: v12 answers as it did on every row, v13 (retrained) does not.
     for (version, passed) in [("12", "true"), ("13", "false")] {
         app.click(&format!(r#"{} [data-testid="preflight-parity"]"#, card(version))).await;
-        fill(&app, &format!(r#"{} [data-testid="parity-golden"]"#, card(version)), &golden.display().to_string()).await;
+        app.fill(&format!(r#"{} [data-testid="parity-golden"]"#, card(version)), &golden.display().to_string()).await;
         app.click(&format!(r#"{} [data-testid="parity-run"]"#, card(version))).await;
         let report = format!(r#"{} [data-testid="parity-report"][data-passed="{passed}"]"#, card(version));
         app.element(&report, Duration::from_secs(30)).await;
         let line = format!(r#"{} [data-testid="preflight-parity-line"]"#, card(version));
-        let line = content_when(&app, &line, Duration::from_secs(10), |t| t.contains("of 200 rows")).await;
+        let line = app.content_when(&line, Duration::from_secs(10), |t| t.contains("of 200 rows")).await;
         if passed == "true" {
             assert!(line.contains("matched 200 of 200 rows"), "{line}");
         } else {
             app.element(&format!(r#"{report} [data-testid="parity-mismatch"]"#), Duration::from_secs(5)).await;
             let sentence = format!(r#"{report} [data-testid="parity-report-sentence"]"#);
-            let sentence = content_when(&app, &sentence, Duration::from_secs(5), |t| !t.is_empty()).await;
+            let sentence = app.content_when(&sentence, Duration::from_secs(5), |t| !t.is_empty()).await;
             assert!(sentence.starts_with("fraud v13 matched") && sentence.contains("it fails"), "{sentence}");
         }
     }

@@ -28,19 +28,6 @@ async fn launch_demo(name: &str, service: &NotificationService) -> DesktopApp {
     DesktopApp::launch_with_env(name, POLL_INTERVAL_SECS, &["--demo=healthy"], &env).await
 }
 
-/// Adds a profile in Settings, as a person does; it becomes the window's.
-async fn add_profile(app: &DesktopApp, name: &str, role: &str) {
-    app.click(r#"[data-testid="nav-settings"]"#).await;
-    app.type_into(r#"[data-testid="profile-name"]"#, name).await;
-    let role_select = r#"[data-testid="profile-role"]"#;
-    app.element(role_select, Duration::from_secs(10)).await;
-    let choose = "const s = document.querySelector(arguments[0]); s.value = arguments[1]; \
-                  s.dispatchEvent(new Event('change', { bubbles: true }));";
-    app.session.execute(choose, vec![role_select.into(), role.into()]).await.expect("choose the role");
-    app.click(r#"[data-testid="profile-save"]"#).await;
-    app.element(&format!(r#"[data-testid="profile-option"][data-name="{name}"]"#), Duration::from_secs(5)).await;
-}
-
 /// The sentence the waiting rollout's card shows.
 async fn waiting_sentence(app: &DesktopApp) -> String {
     app.click(r#"[data-testid="nav-rollouts"]"#).await;
@@ -53,7 +40,7 @@ async fn waiting_sentence(app: &DesktopApp) -> String {
 async fn an_engineer_is_notified_in_the_engines_words_when_the_rollout_waits_for_their_sign_off() {
     let service = NotificationService::start().await;
     let app = launch_demo("notify-engineer", &service).await;
-    add_profile(&app, "Ada", "engineer").await;
+    app.add_profile("Ada", "engineer").await;
 
     let shown = wait_for("a notification naming fraud", UNTIL_WAITING, || async {
         service.shown().into_iter().find(|n| n.summary.contains("fraud"))
@@ -71,7 +58,7 @@ async fn an_engineer_is_notified_in_the_engines_words_when_the_rollout_waits_for
 async fn a_product_manager_whose_sign_off_is_not_needed_is_not_notified() {
     let service = NotificationService::start().await;
     let app = launch_demo("notify-product-manager", &service).await;
-    add_profile(&app, "Cy", "product_manager").await;
+    app.add_profile("Cy", "product_manager").await;
 
     let sentence = waiting_sentence(&app).await;
     assert!(sentence.contains("waits for the engineer and data scientist"), "{sentence}");

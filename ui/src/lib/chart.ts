@@ -5,6 +5,7 @@
 import type { ChartEvent, ModelChart, RevisionRole, SignalName } from "./bindings";
 import type { Role } from "./preferences.svelte";
 import { versionName } from "./models";
+import { isolate, isolating } from "./bidi";
 
 export type RangeId = "15m" | "1h" | "24h" | "7d" | "30d";
 
@@ -136,9 +137,16 @@ export function panelData(chart: ModelChart, panel: Panel): PanelData {
   return { xs, ys, lines: series.map((s) => s.line), points };
 }
 
-/** Named series on one time axis (the engine's, e.g. dollars each hour per model), one line each. */
-export function namedSeriesData(xs: number[], series: { name: string; values: (number | null)[] }[]): PanelData {
-  const lines = series.map(({ name }) => ({ label: name, version: name, role: null, signal: "" }));
+/**
+ * Named series on one time axis (the engine's, e.g. dollars each hour per model), one line each,
+ * labelled by `label` (by default the name, isolated as names are).
+ */
+export function namedSeriesData(
+  xs: number[],
+  series: { name: string; values: (number | null)[] }[],
+  label: (name: string) => string = isolate,
+): PanelData {
+  const lines = series.map(({ name }) => ({ label: label(name), version: name, role: null, signal: "" }));
   const ys = series.map(({ values }) => values);
   const points = ys.reduce((sum, values) => sum + values.filter((v) => v !== null).length, 0);
   return { xs, ys, lines, points };
@@ -151,7 +159,8 @@ export interface Annotation {
   text: string;
 }
 
-export function annotations(events: ChartEvent[]): Annotation[] {
+/** The chart's events as annotations; `names` (the model's server's, see `ModelRow.names`) are isolated in their words. */
+export function annotations(events: ChartEvent[], names: readonly string[] = []): Annotation[] {
   return events.map((event) => {
     const who = event.version === null ? "server" : versionName(event.version);
     if (event.kind === "deployed") return { at: event.at_ms, tone: "accent", text: `${who} deployed` };
@@ -159,7 +168,7 @@ export function annotations(events: ChartEvent[]): Annotation[] {
       return { at: event.at_ms, tone: event.text === "drift cleared" ? "ok" : "warn", text: event.text };
     }
     const tone = event.to === "up" ? "ok" : event.to === "degraded" ? "warn" : "bad";
-    return { at: event.at_ms, tone, text: `${who} ${event.from} → ${event.to}: ${event.text}` };
+    return { at: event.at_ms, tone, text: `${who} ${event.from} → ${event.to}: ${isolating(event.text, names)}` };
   });
 }
 

@@ -5,6 +5,7 @@
 import type { InstanceType, Price } from "./bindings";
 import { CATALOG_COLUMNS, type CostReport, type ModelCost } from "./bindings";
 import type { Role } from "./preferences.svelte";
+import { isolating } from "./bidi";
 
 export type CostWindowId = "24h" | "7d" | "30d";
 
@@ -26,6 +27,17 @@ export const COST_LAYOUT: Record<Role, CostPanelId[]> = {
 };
 
 /** The report's line for `model` on `server`, if its server has a placement. */
+/** The engine's words about cost, with the servers', models', versions' and teams' names in them isolated. */
+export function costWords(text: string, report: CostReport): string {
+  const names = [
+    ...report.servers.flatMap((s) => [s.server, s.team]),
+    ...report.models.flatMap((m) => [m.model, m.server, m.team]),
+    ...report.revisions.flatMap((r) => [r.model, r.server, r.version]),
+    ...report.teams.map((t) => t.team),
+  ];
+  return isolating(text, names);
+}
+
 export function modelCostOf(report: CostReport | null, server: string, model: string): ModelCost | null {
   return report?.models.find((m) => m.server === server && m.model === model) ?? null;
 }

@@ -16,6 +16,7 @@ import {
   type LatestDrift,
 } from "./drift";
 import type { DriftLatest } from "./driftStore.svelte";
+import { isolate } from "./bidi";
 
 /** A model of the list, with its newest report's verdict when it has one. */
 export interface ListedModel {
@@ -79,7 +80,7 @@ export class DriftViewState {
   /** The version picker's choices: every version together, then each ("v:" keeps a version apart from "all"). */
   versionOptions = $derived<[string, string][]>(
     this.#versions && this.#versions.model === this.selected?.model && this.#versions.list.length > 1
-      ? [["all", "All versions"], ...this.#versions.list.map((v): [string, string] => [`v:${v}`, `Version ${v}`])]
+      ? [["all", "All versions"], ...this.#versions.list.map((v): [string, string] => [`v:${v}`, `Version ${isolate(v)}`])]
       : [],
   );
   #selectedModel = $derived(this.selected?.model ?? null);
@@ -183,6 +184,8 @@ export class DriftViewState {
   }
 
   select(model: string): void {
+    // The model already shown stays as it is: its timeline would not be read again.
+    if (model === this.selected?.model) return;
     this.#chosen = model;
     this.columnChoice = null;
     this.runError = null;

@@ -5,6 +5,7 @@ import { api, ApiError, toApiError } from "./api";
 import { EngineListener } from "./engineListener";
 import { SerialReads } from "./serialReads";
 import type { EngineEvent, ModelOverview, Server } from "./bindings";
+import { isolate, isolating } from "./bidi";
 import { elapsed } from "./format";
 
 const byName = (a: Server, b: Server) => a.name.localeCompare(b.name);
@@ -57,31 +58,54 @@ export function byAttention(servers: Server[]): Server[] {
   return [...servers].sort((a, b) => SEVERITY[b.health] - SEVERITY[a.health] || byName(a, b));
 }
 
-/** Servers that need a person, worst first: down before degraded, then longest-standing. */
-export function needsAttention(servers: Server[]): AttentionItem[] {
+/** The names the engine's words about `server` may hold: its own, and its models' and versions'. */
+export function serverNames(server: Server, models: readonly ModelOverview[]): string[] {
+  const its = models.filter((m) => m.server === server.name);
+  return [server.name, ...its.flatMap((m) => [m.model, ...m.revisions.map((r) => r.version)])];
+}
+
+/** Every name from outside the fleet holds: servers' names and label values, models' and versions'. */
+export function fleetNames(servers: readonly Server[], models: readonly ModelOverview[]): string[] {
+  return [
+    ...servers.flatMap((s) => [s.name, ...Object.values(s.labels)]),
+    ...models.flatMap((m) => [m.model, ...m.revisions.map((r) => r.version)]),
+  ];
+}
+
+/** Why `server` is as it is, in the engine's words, the names in them isolated (see `bidi.ts`). */
+export function healthReason(server: Server, models: readonly ModelOverview[]): string | null {
+  return server.health_reason === null ? null : isolating(server.health_reason, serverNames(server, models));
+}
+
+/**
+ * Servers that need a person, worst first: down before degraded, then longest-standing. `models`
+ * (the fleet's) name what the reasons may mention.
+ */
+export function needsAttention(servers: Server[], models: readonly ModelOverview[] = []): AttentionItem[] {
   return servers
     .filter((s) => SEVERITY[s.health] > 0)
     .map((server) => ({
       server,
       severity: SEVERITY[server.health],
-      title: `${server.name} is ${server.health}`,
-      reason: server.health_reason ?? "",
+      title: `${isolate(server.name)} is ${server.health}`,
+      reason: healthReason(server, models) ?? "",
     }))
     .sort((a, b) => b.severity - a.severity || (a.server.health_since ?? "").localeCompare(b.server.health_since ?? ""));
 }
 
 /** One sentence per server in plain words, for the product manager's view. */
-export function plainStatus(server: Server, now: number): string {
+export function plainStatus(server: Server, now: number, models: readonly ModelOverview[] = []): string {
   const since = elapsed(server.health_since, now);
+  const name = isolate(server.name);
   switch (server.health) {
     case "up":
-      return `${server.name} is up and ready to serve.`;
+      return `${name} is up and ready to serve.`;
     case "degraded":
-      return `${server.name} is serving but not fully ready, for ${since} now.`;
+      return `${name} is serving but not fully ready, for ${since} now.`;
     case "down":
-      return `${server.name} has been down for ${since}: ${server.health_reason ?? "no answer"}.`;
+      return `${name} has been down for ${since}: ${healthReason(server, models) ?? "no answer"}.`;
     case "unknown":
-      return `${server.name} was just added; Vigil is checking it.`;
+      return `${name} was just added; Vigil is checking it.`;
   }
 }
 

@@ -1,6 +1,22 @@
 // How numbers, times and states are written in the window, the same way in every view.
 
 import type { HealthState, Server, ServerKind } from "./bindings";
+import { isolate, isolating } from "./bidi";
+
+/** Splits text into what a reader sees as characters (an emoji family is one), where WebKit can. */
+const graphemes = (text: string): string[] =>
+  typeof Intl.Segmenter === "function"
+    ? [...new Intl.Segmenter(undefined, { granularity: "grapheme" }).segment(text)].map((s) => s.segment)
+    : Array.from(text);
+
+/**
+ * A name cut to at most `max` characters for a narrow place (a chart's axis), with "…" when cut:
+ * never inside a character, and isolated as names are (see `bidi.ts`).
+ */
+export function shortened(text: string, max: number): string {
+  const parts = graphemes(text);
+  return parts.length <= max ? isolate(text) : `${isolate(parts.slice(0, Math.max(1, max - 1)).join(""))}…`;
+}
 
 /** How long since `iso`: "42 s", "5 min", "3 h", "2 d"; "—" without a time. */
 export function elapsed(iso: string | null, now: number): string {
@@ -120,19 +136,30 @@ export function auditActionLabel(action: string): string {
   return AUDIT_ACTIONS[action] ?? action;
 }
 
-const auditValue = (value: unknown) => (value === null ? "—" : typeof value === "string" ? value : JSON.stringify(value));
+/** An audited value, the `names` in it (a model's, a version's) and the whole isolated (see `bidi.ts`). */
+const auditValue = (value: unknown, names: readonly string[]) => {
+  const words = (text: string) => isolate(isolating(text, names));
+  if (value === null) return "—";
+  if (typeof value === "string") return words(value);
+  return JSON.stringify(value, (_key, inner: unknown) => (typeof inner === "string" ? words(inner) : inner));
+};
 
 const isChange = (value: unknown): value is { from: unknown; to: unknown } =>
   typeof value === "object" && value !== null && "from" in value && "to" in value;
 
-/** The specifics of an audit entry as "key: value" pairs (an edit's as "key: old → new"), from its JSON detail. */
-export function auditDetail(detail: string): string {
+/**
+ * The specifics of an audit entry as "key: value" pairs (an edit's as "key: old → new"), from its
+ * JSON detail; `names` (the fleet's) are isolated in the values.
+ */
+export function auditDetail(detail: string, names: readonly string[] = []): string {
   try {
     const parsed: unknown = JSON.parse(detail);
     if (typeof parsed !== "object" || parsed === null) return "";
     return Object.entries(parsed)
       .map(([key, value]) => {
-        const shown = isChange(value) ? `${auditValue(value.from)} → ${auditValue(value.to)}` : auditValue(value);
+        const shown = isChange(value)
+          ? `${auditValue(value.from, names)} → ${auditValue(value.to, names)}`
+          : auditValue(value, names);
         return `${key.replaceAll("_", " ")}: ${shown}`;
       })
       .join(" · ");
@@ -166,7 +193,7 @@ export function kindView(server: Server): { text: string; why: string } {
 /** A server's labels, "team=risk · environment=prod", wrapping only after a "·"; "" without labels. */
 export function labelsText(labels: Record<string, string>): string {
   return Object.entries(labels)
-    .map(([name, value]) => `${name}=${value}`)
+    .map(([name, value]) => `${name}=${isolate(value)}`)
     .join("\u00a0· ");
 }
 

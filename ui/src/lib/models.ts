@@ -4,6 +4,7 @@
 // Pure functions, so the view logic is tested without a window.
 
 import type { Breach, ModelOverview, ModelState, Objectives, Server } from "./bindings";
+import { isolate, isolating } from "./bidi";
 import { serverStatus, type StatusView, type Tone } from "./format";
 
 /** One model on one server, as the overview shows it. */
@@ -11,6 +12,8 @@ export interface ModelRow extends Omit<ModelOverview, "status"> {
   key: string;
   status: StatusView;
   labels: Record<string, string>;
+  /** The names the engine's words about this model may hold: its server's, and the models and versions it serves. */
+  names: string[];
 }
 
 const WORST: Record<Tone, number> = { bad: 3, warn: 2, muted: 1, ok: 0 };
@@ -23,8 +26,12 @@ const STATES: Record<ModelState, { word: string; tone: Tone }> = {
   down: { word: "Down", tone: "bad" },
 };
 
-/** A version as people say it: "v12" (kept as given when it already starts with a v), "default" for none. */
-export const versionName = (version: string) => (!version ? "default" : /^v/i.test(version) ? version : `v${version}`);
+/**
+ * A version as people say it: "v12" (kept as given when it already starts with a v), "default"
+ * for none; isolated when it carries directional controls (see `bidi.ts`).
+ */
+export const versionName = (version: string) =>
+  !version ? "default" : isolate(/^v/i.test(version) ? version : `v${version}`);
 
 /**
  * Every model of the fleet, one row per model and server, in the engine's order. A model whose
@@ -35,10 +42,18 @@ export function modelRows(models: ModelOverview[], servers: Server[], now: numbe
   return models.map((model) => {
     const server = servers.find((s) => s.name === model.server);
     const stale = server ? serverStatus(server, now, intervalSecs) : null;
-    const status = stale?.word === "Stale" ? stale : { ...STATES[model.status.state], why: model.status.reason };
+    // The engine's words name the model, its server and its versions as they were given.
+    const names = [
+      model.server,
+      ...models.filter((m) => m.server === model.server).flatMap((m) => [m.model, ...m.revisions.map((r) => r.version)]),
+    ];
+    const why = isolating(model.status.reason, names);
+    const status = stale?.word === "Stale" ? stale : { ...STATES[model.status.state], why };
     const sentence =
-      stale?.word === "Stale" ? `${model.model} on ${model.server}: Vigil has not heard from its server lately.` : model.sentence;
-    return { ...model, key: `${model.server}/${model.model}`, status, sentence, labels: server?.labels ?? {} };
+      stale?.word === "Stale"
+        ? `${isolate(model.model)} on ${isolate(model.server)}: Vigil has not heard from its server lately.`
+        : isolating(model.sentence, names);
+    return { ...model, key: `${model.server}/${model.model}`, status, sentence, labels: server?.labels ?? {}, names };
   });
 }
 

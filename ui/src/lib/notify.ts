@@ -6,6 +6,7 @@
 
 import { isPermissionGranted, requestPermission, sendNotification } from "@tauri-apps/plugin-notification";
 import { api } from "./api";
+import { isolate, isolating } from "./bidi";
 import type { EngineEvent, Profile } from "./bindings";
 
 /** One desktop notification. */
@@ -21,16 +22,22 @@ export interface Notifier {
   show(notice: Notice): void;
 }
 
-/** What to tell `profile` about `event`: null unless it asks for their role's sign-off. */
-export function approvalNotice(event: EngineEvent, profile: Profile | null): Notice | null {
+/**
+ * What to tell `profile` about `event`: null unless it asks for their role's sign-off. The model's
+ * name, and `names` (the fleet's) in the engine's sentence, are isolated (see `bidi.ts`).
+ */
+export function approvalNotice(event: EngineEvent, profile: Profile | null, names: readonly string[] = []): Notice | null {
   if (event.kind !== "approval_needed" || !profile || !event.roles.includes(profile.role)) return null;
   const waits = event.late ? "still waits" : "waits";
-  return { title: `${event.model} ${waits} for your approval`, body: event.sentence };
+  return {
+    title: `${isolate(event.model)} ${waits} for your approval`,
+    body: isolating(event.sentence, [event.model, ...names]),
+  };
 }
 
-/** What to show for an alert the engine routed to the desktop: its title and body, as sent. */
-export function alertNotice(event: EngineEvent): Notice | null {
-  return event.kind === "alert_notified" ? { title: event.title, body: event.body } : null;
+/** What to show for an alert the engine routed to the desktop: its title and body, as sent, `names` isolated. */
+export function alertNotice(event: EngineEvent, names: readonly string[] = []): Notice | null {
+  return event.kind === "alert_notified" ? { title: event.title, body: isolating(event.body, names) } : null;
 }
 
 /** The desktop's own notifications, through the notification plugin. */
@@ -45,11 +52,13 @@ export const desktopNotifier: Notifier = {
 /**
  * Notifies the person `whoIsHere()` names of each sign-off asked of their role, and of each alert
  * sent to the desktop, from now on; resolves to a function that stops listening. Permission is
- * asked at most once per window.
+ * asked at most once per window. `names()` gives the fleet's names (servers, models, versions,
+ * labels), which are isolated in the engine's words.
  */
 export async function notifyDesktop(
   whoIsHere: () => Profile | null,
   notifier: Notifier = desktopNotifier,
+  names: () => readonly string[] = () => [],
 ): Promise<() => void> {
   let permission: Promise<boolean> | null = null;
   const deliver = async (notice: Notice) => {
@@ -57,7 +66,7 @@ export async function notifyDesktop(
     if (await permission) notifier.show(notice);
   };
   return api.onEngineEvent((event) => {
-    const notice = approvalNotice(event, whoIsHere()) ?? alertNotice(event);
+    const notice = approvalNotice(event, whoIsHere(), names()) ?? alertNotice(event, names());
     if (notice) void deliver(notice);
   });
 }

@@ -3,6 +3,7 @@
 
 import type { GateResult, Metric, RolloutState } from "./bindings";
 import { measure, type Tone } from "./format";
+import { isolating } from "./bidi";
 
 export const STATE_VIEW: Record<RolloutState, { word: string; tone: Tone }> = {
   running: { word: "In progress", tone: "ok" },
@@ -69,4 +70,9 @@ export function duration(seconds: number | null): string {
   if (seconds < 60) return `${seconds.toFixed(1)} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+/** A rollout's words from the engine (its sentence, its error), the model's and versions' names in them isolated. */
+export function rolloutWords(text: string, rollout: { model: string; stable: string; candidate: string }): string {
+  return isolating(text, [rollout.model, rollout.stable, rollout.candidate]);
 }

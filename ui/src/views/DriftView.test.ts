@@ -103,6 +103,15 @@ describe("DriftView", () => {
     unmount(view);
   });
 
+  it("keeps the heatmap when the model on show is chosen again", async () => {
+    const { view, find } = await open([report()]);
+    expect(find('[data-testid="drift-heatmap"]')).not.toBeNull();
+    find<HTMLButtonElement>('[data-testid="drift-model-fraud"]')!.click();
+    await settle();
+    expect(find('[data-testid="drift-heatmap"]'), "not left reading forever").not.toBeNull();
+    unmount(view);
+  });
+
   it("shows the chosen column's distributions, by click or by the arrow keys", async () => {
     const { view, find, text } = await open([report()]);
     const distributions = () => find('[data-testid="drift-distributions"]')!;
