@@ -1,8 +1,10 @@
-//! The crash-loop benchmark (issue 19): `vigil collect` polling the demo fleet every 200 ms
-//! while another process adds servers through the CLI, killed with SIGKILL at a random moment,
-//! K times (`vigil_tests::crash`). After each kill: SQLite's `integrity_check`, every
-//! acknowledged add, the polls stored before, the audit chain, and the time the next start takes
-//! to answer, beside a start after a clean stop (the reference, measured in the same run).
+//! The crash-loop benchmark (issue 19): `vigil collect`, then the desktop window, polling the
+//! demo fleet every 200 ms and taking labels on its ingest endpoint while another process adds
+//! servers through the CLI, killed with SIGKILL at a random moment, K times each
+//! (`vigil_tests::crash`). After each kill: SQLite's `integrity_check`, every acknowledged add,
+//! the polls stored before, the labels answered 202 held against the load generator's log and
+//! the promised window, the audit chain, and the time the next start takes to answer, beside a
+//! start after a clean stop (the reference, measured in the same run).
 //!
 //! Usage: `vigil-bench crash [--quick] [--out FILE] [--kills K] [--vigil PATH]`. Defaults: 20
 //! kills (`--quick`: 5), the release `vigil` beside this binary.
@@ -11,7 +13,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use serde_json::json;
-use vigil_tests::crash::CrashLoop;
+use vigil_tests::crash::{CrashLoop, Victim, INGEST_WINDOW};
 
 use crate::goal::{self, Goal};
 
@@ -46,89 +48,171 @@ pub fn run(args: impl Iterator<Item = String>) -> Result<(), String> {
     runtime.block_on(measure(&options))
 }
 
+/// What K kills of one victim left.
+struct Figures {
+    victim: Victim,
+    unsound: usize,
+    polls_lost: usize,
+    unverified: usize,
+    not_restarted: usize,
+    acknowledged: usize,
+    adds_lost: usize,
+    ingested: usize,
+    ingest_lost_outside: usize,
+    ingest_lost_inside: usize,
+    restart_p50: Duration,
+    restart_max: Duration,
+    clean_p50: Duration,
+}
+
 async fn measure(options: &Options) -> Result<(), String> {
-    let mut crashes = CrashLoop::new(&options.vigil, 19).await?;
-    let (mut unsound, mut polls_lost, mut unverified, mut not_restarted) = (0, 0, 0, 0);
-    let (mut restarts, mut cleans, mut lost) = (Vec::new(), Vec::new(), Vec::new());
-    let mut last = None;
+    let mut figures = Vec::new();
+    for victim in [Victim::Collector, Victim::Desktop] {
+        println!("{victim:?}: {} kills with SIGKILL", options.kills);
+        figures.push(kill(victim, options).await?);
+    }
+    println!();
+    println!(
+        "{:<10} {:>9} {:>11} {:>16} {:>22} {:>18} {:>16}",
+        "", "unsound", "adds lost", "labels answered", "lost outside / inside", "start p50 / max", "clean start p50"
+    );
+    for f in &figures {
+        println!(
+            "{:<10} {:>9} {:>11} {:>16} {:>12} / {:>7} {:>9.0} / {:>4.0} ms {:>13.0} ms",
+            format!("{:?}", f.victim),
+            f.unsound,
+            format!("{} of {}", f.adds_lost, f.acknowledged),
+            f.ingested,
+            f.ingest_lost_outside,
+            f.ingest_lost_inside,
+            ms(f.restart_p50),
+            ms(f.restart_max),
+            ms(f.clean_p50)
+        );
+    }
+    let mut goals = Vec::new();
+    for f in &figures {
+        let victim = format!("{:?}", f.victim);
+        goals.extend([
+            Goal::new(
+                format!("{victim}: integrity_check ok after every kill"),
+                f.unsound == 0,
+                format!("{} of {} failed", f.unsound, options.kills),
+            ),
+            Goal::new(
+                format!("{victim}: nothing acknowledged is lost (CLI adds, polls stored before the kill)"),
+                f.adds_lost == 0 && f.polls_lost == 0,
+                format!("{} of {} adds missing, {} rounds lost polls", f.adds_lost, f.acknowledged, f.polls_lost),
+            ),
+            Goal::new(
+                format!("{victim}: no ingested label lost outside the promised {:.0} s", INGEST_WINDOW.as_secs_f64()),
+                f.ingest_lost_outside == 0,
+                format!(
+                    "{} lost outside, {} inside the window, of {} answered 202",
+                    f.ingest_lost_outside, f.ingest_lost_inside, f.ingested
+                ),
+            ),
+            Goal::new(
+                format!("{victim}: the next start needs nothing and the audit chain verifies"),
+                f.not_restarted == 0 && f.unverified == 0,
+                format!("{} starts failed, {} chains broken", f.not_restarted, f.unverified),
+            ),
+            Goal::none(
+                format!("{victim}: start after a kill / after a clean stop (p50)"),
+                format!(
+                    "{:.2}x ({:.0} ms / {:.0} ms)",
+                    ms(f.restart_p50) / ms(f.clean_p50).max(1e-3),
+                    ms(f.restart_p50),
+                    ms(f.clean_p50)
+                ),
+            ),
+        ]);
+    }
+    let goals = goal::print(&goals);
+    if let Some(out) = &options.out {
+        let victims: Vec<_> = figures
+            .iter()
+            .map(|f| {
+                json!({
+                    "victim": format!("{:?}", f.victim),
+                    "integrity_failures": f.unsound,
+                    "acknowledged_adds": f.acknowledged,
+                    "adds_lost": f.adds_lost,
+                    "rounds_losing_polls": f.polls_lost,
+                    "labels_answered": f.ingested,
+                    "labels_lost_outside_window": f.ingest_lost_outside,
+                    "labels_lost_inside_window": f.ingest_lost_inside,
+                    "start_after_kill_ms": { "p50": ms(f.restart_p50), "max": ms(f.restart_max) },
+                    "start_after_clean_stop_ms": { "p50": ms(f.clean_p50) },
+                })
+            })
+            .collect();
+        let report = json!({
+            "benchmark": "crash: vigil collect and the desktop window killed with SIGKILL mid-write",
+            "kills": options.kills,
+            "ingest_window_s": INGEST_WINDOW.as_secs_f64(),
+            "victims": victims,
+            "machine": crate::machine(),
+            "goals": goals,
+        });
+        crate::write_results(out, &report)?;
+    }
+    Ok(())
+}
+
+/// Kills `victim` `options.kills` times, each after a clean start is timed.
+async fn kill(victim: Victim, options: &Options) -> Result<Figures, String> {
+    let mut crashes = CrashLoop::new(victim, &options.vigil, 19).await?;
+    let mut f = Figures {
+        victim,
+        unsound: 0,
+        polls_lost: 0,
+        unverified: 0,
+        not_restarted: 0,
+        acknowledged: 0,
+        adds_lost: 0,
+        ingested: 0,
+        ingest_lost_outside: 0,
+        ingest_lost_inside: 0,
+        restart_p50: Duration::ZERO,
+        restart_max: Duration::ZERO,
+        clean_p50: Duration::ZERO,
+    };
+    let (mut restarts, mut cleans) = (Vec::new(), Vec::new());
     for round in 0..options.kills {
         cleans.push(crashes.clean_start()?);
         let after = crashes.kill_once(round).await?;
-        unsound += usize::from(after.integrity != "ok");
-        polls_lost += usize::from(after.polls_after < after.polls_before);
-        unverified += usize::from(!after.audit_verified);
-        not_restarted += usize::from(!after.restarted);
+        f.unsound += usize::from(after.integrity != "ok");
+        f.polls_lost += usize::from(after.polls_after < after.polls_before);
+        f.unverified += usize::from(!after.audit_verified);
+        f.not_restarted += usize::from(!after.restarted);
+        (f.acknowledged, f.adds_lost) = (after.acknowledged, after.lost.len());
+        f.ingested += after.ingested;
+        f.ingest_lost_outside += after.ingest_lost_outside;
+        f.ingest_lost_inside += after.ingest_lost_inside;
         restarts.push(after.restart);
-        lost.clone_from(&after.lost);
         println!(
-            "kill {:>2}: integrity {}, polls {} → {}, {} adds acknowledged, {} missing, start {:.0} ms",
+            "kill {:>2}: integrity {}, polls {} → {}, {} adds acknowledged, {} missing, {} labels answered, {} lost \
+             outside the window, {} inside, start {:.0} ms",
             round + 1,
             after.integrity,
             after.polls_before,
             after.polls_after,
             after.acknowledged,
             after.lost.len(),
+            after.ingested,
+            after.ingest_lost_outside,
+            after.ingest_lost_inside,
             ms(after.restart)
         );
-        last = Some(after);
     }
     crashes.stop().await;
-    let last = last.expect("at least one kill");
     restarts.sort();
     cleans.sort();
-    let (restart_p50, clean_p50) = (restarts[restarts.len() / 2], cleans[cleans.len() / 2]);
-    let worst = *restarts.last().unwrap_or(&Duration::ZERO);
-    println!();
-    println!(
-        "start after a kill: p50 {:.0} ms, worst {:.0} ms; after a clean stop: p50 {:.0} ms; ratio {:.2}x",
-        ms(restart_p50),
-        ms(worst),
-        ms(clean_p50),
-        ms(restart_p50) / ms(clean_p50).max(1e-3)
-    );
-    let goals = goal::print(&[
-        Goal::new(
-            "integrity_check ok after every kill",
-            unsound == 0,
-            format!("{unsound} of {} failed", options.kills),
-        ),
-        Goal::new(
-            "nothing acknowledged is lost (adds by the CLI, polls stored before the kill)",
-            lost.is_empty() && polls_lost == 0,
-            format!("{} of {} adds missing, {polls_lost} rounds lost polls", lost.len(), last.acknowledged),
-        ),
-        Goal::new(
-            "the next start needs nothing and the audit chain verifies",
-            not_restarted == 0 && unverified == 0,
-            format!("{not_restarted} starts failed, {unverified} chains broken"),
-        ),
-        Goal::none(
-            "start after a kill / after a clean stop (p50)",
-            format!(
-                "{:.2}x ({:.0} ms / {:.0} ms)",
-                ms(restart_p50) / ms(clean_p50).max(1e-3),
-                ms(restart_p50),
-                ms(clean_p50)
-            ),
-        ),
-    ]);
-    if let Some(out) = &options.out {
-        let report = json!({
-            "benchmark": "crash: vigil collect killed with SIGKILL mid-write",
-            "kills": options.kills,
-            "integrity_failures": unsound,
-            "acknowledged_adds": last.acknowledged,
-            "adds_lost": lost.len(),
-            "rounds_losing_polls": polls_lost,
-            "polls_stored": last.polls_after,
-            "start_after_kill_ms": { "p50": ms(restart_p50), "max": ms(worst) },
-            "start_after_clean_stop_ms": { "p50": ms(clean_p50) },
-            "machine": crate::machine(),
-            "goals": goals,
-        });
-        std::fs::write(out, serde_json::to_string_pretty(&report).unwrap_or_default()).map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    f.restart_p50 = restarts[restarts.len() / 2];
+    f.restart_max = *restarts.last().unwrap_or(&Duration::ZERO);
+    f.clean_p50 = cleans[cleans.len() / 2];
+    Ok(f)
 }
 
 fn ms(duration: Duration) -> f64 {

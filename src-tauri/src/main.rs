@@ -66,6 +66,10 @@ struct Args {
     /// The token payload loggers must send [default: a new random one each run]
     #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
     ingest_token: Option<String>,
+    /// Requests a second each client address may send to the ingest endpoint; more are answered
+    /// 429 (0: no limit)
+    #[arg(long, value_name = "N", env = "VIGIL_INGEST_RATE", default_value_t = vigil_core::drift::ingest::DEFAULT_CLIENT_RATE)]
+    ingest_rate: u32,
 }
 
 fn main() -> ExitCode {
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             .poll_every(args.poll_interval)?;
         let engine = Engine::open(options).await?;
         let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
+        ingest.set_client_rate(args.ingest_rate);
         Ok::<_, vigil_core::VigilError>((engine, ingest))
     });
     // A store that cannot be opened still gets a window, which says what happened and what to do.

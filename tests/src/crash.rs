@@ -1,8 +1,11 @@
-//! The crash loop that the crash test and `vigil-bench crash` share: `vigil collect` polls the
-//! demo fleet every 200 ms into a SQLite store while another process adds servers through the
-//! CLI as fast as it can, and the collector is killed with SIGKILL at a random moment, again and
-//! again. After each kill the store is inspected as a plain reader finds it, and the next start
-//! is timed.
+//! The crash loop that the crash tests and `vigil-bench crash` share: a [`Victim`] — `vigil
+//! collect`, or the desktop window under Xvfb — polls the demo fleet every 200 ms into a SQLite
+//! store and takes ground-truth labels on its ingest endpoint from a load generator that logs
+//! when each was answered 202, while another process adds servers through the CLI as fast as it
+//! can; the victim is killed with SIGKILL at a random moment, again and again. After each kill
+//! the store is inspected as a plain reader finds it, held against the load generator's log and
+//! the durability promise (an ingested payload is stored within [`INGEST_WINDOW`] of its 202),
+//! and the next start is timed.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -16,6 +19,21 @@ use vigil_core::store::Location;
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_fleet::{Fleet, FleetConfig, Scenario};
 
+/// How long after its 202 an ingested payload may still be lost to a crash (README, "What Vigil
+/// keeps"): the ingest endpoint stores what it took once a second.
+pub const INGEST_WINDOW: Duration = Duration::from_secs(1);
+/// The ingest token of every round.
+const TOKEN: &str = "crash-loop-ingest-token-0123456789";
+
+/// The process killed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Victim {
+    /// `vigil collect --ingest`.
+    Collector,
+    /// `vigil-desktop`, under an Xvfb of the loop's own.
+    Desktop,
+}
+
 /// What one kill left behind.
 #[derive(Debug, Clone)]
 pub struct AfterKill {
@@ -27,6 +45,11 @@ pub struct AfterKill {
     /// Servers whose add the CLI acknowledged (exit 0) so far, and those of them now missing.
     pub acknowledged: usize,
     pub lost: Vec<String>,
+    /// Labels the ingest endpoint answered 202 for this round, and those of them missing:
+    /// answered before the promised window ended at the kill, and within it.
+    pub ingested: usize,
+    pub ingest_lost_outside: usize,
+    pub ingest_lost_inside: usize,
     /// Whether the audit chain verified.
     pub audit_verified: bool,
     /// How long the next start took to answer (`vigil server list --no-check`), and whether it did.
@@ -36,17 +59,21 @@ pub struct AfterKill {
 
 /// The crash loop over one store.
 pub struct CrashLoop {
+    victim: Victim,
     vigil: PathBuf,
     db: PathBuf,
     fleet: vigil_fleet::RunningFleet,
-    _dir: tempfile::TempDir,
+    /// The desktop's X server and display.
+    xvfb: Option<(std::process::Child, String)>,
+    dir: tempfile::TempDir,
     acknowledged: Arc<Mutex<Vec<String>>>,
     random: u64,
 }
 
 impl CrashLoop {
-    /// A store in a new folder with the demo fleet's servers registered; `vigil` is the CLI.
-    pub async fn new(vigil: &Path, seed: u64) -> Result<CrashLoop, String> {
+    /// A store in a new folder with the demo fleet's servers registered, to kill `victim` over;
+    /// `vigil` is the CLI (`vigil-desktop` is beside it).
+    pub async fn new(victim: Victim, vigil: &Path, seed: u64) -> Result<CrashLoop, String> {
         let config = FleetConfig { scenarios: vec![Scenario::Healthy], seed, ..FleetConfig::default() };
         let fleet = Fleet::start(config).await.map_err(|err| format!("the demo fleet: {err}"))?;
         let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
@@ -57,23 +84,59 @@ impl CrashLoop {
                 NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
             engine.servers().add(new).await.map_err(|e| e.to_string())?;
         }
-        Ok(CrashLoop { vigil: vigil.to_owned(), db, fleet, _dir: dir, acknowledged: Arc::default(), random: seed | 1 })
+        let xvfb = match victim {
+            Victim::Desktop => Some(crate::desktop::start_xvfb(dir.path()).await),
+            Victim::Collector => None,
+        };
+        let (vigil, acknowledged) = (vigil.to_owned(), Arc::default());
+        Ok(CrashLoop { victim, vigil, db, fleet, xvfb, dir, acknowledged, random: seed | 1 })
+    }
+
+    /// Starts the victim, its ingest endpoint on `ingest`, its log in `victim-ROUND.log`.
+    fn start_victim(&self, ingest: &str, round: usize) -> Result<std::process::Child, String> {
+        use std::os::unix::process::CommandExt;
+        let mut command = match (self.victim, &self.xvfb) {
+            (Victim::Desktop, Some((_, display))) => {
+                let mut desktop = Command::new(self.vigil.with_file_name("vigil-desktop"));
+                desktop.arg("--db").arg(&self.db).args(["--poll-interval", "0.2", "--ingest", ingest]);
+                desktop.env("DISPLAY", display).env("XDG_RUNTIME_DIR", self.dir.path());
+                desktop
+            }
+            _ => {
+                let mut collector = self.vigil();
+                collector.args(["collect", "--poll-interval", "0.2", "--ingest", ingest]);
+                collector
+            }
+        };
+        // Its own process group, so that the kill takes the window's web processes too.
+        let log =
+            std::fs::File::create(self.dir.path().join(format!("victim-{round}.log"))).map_err(|e| e.to_string())?;
+        command.env("VIGIL_INGEST_TOKEN", TOKEN).stdout(Stdio::null()).stderr(log).process_group(0);
+        command.spawn().map_err(|err| format!("start the {:?}: {err}", self.victim))
     }
 
     fn vigil(&self) -> Command {
         cli(&self.vigil, &self.db)
     }
 
-    /// Runs the collector and the adder for 0.8–2 s, kills the collector, and inspects the store.
+    /// Runs the victim, the adder and the ingest load for 0.8–2 s once the victim answers,
+    /// kills the victim, and inspects the store.
     pub async fn kill_once(&mut self, round: usize) -> Result<AfterKill, String> {
         let (_, polls_before) = self.inspect().await?;
-        let mut collector = self
-            .vigil()
-            .args(["collect", "--poll-interval", "0.2"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|err| format!("start vigil collect: {err}"))?;
+        let ingest = format!("127.0.0.1:{}", crate::free_port());
+        let mut victim = self.start_victim(&ingest, round)?;
+        let health = format!("http://{ingest}/ingest/health");
+        let http = reqwest::Client::new();
+        let up = crate::wait_until(Duration::from_secs(30), || {
+            let answer = http.get(&health).send();
+            async move { answer.await.ok().filter(|a| a.status().is_success()) }
+        })
+        .await;
+        if up.is_none() {
+            crate::signal_group(&victim, libc::SIGKILL);
+            let _ = victim.wait();
+            return Err(format!("the {:?}'s ingest endpoint never answered", self.victim));
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let url = self.fleet.servers()[0].url.clone();
         let adder = {
@@ -92,16 +155,23 @@ impl CrashLoop {
                 }
             })
         };
+        let load = tokio::spawn(post_labels(http, format!("http://{ingest}/ingest/crash/labels"), round, stop.clone()));
         self.random ^= self.random << 13;
         self.random ^= self.random >> 7;
         self.random ^= self.random << 17;
         tokio::time::sleep(Duration::from_millis(800 + self.random % 1_200)).await;
-        collector.kill().map_err(|err| format!("SIGKILL: {err}"))?;
-        collector.wait().map_err(|err| err.to_string())?;
+        crate::signal_group(&victim, libc::SIGKILL);
+        let killed_at = Instant::now();
+        victim.wait().map_err(|err| err.to_string())?;
         stop.store(true, Ordering::Relaxed);
         adder.join().map_err(|_| "the adder panicked".to_owned())?;
+        let answered = load.await.map_err(|_| "the ingest load panicked".to_owned())?;
 
         let (integrity, polls_after) = self.inspect().await?;
+        let stored = self.stored_labels(round).await?;
+        let missing = answered.iter().filter(|(id, _)| !stored.contains(id));
+        let (inside, outside): (Vec<_>, Vec<_>) =
+            missing.partition(|(_, at)| killed_at.saturating_duration_since(*at) < INGEST_WINDOW);
         let started = Instant::now();
         let listed =
             self.vigil().args(["server", "list", "--no-check", "--json"]).output().map_err(|e| e.to_string())?;
@@ -116,10 +186,25 @@ impl CrashLoop {
             polls_after,
             acknowledged: acknowledged.len(),
             lost,
+            ingested: answered.len(),
+            ingest_lost_outside: outside.len(),
+            ingest_lost_inside: inside.len(),
             audit_verified: verified.status.success(),
             restart,
             restarted: listed.status.success(),
         })
+    }
+
+    /// The ids of round `round`'s labels in the store.
+    async fn stored_labels(&self, round: usize) -> Result<std::collections::HashSet<String>, String> {
+        let pool = self.reader().await?;
+        let ids: Vec<String> = sqlx::query_scalar("SELECT inference_id FROM ground_truth WHERE inference_id LIKE $1")
+            .bind(format!("r{round}-%"))
+            .fetch_all(&pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        pool.close().await;
+        Ok(ids.into_iter().collect())
     }
 
     /// How long a start takes after a clean stop: the reference for a start after a kill.
@@ -132,10 +217,7 @@ impl CrashLoop {
 
     /// The store as a plain reader finds it: `integrity_check`'s verdict, and the rows polls wrote.
     async fn inspect(&self) -> Result<(String, i64), String> {
-        sqlx::any::install_default_drivers();
-        let url = format!("sqlite://{}?mode=ro", self.db.display());
-        let options = AnyConnectOptions::from_str(&url).map_err(|e| e.to_string())?;
-        let pool = AnyPoolOptions::new().max_connections(1).connect_with(options).await.map_err(|e| e.to_string())?;
+        let pool = self.reader().await?;
         let verdict: String =
             sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&pool).await.map_err(|e| e.to_string())?;
         let rows: i64 =
@@ -147,9 +229,54 @@ impl CrashLoop {
         Ok((verdict, rows))
     }
 
-    pub async fn stop(self) {
+    /// A read-only connection to the store.
+    async fn reader(&self) -> Result<sqlx::AnyPool, String> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro", self.db.display());
+        let options = AnyConnectOptions::from_str(&url).map_err(|e| e.to_string())?;
+        AnyPoolOptions::new().max_connections(1).connect_with(options).await.map_err(|e| e.to_string())
+    }
+
+    /// The folder of the store and the victims' logs.
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub async fn stop(mut self) {
+        if let Some((xvfb, _)) = &mut self.xvfb {
+            let _ = xvfb.kill();
+            let _ = xvfb.wait();
+        }
         self.fleet.stop().await;
     }
+}
+
+/// Posts labels of round `round` to `url`, ten a request, until `stop`: the load generator. Its
+/// log: each label the endpoint answered 202 for, with when the answer came.
+async fn post_labels(
+    http: reqwest::Client,
+    url: String,
+    round: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<(String, Instant)> {
+    let mut answered = Vec::new();
+    for batch in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let ids: Vec<String> = (0..10).map(|i| format!("r{round}-{batch}-{i}")).collect();
+        let labels: Vec<serde_json::Value> = ids.iter().map(|id| serde_json::json!({"id": id, "label": 1})).collect();
+        let posted = http.post(&url).bearer_auth(TOKEN).json(&serde_json::json!({ "labels": labels })).send().await;
+        match posted {
+            Ok(answer) if answer.status() == 202 => {
+                let at = Instant::now();
+                answered.extend(ids.into_iter().map(|id| (id, at)));
+            }
+            // Killed: nothing more will be answered.
+            _ => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    answered
 }
 
 /// The CLI `vigil` on the store `db`, reading nothing from standard input.

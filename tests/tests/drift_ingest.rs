@@ -163,3 +163,37 @@ async fn without_the_token_or_with_a_broken_payload_the_endpoint_says_why_and_ke
     let report = engine.drift().report("fraud", None, now - Duration::hours(1), now).await.unwrap();
     assert_eq!(report.current_rows, 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_over_its_rate_is_answered_429_unread_and_counted_while_another_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine_with_reference(dir.path()).await;
+    let ingest = engine.drift().start_ingest("127.0.0.1:0".parse().unwrap(), TOKEN.into()).await.unwrap();
+    ingest.set_client_rate(50);
+    let url = format!("http://{}/ingest/fraud", ingest.addr());
+    let body = json!({"inputs": [{"name": "amount", "shape": [1], "datatype": "FP64", "data": [1.0]}]});
+    let flooding = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    for _ in 0..120 {
+        statuses.push(flooding.post(&url).bearer_auth(TOKEN).json(&body).send().await.unwrap());
+    }
+    let refused: Vec<_> = statuses.into_iter().filter(|answer| answer.status() == 429).collect();
+    // A second's burst of 50 passes, and what the bucket refilled while the rest were sent.
+    assert!(refused.len() >= 40, "only {} of 120 refused at 50 a second", refused.len());
+    assert_eq!(refused[0].headers()["retry-after"], "1");
+    let why = refused.into_iter().next().unwrap().text().await.unwrap();
+    assert_eq!(why, "over 50 requests a second from 127.0.0.1: slow down, or raise the limit (--ingest-rate)");
+
+    // Another address on loopback has a bucket of its own.
+    let other =
+        reqwest::Client::builder().local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap()).build().unwrap();
+    let answer = other.post(&url).bearer_auth(TOKEN).json(&body).send().await.unwrap();
+    assert_eq!(answer.status(), 202, "{}", answer.text().await.unwrap());
+    let stats = ingest.stats();
+    assert_eq!(stats.rate_limited + stats.accepted, 121, "{stats:?}");
+    assert_eq!(stats.rejected, stats.rate_limited, "{stats:?}");
+
+    ingest.set_client_rate(0);
+    let answer = flooding.post(&url).bearer_auth(TOKEN).json(&body).send().await.unwrap();
+    assert_eq!(answer.status(), 202, "0 lifts the limit");
+}

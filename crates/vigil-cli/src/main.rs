@@ -75,6 +75,10 @@ enum Command {
         /// The token payload loggers must send [default: a new random one, printed]
         #[arg(long, value_name = "TOKEN", env = "VIGIL_INGEST_TOKEN", hide_env_values = true)]
         ingest_token: Option<String>,
+        /// Requests a second each client address may send to the ingest endpoint; more are
+        /// answered 429 (0: no limit)
+        #[arg(long, value_name = "N", env = "VIGIL_INGEST_RATE", default_value_t = vigil_core::drift::ingest::DEFAULT_CLIENT_RATE)]
+        ingest_rate: u32,
         /// Answer GET /health here (200 while the store answers and this collector's heartbeat
         /// is current, else 503 with the reason), e.g. 127.0.0.1:9465
         #[arg(long, value_name = "ADDR")]
@@ -353,7 +357,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         }
         Command::Server(command) => server(&engine, command).await,
         Command::Status { json } => status::run(&engine, json).await,
-        Command::Collect { duration, ingest, ingest_token, health, .. } => {
+        Command::Collect { duration, ingest, ingest_token, ingest_rate, health, .. } => {
             let ingest = match ingest {
                 Some(addr) => {
                     let token = match ingest_token {
@@ -361,6 +365,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                         None => vigil_core::drift::ingest::new_token()?,
                     };
                     let server = engine.drift().start_ingest(addr, token).await?;
+                    server.set_client_rate(ingest_rate);
                     println!("listening for payloads; point payload loggers at {}", server.logger_url());
                     Some(server)
                 }
@@ -375,8 +380,15 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 server.finish().await?;
                 let stats = server.stats();
                 println!(
-                    "payloads: {} accepted, {} refused ({} without the token, {} unreadable, {} too large), {} rows kept",
-                    stats.accepted, stats.rejected, stats.unauthorized, stats.unreadable, stats.too_large, stats.rows
+                    "payloads: {} accepted, {} refused ({} without the token, {} unreadable, {} too large, {} over the \
+                     rate), {} rows kept",
+                    stats.accepted,
+                    stats.rejected,
+                    stats.unauthorized,
+                    stats.unreadable,
+                    stats.too_large,
+                    stats.rate_limited,
+                    stats.rows
                 );
             }
             Ok(())

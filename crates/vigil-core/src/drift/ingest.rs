@@ -3,7 +3,9 @@
 //! windows. A request and its response are paired by id; a half whose other half has not come
 //! within [`PAIR_WAIT`] is kept alone. A response's prediction is logged by inference id
 //! (`performance::log`, by the model's output rule, `performance::outputs`). Rows, predictions
-//! and posted labels are gathered in memory and stored once a second, in one write.
+//! and posted labels are gathered in memory and stored four times a second, in one write. Each
+//! client address may send [`DEFAULT_CLIENT_RATE`] requests a second unless set
+//! otherwise (`client_rate`); more are answered 429 unread.
 //!
 //! `POST /ingest` (the model named by `ce-inferenceservicename`, `ce-modelid` or the body's
 //! `model_name`) or `POST /ingest/{model}`, with the token as `Authorization: Bearer TOKEN` or
@@ -22,13 +24,16 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Serialize;
 use ts_rs::TS;
 
+use super::client_rate::{self, ClientRate};
 use super::live::LiveProfiles;
 use super::payload::{self, Columns, Envelope, Part, Payload};
 use super::reference::kinds_of;
@@ -41,6 +46,9 @@ use crate::performance::outputs::{self, ModelOutputs};
 use crate::performance::settings;
 use crate::{Result, VigilError};
 
+/// Requests a second each client address may send unless set otherwise.
+pub const DEFAULT_CLIENT_RATE: u32 = client_rate::DEFAULT_PER_SECOND;
+
 /// The largest payload read, in bytes.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
 /// How long half of an inference waits for its other half.
@@ -48,7 +56,7 @@ pub const PAIR_WAIT: Duration = Duration::from_secs(10);
 /// The most halves waiting at once; past it, a half is kept alone at once.
 const MAX_WAITING: usize = 100_000;
 /// How often gathered rows are stored.
-const STORE_EVERY: Duration = Duration::from_secs(1);
+const STORE_EVERY: Duration = Duration::from_millis(250);
 /// How long what Vigil knows of a model's columns is trusted before it is read again.
 const COLUMNS_FRESH: Duration = Duration::from_secs(30);
 
@@ -69,6 +77,9 @@ pub struct IngestStats {
     /// Refused unread for being over [`MAX_BODY_BYTES`].
     #[ts(type = "number")]
     pub too_large: u64,
+    /// Refused unread for coming faster than the client's rate limit allows.
+    #[ts(type = "number")]
+    pub rate_limited: u64,
     /// Rows kept in live windows (a paired request and response make one).
     #[ts(type = "number")]
     pub rows: u64,
@@ -103,17 +114,27 @@ impl IngestServer {
         let count = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         IngestStats {
             accepted: count(&self.shared.accepted),
-            rejected: count(&self.shared.unauthorized) + count(&self.shared.unreadable) + count(&self.shared.too_large),
+            rejected: count(&self.shared.unauthorized)
+                + count(&self.shared.unreadable)
+                + count(&self.shared.too_large)
+                + count(&self.shared.rate_limited),
             unauthorized: count(&self.shared.unauthorized),
             unreadable: count(&self.shared.unreadable),
             too_large: count(&self.shared.too_large),
+            rate_limited: count(&self.shared.rate_limited),
             rows: count(&self.shared.rows),
             predictions: count(&self.shared.predictions_logged),
             labels: count(&self.shared.labels_accepted),
         }
     }
 
-    /// Stores what was gathered now (also done once a second).
+    /// Requests a second each client address may send from now on (0: no limit); until set,
+    /// [`DEFAULT_CLIENT_RATE`]. A request over it is answered 429 unread.
+    pub fn set_client_rate(&self, per_second: u32) {
+        self.shared.client_rate.set(per_second);
+    }
+
+    /// Stores what was gathered now (also done four times a second).
     pub async fn flush(&self) -> Result<()> {
         self.shared.store(PAIR_WAIT).await
     }
@@ -153,6 +174,8 @@ struct Shared {
     unauthorized: AtomicU64,
     unreadable: AtomicU64,
     too_large: AtomicU64,
+    rate_limited: AtomicU64,
+    client_rate: ClientRate,
     rows: AtomicU64,
     predictions_logged: AtomicU64,
     labels_accepted: AtomicU64,
@@ -182,6 +205,8 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         unauthorized: AtomicU64::new(0),
         unreadable: AtomicU64::new(0),
         too_large: AtomicU64::new(0),
+        rate_limited: AtomicU64::new(0),
+        client_rate: ClientRate::new(client_rate::DEFAULT_PER_SECOND),
         rows: AtomicU64::new(0),
         predictions_logged: AtomicU64::new(0),
         labels_accepted: AtomicU64::new(0),
@@ -192,8 +217,10 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         .route("/ingest/{model}", post(receive_for))
         .route("/ingest/{model}/labels", post(receive_labels))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(shared.clone(), within_rate))
         .with_state(shared.clone());
     let serve = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(err) = axum::serve(listener, app).await {
             tracing::error!("the ingest endpoint stopped: {err}");
         }
@@ -255,6 +282,25 @@ async fn receive_labels(
             (StatusCode::BAD_REQUEST, why)
         }
     }
+}
+
+/// Passes a request on if its client is within its rate; otherwise answers 429 unread.
+async fn within_rate(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if shared.client_rate.admit(client.ip(), Instant::now()) {
+        return next.run(request).await;
+    }
+    shared.rate_limited.fetch_add(1, Ordering::Relaxed);
+    let why = format!(
+        "over {} requests a second from {}: slow down, or raise the limit (--ingest-rate)",
+        shared.client_rate.per_second(),
+        client.ip()
+    );
+    (StatusCode::TOO_MANY_REQUESTS, [(axum::http::header::RETRY_AFTER, "1")], why).into_response()
 }
 
 const UNAUTHORIZED: &str = "send the ingest token as Authorization: Bearer TOKEN or ?token=TOKEN";
@@ -440,8 +486,12 @@ impl Shared {
             live.store(&mut write).await?;
         }
         predictions.store(&mut write).await?;
+        let mut by_model: std::collections::BTreeMap<&str, Vec<(&Label, i64)>> = Default::default();
         for (model, received_at_ms, posted) in &posted {
-            labels::store(&mut write, model, posted, *received_at_ms).await?;
+            by_model.entry(model).or_default().extend(posted.iter().map(|label| (label, *received_at_ms)));
+        }
+        for (model, received) in by_model {
+            labels::store_received(&mut write, model, received).await?;
         }
         write.commit().await?;
         Ok(())

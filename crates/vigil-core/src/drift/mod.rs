@@ -8,6 +8,7 @@
 //! imports, reports, choices, the ingest endpoint and the report schedule.
 
 pub mod choice;
+mod client_rate;
 mod front;
 pub mod ingest;
 pub mod learned;
