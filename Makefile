@@ -28,11 +28,12 @@ TEST_PACKAGES := xvfb webkit2gtk-driver imagemagick python3-venv prometheus gnom
 # generator is measured beside.
 BENCH_PACKAGES := wrk hey
 
-.PHONY: help run test bench bench-quick bench-deps drift-env bindings ui deps test-deps lint check-node
+.PHONY: help run test fuzz bench bench-quick bench-deps drift-env bindings ui deps test-deps lint check-node
 
 help:
 	@echo "make run    open Vigil's desktop app on the demo fleet"
 	@echo "make test   run every test: Rust, UI and the real window end to end"
+	@echo "make fuzz   fuzz every parser of outside input, 60 s a target (FUZZ_SECONDS=, FUZZ_TARGETS=): executions per second, crashes"
 	@echo "make bindings   regenerate the UI's TypeScript bindings from the Rust types"
 	@echo "make bench   every benchmark at full size (half an hour or more), for the figures in the notes"
 	@echo "make bench-quick   every benchmark at a short size, in under 5 minutes once built: each figure, its goal, PASS or MISS"
@@ -92,6 +93,7 @@ run: ui
 
 lint: ui
 	cargo fmt --all --check
+	cargo fmt --manifest-path fuzz/Cargo.toml --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p vigil-desktop --all-targets --no-default-features -- -D warnings # without the demo fleet
 	cd ui && npm run check
@@ -113,6 +115,23 @@ test: test-deps lint
 		VIGIL_TEST_STORE=postgres cargo test -p vigil-tests $(POSTGRES_TESTS)' 2>&1 | tee $(CARGO_TARGET_DIR)/cargo-test.log
 	@awk '/^test result:/ { passed += $$4; failed += $$6 } \
 		END { printf "cargo: %d passed, %d failed\n", passed, failed }' $(CARGO_TARGET_DIR)/cargo-test.log
+	@echo "--- fuzzing, $(FUZZ_TEST_SECONDS) s a target (make fuzz runs longer)"
+	fuzz/run.sh $(FUZZ_TEST_SECONDS) $(CARGO_TARGET_DIR)/bench/fuzz-test.json
+
+# Coverage-guided fuzzing with libFuzzer, on stable Rust (fuzz/run.sh says how): each target in
+# fuzz/ (the metrics parser, data file imports, ingest payloads, plan, catalog and environment
+# files, server and deployment target answers) replays the crashers kept in fuzz/regressions/, then fuzzes for
+# FUZZ_SECONDS from its corpus ($(CARGO_TARGET_DIR)/fuzz/corpus, kept between runs) and its seeds
+# (the repository's fixtures, fuzz/seeds/). Prints each target's executions per second and
+# executions, writes $(CARGO_TARGET_DIR)/bench/fuzz.json, and fails on a crash, leaving the input
+# in $(CARGO_TARGET_DIR)/fuzz/artifacts/TARGET/. `make test` runs every target FUZZ_TEST_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+FUZZ_TARGETS ?=
+
+fuzz:
+	$(call apt_install,build-essential)
+	fuzz/run.sh $(FUZZ_SECONDS) $(CARGO_TARGET_DIR)/bench/fuzz.json $(FUZZ_TARGETS)
 
 bindings:
 	VIGIL_UPDATE_BINDINGS=1 cargo test -p vigil-core --lib bindings

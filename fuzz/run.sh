@@ -52,6 +52,7 @@ seed() {
         model_metadata) for file in "$http"/*/*metadata*.http; do body "$file" >"$dir/$(basename "$(dirname "$file")")-$(basename "$file")"; done ;;
         infer_answer) for file in "$http"/*/*{infer,predict,classify,invocations}*.http; do
             [ -f "$file" ] && body "$file" >"$dir/$(basename "$(dirname "$file")")-$(basename "$file")"; done ;;
+        deployment_answer) for file in "$http"/mlflow-*-registry/*.http; do body "$file" >"$dir/$(basename "$file")"; done ;;
         import_csv | price_catalog) cp "$root/crates/vigil-core/data/price-catalog.csv" "$dir/" ;;
         import_parquet) cp "$root/tests/fixtures/drift/reference.parquet" "$dir/" ;;
         requirements) cp "$root"/crates/vigil-requirements/tests/fixtures/* "$dir/" ;;
@@ -61,7 +62,13 @@ seed() {
 }
 
 # A figure of libFuzzer's final statistics, from log $1.
-stat() { sed -n "s/^stat::$2: *//p" "$1" | tail -1; }
+stat() { grep -a "^stat::$2:" "$1" | tail -1 | sed 's/.*: *//'; }
+
+# The import targets write each input as a file: on a memory file system when there is one
+# (rewriting a file on ext4 waits for the disk), in a directory removed at the end.
+scratch=$(mktemp -d "$([ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/vigil-fuzz.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+export TMPDIR=$scratch
 
 failed=()
 rows=()
@@ -89,15 +96,21 @@ for target in $targets; do
     executions=$(stat "$log" number_of_executed_units)
     per_second=$(stat "$log" average_exec_per_sec)
     # Coverage (edges, features) when the seeds were read, and at the end.
-    first=$(grep -m1 -o 'INITED cov: [0-9]* ft: [0-9]*' "$log" | awk '{ print $3 "/" $5 }')
-    last=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 | awk '{ print $2 "/" $4 }')
+    first=$(grep -a -m1 -o 'INITED cov: [0-9]* ft: [0-9]*' "$log" | awk '{ print $3 "/" $5 }')
+    last=$(grep -a -o 'cov: [0-9]* ft: [0-9]*' "$log" | tail -1 | awk '{ print $2 "/" $4 }')
+    # After a long run, the corpus is cut to the inputs that keep its coverage (libFuzzer's
+    # merge), so that it stays quick to load.
+    if [ "$status" -eq 0 ] && [ "$seconds" -ge 30 ] && rm -rf "$work/merged" && mkdir "$work/merged" &&
+        "$bins/$target" -merge=1 -timeout=10 "$work/merged" "$corpus" >"$work/merge.log" 2>&1; then
+        rm -rf "$corpus" && mv "$work/merged" "$corpus"
+    fi
     files=$(find "$corpus" -type f | wc -l)
     crashed=false
     if [ "$status" -ne 0 ]; then
         crashed=true
         failed+=("$target")
         echo "$target CRASHED (exit $status):"
-        grep -E 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|^thread' "$log" | head -n 12
+        grep -aE 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|^thread' "$log" | head -n 12
         echo "  the whole log: $log"
     fi
     printf '%-18s %12s %14s %18s %8s\n' "$target" "${per_second:-?}" "${executions:-?}" "${first:-?} -> ${last:-?}" "$files"

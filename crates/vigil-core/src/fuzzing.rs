@@ -21,6 +21,7 @@ use crate::parity::compare;
 use crate::parity::protocol::{answers, Protocol};
 use crate::performance::outputs::{self, ModelOutputs, OutputRule};
 use crate::performance::{labels, reference as labelled_reference};
+use crate::rollouts::targets;
 use crate::scrape::prometheus_api;
 
 /// A metrics page as a poll reads it: into totals per revision and resources, by every kind's
@@ -98,6 +99,17 @@ pub fn infer_answer(bytes: &[u8]) {
             }
         }
     }
+}
+
+/// An answer of a deployment target, as every target reads one (its words when it refuses), as a
+/// router's route (and a webhook target's read-back) and as an MLflow alias.
+pub fn deployment_answer(bytes: &[u8]) {
+    let json = serde_json::from_slice::<Value>(bytes).unwrap_or(Value::Null); // as `TargetHttp` reads it
+    let _ = targets::own_words(&json, bytes);
+    if let Ok(traffic) = targets::router::route_traffic(json.clone(), "http://router/route") {
+        let _ = traffic.normalized().describe();
+    }
+    let _ = targets::mlflow::version_in(json);
 }
 
 /// A data file, written as `data.EXTENSION` (`csv`, `jsonl`, `parquet`), imported as each import

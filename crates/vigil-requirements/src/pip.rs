@@ -82,7 +82,11 @@ fn read_line(line: usize, text: &str) -> Result<Option<Pin>, BadLine> {
     if let Some(name) = unfinished_name(specifier) {
         return Err(bad(format!("the name {name} must end with a letter or a digit")));
     }
-    let requirement = Requirement::<VerbatimUrl>::from_str(specifier).map_err(|error| {
+    // pep508_rs 0.9 panics on some malformed lines (a character of two bytes in a marker) where it
+    // would say what is wrong: such a panic is that line's error.
+    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(specifier))
+        .map_err(|_| bad("it is not a requirement Vigil can read: the PEP 508 parser failed on it".into()))?;
+    let requirement = parsed.map_err(|error| {
         let message = error.to_string();
         bad(message.lines().next().unwrap_or("not a requirement").to_owned())
     })?;
@@ -184,6 +188,22 @@ mod tests {
             assert_eq!(bad.message, format!("the name {name} must end with a letter or a digit"));
         }
         assert_eq!(pip("pandas[performance, parquet]==2.2\n").unwrap()[0].extras, ["performance", "parquet"]);
+    }
+
+    #[test]
+    fn a_line_the_pep_508_parser_fails_on_is_a_bad_line_not_a_crash() {
+        // Found by fuzzing: pep508_rs cut a marker inside a character of two bytes, and panicked.
+        let text = include_str!("../../../fuzz/regressions/requirements/marker-with-a-two-byte-character");
+        let bad = pip(text).unwrap_err();
+        assert_eq!(
+            (bad.line, bad.message.as_str()),
+            (3, "it is not a requirement Vigil can read: the PEP 508 parser failed on it")
+        );
+        assert!(bad.text.starts_with("typing-exttensionc>=4.7 ; python_version <"), "{bad:?}");
+        assert_eq!(
+            pip("typing-extensions>=4.7 ; python_version < \"3.11\"\n").unwrap()[0].marker.as_deref(),
+            Some("python_full_version < '3.11'")
+        );
         assert!(pip("numpy.\n").is_err(), "a name that is all there is was refused before, by pep508_rs");
         assert_eq!(pip("numpy.core==1 ; python_version > '3'\n").unwrap()[0].name, "numpy-core");
     }

@@ -95,7 +95,7 @@ impl MlflowAlias {
 }
 
 /// The version an alias answer names, kept short and printable: a string, or a number as text.
-fn version_in(answer: serde_json::Value) -> Option<String> {
+pub(crate) fn version_in(answer: serde_json::Value) -> Option<String> {
     let version = match serde_json::from_value::<AliasAnswer>(answer).ok()?.model_version.version {
         serde_json::Value::String(text) => text,
         serde_json::Value::Number(number) => number.to_string(),

@@ -8,9 +8,9 @@
 //! [`TargetFailure`] carrying the target's own words.
 
 mod kserve;
-mod mlflow;
+pub(crate) mod mlflow;
 mod oip_repository;
-mod router;
+pub(crate) mod router;
 mod torchserve;
 mod webhook;
 
@@ -346,7 +346,7 @@ impl TargetHttp {
 }
 
 /// What a target said in an error answer: its `error` or `message` field, else the body's start.
-fn own_words(json: &serde_json::Value, body: &[u8]) -> String {
+pub(crate) fn own_words(json: &serde_json::Value, body: &[u8]) -> String {
     let field = ["error", "message", "detail"].iter().find_map(|key| json.get(*key)).map(|value| match value {
         serde_json::Value::String(text) => text.clone(),
         other => other.to_string(),

@@ -32,7 +32,7 @@ struct Route {
 
 /// The traffic in a route answered by `url`: `{"weights": {...}, "mirror": ...}`. Other targets
 /// that read back in the router's shape (the webhook's read-back URL) read it here too.
-pub(super) fn route_traffic(json: serde_json::Value, url: &str) -> Result<Traffic, TargetFailure> {
+pub(crate) fn route_traffic(json: serde_json::Value, url: &str) -> Result<Traffic, TargetFailure> {
     let route: Route = super::decode(json, url, "a route with weights")?;
     Ok(Traffic { weights: route.weights, mirror: route.mirror })
 }
