@@ -1,25 +1,32 @@
-//! Hostile strings in every view, in the real window (`vigil-desktop` under Xvfb over WebDriver).
+//! Hostile strings in every view, in the real window (`vigil-desktop` under Xvfb, over WebDriver).
 //!
-//! A model server on loopback (MLServer-like: its server metadata, repository index, model
-//! metadata, readiness and metrics page, and a traffic router for its rollouts) names its models,
-//! versions, platform, metric labels and error text with markup that would run script if any view
-//! rendered it as HTML (`<img src=x onerror=…>`, `<script>…</script>`, `"><svg onload=…>`), and
-//! with very long strings, a right-to-left override, zero-width characters, emoji and control
-//! characters. The server is registered under a hostile name and team label; a reference file and
-//! an inference log with hostile column names and category values are imported with the CLI, as a
-//! data scientist would, and reported on.
+//! A model server on loopback (MLServer-like: server metadata, repository index, model metadata,
+//! readiness, a metrics page, and a traffic router for its rollouts) names its models, versions,
+//! platform, metric labels and error text with markup that would run script if a view rendered it
+//! as HTML (`<img src=x onerror=…>`, `<script>…</script>`, `"><svg onload=…>`, `<iframe srcdoc=…>`),
+//! and with very long strings, a right-to-left override (U+202E), zero-width characters, emoji and
+//! control characters. The server is registered under a hostile name and team label; a reference
+//! file and an inference log whose column names and category values are hostile too are imported
+//! and reported on with the CLI, as a data scientist would.
 //!
-//! Then, view by view — the fleet (servers, the attention strip, the models table), the model view
-//! (revisions, metadata, chart legends, health log, the gathered environment), rollouts and their
-//! sign-off, cost, drift (the models, columns, the columns not tested, a column's categories, the
-//! heatmap's labels and tooltips), alerts and the audit trail — the hostile text is shown
-//! literally, as text: each string read back from the window equals what the server or file
-//! said. No script ran (`window.__pwned`, which every payload sets, stays undefined), no element
-//! from the payloads exists (no `<img src=x>`, no element with an `on…` handler attribute), and no
-//! view is pushed wider than the window by a long name. The desktop notifications the hostile
-//! model triggers (its rollout waiting for the engineer's sign-off, its dataset drift alert) carry
-//! the hostile text verbatim: notification bodies are plain text to a notification service that
-//! does not offer `body-markup`, as the stand-in (`vigil_tests::notifications`) does not.
+//! Then, view by view — the fleet (servers, the attention strip, the models table, the product
+//! manager's plain words), the model view (revisions, metadata, chart legends, health log, the
+//! environment gathered from the server), a rollout started in the window and its sign-off, cost,
+//! drift (the model list, columns, the column not tested, the heatmap's tooltips, a column's
+//! categories), alerts and the audit trail — each hostile string reads back from the window
+//! literally, as text. And in every view:
+//! - no script ran: `window.__pwned`, which every payload sets, stays undefined, and no element
+//!   the payloads describe exists (`<img src=x>`, `<iframe>`, an inline script, any element with
+//!   an `on…` attribute);
+//! - no view is wider than the window: long names wrap or are cut with an ellipsis;
+//! - a right-to-left override reverses only the name that holds it, never Vigil's words after it
+//!   (each such name is isolated, `ui/src/lib/bidi.ts`).
+//!
+//! The desktop notifications the hostile model triggers (its rollout waiting for the engineer's
+//! sign-off, its dataset drift alert) carry the hostile text verbatim, isolated the same way:
+//! bodies are plain text to a notification service that does not offer `body-markup`, as the
+//! stand-in (`vigil_tests::notifications`) does not. Problems are collected view by view, so one
+//! run names them all; each view is saved as a screenshot under `e2e-artifacts/hostile_strings/`.
 //!
 //! `ui/src/lib/textOnly.test.ts` is the other half: it fails if any UI source renders a string as
 //! markup (`{@html}`, `innerHTML`, …).

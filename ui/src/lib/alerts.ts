@@ -42,6 +42,14 @@ export function matcherWords(matcher: Matcher): string {
   return [...named, labelsLine(matcher.labels)].filter(Boolean).join(", ");
 }
 
+/**
+ * A runbook as a link's target: only a web address (http or https). Anything else (a
+ * `javascript:` URL, which a link would run inside the window) is shown as text, not linked.
+ */
+export function runbookHref(runbook: string | null): string | null {
+  return runbook && /^https?:\/\//i.test(runbook.trim()) ? runbook.trim() : null;
+}
+
 /** The names an alert's words hold: its model's, its server's and its labels' (see `bidi.ts`). */
 function alertNames(alert: { model: string | null; server: string | null }, labels: unknown): string[] {
   const values = labels && typeof labels === "object" ? Object.values(labels).filter((v) => typeof v === "string") : [];
