@@ -9,12 +9,12 @@
 //! file and an inference log whose column names and category values are hostile too are imported
 //! and reported on with the CLI, as a data scientist would.
 //!
-//! Then, view by view — the fleet (servers, the attention strip, the models table, the product
-//! manager's plain words), the model view (revisions, metadata, chart legends, health log, the
-//! environment gathered from the server), a rollout started in the window and its sign-off, cost,
-//! drift (the model list, columns, the column not tested, the heatmap's tooltips, a column's
-//! categories), alerts and the audit trail — each hostile string reads back from the window
-//! literally, as text. And in every view:
+//! Then, view by view — Settings (deployment targets), the fleet (servers, the attention strip,
+//! the models table, the product manager's plain words), the model view (revisions, metadata,
+//! chart legends, health log, the environment gathered from the server), a rollout started in the
+//! window and its sign-off, cost, drift (the model list, columns, the column not tested, the
+//! heatmap's tooltips, a column's categories), alerts and the audit trail — each hostile string
+//! reads back from the window literally, as text. And in every view:
 //! - no script ran: `window.__pwned`, which every payload sets, stays undefined, and no element
 //!   the payloads describe exists (`<img src=x>`, `<iframe>`, an inline script, any element with
 //!   an `on…` attribute);
@@ -504,6 +504,7 @@ async fn hostile_names_labels_metadata_errors_and_columns_show_as_text_in_every_
     let app = DesktopApp::launch_with_env("hostile_strings", POLL_INTERVAL_SECS, &[], &env).await;
     let mut views = Views { app: &app, problems: Vec::new() };
     app.add_profile("Ada", "engineer").await;
+    settings(&mut views).await;
     app.click(r#"[data-testid="nav-fleet"]"#).await;
 
     fleet(&mut views).await;
@@ -543,6 +544,13 @@ async fn set_up(db: &Path, dir: &Path, server: &HostileServer) {
 }
 
 const SECS: fn(u64) -> Duration = Duration::from_secs;
+
+/// Settings: the hostile model's deployment target, where the profile was just added.
+async fn settings(views: &mut Views<'_>) {
+    let target = with("target-row", "data-model", &model());
+    views.shows("settings", &target, &[&model(), "router"], SECS(10)).await;
+    views.safe_and_fitting("settings").await;
+}
 
 /// The fleet, as an engineer and as a product manager sees it: the server under its name and
 /// team, degraded for the long model's reason; both models, the hostile one measured from its
