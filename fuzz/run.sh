@@ -3,7 +3,8 @@
 # short bounded pass of `make test`. Per target, first replays every crasher kept under
 # fuzz/regressions/TARGET/ (each one fixed, each one must stay fixed), then fuzzes from the
 # target's corpus (kept under the fuzz target dir, not committed) and its seeds (the repository's
-# fixtures and fuzz/seeds/TARGET/). Prints executions per second and total executions per target
+# fixtures and fuzz/seeds/TARGET/), with the numbers at the edges of Rust's types in its dictionary
+# (fuzz/edges.dict). Prints executions per second and total executions per target
 # and writes them as JSON. Exits non-zero if any target crashed; the crashing input is left in
 # the target's artifacts directory, named in the output.
 #
@@ -91,7 +92,7 @@ for target in $targets; do
         fi
     fi
     "$bins/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-        -artifact_prefix="$artifacts/" "$corpus" "$work/seeds" >"$log" 2>&1
+        -dict="$root/fuzz/edges.dict" -artifact_prefix="$artifacts/" "$corpus" "$work/seeds" >"$log" 2>&1
     status=$?
     executions=$(stat "$log" number_of_executed_units)
     per_second=$(stat "$log" average_exec_per_sec)

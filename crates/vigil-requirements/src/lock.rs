@@ -8,7 +8,9 @@ use crate::{normalized_name, BadLine, Installer, Pin};
 /// name, refuses it.
 pub fn lock(text: &str) -> Result<Vec<Pin>, BadLine> {
     let document: toml::Table = text.parse().map_err(|error: toml::de::Error| {
-        let line = error.span().map_or(1, |span| text[..span.start.min(text.len())].lines().count().max(1));
+        // Counted in bytes: the span toml gives may start inside a character.
+        let before = |start: usize| &text.as_bytes()[..start.min(text.len())];
+        let line = error.span().map_or(1, |span| 1 + before(span.start).iter().filter(|&&byte| byte == b'\n').count());
         BadLine {
             line,
             text: text.lines().nth(line - 1).unwrap_or("").to_owned(),
@@ -79,5 +81,14 @@ mod tests {
         let bad = lock("[[package]]\nname = \"numpy\"\nversion = 1.26.4.0\n").unwrap_err();
         assert_eq!(bad.line, 3, "{bad}");
         assert!(lock("[tool.poetry]\nname = \"x\"\n").unwrap_err().message.contains("[[package]]"));
+    }
+
+    #[test]
+    fn toml_that_fails_inside_a_character_names_its_line_not_a_crash() {
+        // Found by fuzzing: toml's error span started inside a character of three bytes.
+        let bad =
+            lock(include_str!("../../../fuzz/regressions/requirements/toml-error-inside-a-character")).unwrap_err();
+        assert_eq!(bad.line, 1);
+        assert!(bad.message.starts_with("not a TOML lock file: "), "{bad:?}");
     }
 }

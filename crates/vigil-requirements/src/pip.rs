@@ -82,14 +82,15 @@ fn read_line(line: usize, text: &str) -> Result<Option<Pin>, BadLine> {
     if let Some(name) = unfinished_name(specifier) {
         return Err(bad(format!("the name {name} must end with a letter or a digit")));
     }
-    // pep508_rs 0.9 panics on some malformed lines (a character of two bytes in a marker) where it
-    // would say what is wrong: such a panic is that line's error.
-    let parsed = std::panic::catch_unwind(|| Requirement::<VerbatimUrl>::from_str(specifier))
-        .map_err(|_| bad("it is not a requirement Vigil can read: the PEP 508 parser failed on it".into()))?;
-    let requirement = parsed.map_err(|error| {
-        let message = error.to_string();
-        bad(message.lines().next().unwrap_or("not a requirement").to_owned())
-    })?;
+    // pep508_rs 0.9 panics on some malformed lines where it would say what is wrong (it cuts a
+    // marker, or the line it underlines in its error, inside a character of several bytes): such a
+    // panic is that line's error. Its message is read without the underlined line.
+    let parsed = std::panic::catch_unwind(|| {
+        Requirement::<VerbatimUrl>::from_str(specifier).map_err(|error| error.message.to_string())
+    });
+    let requirement = parsed
+        .map_err(|_| bad("it is not a requirement Vigil can read: the PEP 508 parser failed on it".into()))?
+        .map_err(|message| bad(message.lines().next().unwrap_or("not a requirement").to_owned()))?;
     let (constraint, version, url) = match &requirement.version_or_url {
         None => (String::new(), None, None),
         Some(VersionOrUrl::Url(url)) => (String::new(), None, Some(url.to_string())),
@@ -200,6 +201,11 @@ mod tests {
             (3, "it is not a requirement Vigil can read: the PEP 508 parser failed on it")
         );
         assert!(bad.text.starts_with("typing-exttensionc>=4.7 ; python_version <"), "{bad:?}");
+        // Found by fuzzing: pep508_rs's error underlined its line cut inside a character of four bytes.
+        let text = include_str!("../../../fuzz/regressions/requirements/error-underline-inside-a-character");
+        let bad = pip(text).unwrap_err();
+        assert_eq!(bad.line, 2);
+        assert!(bad.message.starts_with("Expected either `,` (separating extras) or `]`"), "{bad:?}");
         assert_eq!(
             pip("typing-extensions>=4.7 ; python_version < \"3.11\"\n").unwrap()[0].marker.as_deref(),
             Some("python_full_version < '3.11'")

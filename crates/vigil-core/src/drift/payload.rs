@@ -241,10 +241,15 @@ fn read_tensor_views<'a>(
         flatten(values.ok_or_else(|| format!("tensor {name} has no data"))?, &mut data, 0)?;
         let shape: Vec<usize> = shape.unwrap_or_else(|| vec![data.len()]);
         let rows = *shape.first().ok_or_else(|| format!("tensor {name} has an empty shape"))?;
-        let width: usize = shape.iter().skip(1).product();
-        if rows == 0 || rows > MAX_ROWS || rows * width != data.len() {
-            return Err(format!("tensor {name} has shape {shape:?} but {} values (1 to {MAX_ROWS} rows)", data.len()));
-        }
+        // The values a row, and in all: None past usize, which no payload holds.
+        let width = shape.iter().skip(1).try_fold(1usize, |width, dim| width.checked_mul(*dim));
+        let width = match width {
+            Some(width) if (1..=MAX_ROWS).contains(&rows) && rows.checked_mul(width) == Some(data.len()) => width,
+            _ => {
+                let values = data.len();
+                return Err(format!("tensor {name} has shape {shape:?} but {values} values (1 to {MAX_ROWS} rows)"));
+            }
+        };
         let names = column_names(name, width, part, count, known);
         if width == 1 {
             // One column: the values as they are, not copied.
@@ -337,6 +342,17 @@ mod tests {
 
     fn features() -> Vec<String> {
         vec!["amount".into(), "channel".into()]
+    }
+
+    #[test]
+    fn a_shape_whose_size_overflows_is_refused_not_a_crash() {
+        let text = include_str!("../../../../fuzz/regressions/ingest/shape-overflowing-usize");
+        let why = "tensor x has shape [1, 4294967296, 4294967296] but 1 values (1 to 4096 rows)";
+        let body = Body::parse(text.as_bytes()).unwrap();
+        assert!(matches!(body, Body::Tensors(_)), "read by the typed path");
+        assert_eq!(read_body(&body, &Envelope::default(), &Columns::default()).unwrap_err(), why);
+        let json: Value = serde_json::from_str(text).unwrap();
+        assert_eq!(read(&json, &Envelope::default(), &Columns::default()).unwrap_err(), why);
     }
 
     #[test]
