@@ -188,8 +188,9 @@ async fn kill(victim: Victim, options: &Options) -> Result<Figures, String> {
         f.not_restarted += usize::from(!after.restarted);
         (f.acknowledged, f.adds_lost) = (after.acknowledged, after.lost.len());
         f.ingested += after.ingested;
-        f.ingest_lost_outside += after.ingest_lost_outside;
-        f.ingest_lost_inside += after.ingest_lost_inside;
+        let outside = after.ingest_lost_outside(INGEST_WINDOW);
+        f.ingest_lost_outside += outside;
+        f.ingest_lost_inside += after.ingest_lost.len() - outside;
         restarts.push(after.restart);
         println!(
             "kill {:>2}: integrity {}, polls {} → {}, {} adds acknowledged, {} missing, {} labels answered, {} lost \
@@ -201,8 +202,8 @@ async fn kill(victim: Victim, options: &Options) -> Result<Figures, String> {
             after.acknowledged,
             after.lost.len(),
             after.ingested,
-            after.ingest_lost_outside,
-            after.ingest_lost_inside,
+            outside,
+            after.ingest_lost.len() - outside,
             ms(after.restart)
         );
     }

@@ -45,11 +45,10 @@ pub struct AfterKill {
     /// Servers whose add the CLI acknowledged (exit 0) so far, and those of them now missing.
     pub acknowledged: usize,
     pub lost: Vec<String>,
-    /// Labels the ingest endpoint answered 202 for this round, and those of them missing:
-    /// answered before the promised window ended at the kill, and within it.
+    /// Labels the ingest endpoint answered 202 for this round; and for each of them missing,
+    /// how long before the kill its 202 came (lost within [`INGEST_WINDOW`] is allowed).
     pub ingested: usize,
-    pub ingest_lost_outside: usize,
-    pub ingest_lost_inside: usize,
+    pub ingest_lost: Vec<Duration>,
     /// Whether the audit chain verified.
     pub audit_verified: bool,
     /// How long the next start took to answer (`vigil server list --no-check`), and whether it did.
@@ -68,6 +67,13 @@ pub struct CrashLoop {
     dir: tempfile::TempDir,
     acknowledged: Arc<Mutex<Vec<String>>>,
     random: u64,
+}
+
+impl AfterKill {
+    /// Labels lost that were answered 202 longer than `window` before the kill.
+    pub fn ingest_lost_outside(&self, window: Duration) -> usize {
+        self.ingest_lost.iter().filter(|age| **age >= window).count()
+    }
 }
 
 impl CrashLoop {
@@ -169,9 +175,10 @@ impl CrashLoop {
 
         let (integrity, polls_after) = self.inspect().await?;
         let stored = self.stored_labels(round).await?;
-        let missing = answered.iter().filter(|(id, _)| !stored.contains(id));
-        let (inside, outside): (Vec<_>, Vec<_>) =
-            missing.partition(|(_, at)| killed_at.saturating_duration_since(*at) < INGEST_WINDOW);
+        let ingest_lost = answered
+            .iter()
+            .filter(|(id, _)| !stored.contains(id))
+            .map(|(_, at)| killed_at.saturating_duration_since(*at));
         let started = Instant::now();
         let listed =
             self.vigil().args(["server", "list", "--no-check", "--json"]).output().map_err(|e| e.to_string())?;
@@ -187,8 +194,7 @@ impl CrashLoop {
             acknowledged: acknowledged.len(),
             lost,
             ingested: answered.len(),
-            ingest_lost_outside: outside.len(),
-            ingest_lost_inside: inside.len(),
+            ingest_lost: ingest_lost.collect(),
             audit_verified: verified.status.success(),
             restart,
             restarted: listed.status.success(),

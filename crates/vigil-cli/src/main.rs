@@ -381,13 +381,14 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
                 let stats = server.stats();
                 println!(
                     "payloads: {} accepted, {} refused ({} without the token, {} unreadable, {} too large, {} over the \
-                     rate), {} rows kept",
+                     rate, {} while busy storing), {} rows kept",
                     stats.accepted,
                     stats.rejected,
                     stats.unauthorized,
                     stats.unreadable,
                     stats.too_large,
                     stats.rate_limited,
+                    stats.busy,
                     stats.rows
                 );
             }

@@ -55,6 +55,10 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 pub const PAIR_WAIT: Duration = Duration::from_secs(10);
 /// The most halves waiting at once; past it, a half is kept alone at once.
 const MAX_WAITING: usize = 100_000;
+/// The most labels and predictions taken and not yet stored. Past it, payloads are answered 503
+/// (retry in a second) rather than 202, so that a 202 keeps its promise: stored within a second
+/// however fast they come (the write of this many takes a fraction of one).
+const MAX_UNSTORED: usize = 10_000;
 /// How often gathered rows are stored.
 const STORE_EVERY: Duration = Duration::from_millis(250);
 /// How long what Vigil knows of a model's columns is trusted before it is read again.
@@ -65,7 +69,7 @@ const COLUMNS_FRESH: Duration = Duration::from_secs(30);
 pub struct IngestStats {
     #[ts(type = "number")]
     pub accepted: u64,
-    /// Refused, whatever the reason: the sum of the four below.
+    /// Refused, whatever the reason: the sum of the five below.
     #[ts(type = "number")]
     pub rejected: u64,
     /// Refused for a missing or wrong token.
@@ -80,6 +84,9 @@ pub struct IngestStats {
     /// Refused unread for coming faster than the client's rate limit allows.
     #[ts(type = "number")]
     pub rate_limited: u64,
+    /// Answered 503 (retry) while more waited to be stored than a second's write holds.
+    #[ts(type = "number")]
+    pub busy: u64,
     /// Rows kept in live windows (a paired request and response make one).
     #[ts(type = "number")]
     pub rows: u64,
@@ -117,11 +124,13 @@ impl IngestServer {
             rejected: count(&self.shared.unauthorized)
                 + count(&self.shared.unreadable)
                 + count(&self.shared.too_large)
-                + count(&self.shared.rate_limited),
+                + count(&self.shared.rate_limited)
+                + count(&self.shared.busy),
             unauthorized: count(&self.shared.unauthorized),
             unreadable: count(&self.shared.unreadable),
             too_large: count(&self.shared.too_large),
             rate_limited: count(&self.shared.rate_limited),
+            busy: count(&self.shared.busy),
             rows: count(&self.shared.rows),
             predictions: count(&self.shared.predictions_logged),
             labels: count(&self.shared.labels_accepted),
@@ -175,7 +184,11 @@ struct Shared {
     unreadable: AtomicU64,
     too_large: AtomicU64,
     rate_limited: AtomicU64,
+    /// Answered 503 while too much waited to be stored.
+    busy: AtomicU64,
     client_rate: ClientRate,
+    /// Labels and predictions taken and not yet stored.
+    unstored: std::sync::atomic::AtomicUsize,
     rows: AtomicU64,
     predictions_logged: AtomicU64,
     labels_accepted: AtomicU64,
@@ -206,7 +219,9 @@ pub(super) async fn start(drift: Drift, addr: SocketAddr, token: String) -> Resu
         unreadable: AtomicU64::new(0),
         too_large: AtomicU64::new(0),
         rate_limited: AtomicU64::new(0),
+        busy: AtomicU64::new(0),
         client_rate: ClientRate::new(client_rate::DEFAULT_PER_SECOND),
+        unstored: Default::default(),
         rows: AtomicU64::new(0),
         predictions_logged: AtomicU64::new(0),
         labels_accepted: AtomicU64::new(0),
@@ -274,6 +289,7 @@ async fn receive_labels(
         Ok(posted) => {
             let accepted = posted.len();
             shared.labels_accepted.fetch_add(accepted as u64, Ordering::Relaxed);
+            shared.unstored.fetch_add(accepted, Ordering::Relaxed);
             shared.labels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).push((model, now_ms, posted));
             (StatusCode::ACCEPTED, serde_json::json!({ "accepted": accepted }).to_string())
         }
@@ -329,6 +345,13 @@ impl Shared {
         if !self.authorized(uri, headers) {
             self.unauthorized.fetch_add(1, Ordering::Relaxed);
             return Err((StatusCode::UNAUTHORIZED, UNAUTHORIZED.into()));
+        }
+        if self.unstored.load(Ordering::Relaxed) >= MAX_UNSTORED {
+            self.busy.fetch_add(1, Ordering::Relaxed);
+            let why = format!(
+                "Vigil is still storing the {MAX_UNSTORED} labels and predictions before this: retry in a second"
+            );
+            return Err((StatusCode::SERVICE_UNAVAILABLE, why));
         }
         body.map_err(|rejection| {
             let status = rejection.status();
@@ -438,6 +461,7 @@ impl Shared {
                     payload.rows[row].get(column).map_or(Field::Missing, Cell::as_field)
                 });
                 self.predictions_logged.fetch_add((log.len() - before) as u64, Ordering::Relaxed);
+                self.unstored.fetch_add(log.len() - before, Ordering::Relaxed);
             } else {
                 let why = format!(
                     "requests came without their response within {} s: no prediction to log",
@@ -478,9 +502,24 @@ impl Shared {
         let predictions =
             std::mem::take(&mut *self.predictions.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
         let posted = std::mem::take(&mut *self.labels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        let taken = predictions.len() + posted.iter().map(|(_, _, labels)| labels.len()).sum::<usize>();
         if gathered.is_empty() && predictions.is_empty() && posted.is_empty() {
             return Ok(());
         }
+        let stored = self.write(gathered, predictions, posted).await;
+        // Each was counted before it could be taken (under the log's lock, or before the push);
+        // it no longer waits once written, or lost with the write (the error is logged).
+        self.unstored.fetch_sub(taken, Ordering::Relaxed);
+        stored
+    }
+
+    /// Writes what [`Shared::store`] took, in one transaction.
+    async fn write(
+        &self,
+        gathered: Vec<LiveProfiles>,
+        predictions: PredictionLog,
+        posted: Vec<(String, i64, Vec<Label>)>,
+    ) -> Result<()> {
         let mut write = self.drift.context().write().await?;
         for live in gathered {
             live.store(&mut write).await?;
