@@ -62,7 +62,15 @@ pub fn webhook_body(notification: &Notification, now: DateTime<Utc>) -> Value {
 
 /// A Slack incoming webhook's body.
 pub fn slack_body(notification: &Notification) -> Value {
-    json!({"text": format!("*{}*\n{}", title(notification), text(notification))})
+    json!({"text": slack_text(&title(notification), &text(notification))})
+}
+
+/// Slack's message text: the title in bold, then the lines, with `&`, `<` and `>` escaped as
+/// Slack asks, so that a name such as `<!channel>` or `<https://x|click>` shows as written
+/// instead of pinging everyone or becoming a link.
+fn slack_text(title: &str, text: &str) -> String {
+    let escape = |words: &str| words.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    format!("*{}*\n{}", escape(title), escape(text))
 }
 
 /// Sends `notification`; Err holds the receiver's own words.
@@ -90,5 +98,14 @@ pub async fn send(context: &Context, notification: &Notification) -> Result<(), 
     match response.status() {
         status if status.is_success() => Ok(()),
         status => Err(format!("the receiver answered {status}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_in_a_slack_message_show_as_written_and_ping_nobody() {
+        let text = super::slack_text("[FIRING:1] <!channel> & co", "model <https://evil.example|click> is down");
+        assert_eq!(text, "*[FIRING:1] &lt;!channel&gt; &amp; co*\nmodel &lt;https://evil.example|click&gt; is down");
     }
 }
