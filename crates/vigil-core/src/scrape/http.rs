@@ -217,10 +217,10 @@ pub(crate) fn describe_failure(err: &reqwest::Error, path: &str, timeout: Durati
 fn describe_tls(err: &rustls::Error) -> String {
     match err {
         rustls::Error::InvalidCertificate(why) => format!(
-            "the server's TLS certificate is not trusted ({why:?}): give the server its certificate authority (--ca)"
+            "the server's TLS certificate is not trusted ({why:?}): give the server its certificate authority (--tls-ca)"
         ),
         rustls::Error::AlertReceived(rustls::AlertDescription::CertificateRequired) => {
-            "the server requires a client certificate: give the server one (--client-cert)".into()
+            "the server requires a client certificate: give the server one (--tls-client)".into()
         }
         rustls::Error::AlertReceived(alert) => format!("the server ended the TLS handshake ({alert:?})"),
         other => format!("TLS failed: {other}"),
