@@ -58,7 +58,7 @@ impl LiveProfiles {
 
     /// Adds a row's values, each with its column's position, seen at `at_ms` by `version`.
     pub fn add_row<'a>(&mut self, version: &str, at_ms: i64, row: impl IntoIterator<Item = (usize, Field<'a>)>) {
-        let window = at_ms.div_euclid(WINDOW_MS) * WINDOW_MS;
+        let window = at_ms.div_euclid(WINDOW_MS).saturating_mul(WINDOW_MS);
         if !self.windows.contains_key(version) {
             self.windows.insert(version.to_owned(), HashMap::new());
         }
