@@ -1,8 +1,8 @@
 //! The crash-loop benchmark (issue 19): `vigil collect`, then the desktop window, polling the
-//! demo fleet every 200 ms and taking labels on its ingest endpoint while another process adds
-//! servers through the CLI, killed with SIGKILL at a random moment, K times each
-//! (`vigil_tests::crash`). After each kill: SQLite's `integrity_check`, every acknowledged add,
-//! the polls stored before, the labels answered 202 held against the load generator's log and
+//! demo fleet every 200 ms, driving fraud's rollouts and taking labels on its ingest endpoint
+//! while CLI processes add servers and start, sign off, promote and abort rollouts, killed with
+//! SIGKILL at a random moment, K times each (`vigil_tests::crash`). After each kill: SQLite's
+//! `integrity_check`, every acknowledged add and rollout action, the polls stored before, the labels answered 202 held against the load generator's log and
 //! the promised window, the audit chain, and the time the next start takes to answer, beside a
 //! start after a clean stop (the reference, measured in the same run).
 //!
@@ -57,6 +57,8 @@ struct Figures {
     not_restarted: usize,
     acknowledged: usize,
     adds_lost: usize,
+    actions: usize,
+    actions_lost: usize,
     ingested: usize,
     ingest_lost_outside: usize,
     ingest_lost_inside: usize,
@@ -73,15 +75,23 @@ async fn measure(options: &Options) -> Result<(), String> {
     }
     println!();
     println!(
-        "{:<10} {:>9} {:>11} {:>16} {:>22} {:>18} {:>16}",
-        "", "unsound", "adds lost", "labels answered", "lost outside / inside", "start p50 / max", "clean start p50"
+        "{:<10} {:>9} {:>11} {:>13} {:>16} {:>22} {:>18} {:>16}",
+        "",
+        "unsound",
+        "adds lost",
+        "actions lost",
+        "labels answered",
+        "lost outside / inside",
+        "start p50 / max",
+        "clean start p50"
     );
     for f in &figures {
         println!(
-            "{:<10} {:>9} {:>11} {:>16} {:>12} / {:>7} {:>9.0} / {:>4.0} ms {:>13.0} ms",
+            "{:<10} {:>9} {:>11} {:>13} {:>16} {:>12} / {:>7} {:>9.0} / {:>4.0} ms {:>13.0} ms",
             format!("{:?}", f.victim),
             f.unsound,
             format!("{} of {}", f.adds_lost, f.acknowledged),
+            format!("{} of {}", f.actions_lost, f.actions),
             f.ingested,
             f.ingest_lost_outside,
             f.ingest_lost_inside,
@@ -100,9 +110,12 @@ async fn measure(options: &Options) -> Result<(), String> {
                 format!("{} of {} failed", f.unsound, options.kills),
             ),
             Goal::new(
-                format!("{victim}: nothing acknowledged is lost (CLI adds, polls stored before the kill)"),
-                f.adds_lost == 0 && f.polls_lost == 0,
-                format!("{} of {} adds missing, {} rounds lost polls", f.adds_lost, f.acknowledged, f.polls_lost),
+                format!("{victim}: nothing acknowledged is lost (CLI adds, rollout actions on the trail, polls)"),
+                f.adds_lost == 0 && f.actions_lost == 0 && f.polls_lost == 0,
+                format!(
+                    "{} of {} adds and {} of {} rollout actions missing, {} rounds lost polls",
+                    f.adds_lost, f.acknowledged, f.actions_lost, f.actions, f.polls_lost
+                ),
             ),
             Goal::new(
                 format!("{victim}: no ingested label lost outside the promised {:.0} s", INGEST_WINDOW.as_secs_f64()),
@@ -138,6 +151,8 @@ async fn measure(options: &Options) -> Result<(), String> {
                     "integrity_failures": f.unsound,
                     "acknowledged_adds": f.acknowledged,
                     "adds_lost": f.adds_lost,
+                    "acknowledged_rollout_actions": f.actions,
+                    "rollout_actions_lost": f.actions_lost,
                     "rounds_losing_polls": f.polls_lost,
                     "labels_answered": f.ingested,
                     "labels_lost_outside_window": f.ingest_lost_outside,
@@ -171,6 +186,8 @@ async fn kill(victim: Victim, options: &Options) -> Result<Figures, String> {
         not_restarted: 0,
         acknowledged: 0,
         adds_lost: 0,
+        actions: 0,
+        actions_lost: 0,
         ingested: 0,
         ingest_lost_outside: 0,
         ingest_lost_inside: 0,
@@ -187,20 +204,23 @@ async fn kill(victim: Victim, options: &Options) -> Result<Figures, String> {
         f.unverified += usize::from(!after.audit_verified);
         f.not_restarted += usize::from(!after.restarted);
         (f.acknowledged, f.adds_lost) = (after.acknowledged, after.lost.len());
+        (f.actions, f.actions_lost) = (after.actions, after.actions_lost.len());
         f.ingested += after.ingested;
         let outside = after.ingest_lost_outside(INGEST_WINDOW);
         f.ingest_lost_outside += outside;
         f.ingest_lost_inside += after.ingest_lost.len() - outside;
         restarts.push(after.restart);
         println!(
-            "kill {:>2}: integrity {}, polls {} → {}, {} adds acknowledged, {} missing, {} labels answered, {} lost \
-             outside the window, {} inside, start {:.0} ms",
+            "kill {:>2}: integrity {}, polls {} → {}, {} adds and {} rollout actions acknowledged, {} and {} missing, \
+             {} labels answered, {} lost outside the window, {} inside, start {:.0} ms",
             round + 1,
             after.integrity,
             after.polls_before,
             after.polls_after,
             after.acknowledged,
+            after.actions,
             after.lost.len(),
+            after.actions_lost.len(),
             after.ingested,
             outside,
             after.ingest_lost.len() - outside,

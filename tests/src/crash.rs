@@ -1,12 +1,16 @@
 //! The crash loop that the crash tests and `vigil-bench crash` share: a [`Victim`] — `vigil
 //! collect`, or the desktop window under Xvfb — polls the demo fleet every 200 ms into a SQLite
-//! store and takes ground-truth labels on its ingest endpoint from a load generator that logs
-//! when each was answered 202, while another process adds servers through the CLI as fast as it
-//! can; the victim is killed with SIGKILL at a random moment, again and again. After each kill
-//! the store is inspected as a plain reader finds it, held against the load generator's log and
-//! the durability promise (an ingested payload is stored within [`INGEST_WINDOW`] of its 202),
-//! and the next start is timed.
+//! store, drives fraud's rollouts at the fleet's router, and takes ground-truth labels on its
+//! ingest endpoint from a load generator that logs when each was answered 202. Meanwhile one CLI
+//! process after another adds servers as fast as it can, and another starts, signs off, promotes
+//! and aborts fraud's rollouts (asked of the victim through the store, which makes each change at
+//! the router and answers). The victim is killed with SIGKILL at a random moment, again and
+//! again. After each kill the store is inspected as a plain reader finds it, held against the
+//! load generator's and the CLI's logs and the durability promise (an ingested payload is stored
+//! within [`INGEST_WINDOW`] of its 202; an acknowledged action is on the audit trail), and the
+//! next start is timed.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::str::FromStr;
@@ -15,6 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use vigil_core::rollouts::people::{Person, Role};
+use vigil_core::rollouts::plan::{OnFailure, Plan, Step};
+use vigil_core::rollouts::targets::TargetSpec;
 use vigil_core::store::Location;
 use vigil_core::{Engine, EngineOptions, NewServer, ServerKind};
 use vigil_fleet::{Fleet, FleetConfig, Scenario};
@@ -49,6 +56,10 @@ pub struct AfterKill {
     /// how long before the kill its 202 came (lost within [`INGEST_WINDOW`] is allowed).
     pub ingested: usize,
     pub ingest_lost: Vec<Duration>,
+    /// Rollout actions the CLI acknowledged (exit 0) so far, and those of them missing from the
+    /// audit trail, as "ACTION REASON".
+    pub actions: usize,
+    pub actions_lost: Vec<String>,
     /// Whether the audit chain verified.
     pub audit_verified: bool,
     /// How long the next start took to answer (`vigil server list --no-check`), and whether it did.
@@ -66,6 +77,8 @@ pub struct CrashLoop {
     xvfb: Option<(std::process::Child, String)>,
     dir: tempfile::TempDir,
     acknowledged: Arc<Mutex<Vec<String>>>,
+    /// Rollout actions the CLI acknowledged: the audit action each wrote, and its reason.
+    acted: Arc<Mutex<Vec<(String, String)>>>,
     random: u64,
 }
 
@@ -80,7 +93,8 @@ impl CrashLoop {
     /// A store in a new folder with the demo fleet's servers registered, to kill `victim` over;
     /// `vigil` is the CLI (`vigil-desktop` is beside it).
     pub async fn new(victim: Victim, vigil: &Path, seed: u64) -> Result<CrashLoop, String> {
-        let config = FleetConfig { scenarios: vec![Scenario::Healthy], seed, ..FleetConfig::default() };
+        let config =
+            FleetConfig { scenarios: vec![Scenario::Healthy], canary_percent: 0, seed, ..FleetConfig::default() };
         let fleet = Fleet::start(config).await.map_err(|err| format!("the demo fleet: {err}"))?;
         let dir = tempfile::tempdir().map_err(|err| err.to_string())?;
         let db = dir.path().join("vigil.db");
@@ -90,12 +104,23 @@ impl CrashLoop {
                 NewServer { name: server.name, base_url: server.url, kind: ServerKind::Auto, ..Default::default() };
             engine.servers().add(new).await.map_err(|e| e.to_string())?;
         }
+        // Polled once, so that fraud's v13 is known and a rollout may name it from the first round.
+        engine.polling().check_all().await.map_err(|e| e.to_string())?;
+        // fraud's rollouts go through the router, each step held an hour: only people move them.
+        let ada = Person::new("ada", Role::Engineer, "crash-loop").map_err(|e| e.to_string())?;
+        let url = format!("{}/admin/routes/fraud", fleet.router_url());
+        let rollouts = engine.rollouts();
+        rollouts.set_target(&ada, "fraud", TargetSpec::Router { url }, None).await.map_err(|e| e.to_string())?;
+        let steps =
+            [10, 50, 100].map(|weight| Step { weight, min_duration_s: 3_600, approval: false, shadow: false }).to_vec();
+        let plan = Plan { steps, gates: vec![], min_requests: 1, failure_limit: 1, on_failure: OnFailure::Rollback };
+        rollouts.set_plan(&ada, "fraud", plan).await.map_err(|e| e.to_string())?;
         let xvfb = match victim {
             Victim::Desktop => Some(crate::desktop::start_xvfb(dir.path()).await),
             Victim::Collector => None,
         };
-        let (vigil, acknowledged) = (vigil.to_owned(), Arc::default());
-        Ok(CrashLoop { victim, vigil, db, fleet, xvfb, dir, acknowledged, random: seed | 1 })
+        let (vigil, acknowledged, acted) = (vigil.to_owned(), Arc::default(), Arc::default());
+        Ok(CrashLoop { victim, vigil, db, fleet, xvfb, dir, acknowledged, acted, random: seed | 1 })
     }
 
     /// Starts the victim, its ingest endpoint on `ingest`, its log in `victim-ROUND.log`.
@@ -125,8 +150,8 @@ impl CrashLoop {
         cli(&self.vigil, &self.db)
     }
 
-    /// Runs the victim, the adder and the ingest load for 0.8–2 s once the victim answers,
-    /// kills the victim, and inspects the store.
+    /// Runs the victim, the adder, the rollout actor and the ingest load for 0.8–2 s once the
+    /// victim answers, kills the victim, and inspects the store.
     pub async fn kill_once(&mut self, round: usize) -> Result<AfterKill, String> {
         let (_, polls_before) = self.inspect().await?;
         let ingest = format!("127.0.0.1:{}", crate::free_port());
@@ -161,6 +186,11 @@ impl CrashLoop {
                 }
             })
         };
+        let actor = {
+            let log = self.dir.path().join(format!("actor-{round}.log"));
+            let (vigil, db, stop, acted) = (self.vigil.clone(), self.db.clone(), stop.clone(), self.acted.clone());
+            std::thread::spawn(move || act_on_rollouts(&vigil, &db, &log, round, &stop, &acted))
+        };
         let load = tokio::spawn(post_labels(http, format!("http://{ingest}/ingest/crash/labels"), round, stop.clone()));
         self.random ^= self.random << 13;
         self.random ^= self.random >> 7;
@@ -171,6 +201,7 @@ impl CrashLoop {
         victim.wait().map_err(|err| err.to_string())?;
         stop.store(true, Ordering::Relaxed);
         adder.join().map_err(|_| "the adder panicked".to_owned())?;
+        actor.join().map_err(|_| "the rollout actor panicked".to_owned())?;
         let answered = load.await.map_err(|_| "the ingest load panicked".to_owned())?;
 
         let (integrity, polls_after) = self.inspect().await?;
@@ -186,6 +217,10 @@ impl CrashLoop {
         let listed_text = String::from_utf8_lossy(&listed.stdout).to_string();
         let acknowledged = self.acknowledged.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let lost = acknowledged.iter().filter(|name| !listed_text.contains(&format!("\"{name}\""))).cloned().collect();
+        let trail = self.trail().await?;
+        let acted = self.acted.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let actions_lost =
+            acted.iter().filter(|done| !trail.contains(done)).map(|(action, reason)| format!("{action} {reason}"));
         let verified = self.vigil().args(["audit", "verify"]).output().map_err(|e| e.to_string())?;
         Ok(AfterKill {
             integrity,
@@ -195,6 +230,8 @@ impl CrashLoop {
             lost,
             ingested: answered.len(),
             ingest_lost: ingest_lost.collect(),
+            actions: acted.len(),
+            actions_lost: actions_lost.collect(),
             audit_verified: verified.status.success(),
             restart,
             restarted: listed.status.success(),
@@ -211,6 +248,22 @@ impl CrashLoop {
             .map_err(|e| e.to_string())?;
         pool.close().await;
         Ok(ids.into_iter().collect())
+    }
+
+    /// The rollout entries of the audit trail: each one's action and reason.
+    async fn trail(&self) -> Result<std::collections::HashSet<(String, String)>, String> {
+        let pool = self.reader().await?;
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT action, detail FROM audit_log WHERE action LIKE 'rollout.%'")
+                .fetch_all(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+        pool.close().await;
+        let reason = |detail: &str| {
+            let detail: serde_json::Value = serde_json::from_str(detail).unwrap_or_default();
+            detail["reason"].as_str().unwrap_or_default().to_owned()
+        };
+        Ok(rows.into_iter().map(|(action, detail)| (action, reason(&detail))).collect())
     }
 
     /// How long a start takes after a clean stop: the reference for a start after a kill.
@@ -283,6 +336,76 @@ async fn post_labels(
         }
     }
     answered
+}
+
+/// Starts, signs off, promotes and aborts fraud's rollouts through the CLI as ada the engineer
+/// until `stop`, each command with a reason of its own; logs into `acted` each command that
+/// answered (exit 0) with the audit action it must have written. A command still running at
+/// `stop` is killed: its outcome is unknown, so it is not counted.
+fn act_on_rollouts(
+    vigil: &Path,
+    db: &Path,
+    log: &Path,
+    round: usize,
+    stop: &AtomicBool,
+    acted: &Mutex<Vec<(String, String)>>,
+) {
+    let rollout = |args: &[&str], reason: &str| {
+        let mut command = cli(vigil, db);
+        command.arg("rollout").args(args).args(["--reason", reason, "--json", "--as", "ada", "--role", "engineer"]);
+        let output = output_unless_stopped(command, log, stop)?;
+        serde_json::from_slice::<serde_json::Value>(&output).ok()
+    };
+    let done =
+        |action: &str, reason: String| acted.lock().unwrap_or_else(|e| e.into_inner()).push((action.into(), reason));
+    for cycle in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let reason = |what: &str| format!("crash-{round}-{cycle}-{what}");
+        let Some(started) = rollout(&["start", "fraud", "--to", "13", "--from", "12"], &reason("start")) else {
+            // v13 not seen yet, or a rollout left under way by a kill: end whatever is under way.
+            if rollout(&["rollback", "fraud", "--to", "12"], &reason("rollback")).is_some() {
+                done("rollout.rollback", reason("rollback"));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            continue;
+        };
+        done("rollout.start", reason("start"));
+        let id = started["rollout"]["id"].to_string();
+        for (what, action) in [("approve", "rollout.approve"), ("promote", "rollout.step"), ("abort", "rollout.abort")]
+        {
+            if rollout(&[what, &id], &reason(what)).is_none() {
+                break;
+            }
+            done(action, reason(what));
+        }
+    }
+}
+
+/// Runs `command` (its errors appended to `log`) to its end, or kills it once `stop` is set;
+/// its standard output if it exited 0.
+fn output_unless_stopped(mut command: Command, log: &Path, stop: &AtomicBool) -> Option<Vec<u8>> {
+    let errors = std::fs::OpenOptions::new().create(true).append(true).open(log).ok()?;
+    let mut child = command.stdout(Stdio::piped()).stderr(errors).spawn().ok()?;
+    // Read as it comes, so that a long answer cannot fill the pipe and stall the command.
+    let mut stdout = child.stdout.take()?;
+    let reader = std::thread::spawn(move || {
+        let mut output = Vec::new();
+        stdout.read_to_end(&mut output).map(|_| output)
+    });
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return reader.join().ok()?.ok().filter(|_| status.success()),
+            Ok(None) if stop.load(Ordering::Relaxed) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(_) => return None,
+        }
+    }
 }
 
 /// The CLI `vigil` on the store `db`, reading nothing from standard input.

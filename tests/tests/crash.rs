@@ -1,11 +1,12 @@
 //! kill -9 in the middle of heavy writing (`vigil-bench crash` does it twenty times each and
 //! times the starts): `vigil collect`, then the desktop window, polls the demo fleet every
-//! 200 ms and takes ground-truth labels from a load generator on its ingest endpoint while
-//! another process adds servers through the CLI; it is killed with SIGKILL at a random moment.
-//! After each kill SQLite's `integrity_check` is ok, every server whose add was acknowledged is
-//! there, nothing polls stored before is gone, every label answered 202 well before the kill is
-//! stored (the promised second is held to by the benchmark), the audit chain verifies, and the next start needs nothing
-//! from anyone.
+//! 200 ms, drives fraud's rollouts at the fleet's router and takes ground-truth labels from a
+//! load generator on its ingest endpoint, while CLI processes add servers and start, sign off,
+//! promote and abort rollouts; it is killed with SIGKILL at a random moment. After each kill
+//! SQLite's `integrity_check` is ok, every server whose add was acknowledged is there, every
+//! rollout action the CLI acknowledged is on the audit trail, nothing polls stored before is
+//! gone, every label answered 202 well before the kill is stored (the promised second is held
+//! to by the benchmark), the audit chain verifies, and the next start needs nothing from anyone.
 
 use std::time::Duration;
 
@@ -27,6 +28,7 @@ async fn kill_again_and_again(victim: Victim, kills: usize) {
         assert_eq!(after.integrity, "ok", "integrity after kill {round}");
         assert!(after.polls_after >= after.polls_before, "kill {round} lost polls: {after:?}");
         assert!(after.lost.is_empty(), "acknowledged but gone after kill {round}: {:?}", after.lost);
+        assert!(after.actions_lost.is_empty(), "acknowledged but not on the trail after kill {round}: {after:?}");
         // The promised second is held to in `vigil-bench crash`, on release builds; here, on a
         // debug build sharing the machine, a write may take longer: no label answered 202 is
         // lost that had five seconds to be stored.
@@ -45,10 +47,12 @@ async fn kill_again_and_again(victim: Victim, kills: usize) {
     let last = last.expect("rounds ran");
     assert!(stored > 0, "the {victim:?} stored labels between the kills");
     assert!(last.acknowledged >= kills, "the CLI wrote beside it ({} adds)", last.acknowledged);
+    assert!(last.actions >= kills, "the CLI's rollout actions were answered ({} of them)", last.actions);
     assert!(ingested >= 100 * kills, "the load generator was answered ({ingested} labels)");
     println!(
-        "{victim:?}, {kills} kills: {} rows of polls, {} acknowledged adds and {stored} of {ingested} labels kept",
-        last.polls_after, last.acknowledged
+        "{victim:?}, {kills} kills: {} rows of polls, {} acknowledged adds, {} rollout actions and {stored} of \
+         {ingested} labels kept",
+        last.polls_after, last.acknowledged, last.actions
     );
     crashes.stop().await;
 }

@@ -565,10 +565,19 @@ async fn the_collector_holding_the_models_server_drives_its_rollout_and_the_surv
         shares.iter().any(|s| s.alive && s.holder == other.rollouts().holder() && s.servers.len() == 2).then_some(())
     })
     .await;
-    let promoted = desktop.rollouts().promote(&engineer(), id, false, None).await.expect("promoted by the survivor");
+    let promoted = desktop
+        .rollouts()
+        .promote(&engineer(), id, false, Some("latency holds at 25 %"))
+        .await
+        .expect("promoted by the survivor");
     assert_eq!(promoted.rollout.weight, 50);
     assert_eq!(router_weights(&fleet).await, json!({"12": 50, "13": 50}), "read back at the router");
     assert_eq!(engine_of("rollout.step").await, other.rollouts().holder(), "the survivor drives it now");
+    let trail = desktop.audit_log(50).await.expect("trail");
+    let step = trail.iter().find(|e| e.action == "rollout.step").expect("the promotion is on the trail");
+    let detail: Value = serde_json::from_str(&step.detail).expect("detail");
+    assert_eq!(detail["reason"], "latency holds at 25 %", "the reason asked through the store reaches the trail");
+    assert_eq!(step.actor, "ada", "{step:?}");
     drop((other_driver, other_poller));
     fleet.stop().await;
 }

@@ -191,8 +191,8 @@ impl Rollouts {
             let message = format!("Going to 100 % needs the sign-off of the {} first.", missing.join(" and "));
             return Err(VigilError::Conflict { field: "rollout", message });
         }
-        let _ = reason;
-        self.act(&rollout, Change::EnterStep { step: index }, Some(person)).await?;
+        let change = Change::EnterStep { step: index, reason: reason.map(str::to_owned) };
+        self.act(&rollout, change, Some(person)).await?;
         self.view(id).await
     }
 
@@ -211,7 +211,7 @@ impl Rollouts {
         let view = self.set_state(person, id, RolloutState::Running, "rollout.resume", reason).await?;
         let step = view.rollout.step.max(0) as usize;
         let rollout = self.active(id).await?;
-        self.act(&rollout, Change::EnterStep { step }, Some(person)).await?;
+        self.act(&rollout, Change::EnterStep { step, reason: None }, Some(person)).await?;
         self.view(id).await
     }
 

@@ -162,7 +162,7 @@ impl Rollouts {
             return Ok(None);
         }
         if rollout.step < 0 {
-            return self.enter_step(rollout, 0, None).await.map(|()| None);
+            return self.enter_step(rollout, 0, None, None).await.map(|()| None);
         }
         let now = Utc::now();
         if measure {
@@ -194,7 +194,7 @@ impl Rollouts {
         let signed = self.signed_roles(rollout.id, next as i32).await?;
         let missing: Vec<_> = roles.iter().filter(|role| !signed.contains(role)).copied().collect();
         if missing.is_empty() {
-            return self.enter_step(rollout, next, None).await.map(|()| None);
+            return self.enter_step(rollout, next, None, None).await.map(|()| None);
         }
         if rollout.state != RolloutState::Waiting {
             rollout.state = RolloutState::Waiting;
@@ -299,8 +299,15 @@ impl Rollouts {
     }
 
     /// Sets step `index`'s traffic at the target, confirms it, and records it; `person` is who
-    /// asked (None: the plan). A target failure pauses the rollout with the target's words.
-    pub(super) async fn enter_step(&self, mut rollout: Rollout, index: usize, person: Option<&Person>) -> Result<()> {
+    /// asked (None: the plan), with their `reason`. A target failure pauses the rollout with the
+    /// target's words.
+    pub(super) async fn enter_step(
+        &self,
+        mut rollout: Rollout,
+        index: usize,
+        person: Option<&Person>,
+        reason: Option<&str>,
+    ) -> Result<()> {
         let step = rollout.plan.steps[index].clone();
         let mut wanted = Traffic::split(&rollout.stable, &rollout.candidate, step.weight);
         if step.shadow {
@@ -315,6 +322,7 @@ impl Rollouts {
                     "weight": step.weight,
                     "traffic": confirmed.describe(),
                     "engine": self.holder(),
+                    "reason": reason,
                 });
                 let detail = with_evidence(detail, &rollout);
                 rollout.step = index as i32;

@@ -27,6 +27,9 @@ pub const TAKE_WITHIN: Duration = Duration::from_secs(10);
 /// How long a taken request may take to be answered (a target may be slow to settle).
 pub const ANSWER_WITHIN: Duration = Duration::from_secs(60);
 
+/// How often the one who asked reads the request again when no announcement came.
+const LOOK_AGAIN_AFTER: Duration = Duration::from_millis(250);
+
 /// A request as stored: its id, the rollout's, the change and who asked (JSON).
 pub(super) type Request = (i64, i64, String, Option<String>);
 
@@ -34,8 +37,12 @@ pub(super) type Request = (i64, i64, String, Option<String>);
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub(super) enum Change {
-    /// Into step `step` (0-based) of the plan.
-    EnterStep { step: usize },
+    /// Into step `step` (0-based) of the plan; `reason`, a person's, goes on the trail.
+    EnterStep {
+        step: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// Ends the rollout, all traffic back to the stable revision.
     Abort { reason: String },
     /// Ends (or reverts) the rollout, all traffic to `to`.
@@ -56,7 +63,7 @@ impl Rollouts {
             rollout.state = RolloutState::Paused;
         }
         match change {
-            Change::EnterStep { step } => self.enter_step(rollout, step, person).await,
+            Change::EnterStep { step, reason } => self.enter_step(rollout, step, person, reason.as_deref()).await,
             Change::Abort { reason } => self.end(rollout, Ending::Aborted, person, &reason).await,
             Change::RollBack { to, reason } => self.end(rollout, Ending::RolledBack { to }, person, &reason).await,
         }
@@ -117,8 +124,8 @@ impl Rollouts {
                 _ => {}
             }
             // The driver's answer is announced as a change of the rollout; look again then, or
-            // after a second in case the announcement was missed.
-            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            // after a quarter second: a driver in another process on SQLite announces nothing here.
+            let _ = tokio::time::timeout(LOOK_AGAIN_AFTER, async {
                 loop {
                     match events.recv().await {
                         Ok(EngineEvent::RolloutChanged { rollout: Some(changed), .. }) if changed == rollout.id => {
