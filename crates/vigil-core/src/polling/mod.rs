@@ -25,8 +25,9 @@
 //!
 //! The *recorder* ([`record`]) receives finished polls and writes whatever has arrived in one transaction,
 //! then publishes the health changes and a [`EngineEvent::Polled`] naming the servers written.
-//! It writes at most once per [`RECORD_EVERY`]: a lone poll is written at once, while under load
-//! polls gather into larger transactions. Once a minute it also folds the minutes that closed into
+//! It writes once per [`RECORD_EVERY`] or when [`MAX_BATCH`] polls wait, whichever is first: a
+//! lone poll is written at once, under load polls gather into larger transactions, and a fleet
+//! finishing more polls a second than one batch holds is not held back to one batch a second. Once a minute it also folds the minutes that closed into
 //! rollups and prunes metrics older than the retention allows.
 
 pub(crate) mod checks;

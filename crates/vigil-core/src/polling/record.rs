@@ -15,26 +15,32 @@ use crate::observe::Observation;
 use crate::servers::{self, Server};
 use crate::{points, Result, VigilError};
 
-/// Receives finished polls and records whatever has arrived, at most once per [`RECORD_EVERY`].
+/// Receives finished polls and records them in batches (see [`gather`]).
 pub(super) async fn arrivals(polling: Polling, mut arrivals: mpsc::Receiver<(Server, Observation)>) {
-    let mut last_write: Option<Instant> = None;
+    let mut last_write: Option<tokio::time::Instant> = None;
     while let Some(first) = arrivals.recv().await {
-        // Polls that finish meanwhile wait in the channel and join this batch.
-        if let Some(at) = last_write {
-            tokio::time::sleep_until((at + RECORD_EVERY).into()).await;
-        }
-        last_write = Some(Instant::now());
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match arrivals.try_recv() {
-                Ok(more) => batch.push(more),
-                Err(_) => break,
-            }
-        }
+        let due = last_write.map_or_else(tokio::time::Instant::now, |at| at + RECORD_EVERY);
+        let batch = gather(first, &mut arrivals, due).await;
+        last_write = Some(tokio::time::Instant::now());
         if let Err(err) = polling.record(&batch).await {
             tracing::warn!("could not store {} polls: {err}", batch.len());
         }
     }
+}
+
+/// The batch to write next: `first` and the polls that arrive before `due` (those already
+/// waiting, always), at most [`MAX_BATCH`]. It is written when full or due, whichever comes
+/// first: a lone poll at once (due now), a large fleet as fast as the store takes it rather than
+/// one batch per [`RECORD_EVERY`].
+async fn gather<T>(first: T, arrivals: &mut mpsc::Receiver<T>, due: tokio::time::Instant) -> Vec<T> {
+    let mut batch = vec![first];
+    while batch.len() < MAX_BATCH {
+        match tokio::time::timeout_at(due, arrivals.recv()).await {
+            Ok(Some(more)) => batch.push(more),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    batch
 }
 
 impl Polling {
@@ -142,5 +148,22 @@ mod tests {
             servers.iter().map(|s| (s.name.as_str(), s.health)).collect::<Vec<_>>(),
             [("kept", HealthState::Up)]
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_batch_is_written_at_once_and_a_few_polls_wait_until_they_are_due() {
+        let (sender, mut arrivals) = mpsc::channel(MAX_BATCH * 2);
+        for poll in 0..MAX_BATCH + 100 {
+            sender.send(poll).await.expect("sent");
+        }
+        let (start, due) = (tokio::time::Instant::now(), tokio::time::Instant::now() + RECORD_EVERY);
+        let full = gather(usize::MAX, &mut arrivals, due).await;
+        assert_eq!(full.len(), MAX_BATCH, "a full batch");
+        assert_eq!(tokio::time::Instant::now(), start, "written at once, not held until it is due");
+        let rest = gather(usize::MAX, &mut arrivals, due).await;
+        assert_eq!(rest.len(), 102, "the 101 left, and the one that came first");
+        assert_eq!(tokio::time::Instant::now(), due, "a part batch waits for more until it is due");
+        let lone = gather(7, &mut arrivals, tokio::time::Instant::now()).await;
+        assert_eq!((lone, tokio::time::Instant::now()), (vec![7], due), "a lone poll due now is written at once");
     }
 }
