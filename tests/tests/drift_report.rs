@@ -198,3 +198,54 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     assert_eq!(cells.iter().map(|cell| cell.values).sum::<u64>(), 50, "{cells:?}");
     assert!(cells.iter().all(|cell| !cell.drifted && cell.problem.as_deref().is_some_and(|why| why.contains("500"))));
 }
+
+#[tokio::test]
+async fn two_files_compared_at_once_get_the_stored_reports_verdicts_and_scores_and_a_pipeline_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let reference = write(dir.path(), "train.csv", 20_000, false, false, 1);
+    let live = write(dir.path(), "live.csv", 5_000, true, true, 2);
+    let cancel = Arc::new(AtomicBool::new(false));
+    let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
+    engine.drift().import_reference(reference.clone(), request, no_progress, cancel.clone()).await.unwrap();
+    let log = LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
+    engine.drift().import_inference_log(live.clone(), log, no_progress, cancel).await.unwrap();
+    let now = Utc::now();
+    let stored = engine.drift().report("churn", None, now - Duration::hours(2), now).await.unwrap();
+
+    let vigil = vigil_tests::workspace_binary("vigil");
+    let compare = |extra: &[&str]| {
+        std::process::Command::new(&vigil)
+            .arg("--db")
+            .arg(dir.path().join("untouched.db"))
+            .args(["drift", "compare"])
+            .args([&reference, &live])
+            .args(["--prediction", "score"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = compare(&["--json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let compared: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let columns = compared["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), stored.columns.len());
+    for (column, kept) in columns.iter().zip(&stored.columns) {
+        let test = kept.test.as_ref().unwrap();
+        assert_eq!(column["column"], kept.column.as_str());
+        assert_eq!(column["test"]["drifted"], test.drifted, "{}", kept.column);
+        let statistic = column["test"]["statistic"].as_f64().unwrap();
+        assert!((statistic - test.statistic).abs() <= 1e-9 * test.statistic.abs().max(1.0), "{column} vs {test:?}");
+    }
+    assert_eq!((compared["dataset_drift"].as_bool(), compared["current_rows"].as_u64()), (Some(true), Some(5_000)));
+    assert!(!dir.path().join("untouched.db").exists(), "a comparison stores nothing");
+
+    let text = compare(&[]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("2 of 3 features drifted"), "{text:?}");
+    let gate = compare(&["--fail-on-drift"]);
+    assert_eq!(gate.status.code(), Some(1), "a pipeline's check fails on dataset drift");
+    assert!(String::from_utf8_lossy(&gate.stderr).contains("the data set has drifted"), "{gate:?}");
+    let missing =
+        std::process::Command::new(&vigil).args(["drift", "compare", "nope.csv"]).arg(&live).output().unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("nope.csv"), "{missing:?}");
+}

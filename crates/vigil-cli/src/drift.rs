@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
+use vigil_core::drift::compare::{compare_files, CompareRequest};
 use vigil_core::drift::logs::LogRequest;
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::drift::report::{ColumnChoice, ColumnRole, DriftReport};
@@ -61,6 +62,28 @@ pub enum DriftCommand {
         /// Print JSON for scripts
         #[arg(long)]
         json: bool,
+    },
+    /// Compare two files at once, nothing stored: CURRENT against REFERENCE (CSV, JSON Lines or
+    /// Parquet each), read in parallel, each column tested as Evidently's preset would
+    Compare {
+        /// The reference file (the training set, say)
+        reference: PathBuf,
+        /// The file to compare with it (today's inputs, say)
+        current: PathBuf,
+        /// The column holding the model's prediction
+        #[arg(long, value_name = "COLUMN")]
+        prediction: Option<String>,
+        /// Choose a column's kind: numeric, categorical, binary or skip (repeatable)
+        #[arg(long = "column", value_name = "NAME=KIND", value_parser = parse_column)]
+        columns: Vec<(String, ColumnUse)>,
+        /// The share of drifted features at which the data set counts as drifted [default: 0.5]
+        #[arg(long, value_name = "SHARE", value_parser = parse_share)]
+        share: Option<f64>,
+        /// Exit 1 when the data set has drifted, for a pipeline's check
+        #[arg(long)]
+        fail_on_drift: bool,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Choose the test for one column instead of Evidently's default: a method, a threshold or
     /// both (kept when the reference is imported again); --default goes back to the default
@@ -168,8 +191,39 @@ fn parse_column(text: &str) -> Result<(String, ColumnUse), String> {
     schema::parse_choice(&name, kind).map(|column_use| (name, column_use)).map_err(|err| err.to_string())
 }
 
+/// `vigil drift compare`: needs no store, so it runs before one is opened.
+pub async fn compare(command: DriftCommand) -> Result<(), VigilError> {
+    let DriftCommand::Compare { reference, current, prediction, columns, share, fail_on_drift, import } = command
+    else {
+        return Err(VigilError::Internal("not a comparison".into()));
+    };
+    let request = CompareRequest {
+        prediction,
+        columns: columns.into_iter().collect(),
+        drift_share: share,
+        bad_rows: import.bad_rows(),
+    };
+    let cancel = cancel_on_interrupt();
+    let report = tokio::task::spawn_blocking(move || compare_files(&reference, &current, &request, &cancel))
+        .await
+        .map_err(|err| VigilError::Internal(format!("the comparison stopped: {err}")))??;
+    if import.json {
+        crate::rollout::print_json(&report);
+    } else {
+        print!("{}", report_text(&report));
+    }
+    if report.dataset_drift && fail_on_drift {
+        return Err(VigilError::invalid(
+            "drift",
+            format!("{} of {} features drifted: the data set has drifted.", report.drifted_features, report.features),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn run(engine: &Engine, command: DriftCommand) -> Result<(), VigilError> {
     match command {
+        DriftCommand::Compare { .. } => compare(command).await,
         DriftCommand::Reference { file, target, prediction, outcome, columns, import } => {
             let request = ReferenceRequest {
                 model: target.model,

@@ -344,6 +344,7 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         Command::Restore { file, json } => {
             return store::restore(cli.db.as_deref(), cli.db_password.as_deref(), &file, json).await
         }
+        Command::Drift(command @ drift::DriftCommand::Compare { .. }) => return drift::compare(command).await,
         command => command,
     };
     let mut options = EngineOptions::new(vigil_core::store::resolve(cli.db.as_deref(), cli.db_password.as_deref())?);

@@ -9,6 +9,7 @@
 
 pub mod choice;
 mod client_rate;
+pub mod compare;
 mod front;
 pub mod ingest;
 pub mod learned;
