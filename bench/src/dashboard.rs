@@ -199,13 +199,14 @@ fn fleet_statements(options: &Options, fold_from_ms: i64) -> (String, [String; 4
     (servers, setup)
 }
 
-/// The statements that fill the tables from `start_ms`, each named: points and both rollups.
+/// The statements that fill the tables from `start_ms`, each named: points, both rollups, and
+/// each revision's running totals as the fold would have kept them.
 fn table_statements(
     retention: Retention,
     start_ms: i64,
     fold_from_ms: i64,
     now_ms: i64,
-) -> [(&'static str, String); 3] {
+) -> [(&'static str, String); 4] {
     [
         ("metric_points", polls(start_ms.max(now_ms - retention.points.num_milliseconds()), now_ms - POLL_MS)),
         (
@@ -240,6 +241,18 @@ fn table_statements(
                 mean = hour_mean("hour"),
                 last_minute = minute_mean("hour * 60 + 59"),
                 last_slot = slot_offset("5", "hour * 60 + 59"),
+            ),
+        ),
+        (
+            "revision_totals",
+            format!(
+                "INSERT INTO revision_totals (server_id, revision_id, requests, errors)
+                 SELECT server_id, revision_id, sum(CASE WHEN signal = '{requests}' THEN sum ELSE 0.0 END),
+                        sum(CASE WHEN signal = '{errors}' THEN sum ELSE 0.0 END)
+                 FROM metric_rollups WHERE resolution = 3600 AND signal IN ('{requests}', '{errors}')
+                 GROUP BY server_id, revision_id",
+                requests = signal::REQUESTS,
+                errors = signal::ERRORS,
             ),
         ),
     ]

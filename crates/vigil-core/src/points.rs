@@ -130,7 +130,8 @@ pub async fn insert_rows(
 pub const FOLD_GRACE_MS: i64 = 10_000;
 
 /// Folds the points of every minute that closed by `now_ms` (less [`FOLD_GRACE_MS`]) and was not
-/// folded yet into their 1-minute and 1-hour rollups: count, sum, min, max and the newest value.
+/// folded yet into their 1-minute and 1-hour rollups (count, sum, min, max and the newest value)
+/// and each revision's running totals of requests and errors.
 /// Each point is folded exactly once: the progress is stored in the same transaction.
 pub async fn fold(conn: &mut AnyConnection, now_ms: i64) -> Result<()> {
     let minute_ms = ROLLUP_RESOLUTIONS[0] * 1000;
@@ -164,6 +165,25 @@ pub async fn fold(conn: &mut AnyConnection, now_ms: i64) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+    // Each revision's running totals of requests and errors, so that reading them never sums
+    // its whole history.
+    sqlx::query(
+        "INSERT INTO revision_totals (server_id, revision_id, requests, errors)
+         SELECT server_id, revision_id, sum(CASE WHEN signal = $1 THEN value ELSE 0.0 END),
+                sum(CASE WHEN signal = $2 THEN value ELSE 0.0 END)
+         FROM metric_points
+         WHERE at_ms >= $3 AND at_ms < $4 AND revision_id IS NOT NULL AND signal IN ($1, $2)
+         GROUP BY server_id, revision_id
+         ON CONFLICT (server_id, revision_id) DO UPDATE SET
+             requests = revision_totals.requests + excluded.requests,
+             errors = revision_totals.errors + excluded.errors",
+    )
+    .bind(signal::REQUESTS)
+    .bind(signal::ERRORS)
+    .bind(folded_ms)
+    .bind(closed_ms)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query("UPDATE rollup_progress SET folded_until_ms = $1").bind(closed_ms).execute(&mut *conn).await?;
     Ok(())
 }
@@ -388,5 +408,40 @@ mod tests {
         assert_eq!(hours.points.len(), 2, "their hourly rollups stay");
         prune(&mut pool.acquire().await.unwrap(), Retention::default(), now + 400 * DAY).await.unwrap();
         assert!(read(&pool, revision, signal::REQUEST_RATE, 0, now, 3600).await.unwrap().points.is_empty());
+    }
+
+    #[tokio::test]
+    async fn each_revision_keeps_running_totals_of_requests_and_errors_folded_once_and_kept_past_its_rollups() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pool, revision) = one_revision(&dir).await;
+        let now = 1_000 * DAY;
+        for (at, requests, errors) in
+            [(now - 30 * DAY, 100.0, 5.0), (now - 2 * HOUR, 40.0, 1.0), (now - MINUTE, 7.0, 0.0)]
+        {
+            let signals = GoldenSignals { requests, errors: Some(errors), ..Default::default() };
+            let interval = Interval { server_id: 1, revision_id: revision, at_ms: at, signals: &signals };
+            insert_rows(&mut pool.acquire().await.unwrap(), 1, at, &rows(&interval)).await.unwrap();
+        }
+        let totals = || async {
+            let totals: (f64, f64) =
+                sqlx::query_as("SELECT requests, errors FROM revision_totals WHERE revision_id = $1")
+                    .bind(revision)
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
+            totals
+        };
+        // The last minute is still within its grace: not folded yet.
+        fold(&mut pool.acquire().await.unwrap(), now).await.unwrap();
+        assert_eq!(totals().await, (140.0, 6.0));
+        fold(&mut pool.acquire().await.unwrap(), now).await.unwrap();
+        assert_eq!(totals().await, (140.0, 6.0), "folding again adds nothing twice");
+        fold(&mut pool.acquire().await.unwrap(), now + HOUR).await.unwrap();
+        assert_eq!(totals().await, (147.0, 6.0));
+        // Past every rollup's retention the totals stay: every request seen since polling began.
+        prune(&mut pool.acquire().await.unwrap(), Retention::default(), now + 400 * DAY).await.unwrap();
+        assert_eq!(totals().await, (147.0, 6.0));
+        let revisions = crate::dashboard::queries::revisions(&pool, now + 400 * DAY).await.unwrap();
+        assert_eq!((revisions[0].requests_seen, revisions[0].errors_seen), (147.0, 6.0));
     }
 }

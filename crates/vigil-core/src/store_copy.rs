@@ -28,6 +28,7 @@ pub const TABLES: &[&str] = &[
     "metric_points",
     "metric_rollups",
     "rollup_progress",
+    "revision_totals",
     "drift_references",
     "drift_columns",
     "drift_windows",

@@ -102,19 +102,18 @@ pub async fn revisions(pool: &AnyPool, now_ms: i64) -> Result<Vec<RevisionSignal
         .fold(sqlx::query_as(&latest_sql), |query, name| query.bind(*name))
         .fetch_all(&mut *conn)
         .await?;
-    // Requests and errors seen: the hourly rollups, plus the points not folded into them yet.
+    // Requests and errors seen: the running totals the fold keeps, plus the points not folded yet.
     let seen: Vec<(i64, f64, f64)> = sqlx::query_as(
         "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
          SELECT r.id,
-             (SELECT coalesce(sum(u.sum), 0.0) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND u.revision_id = r.id AND u.signal = $1 AND u.resolution = 3600)
+             coalesce(t.requests, 0.0)
            + (SELECT coalesce(sum(p.value), 0.0) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = $1 AND p.at_ms >= (SELECT until FROM folded)),
-             (SELECT coalesce(sum(u.sum), 0.0) FROM metric_rollups u WHERE u.server_id = m.server_id
-                  AND u.revision_id = r.id AND u.signal = $2 AND u.resolution = 3600)
+             coalesce(t.errors, 0.0)
            + (SELECT coalesce(sum(p.value), 0.0) FROM metric_points p WHERE p.server_id = m.server_id
                   AND p.revision_id = r.id AND p.signal = $2 AND p.at_ms >= (SELECT until FROM folded))
-         FROM revisions r JOIN models m ON m.id = r.model_id",
+         FROM revisions r JOIN models m ON m.id = r.model_id
+             LEFT JOIN revision_totals t ON t.server_id = m.server_id AND t.revision_id = r.id",
     )
     .bind(signal::REQUESTS)
     .bind(signal::ERRORS)
