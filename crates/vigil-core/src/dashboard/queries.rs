@@ -119,15 +119,28 @@ pub async fn revisions(pool: &AnyPool, now_ms: i64) -> Result<Vec<RevisionSignal
     .bind(signal::ERRORS)
     .fetch_all(&mut *conn)
     .await?;
-    let sparklines: Vec<(i64, i64, f64)> = sqlx::query_as(
-        "SELECT r.id, p.at_ms / $2 * $2 AS bucket, avg(p.value)
+    // Requests a second over the last hour, a minute at a time, for every revision at once: the
+    // whole minutes folded into rollups, then the points since (a few rows a revision, not each
+    // poll of the hour).
+    let since_ms =
+        (now_ms - SPARKLINE_MS + SPARKLINE_BUCKET_MS - 1).div_euclid(SPARKLINE_BUCKET_MS) * SPARKLINE_BUCKET_MS;
+    let sparklines: Vec<(i64, i64, f64, i64)> = sqlx::query_as(
+        "WITH folded AS (SELECT folded_until_ms AS until FROM rollup_progress)
+         SELECT r.id, u.bucket_start_ms, u.sum, u.count
+         FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN metric_rollups u
+         WHERE u.server_id = m.server_id AND u.revision_id = r.id AND u.signal = $1 AND u.resolution = $2
+             AND u.bucket_start_ms >= $3 AND u.bucket_start_ms < (SELECT until FROM folded)
+         UNION ALL
+         SELECT r.id, p.at_ms / $4 * $4 AS bucket, sum(p.value), count(*)
          FROM revisions r JOIN models m ON m.id = r.model_id CROSS JOIN metric_points p
-         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = $1 AND p.at_ms >= $3
-         GROUP BY r.id, bucket ORDER BY r.id, bucket",
+         WHERE p.server_id = m.server_id AND p.revision_id = r.id AND p.signal = $1
+             AND p.at_ms >= $3 AND p.at_ms >= (SELECT until FROM folded)
+         GROUP BY r.id, bucket",
     )
     .bind(signal::REQUEST_RATE)
+    .bind(SPARKLINE_BUCKET_MS / 1000)
+    .bind(since_ms)
     .bind(SPARKLINE_BUCKET_MS)
-    .bind(now_ms - SPARKLINE_MS)
     .fetch_all(&mut *conn)
     .await?;
 
@@ -165,9 +178,14 @@ pub async fn revisions(pool: &AnyPool, now_ms: i64) -> Result<Vec<RevisionSignal
             (revision.requests_seen, revision.errors_seen) = (requests, errors);
         }
     }
-    for (id, bucket, rate) in sparklines {
+    let mut buckets: BTreeMap<(i64, i64), (f64, i64)> = BTreeMap::new();
+    for (id, bucket, sum, count) in sparklines {
+        let (total, counted) = buckets.entry((id, bucket)).or_default();
+        (*total, *counted) = (*total + sum, *counted + count);
+    }
+    for ((id, bucket), (sum, count)) in buckets {
         if let Some(revision) = by_id.get_mut(&id) {
-            revision.sparkline.push((bucket, rate));
+            revision.sparkline.push((bucket, sum / count as f64));
         }
     }
     Ok(order.into_iter().filter_map(|id| by_id.remove(&id)).collect())
@@ -536,5 +554,39 @@ mod tests {
         let seen: Vec<(i64, &str)> = marks.iter().map(|mark| (mark.at_ms - start, mark.text.as_str())).collect();
         assert_eq!(seen, [(HOUR, "drift: 2 of 3 inputs moved"), (3 * HOUR, "drift cleared")]);
         assert!(drift_changes(&mut conn, "other", (start, start + 4 * HOUR)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn the_overviews_sparkline_is_a_mean_a_minute_over_the_last_hour_folded_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
+        let mut conn = pool.acquire().await.unwrap();
+        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let key = RevisionKey { model: "m".into(), version: Some("1".into()) };
+        let revision = Some(crate::revisions::upsert(&mut conn, 1, &key, None, at(0)).await.unwrap());
+        let base = 1_000 * DAY;
+        // Two polls in each of 90 minutes, m and m + 1 in minute m; then one in the current minute.
+        let polls = (0..90)
+            .flat_map(|minute| {
+                [(minute * MINUTE + 5_000, minute as f64), (minute * MINUTE + 35_000, minute as f64 + 1.0)]
+            })
+            .chain([(90 * MINUTE + 5_000, 100.0)]);
+        for (offset, rate) in polls {
+            points::insert_rows(&mut conn, 1, base + offset, &[(revision, signal::REQUEST_RATE, rate)]).await.unwrap();
+        }
+        drop(conn);
+        let now = base + 90 * MINUTE + 20_000;
+        // The whole minutes that start within the last hour, and the current one.
+        let expected: Vec<(i64, f64)> = (31..90)
+            .map(|minute| (base + minute * MINUTE, minute as f64 + 0.5))
+            .chain([(base + 90 * MINUTE, 100.0)])
+            .collect();
+        assert_eq!(revisions(&pool, now).await.unwrap()[0].sparkline, expected, "from the points alone");
+        points::fold(&mut pool.acquire().await.unwrap(), now).await.unwrap();
+        let folded = revisions(&pool, now).await.unwrap();
+        assert_eq!(folded[0].sparkline, expected, "from the minutes folded and the points since");
     }
 }
