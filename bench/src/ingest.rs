@@ -44,8 +44,10 @@ use vigil_core::drift::ingest::{IngestServer, IngestStats};
 use vigil_core::drift::reference::ReferenceRequest;
 use vigil_core::{Engine, EngineOptions};
 
-/// The goals of issue 6.
-const GOAL_EVENTS_PER_S: f64 = 20_000.0;
+/// The goals of issue 20 (issue 6 asked for 20,000 events/s): events a second on one core, and
+/// their share of a bare axum route's on the same core.
+const GOAL_EVENTS_PER_S: f64 = 50_000.0;
+const MIN_VS_AXUM: f64 = 0.5;
 const MAX_STORE_LAG: Duration = Duration::from_secs(2);
 /// How long the bench waits for the stored rows before it gives up.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(10);
@@ -864,7 +866,11 @@ fn print_goals(outcome: &Outcome, lag_text: &str, ratio_axum: f64) -> Value {
             server_share <= 1.02,
             format!("{:.1} % of one core", server_share * 100.0),
         ),
-        Goal::none("vigil ingest / bare axum route, events/s", format!("{ratio_axum:.2}x")),
+        Goal::new(
+            format!("vigil ingest / bare axum route, events/s, {MIN_VS_AXUM}x or more"),
+            ratio_axum >= MIN_VS_AXUM,
+            format!("{ratio_axum:.2}x"),
+        ),
     ])
 }
 
