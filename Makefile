@@ -149,7 +149,7 @@ bindings:
 # $(CARGO_TARGET_DIR)/driftenv); then the drift ingest endpoint's events per second on one core beside a
 # bare HTTP route (writes $(CARGO_TARGET_DIR)/bench/ingest.json); then the real window (release build, under Xvfb over WebDriver) on the
 # demo fleet: its first overview, a 100,000-point chart beside a bare canvas line, and its memory over
-# 10 minutes (writes $(CARGO_TARGET_DIR)/bench/window.json); then rollouts: a bad canary on the demo
+# 10 minutes beside a blank Tauri window's (bench/blank-window) measured the same way (writes $(CARGO_TARGET_DIR)/bench/window.json); then rollouts: a bad canary on the demo
 # fleet rolled back 10 times, timed from the poll that failed it to the router back at 100 % stable,
 # beside Flagger's defaults, and vigil collect's CPU on 1000 targets with and without 100 rollouts
 # under way, 2 alternating runs of each for 60 s (writes $(CARGO_TARGET_DIR)/bench/rollouts.json);
@@ -173,12 +173,12 @@ bench-deps: test-deps
 	$(call apt_install,$(BENCH_PACKAGES))
 
 bench: bench-deps ui drift-env
-	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
+	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop -p vigil-blank-window
 	@$(call run_benches,,$(CARGO_TARGET_DIR)/bench)
 
 # Every benchmark above at a short size (`vigil-bench NAME --quick`: the parser 1 s each; 200
 # targets for 20 s; 5 models over 30 days; 20,000 rows a side; ingest 6 s; the window's overview
-# and chart, no memory soak; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
+# and chart, its memory over 30 s beside the blank window's; 3 rollbacks, 200 targets with and without 20 rollouts, 5 s a run;
 # the load generator 3 s at saturation, 6 s on a server stalling every 3 s, 2 rounds of 5 s beside
 # hey at a fixed rate; 3 alert notifications timed from the stored poll to a webhook and 200 targets
 # with and without 400 rules, 8 s a run; the anomaly baseline on 4 weeks, 2 seeds; parity on 20,000
@@ -187,7 +187,7 @@ bench: bench-deps ui drift-env
 # quick.log), then every figure with its goal and
 # PASS or MISS in one list. A MISS is reported, not an error.
 bench-quick: bench-deps ui drift-env
-	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop
+	cargo build --release -q -p vigil-cli -p vigil-bench -p vigil-desktop -p vigil-blank-window
 	@mkdir -p $(CARGO_TARGET_DIR)/bench/quick
 	@set -o pipefail; started=$$(date +%s); \
 	{ $(call run_benches,--quick,$(CARGO_TARGET_DIR)/bench/quick); } 2>&1 | tee $(CARGO_TARGET_DIR)/bench/quick/quick.log; \

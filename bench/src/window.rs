@@ -9,10 +9,18 @@
 //!   for M minutes (default 10), summed over it and every process it started (the WebKit web
 //!   and network processes): proportional (PSS, each shared page split between the processes
 //!   that map it, so counted once) and resident (RSS, shared libraries counted again in each
-//!   process). The peak PSS sum is the figure compared with the goal.
+//!   process);
+//! - the same for a blank Tauri window (`vigil-blank-window`: an empty page, the same lean web
+//!   view settings), launched the same way in the same run. WebKitGTK, JavaScriptCore and Mesa
+//!   put that floor under any Tauri window on Linux, so the goals hold what Vigil adds to it:
+//!   its peak PSS over the blank window's, and vigil-desktop's own anonymous memory (its heap)
+//!   over the blank window's main process';
+//! - the slope of Vigil's PSS over the last half of the soak, in MB a minute: a leak shows as a
+//!   steady climb.
 //!
-//! Usage: `vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]`.
-//! `--quick` (or `--minutes 0`) measures the overview and the chart only, with no memory soak.
+//! Usage: `vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]
+//! [--blank PATH]`. `--quick` soaks for half a minute; `--minutes 0` measures the overview and
+//! the chart only.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -24,7 +32,16 @@ use crate::goal::{self, Goal};
 
 const GOAL_OVERVIEW_MS: f64 = 1500.0;
 const GOAL_CHART_MS: f64 = 150.0;
-const GOAL_MEMORY_MB: f64 = 200.0;
+/// At most this much more PSS than the blank window, summed over every process (issue 20).
+const GOAL_PSS_OVER_BLANK_MB: f64 = 35.0;
+/// vigil-desktop's own anonymous memory at most this much more than the blank window's.
+const GOAL_ANON_OVER_BLANK_MB: f64 = 10.0;
+/// No upward trend: the PSS slope over the last half of the soak at most this (1 MB in 5 min).
+const GOAL_SLOPE_MB_PER_MINUTE: f64 = 0.2;
+/// The shortest soak whose second half says anything about a trend.
+const TREND_MINUTES: f64 = 4.0;
+/// The blank window's memory settles within a minute; it is read for at most this long.
+const BLANK_MINUTES: f64 = 2.0;
 /// Draws of each chart; the median is reported.
 const DRAWS: usize = 5;
 
@@ -33,6 +50,7 @@ struct Options {
     points: u64,
     minutes: f64,
     desktop: PathBuf,
+    blank: PathBuf,
 }
 
 fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
@@ -42,8 +60,9 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
     let mut options = Options {
         out: release.join("bench/window.json"),
         points: 100_000,
-        minutes: if quick { 0.0 } else { 10.0 },
+        minutes: if quick { 0.5 } else { 10.0 },
         desktop: release.join("vigil-desktop"),
+        blank: release.join("vigil-blank-window"),
     };
     while let Some(flag) = args.next() {
         let value = args.next().ok_or(format!("{flag} needs a value"))?;
@@ -51,6 +70,7 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
         match flag.as_str() {
             "--out" => options.out = value.into(),
             "--desktop" => options.desktop = value.into(),
+            "--blank" => options.blank = value.into(),
             "--points" => options.points = number(&value).ok_or(format!("--points needs a count, not {value}"))? as u64,
             "--minutes" => {
                 let minutes = value.parse::<f64>().ok().filter(|n| *n >= 0.0 && n.is_finite());
@@ -59,11 +79,13 @@ fn options(args: impl Iterator<Item = String>) -> Result<Options, String> {
             _ => return Err(format!("unknown option {flag}")),
         }
     }
-    if !options.desktop.is_file() {
-        return Err(format!(
-            "{} is missing: build it with `cargo build --release -p vigil-desktop` (make bench does)",
-            options.desktop.display()
-        ));
+    for (binary, package) in [(&options.desktop, "vigil-desktop"), (&options.blank, "vigil-blank-window")] {
+        if !binary.is_file() {
+            return Err(format!(
+                "{} is missing: build it with `cargo build --release -p {package}` (make bench does)",
+                binary.display()
+            ));
+        }
     }
     Ok(options)
 }
@@ -87,16 +109,26 @@ async fn measure(options: &Options) -> Result<Value, String> {
     let chart_ms = median_of(&app, &draw("drawChart")).await?;
     let canvas_ms = median_of(&app, &draw("drawCanvas")).await?;
 
-    let memory = if options.minutes > 0.0 { Some(soak(options).await?) } else { None };
     app.session.close().await;
+    // Closed and dropped (its Xvfb and driver with it) before the next window takes its turn.
+    drop(app);
+
+    // Memory in windows of their own: the chart draws above leave garbage in the page's heap.
+    let memory = if options.minutes > 0.0 {
+        let vigil = soak(&options.desktop, "bench-window-memory", &["--demo"], options.minutes).await?;
+        let blank = soak(&options.blank, "bench-window-blank", &[], options.minutes.min(BLANK_MINUTES)).await?;
+        Some((vigil, blank))
+    } else {
+        None
+    };
 
     println!("\nThe window: vigil-desktop (release) on the demo fleet, polled every 2 s\n");
     println!("  first drawn fleet overview     {page_ms:>8.0} ms in the page   ({seen_ms:.0} ms from launch, seen over WebDriver)");
     println!("  {:>7}-point chart             {chart_ms:>8.1} ms   (median of {DRAWS})", options.points);
     println!("  same points, bare canvas line  {canvas_ms:>8.1} ms   (reference)");
     match &memory {
-        Some(memory) => memory.print(options.minutes),
-        None => println!("  memory                         not measured (no soak: --quick or --minutes 0)"),
+        Some((vigil, blank)) => print_memory(vigil, blank),
+        None => println!("  memory                         not measured (no soak: --minutes 0)"),
     }
     println!("\nchart / bare canvas: {:.2}x\n", chart_ms / canvas_ms);
     let mut goals = vec![
@@ -111,20 +143,14 @@ async fn measure(options: &Options) -> Result<Value, String> {
             format!("{chart_ms:.1} ms"),
         ),
     ];
-    if let Some(memory) = &memory {
-        goals.push(Goal::new(
-            format!("memory under {GOAL_MEMORY_MB} MB resident, web view included"),
-            memory.peak.pss_mb < GOAL_MEMORY_MB,
-            format!(
-                "{:.1} MB peak PSS summed; PSS is the figure compared, RSS {:.1} MB counts shared libraries once per \
-                 process",
-                memory.peak.pss_mb, memory.peak.rss_mb
-            ),
-        ));
+    if let Some((vigil, blank)) = &memory {
+        goals.extend(memory_goals(vigil, blank));
     }
     goals.push(Goal::none("chart / bare canvas line", format!("{:.2}x", chart_ms / canvas_ms)));
     let goals = goal::print(&goals);
-    let peak = memory.as_ref().map(|memory| &memory.peak);
+    let vigil = memory.as_ref().map(|(vigil, _)| vigil);
+    let blank = memory.as_ref().map(|(_, blank)| blank);
+    let peak = vigil.map(|memory| &memory.peak);
     Ok(json!({
         "overview_drawn_ms_in_page": page_ms,
         "overview_seen_ms_from_launch": seen_ms,
@@ -133,60 +159,134 @@ async fn measure(options: &Options) -> Result<Value, String> {
         "bare_canvas_ms_median": canvas_ms,
         "chart_over_canvas": chart_ms / canvas_ms,
         "memory_minutes": options.minutes,
-        "memory_processes": memory.as_ref().map(|memory| memory.most_processes),
+        "memory_processes": vigil.map(|memory| memory.most_processes),
         "peak_rss_mb": peak.map(|peak| peak.rss_mb),
         "peak_pss_mb": peak.map(|peak| peak.pss_mb),
-        "memory_goal_compares": "peak_pss_mb",
+        "peak_main_anonymous_mb": vigil.map(|memory| memory.main_anonymous_mb),
+        "pss_slope_mb_per_minute_last_half": vigil.and_then(Memory::slope),
+        "blank_peak_rss_mb": blank.map(|memory| memory.peak.rss_mb),
+        "blank_peak_pss_mb": blank.map(|memory| memory.peak.pss_mb),
+        "blank_peak_main_anonymous_mb": blank.map(|memory| memory.main_anonymous_mb),
+        "pss_over_blank_mb": memory.as_ref().map(|(vigil, blank)| vigil.peak.pss_mb - blank.peak.pss_mb),
         "peak_pss_processes": peak.map(|peak| peak.processes.iter().map(|p| json!({ "name": p.name, "pss_mb": p.pss_mb, "rss_mb": p.rss_mb })).collect::<Vec<_>>()),
         "goals": goals,
     }))
 }
 
-/// The peak memory of the app's processes while it polls the demo fleet.
+/// How often the soak reads memory.
+const SAMPLE_EVERY: Duration = Duration::from_secs(5);
+
+/// The memory of a window's processes over a soak.
 struct Memory {
     /// The reading with the largest PSS sum, but the largest RSS sum of any reading.
     peak: Sample,
     most_processes: usize,
+    /// The largest anonymous memory (heap, stacks) of the window's own process, not WebKit's.
+    main_anonymous_mb: f64,
+    /// (minutes since the soak began, PSS summed) of every reading.
+    readings: Vec<(f64, f64)>,
+    minutes: f64,
 }
 
 impl Memory {
-    fn print(&self, minutes: f64) {
-        let (peak, most_processes) = (&self.peak, self.most_processes);
-        println!(
-            "  peak memory over {minutes} min, vigil-desktop and every process it started ({most_processes}), summed:"
-        );
-        println!(
-            "    PSS {:>6.1} MB   proportional: a shared page counts once, split between the processes mapping it",
-            peak.pss_mb
-        );
-        println!(
-            "    RSS {:>6.1} MB   resident: shared libraries counted again in each process (an overcount)",
-            peak.rss_mb
-        );
-        println!("  at the PSS peak:");
-        for process in &peak.processes {
-            println!("    {:<16} {:>6.1} MB PSS  {:>6.1} MB RSS", process.name, process.pss_mb, process.rss_mb);
+    /// The least-squares slope of PSS over the readings of the last half of the soak, in MB a
+    /// minute; none for a soak too short to show a trend.
+    fn slope(&self) -> Option<f64> {
+        if self.minutes < TREND_MINUTES {
+            return None;
         }
+        let half: Vec<&(f64, f64)> = self.readings.iter().filter(|(at, _)| *at >= self.minutes / 2.0).collect();
+        let n = half.len() as f64;
+        let mean_t = half.iter().map(|(t, _)| t).sum::<f64>() / n;
+        let mean_p = half.iter().map(|(_, p)| p).sum::<f64>() / n;
+        let covariance: f64 = half.iter().map(|(t, p)| (t - mean_t) * (p - mean_p)).sum();
+        let variance: f64 = half.iter().map(|(t, _)| (t - mean_t).powi(2)).sum();
+        (half.len() >= 3 && variance > 0.0).then(|| covariance / variance)
     }
 }
 
-/// Reads the memory of the app and every process it started every 5 s for `--minutes`.
-async fn soak(options: &Options) -> Result<Memory, String> {
-    println!("Polling the demo fleet for {} min, reading memory every 5 s ...", options.minutes);
-    let desktop = process_of(&options.desktop).ok_or("the vigil-desktop process this run started is not running")?;
-    let mut peak = Sample::default();
-    let mut most_processes = 0;
-    let until = Instant::now() + Duration::from_secs_f64(options.minutes * 60.0);
-    while Instant::now() < until {
-        let sample = Sample::of(&with_descendants(desktop));
-        most_processes = most_processes.max(sample.processes.len());
-        peak.rss_mb = peak.rss_mb.max(sample.rss_mb);
-        if sample.pss_mb > peak.pss_mb {
-            (peak.pss_mb, peak.processes) = (sample.pss_mb, sample.processes);
-        }
-        tokio::time::sleep(Duration::from_secs(5)).await;
+fn print_memory(vigil: &Memory, blank: &Memory) {
+    println!(
+        "  peak memory, summed over the window's process and every process it started (WebKit's), \
+         Vigil over {} min, the blank window over {} min:",
+        vigil.minutes, blank.minutes
+    );
+    println!("    {:<22} {:>9} {:>9} {:>16}", "", "PSS MB", "RSS MB", "own anon. MB");
+    for (name, memory) in [("Vigil on the demo fleet", vigil), ("blank Tauri window", blank)] {
+        let peak = &memory.peak;
+        println!("    {name:<22} {:>9.1} {:>9.1} {:>16.1}", peak.pss_mb, peak.rss_mb, memory.main_anonymous_mb);
     }
-    Ok(Memory { peak, most_processes })
+    println!(
+        "    {:<22} {:>+9.1} {:>9} {:>+16.1}",
+        "Vigil adds",
+        vigil.peak.pss_mb - blank.peak.pss_mb,
+        "",
+        vigil.main_anonymous_mb - blank.main_anonymous_mb
+    );
+    println!("  PSS is the figure compared (a shared page counts once); RSS counts shared libraries in each process.");
+    for (name, memory) in [("Vigil", vigil), ("blank", blank)] {
+        let processes = memory.peak.processes.iter().map(|p| format!("{} {:.1}", p.name, p.pss_mb)).collect::<Vec<_>>();
+        println!("  {name} at its PSS peak, MB: {}", processes.join(", "));
+    }
+    match vigil.slope() {
+        Some(slope) => println!("  Vigil's PSS over the last {} min: {slope:+.2} MB a minute", vigil.minutes / 2.0),
+        None => println!("  Vigil's PSS trend: not measured (a soak under {TREND_MINUTES} min)"),
+    }
+}
+
+fn memory_goals(vigil: &Memory, blank: &Memory) -> Vec<Goal> {
+    let over = vigil.peak.pss_mb - blank.peak.pss_mb;
+    let anonymous_over = vigil.main_anonymous_mb - blank.main_anonymous_mb;
+    let trend = match vigil.slope() {
+        Some(slope) => Goal::new(
+            format!("no upward trend: PSS slope over the last half at most {GOAL_SLOPE_MB_PER_MINUTE} MB a minute"),
+            slope <= GOAL_SLOPE_MB_PER_MINUTE,
+            format!("{slope:+.2} MB a minute over the last {} min", vigil.minutes / 2.0),
+        ),
+        None => Goal::none("PSS trend", format!("not measured, a soak of {} min", vigil.minutes)),
+    };
+    vec![
+        Goal::new(
+            format!("window memory at most a blank Tauri window's + {GOAL_PSS_OVER_BLANK_MB} MB PSS"),
+            over <= GOAL_PSS_OVER_BLANK_MB,
+            format!(
+                "{over:+.1} MB: Vigil {:.1} MB after {} min, blank {:.1} MB",
+                vigil.peak.pss_mb, vigil.minutes, blank.peak.pss_mb
+            ),
+        ),
+        Goal::new(
+            format!("vigil-desktop's own anonymous memory at most the blank window's + {GOAL_ANON_OVER_BLANK_MB} MB"),
+            anonymous_over <= GOAL_ANON_OVER_BLANK_MB,
+            format!("{anonymous_over:+.1} MB: {:.1} MB against {:.1} MB", vigil.main_anonymous_mb, blank.main_anonymous_mb),
+        ),
+        trend,
+    ]
+}
+
+/// Launches `binary` with `args` as the window above was launched and reads the memory of its
+/// process and every process it started, every [`SAMPLE_EVERY`] for `minutes`.
+async fn soak(binary: &Path, name: &str, args: &[&str], minutes: f64) -> Result<Memory, String> {
+    println!("Launching {} {} for {minutes} min, reading its memory every {} s ...", binary.display(), args.join(" "), SAMPLE_EVERY.as_secs());
+    let app = DesktopApp::launch_binary(binary, name, 2.0, args).await;
+    let window = process_of(binary).ok_or(format!("the {} process this run started is not running", binary.display()))?;
+    let mut memory =
+        Memory { peak: Sample::default(), most_processes: 0, main_anonymous_mb: 0.0, readings: Vec::new(), minutes };
+    let started = Instant::now();
+    let until = started + Duration::from_secs_f64(minutes * 60.0);
+    while Instant::now() < until {
+        let sample = Sample::of(&with_descendants(window));
+        memory.readings.push((started.elapsed().as_secs_f64() / 60.0, sample.pss_mb));
+        memory.most_processes = memory.most_processes.max(sample.processes.len());
+        memory.main_anonymous_mb =
+            memory.main_anonymous_mb.max(kilobytes(window, "smaps_rollup", "Anonymous:") / 1024.0);
+        memory.peak.rss_mb = memory.peak.rss_mb.max(sample.rss_mb);
+        if sample.pss_mb > memory.peak.pss_mb {
+            (memory.peak.pss_mb, memory.peak.processes) = (sample.pss_mb, sample.processes);
+        }
+        tokio::time::sleep(SAMPLE_EVERY).await;
+    }
+    app.session.close().await;
+    Ok(memory)
 }
 
 /// The number a script returns, once it returns one (within 10 s).
