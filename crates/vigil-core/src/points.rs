@@ -325,16 +325,9 @@ mod tests {
 
     /// A database with one server, model and revision; returns the pool and the revision id.
     async fn one_revision(dir: &tempfile::TempDir) -> (AnyPool, i64) {
-        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
-        let mut conn = pool.acquire().await.unwrap();
-        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        let key = crate::signals::RevisionKey { model: "m".into(), version: Some("1".into()) };
-        let id = crate::revisions::upsert(&mut conn, 1, &key, None, chrono::Utc::now()).await.unwrap();
-        drop(conn);
-        (pool, id)
+        let (pool, ids) =
+            crate::store::testing::one_server_with_revisions(dir.path(), &[("1", None, chrono::Utc::now())]).await;
+        (pool, ids[0])
     }
 
     async fn read(pool: &AnyPool, revision: i64, name: &str, from: i64, to: i64, resolution: i64) -> Result<Series> {

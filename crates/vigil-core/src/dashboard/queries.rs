@@ -410,7 +410,6 @@ async fn health_events(
 mod tests {
     use super::*;
     use crate::health::HealthCheck;
-    use crate::signals::RevisionKey;
 
     const MINUTE: i64 = 60_000;
     const HOUR: i64 = 60 * MINUTE;
@@ -424,17 +423,10 @@ mod tests {
     /// polled every 10 s from its deployment to `now`, version 1 serving 4 requests a second and
     /// version 2 serving 1, with version 2 failing a tenth of them. Returns the pool.
     async fn two_revisions(dir: &tempfile::TempDir, start: i64, now: i64) -> AnyPool {
-        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
+        let versions = [("1", Some(r#"{"platform":"sklearn"}"#), at(start)), ("2", None, at(start + HOUR))];
+        let (pool, ids) = crate::store::testing::one_server_with_revisions(dir.path(), &versions).await;
+        let (v1, v2) = (ids[0], ids[1]);
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        let key = |version: &str| RevisionKey { model: "m".into(), version: Some(version.into()) };
-        let v1 = crate::revisions::upsert(&mut conn, 1, &key("1"), Some(r#"{"platform":"sklearn"}"#), at(start))
-            .await
-            .unwrap();
-        let v2 = crate::revisions::upsert(&mut conn, 1, &key("2"), None, at(start + HOUR)).await.unwrap();
         for at_ms in (start..now).step_by(10_000) {
             let mut rows = vec![
                 (Some(v1), signal::REQUESTS, 40.0),
@@ -559,14 +551,9 @@ mod tests {
     #[tokio::test]
     async fn the_overviews_sparkline_is_a_mean_a_minute_over_the_last_hour_folded_or_not() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = crate::store::open(&crate::store::testing::scratch(dir.path()).await).await.unwrap();
+        let (pool, ids) = crate::store::testing::one_server_with_revisions(dir.path(), &[("1", None, at(0))]).await;
+        let revision = Some(ids[0]);
         let mut conn = pool.acquire().await.unwrap();
-        sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-        let key = RevisionKey { model: "m".into(), version: Some("1".into()) };
-        let revision = Some(crate::revisions::upsert(&mut conn, 1, &key, None, at(0)).await.unwrap());
         let base = 1_000 * DAY;
         // Two polls in each of 90 minutes, m and m + 1 in minute m; then one in the current minute.
         let polls = (0..90)

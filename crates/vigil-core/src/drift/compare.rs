@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicBool;
 use chrono::Utc;
 
 use super::profile::ColumnProfile;
-use super::reference::{self, ProfiledFile, ReferenceRequest};
+use super::reference::{self, ProfiledFile, Profiling, ReferenceRequest};
 use super::report::{self, DriftReport, Settings, DATASET_DRIFT_SHARE};
 use super::schema::ColumnUse;
 use super::table::BadRows;
@@ -46,7 +46,7 @@ pub fn compare_files(
             columns: columns.clone(),
             bad_rows: request.bad_rows,
         };
-        reference::read(path, &request, &|_| {}, cancel)
+        reference::read(path, &request, Profiling::InLine, &|_| {}, cancel)
             .map_err(|err| VigilError::invalid("file", format!("{}: {err}", path.display())))
     };
     let (reference, current) = std::thread::scope(|scope| {

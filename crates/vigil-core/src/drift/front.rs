@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::ingest::{self, IngestServer};
 use super::live;
 use super::logs::{self, KnownModel, LogRequest, LogSummary};
-use super::reference::{self, ReferenceRequest, ReferenceSummary};
+use super::reference::{self, Profiling, ReferenceRequest, ReferenceSummary};
 use super::report::{self, ColumnChoice, DriftReport, DriftTimeline};
 use super::schedule::{self, DriftSchedule};
 use super::schema::ColumnUse;
@@ -56,7 +56,7 @@ impl Drift {
         cancel: Arc<AtomicBool>,
     ) -> Result<ReferenceSummary> {
         let read_path = path.clone();
-        let file = tokio::task::spawn_blocking(move || reference::read(&read_path, &request, &progress, &cancel))
+        let file = tokio::task::spawn_blocking(move || reference::read(&read_path, &request, Profiling::Parallel, &progress, &cancel))
             .await
             .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let summary = &file.summary;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::table::Field;
+use super::table::{parse_number, Field};
 
 /// The most distinct labels a categorical profile counts one by one.
 pub const MAX_CATEGORIES: usize = 1_000;
@@ -99,9 +99,9 @@ impl ColumnProfile {
         match field {
             Field::Missing => self.add_missing(),
             Field::Number(number) => self.add_number(number, rng),
-            Field::Text(text) => match text.parse::<f64>() {
-                Ok(number) => self.add_number(number, rng),
-                Err(_) => self.add_label(text),
+            Field::Text(text) => match parse_number(text) {
+                Some(number) => self.add_number(number, rng),
+                None => self.add_label(text),
             },
         }
     }

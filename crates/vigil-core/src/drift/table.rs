@@ -51,9 +51,9 @@ impl<'a> Field<'a> {
         if field.is_empty() || matches!(field, "NA" | "N/A" | "NaN" | "nan" | "null" | "NULL" | "None") {
             return Field::Missing;
         }
-        match field.parse::<f64>() {
-            Ok(number) => Field::Number(number),
-            Err(_) => Field::Text(field),
+        match parse_number(field) {
+            Some(number) => Field::Number(number),
+            None => Field::Text(field),
         }
     }
 
@@ -92,6 +92,16 @@ impl Cell {
 /// nearly every number in a data file is; None for anything else, which the standard parser reads.
 /// The result is exactly `str::parse::<f64>`'s: the digits make an integer below 2^53 and
 /// 10^(decimals) is exact too, so one IEEE division rounds correctly (Clinger's fast path).
+/// `text` as the standard parser reads a number, skipping it for text that cannot be one: a
+/// number starts (after its sign) with a digit, a point, or the `i` of inf or the `n` of NaN.
+/// Most labels (`US`, `mobile`) are told apart by their first byte.
+pub fn parse_number(text: &str) -> Option<f64> {
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let first = unsigned.as_bytes().first()?;
+    let could_be = first.is_ascii_digit() || matches!(first.to_ascii_lowercase(), b'.' | b'i' | b'n');
+    could_be.then(|| text.parse().ok()).flatten()
+}
+
 fn plain_decimal(text: &str) -> Option<f64> {
     const POWERS_OF_TEN: [f64; 16] =
         [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
@@ -545,6 +555,13 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn numbers_are_told_from_text_exactly_as_the_standard_parser_tells_them(
+            text in "[-+]{0,2}([0-9a-zA-Z.+-]{0,10}|inf|Infinity|nan|NaN|\\PC{0,6})"
+        ) {
+            prop_assert_eq!(parse_number(&text).map(f64::to_bits), text.parse::<f64>().ok().map(f64::to_bits), "{}", text);
+        }
+
         #[test]
         fn plain_decimals_read_exactly_as_the_standard_parser_reads_them(
             text in "[-+]?[0-9]{0,17}(\\.[0-9]{0,17})?"

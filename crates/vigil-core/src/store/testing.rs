@@ -82,3 +82,25 @@ pub async fn as_new_role(location: &Location, person: &str) -> Location {
     url.set_username(&role).expect("a URL with a user");
     Location::Postgres { url: url.to_string(), password: None }
 }
+
+/// A new store (see [`scratch`]), opened, holding server 1 (`s`) serving model `m` in each of
+/// `versions`: (version, its metadata, when it was first seen). Returns the pool and the
+/// revisions' ids, in order.
+pub async fn one_server_with_revisions(
+    dir: &Path,
+    versions: &[(&str, Option<&str>, chrono::DateTime<chrono::Utc>)],
+) -> (sqlx::AnyPool, Vec<i64>) {
+    let pool = super::open(&scratch(dir).await).await.expect("open the store");
+    let mut conn = pool.acquire().await.expect("a connection");
+    sqlx::query("INSERT INTO servers (id, name, base_url, created_at) VALUES (1, 's', 'http://h', 't')")
+        .execute(&mut *conn)
+        .await
+        .expect("server 1");
+    let mut ids = Vec::new();
+    for (version, metadata, seen) in versions {
+        let key = crate::signals::RevisionKey { model: "m".into(), version: Some((*version).into()) };
+        ids.push(crate::revisions::upsert(&mut conn, 1, &key, *metadata, *seen).await.expect("a revision"));
+    }
+    drop(conn);
+    (pool, ids)
+}
