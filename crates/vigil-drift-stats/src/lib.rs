@@ -18,6 +18,7 @@ pub mod binned;
 pub mod categorical;
 pub mod kolmogorov;
 pub mod ks;
+pub mod sort;
 pub mod wasserstein;
 
 use std::borrow::Cow;
@@ -196,15 +197,15 @@ impl TestResult {
 pub struct Sorted<'a>(Cow<'a, [f64]>);
 
 impl<'a> Sorted<'a> {
-    /// Drops NaN and ±infinity (as Evidently does) and sorts: the one sort a test needs. The
-    /// sort is stable, which merges already sorted runs (merged windows) in linear passes.
+    /// Drops NaN and ±infinity (as Evidently does) and sorts (merged windows' samples are
+    /// interleaved, not sorted runs): the one sort a test needs.
     pub fn new(values: &'a [f64]) -> Self {
         let clean = values.iter().all(|v| v.is_finite()) && values.is_sorted_by(|a, b| a <= b);
         if clean {
             return Sorted(Cow::Borrowed(values));
         }
         let mut kept: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-        kept.sort_by(f64::total_cmp);
+        sort::sort_floats(&mut kept);
         Sorted(Cow::Owned(kept))
     }
 
