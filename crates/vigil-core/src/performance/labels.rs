@@ -172,7 +172,7 @@ pub async fn store_received(conn: &mut AnyConnection, model: &str, mut labels: V
     for chunk in labels.chunks(ROWS_PER_INSERT) {
         let columns = ["model", "inference_id", "class", "value", "known_at_ms", "received_at_ms"];
         let text = sql::replace_into("ground_truth", &columns, &["model", "inference_id"], chunk.len());
-        let mut insert = sqlx::query(&text);
+        let mut insert = sql::uncached(&text);
         for (label, received_at_ms) in chunk {
             insert = insert
                 .bind(model)

@@ -213,7 +213,7 @@ impl PredictionLog {
                 &["model", "inference_id"],
                 chunk.len(),
             );
-            let mut insert = sqlx::query(&text);
+            let mut insert = sql::uncached(&text);
             for prediction in chunk {
                 insert = insert
                     .bind(&prediction.model)
