@@ -257,7 +257,10 @@ fn memory_goals(vigil: &Memory, blank: &Memory) -> Vec<Goal> {
         Goal::new(
             format!("vigil-desktop's own anonymous memory at most the blank window's + {GOAL_ANON_OVER_BLANK_MB} MB"),
             anonymous_over <= GOAL_ANON_OVER_BLANK_MB,
-            format!("{anonymous_over:+.1} MB: {:.1} MB against {:.1} MB", vigil.main_anonymous_mb, blank.main_anonymous_mb),
+            format!(
+                "{anonymous_over:+.1} MB: {:.1} MB against {:.1} MB",
+                vigil.main_anonymous_mb, blank.main_anonymous_mb
+            ),
         ),
         trend,
     ]
@@ -266,9 +269,15 @@ fn memory_goals(vigil: &Memory, blank: &Memory) -> Vec<Goal> {
 /// Launches `binary` with `args` as the window above was launched and reads the memory of its
 /// process and every process it started, every [`SAMPLE_EVERY`] for `minutes`.
 async fn soak(binary: &Path, name: &str, args: &[&str], minutes: f64) -> Result<Memory, String> {
-    println!("Launching {} {} for {minutes} min, reading its memory every {} s ...", binary.display(), args.join(" "), SAMPLE_EVERY.as_secs());
+    println!(
+        "Launching {} {} for {minutes} min, reading its memory every {} s ...",
+        binary.display(),
+        args.join(" "),
+        SAMPLE_EVERY.as_secs()
+    );
     let app = DesktopApp::launch_binary(binary, name, 2.0, args).await;
-    let window = process_of(binary).ok_or(format!("the {} process this run started is not running", binary.display()))?;
+    let window =
+        process_of(binary).ok_or(format!("the {} process this run started is not running", binary.display()))?;
     let mut memory =
         Memory { peak: Sample::default(), most_processes: 0, main_anonymous_mb: 0.0, readings: Vec::new(), minutes };
     let started = Instant::now();

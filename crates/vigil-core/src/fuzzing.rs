@@ -128,7 +128,9 @@ pub fn data_file(extension: &str, bytes: &[u8]) {
         bad_rows: BadRows::Skip,
         ..ReferenceRequest::default()
     };
-    let summary = reference::read(&path, &request, reference::Profiling::Parallel, &|_| {}, &cancel).ok().map(|file| file.summary);
+    let summary = reference::read(&path, &request, reference::Profiling::Parallel, &|_| {}, &cancel)
+        .ok()
+        .map(|file| file.summary);
     let rule = OutputRule::Classifier { label: "prediction".into(), probability: Some("probability".into()) };
     let _ = labelled_reference::read(&path, &rule, request.target.as_deref());
     let known = logs::KnownModel {

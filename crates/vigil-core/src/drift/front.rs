@@ -56,9 +56,11 @@ impl Drift {
         cancel: Arc<AtomicBool>,
     ) -> Result<ReferenceSummary> {
         let read_path = path.clone();
-        let file = tokio::task::spawn_blocking(move || reference::read(&read_path, &request, Profiling::Parallel, &progress, &cancel))
-            .await
-            .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
+        let file = tokio::task::spawn_blocking(move || {
+            reference::read(&read_path, &request, Profiling::Parallel, &progress, &cancel)
+        })
+        .await
+        .map_err(|err| VigilError::Internal(format!("the import stopped: {err}")))??;
         let summary = &file.summary;
         let version = summary.version.clone().unwrap_or_default();
         // A binary classifier's reference with its labels also calibrates CBPE.

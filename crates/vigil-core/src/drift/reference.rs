@@ -432,8 +432,14 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("train.csv");
         // Past the rows the kinds are inferred from, two whole batches and part of a third.
-        let rows = (0..schema::INFER_FROM_ROWS + 2 * BATCH_ROWS + 123)
-            .map(|i| format!("{i},{},{},{}\n", ["basic", "plus", "pro"][i % 3], (i * 37) % 1000, if i % 7 == 0 { "" } else { "x" }));
+        let rows = (0..schema::INFER_FROM_ROWS + 2 * BATCH_ROWS + 123).map(|i| {
+            format!(
+                "{i},{},{},{}\n",
+                ["basic", "plus", "pro"][i % 3],
+                (i * 37) % 1000,
+                if i % 7 == 0 { "" } else { "x" }
+            )
+        });
         std::fs::write(&path, std::iter::once("id,plan,score,flag\n".to_owned()).chain(rows).collect::<String>())
             .expect("write");
         let request = ReferenceRequest { model: "m".into(), ..ReferenceRequest::default() };
@@ -442,6 +448,11 @@ mod tests {
         assert_eq!(in_line.profiles, parallel.profiles);
         assert_eq!(in_line.summary.columns, parallel.summary.columns);
         let counts: Vec<u64> = in_line.summary.columns.iter().map(|column| column.count).collect();
-        assert_eq!(counts, [0, 18_315, 18_315, 15_698], "the id skipped, every other value counted: {:?}", in_line.summary.columns);
+        assert_eq!(
+            counts,
+            [0, 18_315, 18_315, 15_698],
+            "the id skipped, every other value counted: {:?}",
+            in_line.summary.columns
+        );
     }
 }
