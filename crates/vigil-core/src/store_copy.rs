@@ -296,7 +296,7 @@ async fn copy_table(
             columns.join(", "),
             sql::placeholders(columns.len(), chunk.len())
         );
-        let mut insert = sql::uncached(&text);
+        let mut insert = sqlx::query(&text);
         for row in chunk {
             for (index, value) in row.iter().enumerate() {
                 insert = bind(insert, value.clone(), &kinds[index]);

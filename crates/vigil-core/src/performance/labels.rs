@@ -169,10 +169,10 @@ pub async fn store_received(conn: &mut AnyConnection, model: &str, mut labels: V
     labels.retain(|(label, _)| seen.insert(label.inference_id.as_str()));
     labels.reverse();
     let mut joined = 0;
-    for chunk in labels.chunks(ROWS_PER_INSERT) {
+    for chunk in sql::runs(&labels, ROWS_PER_INSERT) {
         let columns = ["model", "inference_id", "class", "value", "known_at_ms", "received_at_ms"];
         let text = sql::replace_into("ground_truth", &columns, &["model", "inference_id"], chunk.len());
-        let mut insert = sql::uncached(&text);
+        let mut insert = sqlx::query(&text);
         for (label, received_at_ms) in chunk {
             insert = insert
                 .bind(model)

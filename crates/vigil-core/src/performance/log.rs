@@ -206,14 +206,14 @@ impl PredictionLog {
         predictions.reverse();
         predictions.retain(|p| seen.insert((p.model.clone(), p.inference_id.clone())));
         predictions.reverse();
-        for chunk in predictions.chunks(ROWS_PER_INSERT) {
+        for chunk in sql::runs(&predictions, ROWS_PER_INSERT) {
             let text = sql::replace_into(
                 "predictions",
                 &["model", "inference_id", "version", "at_ms", "class", "probability", "value", "inputs"],
                 &["model", "inference_id"],
                 chunk.len(),
             );
-            let mut insert = sql::uncached(&text);
+            let mut insert = sqlx::query(&text);
             for prediction in chunk {
                 insert = insert
                     .bind(&prediction.model)

@@ -69,7 +69,7 @@ pub async fn store(conn: &mut AnyConnection, model: &str, version: &str, rows: &
             "INSERT INTO performance_references (model, version, row, probability, predicted, truth) VALUES {}",
             sql::placeholders(6, chunk.len())
         );
-        let mut insert = sql::uncached(&text);
+        let mut insert = sqlx::query(&text);
         for (index, row) in chunk.iter().enumerate() {
             insert = insert
                 .bind(model)
