@@ -118,7 +118,8 @@ fn plan() -> Plan {
 /// returns its holder.
 async fn wait_for_lease(db: &Path, collect: &mut Process, previous: Option<&str>) -> Result<String, String> {
     let engine = Engine::open(EngineOptions::new(db.to_owned())).await.map_err(|error| error.to_string())?;
-    let pid = format!("@{}#", collect.proc_entry());
+    // An engine's holder name is HOST/PID/NONCE (`context.rs`).
+    let pid = format!("/{}/", collect.proc_entry());
     let deadline = Instant::now() + LEASE_WAIT;
     loop {
         let lease = engine.rollouts().lease().await.map_err(|error| error.to_string())?;
