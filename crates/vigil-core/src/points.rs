@@ -114,7 +114,7 @@ pub async fn insert_rows(
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO metric_points (server_id, revision_id, signal, at_ms, value) VALUES {}",
-            sql::placeholders(5, chunk.len())
+            sql::placeholders(crate::store::backend_of_connection(conn), 5, chunk.len())
         );
         let mut query = sqlx::query(&sql);
         for (revision_id, name, value) in chunk {

@@ -294,7 +294,7 @@ async fn copy_table(
         let text = format!(
             "INSERT INTO {table} ({}) VALUES {}",
             columns.join(", "),
-            sql::placeholders(columns.len(), chunk.len())
+            sql::placeholders(crate::store::backend_of_connection(target), columns.len(), chunk.len())
         );
         let mut insert = sqlx::query(&text);
         for row in chunk {

@@ -175,6 +175,7 @@ pub async fn alerts(conn: &mut AnyConnection) -> Result<Vec<StoredAlert>> {
 
 pub async fn put_alert(conn: &mut AnyConnection, alert: &StoredAlert) -> Result<()> {
     sqlx::query(&sql::replace_into(
+        crate::store::backend_of_connection(conn),
         "alerts",
         &[
             "rule_id",

@@ -197,6 +197,7 @@ pub async fn groups(conn: &mut AnyConnection) -> Result<Vec<Group>> {
 
 pub async fn put_group(conn: &mut AnyConnection, group: &Group) -> Result<()> {
     sqlx::query(&sql::replace_into(
+        crate::store::backend_of_connection(conn),
         "alert_groups",
         &["receiver_id", "group_key", "first_seen", "last_sent", "last_told"],
         &["receiver_id", "group_key"],

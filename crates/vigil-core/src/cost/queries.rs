@@ -75,6 +75,7 @@ pub async fn upsert(conn: &mut AnyConnection, t: &InstanceType) -> Result<bool> 
     let (spot_hourly, spot_date, spot_source) = part(&t.spot);
     let (reserved_hourly, reserved_date, reserved_source) = part(&t.reserved);
     sqlx::query(&sql::replace_into(
+        crate::store::backend_of_connection(conn),
         "instance_types",
         &[
             "provider",

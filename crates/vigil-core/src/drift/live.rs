@@ -115,6 +115,7 @@ impl LiveProfiles {
                 profile = before;
             }
             sqlx::query(&sql::replace_into(
+                crate::store::backend_of_connection(conn),
                 "drift_windows",
                 &["model", "version", "column_name", "window_start_ms", "profile", "sample"],
                 &["model", "version", "column_name", "window_start_ms"],

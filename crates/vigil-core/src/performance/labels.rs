@@ -171,7 +171,8 @@ pub async fn store_received(conn: &mut AnyConnection, model: &str, mut labels: V
     let mut joined = 0;
     for chunk in sql::runs(&labels, ROWS_PER_INSERT) {
         let columns = ["model", "inference_id", "class", "value", "known_at_ms", "received_at_ms"];
-        let text = sql::replace_into("ground_truth", &columns, &["model", "inference_id"], chunk.len());
+        let backend = crate::store::backend_of_connection(conn);
+        let text = sql::replace_into(backend, "ground_truth", &columns, &["model", "inference_id"], chunk.len());
         let mut insert = sqlx::query(&text);
         for (label, received_at_ms) in chunk {
             insert = insert
@@ -183,8 +184,11 @@ pub async fn store_received(conn: &mut AnyConnection, model: &str, mut labels: V
                 .bind(*received_at_ms);
         }
         insert.execute(&mut *conn).await?;
-        let ids = (2..chunk.len() + 2).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
-        let text = format!("SELECT count(*) FROM predictions WHERE model = $1 AND inference_id IN ({ids})");
+        let text = format!(
+            "SELECT count(*) FROM predictions WHERE model = {} AND inference_id IN ({})",
+            sql::parameters(backend, 1, 1),
+            sql::parameters(backend, 2, chunk.len())
+        );
         let mut logged = sqlx::query_scalar::<_, i64>(&text).bind(model);
         for (label, _) in chunk {
             logged = logged.bind(&label.inference_id);

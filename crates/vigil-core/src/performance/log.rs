@@ -208,6 +208,7 @@ impl PredictionLog {
         predictions.reverse();
         for chunk in sql::runs(&predictions, ROWS_PER_INSERT) {
             let text = sql::replace_into(
+                crate::store::backend_of_connection(conn),
                 "predictions",
                 &["model", "inference_id", "version", "at_ms", "class", "probability", "value", "inputs"],
                 &["model", "inference_id"],

@@ -67,7 +67,7 @@ pub async fn store(conn: &mut AnyConnection, model: &str, version: &str, rows: &
     for (chunk_index, chunk) in rows.chunks(4_096).enumerate() {
         let text = format!(
             "INSERT INTO performance_references (model, version, row, probability, predicted, truth) VALUES {}",
-            sql::placeholders(6, chunk.len())
+            sql::placeholders(crate::store::backend_of_connection(conn), 6, chunk.len())
         );
         let mut insert = sqlx::query(&text);
         for (index, row) in chunk.iter().enumerate() {

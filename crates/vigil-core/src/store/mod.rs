@@ -176,6 +176,15 @@ pub fn backend_of(pool: &AnyPool) -> Backend {
     }
 }
 
+/// Which store a connection is to.
+pub fn backend_of_connection(conn: &sqlx::AnyConnection) -> Backend {
+    if conn.backend_name() == "PostgreSQL" {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    }
+}
+
 /// Begins a write on `pool`. On SQLite it takes the write lock as it begins (`BEGIN IMMEDIATE`),
 /// so it waits for other writers up to the busy timeout: a deferred transaction that reads
 /// first fails at once when another connection wrote since its read began
@@ -193,7 +202,7 @@ pub async fn begin(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::An
 /// PostgreSQL an advisory lock keyed by `what`; on SQLite the write transaction already
 /// excludes every other writer. For read-modify-write work that must not interleave.
 pub(crate) async fn lock(conn: &mut sqlx::AnyConnection, what: &str) -> Result<()> {
-    if conn.backend_name() == "PostgreSQL" {
+    if backend_of_connection(conn) == Backend::Postgres {
         sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1))").bind(what).execute(conn).await?;
     }
     Ok(())
@@ -203,7 +212,7 @@ pub(crate) async fn lock(conn: &mut sqlx::AnyConnection, what: &str) -> Result<(
 /// (`current_user`): on PostgreSQL, where each person of a team connects as their own; None on
 /// SQLite.
 pub(crate) async fn database_role(conn: &mut sqlx::AnyConnection) -> Result<Option<String>> {
-    if conn.backend_name() != "PostgreSQL" {
+    if backend_of_connection(conn) == Backend::Sqlite {
         return Ok(None);
     }
     Ok(Some(sqlx::query_scalar("SELECT current_user::text").fetch_one(conn).await?))
