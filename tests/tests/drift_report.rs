@@ -33,17 +33,24 @@ impl Lcg {
 /// prediction); `shift` moves income by 1.5 standard deviations and makes "premium" the most
 /// common plan. With `time`, each row carries a time in the last hour.
 fn write(dir: &Path, name: &str, rows: usize, shift: bool, time: bool, seed: u64) -> PathBuf {
-    let mut rng = Lcg(seed);
-    let mut text = String::from(if time { "at,income,tenure,plan,score\n" } else { "income,tenure,plan,score\n" });
     let now = Utc::now().timestamp();
+    let last_hour = move |i: usize| now - 3_000 + (i % 3_000) as i64;
+    write_at(dir, name, rows, shift, time.then_some(&last_hour), seed)
+}
+
+/// As [`write`], each row `i` at the Unix time `at(i)` when given.
+fn write_at(dir: &Path, name: &str, rows: usize, shift: bool, at: Option<&dyn Fn(usize) -> i64>, seed: u64) -> PathBuf {
+    let mut rng = Lcg(seed);
+    let mut text =
+        String::from(if at.is_some() { "at,income,tenure,plan,score\n" } else { "income,tenure,plan,score\n" });
     for i in 0..rows {
         let income = 50_000.0 + 10_000.0 * (rng.normal() + if shift { 1.5 } else { 0.0 });
         let tenure = 24.0 + 6.0 * rng.normal();
         let plans = if shift { ["premium", "premium", "basic"] } else { ["basic", "basic", "premium"] };
         let plan = if rng.next() < 0.1 { "family" } else { plans[(rng.next() * 3.0) as usize] };
         let score = rng.next();
-        if time {
-            text += &format!("{},", now - 3_000 + (i % 3_000) as i64);
+        if let Some(at) = at {
+            text += &format!("{},", at(i));
         }
         text += &format!("{income:.2},{tenure:.2},{plan},{score:.4}\n");
     }
@@ -165,6 +172,50 @@ async fn shifted_features_drift_and_only_they_and_the_report_is_stored_and_annou
 }
 
 #[tokio::test]
+async fn a_calm_day_whose_newest_hour_shifted_is_told_as_both_as_the_heatmap_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = engine(dir.path()).await;
+    let cancel = Arc::new(AtomicBool::new(false));
+    let reference = write(dir.path(), "train.csv", 20_000, false, false, 5);
+    let request = ReferenceRequest { model: "churn".into(), prediction: Some("score".into()), ..Default::default() };
+    engine.drift().import_reference(reference, request, no_progress, cancel.clone()).await.unwrap();
+    // 20,000 calm rows over the 23 hours before the current hour, then 1,000 shifted ones in it.
+    let now = Utc::now().timestamp();
+    let hour_start = now - now.rem_euclid(3_600);
+    let calm = move |i: usize| hour_start - 23 * 3_600 + (i as i64 * 23 * 3_600 / 20_000);
+    let shifted = move |i: usize| hour_start + (i as i64 % (now - hour_start + 1));
+    let log = || LogRequest { model: "churn".into(), time_column: Some("at".into()), ..Default::default() };
+    for (name, rows, shift, at, seed) in
+        [("calm.csv", 20_000, false, &calm as &dyn Fn(usize) -> i64, 6), ("shifted.csv", 1_000, true, &shifted, 7)]
+    {
+        let live = write_at(dir.path(), name, rows, shift, Some(at), seed);
+        engine.drift().import_inference_log(live, log(), no_progress, cancel.clone()).await.unwrap();
+    }
+
+    // To the second after the newest row, so that the newest hour is the one written however
+    // the clock moves meanwhile.
+    let to = chrono::DateTime::from_timestamp(now + 1, 0).unwrap();
+    let report = engine.drift().report("churn", None, to - Duration::hours(24), to).await.unwrap();
+    assert_eq!((report.features, report.drifted_features, report.current_rows), (3, 0, 21_000));
+    let newest_hour = chrono::DateTime::from_timestamp(hour_start, 0).unwrap().format("%H:%M");
+    assert_eq!(
+        report.summary,
+        format!(
+            "None of the 3 inputs have shifted over the last 24 hours; nor have predictions. In the newest hour \
+             (from {newest_hour} UTC), though, income and plan shifted."
+        )
+    );
+    // The heatmap's newest window says the same of each column.
+    let timeline = engine.drift().timeline("churn", None, to - Duration::hours(24), to).await.unwrap();
+    let last = (0..timeline.windows.len()).rev().find(|&window| timeline.cells[0][window].is_some()).unwrap();
+    assert_eq!(timeline.windows[last].timestamp(), hour_start);
+    let newest: Vec<bool> = timeline.cells.iter().map(|row| row[last].as_ref().unwrap().drifted).collect();
+    assert_eq!(timeline.columns, ["income", "tenure", "plan", "score"]);
+    assert_eq!(newest, [true, false, true, false]);
+    assert_eq!(engine.drift().latest_reports().await.unwrap()[0].summary, report.summary, "stored with its sentence");
+}
+
+#[tokio::test]
 async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_live_data() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine(dir.path()).await;
@@ -192,6 +243,7 @@ async fn a_report_needs_a_reference_and_a_range_and_says_which_columns_had_no_li
     assert_eq!(income.problem.as_deref(), Some("only 50 live values; a verdict needs at least 500"));
     assert!(income.test.is_none() && income.distributions.is_some());
     assert_eq!((report.features, report.current_rows, report.dataset_drift), (0, 50, false));
+    assert_eq!(report.summary, "Only 50 live rows over the last 2 hours: too few to judge yet.");
     // On the heatmap, the windows holding those rows say how many they had and why no verdict.
     let timeline = engine.drift().timeline("churn", None, Utc::now() - Duration::hours(2), Utc::now()).await.unwrap();
     let cells: Vec<_> = timeline.cells[0].iter().flatten().collect();

@@ -450,7 +450,12 @@ prediction_drift: boolean | null,
 /**
  * Columns not tested, with why (free text, identifiers, chosen to skip).
  */
-skipped: Array<SkippedColumn>, };
+skipped: Array<SkippedColumn>, 
+/**
+ * The report in one plain sentence (`drift::summary`), with its period, and what the newest
+ * hour shows when it disagrees with the whole range. Empty in reports stored before it was.
+ */
+summary: string, };
 
 export type TimelineCell = { 
 /**

@@ -6,7 +6,6 @@ import {
   driftedWords,
   driftRange,
   DRIFT_RANGES,
-  driftSummary,
   heatLevel,
   latestFrom,
   mergeReport,
@@ -68,37 +67,8 @@ describe("scores", () => {
   });
 });
 
-describe("the plain-words summary", () => {
+describe("times in words", () => {
   const sat = NOW; // Saturday 28 November 2026, 12:00 UTC
-
-  it("says how many inputs shifted since when, and whether predictions did", () => {
-    expect(driftSummary(report(), sat, "UTC")).toBe("2 of 3 inputs have shifted since Tuesday 14:00; predictions have not.");
-    expect(driftSummary(report({ prediction_drift: true }), sat, "UTC")).toBe(
-      "2 of 3 inputs have shifted since Tuesday 14:00; predictions have too.",
-    );
-    expect(driftSummary(report({ drifted_features: 1 }), sat, "UTC")).toBe(
-      "1 of 3 inputs has shifted since Tuesday 14:00; predictions have not.",
-    );
-    expect(driftSummary(report({ drifted_features: 0, prediction_drift: false }), sat, "UTC")).toBe(
-      "None of the 3 inputs have shifted since Tuesday 14:00; nor have predictions.",
-    );
-    expect(driftSummary(report({ drifted_features: 0, prediction_drift: true }), sat, "UTC")).toBe(
-      "None of the 3 inputs have shifted since Tuesday 14:00; but predictions have.",
-    );
-    expect(driftSummary(report({ prediction_drift: null }), sat, "UTC")).toContain("predictions are not compared");
-  });
-
-  it("says there is no live data when no input could be tested", () => {
-    expect(driftSummary(report({ features: 0, drifted_features: 0, current_rows: 0 }), sat, "UTC")).toBe(
-      "No live data since Tuesday 14:00: there is nothing to compare with the reference yet.",
-    );
-  });
-
-  it("says when there is live data but too little to judge", () => {
-    expect(driftSummary(report({ features: 0, drifted_features: 0, current_rows: 36 }), sat, "UTC")).toBe(
-      "Only 36 live rows since Tuesday 14:00: too few to judge yet.",
-    );
-  });
 
   it("names the weekday within a week, today for today, the date before", () => {
     expect(sinceWords("2026-11-28T11:00:00Z", sat, "UTC")).toBe("today 11:00");

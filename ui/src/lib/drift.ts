@@ -185,39 +185,6 @@ export function sinceWords(iso: string, now: number, timeZone?: string): string 
   return `${date} ${time}`;
 }
 
-/**
- * A report in one sentence for the product manager: "2 of 3 inputs have shifted since Tuesday
- * 14:00; predictions have not."
- */
-export function driftSummary(
-  report: Pick<DriftReport, "from" | "features" | "drifted_features" | "prediction_drift" | "current_rows">,
-  now: number,
-  timeZone?: string,
-): string {
-  const since = sinceWords(report.from, now, timeZone);
-  if (report.features === 0 && report.current_rows > 0) {
-    const rows = report.current_rows === 1 ? "1 live row" : `${report.current_rows.toLocaleString("en-US")} live rows`;
-    return `Only ${rows} since ${since}: too few to judge yet.`;
-  }
-  if (report.features === 0) {
-    return `No live data since ${since}: there is nothing to compare with the reference yet.`;
-  }
-  const n = report.features;
-  const d = report.drifted_features;
-  const inputs = n === 1 ? "input" : "inputs";
-  const inputsPart =
-    d === 0
-      ? n === 1
-        ? `The only input has not shifted since ${since}`
-        : `None of the ${n} inputs have shifted since ${since}`
-      : `${d} of ${n} ${inputs} ${d === 1 ? "has" : "have"} shifted since ${since}`;
-  let predictions: string;
-  if (report.prediction_drift === null) predictions = "predictions are not compared (no prediction column or no live predictions)";
-  else if (report.prediction_drift) predictions = d === 0 ? "but predictions have" : "predictions have too";
-  else predictions = d === 0 ? "nor have predictions" : "predictions have not";
-  return `${inputsPart}; ${predictions}.`;
-}
-
 // ---- Ranges ------------------------------------------------------------------------------------
 
 export type DriftRangeId = "1h" | "24h" | "7d" | "30d";

@@ -26,7 +26,7 @@ export function column(overrides: Partial<ColumnDrift> = {}): ColumnDrift {
   };
 }
 
-/** fraud: 2 of 3 inputs drifted since Tuesday 14:00 UTC; the prediction has not. */
+/** fraud: 2 of 3 inputs drifted over the 4 days from Tuesday 14:00 UTC; the prediction has not. */
 export function report(overrides: Partial<DriftReport> = {}): DriftReport {
   return {
     model: "fraud",
@@ -67,6 +67,7 @@ export function report(overrides: Partial<DriftReport> = {}): DriftReport {
     dataset_drift: true,
     prediction_drift: false,
     skipped: [{ column: "customer_id", reason: "an identifier: every value is different" }],
+    summary: "2 of 3 inputs have shifted over the last 24 hours; predictions have not.",
     ...overrides,
   };
 }

@@ -18,6 +18,7 @@ use super::report::{self, ColumnChoice, DriftReport, DriftTimeline};
 use super::schedule::{self, DriftSchedule};
 use super::schema::ColumnUse;
 use super::stats::ColumnKind;
+use super::summary;
 use super::table::ImportProgress;
 use crate::context::Context;
 use crate::performance::outputs;
@@ -144,7 +145,16 @@ impl Drift {
         let range = (from.timestamp_millis(), to.timestamp_millis());
         let current = live::merged(&mut conn, model, version, range).await?;
         let settings = report::settings(&mut conn, model, version).await?;
-        let report = report::compare(&reference, &current, &settings, (from, to), Utc::now());
+        let mut report = report::compare(&reference, &current, &settings, (from, to), Utc::now());
+        // The heatmap's newest window: when it shifted and the whole range did not, say so.
+        let newest_start = (range.1 - 1).div_euclid(live::WINDOW_MS) * live::WINDOW_MS;
+        if newest_start > range.0 {
+            let newest = (newest_start, newest_start + live::WINDOW_MS);
+            let current = live::merged(&mut conn, model, version, newest).await?;
+            let at = |ms: i64| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+            let newest = report::compare(&reference, &current, &settings, (at(newest.0), at(newest.1)), Utc::now());
+            report.summary = summary::summary(&report, Some(&newest));
+        }
         report::store(&mut conn, &report).await?;
         self.context.publish(EngineEvent::DriftReported {
             model: report.model.clone(),

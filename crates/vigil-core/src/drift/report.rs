@@ -101,6 +101,10 @@ pub struct DriftReport {
     pub prediction_drift: Option<bool>,
     /// Columns not tested, with why (free text, identifiers, chosen to skip).
     pub skipped: Vec<SkippedColumn>,
+    /// The report in one plain sentence (`drift::summary`), with its period, and what the newest
+    /// hour shows when it disagrees with the whole range. Empty in reports stored before it was.
+    #[serde(default)]
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -156,7 +160,7 @@ pub fn compare(
     let drifted_share = if features == 0 { 0.0 } else { drifted_features as f64 / features as f64 };
     let prediction_drift =
         columns.iter().find(|column| column.role == ColumnRole::Prediction && column.test.is_some()).map(drifted);
-    DriftReport {
+    let mut report = DriftReport {
         model: summary.model.clone(),
         version: summary.version.clone(),
         computed_at,
@@ -173,7 +177,10 @@ pub fn compare(
         prediction_drift,
         columns,
         skipped,
-    }
+        summary: String::new(),
+    };
+    report.summary = super::summary::summary(&report, None);
+    report
 }
 
 fn drifted(column: &ColumnDrift) -> bool {
@@ -395,8 +402,13 @@ pub async fn latest(conn: &mut AnyConnection) -> Result<Vec<DriftReport>> {
     .await?;
     rows.iter()
         .map(|json| {
-            serde_json::from_str(json)
-                .map_err(|err| VigilError::Internal(format!("a stored drift report is unreadable: {err}")))
+            let mut report: DriftReport = serde_json::from_str(json)
+                .map_err(|err| VigilError::Internal(format!("a stored drift report is unreadable: {err}")))?;
+            if report.summary.is_empty() {
+                // Stored before reports carried their sentence.
+                report.summary = super::summary::summary(&report, None);
+            }
+            Ok(report)
         })
         .collect()
 }
