@@ -312,7 +312,7 @@ async fn drift_is_reported_from_the_window_on_the_demo_fleet_and_a_reference_fil
         app.text_of(r#"[data-testid="drift-summary"]"#).await.filter(|text| text.contains("6 inputs"))
     })
     .await;
-    assert!(summary.contains("since"), "a plain sentence: {summary}");
+    assert!(summary.contains("over the last 24 hours"), "a plain sentence with its period: {summary}");
     app.element(r#"[data-testid="drift-column-amount"]"#, Duration::from_secs(5)).await;
     // The worst column is chosen at first, its reference and live distributions side by side.
     app.element(r#"[data-testid="drift-distributions"]"#, Duration::from_secs(5)).await;
