@@ -526,3 +526,57 @@ async fn env_and_parity_from_the_cli_print_the_difference_and_fail_a_revision_th
     let listed: Value = serde_json::from_str(&listed.stdout).expect("parity list --json is JSON");
     assert_eq!((listed[0]["checked"].as_u64(), listed[0]["passed"].as_bool()), (Some(2), Some(false)), "{listed}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_models_report_to_share_is_one_html_file_with_the_figures_status_gives_and_no_script() {
+    let (dir, db) = temp_db();
+    // The demo fleet's fraud server, v13 a canary failing 40 % of its requests, registered under
+    // a name that would be markup if it were not escaped.
+    let traffic = TrafficConfig { peak_rps: 150.0, start_hour: 16.0, invalid_share: 0.0, ..TrafficConfig::default() };
+    let bad_canary = BadCanaryConfig { error_rate: 0.4, ..BadCanaryConfig::default() };
+    let config = FleetConfig {
+        scenarios: vec![Scenario::BadCanary],
+        canary_percent: 30,
+        traffic,
+        bad_canary,
+        seed: 7,
+        ..FleetConfig::default()
+    };
+    let fleet = Fleet::start(config).await.expect("start the fleet");
+    let fraud = fleet.servers().into_iter().find(|s| s.name == "fraud").expect("the fraud server");
+    let hostile = r#"fraud <script>alert("x")</script> & 'co'"#;
+    assert!(vigil(&db, &["server", "add", hostile, &fraud.url]).await.success());
+    assert!(vigil(&db, &["collect", "--poll-interval", "1", "--for", "3.5"]).await.success());
+    let model = status_of_model(&db, "fraud").await;
+    let file = dir.path().join("fraud.html");
+    let run = vigil(&db, &["report", "fraud", "--html", file.to_str().unwrap()]).await;
+    fleet.stop().await;
+    assert!(run.success() && run.stdout.starts_with("Wrote fraud's report to"), "{run:?}");
+    let html = std::fs::read_to_string(&file).unwrap();
+    assert!(!html.to_lowercase().contains("<script"), "no script, the hostile name escaped");
+    assert!(!html.contains("http://") || html.matches("http://").all(|_| html.contains("xmlns=\"http://www.w3.org")));
+    assert!(html.contains("<svg") && html.starts_with("<!DOCTYPE html>"), "the traffic as inline SVG");
+
+    // Read back: the plain words are the engine's sentence, first; the table has status' figures.
+    let unescape = |text: &str| {
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&")
+    };
+    let plain = html.split("<section id=\"plain-words\">").nth(1).unwrap().split("</section>").next().unwrap();
+    let sentences: Vec<String> =
+        plain.split("<p>").skip(1).map(|p| unescape(p.split("</p>").next().unwrap())).collect();
+    assert_eq!(sentences[0], model["sentence"].as_str().unwrap(), "{html}");
+    assert!(sentences[0].contains(hostile) && sentences[0].contains("v13 fails"), "{sentences:?}");
+    let canary = model["revisions"].as_array().unwrap().iter().find(|r| r["version"] == "13").unwrap();
+    let failing = format!("<td>{:.1} %</td>", canary["error_share"].as_f64().unwrap() * 100.0);
+    assert!(html.contains(&failing), "v13's failing share {failing} in {html}");
+
+    // An unknown model is named, with where to look; nothing is written.
+    let missing = dir.path().join("none.html");
+    let run = vigil(&db, &["report", "nope", "--html", missing.to_str().unwrap()]).await;
+    assert!(!run.success() && run.stderr.contains("No model called 'nope'"), "{run:?}");
+    assert!(!missing.exists());
+}

@@ -60,6 +60,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write one model's report as a self-contained HTML file to share (no script, no network):
+    /// its health, revisions, drift, rollout, cost and performance, in plain words first
+    Report {
+        /// The model, as `vigil status` names it
+        model: String,
+        /// Where to write the report
+        #[arg(long, value_name = "FILE")]
+        html: std::path::PathBuf,
+    },
     /// Poll every registered server on its schedule and store what it learns, printing each
     /// change, until interrupted (Ctrl-C) or for a set time: the collector without a window
     Collect {
@@ -358,6 +367,11 @@ async fn run(cli: Cli) -> Result<(), VigilError> {
         }
         Command::Server(command) => server(&engine, command).await,
         Command::Status { json } => status::run(&engine, json).await,
+        Command::Report { model, html } => {
+            let bytes = vigil_core::share::write(&engine, &model, &html).await?;
+            println!("Wrote {model}'s report to {} ({} KB).", html.display(), bytes.div_ceil(1024));
+            Ok(())
+        }
         Command::Collect { duration, ingest, ingest_token, ingest_rate, health, .. } => {
             let ingest = match ingest {
                 Some(addr) => {

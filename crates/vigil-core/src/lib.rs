@@ -43,6 +43,7 @@ pub mod rollouts;
 pub mod scrape;
 pub mod secrets;
 pub mod servers;
+pub mod share;
 pub mod signals;
 pub mod store;
 pub mod store_copy;
