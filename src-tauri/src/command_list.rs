@@ -81,6 +81,7 @@ macro_rules! command_list {
             server_add,
             server_remove,
             server_update,
+            share_report,
             startup_trouble,
             store_backup,
             store_choose,

@@ -396,6 +396,12 @@ pub async fn audit_verify(engine: State<'_, Engine>) -> CommandResult<ChainCheck
     engine.verify_audit().await.map_err(to_payload)
 }
 
+/// Writes `model`'s report to share to `path`: one self-contained HTML file (`vigil_core::share`).
+#[tauri::command]
+pub async fn share_report(engine: State<'_, Engine>, model: String, path: std::path::PathBuf) -> CommandResult<()> {
+    vigil_core::share::write(&engine, &model, &path).await.map(|_| ()).map_err(to_payload)
+}
+
 /// Writes the whole audit trail, with its hashes, to `path` as CSV or JSON.
 #[tauri::command]
 pub async fn audit_export(

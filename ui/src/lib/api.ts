@@ -184,6 +184,7 @@ export const api = {
   setProfile: (profile: Profile) => call<Profile[]>("profile_set", { profile }),
   verifyAudit: () => call<ChainCheck>("audit_verify"),
   exportAudit: (path: string, format: ExportFormat) => call<null>("audit_export", { path, format }),
+  shareReport: (model: string, path: string) => call<null>("share_report", { model, path }),
   /** What each server, revision, model and team cost over the last `windowHours`, with the engine's sentences. */
   costReport: (windowHours: number) => call<CostReport>("cost_report", { windowHours }),
   costCatalog: () => call<InstanceType[]>("cost_catalog"),

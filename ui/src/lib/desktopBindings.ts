@@ -71,6 +71,7 @@ export const COMMANDS = [
   "server_add",
   "server_remove",
   "server_update",
+  "share_report",
   "startup_trouble",
   "store_backup",
   "store_choose",

@@ -169,6 +169,33 @@ describe("ModelView", () => {
     unmount(view);
   });
 
+  it("writes the model's report to share where the person chooses, and shows the engine's error when it cannot", async () => {
+    const { target, view } = open("product_manager");
+    await settle();
+    const asked: { command: string; args: unknown }[] = [];
+    let fail = false;
+    mockIPC((command, args) => {
+      asked.push({ command, args });
+      if (command === "plugin:dialog|save") return "/home/pm/fraud-report.html";
+      if (command === "share_report") {
+        if (fail) throw { code: "invalid", message: "Cannot write the report to /home/pm/fraud-report.html: Permission denied.", field: "file", detail: null };
+        return null;
+      }
+      return command === "model_chart" ? chartOf(NOW - 3_600_000, NOW) : null;
+    });
+    target.querySelector<HTMLButtonElement>('[data-testid="share-report"]')!.click();
+    await settle();
+    const dialog = asked.find((c) => c.command === "plugin:dialog|save")!.args as { options: { defaultPath: string } };
+    expect(dialog.options.defaultPath).toBe("fraud-report.html");
+    expect(asked.find((c) => c.command === "share_report")!.args).toEqual({ model: "fraud", path: "/home/pm/fraud-report.html" });
+    expect(target.querySelector('[data-testid="share-written"]')!.textContent).toBe("Written to /home/pm/fraud-report.html");
+    fail = true;
+    target.querySelector<HTMLButtonElement>('[data-testid="share-report"]')!.click();
+    await settle();
+    expect(target.querySelector('[data-testid="share-error"]')!.textContent).toContain("Permission denied");
+    unmount(view);
+  });
+
   it("shows the model's objectives and whose they are, saves a change, and puts the engine's objection under the field", async () => {
     const breaking = modelOverview({ revisions: [revisionOverview({ breaches: ["error_share"] })] });
     const { target, view } = open("data_scientist", undefined, breaking);
