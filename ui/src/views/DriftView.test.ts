@@ -93,7 +93,7 @@ describe("DriftView", () => {
     expect(heat.querySelectorAll('[data-testid="drift-cell"]')).toHaveLength(9);
     expect(heat.querySelectorAll('[data-drifted="true"] circle')).toHaveLength(4);
     expect(heat.querySelector('[data-column="country"][data-window="2"] title')?.textContent).toContain("drifted, severity 3.10×");
-    expect(heat.querySelector("svg")!.getAttribute("aria-label")).toContain("Drifted windows: amount in 2, country in 2.");
+    expect(heat.querySelector('[role="img"]')!.getAttribute("aria-label")).toContain("Drifted windows: amount in 2, country in 2.");
     const asked = commands.find((c) => c.command === "drift_timeline")!.args;
     expect(asked).toMatchObject({ model: "fraud", version: null });
     expect(typeof asked.fromMs).toBe("number");
