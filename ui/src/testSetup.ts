@@ -9,6 +9,8 @@ globalThis.ResizeObserver ??= class {
   unobserve() {}
   disconnect() {}
 };
+// Nor scrolls.
+Element.prototype.scrollIntoView ??= function () {};
 
 export interface DrawnChart {
   series: (string | undefined)[];
