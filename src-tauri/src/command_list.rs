@@ -67,6 +67,7 @@ macro_rules! command_list {
             model_chart,
             model_overviews,
             objective_set,
+            opening_place,
             performance_report,
             profile_set,
             profiles_list,

@@ -30,11 +30,13 @@ use vigil_core::rollouts::view::RolloutView;
 use vigil_core::rollouts::{RolloutAction, StoredTarget};
 use vigil_core::{AppInfo, AuditEntry, Engine, FleetSnapshot, NewServer, Server, VigilError};
 
-// The cost, alert, performance, preflight, store and startup-trouble commands live in their own modules; re-exported so that the list names them here.
+// The cost, alert, performance, preflight, store, startup-trouble and opening-place commands live in
+// their own modules; re-exported so that the list names them here.
 pub use crate::alerts::*;
 pub use crate::cost::*;
 #[cfg(feature = "demo")]
 use crate::demo::{Demo, DemoStatus};
+pub use crate::open_place::*;
 pub use crate::performance::*;
 pub use crate::preflight::*;
 pub use crate::store_settings::*;

@@ -2,8 +2,9 @@
 //!
 //! This shell opens the engine and its ingest endpoint ([`ingest`]), starts polling, forwards
 //! engine events to the window ([`forward`]), exposes a few commands ([`commands`]) and, with
-//! the cargo feature `demo` (on by default), runs the demo fleet when asked (`demo`). Behaviour
-//! lives in `vigil-core`.
+//! the cargo feature `demo` (on by default), runs the demo fleet when asked (`demo`). A launch
+//! on a database whose window is already open hands that window its place instead
+//! ([`open_place`]). Behaviour lives in `vigil-core`.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -21,6 +22,7 @@ mod demo;
 mod forward;
 mod ingest;
 mod lean;
+mod open_place;
 mod performance;
 mod preflight;
 mod store_settings;
@@ -30,6 +32,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tauri::Manager;
+use vigil_core::window_link::{self, Knock, Place};
 use vigil_core::{store, Engine, EngineOptions};
 
 /// `tauri::generate_handler!` over `command_list!`: each command with its gate.
@@ -70,6 +73,25 @@ struct Args {
     /// 429 (0: no limit)
     #[arg(long, value_name = "N", env = "VIGIL_INGEST_RATE", default_value_t = vigil_core::drift::ingest::DEFAULT_CLIENT_RATE)]
     ingest_rate: u32,
+    /// Open the window on a place: model/NAME, drift/NAME or a view (fleet, alerts, rollouts,
+    /// drift, cost, audit, settings). When a window is already open on this database, it shows
+    /// the place and this launch ends.
+    #[arg(long, value_name = "PLACE", value_parser = parse_place)]
+    open: Option<Place>,
+    /// A vigil:// link, as a desktop hands one over: the same as --open
+    #[arg(value_name = "LINK", value_parser = parse_place, conflicts_with = "open")]
+    link: Option<Place>,
+}
+
+fn parse_place(text: &str) -> Result<Place, String> {
+    Place::parse(text).map_err(|err| err.to_string())
+}
+
+/// What a launch does: open the window on its engine, or hand its place to the window already
+/// open on the database.
+enum Launch {
+    Here { engine: Engine, ingest: vigil_core::drift::ingest::IngestServer, door: window_link::Door },
+    Elsewhere,
 }
 
 fn main() -> ExitCode {
@@ -77,17 +99,23 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_env("VIGIL_LOG")).init();
     let args = Args::parse();
     let chosen_elsewhere = store_settings::ChosenElsewhere(vigil_core::store::chosen_elsewhere(args.db.as_deref()));
-    let opened = tauri::async_runtime::block_on(async {
-        let options = EngineOptions::new(store::resolve(args.db.as_deref(), args.db_password.as_deref())?)
-            .poll_every(args.poll_interval)?;
-        let engine = Engine::open(options).await?;
+    let place = args.open.clone().or(args.link.clone());
+    let launch = tauri::async_runtime::block_on(async {
+        let location = store::resolve(args.db.as_deref(), args.db_password.as_deref())?;
+        // Never a second engine on one database: a window open there takes the place instead.
+        let Knock::Alone(door) = window_link::knock(&location, place.as_ref()).await? else {
+            println!("Vigil is already open on {location}: its window came to the front.");
+            return Ok(Launch::Elsewhere);
+        };
+        let engine = Engine::open(EngineOptions::new(location).poll_every(args.poll_interval)?).await?;
         let ingest = ingest::start(&engine, args.ingest, args.ingest_token.clone()).await?;
         ingest.set_client_rate(args.ingest_rate);
-        Ok::<_, vigil_core::VigilError>((engine, ingest))
+        Ok::<_, vigil_core::VigilError>(Launch::Here { engine, ingest, door })
     });
     // A store that cannot be opened still gets a window, which says what happened and what to do.
-    let (opened, trouble) = match opened {
-        Ok(opened) => (Some(opened), None),
+    let (opened, trouble) = match launch {
+        Ok(Launch::Elsewhere) => return ExitCode::SUCCESS,
+        Ok(Launch::Here { engine, ingest, door }) => (Some((engine, ingest, door)), None),
         Err(err) => {
             eprintln!("error: {err}");
             (None, Some(err.payload()))
@@ -101,7 +129,9 @@ fn main() -> ExitCode {
             lean::apply(app);
             app.manage(trouble::StartupTrouble(trouble));
             app.manage(chosen_elsewhere);
-            let Some((engine, ingest)) = opened else { return Ok(()) };
+            app.manage(open_place::Opening(std::sync::Mutex::new(place)));
+            let Some((engine, ingest, door)) = opened else { return Ok(()) };
+            open_place::hold(app.handle(), door);
             app.manage(engine.clone());
             app.manage(commands::RunningImport::default());
             app.manage(cost::RunningLoadTest::default());

@@ -30,6 +30,8 @@ pub struct DesktopApp {
     _db_dir: tempfile::TempDir,
     artifacts: PathBuf,
     display: String,
+    /// The window's size now, for screenshots of it.
+    window: std::sync::Mutex<(u32, u32)>,
     xvfb: Child,
     driver: Child,
     /// Released after the processes above are stopped (fields drop after `Drop::drop`).
@@ -59,8 +61,13 @@ fn display_in_use(number: u32) -> bool {
     }
 }
 
+/// The screen of each Xvfb: room for the largest window a test asks for.
+const SCREEN: (u32, u32) = (2560, 1440);
+/// The window's size as it opens (`src-tauri/tauri.conf.json`).
+const WINDOW: (u32, u32) = (1280, 800);
+
 /// Starts Xvfb on the first free display from :100 up (clear of a desktop's :0) and returns it
-/// with the display name, once its socket is there.
+/// with the display name, once its socket is there. The window opens in its top left corner.
 pub async fn start_xvfb(artifacts: &Path) -> (Child, String) {
     let xvfb = tool("XVFB", "Xvfb");
     for number in 100..200 {
@@ -69,7 +76,7 @@ pub async fn start_xvfb(artifacts: &Path) -> (Child, String) {
         }
         let display = format!(":{number}");
         let mut child = Command::new(&xvfb)
-            .args([display.as_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([display.as_str(), "-screen", "0", &format!("{}x{}x24", SCREEN.0, SCREEN.1), "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(File::create(artifacts.join("xvfb.log")).expect("xvfb log"))
             .spawn()
@@ -171,7 +178,8 @@ impl DesktopApp {
                 ),
             }
         };
-        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, xvfb, driver, _turn: turn }
+        let window = std::sync::Mutex::new(WINDOW);
+        DesktopApp { session, db_path, _db_dir: db_dir, artifacts, display, window, xvfb, driver, _turn: turn }
     }
 
     /// Waits until the element matching `css` exists and returns its id.
@@ -226,6 +234,12 @@ impl DesktopApp {
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.element(css, Duration::from_secs(10)).await;
         self.session.type_text(&el, text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Presses `keys` on the element matching `css`, as [`Session::send_keys`] does.
+    pub async fn press(&self, css: &str, keys: &str) {
+        let el = self.element(css, Duration::from_secs(10)).await;
+        self.session.send_keys(&el, keys).await.unwrap_or_else(|e| panic!("press {keys:?} on {css}: {e}"));
     }
 
     /// The text WebDriver reads from the element matching `css` (what the window shows), if there
@@ -288,17 +302,50 @@ impl DesktopApp {
         self.element(&format!(r#"[data-testid="profile-option"][data-name="{name}"]"#), Duration::from_secs(5)).await;
     }
 
-    /// Saves a screenshot of the whole display as `NAME.png` beside the logs; returns its path.
+    /// Runs `vigil-desktop ARGS` a second time on this app's database and display, as a person
+    /// opening a link would, and returns how it ended (it is killed after 30 s).
+    pub async fn launch_again(&self, args: &[&str]) -> std::process::Output {
+        let second = tokio::process::Command::new(workspace_binary("vigil-desktop"))
+            .args(args)
+            .env("DISPLAY", &self.display)
+            .env("VIGIL_DB", &self.db_path)
+            .env("NO_AT_BRIDGE", "1")
+            .kill_on_drop(true)
+            .output();
+        tokio::time::timeout(Duration::from_secs(30), second)
+            .await
+            .expect("the second launch ended within 30 s")
+            .expect("run vigil-desktop again")
+    }
+
+    /// Resizes the window to `width` × `height` (at most the screen's 2560 × 1440) and waits until
+    /// the page has taken the new size and drawn it.
+    pub async fn resize(&self, width: u32, height: u32) {
+        assert!(width <= SCREEN.0 && height <= SCREEN.1, "{width}×{height} is larger than the test screen");
+        self.session.set_window_size(width, height).await.unwrap_or_else(|e| panic!("resize to {width}×{height}: {e}"));
+        let drawn = "const done = arguments[arguments.length - 1]; \
+                     requestAnimationFrame(() => requestAnimationFrame(() => done([window.innerWidth, window.innerHeight])));";
+        wait_for(&format!("the page to be {width}×{height}"), Duration::from_secs(10), || async {
+            let size = self.session.execute_async(drawn, vec![], Duration::from_secs(5)).await.ok()?;
+            (size == json!([width, height])).then_some(())
+        })
+        .await;
+        *self.window.lock().expect("window size") = (width, height);
+    }
+
+    /// Saves a screenshot of the window as `NAME.png` beside the logs; returns its path.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let shot = self.artifacts.join(format!("{name}.png"));
+        let (width, height) = *self.window.lock().expect("window size");
         let _ = Command::new("timeout")
-            .args(["10", "import", "-display", &self.display, "-window", "root"])
+            .args(["10", "import", "-display", &self.display, "-window", "root", "-crop"])
+            .arg(format!("{width}x{height}+0+0"))
             .arg(&shot)
             .status();
         shot
     }
 
-    /// Saves a screenshot of the whole display beside the logs and prints where they are.
+    /// Saves a screenshot of the window beside the logs and prints where they are.
     fn save_failure_artifacts(&self) {
         self.screenshot("failure");
         eprintln!("end-to-end failure artifacts: {} (failure.png, app.log, xvfb.log)", self.artifacts.display());

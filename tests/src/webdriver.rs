@@ -95,9 +95,28 @@ impl Session {
         self.post(&format!("/element/{element}/value"), json!({ "text": text })).await.map(drop)
     }
 
+    /// Sends `keys` to an element as typed, without clearing it first: WebDriver's key codes
+    /// included (U+E009 holds Control down until U+E000; U+E007 is Enter).
+    pub async fn send_keys(&self, element: &str, keys: &str) -> Result<()> {
+        self.post(&format!("/element/{element}/value"), json!({ "text": keys })).await.map(drop)
+    }
+
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
         self.post("/execute/sync", json!({ "script": script, "args": args })).await
+    }
+
+    /// Runs an asynchronous script (it calls its last argument with its result) and returns its
+    /// result, waiting at most `timeout`.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>, timeout: Duration) -> Result<Value> {
+        self.post("/timeouts", json!({ "script": timeout.as_millis() as u64 })).await?;
+        self.post("/execute/async", json!({ "script": script, "args": args })).await
+    }
+
+    /// Resizes the window to `width` × `height` pixels (its outer size) and returns the size it took.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<(u64, u64)> {
+        let rect = self.post("/window/rect", json!({ "width": width, "height": height })).await?;
+        Ok((rect["width"].as_u64().unwrap_or(0), rect["height"].as_u64().unwrap_or(0)))
     }
 
     /// Ends the session, closing the app.

@@ -9,6 +9,9 @@
 //! again; quitting the app closes the fleet's ports.
 //!
 //! A damaged database opens a window that says so and what to do, and leaves the file alone.
+//!
+//! `--open model/NAME` opens the window on that model; a second launch on the same database with
+//! a `vigil://` link hands it to the window already open there and ends, never a second engine.
 
 use std::time::Duration;
 
@@ -107,6 +110,24 @@ async fn a_damaged_database_opens_a_window_that_says_so_and_what_to_do_and_leave
     assert!(app.session.find(r#"[data-testid="nav-fleet"]"#).await.unwrap().is_none(), "only the trouble shows");
     app.screenshot("startup-trouble");
     assert_eq!(std::fs::read(&damaged).expect("read"), garbage, "the file is left as it was");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_link_opens_the_window_on_its_model_and_a_second_launch_on_the_database_hands_it_its_link() {
+    let app = DesktopApp::launch("open_link", POLL_INTERVAL_SECS, &["--demo", "--open", "model/churn"]).await;
+    app.element(r#"[data-testid="model-view"][data-model="churn"]"#, Duration::from_secs(40)).await;
+
+    let second = app.launch_again(&["vigil://model/price"]).await;
+    let said = String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success() && said.contains("already open"), "{second:?}");
+    app.element(r#"[data-testid="model-view"][data-model="price"]"#, Duration::from_secs(10)).await;
+    app.screenshot("opened-by-link");
+
+    let nowhere = app.launch_again(&["--open", "models/price"]).await;
+    let error = String::from_utf8_lossy(&nowhere.stderr);
+    assert_eq!(nowhere.status.code(), Some(2), "{nowhere:?}");
+    assert!(error.contains("'models/price' is not a place") && error.contains("model/NAME"), "{error}");
+    app.session.close().await;
 }
 
 /// Each of `names`' health and labels as listed, or None while one of them is not.
@@ -237,7 +258,7 @@ async fn drawn_points(app: &DesktopApp, css: &str, least: f64) -> f64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what_comes_first() {
+async fn a_model_opens_on_charts_drawn_from_the_engine_the_role_changes_what_comes_first_and_ctrl_k_jumps_to_another() {
     let app = DesktopApp::launch("model_detail", POLL_INTERVAL_SECS, &["--demo"]).await;
     let fraud = r#"[data-testid="model-row"][data-model="fraud"]"#;
     vigil_tests::wait_for("fraud measured", Duration::from_secs(40), || async {
@@ -283,6 +304,16 @@ async fn a_model_opens_on_charts_drawn_from_the_engine_and_the_role_changes_what
     let sentence = app.text_of(r#"[data-testid="model-sentence"]"#).await.unwrap_or_default();
     assert!(sentence.starts_with("fraud on fraud "), "{sentence}");
     app.screenshot("fraud-product-manager");
+
+    // Ctrl+K opens the palette anywhere; part of a model's name and Enter open that model.
+    app.press(r#"[data-testid="palette-button"]"#, "\u{E009}k\u{E000}").await;
+    app.press(r#"[data-testid="palette-input"]"#, "chur").await;
+    let first = r#"[data-testid="palette-entry"][aria-selected="true"]"#;
+    app.content_when(&format!("{first} .title"), Duration::from_secs(5), |title| title == "churn").await;
+    app.screenshot("palette");
+    app.press(r#"[data-testid="palette-input"]"#, "\u{E007}").await;
+    app.element(r#"[data-testid="model-view"][data-model="churn"]"#, Duration::from_secs(5)).await;
+    assert!(app.session.find(r#"[data-testid="palette"]"#).await.expect("look").is_none(), "the palette closed");
     app.session.close().await;
 }
 

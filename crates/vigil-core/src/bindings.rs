@@ -63,12 +63,14 @@ use crate::rollouts::{RolloutAction, StoredTarget};
 use crate::servers::{NewServer, Server};
 use crate::store::choice::{StoreChoice, StoreSettings};
 use crate::store_copy::CopyReport;
+use crate::window_link::Place;
 
 /// The contents of `ui/src/lib/bindings.ts`.
 pub fn typescript() -> String {
     let config = Config::default();
     let declarations = [
         AppInfo::decl(&config),
+        Place::decl(&config),
         StoreChoice::decl(&config),
         StoreSettings::decl(&config),
         BackupReport::decl(&config),

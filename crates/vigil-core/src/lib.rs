@@ -48,6 +48,7 @@ pub mod signals;
 pub mod store;
 pub mod store_copy;
 mod team;
+pub mod window_link;
 
 pub use audit::AuditEntry;
 pub use engine::{AppInfo, Engine, EngineOptions, FleetSnapshot};

@@ -21,8 +21,8 @@ import type {
   DriftReport,
   DriftTimeline,
   EngineEvent,
-  ErrorCode,
   EnvironmentDiff,
+  ErrorCode,
   ErrorPayload,
   ExportFormat,
   Fingerprint,
@@ -43,13 +43,14 @@ import type {
   ParityRequest,
   PerformanceReport,
   PerformanceWindow,
+  Place,
   Placement,
   Plan,
   Policy,
   Profile,
-  ReferenceRequest,
   Receiver,
   ReceiverDraft,
+  ReferenceRequest,
   ReferenceSummary,
   RolloutAction,
   RolloutReport,
@@ -110,11 +111,18 @@ async function call<T>(command: Command, args?: Record<string, unknown>): Promis
 export const ENGINE_EVENT = "engine";
 /** The name of the Tauri event that carries the demo fleet's status each time it changes. */
 export const DEMO_EVENT = "demo";
+/** The name of the Tauri event that carries a place a later launch asked this window to open. */
+export const OPEN_EVENT = "open-place";
 
 export const api = {
   appInfo: () => call<AppInfo>("app_info"),
   /** Why the engine did not start, when it did not: then the window shows only that. */
   startupTrouble: () => call<ErrorPayload | null>("startup_trouble"),
+  /** The place this launch was asked to open (`--open`, a vigil:// link), once. */
+  openingPlace: () => call<Place | null>("opening_place"),
+  /** Each place a later launch on this database asks this window to open. */
+  onOpenPlace: (handler: (place: Place) => void): Promise<UnlistenFn> =>
+    listen<Place>(OPEN_EVENT, (event) => handler(event.payload)),
   /** Closes Vigil (from the startup trouble page). */
   appQuit: () => call<null>("app_quit"),
   /** The store this window opened, and the team store chosen in Settings. */

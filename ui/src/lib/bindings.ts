@@ -2,6 +2,8 @@
 
 export type AppInfo = { version: string, db_path: string, poll_interval_secs: number, request_timeout_secs: number, };
 
+export type Place = { "kind": "model", name: string, } | { "kind": "drift", name: string, } | { "kind": "view", view: string, };
+
 export type StoreChoice = { 
 /**
  * `postgres://USER@HOST:PORT/DATABASE`, without a password.

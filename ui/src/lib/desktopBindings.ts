@@ -57,6 +57,7 @@ export const COMMANDS = [
   "model_chart",
   "model_overviews",
   "objective_set",
+  "opening_place",
   "performance_report",
   "profile_set",
   "profiles_list",
