@@ -1,6 +1,7 @@
 //! What Vigil's integration and end-to-end tests share: real servers on loopback, paths of the
-//! built binaries and a runner of the `vigil` CLI, the crash loop (`crash`), the real desktop window driven over WebDriver, and a stand-in for the
-//! desktop's notification service on a private D-Bus bus.
+//! built binaries and a runner of the `vigil` CLI, the crash loop (`crash`), the real desktop
+//! window driven over WebDriver and what each of its views must hold (`window_checks`), and a
+//! stand-in for the desktop's notification service on a private D-Bus bus.
 
 pub mod cli;
 pub mod crash;
@@ -16,6 +17,7 @@ pub mod prometheus;
 pub mod references;
 pub mod tls;
 pub mod webdriver;
+pub mod window_checks;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

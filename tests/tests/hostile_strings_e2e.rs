@@ -18,7 +18,9 @@
 //! - no script ran: `window.__pwned`, which every payload sets, stays undefined, and no element
 //!   the payloads describe exists (`<img src=x>`, `<iframe>`, an inline script, any element with
 //!   an `on…` attribute);
-//! - no view is wider than the window: long names wrap or are cut with an ellipsis;
+//! - no view is wider than the window and no text is drawn over other text, at 1024 × 700 and at
+//!   2560 × 1440: long names wrap or are cut with an ellipsis (`vigil_tests::window_checks`);
+//! - axe-core finds no serious or critical accessibility violation;
 //! - a right-to-left override reverses only the name that holds it, never Vigil's words after it
 //!   (each such name is isolated, `ui/src/lib/bidi.ts`).
 //!
@@ -47,8 +49,11 @@ use vigil_tests::cli::vigil;
 use vigil_tests::desktop::DesktopApp;
 use vigil_tests::loopback::Served;
 use vigil_tests::notifications::NotificationService;
+use vigil_tests::window_checks::{accessibility_violations, overlapping_text};
 
 const POLL_INTERVAL_SECS: f64 = 1.0;
+/// The window sizes every view is checked at: the smallest a laptop gives, and a large screen.
+const SIZES: [(u32, u32); 2] = [(1024, 700), (2560, 1440)];
 
 // Markup that runs script if rendered as HTML: each payload sets `window.__pwned`.
 const IMG: &str = "<img src=x onerror=window.__pwned=1>";
@@ -466,8 +471,9 @@ impl Views<'_> {
         }
     }
 
-    /// Notes anything of the payloads that ran or became an element, and a view pushed wider than
-    /// the window; then saves a screenshot named `view`.
+    /// Notes anything of the payloads that ran or became an element, and a serious accessibility
+    /// violation; then, at the smallest window and at a large one, a view pushed wider than the
+    /// window or text drawn over other text, saving a screenshot named `view` at each size.
     async fn safe_and_fitting(&mut self, view: &str) {
         let found = self.app.session.execute(INJECTED, vec![]).await.expect("look for injected markup");
         if found["pwned"] != Value::Null {
@@ -481,13 +487,24 @@ impl Views<'_> {
         if leaks != json!([]) {
             self.problems.push(format!("{view}: a right-to-left override reaches past its name, reversing: {leaks}"));
         }
-        let overflow = self.app.session.execute(OVERFLOW, vec![]).await.expect("measure the view");
-        if overflow["over"].as_f64().is_none_or(|px| px > 1.0) {
-            let (over, culprits) = (&overflow["over"], &overflow["culprits"]);
-            self.problems
-                .push(format!("{view}: long strings push the view {over} px wider than the window: {culprits}"));
+        for violation in accessibility_violations(self.app).await {
+            self.problems.push(format!("{view}: accessibility: {violation}"));
         }
-        self.app.screenshot(view);
+        for (width, height) in SIZES {
+            self.app.resize(width, height).await;
+            let overflow = self.app.session.execute(OVERFLOW, vec![]).await.expect("measure the view");
+            if overflow["over"].as_f64().is_none_or(|px| px > 1.0) {
+                let (over, culprits) = (&overflow["over"], &overflow["culprits"]);
+                self.problems.push(format!(
+                    "{view} at {width}×{height}: long strings push the view {over} px wider than the window: {culprits}"
+                ));
+            }
+            for overlap in overlapping_text(self.app).await {
+                self.problems.push(format!("{view} at {width}×{height}: text drawn over text: {overlap}"));
+            }
+            self.app.screenshot(&format!("{view}-{width}x{height}"));
+        }
+        self.app.resize(1280, 800).await;
     }
 }
 
