@@ -4,7 +4,7 @@
 import { api, ApiError, toApiError } from "./api";
 import { EngineListener } from "./engineListener";
 import { SerialReads } from "./serialReads";
-import type { EngineEvent, ModelOverview, Server } from "./bindings";
+import type { AlertView, EngineEvent, ModelOverview, Server, Severity } from "./bindings";
 import { isolate, isolating } from "./bidi";
 import { elapsed } from "./format";
 
@@ -91,6 +91,43 @@ export function needsAttention(servers: Server[], models: readonly ModelOverview
       reason: healthReason(server, models) ?? "",
     }))
     .sort((a, b) => b.severity - a.severity || (a.server.health_since ?? "").localeCompare(b.server.health_since ?? ""));
+}
+
+/** One line of the "Needs attention" strip: a server not up, or a firing alert. */
+export type AttentionEntry = { key: string; severity: number } & (
+  | { kind: "server"; item: AttentionItem }
+  | { kind: "alert"; alert: AlertView }
+);
+
+const ALERT_SEVERITY: Record<Severity, number> = { critical: 2, warning: 1, info: 0 };
+
+/**
+ * The "Needs attention" strip, worst first: a server down or a critical alert, then a degraded
+ * server or a warning, then the rest; at one level a server comes before an alert (it is often
+ * the cause), and the longest-standing first.
+ */
+export function attentionEntries(
+  servers: Server[],
+  models: readonly ModelOverview[],
+  firing: readonly AlertView[],
+): AttentionEntry[] {
+  const since = (entry: AttentionEntry) => (entry.kind === "server" ? entry.item.server.health_since : entry.alert.since) ?? "";
+  const entries: AttentionEntry[] = [
+    ...needsAttention(servers, models).map((item): AttentionEntry => ({
+      key: `server:${item.server.id}`,
+      severity: item.severity,
+      kind: "server",
+      item,
+    })),
+    ...firing.map((alert): AttentionEntry => ({
+      key: `alert:${alert.rule}\u0000${alert.subject}`,
+      severity: ALERT_SEVERITY[alert.severity],
+      kind: "alert",
+      alert,
+    })),
+  ];
+  const kindOrder = (entry: AttentionEntry) => (entry.kind === "server" ? 0 : 1);
+  return entries.sort((a, b) => b.severity - a.severity || kindOrder(a) - kindOrder(b) || since(a).localeCompare(since(b)));
 }
 
 /** One sentence per server in plain words, for the product manager's view. */

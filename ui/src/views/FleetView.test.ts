@@ -182,6 +182,33 @@ describe("FleetView", () => {
     unmount(view);
   });
 
+  it("ranks the strip by severity across servers and alerts, and shows the worst eight until asked for all", () => {
+    mockIPC(() => null);
+    const fleet = new Fleet();
+    const degraded = (i: number) =>
+      server({ id: 10 + i, name: `edge-${i}`, health: "degraded", health_reason: "a model is loading", health_since: ago(60 + i) });
+    fleet.servers = [server(), ...Array.from({ length: 9 }, (_, i) => degraded(i))];
+    fleet.loaded = true;
+    const critical = alertViews().find((a) => a.state === "firing" && a.severity === "critical")!;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 }, firingAlerts: [critical] },
+    });
+    const items = () => [...target.querySelectorAll('[data-testid="attention"] li')].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
+    // The critical alert comes before the degraded servers; they come longest-standing first.
+    expect(items()).toHaveLength(8);
+    expect(items()[0]).toMatch(/^Critical: /);
+    expect(items()[1]).toMatch(/^edge-8 is degraded/);
+    const more = target.querySelector<HTMLButtonElement>('[data-testid="attention-more"]')!;
+    expect(more.textContent!.trim()).toBe("Show all 10");
+    more.click();
+    flushSync();
+    expect(items()).toHaveLength(10);
+    expect(items().at(-1)).toMatch(/^edge-0 is degraded/);
+    unmount(view);
+  });
+
   it("shows the strip for a firing alert when every server is up, and none when nothing needs attention", () => {
     mockIPC(() => null);
     const fleet = new Fleet();
