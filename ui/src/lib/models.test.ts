@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ago, modelOverview, NOW, revisionOverview, server } from "./fixtures";
-import { breachWords, filterModels, labelChoices, modelRows, NO_FILTER, parseBound, sortModels } from "./models";
+import { breachWords, filterModels, groupModels, labelChoices, modelRows, NO_FILTER, parseBound, sortModels } from "./models";
 
 /** fraud as the engine gives it: v12 stable at 9 req/s (1 % failing), v13 a canary at 1 req/s (10 % failing, slower). */
 const fraud = modelOverview({
@@ -100,5 +100,33 @@ describe("objectives", () => {
     expect(parseBound("2,5 %", 100)).toEqual({ value: 0.025 });
     expect(parseBound("500", 1000)).toEqual({ value: 0.5 });
     expect(parseBound("fast", 1000)).toEqual({ problem: "Write a number, such as 1, or leave it empty for the fleet default." });
+  });
+});
+
+describe("groupModels", () => {
+  const servers = [
+    server({ name: "eu", labels: { team: "ranking" } }),
+    server({ id: 2, name: "us", labels: { team: "fraud" } }),
+    server({ id: 3, name: "lab", labels: {} }),
+  ];
+  const models = [
+    modelOverview({ server: "eu", model: "two-tower" }),
+    modelOverview({ server: "us", model: "fraud", status: { state: "down", reason: "no answer" } }),
+    modelOverview({ server: "lab", model: "toy" }),
+    modelOverview({ server: "eu", model: "reranker", status: { state: "breaching", reason: "p99 above 1000 ms" } }),
+  ];
+  const rows = modelRows(models, servers, NOW, 10);
+
+  it("groups by a label's value, in order, the servers without it last, each with how many need attention", () => {
+    const groups = groupModels(rows, "team");
+    expect(groups.map((g) => [g.value, g.rows.map((r) => r.model), g.attention])).toEqual([
+      ["fraud", ["fraud"], 1],
+      ["ranking", ["two-tower", "reranker"], 1],
+      [null, ["toy"], 0],
+    ]);
+  });
+
+  it("is one group of every row, in their order, when no label is chosen", () => {
+    expect(groupModels(rows, "").map((g) => [g.value, g.rows.length])).toEqual([[null, 4]]);
   });
 });

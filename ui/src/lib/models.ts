@@ -91,6 +91,33 @@ export function labelChoices(servers: Server[]): Map<string, string[]> {
   return new Map([...choices.entries()].sort().map(([name, values]) => [name, [...values].sort()]));
 }
 
+/** Models whose servers share a label's value: a group of the models table. */
+export interface ModelGroup {
+  /** The label's value; null for servers without the label. */
+  value: string | null;
+  rows: ModelRow[];
+  /** How many of them need attention (degraded, breaching, down or stale). */
+  attention: number;
+}
+
+/**
+ * `rows` grouped by their servers' `label`, each group in the rows' order, the groups by value
+ * with the servers without the label last; one group of every row when `label` is "".
+ */
+export function groupModels(rows: ModelRow[], label: string): ModelGroup[] {
+  const groups = new Map<string | null, ModelRow[]>();
+  for (const row of rows) {
+    const value = label ? (row.labels[label] ?? null) : null;
+    const group = groups.get(value);
+    if (group) group.push(row);
+    else groups.set(value, [row]);
+  }
+  const order = (value: string | null) => (value === null ? "\uffff" : value);
+  return [...groups.entries()]
+    .sort(([a], [b]) => order(a).localeCompare(order(b)))
+    .map(([value, rows]) => ({ value, rows, attention: rows.filter((r) => WORST[r.status.tone] >= WORST.warn).length }));
+}
+
 export type SortKey = "attention" | "model" | "rate" | "errors" | "p99" | "deployed";
 
 /** Rows sorted by `key`: attention puts the worst first; numbers sort largest first, missing last. */

@@ -209,6 +209,41 @@ describe("FleetView", () => {
     unmount(view);
   });
 
+  it("draws a long models table a page at a time, and groups it by a label with each group's count", () => {
+    mockIPC(() => null);
+    const fleet = new Fleet();
+    fleet.servers = [server({ name: "eu", labels: { team: "ranking" } }), server({ id: 2, name: "us", labels: { team: "fraud" } })];
+    fleet.models = Array.from({ length: 250 }, (_, i) =>
+      modelOverview({ server: i % 2 ? "us" : "eu", model: `model-${String(i).padStart(3, "0")}` }),
+    );
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "data_scientist", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+    const rows = () => target.querySelectorAll('[data-testid="model-row"]').length;
+    const more = () => target.querySelector<HTMLButtonElement>('[data-testid="models-more"]');
+    expect(rows()).toBe(100);
+    expect(more()!.textContent!.trim()).toBe("Show 100 more of 150 not drawn yet");
+    more()!.click();
+    flushSync();
+    more()!.click();
+    flushSync();
+    expect(rows()).toBe(250);
+    expect(more()).toBeNull();
+
+    const groupBy = target.querySelector<HTMLSelectElement>('[data-testid="model-group-by"]')!;
+    groupBy.value = "team";
+    groupBy.dispatchEvent(new Event("change", { bubbles: true }));
+    flushSync();
+    const headers = [...target.querySelectorAll("tr.group th")].map((th) => th.textContent!.replace(/\s+/g, " ").trim());
+    expect(headers).toEqual(["team: fraud · 125 models", "team: ranking · 125 models"]);
+    const firstOfFraud = target.querySelector('[data-testid="model-group"][data-value="fraud"] [data-testid="model-row"]');
+    expect(firstOfFraud?.getAttribute("data-server")).toBe("us");
+    unmount(view);
+  });
+
   it("shows the strip for a firing alert when every server is up, and none when nothing needs attention", () => {
     mockIPC(() => null);
     const fleet = new Fleet();
