@@ -58,6 +58,20 @@ const choose = (select: HTMLSelectElement, value: string) => {
 const engineError = (message: string, field: string | null = null) => ({ code: "invalid_input", message, field, detail: null });
 
 describe("DriftView", () => {
+  it("offers to find a model in a long list, by any part of its name, and says when none holds it", async () => {
+    const reports = Array.from({ length: 12 }, (_, i) => report({ model: `recsys-two-tower-${i}-eu-west` }));
+    const { find, target } = await open(reports);
+    const names = () => [...target.querySelectorAll('nav.models [data-testid^="drift-model-"] .model-name')].map((e) => e.textContent);
+    expect(names()).toHaveLength(12);
+    type(find<HTMLInputElement>('[data-testid="drift-model-find"]')!, "-1");
+    await settle();
+    expect(names()).toEqual(["recsys-two-tower-1-eu-west", "recsys-two-tower-10-eu-west", "recsys-two-tower-11-eu-west"]);
+    type(find<HTMLInputElement>('[data-testid="drift-model-find"]')!, "churn");
+    await settle();
+    expect(names()).toEqual([]);
+    expect(find('[data-testid="drift-model-none"]')?.textContent).toContain("No model’s name holds “churn”");
+  });
+
   it("lists each model with its verdict and the chosen model's columns, drifted and most severe first", async () => {
     const { view, find, text, target, commands } = await open([
       report(),
