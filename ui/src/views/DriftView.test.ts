@@ -6,7 +6,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import type { DriftReport, EngineEvent, ImportProgress, ReferenceRequest, ReferenceSummary } from "../lib/bindings";
 import { Demo } from "../lib/demo.svelte";
 import { DriftLatest } from "../lib/driftStore.svelte";
-import { referenceSummary, report, timeline } from "../lib/driftFixtures";
+import { column, referenceSummary, report, timeline } from "../lib/driftFixtures";
 import { Fleet } from "../lib/fleet.svelte";
 import { modelOverview, NOW, server } from "../lib/fixtures";
 import type { Role } from "../lib/preferences.svelte";
@@ -58,6 +58,13 @@ const choose = (select: HTMLSelectElement, value: string) => {
 const engineError = (message: string, field: string | null = null) => ({ code: "invalid_input", message, field, detail: null });
 
 describe("DriftView", () => {
+  it("holds a column's name with a right-to-left override inside an isolate in the engine's sentence", async () => {
+    const evil = "\u202Eexe.txt";
+    const sentence = `No input has shifted over the last 24 hours. In the newest hour (from 11:00 UTC), though, ${evil} shifted.`;
+    const { text } = await open([report({ columns: [column({ column: evil })], summary: sentence })]);
+    expect(text('[data-testid="drift-summary"]')).toContain(`though, \u2068${evil}\u202C\u2069 shifted.`);
+  });
+
   it("offers to find a model in a long list, by any part of its name, and says when none holds it", async () => {
     const reports = Array.from({ length: 12 }, (_, i) => report({ model: `recsys-two-tower-${i}-eu-west` }));
     const { find, target } = await open(reports);
