@@ -556,6 +556,7 @@ async fn a_models_report_to_share_is_one_html_file_with_the_figures_status_gives
     assert!(!html.to_lowercase().contains("<script"), "no script, the hostile name escaped");
     assert!(!html.contains(" src=") && !html.contains(" href=") && !html.contains("url("), "nothing to fetch");
     assert!(html.contains("<svg") && html.starts_with("<!DOCTYPE html>"), "the traffic as inline SVG");
+    assert!(html.contains("<code>vigil://model/fraud</code> opens this model"), "the link into the window");
 
     // Read back: the plain words are the engine's sentence, first; the table has status' figures.
     let unescape = |text: &str| {

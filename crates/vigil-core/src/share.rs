@@ -116,7 +116,14 @@ fn render(g: &Gathered) -> String {
     if let Some(report) = &g.performance {
         performance(&mut out, report);
     }
-    let _ = write!(out, "<footer>Written by Vigil at {}.</footer>\n</body></html>\n", g.at.to_rfc3339());
+    let link = crate::window_link::Place::Model { name: g.model.clone() }.link();
+    let _ = write!(
+        out,
+        "<footer>Written by Vigil at {}. Where Vigil is installed, <code>{}</code> opens this model in its window.\
+         </footer>\n</body></html>\n",
+        g.at.to_rfc3339(),
+        text(&link)
+    );
     out
 }
 
