@@ -1,17 +1,45 @@
 // Figures the window measures of itself, read over WebDriver by `vigil-bench window`: when the
-// fleet overview was first drawn after the page began loading, and how long a chart of many
-// points takes to draw, beside the same points drawn as one bare canvas line (the floor that
-// any chart pays).
+// fleet overview was first drawn after the page began loading, when the models table grew to
+// each number of rows, and how long a chart of many points takes to draw, beside the same
+// points drawn as one bare canvas line (the floor that any chart pays).
 
 import { flushSync, mount, unmount } from "svelte";
 import type { PanelData } from "./chart";
 import TimeChart from "../components/TimeChart.svelte";
 
-export const timings: { overviewDrawnMs: number | null } = { overviewDrawnMs: null };
+export const timings: {
+  overviewDrawnMs: number | null;
+  /** Each frame of the page's first minute in which the models table held more rows than ever
+   * before: the number of rows and when (`performance.now()`). */
+  modelRowsDrawn: { count: number; ms: number }[];
+} = { overviewDrawnMs: null, modelRowsDrawn: [] };
 
 /** Notes, once, the first frame that shows the fleet overview with servers in it. */
 export function markOverviewDrawn(): void {
   if (timings.overviewDrawnMs === null) requestAnimationFrame(() => (timings.overviewDrawnMs ??= performance.now()));
+}
+
+/** How long the page watches its models table grow: long past its first drawing. */
+const WATCH_MODEL_ROWS_MS = 60_000;
+
+/** Notes in `timings.modelRowsDrawn` each frame of the page's first minute in which the models
+ * table has more rows than ever before, from outside the views: elements added or removed
+ * anywhere ask for one count of the rows at the next frame. */
+function watchModelRows(): void {
+  let most = 0;
+  let asked = false;
+  const count = () => {
+    asked = false;
+    const rows = document.querySelectorAll('[data-testid="model-row"]').length;
+    if (rows > most) timings.modelRowsDrawn.push({ count: (most = rows), ms: performance.now() });
+  };
+  const observer = new MutationObserver(() => {
+    if (asked) return;
+    asked = true;
+    requestAnimationFrame(count);
+  });
+  observer.observe(document.documentElement, { childList: true, subtree: true });
+  setTimeout(() => observer.disconnect(), WATCH_MODEL_ROWS_MS);
 }
 
 /** `points` points of a day-long wave, split over two lines (two revisions). */
@@ -78,3 +106,4 @@ declare global {
 }
 
 window.vigilDiagnostics = { timings, drawChart, drawCanvas };
+watchModelRows();
