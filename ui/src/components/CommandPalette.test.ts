@@ -63,6 +63,14 @@ describe("CommandPalette", () => {
     expect(p.chosen.map((e) => e.target)).toEqual([{ kind: "server", server: "churn-prod" }]);
   });
 
+  it("keeps the focus in its field on Tab, as a modal dialog does", () => {
+    const p = palette();
+    const tab = new KeyboardEvent("keydown", { key: "Tab", bubbles: true, cancelable: true });
+    p.input.dispatchEvent(tab);
+    expect(tab.defaultPrevented).toBe(true);
+    expect(document.activeElement).toBe(p.input);
+  });
+
   it("says when nothing matches, and Enter then does nothing", () => {
     const p = palette();
     type(p.input, "zzz");
