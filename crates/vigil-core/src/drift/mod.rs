@@ -23,7 +23,6 @@ pub mod reference;
 pub mod report;
 pub mod schedule;
 pub mod schema;
-pub mod summary;
 pub mod table;
 
 pub use front::Drift;

@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::report::{ColumnRole, DriftReport};
+use super::{ColumnRole, DriftReport};
 
 /// `report` in words; `newest`, the report of its newest hourly window, when the report covers
 /// more than that window.

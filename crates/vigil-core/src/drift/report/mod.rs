@@ -20,6 +20,8 @@ use super::stats::{self, ColumnKind, Sample, TestResult};
 use crate::store::values::{stamp, Flag, Stamp};
 use crate::{Result, VigilError};
 
+pub mod summary;
+
 /// The share of drifted features at which the data set counts as drifted unless a person chose
 /// another, as in Evidently.
 pub const DATASET_DRIFT_SHARE: f64 = 0.5;
@@ -101,7 +103,7 @@ pub struct DriftReport {
     pub prediction_drift: Option<bool>,
     /// Columns not tested, with why (free text, identifiers, chosen to skip).
     pub skipped: Vec<SkippedColumn>,
-    /// The report in one plain sentence (`drift::summary`), with its period, and what the newest
+    /// The report in one plain sentence (`drift::report::summary`), with its period, and what the newest
     /// hour shows when it disagrees with the whole range. Empty in reports stored before it was.
     #[serde(default)]
     pub summary: String,
@@ -179,7 +181,7 @@ pub fn compare(
         skipped,
         summary: String::new(),
     };
-    report.summary = super::summary::summary(&report, None);
+    report.summary = summary::summary(&report, None);
     report
 }
 
@@ -406,7 +408,7 @@ pub async fn latest(conn: &mut AnyConnection) -> Result<Vec<DriftReport>> {
                 .map_err(|err| VigilError::Internal(format!("a stored drift report is unreadable: {err}")))?;
             if report.summary.is_empty() {
                 // Stored before reports carried their sentence.
-                report.summary = super::summary::summary(&report, None);
+                report.summary = summary::summary(&report, None);
             }
             Ok(report)
         })
