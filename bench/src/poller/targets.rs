@@ -2,9 +2,9 @@
 //! this process. Each answers what Vigil and Prometheus ask an MLServer 1.7.1: server metadata,
 //! readiness of the server and of each model revision, the model repository index, model
 //! metadata, and a metrics page (the one captured from a real MLServer) whose request counters
-//! grow as if the model were serving. A target may instead serve a model of its own in two
-//! revisions, v1 and v2, both serving (what a rollout of v2 over v1 measures; the rollouts
-//! benchmark's).
+//! grow as if the model were serving. A target may instead serve models of its own, each in two
+//! revisions, v1 and v2, all serving (what a rollout of v2 over v1 measures, the rollouts
+//! benchmark's; several models a target make the window benchmark's generated fleet).
 //! Every metrics read is counted by who made it.
 
 use std::fmt::Write as _;
@@ -32,6 +32,9 @@ const GROWING: [(&str, f64); 3] = [
 ];
 
 const SERVER_METADATA: &str = r#"{"name":"mlserver","version":"1.7.1","extensions":[]}"#;
+/// The revisions of each model a target serves of its own.
+const REVISIONS: [&str; 2] = ["v1", "v2"];
+
 /// `POST /v2/repository/index`, as MLServer 1.7.1 answered with model iris v1 loaded.
 const REPOSITORY_INDEX: &str = r#"[{"name":"iris","version":"v1","state":"READY","reason":""}]"#;
 
@@ -53,26 +56,37 @@ impl Page {
         Page::from_text(CAPTURED_PAGE, &growing)
     }
 
-    /// The captured page with model iris v1 renamed `model`, and each of its series twice: for
-    /// revision v1 and for v2, both growing.
-    fn two_revisions(model: &str) -> Page {
+    /// The captured page with model iris v1 replaced by every one of `models` in revisions v1
+    /// and v2, all growing: each `# HELP` and `# TYPE` line once, then the series of every model
+    /// and revision.
+    fn revisions_of(models: &[String]) -> Page {
+        const IRIS: &str = "model=\"iris\"";
         const IRIS_V1: &str = "model=\"iris\",version=\"v1\"";
-        let revision = |version: &str| format!("model=\"{model}\",version=\"{version}\"");
-        let mut text = String::with_capacity(CAPTURED_PAGE.len() * 2);
+        let revision = |model: &str, version: &str| format!("model=\"{model}\",version=\"{version}\"");
+        let mut text = String::with_capacity(CAPTURED_PAGE.len() * (1 + models.len()));
         for line in CAPTURED_PAGE.lines() {
             if line.contains(IRIS_V1) {
-                for version in ["v1", "v2"] {
-                    text.push_str(&line.replace(IRIS_V1, &revision(version)));
+                for (model, version) in models.iter().flat_map(|model| REVISIONS.map(|version| (model, version))) {
+                    text.push_str(&line.replace(IRIS_V1, &revision(model, version)));
+                    text.push('\n');
+                }
+            } else if line.contains(IRIS) {
+                for model in models {
+                    text.push_str(&line.replace(IRIS, &format!("model=\"{model}\"")));
                     text.push('\n');
                 }
             } else {
-                text.push_str(&line.replace("model=\"iris\"", &format!("model=\"{model}\"")));
+                text.push_str(line);
                 text.push('\n');
             }
         }
         let growing: Vec<(String, f64)> = GROWING
             .iter()
-            .flat_map(|(series, per)| ["v1", "v2"].map(|version| (series.replace(IRIS_V1, &revision(version)), *per)))
+            .flat_map(|(series, per)| {
+                models.iter().flat_map(move |model| {
+                    REVISIONS.map(|version| (series.replace(IRIS_V1, &revision(model, version)), *per))
+                })
+            })
             .collect();
         Page::from_text(&text, &growing)
     }
@@ -147,6 +161,24 @@ struct Shared {
     reads: Arc<Reads>,
 }
 
+impl Shared {
+    /// What a target serving `models`, each in revisions v1 and v2, answers: its metrics page and
+    /// a repository index listing every model and revision as READY.
+    fn revisions_of(models: &[String], reads: Arc<Reads>) -> Shared {
+        let index: Vec<serde_json::Value> = models
+            .iter()
+            .flat_map(|model| {
+                REVISIONS.map(|version| {
+                    serde_json::json!({
+                        "name": model, "version": version, "state": "READY", "reason": ""
+                    })
+                })
+            })
+            .collect();
+        Shared { page: Page::revisions_of(models), index: serde_json::Value::from(index).to_string(), reads }
+    }
+}
+
 /// The running targets; they stop serving when this is dropped.
 pub struct Targets {
     /// `127.0.0.1:PORT` of each target.
@@ -164,6 +196,24 @@ impl Targets {
     /// Starts `count` targets, each on its own free loopback port; the first `models` of them
     /// serve a model of their own ([`model_name`]) in revisions v1 and v2, the others iris v1.
     pub async fn start_with_models(count: usize, models: usize) -> Result<Targets, String> {
+        Targets::serve(count, |number| (number < models).then(|| vec![model_name(number)])).await
+    }
+
+    /// Starts `servers` targets, each on its own free loopback port, each serving
+    /// `models_per_server` models in revisions v1 and v2: model `m` of target `s` is named
+    /// `name_of(s, m)`.
+    pub async fn start_fleet(
+        servers: usize,
+        models_per_server: usize,
+        name_of: impl Fn(usize, usize) -> String,
+    ) -> Result<Targets, String> {
+        Targets::serve(servers, |server| Some((0..models_per_server).map(|model| name_of(server, model)).collect()))
+            .await
+    }
+
+    /// Starts `count` targets: target `number` serves the models `models_of(number)` names, each
+    /// in revisions v1 and v2, or, when it names none, the captured page's iris v1.
+    async fn serve(count: usize, models_of: impl Fn(usize) -> Option<Vec<String>>) -> Result<Targets, String> {
         let reads = Arc::new(Reads::default());
         let iris =
             Arc::new(Shared { page: Page::from_captured(), index: REPOSITORY_INDEX.to_owned(), reads: reads.clone() });
@@ -171,16 +221,12 @@ impl Targets {
         let mut serving = JoinSet::new();
         let mut addresses = Vec::with_capacity(count);
         for number in 0..count {
-            let app = if number < models {
-                let model = model_name(number);
-                let index = serde_json::json!(["v1", "v2"].map(|version| serde_json::json!({
-                    "name": model, "version": version, "state": "READY", "reason": ""
-                })))
-                .to_string();
-                let shared = Arc::new(Shared { page: Page::two_revisions(&model), index, reads: reads.clone() });
-                Router::new().fallback(answer).with_state(shared)
-            } else {
-                iris.clone()
+            let app = match models_of(number) {
+                Some(models) => {
+                    let shared = Arc::new(Shared::revisions_of(&models, reads.clone()));
+                    Router::new().fallback(answer).with_state(shared)
+                }
+                None => iris.clone(),
             };
             let listener = TcpListener::bind("127.0.0.1:0")
                 .await
@@ -233,5 +279,32 @@ async fn answer(
             }
             None => StatusCode::NOT_FOUND.into_response(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_page_of_several_models_has_each_family_once_and_every_revision_growing() {
+        let models = ["fraud-7".to_owned(), "recsys-ranking-two-tower-candidate-generation-eu-west-017".to_owned()];
+        let page = Page::revisions_of(&models).render();
+        let help = |text: &str| text.lines().filter(|line| line.starts_with("# HELP")).count();
+        assert_eq!(help(&page), help(CAPTURED_PAGE));
+        for model in &models {
+            for version in ["v1", "v2"] {
+                let series = format!("model_infer_request_success_total{{model=\"{model}\",version=\"{version}\"}} ");
+                assert!(page.contains(&series), "{series} is missing");
+            }
+        }
+        assert!(!page.contains("\"iris\""));
+        let growing =
+            Page::revisions_of(&models).parts.iter().filter(|part| matches!(part, Part::Growing { .. })).count();
+        assert_eq!(growing, GROWING.len() * models.len() * 2);
+        let index: serde_json::Value =
+            serde_json::from_str(&Shared::revisions_of(&models, Arc::default()).index).expect("JSON");
+        assert_eq!(index.as_array().map(Vec::len), Some(4));
+        assert!(index.as_array().into_iter().flatten().all(|entry| entry["state"] == "READY"));
     }
 }
