@@ -454,7 +454,7 @@ prediction_drift: boolean | null,
  */
 skipped: Array<SkippedColumn>, 
 /**
- * The report in one plain sentence (`drift::summary`), with its period, and what the newest
+ * The report in one plain sentence (`drift::report::summary`), with its period, and what the newest
  * hour shows when it disagrees with the whole range. Empty in reports stored before it was.
  */
 summary: string, };
