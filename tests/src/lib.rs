@@ -51,14 +51,14 @@ pub fn signal_group(leader: &std::process::Child, signal: libc::c_int) {
     }
 }
 
-/// Polls `condition` every 100 ms until it returns `Some`, or panics after `deadline` saying
-/// what was awaited.
 /// A new store for a test in `dir`: a SQLite file there, or — when `VIGIL_TEST_POSTGRES` names
 /// a PostgreSQL server (`make test` starts one) — a database of its own on it.
 pub async fn store(dir: &std::path::Path) -> vigil_core::store::Location {
     vigil_core::store::testing::scratch(dir).await
 }
 
+/// Polls `condition` every 100 ms until it returns `Some`, or panics after `deadline` saying
+/// what was awaited.
 pub async fn wait_for<T, F, Fut>(what: &str, deadline: Duration, condition: F) -> T
 where
     F: FnMut() -> Fut,
