@@ -1,7 +1,8 @@
 //! What every view of the real window must hold, checked in the page over WebDriver: no two
 //! pieces of text drawn over each other, at any window size ([`overlapping_text`]), and no
 //! serious or critical accessibility violation as axe-core finds them ([`accessibility_violations`],
-//! axe-core from the UI's npm packages, injected into the page).
+//! axe-core from the UI's npm packages, injected into the page), and no name cut short without
+//! its whole text on hover and a way for the keyboard to reach it ([`cut_names`]).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -69,6 +70,30 @@ pub async fn overlapping_text(app: &DesktopApp) -> Vec<String> {
     app.session.execute(top, vec![]).await.expect("scroll the view to its top");
     let found = app.session.execute(OVERLAPS, vec![]).await.expect("look for overlapping text");
     strings(&found)
+}
+
+/// After two frames (so that the names' observer has seen the window's size): how many names
+/// (`components/Name.svelte`) are cut short, and each cut name whose tooltip is not its whole
+/// text or that neither it nor anything around it lets the keyboard reach.
+const CUT_NAMES: &str = r#"
+    const done = arguments[arguments.length - 1];
+    requestAnimationFrame(() => requestAnimationFrame(() => {
+        const names = [...document.querySelectorAll('.name-text')].filter((e) => e.getClientRects().length > 0);
+        const cut = names.filter((e) => e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1);
+        const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]';
+        const problems = cut
+            .filter((e) => e.title !== e.textContent || !e.closest(focusable))
+            .slice(0, 8)
+            .map((e) => `${JSON.stringify(e.textContent.slice(0, 60))}: tooltip ${JSON.stringify(e.title.slice(0, 60))}, `
+                + (e.closest(focusable) ? 'reachable' : 'not reachable by keyboard'));
+        done({ cut: cut.length, problems });
+    }));"#;
+
+/// How many names in the window as it is now are cut short for want of room, and a line for each
+/// (at most eight) that lacks its whole text as a tooltip or cannot be reached by keyboard.
+pub async fn cut_names(app: &DesktopApp) -> (u64, Vec<String>) {
+    let found = app.session.execute_async(CUT_NAMES, vec![], Duration::from_secs(10)).await.expect("look at cut names");
+    (found["cut"].as_u64().unwrap_or(0), strings(&found["problems"]))
 }
 
 /// axe-core's own file, from the UI's npm packages (`make test` installs them).

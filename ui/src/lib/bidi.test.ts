@@ -47,6 +47,15 @@ describe("isolate", () => {
     // The override starts inside the isolate: the stray PDI ended the extra one, not it.
     expect(leftOpen(shown.slice(0, shown.indexOf(RLO) + 1))).toEqual(["i", "e"]);
   });
+
+  it("leaves a name already isolated whole as it is, but not one whose isolate ends early", () => {
+    for (const name of [`evil${RLO}exe.txt`, `a${RLI}${RLO}b${RLI}c`, `a${PDI}${RLO}b`]) {
+      expect(isolate(isolate(name))).toBe(isolate(name));
+    }
+    const endsEarly = `${FSI}a${PDI}${RLO}b${PDI}`;
+    expect(isolate(endsEarly)).not.toBe(endsEarly);
+    expect(leftOpen(`${isolate(endsEarly)} is degraded`)).toEqual([]);
+  });
 });
 
 describe("isolating", () => {

@@ -25,7 +25,7 @@ export function hasDirectionalControls(text: string): boolean {
  * in it (one with no isolate to end) ends an isolate of its own, not the one around it.
  */
 export function isolate(text: string): string {
-  if (!CONTROLS.test(text)) return text;
+  if (!CONTROLS.test(text) || isOneIsolate(text)) return text;
   /** What closes each thing still open, innermost last. */
   const open: string[] = [];
   let stray = 0;
@@ -44,6 +44,23 @@ export function isolate(text: string): string {
     }
   }
   return FSI.repeat(stray + 1) + text + open.reverse().join("") + PDI;
+}
+
+/**
+ * Whether `text` is one isolate whole — it starts one, and only its last character ends it — as
+ * [`isolate`] makes: nothing inside reaches past it (an isolate's end closes whatever was opened
+ * within), so isolating it again would change nothing but its length.
+ */
+function isOneIsolate(text: string): boolean {
+  if (!ISOLATE_STARTS.has(text[0]) || !text.endsWith(PDI)) return false;
+  let depth = 0;
+  let at = 0;
+  for (const c of text) {
+    at += c.length;
+    if (ISOLATE_STARTS.has(c)) depth += 1;
+    else if (c === PDI && --depth === 0) return at === text.length;
+  }
+  return false;
 }
 
 /**
