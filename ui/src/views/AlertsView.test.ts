@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { mount, unmount } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import { alertRule, alertViews, delivery, historyEntry, receiver, silence } from "../lib/alertsFixtures";
+import { alertRule, alertView, alertViews, delivery, historyEntry, receiver, silence } from "../lib/alertsFixtures";
 import { AlertsData } from "../lib/alertsStore.svelte";
 import { NOW } from "../lib/fixtures";
 import { settle, type } from "../lib/testDom";
@@ -50,6 +50,22 @@ async function open(more: Record<string, Answer> = {}) {
 }
 
 describe("AlertsView", () => {
+  it("draws a fleet's hundreds of firing alerts and its long history a page at a time", async () => {
+    const firing = Array.from({ length: 120 }, (_, i) => alertView({ subject: `model-${i} on server-${i}` }));
+    const history = Array.from({ length: 250 }, (_, i) => historyEntry({ id: i + 1 }));
+    const { view, find, all, text } = await open({ alerts_list: () => firing, alert_history: () => history });
+    expect(all('[data-testid="alert-row"]')).toHaveLength(50);
+    expect(text('[data-testid="alerts-firing-more"]')).toBe("Show 50 more of 70 not drawn yet");
+    expect(all('[data-testid="history-row"]')).toHaveLength(100);
+    find('[data-testid="alerts-firing-more"]')!.click();
+    find('[data-testid="alerts-history-more"]')!.click();
+    await settle();
+    expect(all('[data-testid="alert-row"]')).toHaveLength(100);
+    expect(all('[data-testid="history-row"]')).toHaveLength(200);
+    expect(text('[data-testid="alerts-history-more"]')).toBe("Show 50 more of 50 not drawn yet");
+    unmount(view);
+  });
+
   it("shows what is firing first, most severe first, with its evidence and runbook; then the other states, the history, silences, rules and receivers", async () => {
     const { view, find, all, text } = await open();
     const firing = all('[data-testid="alerts-firing"] [data-testid="alert-row"]');
