@@ -26,7 +26,10 @@
 //!   its peak PSS over the blank window's, and vigil-desktop's own anonymous memory (its heap)
 //!   over the blank window's main process';
 //! - the slope of Vigil's PSS over the last half of the soak, in MB a minute: a leak shows as a
-//!   steady climb.
+//!   steady climb;
+//! - the same peak memory of the window on the generated fleet, read for up to 2 minutes (at
+//!   most M) once it shows every model, while it keeps polling the 50 servers, held to the same
+//!   goal over the blank window.
 //!
 //! Usage: `vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]
 //! [--blank PATH]`. `--quick` soaks for half a minute; `--minutes 0` measures the overview and
@@ -56,6 +59,8 @@ const GOAL_SLOPE_MB_PER_MINUTE: f64 = 0.2;
 const TREND_MINUTES: f64 = 4.0;
 /// The blank window's memory settles within a minute; it is read for at most this long.
 const BLANK_MINUTES: f64 = 2.0;
+/// The window on the generated fleet is read for at most this long once it shows every model.
+const FLEET_MEMORY_MINUTES: f64 = 2.0;
 /// Draws of each chart; the median is reported.
 const DRAWS: usize = 5;
 /// The generated fleet: this many servers ...
@@ -149,7 +154,7 @@ async fn measure(options: &Options) -> Result<Value, String> {
     // Closed and dropped (its Xvfb and driver with it) before the next window takes its turn.
     drop(app);
 
-    let fleet = fleet_overview(&options.desktop).await?;
+    let fleet = fleet_overview(&options.desktop, options.minutes.min(FLEET_MEMORY_MINUTES)).await?;
 
     // Memory in windows of their own: the chart draws above leave garbage in the page's heap.
     let memory = if options.minutes > 0.0 {
@@ -168,6 +173,21 @@ async fn measure(options: &Options) -> Result<Value, String> {
     match &memory {
         Some((vigil, blank)) => print_memory(vigil, blank),
         None => println!("  memory                         not measured (no soak: --minutes 0)"),
+    }
+    if let (Some(on_fleet), Some((vigil, blank))) = (&fleet.memory, &memory) {
+        println!(
+            "  the window on the {}-model fleet, over {} min: {:.1} MB PSS ({:+.1} over the blank window, {:+.1} over \
+             the demo fleet's), own anonymous {:.1} MB ({:+.1} over the blank window)",
+            fleet.models,
+            on_fleet.minutes,
+            on_fleet.peak.pss_mb,
+            on_fleet.peak.pss_mb - blank.peak.pss_mb,
+            on_fleet.peak.pss_mb - vigil.peak.pss_mb,
+            on_fleet.main_anonymous_mb,
+            on_fleet.main_anonymous_mb - blank.main_anonymous_mb
+        );
+        let processes = on_fleet.peak.processes.iter().map(|p| format!("{} {:.1}", p.name, p.pss_mb)).collect::<Vec<_>>();
+        println!("  Vigil on the {}-model fleet at its PSS peak, MB: {}", fleet.models, processes.join(", "));
     }
     println!("\nchart / bare canvas: {:.2}x\n", chart_ms / canvas_ms);
     let mut goals = vec![
@@ -197,6 +217,14 @@ async fn measure(options: &Options) -> Result<Value, String> {
     ];
     if let Some((vigil, blank)) = &memory {
         goals.extend(memory_goals(vigil, blank));
+    }
+    if let (Some(on_fleet), Some((_, blank))) = (&fleet.memory, &memory) {
+        let over = on_fleet.peak.pss_mb - blank.peak.pss_mb;
+        goals.push(Goal::new(
+            format!("the window on {} models at most a blank Tauri window's + {GOAL_PSS_OVER_BLANK_MB} MB PSS", fleet.models),
+            over <= GOAL_PSS_OVER_BLANK_MB,
+            format!("{over:+.1} MB: {:.1} MB against {:.1} MB", on_fleet.peak.pss_mb, blank.peak.pss_mb),
+        ));
     }
     goals.push(Goal::none("chart / bare canvas line", format!("{:.2}x", chart_ms / canvas_ms)));
     let goals = goal::print(&goals);
@@ -229,6 +257,8 @@ async fn measure(options: &Options) -> Result<Value, String> {
         "blank_peak_pss_mb": blank.map(|memory| memory.peak.pss_mb),
         "blank_peak_main_anonymous_mb": blank.map(|memory| memory.main_anonymous_mb),
         "pss_over_blank_mb": memory.as_ref().map(|(vigil, blank)| vigil.peak.pss_mb - blank.peak.pss_mb),
+        "fleet_peak_pss_mb": fleet.memory.as_ref().map(|memory| memory.peak.pss_mb),
+        "fleet_peak_main_anonymous_mb": fleet.memory.as_ref().map(|memory| memory.main_anonymous_mb),
         "peak_pss_processes": peak.map(|peak| peak.processes.iter().map(|p| json!({ "name": p.name, "pss_mb": p.pss_mb, "rss_mb": p.rss_mb })).collect::<Vec<_>>()),
         "goals": goals,
     }))
@@ -253,6 +283,8 @@ struct FleetOverview {
     /// before they are drawn.
     seen_from_process_ms: f64,
     seen_from_launch_ms: f64,
+    /// The window's memory while it shows the fleet (none without a soak).
+    memory: Option<Memory>,
 }
 
 impl FleetOverview {
@@ -282,8 +314,9 @@ impl FleetOverview {
 }
 
 /// Starts the generated fleet, registers and polls it in a fresh database, opens `desktop` on
-/// that database, and times the first overview of all its models.
-async fn fleet_overview(desktop: &Path) -> Result<FleetOverview, String> {
+/// that database, times the first overview of all its models, then reads the window's memory
+/// for `memory_minutes` while it keeps polling the fleet.
+async fn fleet_overview(desktop: &Path, memory_minutes: f64) -> Result<FleetOverview, String> {
     let models = FLEET_SERVERS * MODELS_PER_SERVER;
     println!(
         "Launching {} on {FLEET_SERVERS} generated servers of {MODELS_PER_SERVER} models each ...",
@@ -334,6 +367,10 @@ async fn fleet_overview(desktop: &Path) -> Result<FleetOverview, String> {
     let (drawn_in_page_ms, origin_unix_ms) =
         poll(&app, drawn, vec![json!(rows)], |answer| Some((answer.get(0)?.as_f64()?, answer.get(1)?.as_f64()?)))
             .await?;
+    let memory = match memory_minutes > 0.0 {
+        true => Some(read_memory(desktop, memory_minutes).await?),
+        false => None,
+    };
     app.session.close().await;
     drop(app);
 
@@ -346,6 +383,7 @@ async fn fleet_overview(desktop: &Path) -> Result<FleetOverview, String> {
         drawn_in_page_ms,
         seen_from_process_ms: (seen_boot - started_boot) * 1000.0,
         seen_from_launch_ms,
+        memory,
     })
 }
 
@@ -523,6 +561,14 @@ async fn soak(binary: &Path, name: &str, args: &[&str], minutes: f64) -> Result<
         SAMPLE_EVERY.as_secs()
     );
     let app = DesktopApp::launch_binary(binary, name, 2.0, args).await;
+    let memory = read_memory(binary, minutes).await?;
+    app.session.close().await;
+    Ok(memory)
+}
+
+/// Reads the memory of the running `binary`'s process and every process it started, every
+/// [`SAMPLE_EVERY`] for `minutes`.
+async fn read_memory(binary: &Path, minutes: f64) -> Result<Memory, String> {
     let window =
         process_of(binary).ok_or(format!("the {} process this run started is not running", binary.display()))?;
     let mut memory =
@@ -541,7 +587,6 @@ async fn soak(binary: &Path, name: &str, args: &[&str], minutes: f64) -> Result<
         }
         tokio::time::sleep(SAMPLE_EVERY).await;
     }
-    app.session.close().await;
     Ok(memory)
 }
 

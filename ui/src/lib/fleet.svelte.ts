@@ -153,11 +153,14 @@ export function plainStatus(server: Server, now: number, models: readonly ModelO
  */
 export class Fleet extends EngineListener {
   servers = $state<Server[]>([]);
-  models = $state<ModelOverview[]>([]);
+  /** Replaced whole by each read, never changed in place: not made deeply reactive, which for
+   * hundreds of models read every second would wrap every figure of every one anew. */
+  models = $state.raw<ModelOverview[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
   lastPolledAt = $state<string | null>(null);
-  #modelReads = new SerialReads();
+  /** A fleet of fifty servers polls many times a second: its models are read once a second at most. */
+  #modelReads = new SerialReads(1_000);
 
   protected async read(): Promise<void> {
     try {

@@ -106,7 +106,8 @@ describe("Fleet", () => {
     expect(calls.filter((c) => c === "model_overviews"), "read at load and after each poll").toHaveLength(2);
     expect(fleet.models.map((m) => m.model)).toEqual(["fraud"]);
     await emit("engine", { kind: "objectives_changed", model: "fraud" } satisfies EngineEvent);
-    expect(calls.filter((c) => c === "model_overviews"), "read again when objectives change").toHaveLength(3);
+    // (Read a second after the read before it started, at the most.)
+    await vi.waitFor(() => expect(calls.filter((c) => c === "model_overviews"), "read again when objectives change").toHaveLength(3), { timeout: 2_000 });
     await emit("engine", { kind: "server_removed", name: "fraud-prod" } satisfies EngineEvent);
     expect(fleet.models, "a removed server's models go with it").toEqual([]);
     fleet.stop();
@@ -156,7 +157,7 @@ describe("Fleet", () => {
     }
     pending.shift()!();
     await vi.waitFor(() => expect(fleet.models.map((m) => m.rate), "the first answer shows").toEqual([1]));
-    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    await vi.waitFor(() => expect(pending, "the next read, a second after the first").toHaveLength(1), { timeout: 2_000 });
     pending.shift()!();
     await started;
     expect(fleet.models.map((m) => m.rate), "then the answer read after the polls").toEqual([2]);

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { SerialReads } from "./serialReads";
 
 /** A read that waits until released, recording when it starts. */
@@ -32,5 +32,26 @@ describe("SerialReads", () => {
     expect(log.at(-1), "a read asked once all are done runs at once").toBe("start 3");
     release();
     await again;
+  });
+
+  it("with a gap, starts a follow-up read no sooner than the gap after the one before started", async () => {
+    vi.useFakeTimers();
+    try {
+      const log: string[] = [];
+      const { read, release } = gated(log);
+      const reads = new SerialReads(1_000);
+      const done = reads.run(read);
+      void reads.run(read);
+      await vi.advanceTimersByTimeAsync(100);
+      release();
+      await vi.advanceTimersByTimeAsync(850);
+      expect(log, "the follow-up waits out the gap").toEqual(["start 1", "end 1"]);
+      await vi.advanceTimersByTimeAsync(100);
+      expect(log).toEqual(["start 1", "end 1", "start 2"]);
+      release();
+      await done;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
