@@ -13,8 +13,9 @@ import { SerialReads } from "./serialReads";
 export const REFRESH_MS = 15_000;
 
 export class AlertsData extends EngineListener {
-  alerts = $state<AlertView[]>([]);
-  history = $state<HistoryEntry[]>([]);
+  /** Replaced whole, never changed in place: not made deeply reactive (a fleet's worth of rows). */
+  alerts = $state.raw<AlertView[]>([]);
+  history = $state.raw<HistoryEntry[]>([]);
   silences = $state<Silence[]>([]);
   rules = $state<AlertRule[]>([]);
   receivers = $state<Receiver[]>([]);

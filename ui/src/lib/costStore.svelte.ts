@@ -17,7 +17,8 @@ export const REFRESH_MS = 15_000;
 
 export class CostData extends EngineListener {
   window = $state<CostWindowId>("7d");
-  report = $state<CostReport | null>(null);
+  /** Replaced whole, never changed in place: not made deeply reactive (a fleet's worth of rows). */
+  report = $state.raw<CostReport | null>(null);
   catalog = $state<InstanceType[]>([]);
   error = $state<ApiError | null>(null);
   loaded = $state(false);

@@ -8,7 +8,8 @@ import type { DriftReport, EngineEvent } from "./bindings";
 import { latestFrom, mergeReport, mergeReported, type LatestDrift } from "./drift";
 
 export class DriftLatest extends EngineListener {
-  latest = $state<LatestDrift[]>([]);
+  /** Replaced whole, never changed in place: not made deeply reactive (a fleet's worth of rows). */
+  latest = $state.raw<LatestDrift[]>([]);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
 
