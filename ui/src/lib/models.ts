@@ -3,6 +3,7 @@
 // a status badge that says when the server has gone quiet, filtered, searched and sorted.
 // Pure functions, so the view logic is tested without a window.
 
+import { finds } from "./find";
 import type { Breach, ModelOverview, ModelState, Objectives, Server } from "./bindings";
 import { isolate, isolating } from "./bidi";
 import { serverStatus, type StatusView, type Tone } from "./format";
@@ -67,12 +68,10 @@ export interface ModelFilter {
 
 export const NO_FILTER: ModelFilter = { query: "", health: "all", labels: {} };
 
-/** The rows that match: the query in model, server or version; the health; every label asked for. */
+/** The rows that match: the query's words in model, server or version; the health; every label asked for. */
 export function filterModels(rows: ModelRow[], filter: ModelFilter): ModelRow[] {
-  const query = filter.query.trim().toLowerCase();
   return rows.filter((row) => {
-    const text = [row.model, row.server, ...row.revisions.map((r) => r.version)].join(" ").toLowerCase();
-    if (query && !text.includes(query)) return false;
+    if (!finds(filter.query, [row.model, row.server, ...row.revisions.map((r) => r.version)])) return false;
     const attention = row.status.tone === "bad" || row.status.tone === "warn";
     if (filter.health === "attention" && !attention) return false;
     if (filter.health === "ok" && attention) return false;

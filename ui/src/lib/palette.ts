@@ -2,6 +2,7 @@
 // each word typed must appear in an entry's name or details, and entries whose name starts with
 // what was typed come first. Pure, so the ranking is tested without a window.
 
+import { finds } from "./find";
 import type { ModelOverview, Server } from "./bindings";
 import { isolate } from "./bidi";
 import { ROLES, type Role, type Theme } from "./preferences.svelte";
@@ -81,12 +82,10 @@ export function paletteEntries(models: ModelOverview[], servers: Server[]): Pale
 export function searchPalette(entries: PaletteEntry[], query: string, limit = 50): PaletteEntry[] {
   const wanted = query.trim().toLowerCase();
   if (!wanted) return entries.slice(0, limit);
-  const words = wanted.split(/\s+/);
   const ranked: { entry: PaletteEntry; rank: number; index: number }[] = [];
   entries.forEach((entry, index) => {
+    if (!finds(wanted, [entry.title, entry.detail, entry.group])) return;
     const title = entry.title.toLowerCase();
-    const text = `${title} ${entry.detail.toLowerCase()} ${entry.group.toLowerCase()}`;
-    if (!words.every((word) => text.includes(word))) return;
     const rank = title.startsWith(wanted)
       ? 0
       : new RegExp(`(^|[^\\p{L}\\p{N}])${escapeRegExp(wanted)}`, "u").test(title)

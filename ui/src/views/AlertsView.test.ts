@@ -63,6 +63,16 @@ describe("AlertsView", () => {
     expect(all('[data-testid="alert-row"]')).toHaveLength(100);
     expect(all('[data-testid="history-row"]')).toHaveLength(200);
     expect(text('[data-testid="alerts-history-more"]')).toBe("Show 50 more of 50 not drawn yet");
+
+    // Found by the words of its subject, in any order; the history holds none of them.
+    type(find<HTMLInputElement>('[data-testid="alerts-find"]')!, "SERVER-42 model");
+    await settle();
+    expect(all('[data-testid="alert-row"]').map((row) => row.dataset.subject)).toEqual(["model-42 on server-42"]);
+    expect(text('[data-testid="alerts-history-none-found"]')).toBe("No change in the history holds “SERVER-42 model”.");
+    type(find<HTMLInputElement>('[data-testid="alerts-find"]')!, "nowhere");
+    await settle();
+    expect(text('[data-testid="alerts-none-found"]')).toBe("No firing alert holds “nowhere”.");
+    expect(text('[data-testid="alerts-counts"]'), "the counts stay the fleet's").toBe("120 firing");
     unmount(view);
   });
 
