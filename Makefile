@@ -149,7 +149,7 @@ bindings:
 # $(CARGO_TARGET_DIR)/driftenv); then the drift ingest endpoint's events per second on one core beside a
 # bare HTTP route (writes $(CARGO_TARGET_DIR)/bench/ingest.json); then the real window (release build, under Xvfb over WebDriver) on the
 # demo fleet: its first overview, the first overview of a generated fleet of 50 servers and 300 models
-# from the process's start, a 100,000-point chart beside a bare canvas line, and its memory over
+# from the process's start and the window's memory on that fleet, a 100,000-point chart beside a bare canvas line, and its memory over
 # 10 minutes beside a blank Tauri window's (bench/blank-window) measured the same way (writes $(CARGO_TARGET_DIR)/bench/window.json); then rollouts: a bad canary on the demo
 # fleet rolled back 10 times, timed from the poll that failed it to the router back at 100 % stable,
 # beside Flagger's defaults, and vigil collect's CPU on 1000 targets with and without 100 rollouts

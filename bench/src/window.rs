@@ -186,8 +186,7 @@ async fn measure(options: &Options) -> Result<Value, String> {
             on_fleet.main_anonymous_mb,
             on_fleet.main_anonymous_mb - blank.main_anonymous_mb
         );
-        let processes = on_fleet.peak.processes.iter().map(|p| format!("{} {:.1}", p.name, p.pss_mb)).collect::<Vec<_>>();
-        println!("  Vigil on the {}-model fleet at its PSS peak, MB: {}", fleet.models, processes.join(", "));
+        println!("  Vigil on the {}-model fleet at its PSS peak, MB: {}", fleet.models, on_fleet.peak_processes());
     }
     println!("\nchart / bare canvas: {:.2}x\n", chart_ms / canvas_ms);
     let mut goals = vec![
@@ -221,7 +220,10 @@ async fn measure(options: &Options) -> Result<Value, String> {
     if let (Some(on_fleet), Some((_, blank))) = (&fleet.memory, &memory) {
         let over = on_fleet.peak.pss_mb - blank.peak.pss_mb;
         goals.push(Goal::new(
-            format!("the window on {} models at most a blank Tauri window's + {GOAL_PSS_OVER_BLANK_MB} MB PSS", fleet.models),
+            format!(
+                "the window on {} models at most a blank Tauri window's + {GOAL_PSS_OVER_BLANK_MB} MB PSS",
+                fleet.models
+            ),
             over <= GOAL_PSS_OVER_BLANK_MB,
             format!("{over:+.1} MB: {:.1} MB against {:.1} MB", on_fleet.peak.pss_mb, blank.peak.pss_mb),
         ));
@@ -474,6 +476,12 @@ struct Memory {
 }
 
 impl Memory {
+    /// Each process at the PSS peak with its PSS, in MB.
+    fn peak_processes(&self) -> String {
+        let processes = self.peak.processes.iter().map(|p| format!("{} {:.1}", p.name, p.pss_mb));
+        processes.collect::<Vec<_>>().join(", ")
+    }
+
     /// The least-squares slope of PSS over the readings of the last half of the soak, in MB a
     /// minute; none for a soak too short to show a trend.
     fn slope(&self) -> Option<f64> {
@@ -510,8 +518,7 @@ fn print_memory(vigil: &Memory, blank: &Memory) {
     );
     println!("  PSS is the figure compared (a shared page counts once); RSS counts shared libraries in each process.");
     for (name, memory) in [("Vigil", vigil), ("blank", blank)] {
-        let processes = memory.peak.processes.iter().map(|p| format!("{} {:.1}", p.name, p.pss_mb)).collect::<Vec<_>>();
-        println!("  {name} at its PSS peak, MB: {}", processes.join(", "));
+        println!("  {name} at its PSS peak, MB: {}", memory.peak_processes());
     }
     match vigil.slope() {
         Some(slope) => println!("  Vigil's PSS over the last {} min: {slope:+.2} MB a minute", vigil.minutes / 2.0),
