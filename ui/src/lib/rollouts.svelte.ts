@@ -4,22 +4,22 @@
 import { api, ApiError, toApiError } from "./api";
 import type { EngineEvent, Role, RolloutReport, RolloutView } from "./bindings";
 import { EngineListener } from "./engineListener";
+import { SerialReads } from "./serialReads";
+
+/** The states of a rollout under way. */
+const UNDER_WAY: RolloutView["rollout"]["state"][] = ["running", "waiting", "paused"];
 
 export class Rollouts extends EngineListener {
-  views = $state<RolloutView[]>([]);
-  report = $state<RolloutReport | null>(null);
+  /** Replaced whole, never changed in place: not made deeply reactive. */
+  views = $state.raw<RolloutView[]>([]);
+  report = $state.raw<RolloutReport | null>(null);
   loaded = $state(false);
   loadError = $state<ApiError | null>(null);
-  #reading: Promise<void> | null = null;
-  #readAgain = false;
+  #reads = new SerialReads();
 
-  get active(): RolloutView[] {
-    return this.views.filter((v) => ["running", "waiting", "paused"].includes(v.rollout.state));
-  }
-
-  get ended(): RolloutView[] {
-    return this.views.filter((v) => !["running", "waiting", "paused"].includes(v.rollout.state));
-  }
+  /** The rollouts under way, and those that ended; worked out once for each read, not at each look. */
+  readonly active = $derived(this.views.filter((v) => UNDER_WAY.includes(v.rollout.state)));
+  readonly ended = $derived(this.views.filter((v) => !UNDER_WAY.includes(v.rollout.state)));
 
   /** The rollout of `model` under way, if any. */
   activeFor(model: string): RolloutView | undefined {
@@ -53,17 +53,8 @@ export class Rollouts extends EngineListener {
     void this.readAgain();
   }
 
+  /** Reads again; one asked for while a read is under way runs once it is done. */
   readAgain(): Promise<void> {
-    if (this.#reading) {
-      this.#readAgain = true;
-      return this.#reading;
-    }
-    this.#reading = (async () => {
-      do {
-        this.#readAgain = false;
-        await this.read();
-      } while (this.#readAgain);
-    })().finally(() => (this.#reading = null));
-    return this.#reading;
+    return this.#reads.run(() => this.read());
   }
 }
