@@ -27,6 +27,7 @@ macro_rules! command_list {
             audit_log,
             audit_verify,
             capacity_plan,
+            come_forward,
             cost_catalog,
             cost_catalog_export,
             cost_catalog_import,

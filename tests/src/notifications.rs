@@ -6,8 +6,9 @@
 //! is ever started on demand and nothing reaches the machine's real session bus.
 //! [`NotificationService`] owns `org.freedesktop.Notifications` on that bus and records each
 //! `Notify` call (Desktop Notifications Specification 1.2: `Notify`, `CloseNotification`,
-//! `GetCapabilities`, `GetServerInformation`, the `NotificationClosed` signal). Both stop when
-//! dropped: the daemon is killed by its process group.
+//! `GetCapabilities`, `GetServerInformation`, the `NotificationClosed` signal), and clicks a
+//! notification as a person would (the `ActionInvoked` signal with its `default` action). Both
+//! stop when dropped: the daemon is killed by its process group.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -97,6 +98,10 @@ impl Drop for PrivateBus {
 /// One notification the app asked the desktop to show.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shown {
+    /// The id the service answered.
+    pub id: u32,
+    /// The actions it offers, as identifiers (`default` is a click on the notification itself).
+    pub actions: Vec<String>,
     pub app_name: String,
     pub summary: String,
     pub body: String,
@@ -124,17 +129,21 @@ impl Recorder {
         _app_icon: String,
         summary: String,
         body: String,
-        _actions: Vec<String>,
+        actions: Vec<String>,
         _hints: HashMap<String, Value<'_>>,
         _expire_timeout: i32,
     ) -> u32 {
-        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(Shown { app_name, summary, body });
-        if replaces_id != 0 && self.open.contains(&replaces_id) {
-            return replaces_id;
-        }
-        self.last_id += 1;
-        self.open.push(self.last_id);
-        self.last_id
+        let id = if replaces_id != 0 && self.open.contains(&replaces_id) {
+            replaces_id
+        } else {
+            self.last_id += 1;
+            self.open.push(self.last_id);
+            self.last_id
+        };
+        // Actions come as identifier, label, identifier, label…
+        let actions = actions.into_iter().step_by(2).collect();
+        self.shown.lock().unwrap_or_else(|e| e.into_inner()).push(Shown { id, actions, app_name, summary, body });
+        id
     }
 
     /// Closes an open notification and says so with `NotificationClosed`; an unknown id is an error.
@@ -151,9 +160,9 @@ impl Recorder {
         Ok(())
     }
 
-    /// Shows a body, nothing more.
+    /// Shows a body and offers actions, nothing more.
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".to_owned()]
+        vec!["body".to_owned(), "actions".to_owned()]
     }
 
     /// Name, vendor, version, and the specification's version.
@@ -163,13 +172,16 @@ impl Recorder {
 
     #[zbus(signal)]
     async fn notification_closed(context: &SignalContext<'_>, id: u32, reason: u32) -> zbus::Result<()>;
+
+    #[zbus(signal)]
+    async fn action_invoked(context: &SignalContext<'_>, id: u32, action_key: &str) -> zbus::Result<()>;
 }
 
 /// The stand-in notification service on its own private bus.
 pub struct NotificationService {
     shown: ShownList,
     /// Dropped before the bus (fields drop in order).
-    _connection: zbus::Connection,
+    connection: zbus::Connection,
     bus: PrivateBus,
 }
 
@@ -187,7 +199,7 @@ impl NotificationService {
                 .await
         };
         let connection = connection.await.unwrap_or_else(|e| panic!("serve {SERVICE_NAME} on {}: {e}", bus.address));
-        NotificationService { shown, _connection: connection, bus }
+        NotificationService { shown, connection, bus }
     }
 
     /// The private bus's address, for the app's `DBUS_SESSION_BUS_ADDRESS`.
@@ -198,5 +210,15 @@ impl NotificationService {
     /// Every notification shown so far, in order.
     pub fn shown(&self) -> Vec<Shown> {
         self.shown.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Clicks notification `id`, as a person would: the service tells the app that its
+    /// `default` action was invoked.
+    pub async fn click(&self, id: u32) {
+        let recorder = self.connection.object_server().interface::<_, Recorder>(SERVICE_PATH).await;
+        let recorder = recorder.unwrap_or_else(|e| panic!("the notification service's object: {e}"));
+        Recorder::action_invoked(recorder.signal_context(), id, "default")
+            .await
+            .unwrap_or_else(|e| panic!("send ActionInvoked for {id}: {e}"));
     }
 }

@@ -16,7 +16,8 @@ include!("../../src-tauri/src/command_list.rs");
 /// The commands the window may call: the shell's one list. Changing it is the deliberate step.
 const COMMANDS: &[&str] = command_list!(command_names);
 /// Plugin permissions the window is meant to have: engine events, the open- and save-file
-/// dialogs, and desktop notifications of sign-offs (`ui/src/lib/notify.ts`).
+/// dialogs, and desktop notifications of sign-offs and alerts, with the clicks on them
+/// (`ui/src/lib/notify.ts`).
 const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &[
     "core:event:allow-listen",
     "core:event:allow-unlisten",
@@ -25,6 +26,8 @@ const GRANTED_PLUGIN_PERMISSIONS: &[&str] = &[
     "notification:allow-is-permission-granted",
     "notification:allow-request-permission",
     "notification:allow-notify",
+    "notification:allow-register-listener",
+    "notification:allow-remove-listener",
 ];
 
 #[test]

@@ -508,7 +508,9 @@ async fn a_revisions_environment_is_gathered_and_its_parity_checked_from_the_mod
     app.click(&format!(r#"{fraud} [data-testid="open-model"]"#)).await;
     let card = |version: &str| format!(r#"[data-testid="revision-preflight"][data-version="{version}"]"#);
 
-    // v12's environment, gathered from its server: the software it names, on the card.
+    // v12's environment, gathered from its server: the software it names, on the card. (Once
+    // v13's card is there too: it comes first, and its arrival moves v12's button.)
+    app.element(&card("13"), Duration::from_secs(15)).await;
     app.click(&format!(r#"{} [data-testid="preflight-gather"]"#, card("12"))).await;
     let summary = format!(r#"{} [data-testid="preflight-summary"]"#, card("12"));
     let summary = app.content_when(&summary, Duration::from_secs(15), |text| !text.is_empty()).await;

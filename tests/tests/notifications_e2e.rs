@@ -5,7 +5,7 @@
 //!
 //! Two launches, one per person, because the engine asks once per wait: a window whose profile is
 //! an engineer shows "fraud waits for your approval" with the engine's sentence (the one the
-//! rollout card shows); a window whose profile is a product manager shows nothing, checked a
+//! rollout card shows), and a click on it opens the rollouts view; a window whose profile is a product manager shows nothing, checked a
 //! while after its rollout card says the rollout waits (the event arrives before the card's
 //! re-read does, so by then the window has heard it).
 
@@ -52,6 +52,14 @@ async fn an_engineer_is_notified_in_the_engines_words_when_the_rollout_waits_for
     assert_eq!(shown.body, sentence.trim(), "the body is the engine's sentence, as the rollout card shows it");
     app.screenshot("notified");
     assert_eq!(service.shown().len(), 1, "asked once, notified once: {:?}", service.shown());
+
+    // A click on it, from another view, opens the rollouts, where the card asks for the sign-off.
+    assert!(shown.actions.contains(&"default".to_owned()), "a click on it is asked to be reported: {shown:?}");
+    app.click(r#"[data-testid="nav-fleet"]"#).await;
+    app.element(r#"[data-testid="nav-fleet"][aria-current="page"]"#, Duration::from_secs(5)).await;
+    service.click(shown.id).await;
+    app.element(r#"[data-testid="nav-rollouts"][aria-current="page"]"#, NOTIFICATION_GRACE).await;
+    app.element(WAITING_CARD, NOTIFICATION_GRACE).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -120,6 +120,8 @@ export const api = {
   startupTrouble: () => call<ErrorPayload | null>("startup_trouble"),
   /** The place this launch was asked to open (`--open`, a vigil:// link), once. */
   openingPlace: () => call<Place | null>("opening_place"),
+  /** Brings the window to the front (a notification about it was clicked). */
+  comeForward: () => call<null>("come_forward"),
   /** Each place a later launch on this database asks this window to open. */
   onOpenPlace: (handler: (place: Place) => void): Promise<UnlistenFn> =>
     listen<Place>(OPEN_EVENT, (event) => handler(event.payload)),

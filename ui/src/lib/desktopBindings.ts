@@ -20,6 +20,7 @@ export const COMMANDS = [
   "audit_log",
   "audit_verify",
   "capacity_plan",
+  "come_forward",
   "cost_catalog",
   "cost_catalog_export",
   "cost_catalog_import",

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { emit } from "@tauri-apps/api/event";
-import type { EngineEvent, Profile, Role } from "./bindings";
-import { alertNotice, approvalNotice, notifyDesktop, type Notice, type Notifier } from "./notify";
+import type { EngineEvent, Place, Profile, Role } from "./bindings";
+import { alertNotice, approvalNotice, clickedPlace, notifyDesktop, type Notice, type Notifier } from "./notify";
 
 afterEach(() => clearMocks());
 
@@ -16,8 +16,10 @@ function profile(role: Role): Profile {
   return { name: "ada", role };
 }
 
-/** A notifier that records what it shows and how often it was asked for permission. */
-function recordingNotifier(allowed = true): Notifier & { shown: Notice[]; asks: number } {
+/** A notifier that records what it shows and how often it was asked for permission; `click`
+ * clicks a notice it showed, as a person would on the desktop. */
+function recordingNotifier(allowed = true): Notifier & { shown: Notice[]; asks: number; click: (notice: Notice) => void } {
+  let opens: ((place: Place) => void) | null = null;
   const notifier = {
     shown: [] as Notice[],
     asks: 0,
@@ -28,6 +30,11 @@ function recordingNotifier(allowed = true): Notifier & { shown: Notice[]; asks: 
     show(notice: Notice) {
       notifier.shown.push(notice);
     },
+    async onClick(open: (place: Place) => void) {
+      opens = open;
+      return () => (opens = null);
+    },
+    click: (notice: Notice) => opens?.(notice.place),
   };
   return notifier;
 }
@@ -38,7 +45,7 @@ const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
 describe("approvalNotice", () => {
   it("tells a person whose role is asked that the model waits, in the engine's words", () => {
     const notice = approvalNotice(asked(["engineer", "data_scientist"]), profile("engineer"));
-    expect(notice).toEqual({ title: "fraud waits for your approval", body: SENTENCE });
+    expect(notice).toEqual({ title: "fraud waits for your approval", body: SENTENCE, place: { kind: "view", view: "rollouts" } });
     expect(approvalNotice(asked(["data_scientist"]), profile("data_scientist"))?.title).toBe("fraud waits for your approval");
   });
 
@@ -46,6 +53,7 @@ describe("approvalNotice", () => {
     expect(approvalNotice(asked(["engineer"], true), profile("engineer"))).toEqual({
       title: "fraud still waits for your approval",
       body: SENTENCE,
+      place: { kind: "view", view: "rollouts" },
     });
   });
 
@@ -62,9 +70,20 @@ const DRIFT_ALERT: EngineEvent = { kind: "alert_notified", title: ALERT_TITLE, b
 
 describe("alertNotice", () => {
   it("shows an alert the engine sent to the desktop with the engine's title and body, and nothing for other events", () => {
-    expect(alertNotice(DRIFT_ALERT)).toEqual({ title: ALERT_TITLE, body: ALERT_BODY });
+    expect(alertNotice(DRIFT_ALERT)).toEqual({ title: ALERT_TITLE, body: ALERT_BODY, place: { kind: "view", view: "alerts" } });
     expect(alertNotice({ kind: "alerts_changed" })).toBeNull();
     expect(alertNotice(asked(["engineer"]))).toBeNull();
+  });
+});
+
+describe("clickedPlace", () => {
+  it("reads the place of the notice the desktop reports clicked, and nothing from anything else", () => {
+    const rollouts = { kind: "view", view: "rollouts" };
+    expect(clickedPlace({ actionId: "tap", notification: { id: 1, title: "t", extra: { place: rollouts } } })).toEqual(rollouts);
+    expect(clickedPlace({ title: "t", extra: { place: { kind: "model", name: "fraud" } } })).toEqual({ kind: "model", name: "fraud" });
+    for (const odd of [null, {}, { notification: {} }, { extra: { place: { kind: "model", name: 7 } } }, { extra: { place: { kind: "nowhere" } } }]) {
+      expect(clickedPlace(odd)).toBeNull();
+    }
   });
 });
 
@@ -109,6 +128,24 @@ describe("notifyDesktop", () => {
     expect(notifier.shown[0].body).toContain("Runbook: https://wiki.example/drift");
     expect(notifier.asks).toBe(1);
     stop();
+  });
+
+  it("opens the window where a clicked notice's news is, until it stops", async () => {
+    mockIPC(() => null, { shouldMockEvents: true });
+    const notifier = recordingNotifier();
+    const opened: Place[] = [];
+    const stop = await notifyDesktop(() => profile("engineer"), notifier, () => [], (place) => opened.push(place));
+    await emit("engine", asked(["engineer"]));
+    await emit("engine", DRIFT_ALERT);
+    await settle();
+    notifier.shown.forEach((notice) => notifier.click(notice));
+    expect(opened).toEqual([
+      { kind: "view", view: "rollouts" },
+      { kind: "view", view: "alerts" },
+    ]);
+    stop();
+    notifier.click(notifier.shown[0]);
+    expect(opened, "no click heard after stopping").toHaveLength(2);
   });
 
   it("shows nothing when the person declined notifications, and does not ask again", async () => {
