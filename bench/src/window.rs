@@ -8,7 +8,7 @@
 //!   process: the servers (labelled by team and environment) are registered in a fresh database
 //!   and polled twice, then the window opens on it. The overview is drawn when the models table
 //!   reads `300 of 300 models` and shows every row it draws before any scrolling (a long list
-//!   draws its first 50, the rest as they scroll into sight). The figure adds the process's
+//!   draws its first page, the rest as they scroll into sight). The figure adds the process's
 //!   start (read from `/proc`) to the page's time origin (`performance.timeOrigin`), then the
 //!   page's own time (`performance.now()`) to the first frame holding those rows. Beside it,
 //!   when the rows were in the page's document, seen over WebDriver (asked every 50 ms from the

@@ -12,6 +12,9 @@ use crate::health::HealthState;
 use crate::rollouts::people::Role;
 use crate::servers::server::Server;
 
+mod paced;
+pub use paced::PacedEvents;
+
 /// How many events a listener may fall behind before it misses some.
 pub const CHANNEL_CAPACITY: usize = 1024;
 

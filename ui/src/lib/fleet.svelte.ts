@@ -37,8 +37,10 @@ export function applyEvent(servers: Server[], event: EngineEvent): Server[] {
     case "preflight_changed":
       return servers;
     case "polled": {
+      // Only ever forward: a server a later event carried may already hold a newer check.
       const polled = new Set(event.servers);
-      return servers.map((s) => (polled.has(s.name) ? { ...s, checked_at: event.at } : s));
+      const newer = (s: Server) => polled.has(s.name) && (!s.checked_at || Date.parse(event.at) > Date.parse(s.checked_at));
+      return servers.map((s) => (newer(s) ? { ...s, checked_at: event.at } : s));
     }
   }
 }
@@ -149,10 +151,12 @@ export function plainStatus(server: Server, now: number, models: readonly ModelO
 /**
  * The live fleet: servers, their models as the engine sees them (roles, traffic split, combined
  * figures against their objectives), when the engine last polled, and what went wrong loading.
- * Models are read again after each poll and each change of objectives.
+ * Models are read again after polls (at most once a second, with the check times those polls
+ * brought to the servers) and after each change of objectives.
  */
 export class Fleet extends EngineListener {
-  servers = $state<Server[]>([]);
+  /** Replaced whole by each change (see `applyEvent`), so not made deeply reactive. */
+  servers = $state.raw<Server[]>([]);
   /** Replaced whole by each read, never changed in place: not made deeply reactive, which for
    * hundreds of models read every second would wrap every figure of every one anew. */
   models = $state.raw<ModelOverview[]>([]);
@@ -161,6 +165,9 @@ export class Fleet extends EngineListener {
   lastPolledAt = $state<string | null>(null);
   /** A fleet of fifty servers polls many times a second: its models are read once a second at most. */
   #modelReads = new SerialReads(1_000);
+  /** Polls heard since the last read of the models: their servers' check times are shown with
+   * the figures those polls brought, one change of the fleet a second rather than one a poll. */
+  #polls: Extract<EngineEvent, { kind: "polled" }>[] = [];
 
   protected async read(): Promise<void> {
     try {
@@ -184,7 +191,9 @@ export class Fleet extends EngineListener {
   apply(event: EngineEvent): void {
     if (event.kind === "polled") {
       this.lastPolledAt = event.at;
+      this.#polls.push(event);
       void this.readModels();
+      return;
     }
     if (event.kind === "objectives_changed") void this.readModels();
     if (event.kind === "server_removed") {
@@ -203,9 +212,13 @@ export class Fleet extends EngineListener {
     return this.#modelReads.run(async () => {
       try {
         const models = await api.models();
-        this.models = models.filter((m) => this.servers.some((s) => s.name === m.server));
+        const listed = new Set(this.servers.map((s) => s.name));
+        this.models = models.filter((m) => listed.has(m.server));
       } catch {
         // The server list says what is wrong; the numbers stay as last read.
+      } finally {
+        const polls = this.#polls.splice(0);
+        if (polls.length) this.servers = polls.reduce(applyEvent, this.servers);
       }
     });
   }

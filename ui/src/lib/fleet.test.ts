@@ -41,6 +41,12 @@ describe("applyEvent", () => {
     const after = applyEvent([a, b], { kind: "polled", at: "2026-11-28T12:00:00Z", servers: ["beta"] });
     expect(after.map((s) => s.checked_at)).toEqual([a.checked_at, "2026-11-28T12:00:00Z"]);
   });
+
+  it("never moves a check back in time (a later event may have carried a newer one)", () => {
+    const checked = { ...b, checked_at: "2026-11-28T12:00:05Z" };
+    const after = applyEvent([checked], { kind: "polled", at: "2026-11-28T12:00:00Z", servers: ["beta"] });
+    expect(after[0].checked_at).toBe("2026-11-28T12:00:05Z");
+  });
 });
 
 describe("needsAttention", () => {
@@ -162,6 +168,38 @@ describe("Fleet", () => {
     await started;
     expect(fleet.models.map((m) => m.rate), "then the answer read after the polls").toEqual([2]);
     expect(pending, "five polls during one read cost one more read, not five").toHaveLength(0);
+    fleet.stop();
+  });
+
+  it("shows the servers' check times with the figures their polls brought, one change for many polls", async () => {
+    const snapshot: FleetSnapshot = {
+      servers: [server({ name: "beta", id: 2, checked_at: "2026-11-28T12:00:00Z" }), server({ name: "fraud-prod", id: 3, checked_at: "2026-11-28T12:00:00Z" })],
+      polled_at: null,
+    };
+    const pending: (() => void)[] = [];
+    mockIPC(
+      (command) => {
+        if (command === "fleet_snapshot") return snapshot;
+        if (command !== "model_overviews") return null;
+        return new Promise((resolve) => pending.push(() => resolve([modelOverview()])));
+      },
+      { shouldMockEvents: true },
+    );
+    const fleet = new Fleet();
+    const started = fleet.start();
+    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    pending.shift()!();
+    await started;
+    const before = fleet.servers;
+    await emit("engine", { kind: "polled", at: "2026-11-28T12:00:02Z", servers: ["beta"] } satisfies EngineEvent);
+    await emit("engine", { kind: "polled", at: "2026-11-28T12:00:03Z", servers: ["fraud-prod"] } satisfies EngineEvent);
+    expect(fleet.lastPolledAt, "the window's own 'checked' follows every poll").toBe("2026-11-28T12:00:03Z");
+    expect(fleet.servers, "the servers wait for the figures their polls brought").toBe(before);
+    await vi.waitFor(() => expect(pending).toHaveLength(1));
+    pending.shift()!();
+    await vi.waitFor(() =>
+      expect(fleet.servers.map((s) => s.checked_at)).toEqual(["2026-11-28T12:00:02Z", "2026-11-28T12:00:03Z"]),
+    );
     fleet.stop();
   });
 

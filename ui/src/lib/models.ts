@@ -40,14 +40,18 @@ export const versionName = (version: string) =>
  * out may no longer hold.
  */
 export function modelRows(models: ModelOverview[], servers: Server[], now: number, intervalSecs: number): ModelRow[] {
+  const serverByName = new Map(servers.map((s) => [s.name, s]));
+  // The engine's words name the model, its server and its versions as they were given.
+  const namesByServer = new Map<string, string[]>();
+  for (const m of models) {
+    let names = namesByServer.get(m.server);
+    if (!names) namesByServer.set(m.server, (names = [m.server]));
+    names.push(m.model, ...m.revisions.map((r) => r.version));
+  }
   return models.map((model) => {
-    const server = servers.find((s) => s.name === model.server);
+    const server = serverByName.get(model.server);
     const stale = server ? serverStatus(server, now, intervalSecs) : null;
-    // The engine's words name the model, its server and its versions as they were given.
-    const names = [
-      model.server,
-      ...models.filter((m) => m.server === model.server).flatMap((m) => [m.model, ...m.revisions.map((r) => r.version)]),
-    ];
+    const names = namesByServer.get(model.server)!;
     const why = isolating(model.status.reason, names);
     const status = stale?.word === "Stale" ? stale : { ...STATES[model.status.state], why };
     const sentence =

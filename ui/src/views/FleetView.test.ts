@@ -224,9 +224,9 @@ describe("FleetView", () => {
     });
     const rows = () => target.querySelectorAll('[data-testid="model-row"]').length;
     const more = () => target.querySelector<HTMLButtonElement>('[data-testid="models-more"]');
-    expect(rows()).toBe(50);
-    expect(more()!.textContent!.trim()).toBe("Show 50 more of 200 not drawn yet");
-    for (let page = 0; page < 4; page++) {
+    expect(rows()).toBe(25);
+    expect(more()!.textContent!.trim()).toBe("Show 25 more of 225 not drawn yet");
+    for (let page = 0; page < 9; page++) {
       more()!.click();
       flushSync();
     }
@@ -241,6 +241,32 @@ describe("FleetView", () => {
     expect(headers).toEqual(["team: fraud · 125 models", "team: ranking · 125 models"]);
     const firstOfFraud = target.querySelector('[data-testid="model-group"][data-value="fraud"] [data-testid="model-row"]');
     expect(firstOfFraud?.getAttribute("data-server")).toBe("us");
+    unmount(view);
+  });
+
+  it("draws a long servers table a page at a time, the servers that need attention first", () => {
+    mockIPC(() => null);
+    const fleet = new Fleet();
+    fleet.servers = Array.from({ length: 45 }, (_, i) =>
+      server({ id: i + 1, name: `server-${String(i).padStart(2, "0")}`, health: i === 44 ? "down" : "up" }),
+    );
+    fleet.loaded = true;
+    const target = document.body.appendChild(document.createElement("div"));
+    const view = mount(FleetView, {
+      target,
+      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
+    });
+    const drawn = () => [...target.querySelectorAll('[data-testid="server-row"]')].map((row) => row.getAttribute("data-server"));
+    const more = () => target.querySelector<HTMLButtonElement>('[data-testid="servers-more"]');
+    expect(drawn()).toHaveLength(20);
+    expect(drawn()[0], "the down server, though last by name").toBe("server-44");
+    expect(more()!.textContent!.trim()).toBe("Show 20 more of 25 not drawn yet");
+    more()!.click();
+    flushSync();
+    more()!.click();
+    flushSync();
+    expect(drawn()).toHaveLength(45);
+    expect(more()).toBeNull();
     unmount(view);
   });
 
