@@ -3,7 +3,8 @@
 //! `Notify` call (`vigil_tests::notifications`). The fleet's inputs start to drift two minutes in;
 //! drift reports (the window's "Run report", and the schedule) find it; the built-in "dataset
 //! drift" rule fires; after the desktop receiver's group wait (Alertmanager's 30 s) the desktop
-//! shows "[FIRING:N] dataset drift" in the engine's words. The alert is first in the Alerts view
+//! shows "[FIRING:N] dataset drift" in the engine's words, and a click on it opens the model it is
+//! about. The alert is first in the Alerts view
 //! and in the "Needs attention" strip; silencing it from its row (a reason is required) marks it
 //! silenced, and no notification names it again. That a silence stops the repeats at the repeat
 //! interval is checked on a controlled clock in `alerts.rs`.
@@ -38,6 +39,17 @@ async fn the_drift_scenario_fires_a_drift_alert_the_desktop_notifies_and_a_silen
     .await;
     assert!(shown.summary.starts_with("[FIRING:"), "{shown:?}");
     assert!(shown.body.contains("dataset drift") && shown.body.contains(" on "), "the engine's sentence: {shown:?}");
+
+    // A click on it opens the model it is about, or the Alerts view when it tells of several.
+    service.click(shown.id).await;
+    if shown.summary.starts_with("[FIRING:1]") {
+        let view = app.element(r#"[data-testid="model-view"]"#, Duration::from_secs(10)).await;
+        let model = app.session.attribute(&view, "data-model").await.ok().flatten().unwrap_or_default();
+        assert!(shown.body.starts_with(&format!("{model} on ")), "opened {model:?} for {shown:?}");
+    } else {
+        app.element(r#"[data-testid="nav-alerts"][aria-current="page"]"#, Duration::from_secs(10)).await;
+    }
+    app.screenshot("alert-clicked");
 
     // The Alerts view puts it first; the strip on the fleet names it.
     app.click(r#"[data-testid="nav-alerts"]"#).await;

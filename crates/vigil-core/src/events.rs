@@ -57,8 +57,9 @@ pub enum EngineEvent {
     /// What is known of `model` before a revision goes live changed: its built environment, a
     /// revision's serving environment, or a parity check.
     PreflightChanged { model: String },
-    /// A notification for the desktop: the window shows it as a desktop notification.
-    AlertNotified { title: String, body: String, critical: bool },
+    /// A notification for the desktop: the window shows it as a desktop notification. `model`:
+    /// the one model every alert in it is about, if there is one (a click on it opens that model).
+    AlertNotified { title: String, body: String, critical: bool, model: Option<String> },
     /// Rollout `rollout` of `model` waits for the sign-off of `roles` (again, when `late`: it
     /// waited past its policy's limit). `sentence` says where it stands in plain words.
     ApprovalNeeded {

@@ -66,11 +66,15 @@ describe("approvalNotice", () => {
 
 const ALERT_TITLE = "[FIRING] dataset drift: fraud on fraud-prod";
 const ALERT_BODY = "fraud on fraud-prod: dataset drift (dataset drift)\nRunbook: https://wiki.example/drift";
-const DRIFT_ALERT: EngineEvent = { kind: "alert_notified", title: ALERT_TITLE, body: ALERT_BODY, critical: false };
+const DRIFT_ALERT: EngineEvent = { kind: "alert_notified", title: ALERT_TITLE, body: ALERT_BODY, critical: false, model: "fraud" };
 
 describe("alertNotice", () => {
   it("shows an alert the engine sent to the desktop with the engine's title and body, and nothing for other events", () => {
-    expect(alertNotice(DRIFT_ALERT)).toEqual({ title: ALERT_TITLE, body: ALERT_BODY, place: { kind: "view", view: "alerts" } });
+    expect(alertNotice(DRIFT_ALERT)).toEqual({ title: ALERT_TITLE, body: ALERT_BODY, place: { kind: "model", name: "fraud" } });
+    expect(alertNotice({ ...DRIFT_ALERT, model: null })?.place, "alerts about several models, or none").toEqual({
+      kind: "view",
+      view: "alerts",
+    });
     expect(alertNotice({ kind: "alerts_changed" })).toBeNull();
     expect(alertNotice(asked(["engineer"]))).toBeNull();
   });
@@ -141,7 +145,7 @@ describe("notifyDesktop", () => {
     notifier.shown.forEach((notice) => notifier.click(notice));
     expect(opened).toEqual([
       { kind: "view", view: "rollouts" },
-      { kind: "view", view: "alerts" },
+      { kind: "model", name: "fraud" },
     ]);
     stop();
     notifier.click(notifier.shown[0]);

@@ -40,10 +40,15 @@ export function approvalNotice(event: EngineEvent, profile: Profile | null, name
   };
 }
 
-/** What to show for an alert the engine routed to the desktop: its title and body, as sent, `names` isolated. */
+/**
+ * What to show for an alert the engine routed to the desktop: its title and body, as sent, `names`
+ * isolated; a click opens the model the alerts are about, or the Alerts view when they are about
+ * several or none.
+ */
 export function alertNotice(event: EngineEvent, names: readonly string[] = []): Notice | null {
   if (event.kind !== "alert_notified") return null;
-  return { title: event.title, body: isolating(event.body, names), place: { kind: "view", view: "alerts" } };
+  const place: Place = event.model === null ? { kind: "view", view: "alerts" } : { kind: "model", name: event.model };
+  return { title: event.title, body: isolating(event.body, names), place };
 }
 
 /**

@@ -73,6 +73,13 @@ fn slack_text(title: &str, text: &str) -> String {
     format!("*{}*\n{}", escape(title), escape(text))
 }
 
+/// The model all of `alerts` are about, when they are about one (alerts of rules over the whole
+/// fleet name none).
+fn sole_model<'a>(mut alerts: impl Iterator<Item = &'a NotifiedAlert>) -> Option<String> {
+    let first = alerts.next()?.labels.get("model")?;
+    alerts.all(|alert| alert.labels.get("model") == Some(first)).then(|| first.clone())
+}
+
 /// Sends `notification`; Err holds the receiver's own words.
 pub async fn send(context: &Context, notification: &Notification) -> Result<(), String> {
     let receiver = &notification.receiver.draft;
@@ -82,6 +89,7 @@ pub async fn send(context: &Context, notification: &Notification) -> Result<(), 
                 title: title(notification),
                 body: text(notification),
                 critical: notification.firing.iter().any(|a| a.severity == super::rules::Severity::Critical),
+                model: sole_model(notification.firing.iter().chain(&notification.resolved)),
             });
             return Ok(());
         }
@@ -103,6 +111,32 @@ pub async fn send(context: &Context, notification: &Notification) -> Result<(), 
 
 #[cfg(test)]
 mod tests {
+    use super::super::dispatch::NotifiedAlert;
+    use super::super::rules::Severity;
+
+    fn about(model: Option<&str>) -> NotifiedAlert {
+        let labels = model.map(|m| ("model".to_string(), m.to_string())).into_iter().collect();
+        NotifiedAlert {
+            rule: "errors".into(),
+            subject: model.unwrap_or("fleet").into(),
+            severity: Severity::Warning,
+            sentence: "error share is 7.2 %".into(),
+            labels,
+            runbook: None,
+            since: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_notification_about_one_model_names_it_and_one_about_several_or_none_names_none() {
+        let model = |alerts: &[NotifiedAlert]| super::sole_model(alerts.iter());
+        assert_eq!(model(&[about(Some("fraud")), about(Some("fraud"))]).as_deref(), Some("fraud"));
+        assert_eq!(model(&[about(Some("fraud")), about(Some("churn"))]), None);
+        assert_eq!(model(&[about(Some("fraud")), about(None)]), None);
+        assert_eq!(model(&[about(None)]), None);
+        assert_eq!(model(&[]), None);
+    }
+
     #[test]
     fn names_in_a_slack_message_show_as_written_and_ping_nobody() {
         let text = super::slack_text("[FIRING:1] <!channel> & co", "model <https://evil.example|click> is down");
