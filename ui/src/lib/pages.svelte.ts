@@ -19,4 +19,9 @@ export class Pages {
   more(): void {
     this.drawn += this.size;
   }
+
+  /** Draws pages until row `index` is drawn (a keyboard may move to a row not drawn yet). */
+  reach(index: number): void {
+    if (index >= this.drawn) this.drawn = Math.ceil((index + 1) / this.size) * this.size;
+  }
 }

@@ -79,6 +79,21 @@ describe("DriftView", () => {
     expect(find('[data-testid="drift-model-none"]')?.textContent).toContain("No model’s name holds “churn”");
   });
 
+  it("draws a long model list a page at a time, and the keys reach a model not drawn yet", async () => {
+    const reports = Array.from({ length: 120 }, (_, i) => report({ model: `model-${String(i).padStart(3, "0")}` }));
+    const { find, target } = await open(reports);
+    const buttons = () => [...target.querySelectorAll<HTMLButtonElement>("nav.models button.model")];
+    expect(buttons()).toHaveLength(50);
+    expect(find('[data-testid="drift-models-more"]')?.textContent?.trim()).toBe("Show 50 more of 70 not drawn yet");
+    buttons()[0].focus();
+    buttons()[0].dispatchEvent(new KeyboardEvent("keydown", { key: "End", bubbles: true }));
+    await settle();
+    expect(buttons(), "drawn up to the last").toHaveLength(120);
+    expect(document.activeElement?.getAttribute("data-testid")).toBe("drift-model-model-119");
+    expect(document.activeElement?.getAttribute("aria-current")).toBe("true");
+    expect(find('[data-testid="drift-models-more"]')).toBeNull();
+  });
+
   it("lists each model with its verdict and the chosen model's columns, drifted and most severe first", async () => {
     const { view, find, text, target, commands } = await open([
       report(),
