@@ -29,7 +29,9 @@
 //!   steady climb;
 //! - the same peak memory of the window on the generated fleet, read for up to 2 minutes (at
 //!   most M) once it shows every model, while it keeps polling the 50 servers, held to the same
-//!   goal over the blank window.
+//!   goal over the blank window; then, in that window, each view from its click to its first
+//!   frame (alerts, rollouts, drift, cost, audit, settings, and back to the fleet), held to the
+//!   overview's goal.
 //!
 //! Usage: `vigil-bench window [--quick] [--out FILE] [--points N] [--minutes M] [--desktop PATH]
 //! [--blank PATH]`. `--quick` soaks for half a minute; `--minutes 0` measures the overview and
@@ -84,6 +86,19 @@ const FIRST_ROWS_DRAWN: &str = r#"
     const all = count === `${arguments[0]} of ${arguments[0]} models`;
     const first = rows === arguments[0] || (rows > 0 && document.querySelector('[data-testid="models-more"]') !== null);
     return { rows, count, drawn: all && first ? rows : 0 };
+"#;
+
+/// The views a person switches to on the generated fleet, by their navigation's ids, back to the
+/// fleet last.
+const VIEWS: [&str; 7] = ["alerts", "rollouts", "drift", "cost", "audit", "settings", "fleet"];
+/// Run over WebDriver with a view's id: clicks its navigation entry and notes, in
+/// `window.vigilViewDrawnMs`, the time from the click to the frame after the one that drew the
+/// view (two animation frames: the first runs before the frame holding the view is painted).
+const SWITCH_VIEW: &str = r#"
+    window.vigilViewDrawnMs = null;
+    const clicked = performance.now();
+    document.querySelector(`[data-testid="nav-${arguments[0]}"]`).click();
+    requestAnimationFrame(() => requestAnimationFrame(() => (window.vigilViewDrawnMs = performance.now() - clicked)));
 "#;
 
 struct Options {
@@ -209,6 +224,11 @@ async fn measure(options: &Options) -> Result<Value, String> {
             ),
         ),
         Goal::new(
+            format!("every view of the {}-model fleet drawn under {GOAL_FLEET_OVERVIEW_MS} ms from its click", fleet.models),
+            fleet.slowest_view_ms() < GOAL_FLEET_OVERVIEW_MS,
+            format!("the slowest {:.0} ms", fleet.slowest_view_ms()),
+        ),
+        Goal::new(
             format!("{}-point chart under {GOAL_CHART_MS} ms", options.points),
             chart_ms < GOAL_CHART_MS,
             format!("{chart_ms:.1} ms"),
@@ -245,6 +265,7 @@ async fn measure(options: &Options) -> Result<Value, String> {
         "fleet_overview_seen_ms_from_process_start": fleet.seen_from_process_ms,
         "fleet_overview_seen_ms_from_launch": fleet.seen_from_launch_ms,
         "fleet_process_start_ms_from_launch": fleet.process_from_launch_ms,
+        "fleet_view_drawn_ms_from_click": fleet.views.iter().map(|(view, ms)| (view.to_string(), json!(ms))).collect::<serde_json::Map<_, _>>(),
         "chart_points": options.points,
         "chart_draw_ms_median": chart_ms,
         "bare_canvas_ms_median": canvas_ms,
@@ -287,6 +308,8 @@ struct FleetOverview {
     seen_from_launch_ms: f64,
     /// The window's memory while it shows the fleet (none without a soak).
     memory: Option<Memory>,
+    /// Each of [`VIEWS`] and the ms from its click to its first frame, on this fleet.
+    views: Vec<(&'static str, f64)>,
 }
 
 impl FleetOverview {
@@ -312,7 +335,27 @@ impl FleetOverview {
              started {:.0} ms after launch)",
             self.seen_from_process_ms, self.seen_from_launch_ms, self.process_from_launch_ms
         );
+        let views: Vec<String> = self.views.iter().map(|(view, ms)| format!("{view} {ms:.0}")).collect();
+        println!("    each view from its click to its first frame, ms: {}", views.join(", "));
     }
+
+    /// The slowest of the views' switches, in ms.
+    fn slowest_view_ms(&self) -> f64 {
+        self.views.iter().map(|(_, ms)| *ms).fold(0.0, f64::max)
+    }
+}
+
+/// Switches `app` to each of [`VIEWS`] in turn: the ms from each click to the view's first frame.
+async fn switch_views(app: &DesktopApp) -> Result<Vec<(&'static str, f64)>, String> {
+    let mut switched = Vec::with_capacity(VIEWS.len());
+    for view in VIEWS {
+        app.session
+            .execute(SWITCH_VIEW, vec![json!(view)])
+            .await
+            .map_err(|error| format!("cannot open {view}: {error}"))?;
+        switched.push((view, poll_number(app, "return window.vigilViewDrawnMs").await?));
+    }
+    Ok(switched)
 }
 
 /// Starts the generated fleet, registers and polls it in a fresh database, opens `desktop` on
@@ -373,6 +416,8 @@ async fn fleet_overview(desktop: &Path, memory_minutes: f64) -> Result<FleetOver
         true => Some(read_memory(desktop, memory_minutes).await?),
         false => None,
     };
+    // After the memory is read: each view drawn once stays in the page's heap a while.
+    let views = switch_views(&app).await?;
     app.session.close().await;
     drop(app);
 
@@ -386,6 +431,7 @@ async fn fleet_overview(desktop: &Path, memory_minutes: f64) -> Result<FleetOver
         seen_from_process_ms: (seen_boot - started_boot) * 1000.0,
         seen_from_launch_ms,
         memory,
+        views,
     })
 }
 

@@ -224,9 +224,9 @@ describe("FleetView", () => {
     });
     const rows = () => target.querySelectorAll('[data-testid="model-row"]').length;
     const more = () => target.querySelector<HTMLButtonElement>('[data-testid="models-more"]');
-    expect(rows()).toBe(25);
-    expect(more()!.textContent!.trim()).toBe("Show 25 more of 225 not drawn yet");
-    for (let page = 0; page < 9; page++) {
+    expect(rows()).toBe(15);
+    expect(more()!.textContent!.trim()).toBe("Show 15 more of 235 not drawn yet");
+    for (let page = 0; page < 16; page++) {
       more()!.click();
       flushSync();
     }
@@ -258,13 +258,13 @@ describe("FleetView", () => {
     });
     const drawn = () => [...target.querySelectorAll('[data-testid="server-row"]')].map((row) => row.getAttribute("data-server"));
     const more = () => target.querySelector<HTMLButtonElement>('[data-testid="servers-more"]');
-    expect(drawn()).toHaveLength(20);
+    expect(drawn()).toHaveLength(10);
     expect(drawn()[0], "the down server, though last by name").toBe("server-44");
-    expect(more()!.textContent!.trim()).toBe("Show 20 more of 25 not drawn yet");
-    more()!.click();
-    flushSync();
-    more()!.click();
-    flushSync();
+    expect(more()!.textContent!.trim()).toBe("Show 10 more of 35 not drawn yet");
+    for (let page = 0; page < 4; page++) {
+      more()!.click();
+      flushSync();
+    }
     expect(drawn()).toHaveLength(45);
     expect(more()).toBeNull();
     unmount(view);
