@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
+import { flushSync, mount, unmount, type ComponentProps } from "svelte";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { Demo } from "../lib/demo.svelte";
 import { Fleet } from "../lib/fleet.svelte";
@@ -11,6 +11,28 @@ afterEach(() => {
   clearMocks();
   document.body.innerHTML = "";
 });
+
+type FleetProps = ComponentProps<typeof FleetView>;
+
+/** The fleet view of `fleet`, as the engineer sees it unless `props` say otherwise. */
+function drawFleet(fleet: Fleet, props: Partial<FleetProps> = {}) {
+  const target = document.body.appendChild(document.createElement("div"));
+  const view = mount(FleetView, {
+    target,
+    props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 }, ...props },
+  });
+  return { target, view };
+}
+
+/** Presses a list's "show more" until every row is drawn; how many presses that took. */
+function drawEveryPage(more: () => HTMLButtonElement | null): number {
+  let presses = 0;
+  for (; more() && presses < 100; presses++) {
+    more()!.click();
+    flushSync();
+  }
+  return presses;
+}
 
 describe("FleetView", () => {
   it("edits a server from its row; the engine's event, not the answer, updates the list", async () => {
@@ -24,11 +46,7 @@ describe("FleetView", () => {
     const fleet = new Fleet();
     fleet.servers = [current];
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet);
     const find = <T extends HTMLElement = HTMLElement>(css: string) => target.querySelector<T>(css);
 
     find('[data-testid="edit-server"]')!.click();
@@ -58,11 +76,7 @@ describe("FleetView", () => {
     });
     const fleet = new Fleet();
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet);
 
     target.querySelector<HTMLButtonElement>('[data-testid="fleet-demo-start"]')!.click();
     flushSync();
@@ -80,11 +94,7 @@ describe("FleetView", () => {
     await demo.reload();
     const fleet = new Fleet();
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo, role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet, { demo });
 
     expect(target.querySelector('[data-testid="fleet-empty"]')?.textContent).not.toContain("demo fleet");
     expect(target.querySelector('[data-testid="fleet-demo-start"]')).toBeNull();
@@ -107,11 +117,7 @@ describe("FleetView", () => {
       }),
     ];
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet);
     const cells = (model: string) =>
       [...target.querySelectorAll(`[data-testid="model-row"][data-model="${model}"] td`)].map((td) =>
         td.textContent?.replace(/\s+/g, " ").trim(),
@@ -130,11 +136,7 @@ describe("FleetView", () => {
     fleet.models = [modelOverview()];
     fleet.loaded = true;
     const first = (role: "engineer" | "data_scientist" | "product_manager") => {
-      const target = document.body.appendChild(document.createElement("div"));
-      const view = mount(FleetView, {
-        target,
-        props: { fleet, demo: new Demo(), role, now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-      });
+      const { target, view } = drawFleet(fleet, { role });
       const heading = target.querySelector(".view > h2, .view > section")!;
       const text = heading.getAttribute("data-testid") ?? heading.textContent;
       unmount(view);
@@ -152,19 +154,7 @@ describe("FleetView", () => {
     fleet.loaded = true;
     const firing = alertViews().filter((a) => a.state === "firing");
     let opened = 0;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: {
-        fleet,
-        demo: new Demo(),
-        role: "engineer",
-        now: NOW,
-        defaults: { pollIntervalSecs: 10, timeoutSecs: 2 },
-        firingAlerts: firing,
-        onopenalerts: () => opened++,
-      },
-    });
+    const { target, view } = drawFleet(fleet, { firingAlerts: firing, onopenalerts: () => opened++ });
     const strip = target.querySelector('[data-testid="attention"]')!;
     const items = [...strip.querySelectorAll("li")].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
     expect(items[0]).toMatch(/^churn-prod is down connection refused for 2 min/);
@@ -190,11 +180,7 @@ describe("FleetView", () => {
     fleet.servers = [server(), ...Array.from({ length: 9 }, (_, i) => degraded(i))];
     fleet.loaded = true;
     const critical = alertViews().find((a) => a.state === "firing" && a.severity === "critical")!;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 }, firingAlerts: [critical] },
-    });
+    const { target, view } = drawFleet(fleet, { firingAlerts: [critical] });
     const items = () => [...target.querySelectorAll('[data-testid="attention"] li')].map((li) => li.textContent!.replace(/\s+/g, " ").trim());
     // The critical alert comes before the degraded servers; they come longest-standing first.
     expect(items()).toHaveLength(8);
@@ -217,19 +203,12 @@ describe("FleetView", () => {
       modelOverview({ server: i % 2 ? "us" : "eu", model: `model-${String(i).padStart(3, "0")}` }),
     );
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "data_scientist", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet, { role: "data_scientist" });
     const rows = () => target.querySelectorAll('[data-testid="model-row"]').length;
     const more = () => target.querySelector<HTMLButtonElement>('[data-testid="models-more"]');
     expect(rows()).toBe(15);
     expect(more()!.textContent!.trim()).toBe("Show 15 more of 235 not drawn yet");
-    for (let page = 0; page < 16; page++) {
-      more()!.click();
-      flushSync();
-    }
+    expect(drawEveryPage(more), "15 a page").toBe(16);
     expect(rows()).toBe(250);
     expect(more()).toBeNull();
 
@@ -251,20 +230,13 @@ describe("FleetView", () => {
       server({ id: i + 1, name: `server-${String(i).padStart(2, "0")}`, health: i === 44 ? "down" : "up" }),
     );
     fleet.loaded = true;
-    const target = document.body.appendChild(document.createElement("div"));
-    const view = mount(FleetView, {
-      target,
-      props: { fleet, demo: new Demo(), role: "engineer", now: NOW, defaults: { pollIntervalSecs: 10, timeoutSecs: 2 } },
-    });
+    const { target, view } = drawFleet(fleet);
     const drawn = () => [...target.querySelectorAll('[data-testid="server-row"]')].map((row) => row.getAttribute("data-server"));
     const more = () => target.querySelector<HTMLButtonElement>('[data-testid="servers-more"]');
     expect(drawn()).toHaveLength(10);
     expect(drawn()[0], "the down server, though last by name").toBe("server-44");
     expect(more()!.textContent!.trim()).toBe("Show 10 more of 35 not drawn yet");
-    for (let page = 0; page < 4; page++) {
-      more()!.click();
-      flushSync();
-    }
+    expect(drawEveryPage(more), "10 a page").toBe(4);
     expect(drawn()).toHaveLength(45);
     expect(more()).toBeNull();
     unmount(view);
